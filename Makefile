@@ -1,0 +1,42 @@
+# make demo: set up .venv and render the bundled example into output/
+# make test: install test extras (and Debian packages the tests need), lint, run every test
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: demo test lint pytest goldens system-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/cardgen render
+	@echo "open output/ to see the cards; output/manifest.json lists them"
+
+system-deps:
+	@bash .ci/system-deps
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check cardgen tests benchmarks
+	$(BIN)/mypy
+
+pytest: $(TEST_STAMP) system-deps
+	$(BIN)/pytest
+
+test: lint pytest
+
+# Regenerate the golden images after an intended visual change (then look at them!).
+goldens: $(TEST_STAMP)
+	$(BIN)/pytest tests/test_golden.py --regen-goldens
+
+clean:
+	rm -rf $(VENV) output .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,106 @@
+"""Load an article (.txt, .md, .html) into its visible text, paragraph by paragraph."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cardgen.errors import InputError
+
+MAX_ARTICLE_BYTES = 20_000_000
+SUFFIXES = (".txt",)
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article's visible text: paragraphs in reading order, plus what it says of itself."""
+
+    path: Path
+    paragraphs: tuple[str, ...]
+    title: str | None = None
+    author: str | None = None
+    url: str | None = None
+    publisher: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+def load_article(path: Path, *, shown: str | None = None) -> Article:
+    """Read `path` and return its visible text; unreadable files raise InputError."""
+    shown = shown or str(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(
+            f"unsupported article type '{suffix or path.name}'",
+            file=shown,
+            hint="use a .txt file",
+        )
+    try:
+        size = path.stat().st_size
+        if size > MAX_ARTICLE_BYTES:
+            raise InputError(
+                f"article is {size:,} bytes, more than the {MAX_ARTICLE_BYTES:,} allowed", file=shown
+            )
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("article not found", file=shown, hint="check `article.source`") from None
+    except IsADirectoryError:
+        raise InputError("article is a folder, not a file", file=shown) from None
+    except OSError as exc:
+        raise InputError(f"cannot read article: {exc.strerror}", file=shown) from None
+    return plain_article(path, decode_text(raw, shown))
+
+
+def decode_text(raw: bytes, shown: str) -> str:
+    """UTF-8 (with or without BOM) with any line endings, normalised to NFC and \\n."""
+    if b"\x00" in raw[:8192]:
+        raise InputError("article looks binary (NUL bytes)", file=shown, hint="give a text file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"article is not UTF-8 (byte {exc.start})", file=shown, hint="save it as UTF-8"
+        ) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text)
+
+
+def split_paragraphs(text: str) -> tuple[str, ...]:
+    """Blank lines separate paragraphs; single line breaks inside one are joined."""
+    paragraphs = []
+    for block in re.split(r"\n[ \t\u00a0]*\n", text):
+        lines = [line.strip() for line in block.split("\n")]
+        joined = join_lines([line for line in lines if line])
+        if joined:
+            paragraphs.append(joined)
+    return tuple(paragraphs)
+
+
+def join_lines(lines: list[str]) -> str:
+    """Join hard-wrapped lines with a space, except between CJK characters."""
+    out = ""
+    for line in lines:
+        if out and not (_is_cjk(out[-1]) and _is_cjk(line[0])):
+            out += " "
+        out += line
+    return out
+
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x3000 <= code <= 0x30FF  # CJK punctuation, kana
+        or 0x3400 <= code <= 0x9FFF  # CJK ideographs
+        or 0xF900 <= code <= 0xFAFF
+        or 0xFF00 <= code <= 0xFFEF  # full-width forms
+        or 0x20000 <= code <= 0x2FFFF
+    )
+
+
+def plain_article(path: Path, text: str) -> Article:
+    return Article(path=path, paragraphs=split_paragraphs(text))

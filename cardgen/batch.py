@@ -1,0 +1,277 @@
+"""Plan and run a batch: selections in, cards and a manifest in the output folder.
+
+Everything that can be wrong with the input is found before the first file
+is written: selections are verified, layouts resolved and every card's text
+fitted, then the cards are drawn and written, and the manifest last.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cardgen import __version__
+from cardgen.captions import CaptionParts, alt_text, caption
+from cardgen.errors import CardgenError, InputError
+from cardgen.layouts import Brand, Layout, LayoutSource, load_brand, resolve_layout
+from cardgen.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
+from cardgen.quotes import LoadedSelection, Quote, load_selection
+from cardgen.yamlio import display_path
+
+DEFAULT_LAYOUT = "classic"
+
+
+@dataclass
+class Project:
+    """A project folder: its layouts, brands, fonts and platform presets."""
+
+    root: Path
+    layouts: LayoutSource
+    platforms: dict[str, Platform]
+    _brands: dict[str | None, Brand] = field(default_factory=dict)
+    _layouts: dict[tuple[str, str], Layout] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, root: Path | None = None) -> Project:
+        root = (root or Path.cwd()).resolve()
+        return cls(root=root, layouts=LayoutSource.for_project(root), platforms=load_platforms(root))
+
+    def font_registry(self) -> Any:
+        from cardgen.fonts import font_folders, registry_for
+
+        return registry_for(font_folders(self.root))
+
+    def selection_files(self) -> list[Path]:
+        return sorted((self.root / "quotes").glob("*.yaml"))
+
+    def platform(self, platform_id: str) -> Platform:
+        if platform_id not in self.platforms:
+            close = difflib.get_close_matches(platform_id, list(self.platforms), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "`cardgen platforms` lists them"
+            raise InputError(f"unknown platform '{platform_id}'", hint=hint)
+        return self.platforms[platform_id]
+
+    def brand(self, name: str | None) -> Brand:
+        if name not in self._brands:
+            self._brands[name] = load_brand(self.layouts, name)
+        return self._brands[name]
+
+    def layout(self, name: str, platform: Platform) -> Layout:
+        key = (name, platform.id)
+        if key not in self._layouts:
+            self._layouts[key] = resolve_layout(self.layouts, name, platform)
+        return self._layouts[key]
+
+
+@dataclass(frozen=True)
+class CardJob:
+    """One card to make: a verified quote on one platform in one layout and brand."""
+
+    selection: LoadedSelection
+    quote: Quote
+    platform: Platform
+    layout: str
+    brand: str | None
+    fmt: str
+    path: str  # relative to the output folder
+
+
+@dataclass
+class RenderReport:
+    out: Path
+    cards: list[dict[str, Any]]
+    manifest: Path | None
+
+
+def load_selections(paths: Sequence[Path] | None, project: Project) -> list[LoadedSelection]:
+    """The given selection files, or every `quotes/*.yaml` of the project."""
+    files = list(paths) if paths else project.selection_files()
+    if not files:
+        raise InputError(
+            f"no selections given and none found in {display_path(project.root / 'quotes')}",
+            hint="pass a SELECTION.yaml or add files under quotes/",
+        )
+    names: dict[str, Path] = {}
+    loaded = []
+    for path in files:
+        selection = load_selection(path)
+        if selection.name in names:
+            raise InputError(
+                f"two selections are named '{selection.name}' ({names[selection.name]} and {path})",
+                hint="selection file names name output folders and must differ",
+            )
+        names[selection.name] = path
+        loaded.append(selection)
+    return loaded
+
+
+def plan(
+    selections: Iterable[LoadedSelection],
+    project: Project,
+    *,
+    platforms: Sequence[str] | None = None,
+    layout: str | None = None,
+    brand: str | None = None,
+    fmt: str | None = None,
+) -> list[CardJob]:
+    """Every card of the batch: quotes x their platforms, with layout and brand chosen."""
+    jobs = []
+    for wanted in platforms or ():
+        project.platform(wanted)
+    for selection in selections:
+        for quote in selection.quotes:
+            for platform_id in platforms or quote.platforms or DEFAULT_PLATFORMS:
+                platform = project.platform(platform_id)
+                layout_name = layout or quote.layout or DEFAULT_LAYOUT
+                chosen_fmt = fmt or platform.format
+                resolved = project.layout(layout_name, platform)
+                jobs.append(
+                    CardJob(
+                        selection=selection,
+                        quote=quote,
+                        platform=platform,
+                        layout=layout_name,
+                        brand=brand or quote.brand or resolved.brand,
+                        fmt=chosen_fmt,
+                        path=f"{selection.name}/{quote.id}/{platform.id}."
+                        + ("jpg" if chosen_fmt == "jpeg" else chosen_fmt),
+                    )
+                )
+    return jobs
+
+
+def render(
+    selections: Sequence[Path] | None = None,
+    *,
+    out: Path = Path("output"),
+    platforms: Sequence[str] | None = None,
+    layout: str | None = None,
+    brand: str | None = None,
+    fmt: str | None = None,
+    project: Project | None = None,
+) -> RenderReport:
+    """Render every card of the given selections; the library behind `cardgen render`."""
+    project = project or Project.open()
+    loaded = load_selections(selections, project)
+    jobs = plan(loaded, project, platforms=platforms, layout=layout, brand=brand, fmt=fmt)
+    # Every fit and caption is checked before the first file is written.
+    prepared = [(job, _scene(job, project), _snippets(job, project)) for job in jobs]
+    from cardgen.output import write_atomic, write_manifest
+    from cardgen.raster import draw_scene, encode
+
+    records = []
+    for job, scene, snippets in prepared:
+        data = encode(draw_scene(scene), job.fmt)
+        write_atomic(out / job.path, data)
+        records.append(_record(job, scene, data, snippets, project))
+    manifest = write_manifest(out, f"cardgen {__version__}", records)
+    return RenderReport(out=out, cards=records, manifest=manifest)
+
+
+def check(selections: Sequence[Path] | None = None, *, project: Project | None = None,
+          platforms: Sequence[str] | None = None) -> list[CardJob]:
+    """Verify quotes, schemas and fit for every card; draws and writes nothing."""
+    project = project or Project.open()
+    loaded = load_selections(selections, project)
+    jobs = plan(loaded, project, platforms=platforms)
+    for job in jobs:
+        _scene(job, project)
+        _snippets(job, project)
+    return jobs
+
+
+def _content(job: CardJob, brand: Brand) -> Any:
+    from cardgen.scene import CardText
+
+    selection = job.selection
+    return CardText(
+        quote=job.quote.text,
+        attribution=job.quote.attribution or "",
+        title=selection.title or "",
+        publisher=selection.publisher or "",
+        handle=brand.handle or "",
+        url=selection.url or brand.website or "",
+        author=selection.author or "",
+    )
+
+
+def _scene(job: CardJob, project: Project) -> Any:
+    from cardgen.scene import build_scene
+
+    brand = project.brand(job.brand)
+    layout = project.layout(job.layout, job.platform)
+    label = f"{job.selection.name}/{job.quote.id}"
+    try:
+        return build_scene(_content(job, brand), layout, brand, job.platform,
+                           project.font_registry(), label=label)
+    except CardgenError as exc:
+        if exc.file is None:
+            exc.file = display_path(job.selection.path)
+        raise
+
+
+def _snippets(job: CardJob, project: Project) -> tuple[str, str]:
+    """(caption, alt text) of a card."""
+    brand = project.brand(job.brand)
+    layout = project.layout(job.layout, job.platform)
+    selection = job.selection
+    parts = CaptionParts(
+        quote=job.quote.text,
+        attribution=job.quote.attribution,
+        title=selection.title,
+        url=selection.url,
+        hashtags=tuple(job.quote.hashtags or brand.hashtags),
+    )
+    description = layout.description or f"Quote card in the {job.layout} layout"
+    try:
+        return caption(parts, job.platform), alt_text(parts, description, job.platform)
+    except CardgenError as exc:
+        exc.file = exc.file or display_path(selection.path)
+        exc.message = f"quote '{job.quote.id}': {exc.message}"
+        raise
+
+
+def _record(job: CardJob, scene: Any, data: bytes, snippets: tuple[str, str],
+            project: Project) -> dict[str, Any]:
+    selection = job.selection
+    return {
+        "selection": _relative(selection.path, project.root),
+        "quote_id": job.quote.id,
+        "platform": job.platform.id,
+        "layout": job.layout,
+        "brand": project.brand(job.brand).name,
+        "path": job.path,
+        "width": scene.width,
+        "height": scene.height,
+        "format": job.fmt,
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "text": job.quote.text,
+        "attribution": job.quote.attribution,
+        "source": {"title": selection.title, "author": selection.author, "url": selection.url},
+        "caption": snippets[0],
+        "alt_text": snippets[1],
+        "status": "rendered",
+        "texts": [
+            {
+                "role": block.role,
+                "font": block.face.full_name,
+                "font_size": block.size,
+                "lines": len(block.lines),
+                "box": list(block.box),
+                "ink_box": list(block.ink_box),
+            }
+            for block in scene.texts
+        ],
+    }
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,70 @@
+"""One error hierarchy: every failure a user can cause is a CardgenError.
+
+The CLI turns these into one line (`file:line key: message (hint)`) and an
+exit code; nothing else in the package prints or exits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_CONTENT = 1  # a quote not found, text that cannot fit, a caption over its limit
+EXIT_INPUT = 2  # unusable input: bad YAML, unknown keys, missing files, usage
+
+
+class CardgenError(Exception):
+    """A problem with the user's input or content, reported as one line."""
+
+    exit_code = EXIT_INPUT
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        line: int | None = None,
+        key: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.line = line
+        self.key = key
+        self.hint = hint
+
+    def one_line(self) -> str:
+        """`quotes/x.yaml:12 quotes[0].text: message (hint)` on a single line."""
+        where = ""
+        if self.file:
+            where = self.file + (f":{self.line}" if self.line else "")
+        parts = [p for p in (where, self.key and f"{self.key}:") if p]
+        text = " ".join([*parts, self.message])
+        if self.hint:
+            text += f" ({self.hint})"
+        return " ".join(text.split())
+
+
+class InputError(CardgenError):
+    """Input cardgen cannot use at all: bad YAML, unknown keys, missing files."""
+
+    exit_code = EXIT_INPUT
+
+
+class ContentError(CardgenError):
+    """Usable input whose content is wrong: a misquote, text that cannot fit."""
+
+    exit_code = EXIT_CONTENT
+
+
+class QuoteNotFound(ContentError):
+    """A selected quote does not appear in its article."""
+
+
+class TextDoesNotFit(ContentError):
+    """Text that stays too large for its box even at the layout's minimum size."""
+
+
+class MissingGlyph(ContentError):
+    """A character that no available font can draw."""

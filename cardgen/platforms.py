@@ -1,0 +1,190 @@
+"""Platform presets: pixel sizes, safe areas and posting limits (a contract).
+
+Figures gathered from the platforms' documentation and vendor guides; the
+ids are the contract. A project may add or override presets in
+`layouts/platforms.yaml`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cardgen.errors import InputError
+
+AspectClass = Literal["square", "portrait", "tall", "landscape"]
+CaptionCounting = Literal["chars", "x-weighted", "graphemes"]
+
+MB = 1_000_000
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Insets:
+    """Margins kept free of text, in pixels: left, top, right, bottom."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+
+@dataclass(frozen=True)
+class Platform:
+    """One target: a canvas size plus the rules of the place it is posted to."""
+
+    id: str
+    name: str
+    width: int
+    height: int
+    safe: Insets
+    format: Literal["png", "jpeg", "webp"]
+    file_limit: int  # bytes
+    caption_limit: int | None
+    caption_counting: CaptionCounting = "chars"
+    alt_limit: int | None = None
+    max_hashtags: int | None = None
+    max_pixels_side: int | None = None
+    notes: str = ""
+
+    @property
+    def aspect_class(self) -> AspectClass:
+        """square (within 5%), portrait (up to 4:5+), tall (taller), landscape."""
+        ratio = self.width / self.height
+        if abs(ratio - 1) <= 0.05:
+            return "square"
+        if ratio > 1:
+            return "landscape"
+        return "portrait" if ratio >= 0.7 else "tall"
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return (self.width, self.height)
+
+    @property
+    def safe_box(self) -> tuple[int, int, int, int]:
+        """The area text may use, as [left, top, right, bottom] pixels."""
+        return (
+            self.safe.left,
+            self.safe.top,
+            self.width - self.safe.right,
+            self.height - self.safe.bottom,
+        )
+
+
+def _margin(width: int, height: int, share: float = 0.04) -> Insets:
+    """The default safe area: a thin frame so no text touches an edge or a crop."""
+    m = round(min(width, height) * share)
+    return Insets(m, m, m, m)
+
+
+def _preset(
+    id: str, name: str, width: int, height: int, **kw: object
+) -> Platform:
+    safe = kw.pop("safe", None) or _margin(width, height)
+    return Platform(id=id, name=name, width=width, height=height, safe=safe, **kw)  # type: ignore[arg-type]
+
+
+BUILTIN: tuple[Platform, ...] = (
+    _preset("instagram-square", "Instagram square post", 1080, 1080, format="png",
+            file_limit=8 * MB, caption_limit=2200, alt_limit=None, max_hashtags=30),
+    _preset("instagram-portrait", "Instagram portrait post (4:5)", 1080, 1350, format="png",
+            file_limit=8 * MB, caption_limit=2200, alt_limit=None, max_hashtags=30,
+            notes="4:5, the feed's tallest"),
+    _preset("instagram-grid", "Instagram post for the 3:4 profile grid", 1080, 1440, format="png",
+            file_limit=8 * MB, caption_limit=2200, alt_limit=None, max_hashtags=30,
+            notes="3:4, the profile grid since 2025"),
+    _preset("instagram-story", "Instagram story", 1080, 1920, format="png",
+            file_limit=30 * MB, caption_limit=None, alt_limit=None,
+            safe=Insets(64, round(1920 * 0.14), 64, round(1920 * 0.20)),
+            notes="keep text out of the top 14% and bottom 20%"),
+    _preset("facebook", "Facebook link image", 1200, 630, format="png",
+            file_limit=8 * MB, caption_limit=63206, alt_limit=None, notes="1.91:1"),
+    _preset("x", "X (Twitter) post image", 1600, 900, format="png",
+            file_limit=5 * MB, caption_limit=280, caption_counting="x-weighted", alt_limit=1000,
+            notes="CJK and emoji count 2, a URL 23"),
+    _preset("linkedin", "LinkedIn shared image", 1200, 627, format="png",
+            file_limit=5 * MB, caption_limit=3000, alt_limit=None),
+    _preset("pinterest", "Pinterest pin (2:3)", 1000, 1500, format="png",
+            file_limit=20 * MB, caption_limit=500, alt_limit=None,
+            notes="title 100, description 500"),
+    _preset("threads", "Threads post", 1080, 1350, format="png",
+            file_limit=8 * MB, caption_limit=500, alt_limit=None),
+    _preset("bluesky", "Bluesky post image", 1200, 675, format="png",
+            file_limit=1_000_000, caption_limit=300, caption_counting="graphemes", alt_limit=2000,
+            max_pixels_side=2000, notes="alt text expected"),
+    _preset("mastodon", "Mastodon post image", 1200, 675, format="png",
+            file_limit=16 * MIB, caption_limit=500, alt_limit=1500, notes="limits vary by server"),
+    _preset("og", "Open Graph link preview", 1200, 630, format="png",
+            file_limit=8 * MB, caption_limit=None, alt_limit=None),
+)
+
+DEFAULT_PLATFORMS: tuple[str, ...] = (
+    "instagram-square", "instagram-portrait", "instagram-story", "x", "linkedin", "facebook",
+)
+
+
+class PlatformOverride(BaseModel):
+    """One entry of `layouts/platforms.yaml`: a new preset or changes to one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = None
+    width: int | None = Field(default=None, gt=0, le=8000)
+    height: int | None = Field(default=None, gt=0, le=8000)
+    safe: tuple[int, int, int, int] | None = None
+    format: Literal["png", "jpeg", "webp"] | None = None
+    file_limit: int | None = Field(default=None, gt=0)
+    caption_limit: int | None = Field(default=None, gt=0)
+    caption_counting: CaptionCounting | None = None
+    alt_limit: int | None = Field(default=None, gt=0)
+    max_hashtags: int | None = Field(default=None, ge=0)
+
+
+class PlatformsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    platforms: dict[str, PlatformOverride]
+
+
+def load_platforms(project_dir: Path | None = None) -> dict[str, Platform]:
+    """Built-in presets, with `layouts/platforms.yaml` of the project merged over them."""
+    presets = {p.id: p for p in BUILTIN}
+    if project_dir is None:
+        return presets
+    path = project_dir / "layouts" / "platforms.yaml"
+    if not path.is_file():
+        return presets
+    from cardgen.yamlio import read_yaml, validate
+
+    doc = read_yaml(path)
+    spec = validate(doc, PlatformsFile)
+    for pid, over in spec.platforms.items():
+        base = presets.get(pid)
+        fields = over.model_dump(exclude_none=True)
+        if base is None:
+            missing = [k for k in ("width", "height") if k not in fields]
+            if missing:
+                raise InputError(
+                    f"new platform '{pid}' needs {' and '.join(missing)}",
+                    file=path, line=doc.line_of(("platforms", pid)), key=f"platforms.{pid}",
+                )
+            w, h = fields["width"], fields["height"]
+            fields.setdefault("name", pid)
+            fields.setdefault("format", "png")
+            fields.setdefault("file_limit", 8 * MB)
+            fields.setdefault("caption_limit", None)
+            safe = fields.pop("safe", None)
+            presets[pid] = Platform(
+                id=pid, safe=Insets(*safe) if safe else _margin(w, h), **fields
+            )
+        else:
+            safe = fields.pop("safe", None)
+            merged = {**base.__dict__, **fields}
+            if safe:
+                merged["safe"] = Insets(*safe)
+            presets[pid] = Platform(**merged)
+    return presets

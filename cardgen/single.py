@@ -1,0 +1,44 @@
+"""One card from a quote typed on the command line (not checked against an article)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from cardgen.batch import Project
+from cardgen.errors import InputError
+
+
+def render_text(
+    text: str,
+    *,
+    by: str | None = None,
+    platform: str = "instagram-square",
+    layout: str = "classic",
+    brand: str | None = None,
+    out: Path | None = None,
+    project: Project | None = None,
+) -> Path:
+    """Render `text` as one card and return the file written."""
+    from cardgen.output import write_atomic
+    from cardgen.raster import draw_scene, encode
+    from cardgen.scene import CardText, build_scene
+
+    text = " ".join(text.split())
+    if not text:
+        raise InputError("the quote is empty", hint='give the text in quotes: cardgen quote "..."')
+    project = project or Project.open()
+    target = project.platform(platform)
+    resolved = project.layout(layout, target)
+    kit = project.brand(brand or resolved.brand)
+    content = CardText(quote=text, attribution=by or "", handle=kit.handle or "",
+                       url=kit.website or "")
+    scene = build_scene(content, resolved, kit, target, project.font_registry(), label="quote")
+    fmt = target.format
+    if out is None:
+        slug = "-".join(re.findall(r"[a-z0-9]+", text.lower())[:6]) or "quote"
+        out = Path("output") / "quotes" / f"{slug}-{target.id}.{fmt}"
+    suffix = out.suffix.lower().lstrip(".")
+    fmt = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "webp": "webp"}.get(suffix, fmt)
+    write_atomic(out, encode(draw_scene(scene), fmt))
+    return out
