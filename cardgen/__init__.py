@@ -36,7 +36,20 @@ if TYPE_CHECKING:
     from cardgen.platforms import load_platforms
     from cardgen.quotes import load_selection
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "CardgenError",
+    "ContentError",
+    "InputError",
+    "Project",
+    "RenderReport",
+    "check",
+    "load_article",
+    "load_platforms",
+    "load_selection",
+    "load_selections",
+    "plan",
+    "render",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -44,7 +44,8 @@ def load_article(path: Path, *, shown: str | None = None) -> Article:
         size = path.stat().st_size
         if size > MAX_ARTICLE_BYTES:
             raise InputError(
-                f"article is {size:,} bytes, more than the {MAX_ARTICLE_BYTES:,} allowed", file=shown
+                f"article is {size:,} bytes, more than the {MAX_ARTICLE_BYTES:,} allowed",
+                file=shown,
             )
         raw = path.read_bytes()
     except FileNotFoundError:

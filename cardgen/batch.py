@@ -38,7 +38,9 @@ class Project:
     @classmethod
     def open(cls, root: Path | None = None) -> Project:
         root = (root or Path.cwd()).resolve()
-        return cls(root=root, layouts=LayoutSource.for_project(root), platforms=load_platforms(root))
+        return cls(
+            root=root, layouts=LayoutSource.for_project(root), platforms=load_platforms(root)
+        )
 
     def font_registry(self) -> Any:
         from cardgen.fonts import font_folders, registry_for
@@ -172,8 +174,12 @@ def render(
     return RenderReport(out=out, cards=records, manifest=manifest)
 
 
-def check(selections: Sequence[Path] | None = None, *, project: Project | None = None,
-          platforms: Sequence[str] | None = None) -> list[CardJob]:
+def check(
+    selections: Sequence[Path] | None = None,
+    *,
+    project: Project | None = None,
+    platforms: Sequence[str] | None = None,
+) -> list[CardJob]:
     """Verify quotes, schemas and fit for every card; draws and writes nothing."""
     project = project or Project.open()
     loaded = load_selections(selections, project)
@@ -206,8 +212,9 @@ def _scene(job: CardJob, project: Project) -> Any:
     layout = project.layout(job.layout, job.platform)
     label = f"{job.selection.name}/{job.quote.id}"
     try:
-        return build_scene(_content(job, brand), layout, brand, job.platform,
-                           project.font_registry(), label=label)
+        return build_scene(
+            _content(job, brand), layout, brand, job.platform, project.font_registry(), label=label
+        )
     except CardgenError as exc:
         if exc.file is None:
             exc.file = display_path(job.selection.path)
@@ -235,8 +242,9 @@ def _snippets(job: CardJob, project: Project) -> tuple[str, str]:
         raise
 
 
-def _record(job: CardJob, scene: Any, data: bytes, snippets: tuple[str, str],
-            project: Project) -> dict[str, Any]:
+def _record(
+    job: CardJob, scene: Any, data: bytes, snippets: tuple[str, str], project: Project
+) -> dict[str, Any]:
     selection = job.selection
     return {
         "selection": _relative(selection.path, project.root),

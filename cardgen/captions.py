@@ -27,7 +27,9 @@ def caption(parts: CaptionParts, platform: Platform) -> str:
     quote_line = f"\u201c{parts.quote}\u201d"
     if parts.attribution:
         quote_line += f" \u2014 {parts.attribution}"
-    tags = " ".join(f"#{tag.lstrip('#')}" for tag in parts.hashtags[: platform.max_hashtags or None])
+    tags = " ".join(
+        f"#{tag.lstrip('#')}" for tag in parts.hashtags[: platform.max_hashtags or None]
+    )
     source = " ".join(p for p in (parts.title, parts.url) if p)
     candidates = [
         [quote_line, source, tags],

@@ -97,8 +97,11 @@ def render(
     if as_json:
         for card in report.cards:
             typer.echo(json.dumps({"event": "card", **_brief(card)}, ensure_ascii=False))
-        typer.echo(json.dumps({"event": "done", "cards": len(report.cards),
-                               "manifest": str(report.manifest)}))
+        typer.echo(
+            json.dumps(
+                {"event": "done", "cards": len(report.cards), "manifest": str(report.manifest)}
+            )
+        )
         return
     typer.echo(f"rendered {len(report.cards)} cards into {out}/ (manifest: {report.manifest})")
 
@@ -130,8 +133,9 @@ def quote(
     """Render one card from TEXT (not checked against an article)."""
     from cardgen.single import render_text
 
-    path = _run(lambda: render_text(text, by=by, platform=platform, layout=layout,
-                                    brand=brand, out=out))
+    path = _run(
+        lambda: render_text(text, by=by, platform=platform, layout=layout, brand=brand, out=out)
+    )
     typer.echo(str(path))
 
 
@@ -152,8 +156,10 @@ def platforms(as_json: JsonOpt = False) -> None:
         return
     for p in presets.values():
         limit = f"{p.caption_limit:,}" if p.caption_limit else "-"
-        typer.echo(f"{p.id:<20} {p.width}x{p.height:<6} {p.aspect_class:<9} "
-                   f"file <= {p.file_limit / 1e6:g} MB  caption {limit}")
+        typer.echo(
+            f"{p.id:<20} {p.width}x{p.height:<6} {p.aspect_class:<9} "
+            f"file <= {p.file_limit / 1e6:g} MB  caption {limit}"
+        )
 
 
 @app.command()
@@ -177,8 +183,16 @@ def fonts(as_json: JsonOpt = False) -> None:
 
     registry = registry_for(font_folders(Path.cwd()))
     if as_json:
-        faces = [{"family": f.family, "style": f.style_name, "weight": f.weight,
-                  "italic": f.italic, "path": str(f.path)} for f in registry.faces]
+        faces = [
+            {
+                "family": f.family,
+                "style": f.style_name,
+                "weight": f.weight,
+                "italic": f.italic,
+                "path": str(f.path),
+            }
+            for f in registry.faces
+        ]
         typer.echo(json.dumps(faces, indent=2))
         return
     for family in registry.families():

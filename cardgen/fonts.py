@@ -17,9 +17,19 @@ from cardgen.layouts import bundled_dir
 
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 WEIGHTS = {
-    "thin": 100, "extralight": 200, "light": 300, "regular": 400, "book": 400, "normal": 400,
-    "medium": 500, "semibold": 600, "demibold": 600, "bold": 700, "extrabold": 800,
-    "heavy": 900, "black": 900,
+    "thin": 100,
+    "extralight": 200,
+    "light": 300,
+    "regular": 400,
+    "book": 400,
+    "normal": 400,
+    "medium": 500,
+    "semibold": 600,
+    "demibold": 600,
+    "bold": 700,
+    "extrabold": 800,
+    "heavy": 900,
+    "black": 900,
 }
 LAYOUT_ENGINE = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
 
@@ -88,8 +98,10 @@ class FontRegistry:
             import difflib
 
             close = difflib.get_close_matches(family, self.families(), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else (
-                "add its .ttf/.otf files to fonts/; `cardgen fonts` lists what is available"
+            hint = (
+                f"did you mean '{close[0]}'?"
+                if close
+                else ("add its .ttf/.otf files to fonts/; `cardgen fonts` lists what is available")
             )
             raise InputError(f"font family '{family}' not found", hint=hint)
         return min(candidates, key=lambda f: (f.italic != italic, abs(f.weight - wanted)))

@@ -24,7 +24,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 _LENGTH = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(px|%|%w|%h|%s)?\s*$")
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 _NAMED = {
-    "white": "#ffffff", "black": "#000000", "transparent": "#00000000",
+    "white": "#ffffff",
+    "black": "#000000",
+    "transparent": "#00000000",
 }
 
 
@@ -90,7 +92,7 @@ def parse_colour(value: str) -> tuple[int, int, int, int]:
         digits = "".join(c * 2 for c in digits)
     if len(digits) == 6:
         digits += "ff"
-    r, g, b, a = (int(digits[i:i + 2], 16) for i in range(0, 8, 2))
+    r, g, b, a = (int(digits[i : i + 2], 16) for i in range(0, 8, 2))
     return r, g, b, a
 
 
@@ -109,7 +111,6 @@ class Box(_Strict):
     y: Length
     w: Length
     h: Length
-
 
     def pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
         left = resolve_length(self.x, "x", width, height)
@@ -132,7 +133,6 @@ class SizeRange(_Strict):
     max: Length = "8%s"
 
 
-
 class TextElement(_Strict):
     type: Literal["text"]
     id: str | None = None
@@ -149,7 +149,6 @@ class TextElement(_Strict):
     hide_if_empty: bool = True
 
 
-
 class QuoteMarkElement(_Strict):
     """A large decorative opening quote mark."""
 
@@ -161,7 +160,6 @@ class QuoteMarkElement(_Strict):
     color: Colour = "brand.accent"
 
 
-
 class RectElement(_Strict):
     type: Literal["rect"]
     id: str | None = None
@@ -169,7 +167,6 @@ class RectElement(_Strict):
     fill: Colour = "brand.accent"
     radius: Length = 0
     opacity: float = Field(default=1.0, ge=0.0, le=1.0)
-
 
 
 class LineElement(_Strict):
@@ -183,7 +180,6 @@ class LineElement(_Strict):
     orientation: Literal["horizontal", "vertical"] = "horizontal"
 
 
-
 Element = Annotated[
     TextElement | QuoteMarkElement | RectElement | LineElement, Field(discriminator="type")
 ]
@@ -195,11 +191,9 @@ class Gradient(_Strict):
     stops: list[Colour] = Field(min_length=2, max_length=8)
 
 
-
 class Background(_Strict):
     color: Colour = "brand.background"
     gradient: Gradient | None = None
-
 
 
 class Layout(_Strict):
@@ -320,7 +314,9 @@ class LayoutSource:
         import difflib
 
         close = difflib.get_close_matches(name, known, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"available: {', '.join(known) or 'none'}"
+        hint = (
+            f"did you mean '{close[0]}'?" if close else f"available: {', '.join(known) or 'none'}"
+        )
         raise InputError(f"unknown {kind} '{name}'", hint=hint)
 
 

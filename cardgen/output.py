@@ -23,12 +23,14 @@ def write_atomic(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise InputError(f"cannot write to {path.parent}: {exc.strerror}",
-                         hint="check the output folder's permissions") from None
+        raise InputError(
+            f"cannot write to {path.parent}: {exc.strerror}",
+            hint="check the output folder's permissions",
+        ) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.replace(tmp, path)
+        Path(tmp).replace(path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise InputError(f"cannot write {path}: {exc.strerror}") from None

@@ -81,49 +81,156 @@ def _margin(width: int, height: int, share: float = 0.04) -> Insets:
     return Insets(m, m, m, m)
 
 
-def _preset(
-    id: str, name: str, width: int, height: int, **kw: object
-) -> Platform:
+def _preset(id: str, name: str, width: int, height: int, **kw: object) -> Platform:
     safe = kw.pop("safe", None) or _margin(width, height)
     return Platform(id=id, name=name, width=width, height=height, safe=safe, **kw)  # type: ignore[arg-type]
 
 
 BUILTIN: tuple[Platform, ...] = (
-    _preset("instagram-square", "Instagram square post", 1080, 1080, format="png",
-            file_limit=8 * MB, caption_limit=2200, alt_limit=None, max_hashtags=30),
-    _preset("instagram-portrait", "Instagram portrait post (4:5)", 1080, 1350, format="png",
-            file_limit=8 * MB, caption_limit=2200, alt_limit=None, max_hashtags=30,
-            notes="4:5, the feed's tallest"),
-    _preset("instagram-grid", "Instagram post for the 3:4 profile grid", 1080, 1440, format="png",
-            file_limit=8 * MB, caption_limit=2200, alt_limit=None, max_hashtags=30,
-            notes="3:4, the profile grid since 2025"),
-    _preset("instagram-story", "Instagram story", 1080, 1920, format="png",
-            file_limit=30 * MB, caption_limit=None, alt_limit=None,
-            safe=Insets(64, round(1920 * 0.14), 64, round(1920 * 0.20)),
-            notes="keep text out of the top 14% and bottom 20%"),
-    _preset("facebook", "Facebook link image", 1200, 630, format="png",
-            file_limit=8 * MB, caption_limit=63206, alt_limit=None, notes="1.91:1"),
-    _preset("x", "X (Twitter) post image", 1600, 900, format="png",
-            file_limit=5 * MB, caption_limit=280, caption_counting="x-weighted", alt_limit=1000,
-            notes="CJK and emoji count 2, a URL 23"),
-    _preset("linkedin", "LinkedIn shared image", 1200, 627, format="png",
-            file_limit=5 * MB, caption_limit=3000, alt_limit=None),
-    _preset("pinterest", "Pinterest pin (2:3)", 1000, 1500, format="png",
-            file_limit=20 * MB, caption_limit=500, alt_limit=None,
-            notes="title 100, description 500"),
-    _preset("threads", "Threads post", 1080, 1350, format="png",
-            file_limit=8 * MB, caption_limit=500, alt_limit=None),
-    _preset("bluesky", "Bluesky post image", 1200, 675, format="png",
-            file_limit=1_000_000, caption_limit=300, caption_counting="graphemes", alt_limit=2000,
-            max_pixels_side=2000, notes="alt text expected"),
-    _preset("mastodon", "Mastodon post image", 1200, 675, format="png",
-            file_limit=16 * MIB, caption_limit=500, alt_limit=1500, notes="limits vary by server"),
-    _preset("og", "Open Graph link preview", 1200, 630, format="png",
-            file_limit=8 * MB, caption_limit=None, alt_limit=None),
+    _preset(
+        "instagram-square",
+        "Instagram square post",
+        1080,
+        1080,
+        format="png",
+        file_limit=8 * MB,
+        caption_limit=2200,
+        alt_limit=None,
+        max_hashtags=30,
+    ),
+    _preset(
+        "instagram-portrait",
+        "Instagram portrait post (4:5)",
+        1080,
+        1350,
+        format="png",
+        file_limit=8 * MB,
+        caption_limit=2200,
+        alt_limit=None,
+        max_hashtags=30,
+        notes="4:5, the feed's tallest",
+    ),
+    _preset(
+        "instagram-grid",
+        "Instagram post for the 3:4 profile grid",
+        1080,
+        1440,
+        format="png",
+        file_limit=8 * MB,
+        caption_limit=2200,
+        alt_limit=None,
+        max_hashtags=30,
+        notes="3:4, the profile grid since 2025",
+    ),
+    _preset(
+        "instagram-story",
+        "Instagram story",
+        1080,
+        1920,
+        format="png",
+        file_limit=30 * MB,
+        caption_limit=None,
+        alt_limit=None,
+        safe=Insets(64, round(1920 * 0.14), 64, round(1920 * 0.20)),
+        notes="keep text out of the top 14% and bottom 20%",
+    ),
+    _preset(
+        "facebook",
+        "Facebook link image",
+        1200,
+        630,
+        format="png",
+        file_limit=8 * MB,
+        caption_limit=63206,
+        alt_limit=None,
+        notes="1.91:1",
+    ),
+    _preset(
+        "x",
+        "X (Twitter) post image",
+        1600,
+        900,
+        format="png",
+        file_limit=5 * MB,
+        caption_limit=280,
+        caption_counting="x-weighted",
+        alt_limit=1000,
+        notes="CJK and emoji count 2, a URL 23",
+    ),
+    _preset(
+        "linkedin",
+        "LinkedIn shared image",
+        1200,
+        627,
+        format="png",
+        file_limit=5 * MB,
+        caption_limit=3000,
+        alt_limit=None,
+    ),
+    _preset(
+        "pinterest",
+        "Pinterest pin (2:3)",
+        1000,
+        1500,
+        format="png",
+        file_limit=20 * MB,
+        caption_limit=500,
+        alt_limit=None,
+        notes="title 100, description 500",
+    ),
+    _preset(
+        "threads",
+        "Threads post",
+        1080,
+        1350,
+        format="png",
+        file_limit=8 * MB,
+        caption_limit=500,
+        alt_limit=None,
+    ),
+    _preset(
+        "bluesky",
+        "Bluesky post image",
+        1200,
+        675,
+        format="png",
+        file_limit=1_000_000,
+        caption_limit=300,
+        caption_counting="graphemes",
+        alt_limit=2000,
+        max_pixels_side=2000,
+        notes="alt text expected",
+    ),
+    _preset(
+        "mastodon",
+        "Mastodon post image",
+        1200,
+        675,
+        format="png",
+        file_limit=16 * MIB,
+        caption_limit=500,
+        alt_limit=1500,
+        notes="limits vary by server",
+    ),
+    _preset(
+        "og",
+        "Open Graph link preview",
+        1200,
+        630,
+        format="png",
+        file_limit=8 * MB,
+        caption_limit=None,
+        alt_limit=None,
+    ),
 )
 
 DEFAULT_PLATFORMS: tuple[str, ...] = (
-    "instagram-square", "instagram-portrait", "instagram-story", "x", "linkedin", "facebook",
+    "instagram-square",
+    "instagram-portrait",
+    "instagram-story",
+    "x",
+    "linkedin",
+    "facebook",
 )
 
 
@@ -170,7 +277,9 @@ def load_platforms(project_dir: Path | None = None) -> dict[str, Platform]:
             if missing:
                 raise InputError(
                     f"new platform '{pid}' needs {' and '.join(missing)}",
-                    file=path, line=doc.line_of(("platforms", pid)), key=f"platforms.{pid}",
+                    file=path,
+                    line=doc.line_of(("platforms", pid)),
+                    key=f"platforms.{pid}",
                 )
             w, h = fields["width"], fields["height"]
             fields.setdefault("name", pid)
@@ -178,9 +287,7 @@ def load_platforms(project_dir: Path | None = None) -> dict[str, Platform]:
             fields.setdefault("file_limit", 8 * MB)
             fields.setdefault("caption_limit", None)
             safe = fields.pop("safe", None)
-            presets[pid] = Platform(
-                id=pid, safe=Insets(*safe) if safe else _margin(w, h), **fields
-            )
+            presets[pid] = Platform(id=pid, safe=Insets(*safe) if safe else _margin(w, h), **fields)
         else:
             safe = fields.pop("safe", None)
             merged = {**base.__dict__, **fields}

@@ -126,13 +126,20 @@ def load_selection(path: Path) -> LoadedSelection:
         )
     article_path = path.parent / source
     article = load_article(article_path, shown=display_path(article_path))
-    index = ArticleIndex(article)
+    article_index = ArticleIndex(article)
     quotes = []
     for i, q in enumerate(spec.quotes):
         where = doc.line_of(("quotes", i, "text" if q.text else "find"))
-        span = index.locate(q.text, find=False) if q.text else index.locate(q.find or "", find=True)
+        span = article_index.locate(q.text or q.find or "", find=q.text is None)
         if span is None:
-            raise _not_found(q.text or q.find or "", index, shown, where, display_path(article_path), q.id)
+            raise _not_found(
+                q.text or q.find or "",
+                article_index,
+                shown,
+                where,
+                display_path(article_path),
+                q.id,
+            )
         start, end = span
         text = article.text[start:end]
         quotes.append(
@@ -163,10 +170,22 @@ def load_selection(path: Path) -> LoadedSelection:
 # Characters that are the same for matching: typographic variants of one mark.
 _EQUIVALENT = str.maketrans(
     {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-        "\u00ab": '"', "\u00bb": '"',
-        "\u2013": "\u2014", "\u2012": "\u2014", "\u2015": "\u2014",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u02bc": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2013": "\u2014",
+        "\u2012": "\u2014",
+        "\u2015": "\u2014",
     }
 )
 
@@ -206,7 +225,9 @@ def normalise(text: str) -> tuple[str, list[int]]:
     return "".join(out), origin
 
 
-_SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f\u061f][\"')\]\u201d\u2019\u300d\u300f]*(?=\s|$)")
+_SENTENCE_END = re.compile(
+    r"[.!?\u2026\u3002\uff01\uff1f\u061f][\"')\]\u201d\u2019\u300d\u300f]*(?=\s|$)"
+)
 
 
 class ArticleIndex:
@@ -241,12 +262,12 @@ class ArticleIndex:
         p_lo = bisect.bisect_left(self.origin, o_start + 2 if o_start >= 0 else 0)
         p_hi = bisect.bisect_left(self.origin, o_end if o_end >= 0 else len(original))
         lo = p_lo
-        for match in _SENTENCE_END.finditer(text, p_lo, start):
-            lo = match.end()
+        for before in _SENTENCE_END.finditer(text, p_lo, start):
+            lo = before.end()
         while lo < start and text[lo] == " ":
             lo += 1
-        match = _SENTENCE_END.search(text, max(end - 1, lo), p_hi)
-        hi = match.end() if match else p_hi
+        after = _SENTENCE_END.search(text, max(end - 1, lo), p_hi)
+        hi = after.end() if after else p_hi
         while hi > lo and text[hi - 1] == " ":
             hi -= 1
         return lo, hi
@@ -273,8 +294,14 @@ def _is_word(char: str) -> bool:
     return char.isalnum() and not (0x3000 <= ord(char) <= 0x9FFF)
 
 
-def _not_found(wanted: str, index: ArticleIndex, shown: str, line: int | None,
-               article_shown: str, quote_id: str) -> QuoteNotFound:
+def _not_found(
+    wanted: str,
+    index: ArticleIndex,
+    shown: str,
+    line: int | None,
+    article_shown: str,
+    quote_id: str,
+) -> QuoteNotFound:
     from rapidfuzz import fuzz
 
     needle, _ = normalise(wanted)
@@ -283,7 +310,7 @@ def _not_found(wanted: str, index: ArticleIndex, shown: str, line: int | None,
         norm, _ = normalise(paragraph)
         alignment = fuzz.partial_ratio_alignment(needle, norm)
         if alignment is not None and alignment.score > best[0]:
-            passage = norm[alignment.dest_start:alignment.dest_end]
+            passage = norm[alignment.dest_start : alignment.dest_end]
             best = (alignment.score, number, passage)
     score, number, passage = best
     detail = ""

@@ -241,7 +241,7 @@ def _text(
             f"at the minimum size {min_size}px: {why}",
             hint="shorten the quote, or give this layout a larger box or smaller minimum size",
         )
-    top = box[1]
+    top = float(box[1])
     if element.valign == "middle":
         top = box[1] + (box_h - fitted.height) / 2
     elif element.valign == "bottom":
@@ -258,8 +258,12 @@ def _text(
             x = float(box[0])
         lines.append(PlacedLine(line, x, baseline))
         lx0, ly0, lx1, ly1 = measure.ink_box(line, fitted.size)
-        ink = [min(ink[0], x + lx0), min(ink[1], baseline + ly0),
-               max(ink[2], x + lx1), max(ink[3], baseline + ly1)]
+        ink = [
+            min(ink[0], x + lx0),
+            min(ink[1], baseline + ly0),
+            max(ink[2], x + lx1),
+            max(ink[3], baseline + ly1),
+        ]
     ink_box = (math.floor(ink[0]), math.floor(ink[1]), math.ceil(ink[2]), math.ceil(ink[3]))
     return TextBlock(
         element.role, face, fitted.size, resolver.colour(element.color), tuple(lines), box, ink_box

@@ -31,10 +31,11 @@ def render_text(
     target = project.platform(platform)
     resolved = project.layout(layout, target)
     kit = project.brand(brand or resolved.brand)
-    content = CardText(quote=text, attribution=by or "", handle=kit.handle or "",
-                       url=kit.website or "")
+    content = CardText(
+        quote=text, attribution=by or "", handle=kit.handle or "", url=kit.website or ""
+    )
     scene = build_scene(content, resolved, kit, target, project.font_registry(), label="quote")
-    fmt = target.format
+    fmt: str = target.format
     if out is None:
         slug = "-".join(re.findall(r"[a-z0-9]+", text.lower())[:6]) or "quote"
         out = Path("output") / "quotes" / f"{slug}-{target.id}.{fmt}"

@@ -60,7 +60,9 @@ def wrap(words: list[str], max_width: float, size: int, measure: Measurer) -> li
     return lines
 
 
-def balance(words: list[str], max_width: float, size: int, measure: Measurer, count: int) -> list[str]:
+def balance(
+    words: list[str], max_width: float, size: int, measure: Measurer, count: int
+) -> list[str]:
     """The narrowest wrap that still takes `count` lines: even lines, no stub at the end."""
     lo = max(measure.width(w, size) for w in words)
     hi = max_width
@@ -77,7 +79,9 @@ def balance(words: list[str], max_width: float, size: int, measure: Measurer, co
     return best
 
 
-def set_at(text: str, size: int, box_w: float, line_height: float, measure: Measurer) -> FittedText | None:
+def set_at(
+    text: str, size: int, box_w: float, line_height: float, measure: Measurer
+) -> FittedText | None:
     """Wrap `text` at `size` into `box_w`; None if a word does not fit the width."""
     words = words_of(text)
     if not words:
@@ -112,6 +116,7 @@ def fit_text(
     Binary search over sizes (fit is monotonic in practice), then a short
     linear check upward to absorb the rare non-monotonic step of hinting.
     """
+
     def fits(size: int) -> FittedText | None:
         fitted = set_at(text, size, box_w, line_height, measure)
         if fitted is None or fitted.height > box_h:
@@ -132,8 +137,9 @@ def fit_text(
     return best
 
 
-def overflow(text: str, box_w: float, box_h: float, size: int, line_height: float,
-             measure: Measurer) -> str:
+def overflow(
+    text: str, box_w: float, box_h: float, size: int, line_height: float, measure: Measurer
+) -> str:
     """Say by how much `text` misses its box at `size`, for the error message."""
     words = words_of(text)
     widest = max(words, key=lambda w: measure.width(w, size), default="")

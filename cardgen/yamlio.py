@@ -75,7 +75,7 @@ def read_yaml(path: Path) -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        hint = "indent with spaces, not tabs" if "\t" in text and "tab" in str(exc) else None
+        hint = "indent with spaces, not tabs" if "'\\t'" in str(exc) else None
         raise InputError(
             f"invalid YAML: {problem}",
             file=shown,
@@ -137,7 +137,9 @@ def _build(
     return loader.construct_object(node, deep=True)
 
 
-def validate(doc: YamlDocument, model: type[Model], *, context: dict[str, Any] | None = None) -> Model:
+def validate(
+    doc: YamlDocument, model: type[Model], *, context: dict[str, Any] | None = None
+) -> Model:
     """Validate `doc.data` as `model`; the first error becomes a one-line InputError."""
     shown = display_path(doc.path)
     if not isinstance(doc.data, dict):
@@ -152,19 +154,23 @@ def validate(doc: YamlDocument, model: type[Model], *, context: dict[str, Any] |
         raise _explain(exc, doc, model, shown) from None
 
 
-def _explain(exc: ValidationError, doc: YamlDocument, model: type[BaseModel], shown: str) -> InputError:
+def _explain(
+    exc: ValidationError, doc: YamlDocument, model: type[BaseModel], shown: str
+) -> InputError:
     # Prefer the most specific error: unknown keys first, they are typos.
     errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     error = errors[0]
-    data_path = _data_path(doc.data, tuple(error["loc"]))
+    data_path = _data_path(model, doc.data, tuple(error["loc"]))
     dotted = _dotted(data_path)
     line = doc.line_of(data_path)
     if error["type"] == "extra_forbidden":
         name = str(data_path[-1]) if data_path else "?"
         allowed = _allowed_keys(model, data_path[:-1], doc.data)
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'?" if close else (
-            f"allowed keys: {', '.join(sorted(allowed))}" if allowed else None
+        hint = (
+            f"did you mean '{close[0]}'?"
+            if close
+            else (f"allowed keys: {', '.join(sorted(allowed))}" if allowed else None)
         )
         return InputError(f"unknown key '{name}'", file=shown, line=line, key=dotted, hint=hint)
     if error["type"] == "missing":
@@ -172,32 +178,51 @@ def _explain(exc: ValidationError, doc: YamlDocument, model: type[BaseModel], sh
     message = str(error["msg"])
     message = message.removeprefix("Value error, ")
     value = error.get("input")
-    if error["type"] not in ("missing",) and isinstance(value, str | int | float) and repr(value) not in message:
+    if (
+        error["type"] not in ("missing",)
+        and isinstance(value, str | int | float)
+        and repr(value) not in message
+    ):
         message = f"{value!r}: {message}"
     return InputError(message, file=shown, line=line, key=dotted)
 
 
-def _data_path(data: Any, loc: tuple[Any, ...]) -> PathKey:
+def _data_path(model: type[BaseModel], data: Any, loc: tuple[Any, ...]) -> PathKey:
     """Map a pydantic error location onto keys present in the data.
 
-    Union members add their own names to `loc` (for example the tag of a
-    discriminated union); those are skipped because they are not in the file.
+    A discriminated union adds its tag (`text`, `rect`...) to `loc`; it is not
+    in the file, so it is skipped by walking the model alongside the data.
     """
     path: list[str | int] = []
+    annotation: Any = model
     current = data
-    for part in loc:
-        if isinstance(current, dict) and part in current:
+    for index, part in enumerate(loc):
+        models = [
+            m for m in _members(annotation) if isinstance(m, type) and issubclass(m, BaseModel)
+        ]
+        tagged = [m for m in models if _tag_of(m) == part] if len(models) > 1 else []
+        if tagged:
+            annotation = tagged[0]
+            continue
+        in_dict = isinstance(current, dict) and part in current
+        in_list = isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
+        if in_dict or in_list:
             path.append(part)
             current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
-            path.append(part)
-            current = current[part]
-        elif isinstance(current, dict) and isinstance(part, str) and not path[-1:] == [part]:
-            # Either a union tag or an unknown/missing key: keep it only if it is the last.
-            if part == loc[-1]:
-                path.append(part)
-                break
+            annotation = _descend(annotation, part, current)
+        elif index == len(loc) - 1 and isinstance(current, dict):
+            path.append(part)  # an unknown or missing key
+        else:
+            break
     return tuple(path)
+
+
+def _tag_of(model: type[BaseModel]) -> Any:
+    field = model.model_fields.get("type")
+    if field is None:
+        return None
+    args = typing.get_args(field.annotation)
+    return args[0] if len(args) == 1 else None
 
 
 def _dotted(path: PathKey) -> str:
@@ -212,7 +237,12 @@ def _allowed_keys(model: type[BaseModel], parent: PathKey, data: Any) -> list[st
     target: Any = model
     current = data
     for part in parent:
-        current = current[part] if isinstance(current, dict | list) else None
+        if isinstance(current, dict):
+            current = current.get(part)
+        elif isinstance(current, list) and isinstance(part, int):
+            current = current[part]
+        else:
+            current = None
         target = _descend(target, part, current)
         if target is None:
             return []

@@ -1,0 +1,79 @@
+"""Golden images: each bundled layout on a square, a tall and a landscape platform.
+
+Goldens are stored at half size and compared with a tolerance (font
+rasterisers differ slightly between FreeType builds). `make goldens`
+rewrites them after an intended visual change; look at them before committing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from cardgen.batch import Project
+from cardgen.layouts import LayoutSource
+from cardgen.raster import draw_scene
+from cardgen.scene import CardText, build_scene
+from tests.helpers import assert_image_similar
+
+IMAGES = Path(__file__).resolve().parent / "images"
+ROOT = Path(__file__).resolve().parent.parent
+PLATFORMS = ("instagram-square", "instagram-story", "linkedin")
+LAYOUTS = tuple(LayoutSource.for_project(ROOT).layout_names())
+CONTENT = CardText(
+    quote="Ambition doesn\u2019t mean we are selfish. It just means that we strive for excellence.",
+    attribution="Lara Bazelon",
+    title="Overcoming Working Mom Guilt",
+    publisher="Happy as a Mother",
+    handle="@happyasamother",
+)
+EPSILON = 2.0  # mean difference per channel (0-255) at half size
+
+
+def render_card(layout_name: str, platform_id: str) -> Image.Image:
+    project = Project.open(ROOT)
+    platform = project.platform(platform_id)
+    layout = project.layout(layout_name, platform)
+    brand = project.brand(layout.brand)
+    scene = build_scene(CONTENT, layout, brand, platform, project.font_registry())
+    image = draw_scene(scene)
+    return image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS)
+
+
+def test_bundled_layouts_are_covered() -> None:
+    assert {"classic", "bold"} <= set(LAYOUTS)
+
+
+@pytest.mark.parametrize("platform_id", PLATFORMS)
+@pytest.mark.parametrize("layout_name", LAYOUTS)
+def test_layout_matches_golden(layout_name: str, platform_id: str, regen_goldens: bool) -> None:
+    name = f"{layout_name}-{platform_id}"
+    actual = render_card(layout_name, platform_id)
+    golden = IMAGES / f"{name}.png"
+    if regen_goldens or not golden.exists():
+        if not regen_goldens:
+            pytest.fail(f"no golden image {golden.name}; run `make goldens` and review it")
+        IMAGES.mkdir(exist_ok=True)
+        actual.save(golden, optimize=True)
+        return
+    with Image.open(golden) as expected:
+        assert_image_similar(actual, expected, EPSILON, name)
+
+
+def test_comparison_catches_a_changed_card() -> None:
+    """The tolerance is tight enough that a different quote fails the comparison."""
+    golden = IMAGES / "classic-instagram-square.png"
+    if not golden.exists():
+        pytest.skip("goldens not generated yet")
+    project = Project.open(ROOT)
+    platform = project.platform("instagram-square")
+    layout = project.layout("classic", platform)
+    other = CardText(quote="A completely different sentence on the card.", attribution="Someone")
+    image = draw_scene(
+        build_scene(other, layout, project.brand(layout.brand), platform, project.font_registry())
+    )
+    image = image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS)
+    with Image.open(golden) as expected, pytest.raises(AssertionError):
+        assert_image_similar(image, expected, EPSILON, "negative-control")

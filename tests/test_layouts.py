@@ -1,0 +1,88 @@
+"""Layout values, inheritance and overrides, without pixels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cardgen.errors import InputError
+from cardgen.layouts import (
+    LayoutSource,
+    merge,
+    parse_colour,
+    parse_length,
+    resolve_layout,
+    resolve_length,
+)
+from cardgen.platforms import BUILTIN
+
+PLATFORMS = {p.id: p for p in BUILTIN}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    ("value", "axis", "expected"),
+    [
+        (40, "x", 40),
+        ("40px", "y", 40),
+        ("10%", "x", 160),
+        ("10%", "y", 90),
+        ("10%w", "y", 160),
+        ("10%h", "x", 90),
+        ("10%s", "x", 90),
+    ],
+)
+def test_lengths_on_a_1600x900_canvas(value: str | int, axis: str, expected: float) -> None:
+    assert resolve_length(value, axis, 1600, 900) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", ["ten", "10em", "%", True])
+def test_bad_lengths(bad: object) -> None:
+    with pytest.raises(ValueError, match="not a length"):
+        parse_length(bad)  # type: ignore[arg-type]
+
+
+def test_colours() -> None:
+    assert parse_colour("#fff") == (255, 255, 255, 255)
+    assert parse_colour("#11223380") == (17, 34, 51, 128)
+
+
+def test_merge_patches_elements_by_id() -> None:
+    base = {"elements": [{"id": "q", "box": {"x": 1, "y": 2}}, {"id": "r"}]}
+    merged = merge(base, {"elements": {"q": {"box": {"y": 5}}}})
+    assert merged["elements"][0]["box"] == {"x": 1, "y": 5}
+    assert base["elements"][0]["box"] == {"x": 1, "y": 2}
+    with pytest.raises(InputError, match="element 'zz'"):
+        merge(base, {"elements": {"zz": {}}})
+
+
+def test_overrides_apply_by_aspect_class() -> None:
+    source = LayoutSource.for_project(ROOT)
+    square = resolve_layout(source, "classic", PLATFORMS["instagram-square"])
+    story = resolve_layout(source, "classic", PLATFORMS["instagram-story"])
+    quote_square = next(e for e in square.elements if getattr(e, "id", None) == "quote")
+    quote_story = next(e for e in story.elements if getattr(e, "id", None) == "quote")
+    assert quote_square.box.y == "20%" and quote_story.box.y == "24.5%"
+
+
+def test_extends_and_cycles(tmp_path: Path) -> None:
+    (tmp_path / "layouts").mkdir()
+    (tmp_path / "layouts" / "child.yaml").write_text(
+        "extends: classic\nbackground: {color: '#000000'}\n"
+    )
+    (tmp_path / "layouts" / "a.yaml").write_text("extends: b\n")
+    (tmp_path / "layouts" / "b.yaml").write_text("extends: a\n")
+    source = LayoutSource.for_project(tmp_path)
+    child = resolve_layout(source, "child", PLATFORMS["x"])
+    assert child.background.color == "#000000"
+    assert len(child.elements) == 5
+    with pytest.raises(InputError, match="circular 'extends': a -> b -> a"):
+        resolve_layout(source, "a", PLATFORMS["x"])
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+@pytest.mark.parametrize("layout", ["classic", "bold"])
+def test_bundled_layouts_resolve_everywhere(layout: str, platform: str) -> None:
+    resolved = resolve_layout(LayoutSource.for_project(ROOT), layout, PLATFORMS[platform])
+    assert resolved.elements
