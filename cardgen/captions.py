@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import textwrap3
+
 from cardgen.errors import ContentError
 from cardgen.platforms import Platform
 
@@ -57,4 +59,5 @@ def alt_text(parts: CaptionParts, description: str, platform: Platform) -> str:
     for text in (f"{description}: {said}", said):
         if platform.alt_limit is None or len(text) <= platform.alt_limit:
             return text
-    return said[: max(0, (platform.alt_limit or 1) - 1)].rsplit(" ", 1)[0] + "\u2026"
+    # Shorten at a word boundary rather than cutting a word in half.
+    return str(textwrap3.shorten(said, width=platform.alt_limit or len(said), placeholder="\u2026"))
