@@ -26,7 +26,7 @@ system-deps:
 	@bash .ci/system-deps
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check cardgen tests benchmarks
+	$(BIN)/ruff check cardgen tests
 	$(BIN)/mypy
 
 pytest: $(TEST_STAMP) system-deps
