@@ -200,6 +200,36 @@ def fonts(as_json: JsonOpt = False) -> None:
         typer.echo(f"{family}: {', '.join(styles)}")
 
 
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option("--port", help="Port (0: any free one).")] = 8400,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to serve.")] = Path("output"),
+) -> None:
+    """Serve OUT's review gallery on 127.0.0.1; the page reloads after each render."""
+    from cardgen.serve import make_server
+
+    server = _run(lambda: make_server(out, port))
+    typer.echo(f"serving {out}/ at {server.url} (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+    finally:
+        server.server_close()
+
+
+@app.command()
+def gallery(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("output"),
+) -> None:
+    """Rewrite OUT/index.html from OUT/manifest.json without rendering again."""
+    from cardgen.gallery import write_gallery_from_manifest
+    from cardgen.platforms import load_platforms
+
+    path = _run(lambda: write_gallery_from_manifest(out, load_platforms(Path.cwd())))
+    typer.echo(str(path))
+
+
 def main() -> None:
     """Console entry point."""
     try:

@@ -1,0 +1,236 @@
+"""The review gallery: `OUT/index.html`, one static page showing every card of a run.
+
+Records (the manifest's card dicts) become plain view data, which a Jinja2
+template with autoescaping turns into HTML; the page needs only the images.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote as url_quote
+
+from cardgen import __version__
+from cardgen.captions import count
+from cardgen.errors import InputError
+from cardgen.platforms import Platform
+
+# A count at or above this share of its limit is flagged so it can be trimmed in time.
+NEAR_LIMIT = 0.9
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A caption or alt text with its length against its platform's limit."""
+
+    text: str
+    count: int
+    limit: int | None
+
+    @property
+    def state(self) -> str:
+        """`ok`, `near` (within 10% of the limit) or `over`."""
+        if self.limit is None or self.count < NEAR_LIMIT * self.limit:
+            return "ok"
+        return "over" if self.count > self.limit else "near"
+
+
+@dataclass(frozen=True)
+class CardView:
+    """One card as the page shows it."""
+
+    key: str  # unique in the page, used for element ids
+    path: str  # URL relative to index.html
+    platform_id: str
+    platform_name: str
+    layout: str
+    brand: str
+    width: int
+    height: int
+    format: str
+    bytes: int | None
+    caption: Counted
+    alt_text: Counted
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QuoteView:
+    """A quote with its cards, one per platform, in the platforms' order."""
+
+    key: str
+    selection: str
+    quote_id: str
+    text: str
+    attribution: str | None
+    title: str | None
+    url: str | None
+    cards: tuple[CardView, ...]
+
+
+@dataclass(frozen=True)
+class GalleryView:
+    """Everything the template needs, computed in Python so the template stays dumb."""
+
+    generator: str
+    quotes: tuple[QuoteView, ...]
+    platforms: tuple[tuple[str, str], ...]  # (id, name) of the platforms on the page
+    layouts: tuple[str, ...]
+    card_count: int
+
+
+def gallery_view(
+    records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform]
+) -> GalleryView:
+    """Group the run's cards by quote, then platform, with counts and warnings."""
+    order = {pid: i for i, pid in enumerate(platforms)}
+    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for record in sorted(records, key=lambda r: (r["selection"], r["quote_id"])):
+        groups.setdefault((record["selection"], record["quote_id"]), []).append(record)
+    quotes = []
+    for index, ((selection, quote_id), cards) in enumerate(groups.items()):
+        cards.sort(key=lambda r: (order.get(r["platform"], len(order)), r["platform"]))
+        first = cards[0]
+        source = first.get("source") or {}
+        quotes.append(
+            QuoteView(
+                key=f"q{index}",
+                selection=selection,
+                quote_id=quote_id,
+                text=first["text"],
+                attribution=first.get("attribution"),
+                title=source.get("title"),
+                url=_safe_url(source.get("url")),
+                cards=tuple(
+                    _card(f"q{index}-{n}", r, platforms.get(r["platform"]))
+                    for n, r in enumerate(cards)
+                ),
+            )
+        )
+    on_page = {r["platform"] for r in records}
+    page_platforms = sorted(on_page, key=lambda pid: (order.get(pid, len(order)), pid))
+    return GalleryView(
+        generator=f"cardgen {__version__}",
+        quotes=tuple(quotes),
+        platforms=tuple((pid, _platform_name(pid, platforms)) for pid in page_platforms),
+        layouts=tuple(sorted({r["layout"] for r in records})),
+        card_count=len(records),
+    )
+
+
+def render_gallery(records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform]) -> str:
+    """The page's HTML; every value from articles or YAML is escaped by the template."""
+    import jinja2
+    from markupsafe import Markup
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("cardgen", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    script = _asset("gallery.js")
+    # Our own static assets, not user data: they go in verbatim.
+    return env.get_template("gallery.html.j2").render(
+        view=gallery_view(records, platforms),
+        style=Markup(_asset("gallery.css")),
+        script=Markup(script),
+        script_hash=_csp_hash(script),
+    )
+
+
+def write_gallery(
+    out: Path, records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform]
+) -> Path:
+    """Write `OUT/index.html` atomically; returns its path."""
+    from cardgen.output import write_atomic
+
+    path = out / "index.html"
+    write_atomic(path, render_gallery(records, platforms).encode("utf-8"))
+    return path
+
+
+def write_gallery_from_manifest(out: Path, platforms: Mapping[str, Platform]) -> Path:
+    """Rebuild `OUT/index.html` from `OUT/manifest.json` (e.g. after editing a template)."""
+    manifest = out / "manifest.json"
+    try:
+        cards = json.loads(manifest.read_text(encoding="utf-8"))["cards"]
+    except FileNotFoundError:
+        raise InputError(
+            f"no manifest in {out}", hint="run `cardgen render` first, or pass --out"
+        ) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(
+            f"{manifest} is not a cardgen manifest ({exc})", hint="render again to rewrite it"
+        ) from None
+    return write_gallery(out, cards, platforms)
+
+
+def _card(key: str, record: Mapping[str, Any], platform: Platform | None) -> CardView:
+    caption_text = record.get("caption") or ""
+    alt = record.get("alt_text") or ""
+    caption = Counted(
+        caption_text,
+        count(caption_text, platform) if platform else len(caption_text),
+        platform.caption_limit if platform else None,
+    )
+    alt_text = Counted(alt, len(alt), platform.alt_limit if platform else None)
+    warnings = [_warning_text(w) for w in record.get("warnings") or ()]
+    for label, counted in (("caption", caption), ("alt text", alt_text)):
+        if counted.state == "near":
+            warnings.append(f"{label} is near the limit: {counted.count:,} of {counted.limit:,}")
+        elif counted.state == "over":
+            warnings.append(f"{label} is over the limit: {counted.count:,} of {counted.limit:,}")
+    return CardView(
+        key=key,
+        path=url_quote(str(record["path"])),
+        platform_id=record["platform"],
+        platform_name=platform.name if platform else record["platform"],
+        layout=record["layout"],
+        brand=record.get("brand") or "",
+        width=int(record["width"]),
+        height=int(record["height"]),
+        format=record.get("format") or "",
+        bytes=record.get("bytes"),
+        caption=caption,
+        alt_text=alt_text,
+        warnings=tuple(warnings),
+    )
+
+
+def _warning_text(warning: Any) -> str:
+    """Warnings may be plain strings or dicts with a `message` (and maybe a `kind`)."""
+    if isinstance(warning, Mapping):
+        message = str(warning.get("message") or json.dumps(warning, sort_keys=True))
+        kind = warning.get("kind") or warning.get("type")
+        return f"{kind}: {message}" if kind else message
+    return str(warning)
+
+
+def _safe_url(url: Any) -> str | None:
+    """Only http(s) links become links; anything else (javascript:, data:) is not one."""
+    if isinstance(url, str) and url.lower().startswith(("http://", "https://")):
+        return url
+    return None
+
+
+def _platform_name(pid: str, platforms: Mapping[str, Platform]) -> str:
+    return platforms[pid].name if pid in platforms else pid
+
+
+def _asset(name: str) -> str:
+    return (resources.files("cardgen") / "templates" / name).read_text(encoding="utf-8")
+
+
+def _csp_hash(script: str) -> str:
+    """The Content-Security-Policy source that allows exactly this inline script."""
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return "sha256-" + base64.b64encode(digest).decode("ascii")
