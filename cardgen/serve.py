@@ -26,16 +26,16 @@ RELOAD_PATH = "/__cardgen/reload.js"
 WATCHED = ("manifest.json", "index.html")
 POLL_MS = 700
 
+# The page compares against the version stamped on its own script tag when it was served,
+# so a reload that lands between two writes of one render still reloads once more.
 RELOAD_SCRIPT = f""""use strict";
 (function () {{
-  var seen = null;
+  var seen = document.currentScript.dataset.version;
   function poll() {{
     fetch("{VERSION_PATH}", {{cache: "no-store"}})
       .then(function (r) {{ return r.ok ? r.json() : null; }})
       .then(function (body) {{
-        if (!body) return;
-        if (seen !== null && body.version !== seen) {{ location.reload(); return; }}
-        seen = body.version;
+        if (body && body.version !== seen) {{ location.reload(); }}
       }})
       .catch(function () {{ /* the server is restarting or stopped: keep trying */ }})
       .then(function () {{ window.setTimeout(poll, {POLL_MS}); }});
@@ -69,9 +69,9 @@ def version(out: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def inject_reload(html: str) -> str:
+def inject_reload(html: str, served_version: str) -> str:
     """The page plus the reload script (before `</body>`, or at the end if there is none)."""
-    tag = f'<script src="{RELOAD_PATH}"></script>\n'
+    tag = f'<script src="{RELOAD_PATH}" data-version="{served_version}"></script>\n'
     at = html.lower().rfind("</body>")
     return html + tag if at < 0 else html[:at] + tag + html[at:]
 
@@ -94,11 +94,15 @@ class GalleryHandler(SimpleHTTPRequestHandler):
             self._send(RELOAD_SCRIPT.encode(), "text/javascript; charset=utf-8")
         elif path in ("/", "/index.html"):
             index = self.out / "index.html"
+            # Taken before reading: if the file changes in between, the page reloads again.
+            served_version = version(self.out)
             try:
                 html = index.read_text(encoding="utf-8")
             except FileNotFoundError:
                 html = WAITING_PAGE
-            self._send(inject_reload(html).encode("utf-8"), "text/html; charset=utf-8")
+            self._send(
+                inject_reload(html, served_version).encode("utf-8"), "text/html; charset=utf-8"
+            )
         else:
             super().do_GET()
 

@@ -1,0 +1,238 @@
+"""The review gallery's HTML: every card listed, escaped, counted, and written by each render."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cardgen.batch import Project, render
+from cardgen.gallery import Counted, render_gallery, write_gallery
+from cardgen.platforms import BUILTIN
+from tests.gallery_project import HOSTILE_AUTHOR, HOSTILE_QUOTE, HOSTILE_TITLE, make_project
+from tests.helpers import run_cli
+
+PLATFORMS = {p.id: p for p in BUILTIN}
+
+
+class Page(HTMLParser):
+    """Collects images, links, scripts, and the text of elements by class name."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.images: list[dict[str, str | None]] = []
+        self.links: list[str | None] = []
+        self.script_tags = 0
+        self.cards: list[dict[str, str | None]] = []
+        self.texts: dict[str, list[str]] = {}
+        self._open: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "img":
+            self.images.append(attributes)
+        if tag == "a":
+            self.links.append(attributes.get("href"))
+        if tag == "script":
+            self.script_tags += 1
+        if tag == "li" and "card" in (attributes.get("class") or "").split():
+            self.cards.append(attributes)
+        if tag not in ("img", "meta", "link", "br", "input"):
+            self._open.append((tag, attributes.get("class")))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._open:
+            if self._open.pop()[0] == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        for _, classes in self._open:
+            for name in (classes or "").split():
+                self.texts.setdefault(name, []).append(data)
+
+    def text_of(self, class_name: str) -> str:
+        return "".join(self.texts.get(class_name, []))
+
+
+def parse(html: str) -> Page:
+    page = Page()
+    page.feed(html)
+    page.close()
+    return page
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    root = tmp_path_factory.mktemp("project")
+    make_project(root)
+    report = render(None, out=root / "out", project=Project.open(root))
+    return root / "out", report.cards
+
+
+def test_every_render_writes_a_gallery_listing_every_card(
+    hostile_run: tuple[Path, list[dict[str, Any]]],
+) -> None:
+    out, cards = hostile_run
+    page = parse((out / "index.html").read_text(encoding="utf-8"))
+    assert len(page.cards) == len(page.images) == len(cards) == 12
+    by_path = {c["path"]: c for c in cards}
+    for image in page.images:
+        card = by_path[str(image["src"])]
+        assert (out / str(image["src"])).is_file()
+        # True size in the attributes: the browser keeps the aspect ratio before loading.
+        assert (image["width"], image["height"]) == (str(card["width"]), str(card["height"]))
+        assert image["alt"] == card["alt_text"]
+    assert {c["data-layout"] for c in page.cards} == {"classic", "bold"}
+    assert {c["data-platform"] for c in page.cards} == {
+        "instagram-square",
+        "instagram-story",
+        "x",
+        "linkedin",
+    }
+
+
+def test_markup_from_articles_and_yaml_is_text_not_html(
+    hostile_run: tuple[Path, list[dict[str, Any]]],
+) -> None:
+    out, _ = hostile_run
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "<script>window" not in html
+    assert "<b>Sons" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in html
+    assert "Tom &amp; Jerry" in html
+    page = parse(html)
+    assert page.script_tags == 1  # only the page's own script
+    assert HOSTILE_QUOTE in page.text_of("said")
+    assert HOSTILE_AUTHOR in page.text_of("by")
+    assert HOSTILE_TITLE in page.text_of("by")
+    # A javascript: URL from the YAML never becomes a link.
+    assert not [h for h in page.links if h and "javascript" in h.lower()]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\x00"),
+        min_size=1,
+        max_size=60,
+    )
+    | st.sampled_from(["<script>alert(1)</script>", '"&amp;"', "</p><p>", "{{ 7*7 }}", "&#60;"])
+)
+def test_any_quote_round_trips_as_text(text: str) -> None:
+    record = _record(text=text, caption=f"\u201c{text}\u201d", alt_text=text)
+    page = parse(render_gallery([record], PLATFORMS))
+    assert page.text_of("said").strip("\n ").startswith(text.strip("\n "))
+    assert page.text_of("caption") == record["caption"]
+    assert page.images[0]["alt"] == text
+    assert page.script_tags == 1
+
+
+def test_counts_against_the_platform_limit_and_warnings() -> None:
+    near = _record(platform="x", caption="a" * 260, path="s/q/x.png", quote_id="near")
+    over = _record(platform="x", caption="b" * 300, path="s/q2/x.png", quote_id="over")
+    warned = _record(
+        quote_id="warned",
+        warnings=["low contrast: 2.1:1 for the attribution", {"kind": "glyph", "message": "ø"}],
+    )
+    page = parse(render_gallery([near, over, warned], PLATFORMS))
+    counts = page.texts["count"]
+    assert "260 / 280" in counts and "300 / 280" in counts
+    assert "20 / 1,000" in counts  # alt text against X's alt-text limit
+    html = render_gallery([near, over, warned], PLATFORMS)
+    assert "count-near" in html and "count-over" in html
+    warnings = page.text_of("warnings")
+    assert "caption is near the limit: 260 of 280" in warnings
+    assert "caption is over the limit: 300 of 280" in warnings
+    assert "low contrast: 2.1:1 for the attribution" in warnings
+    assert "glyph: ø" in warnings
+
+
+def test_counted_states() -> None:
+    assert Counted("", 10, None).state == "ok"
+    assert Counted("", 251, 280).state == "ok"
+    assert Counted("", 252, 280).state == "near"
+    assert Counted("", 280, 280).state == "near"
+    assert Counted("", 281, 280).state == "over"
+    assert Counted("", 100, 280).state == "ok"
+
+
+def test_cards_are_grouped_by_quote_then_platform_order() -> None:
+    records = [
+        _record(quote_id="b", platform="x", path="s/b/x.png"),
+        _record(quote_id="a", platform="linkedin", path="s/a/linkedin.png"),
+        _record(quote_id="a", platform="instagram-square", path="s/a/instagram-square.png"),
+    ]
+    page = parse(render_gallery(records, PLATFORMS))
+    assert [c["data-platform"] for c in page.cards] == ["instagram-square", "linkedin", "x"]
+    assert page.text_of("qid") == "ab"
+
+
+def test_gallery_is_byte_identical_for_equal_input(tmp_path: Path) -> None:
+    records = [_record(), _record(quote_id="other", path="s/other/x.png", platform="x")]
+    first = write_gallery(tmp_path, records, PLATFORMS).read_bytes()
+    second = write_gallery(tmp_path, list(reversed(records)), PLATFORMS).read_bytes()
+    assert first == second
+
+
+def test_gallery_command_rebuilds_from_the_manifest(
+    hostile_run: tuple[Path, list[dict[str, Any]]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, _ = hostile_run
+    monkeypatch.chdir(tmp_path)
+    before = (out / "index.html").read_bytes()
+    (out / "index.html").unlink()
+    code, stdout, stderr = run_cli("gallery", "--out", str(out))
+    assert code == 0, stderr
+    assert stdout.strip().endswith("index.html")
+    assert (out / "index.html").read_bytes() == before
+
+
+def test_gallery_command_without_a_manifest_is_a_clear_error(tmp_path: Path) -> None:
+    code, _, stderr = run_cli("gallery", "--out", str(tmp_path))
+    assert code == 2
+    assert stderr.startswith(f"error: no manifest in {tmp_path}")
+    (tmp_path / "manifest.json").write_text("[1, 2]", encoding="utf-8")
+    code, _, stderr = run_cli("gallery", "--out", str(tmp_path))
+    assert code == 2
+    assert "is not a cardgen manifest" in stderr
+    assert "Traceback" not in stderr
+
+
+def _record(**overrides: Any) -> dict[str, Any]:
+    platform = PLATFORMS[overrides.get("platform", "instagram-square")]
+    record: dict[str, Any] = {
+        "selection": "quotes/s.yaml",
+        "quote_id": "q",
+        "platform": platform.id,
+        "layout": "classic",
+        "brand": "happy-as-a-mother",
+        "path": f"s/q/{platform.id}.png",
+        "width": platform.width,
+        "height": platform.height,
+        "format": "png",
+        "bytes": 1234,
+        "sha256": "0" * 64,
+        "text": "A quote.",
+        "attribution": "Someone",
+        "source": {"title": "A title", "author": "Someone", "url": "https://example.com/a"},
+        "caption": "\u201cA quote.\u201d \u2014 Someone",
+        "alt_text": "Quote card: A quote.",
+        "status": "rendered",
+        "texts": [],
+    }
+    record.update(overrides)
+    return record
+
+
+def test_manifest_and_gallery_agree(hostile_run: tuple[Path, list[dict[str, Any]]]) -> None:
+    out, _ = hostile_run
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    page = parse((out / "index.html").read_text(encoding="utf-8"))
+    assert sorted(str(i["src"]) for i in page.images) == sorted(
+        c["path"] for c in manifest["cards"]
+    )
