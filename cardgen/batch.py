@@ -170,10 +170,10 @@ def render(
         data = encode(draw_scene(scene), job.fmt)
         write_atomic(out / job.path, data)
         records.append(_record(job, scene, data, snippets, project))
-    manifest = write_manifest(out, f"cardgen {__version__}", records)
     from cardgen.gallery import write_gallery
 
     write_gallery(out, records, project.platforms)
+    manifest = write_manifest(out, f"cardgen {__version__}", records)
     return RenderReport(out=out, cards=records, manifest=manifest)
 
 

@@ -206,9 +206,10 @@ def serve(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to serve.")] = Path("output"),
 ) -> None:
     """Serve OUT's review gallery on 127.0.0.1; the page reloads after each render."""
+    from cardgen.platforms import load_platforms
     from cardgen.serve import make_server
 
-    server = _run(lambda: make_server(out, port))
+    server = _run(lambda: make_server(out, port, platforms=load_platforms(Path.cwd())))
     typer.echo(f"serving {out}/ at {server.url} (Ctrl-C to stop)")
     try:
         server.serve_forever()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Mapping
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -17,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from cardgen.errors import InputError
+from cardgen.platforms import BUILTIN, Platform
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8400
 VERSION_PATH = "/__cardgen/version"
 RELOAD_PATH = "/__cardgen/reload.js"
-# Files whose change means "a render finished": index.html is written right after the manifest.
+# Files whose change means "a render finished": render writes index.html, then the manifest.
 WATCHED = ("manifest.json", "index.html")
 POLL_MS = 700
 
@@ -80,9 +82,13 @@ class GalleryHandler(SimpleHTTPRequestHandler):
     """Static files from the output folder, the gallery with live reload, and the version."""
 
     out: Path
+    platforms: Mapping[str, Platform]
 
-    def __init__(self, *args: Any, out: Path, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, out: Path, platforms: Mapping[str, Platform], **kwargs: Any
+    ) -> None:
         self.out = out
+        self.platforms = platforms
         super().__init__(*args, directory=str(out), **kwargs)
 
     def do_GET(self) -> None:
@@ -99,12 +105,22 @@ class GalleryHandler(SimpleHTTPRequestHandler):
             try:
                 html = index.read_text(encoding="utf-8")
             except FileNotFoundError:
-                html = WAITING_PAGE
+                html = self._page_from_manifest()
             self._send(
                 inject_reload(html, served_version).encode("utf-8"), "text/html; charset=utf-8"
             )
         else:
             super().do_GET()
+
+    def _page_from_manifest(self) -> str:
+        """No index.html (a tool that writes only cards and a manifest): build the page here."""
+        from cardgen.gallery import render_gallery
+
+        try:
+            manifest = json.loads((self.out / "manifest.json").read_text(encoding="utf-8"))
+            return render_gallery(manifest["cards"], self.platforms)
+        except (OSError, ValueError, KeyError, TypeError):
+            return WAITING_PAGE
 
     def end_headers(self) -> None:
         # Cards are rewritten in place by each render: never show a stale one.
@@ -134,8 +150,15 @@ class GalleryServer(ThreadingHTTPServer):
         return f"http://{host!s}:{port}/"
 
 
-def make_server(out: Path, port: int = DEFAULT_PORT, host: str = HOST) -> GalleryServer:
+def make_server(
+    out: Path,
+    port: int = DEFAULT_PORT,
+    host: str = HOST,
+    platforms: Mapping[str, Platform] | None = None,
+) -> GalleryServer:
     """A server for OUT, bound to host:port (port 0 picks a free one); call serve_forever()."""
+    if platforms is None:
+        platforms = {p.id: p for p in BUILTIN}
     if not out.is_dir():
         raise InputError(
             f"output folder {out} does not exist",
@@ -144,7 +167,9 @@ def make_server(out: Path, port: int = DEFAULT_PORT, host: str = HOST) -> Galler
     if not 0 <= port <= 65535:
         raise InputError(f"--port {port} is not a port number", hint="use 1-65535, or 0 for any")
     try:
-        return GalleryServer((host, port), partial(GalleryHandler, out=out.resolve()))
+        return GalleryServer(
+            (host, port), partial(GalleryHandler, out=out.resolve(), platforms=platforms)
+        )
     except OSError as exc:
         raise InputError(
             f"cannot listen on {host}:{port}: {exc.strerror}",
@@ -152,9 +177,11 @@ def make_server(out: Path, port: int = DEFAULT_PORT, host: str = HOST) -> Galler
         ) from None
 
 
-def serve_in_thread(out: Path, port: int = 0) -> tuple[GalleryServer, threading.Thread]:
+def serve_in_thread(
+    out: Path, port: int = 0, platforms: Mapping[str, Platform] | None = None
+) -> tuple[GalleryServer, threading.Thread]:
     """Start a server in a background thread (for tests and tools); stop with shutdown()."""
-    server = make_server(out, port)
+    server = make_server(out, port, platforms=platforms)
     thread = threading.Thread(target=server.serve_forever, name="cardgen-serve", daemon=True)
     thread.start()
     return server, thread

@@ -88,6 +88,8 @@ def test_every_render_writes_a_gallery_listing_every_card(
         assert (image["width"], image["height"]) == (str(card["width"]), str(card["height"]))
         assert image["alt"] == card["alt_text"]
     assert {c["data-layout"] for c in page.cards} == {"classic", "bold"}
+    # The manifest stays the last file a render writes (scheduled jobs wait for it).
+    assert (out / "manifest.json").stat().st_mtime_ns >= (out / "index.html").stat().st_mtime_ns
     assert {c["data-platform"] for c in page.cards} == {
         "instagram-square",
         "instagram-story",

@@ -128,6 +128,22 @@ def test_waiting_page_before_the_first_render(tmp_path: Path) -> None:
         thread.join(timeout=5)
 
 
+def test_page_built_from_the_manifest_when_index_html_is_missing(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"cards": [_record("from-manifest")]}), encoding="utf-8"
+    )
+    server, thread = serve_in_thread(tmp_path)
+    try:
+        status, _, body = get(server.url)
+        assert status == 200
+        assert b"from-manifest" in body and b"No gallery yet" not in body
+        assert RELOAD_PATH.encode() in body
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
 def test_missing_folder_and_busy_port_are_clear_errors(out: Path, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
         make_server(tmp_path / "nope", 0)
