@@ -189,6 +189,15 @@ def _card(key: str, record: Mapping[str, Any], platform: Platform | None) -> Car
             warnings.append(f"{label} is near the limit: {counted.count:,} of {counted.limit:,}")
         elif counted.state == "over":
             warnings.append(f"{label} is over the limit: {counted.count:,} of {counted.limit:,}")
+    size = record.get("bytes")
+    if platform and isinstance(size, int):
+        file_size = Counted("", size, platform.file_limit)
+        if file_size.state != "ok":
+            where = "near" if file_size.state == "near" else "over"
+            warnings.append(
+                f"file is {where} the {platform.name} limit: "
+                f"{size / 1e6:.2f} MB of {platform.file_limit / 1e6:g} MB"
+            )
     return CardView(
         key=key,
         path=url_quote(str(record["path"])),

@@ -154,6 +154,19 @@ def test_counts_against_the_platform_limit_and_warnings() -> None:
     assert "glyph: ø" in warnings
 
 
+def test_file_size_near_or_over_the_platform_limit_is_a_warning() -> None:
+    records = [
+        _record(quote_id="small", bytes=1_000_000),
+        _record(quote_id="near", bytes=7_500_000),
+        _record(quote_id="over", bytes=9_000_000),
+    ]
+    warnings = parse(render_gallery(records, PLATFORMS)).texts["warnings"]
+    joined = "".join(warnings)
+    assert "file is near the Instagram square post limit: 7.50 MB of 8 MB" in joined
+    assert "file is over the Instagram square post limit: 9.00 MB of 8 MB" in joined
+    assert "1.00 MB" not in joined
+
+
 def test_counted_states() -> None:
     assert Counted("", 10, None).state == "ok"
     assert Counted("", 251, 280).state == "ok"
