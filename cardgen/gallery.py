@@ -160,18 +160,23 @@ def write_gallery(
 
 def write_gallery_from_manifest(out: Path, platforms: Mapping[str, Platform]) -> Path:
     """Rebuild `OUT/index.html` from `OUT/manifest.json` (e.g. after editing a template)."""
+    from cardgen.output import write_atomic
+
     manifest = out / "manifest.json"
     try:
-        cards = json.loads(manifest.read_text(encoding="utf-8"))["cards"]
+        html = render_gallery(json.loads(manifest.read_text(encoding="utf-8"))["cards"], platforms)
     except FileNotFoundError:
         raise InputError(
             f"no manifest in {out}", hint="run `cardgen render` first, or pass --out"
         ) from None
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InputError(
-            f"{manifest} is not a cardgen manifest ({exc})", hint="render again to rewrite it"
+            f"{manifest} is not a cardgen manifest ({type(exc).__name__}: {exc})",
+            hint="render again to rewrite it",
         ) from None
-    return write_gallery(out, cards, platforms)
+    path = out / "index.html"
+    write_atomic(path, html.encode("utf-8"))
+    return path
 
 
 def _card(key: str, record: Mapping[str, Any], platform: Platform | None) -> CardView:

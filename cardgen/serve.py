@@ -119,7 +119,7 @@ class GalleryHandler(SimpleHTTPRequestHandler):
         try:
             manifest = json.loads((self.out / "manifest.json").read_text(encoding="utf-8"))
             return render_gallery(manifest["cards"], self.platforms)
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return WAITING_PAGE
 
     def end_headers(self) -> None:
