@@ -88,6 +88,12 @@ def test_every_render_writes_a_gallery_listing_every_card(
         assert (image["width"], image["height"]) == (str(card["width"]), str(card["height"]))
         assert image["alt"] == card["alt_text"]
     assert {c["data-layout"] for c in page.cards} == {"classic", "bold"}
+    meta = page.texts["meta"]
+    assert sum("instagram-story" in m for m in meta) == 3
+    assert "1080×1920" in page.texts["size"] and "1600×900" in page.texts["size"]
+    assert "Instagram story" in page.text_of("card") and "X (Twitter) post image" in page.text_of(
+        "card"
+    )
     # The manifest stays the last file a render writes (scheduled jobs wait for it).
     assert (out / "manifest.json").stat().st_mtime_ns >= (out / "index.html").stat().st_mtime_ns
     assert {c["data-platform"] for c in page.cards} == {
@@ -252,3 +258,12 @@ def test_manifest_and_gallery_agree(hostile_run: tuple[Path, list[dict[str, Any]
     assert sorted(str(i["src"]) for i in page.images) == sorted(
         c["path"] for c in manifest["cards"]
     )
+
+
+def test_cli_render_writes_the_gallery(in_root: Path, tmp_path: Path) -> None:
+    code, _, stderr = run_cli("render", "--platform", "og", "--out", str(tmp_path))
+    assert code == 0, stderr
+    page = parse((tmp_path / "index.html").read_text(encoding="utf-8"))
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert len(page.images) == len(manifest["cards"]) == 8
+    assert {c["data-platform"] for c in page.cards} == {"og"}
