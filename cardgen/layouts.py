@@ -124,6 +124,8 @@ class FontSpec(_Strict):
     family: str = "brand.fonts.serif"
     weight: Literal["regular", "medium", "semibold", "bold", "extrabold"] = "regular"
     style: Literal["normal", "italic"] = "normal"
+    # Families tried, in order, for characters the family lacks (before cardgen's defaults).
+    fallback: list[str] = Field(default_factory=list)
 
 
 class SizeRange(_Strict):
@@ -147,6 +149,7 @@ class TextElement(_Strict):
     valign: Literal["top", "middle", "bottom"] = "middle"
     uppercase: bool = False
     hide_if_empty: bool = True
+    emphasis_color: Colour = "brand.accent"  # for `*words*` in the text
 
 
 class QuoteMarkElement(_Strict):
