@@ -243,9 +243,11 @@ def describe_char(char: str) -> str:
 
 
 # The chain every layout ends with: wide-coverage faces, found where installed.
+# Serif text first tries the serif designs of the same scripts.
+SERIF_FALLBACKS = ("Noto Serif", "Noto Serif CJK JP", "Noto Naskh Arabic", "Noto Serif Hebrew")
 DEFAULT_FALLBACKS = (
-    "Noto Serif",
     "Noto Sans",
+    "Noto Serif",
     "Noto Sans CJK JP",
     "Noto Naskh Arabic",
     "Noto Sans Arabic",
@@ -348,13 +350,16 @@ def _system_face_for(char: str, like: FontFace) -> FontFace | None:
 
 
 def chain_for(
-    registry: FontRegistry, primary: FontFace, fallbacks: Sequence[str] = ()
+    registry: FontRegistry,
+    primary: FontFace,
+    fallbacks: Sequence[str] = (),
+    serif: bool = False,
 ) -> FontChain:
     """`primary`, then the layout's fallback families, then DEFAULT_FALLBACKS that exist."""
     faces = [primary]
     for family in fallbacks:
         faces.append(registry.find(family, primary.weight, primary.italic))
-    for family in DEFAULT_FALLBACKS:
+    for family in (*SERIF_FALLBACKS, *DEFAULT_FALLBACKS) if serif else DEFAULT_FALLBACKS:
         if registry.has(family):
             faces.append(registry.find(family, primary.weight, primary.italic))
     return FontChain(faces)

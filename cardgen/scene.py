@@ -206,17 +206,21 @@ class _Resolver:
         """The spec's face, its `fallback` families, then cardgen's default fallbacks."""
         primary = self.face(spec)
         fallbacks = tuple(self.brand.family(f) for f in spec.fallback)
-        return _chain(self.registry, primary, fallbacks)
+        named = f"{spec.family} {primary.family}".lower()
+        serif = "serif" in named.replace("sans-serif", "sans") and "sans" not in named
+        return _chain(self.registry, primary, fallbacks, serif)
 
 
-_CHAINS: dict[tuple[int, FontFace, tuple[str, ...]], FontChain] = {}
+_CHAINS: dict[tuple[int, FontFace, tuple[str, ...], bool], FontChain] = {}
 
 
-def _chain(registry: FontRegistry, primary: FontFace, fallbacks: tuple[str, ...]) -> FontChain:
+def _chain(
+    registry: FontRegistry, primary: FontFace, fallbacks: tuple[str, ...], serif: bool
+) -> FontChain:
     # Chains remember which face draws each character, so they are kept per process.
-    key = (id(registry), primary, fallbacks)
+    key = (id(registry), primary, fallbacks, serif)
     if key not in _CHAINS:
-        _CHAINS[key] = chain_for(registry, primary, fallbacks)
+        _CHAINS[key] = chain_for(registry, primary, fallbacks, serif)
     return _CHAINS[key]
 
 

@@ -113,12 +113,12 @@ def is_ideographic(char: str) -> bool:
     """CJK ideographs, kana and emoji: a line may break before or after each one."""
     code = ord(char)
     return (
-        0x2E80 <= code <= 0x2FFF
-        or 0x3040 <= code <= 0x30FF
+        0x2E80 <= code <= 0x30FF  # radicals, CJK symbols and punctuation, kana
         or 0x3100 <= code <= 0x31FF
         or 0x3400 <= code <= 0x4DBF
         or 0x4E00 <= code <= 0x9FFF
         or 0xF900 <= code <= 0xFAFF
+        or 0xFF00 <= code <= 0xFFEF  # full-width forms
         or 0x20000 <= code <= 0x3FFFF
         or 0x1F000 <= code <= 0x1FAFF
         or 0x2600 <= code <= 0x27BF
