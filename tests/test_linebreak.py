@@ -114,7 +114,7 @@ def test_bidi_levels_and_visual_order() -> None:
     assert visual_order([0, 1, 1]) == [0, 2, 1]
 
 
-alphabet = st.sampled_from(list("abcdefg 日本語、。「」!?") + ["e\u0301"])
+alphabet = st.sampled_from([*"abcdefg 日本語、。「」!?", "e\u0301"])
 
 
 @settings(max_examples=200, deadline=None)

@@ -93,7 +93,8 @@ def quote_block(scene) -> TextBlock:  # type: ignore[no-untyped-def]
 
 
 def test_right_to_left_quote_is_aligned_to_the_right(project: Project) -> None:
-    block = quote_block(card(project, "الطموح لا يعني أننا أنانيون. إنه يعني فقط أننا نسعى إلى التميز."))
+    arabic = "الطموح لا يعني أننا أنانيون. إنه يعني فقط أننا نسعى إلى التميز."
+    block = quote_block(card(project, arabic))
     for line in block.lines:
         assert block.box[2] - (line.x + sum(r.width for r in line.runs)) < 4
     assert any(r.rtl for line in block.lines for r in line.runs)
