@@ -6,12 +6,13 @@ fonts and pixels stay in `fonts`/`raster`.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
+
+_REMOVED = frozenset(("BN", "RLE", "LRE", "RLO", "LRO", "PDF"))
 
 
 def has_rtl(text: str) -> bool:
-    import unicodedata
-
     return any(unicodedata.bidirectional(c) in ("R", "AL", "RLE", "RLO", "RLI") for c in text)
 
 
@@ -21,6 +22,9 @@ def levels(text: str) -> list[int]:
         return [0] * len(text)
     from bidi import algorithm
 
+    # Rule X9 drops formatting characters (ZWJ in emoji, embeddings); keep the string's
+    # length by standing a neutral in for each, so levels stay aligned with characters.
+    text = "".join("\u00b7" if unicodedata.bidirectional(c) in _REMOVED else c for c in text)
     storage = algorithm.get_empty_storage()
     base = algorithm.get_base_level(text)
     storage["base_level"] = base
@@ -31,6 +35,8 @@ def levels(text: str) -> list[int]:
     algorithm.resolve_neutral_types(storage, False)
     algorithm.resolve_implicit_levels(storage, False)
     resolved = [int(ch["level"]) for ch in storage["chars"]]
+    if len(resolved) != len(text):  # a character the algorithm still dropped: stay safe
+        return [base] * len(text)
     # Rule L1: trailing white space takes the paragraph level.
     for i in range(len(text) - 1, -1, -1):
         if not text[i].isspace():
