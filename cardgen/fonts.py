@@ -388,12 +388,25 @@ def run_font(face: FontFace, size: int) -> tuple[ImageFont.FreeTypeFont, float]:
 class ChainMeasurer:
     """Measures text set in a font chain, run by run, without drawing it."""
 
+    # Advances from raqm are unhinted, so width is linear in size: each piece of text is
+    # measured once at this size and scaled, which keeps the size search cheap.
+    REFERENCE_SIZE = 256
+
     def __init__(self, chain: FontChain, text: str = "") -> None:
         self.chain = chain
         used = {face for _, _, face in chain.runs(text)} if text else set()
         self.faces = [chain.primary, *sorted(used - {chain.primary}, key=chain.faces.index)]
+        self._widths: dict[str, float] = {}
+        self._metrics: dict[int, tuple[int, int]] = {}
 
     def width(self, text: str, size: int) -> float:
+        reference = self._widths.get(text)
+        if reference is None:
+            reference = self.exact_width(text, self.REFERENCE_SIZE)
+            self._widths[text] = reference
+        return reference * size / self.REFERENCE_SIZE
+
+    def exact_width(self, text: str, size: int) -> float:
         return sum(self._run_width(text[a:b], face, size) for a, b, face in self.chain.runs(text))
 
     def _run_width(self, text: str, face: FontFace, size: int) -> float:
@@ -402,11 +415,14 @@ class ChainMeasurer:
 
     def metrics(self, size: int) -> tuple[int, int]:
         """(ascent, descent) in pixels at `size`: the largest of the faces the text uses."""
+        if size in self._metrics:
+            return self._metrics[size]
         ascent = descent = 0
         for face in self.faces:
             font, scale = run_font(face, size)
             a, d = font.getmetrics()
             ascent, descent = max(ascent, round(a * scale)), max(descent, round(d * scale))
+        self._metrics[size] = (ascent, descent)
         return ascent, descent
 
     def layout_line(self, line: str, size: int, marks: Sequence[bool] = ()) -> list[Run]:

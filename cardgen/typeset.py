@@ -7,6 +7,7 @@ kinsoku), then balances the lines so the last one is not a ragged stub.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -133,8 +134,10 @@ def _break_before(text: str, i: int) -> bool:
         return False
     if prev == " ":
         # `« mot »`: no break after an opening bracket even across a space.
-        before = text[:i].rstrip(" ")
-        return not before or before[-1] not in NO_LINE_END
+        j = i - 1
+        while j >= 0 and text[j] == " ":
+            j -= 1
+        return j < 0 or text[j] not in NO_LINE_END
     if prev in NO_LINE_END:
         return False
     if is_ideographic(prev) or is_ideographic(cur):
@@ -145,6 +148,12 @@ def _break_before(text: str, i: int) -> bool:
 
 def segments(text: str) -> list[str]:
     """Unbreakable pieces of `text`, each keeping its trailing spaces; they join back to it."""
+    return list(_segments(text))
+
+
+@functools.lru_cache(maxsize=512)
+def _segments(text: str) -> tuple[str, ...]:
+    # Every size tried while fitting breaks the same text: find its pieces once.
     pieces: list[str] = []
     start = 0
     for i in range(1, len(text)):
@@ -153,7 +162,7 @@ def segments(text: str) -> list[str]:
             start = i
     if text:
         pieces.append(text[start:])
-    return pieces
+    return tuple(pieces)
 
 
 # --- wrapping -----------------------------------------------------------------
