@@ -237,9 +237,15 @@ def _joins_previous(char: str) -> bool:
     )
 
 
+_UNSHOWN = {"Co": "a private-use character", "Cn": "an unassigned code point"}
+
+
 def describe_char(char: str) -> str:
-    name = unicodedata.name(char, "unnamed character")
-    return f"'{char}' U+{ord(char):04X} {name}"
+    """`'★' U+2605 BLACK STAR`; characters without a face of their own by code point only."""
+    category = unicodedata.category(char)
+    if category in _UNSHOWN or category.startswith("C") or not char.isprintable():
+        return f"U+{ord(char):04X} ({_UNSHOWN.get(category, 'a control character')})"
+    return f"'{char}' U+{ord(char):04X} {unicodedata.name(char, '')}".rstrip()
 
 
 # The chain every layout ends with: wide-coverage faces, found where installed.

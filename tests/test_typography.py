@@ -11,7 +11,7 @@ from PIL import Image
 
 from cardgen.batch import Project
 from cardgen.errors import MissingGlyph, TextDoesNotFit
-from cardgen.fonts import ChainMeasurer, chain_for, font_info
+from cardgen.fonts import ChainMeasurer, chain_for, describe_char, font_info
 from cardgen.layouts import Brand
 from cardgen.raster import draw_scene
 from cardgen.scene import CardText, TextBlock, build_scene
@@ -123,6 +123,14 @@ def test_curly_quotes_dash_and_hanging_mark(project: Project) -> None:
     assert block.ink_box[0] >= block.box[0]
 
 
+def test_missing_glyph_names_the_character(project: Project) -> None:
+    registry = project.font_registry()
+    bare = chain_for(registry, registry.find("Inter"))
+    assert describe_char("\u2605") == "'\u2605' U+2605 BLACK STAR"
+    assert describe_char("\u0378") == "U+0378 (an unassigned code point)"
+    assert bare.missing("\u0378a") == ["\u0378"]
+
+
 def test_missing_glyph_is_an_error_before_drawing(project: Project) -> None:
     with pytest.raises(MissingGlyph) as info:
         card(project, "A private \ue000 character")
@@ -177,7 +185,7 @@ def test_cli_reports_a_character_no_font_has(cli_project: Path, command: str) ->
     write(cli_project, "Snow \ue000 falls.")
     code, stdout, stderr = run_cli(command, "--platform", "x")
     assert code == 1, stdout + stderr
-    assert "no available font has '\ue000' U+E000" in stderr
+    assert "no available font has U+E000 (a private-use character)" in stderr
     assert "sel/one on x" in stderr and "Traceback" not in stderr
     assert not (cli_project / "output").exists()
 
