@@ -133,6 +133,8 @@ class SizeRange(_Strict):
 
     min: Length = "2.5%s"
     max: Length = "8%s"
+    # At most this many lines (the mkdocs-style "lines" form); the size still comes from the search.
+    lines: int | None = Field(default=None, ge=1, le=50)
 
 
 class TextElement(_Strict):

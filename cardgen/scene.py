@@ -317,9 +317,12 @@ def _text(
             element.line_height,
             measure,
             hang=align == "left",
+            max_lines=element.size.lines,
         )
         if fitted is None:
-            why = overflow(text, box_w, box_h, min_size, element.line_height, measure)
+            why = overflow(
+                text, box_w, box_h, min_size, element.line_height, measure, element.size.lines
+            )
             raise TextDoesNotFit(
                 f"{where} does not fit {on} at the minimum size {min_size}px: {why}; "
                 f"text {_excerpt(text)}",

@@ -333,8 +333,10 @@ def fit_text(
     measure: Measurer,
     *,
     hang: bool = False,
+    max_lines: int | None = None,
 ) -> FittedText | None:
-    """The largest size in [min_size, max_size] whose broken lines fit the box.
+    """The largest size in [min_size, max_size] whose broken lines fit the box
+    (in at most `max_lines` lines when given).
 
     Binary search over sizes: fitting is monotonic in practice, and the
     caller checks the final ink against the box anyway.
@@ -343,6 +345,8 @@ def fit_text(
     def fits(size: int) -> FittedText | None:
         fitted = set_at(text, size, box_w, line_height, measure, hang=hang)
         if fitted is None or fitted.height > box_h:
+            return None
+        if max_lines is not None and len(fitted.lines) > max_lines:
             return None
         return fitted
 
@@ -361,7 +365,13 @@ def fit_text(
 
 
 def overflow(
-    text: str, box_w: float, box_h: float, size: int, line_height: float, measure: Measurer
+    text: str,
+    box_w: float,
+    box_h: float,
+    size: int,
+    line_height: float,
+    measure: Measurer,
+    max_lines: int | None = None,
 ) -> str:
     """Say by how much `text` misses its box at `size`, for the error message."""
     text = normalise_space(text)
@@ -374,6 +384,9 @@ def overflow(
     fitted = set_at(text, size, box_w, line_height, measure)
     if fitted is None:
         return "it does not fit"
+    if max_lines is not None and len(fitted.lines) > max_lines and fitted.height <= box_h:
+        extra = len(fitted.lines) - max_lines
+        return f"it needs {len(fitted.lines)} lines, {extra} more than the {max_lines} allowed"
     excess = fitted.height - box_h
     return (
         f"{len(fitted.lines)} lines need {fitted.height:.0f}px, "

@@ -12,6 +12,7 @@ from cardgen.typeset import (
     NO_LINE_START,
     emphasis_spans,
     fit_text,
+    overflow,
     segments,
     set_at,
     smarten,
@@ -130,3 +131,13 @@ def test_breaking_keeps_every_character_and_the_rules(text: str, width: int) -> 
     assert all(w <= width + 1e-6 for w in fitted.widths[1:]) and fitted.widths[0] <= width
     for line in fitted.lines[1:]:
         assert line[0] not in NO_LINE_START and line[0] != "\u0301"
+
+
+def test_lines_form_caps_the_number_of_lines() -> None:
+    text = "one two three four five six seven eight nine ten"
+    free = fit_text(text, 100, 400, 4, 40, 1.2, M)
+    capped = fit_text(text, 100, 400, 4, 40, 1.2, M, max_lines=2)
+    assert free is not None and capped is not None
+    assert len(free.lines) > 2 and len(capped.lines) <= 2 and capped.size < free.size
+    assert fit_text(text, 100, 400, 10, 40, 1.2, M, max_lines=1) is None
+    assert "more than the 1 allowed" in overflow(text, 100, 400, 10, 1.2, M, max_lines=1)

@@ -217,3 +217,28 @@ def test_cli_prints_contrast_warnings_without_failing(cli_project: Path) -> None
         assert stderr.count("warning: ") >= 1 and "contrast" in stderr
     manifest = json.loads((cli_project / "output" / "manifest.json").read_text())
     assert any("brand.text" in w for w in manifest["cards"][0]["warnings"])
+
+
+def test_layout_lines_form_and_emphasis_from_the_cli(cli_project: Path) -> None:
+    layout = cli_project / "layouts" / "classic.yaml"
+    text = layout.read_text()
+    assert "size: {min: 3%s, max: 8%s}" in text
+    layout.write_text(
+        text.replace("size: {min: 3%s, max: 8%s}", "size: {min: 2%s, max: 8%s, lines: 2}")
+    )
+    write(cli_project, "Ambition does not mean that we are selfish, it means we strive for more.")
+    code, _, stderr = run_cli("render", "--platform", "instagram-square")
+    assert code == 0, stderr
+    manifest = json.loads((cli_project / "output" / "manifest.json").read_text())
+    quote = next(t for t in manifest["cards"][0]["texts"] if t["role"] == "quote")
+    assert quote["lines"] == 2
+    accent = []
+    for quote_text in ("We are *selfish*.", "We are selfish."):
+        out = cli_project / "card.png"
+        code, _, stderr = run_cli("quote", quote_text, "--out", str(out))
+        assert code == 0, stderr
+        with Image.open(out) as image:
+            counts = {c: n for n, c in image.convert("RGB").getcolors(1 << 22)}
+        accent.append(counts.get((0xC0, 0x50, 0x3A), 0))
+    # The quote mark is accent-coloured in both; the emphasised word adds many more pixels.
+    assert accent[0] > accent[1] + 1000
