@@ -401,7 +401,12 @@ class ChainMeasurer:
     def __init__(self, chain: FontChain, text: str = "") -> None:
         self.chain = chain
         used = {face for _, _, face in chain.runs(text)} if text else set()
-        self.faces = [chain.primary, *sorted(used - {chain.primary}, key=chain.faces.index)]
+        order = {face: i for i, face in enumerate(chain.faces)}
+        # Faces fontconfig found for single characters come after the chain's own.
+        extra = sorted(
+            used - {chain.primary}, key=lambda f: (order.get(f, len(order)), str(f.path))
+        )
+        self.faces = [chain.primary, *extra]
         self._widths: dict[str, float] = {}
         self._metrics: dict[int, tuple[int, int]] = {}
 

@@ -111,3 +111,40 @@ def test_every_platform_fits_a_mixed_script_quote(platform: str) -> None:
     for block in scene.texts:
         ink = pixels_of(block, scene.width, scene.height)
         assert ink is not None and inside(ink, block.box) and inside(ink, target.safe_box)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=st.text(min_size=1, max_size=300), platform=st.sampled_from([p.id for p in BUILTIN]))
+def test_any_unicode_is_drawn_inside_its_box_or_refused_cleanly(text: str, platform: str) -> None:
+    """Every code point hypothesis can think of: controls, unassigned, rare scripts."""
+    target = PROJECT.platform(platform)
+    resolved = PROJECT.layout("classic", target)
+    try:
+        scene = build_scene(
+            CardText(quote=text, attribution="Ada"),
+            resolved,
+            PROJECT.brand(resolved.brand),
+            target,
+            PROJECT.font_registry(),
+        )
+    except (TextDoesNotFit, MissingGlyph) as exc:
+        assert platform in exc.one_line()
+        return
+    for block in scene.texts:
+        ink = pixels_of(block, scene.width, scene.height)
+        assert ink is None or (inside(ink, block.box) and inside(ink, target.safe_box))
+
+
+def test_a_character_only_a_system_font_has() -> None:
+    """Anatolian hieroglyphs are in no chain font: fontconfig finds one (fonts-noto-core)."""
+    target = PROJECT.platform("instagram-square")
+    resolved = PROJECT.layout("classic", target)
+    scene = build_scene(
+        CardText(quote="\U00014400 sign", attribution="Ada"),
+        resolved,
+        PROJECT.brand(resolved.brand),
+        target,
+        PROJECT.font_registry(),
+    )
+    block = next(b for b in scene.texts if b.role == "quote")
+    assert any("Anatolian" in face.family for face in block.faces)
