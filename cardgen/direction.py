@@ -16,9 +16,13 @@ def has_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(c) in ("R", "AL", "RLE", "RLO", "RLI") for c in text)
 
 
-def levels(text: str) -> list[int]:
-    """The resolved embedding level of each character of one line (odd = right to left)."""
-    if not has_rtl(text):
+def levels(text: str, base: int | None = None) -> list[int]:
+    """The resolved embedding level of each character of one line (odd = right to left).
+
+    `base` is the paragraph's direction (0 or 1) when the line is part of a longer
+    text: a line of an Arabic paragraph that starts with a Latin word stays right to left.
+    """
+    if not has_rtl(text) and not base:
         return [0] * len(text)
     from bidi import algorithm
 
@@ -26,7 +30,8 @@ def levels(text: str) -> list[int]:
     # length by standing a neutral in for each, so levels stay aligned with characters.
     text = "".join("\u00b7" if unicodedata.bidirectional(c) in _REMOVED else c for c in text)
     storage = algorithm.get_empty_storage()
-    base = algorithm.get_base_level(text)
+    if base is None:
+        base = int(algorithm.get_base_level(text))
     storage["base_level"] = base
     storage["base_dir"] = ("L", "R")[base]
     algorithm.get_embedding_levels(text, storage)

@@ -436,11 +436,15 @@ class ChainMeasurer:
         self._metrics[size] = (ascent, descent)
         return ascent, descent
 
-    def layout_line(self, line: str, size: int, marks: Sequence[bool] = ()) -> list[Run]:
-        """The line's runs in display order (bidi), split where `marks` (emphasis) changes."""
+    def layout_line(
+        self, line: str, size: int, marks: Sequence[bool] = (), base: int | None = None
+    ) -> list[Run]:
+        """The line's runs in display order (bidi), split where `marks` (emphasis) changes.
+
+        `base` is the paragraph direction (0 left to right, 1 right to left)."""
         from cardgen.direction import levels, visual_order
 
-        line_levels = levels(line)
+        line_levels = levels(line, base)
         pieces: list[tuple[int, int, FontFace, int]] = []
         for a, b, face in self.chain.runs(line):
             start = a

@@ -328,7 +328,9 @@ def _text(
                 f"text {_excerpt(text)}",
                 hint="shorten the quote, or give this layout a larger box or smaller minimum size",
             )
-        lines, ink_box = _place(fitted, text, marks, box, align, element.valign, measure)
+        lines, ink_box = _place(
+            fitted, text, marks, box, align, element.valign, measure, 1 if rtl else 0
+        )
         lines, ink_box = _nudge(lines, ink_box, box)
         if _inside(ink_box, box):
             break
@@ -400,6 +402,7 @@ def _place(
     align: str,
     valign: str,
     measure: ChainMeasurer,
+    base: int,
 ) -> tuple[tuple[PlacedLine, ...], BoxPx]:
     """Lines positioned in the box, split into runs, and the ink box they cover."""
     box_w, box_h = box[2] - box[0], box[3] - box[1]
@@ -413,7 +416,7 @@ def _place(
     for index, (line, start) in enumerate(zip(fitted.lines, fitted.starts, strict=True)):
         baseline = top + fitted.ascent + index * fitted.line_pitch
         line_marks = marks[start : start + len(line)]
-        runs = measure.layout_line(line, fitted.size, line_marks if any(line_marks) else ())
+        runs = measure.layout_line(line, fitted.size, line_marks if any(line_marks) else (), base)
         line_w = sum(run.width for run in runs)
         if align == "center":
             x = box[0] + (box_w - line_w) / 2

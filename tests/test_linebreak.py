@@ -141,3 +141,10 @@ def test_lines_form_caps_the_number_of_lines() -> None:
     assert len(free.lines) > 2 and len(capped.lines) <= 2 and capped.size < free.size
     assert fit_text(text, 100, 400, 10, 40, 1.2, M, max_lines=1) is None
     assert "more than the 1 allowed" in overflow(text, 100, 400, 10, 1.2, M, max_lines=1)
+
+
+def test_a_line_of_a_right_to_left_paragraph_keeps_its_direction() -> None:
+    # The second line of an Arabic paragraph may start with a Latin word.
+    assert levels("Ambition هو") == [0] * 9 + [1, 1]
+    assert levels("Ambition هو", base=1) == [2] * 8 + [1, 1, 1]
+    assert visual_order([2, 1]) == [1, 0]
