@@ -242,3 +242,25 @@ def test_layout_lines_form_and_emphasis_from_the_cli(cli_project: Path) -> None:
         accent.append(counts.get((0xC0, 0x50, 0x3A), 0))
     # The quote mark is accent-coloured in both; the emphasised word adds many more pixels.
     assert accent[0] > accent[1] + 1000
+
+
+def test_arabic_is_shaped_not_drawn_letter_by_letter(project: Project) -> None:
+    c = chain(project)
+    measure = ChainMeasurer(c, "سلام")
+    word = "سلام"
+    # Joined (initial, medial, final) forms are narrower than the isolated letters side by side.
+    assert measure.exact_width(word, 100) < sum(measure.exact_width(ch, 100) for ch in word) - 5
+
+
+def test_contrast_is_checked_against_the_gradient_stops(project: Project) -> None:
+    target = project.platform("instagram-square")
+    layout = project.layout("bold", target)
+    brand = project.brand(layout.brand)
+    content = CardText(quote="Plain quote.", attribution="Ada")
+    assert build_scene(content, layout, brand, target, project.font_registry()).warnings == ()
+    # The same light text on a pale gradient fails, naming the stop it sits on.
+    pale = Brand.model_validate(
+        {**brand.model_dump(), "colors": {**brand.colors, "deep": "#fff0e6", "deep-2": "#ffe4d6"}}
+    )
+    warnings = build_scene(content, layout, pale, target, project.font_registry()).warnings
+    assert warnings and all("brand.deep" in w for w in warnings)
