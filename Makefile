@@ -36,7 +36,7 @@ test: lint pytest
 
 # Regenerate the golden images after an intended visual change (then look at them!).
 goldens: $(TEST_STAMP)
-	$(BIN)/pytest tests/test_golden.py --regen-goldens
+	$(BIN)/pytest tests/test_golden.py tests/test_golden_scripts.py --regen-goldens
 
 clean:
 	rm -rf $(VENV) output .pytest_cache .mypy_cache .ruff_cache

@@ -182,14 +182,20 @@ def check(
     *,
     project: Project | None = None,
     platforms: Sequence[str] | None = None,
+    warnings: list[str] | None = None,
 ) -> list[CardJob]:
-    """Verify quotes, schemas and fit for every card; draws and writes nothing."""
+    """Verify quotes, schemas and fit for every card; draws and writes nothing.
+
+    Warnings (such as low text contrast) are appended to `warnings` when given.
+    """
     project = project or Project.open()
     loaded = load_selections(selections, project)
     jobs = plan(loaded, project, platforms=platforms)
     for job in jobs:
-        _scene(job, project)
+        scene = _scene(job, project)
         _snippets(job, project)
+        if warnings is not None:
+            warnings.extend(w for w in scene.warnings if w not in warnings)
     return jobs
 
 
@@ -275,9 +281,11 @@ def _record(
                 "lines": len(block.lines),
                 "box": list(block.box),
                 "ink_box": list(block.ink_box),
+                "fonts": [face.full_name for face in block.faces],
             }
             for block in scene.texts
         ],
+        "warnings": list(scene.warnings),
     }
 
 

@@ -94,6 +94,7 @@ def render(
             selections, out=out, platforms=platform, layout=layout, brand=brand, fmt=fmt
         )
     )
+    _warn([w for card in report.cards for w in card.get("warnings", [])])
     if as_json:
         for card in report.cards:
             typer.echo(json.dumps({"event": "card", **_brief(card)}, ensure_ascii=False))
@@ -106,6 +107,12 @@ def render(
     typer.echo(f"rendered {len(report.cards)} cards into {out}/ (manifest: {report.manifest})")
 
 
+def _warn(warnings: list[str]) -> None:
+    """Warnings go to stderr once each; they never change the exit code."""
+    for warning in dict.fromkeys(warnings):
+        typer.echo(f"warning: {warning}", err=True)
+
+
 def _brief(card: dict[str, Any]) -> dict[str, Any]:
     keys = ("selection", "quote_id", "platform", "path", "status", "width", "height", "bytes")
     return {k: card[k] for k in keys}
@@ -116,7 +123,9 @@ def check(selections: Selections = None, platform: PlatformOpt = None) -> None:
     """Verify quotes, schemas and fit without rendering anything."""
     import cardgen
 
-    jobs = _run(lambda: cardgen.check(selections, platforms=platform))
+    warnings: list[str] = []
+    jobs = _run(lambda: cardgen.check(selections, platforms=platform, warnings=warnings))
+    _warn(warnings)
     quotes = {(job.selection.name, job.quote.id) for job in jobs}
     typer.echo(f"ok: {len(quotes)} quotes verified, {len(jobs)} cards fit")
 
@@ -177,13 +186,19 @@ def layouts(as_json: JsonOpt = False) -> None:
 
 
 @app.command()
-def fonts(as_json: JsonOpt = False) -> None:
+def fonts(
+    as_json: JsonOpt = False,
+    system: Annotated[
+        bool, typer.Option("--system", help="Also list system fonts (fontconfig fallbacks).")
+    ] = False,
+) -> None:
     """List the font families and faces cardgen can use."""
     from cardgen.fonts import font_folders, registry_for
 
     registry = registry_for(font_folders(Path.cwd()))
+    faces = registry.all_faces() if system else registry.faces
     if as_json:
-        faces = [
+        rows = [
             {
                 "family": f.family,
                 "style": f.style_name,
@@ -191,12 +206,12 @@ def fonts(as_json: JsonOpt = False) -> None:
                 "italic": f.italic,
                 "path": str(f.path),
             }
-            for f in registry.faces
+            for f in faces
         ]
-        typer.echo(json.dumps(faces, indent=2))
+        typer.echo(json.dumps(rows, indent=2))
         return
-    for family in registry.families():
-        styles = [f.style_name for f in registry.faces if f.family == family]
+    for family in sorted({f.family for f in faces}):
+        styles = list(dict.fromkeys(f.style_name for f in faces if f.family == family))
         typer.echo(f"{family}: {', '.join(styles)}")
 
 

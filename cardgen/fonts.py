@@ -1,12 +1,17 @@
-"""Font files by family, weight and style; font objects cached per (file, size).
+"""Font files by family, weight and style; fallback chains; fonts cached per (file, size).
 
-Fonts come from the project's `fonts/` folder and cardgen's bundled fonts.
-Measuring goes through `FontMeasurer`, which `typeset` uses without pixels.
+Fonts come from the project's `fonts/` folder, cardgen's bundled fonts and the
+system's (fontconfig). A `FontChain` gives every character a font that has it;
+measuring goes through `ChainMeasurer`, which `typeset` uses without pixels.
 """
 
 from __future__ import annotations
 
 import functools
+import shutil
+import subprocess
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +48,7 @@ class FontFace:
     style_name: str
     weight: int
     italic: bool
+    index: int = 0  # face number inside a .ttc collection
 
     @property
     def full_name(self) -> str:
@@ -73,7 +79,7 @@ def _describe(path: Path) -> FontFace | None:
 class FontRegistry:
     """Every font face found in the given folders, looked up by family and style."""
 
-    def __init__(self, folders: tuple[Path, ...]) -> None:
+    def __init__(self, folders: tuple[Path, ...], system: bool = True) -> None:
         self.folders = folders
         self.faces: list[FontFace] = []
         seen: set[Path] = set()
@@ -86,18 +92,31 @@ class FontRegistry:
                     face = _describe(path)
                     if face is not None:
                         self.faces.append(face)
+        # System faces come after the project's and bundled ones, so those win a tie.
+        self.system_faces: list[FontFace] = system_faces() if system else []
 
     def families(self) -> list[str]:
         return sorted({face.family for face in self.faces})
+
+    def all_faces(self) -> list[FontFace]:
+        return [*self.faces, *self.system_faces]
+
+    def has(self, family: str) -> bool:
+        wanted = family.lower()
+        return any(f.family.lower() == wanted for f in self.all_faces())
 
     def find(self, family: str, weight: str | int = "regular", italic: bool = False) -> FontFace:
         """The face of `family` closest to the wanted weight and style."""
         wanted = WEIGHTS[weight] if isinstance(weight, str) else weight
         candidates = [f for f in self.faces if f.family.lower() == family.lower()]
+        candidates = candidates or [
+            f for f in self.system_faces if f.family.lower() == family.lower()
+        ]
         if not candidates:
             import difflib
 
-            close = difflib.get_close_matches(family, self.families(), n=1)
+            known = sorted({f.family for f in self.all_faces()})
+            close = difflib.get_close_matches(family, known, n=1)
             hint = (
                 f"did you mean '{close[0]}'?"
                 if close
@@ -122,10 +141,356 @@ def font_folders(project_dir: Path | None) -> tuple[Path, ...]:
     return tuple(folders)
 
 
-@functools.lru_cache(maxsize=512)
-def load_font(path: Path, size: int) -> ImageFont.FreeTypeFont:
+# fontconfig's weight scale to CSS weights.
+_FC_WEIGHTS = (
+    (0, 100),
+    (40, 200),
+    (50, 300),
+    (80, 400),
+    (100, 500),
+    (180, 600),
+    (200, 700),
+    (205, 800),
+    (210, 900),
+)
+
+
+@functools.cache
+def system_faces() -> list[FontFace]:
+    """The fonts fontconfig knows, without opening them; empty when fontconfig is absent."""
+    if shutil.which("fc-list") is None:
+        return []
+    fmt = "%{file}|%{index}|%{family[0]}|%{style[0]}|%{weight}|%{slant}\\n"
+    try:
+        listing = subprocess.run(
+            ["fc-list", "--format", fmt], capture_output=True, text=True, timeout=30, check=False
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    faces = []
+    for row in sorted(set(listing.splitlines())):
+        parts = row.split("|")
+        if len(parts) != 6 or not parts[0].lower().endswith(FONT_SUFFIXES):
+            continue
+        path, index, family, style, weight, slant = parts
+        try:
+            fc_weight = int(weight)
+        except ValueError:  # a variable font's range, e.g. "[0 210]"
+            fc_weight = 80
+        css = min(_FC_WEIGHTS, key=lambda pair: abs(pair[0] - fc_weight))[1]
+        faces.append(
+            FontFace(
+                path=Path(path),
+                family=family,
+                style_name=style or "Regular",
+                weight=css,
+                italic=slant not in ("", "0"),
+                index=int(index) if index.isdigit() else 0,
+            )
+        )
+    return faces
+
+
+@dataclass(frozen=True)
+class FontInfo:
+    """What a font file can draw: its characters, and its fixed bitmap size if it has one."""
+
+    chars: frozenset[int]
+    strike: int | None  # colour bitmap fonts (Noto Color Emoji) load only at this size
+
+
+@functools.cache
+def font_info(path: Path, index: int = 0) -> FontInfo:
+    from fontTools.ttLib import TTFont
+
+    try:
+        font = TTFont(str(path), fontNumber=index, lazy=True)
+        cmap = font.getBestCmap() or {}
+        strike = None
+        if "CBLC" in font:
+            strike = int(font["CBLC"].strikes[0].bitmapSizeTable.ppemY)
+        return FontInfo(frozenset(cmap), strike)
+    except Exception:  # an unreadable font covers nothing; FreeType will say why if used
+        return FontInfo(frozenset(), None)
+
+
+@functools.lru_cache(maxsize=1024)
+def load_font(path: Path, size: int, index: int = 0) -> ImageFont.FreeTypeFont:
     """The font at `path` in `size` pixels, loaded once per process."""
-    return ImageFont.truetype(str(path), size, layout_engine=LAYOUT_ENGINE)
+    return ImageFont.truetype(str(path), size, index=index, layout_engine=LAYOUT_ENGINE)
+
+
+def needs_glyph(char: str) -> bool:
+    """False for characters drawn as nothing: spaces, joiners, selectors, direction marks."""
+    code = ord(char)
+    if char.isspace() or unicodedata.category(char) == "Cf":
+        return False
+    return not (0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF)
+
+
+def _joins_previous(char: str) -> bool:
+    code = ord(char)
+    return (
+        (not needs_glyph(char) and not char.isspace())
+        or unicodedata.category(char) in ("Mn", "Mc", "Me")
+        or 0x1F3FB <= code <= 0x1F3FF
+    )
+
+
+_UNSHOWN = {"Co": "a private-use character", "Cn": "an unassigned code point"}
+
+
+def describe_char(char: str) -> str:
+    """`'★' U+2605 BLACK STAR`; characters without a face of their own by code point only."""
+    category = unicodedata.category(char)
+    if category in _UNSHOWN or category.startswith("C") or not char.isprintable():
+        return f"U+{ord(char):04X} ({_UNSHOWN.get(category, 'a control character')})"
+    return f"'{char}' U+{ord(char):04X} {unicodedata.name(char, '')}".rstrip()
+
+
+# The chain every layout ends with: wide-coverage faces, found where installed.
+# Serif text first tries the serif designs of the same scripts.
+SERIF_FALLBACKS = ("Noto Serif", "Noto Serif CJK JP", "Noto Naskh Arabic", "Noto Serif Hebrew")
+DEFAULT_FALLBACKS = (
+    "Noto Sans",
+    "Noto Serif",
+    "Noto Sans CJK JP",
+    "Noto Naskh Arabic",
+    "Noto Sans Arabic",
+    "Noto Sans Hebrew",
+    "Noto Sans Devanagari",
+    "Noto Sans Thai",
+    "Noto Sans Armenian",
+    "Noto Sans Georgian",
+    "Noto Sans Ethiopic",
+    "Noto Color Emoji",
+    "Noto Sans Symbols",
+    "Noto Sans Symbols2",
+    "Noto Sans Math",
+    "DejaVu Sans",
+)
+_EMOJI_PRESENTATION = 0xFE0F
+
+
+class FontChain:
+    """A primary face and its fallbacks; each character is drawn by the first that has it."""
+
+    def __init__(self, faces: Sequence[FontFace]) -> None:
+        unique: list[FontFace] = []
+        for face in faces:
+            if all((f.path, f.index) != (face.path, face.index) for f in unique):
+                unique.append(face)
+        self.faces = tuple(unique)
+        self.primary = self.faces[0]
+        self._chosen: dict[tuple[str, bool], FontFace | None] = {}
+
+    def face_for(self, char: str, emoji: bool = False) -> FontFace | None:
+        """The face that draws `char` (`emoji`: prefer a colour font, as after U+FE0F)."""
+        key = (char, emoji)
+        if key not in self._chosen:
+            code = ord(char)
+            faces = self.faces
+            if emoji:
+                faces = tuple(
+                    sorted(faces, key=lambda f: font_info(f.path, f.index).strike is None)
+                )
+            found = next((f for f in faces if code in font_info(f.path, f.index).chars), None)
+            self._chosen[key] = found or _system_face_for(char, self.primary)
+        return self._chosen[key]
+
+    def missing(self, text: str) -> list[str]:
+        """Characters of `text` that no font can draw, each once, in order."""
+        seen: dict[str, None] = {}
+        for char in text:
+            if needs_glyph(char) and self.face_for(char) is None:
+                seen.setdefault(char, None)
+        return list(seen)
+
+    def runs(self, text: str) -> list[tuple[int, int, FontFace]]:
+        """(start, end, face) pieces of `text`; marks and joiners stay with their base."""
+        pieces: list[tuple[int, int, FontFace]] = []
+        start, current = 0, self.primary
+        for i, char in enumerate(text):
+            if char == " " and i and font_info(current.path, current.index).strike is None:
+                continue  # a space is drawn by whichever font the text around it uses
+            if i and _joins_previous(char):
+                continue
+            emoji = i + 1 < len(text) and ord(text[i + 1]) == _EMOJI_PRESENTATION
+            face = self.face_for(char, emoji) or self.primary
+            if i == 0:
+                current = face
+            elif face != current:
+                pieces.append((start, i, current))
+                start, current = i, face
+        if text:
+            pieces.append((start, len(text), current))
+        return pieces
+
+
+@functools.lru_cache(maxsize=4096)
+def _system_face_for(char: str, like: FontFace) -> FontFace | None:
+    """Ask fontconfig for a system font that has `char`, close to `like`."""
+    if unicodedata.category(char) in ("Cn", "Co", "Cs", "Cc") or shutil.which("fc-match") is None:
+        return None
+    pattern = f":charset={ord(char):x}"
+    try:
+        out = subprocess.run(
+            ["fc-match", "--format", "%{file}|%{index}", pattern],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    path_text, _, index = out.partition("|")
+    if not path_text:
+        return None
+    path, number = Path(path_text), int(index) if index.isdigit() else 0
+    if ord(char) not in font_info(path, number).chars:
+        return None
+    for face in system_faces():
+        if face.path == path and face.index == number:
+            return face
+    return FontFace(path, path.stem, "Regular", 400, False, number)
+
+
+def chain_for(
+    registry: FontRegistry,
+    primary: FontFace,
+    fallbacks: Sequence[str] = (),
+    serif: bool = False,
+) -> FontChain:
+    """`primary`, then the layout's fallback families, then DEFAULT_FALLBACKS that exist."""
+    faces = [primary]
+    for family in fallbacks:
+        faces.append(registry.find(family, primary.weight, primary.italic))
+    for family in (*SERIF_FALLBACKS, *DEFAULT_FALLBACKS) if serif else DEFAULT_FALLBACKS:
+        if registry.has(family):
+            faces.append(registry.find(family, primary.weight, primary.italic))
+    return FontChain(faces)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A piece of one line in one face and direction, placed from the line's left end."""
+
+    start: int  # index in the line's text
+    text: str
+    face: FontFace
+    x: float
+    width: float
+    rtl: bool
+
+
+def run_font(face: FontFace, size: int) -> tuple[ImageFont.FreeTypeFont, float]:
+    """The loaded font for `face` at `size` and the scale to apply (bitmap fonts)."""
+    strike = font_info(face.path, face.index).strike
+    if strike is not None:
+        return load_font(face.path, strike, face.index), size / strike
+    return load_font(face.path, size, face.index), 1.0
+
+
+class ChainMeasurer:
+    """Measures text set in a font chain, run by run, without drawing it."""
+
+    # Advances from raqm are unhinted, so width is linear in size: each piece of text is
+    # measured once at this size and scaled, which keeps the size search cheap.
+    REFERENCE_SIZE = 256
+
+    def __init__(self, chain: FontChain, text: str = "") -> None:
+        self.chain = chain
+        used = {face for _, _, face in chain.runs(text)} if text else set()
+        order = {face: i for i, face in enumerate(chain.faces)}
+        # Faces fontconfig found for single characters come after the chain's own.
+        extra = sorted(
+            used - {chain.primary}, key=lambda f: (order.get(f, len(order)), str(f.path))
+        )
+        self.faces = [chain.primary, *extra]
+        self._widths: dict[str, float] = {}
+        self._metrics: dict[int, tuple[int, int]] = {}
+
+    def width(self, text: str, size: int) -> float:
+        reference = self._widths.get(text)
+        if reference is None:
+            reference = self.exact_width(text, self.REFERENCE_SIZE)
+            self._widths[text] = reference
+        return reference * size / self.REFERENCE_SIZE
+
+    def exact_width(self, text: str, size: int) -> float:
+        return sum(self._run_width(text[a:b], face, size) for a, b, face in self.chain.runs(text))
+
+    def _run_width(self, text: str, face: FontFace, size: int) -> float:
+        font, scale = run_font(face, size)
+        return float(font.getlength(text)) * scale
+
+    def metrics(self, size: int) -> tuple[int, int]:
+        """(ascent, descent) in pixels at `size`: the largest of the faces the text uses."""
+        if size in self._metrics:
+            return self._metrics[size]
+        ascent = descent = 0
+        for face in self.faces:
+            font, scale = run_font(face, size)
+            a, d = font.getmetrics()
+            ascent, descent = max(ascent, round(a * scale)), max(descent, round(d * scale))
+        self._metrics[size] = (ascent, descent)
+        return ascent, descent
+
+    def layout_line(
+        self, line: str, size: int, marks: Sequence[bool] = (), base: int | None = None
+    ) -> list[Run]:
+        """The line's runs in display order (bidi), split where `marks` (emphasis) changes.
+
+        `base` is the paragraph direction (0 left to right, 1 right to left)."""
+        from cardgen.direction import levels, visual_order
+
+        line_levels = levels(line, base)
+        pieces: list[tuple[int, int, FontFace, int]] = []
+        for a, b, face in self.chain.runs(line):
+            start = a
+            for i in range(a + 1, b + 1):
+                if (
+                    i == b
+                    or line_levels[i] != line_levels[start]
+                    or (marks and marks[i] != marks[start])
+                ):
+                    pieces.append((start, i, face, line_levels[start]))
+                    start = i
+        runs, x = [], 0.0
+        for index in visual_order([p[3] for p in pieces]):
+            a, b, face, level = pieces[index]
+            text = line[a:b]
+            width = self._run_width(text, face, size)
+            runs.append(Run(a, text, face, x, width, level % 2 == 1))
+            x += width
+        return runs
+
+    def ink_box(self, runs: Sequence[Run], size: int) -> tuple[float, float, float, float]:
+        """Ink of placed runs relative to the line's left end on the baseline."""
+        box = [float("inf"), float("inf"), float("-inf"), float("-inf")]
+        for run in runs:
+            if not run.text.strip():
+                continue
+            font, scale = run_font(run.face, size)
+            x0, y0, x1, y1 = font.getbbox(run.text, anchor="ls", direction=_direction(run))
+            box = [
+                min(box[0], run.x + x0 * scale),
+                min(box[1], y0 * scale),
+                max(box[2], run.x + x1 * scale),
+                max(box[3], y1 * scale),
+            ]
+        return box[0], box[1], box[2], box[3]
+
+
+def _direction(run: Run) -> str | None:
+    if LAYOUT_ENGINE != ImageFont.Layout.RAQM:
+        return None
+    return "rtl" if run.rtl else "ltr"
+
+
+def run_direction(run: Run) -> str | None:
+    """The `direction` to pass to Pillow for a run (None without raqm)."""
+    return _direction(run)
 
 
 class FontMeasurer:
@@ -135,14 +500,14 @@ class FontMeasurer:
         self.face = face
 
     def width(self, text: str, size: int) -> float:
-        return float(load_font(self.face.path, size).getlength(text))
+        return float(load_font(self.face.path, size, self.face.index).getlength(text))
 
     def metrics(self, size: int) -> tuple[int, int]:
         """(ascent, descent) in pixels at `size`."""
-        ascent, descent = load_font(self.face.path, size).getmetrics()
+        ascent, descent = load_font(self.face.path, size, self.face.index).getmetrics()
         return ascent, descent
 
     def ink_box(self, text: str, size: int) -> tuple[int, int, int, int]:
         """Bounding box of the inked pixels relative to the baseline start."""
-        box = load_font(self.face.path, size).getbbox(text, anchor="ls")
+        box = load_font(self.face.path, size, self.face.index).getbbox(text, anchor="ls")
         return int(box[0]), int(box[1]), int(box[2]), int(box[3])

@@ -124,6 +124,8 @@ class FontSpec(_Strict):
     family: str = "brand.fonts.serif"
     weight: Literal["regular", "medium", "semibold", "bold", "extrabold"] = "regular"
     style: Literal["normal", "italic"] = "normal"
+    # Families tried, in order, for characters the family lacks (before cardgen's defaults).
+    fallback: list[str] = Field(default_factory=list)
 
 
 class SizeRange(_Strict):
@@ -131,6 +133,8 @@ class SizeRange(_Strict):
 
     min: Length = "2.5%s"
     max: Length = "8%s"
+    # At most this many lines (the mkdocs-style "lines" form); the size still comes from the search.
+    lines: int | None = Field(default=None, ge=1, le=50)
 
 
 class TextElement(_Strict):
@@ -147,6 +151,7 @@ class TextElement(_Strict):
     valign: Literal["top", "middle", "bottom"] = "middle"
     uppercase: bool = False
     hide_if_empty: bool = True
+    emphasis_color: Colour = "brand.accent"  # for `*words*` in the text
 
 
 class QuoteMarkElement(_Strict):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 import math
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
-from cardgen.fonts import load_font
+from cardgen.fonts import load_font, run_direction, run_font
 from cardgen.scene import RGBA, GradientFill, LineShape, RectShape, Scene, SolidFill, TextBlock
 
 ENCODE_OPTIONS: dict[str, dict[str, object]] = {
@@ -29,6 +29,8 @@ def draw_scene(scene: Scene) -> Image.Image:
                 drawable.colour,
                 lambda d, c, s=drawable: d.line([s.start, s.end], fill=c, width=s.thickness),
             )
+        elif isinstance(drawable, TextBlock) and any(line.runs for line in drawable.lines):
+            _text_runs(image, drawable)
         elif isinstance(drawable, TextBlock):
             _with_alpha(image, drawable.colour, lambda d, c, s=drawable: _text(d, s, c))
     return image
@@ -49,9 +51,53 @@ def _rect(draw: ImageDraw.ImageDraw, shape: RectShape, colour: RGBA) -> None:
 
 
 def _text(draw: ImageDraw.ImageDraw, block: TextBlock, colour: RGBA) -> None:
-    font = load_font(block.face.path, block.size)
+    font = load_font(block.face.path, block.size, block.face.index)
     for line in block.lines:
         draw.text((line.x, line.baseline), line.text, font=font, fill=colour, anchor="ls")
+
+
+def _text_runs(image: Image.Image, block: TextBlock) -> None:
+    """Draw a block run by run: each in its own face, direction and colour."""
+    colours = [block.colour] + ([block.emphasis_colour] if block.emphasis_colour else [])
+    translucent = any(c[3] < 255 for c in colours)
+    layer = Image.new("RGBA", image.size, (0, 0, 0, 0)) if translucent else None
+    target = layer if layer is not None else image
+    draw = ImageDraw.Draw(target)
+    for line in block.lines:
+        for run in line.runs:
+            colour = block.colour
+            if run.emphasis and block.emphasis_colour is not None:
+                colour = block.emphasis_colour
+            font, scale = run_font(run.face, block.size)
+            x = line.x + run.x
+            if scale != 1.0:
+                _bitmap_run(target, run.text, font, scale, x, line.baseline)
+                continue
+            draw.text(
+                (x, line.baseline),
+                run.text,
+                font=font,
+                fill=colour if layer is not None else colour[:3],
+                anchor="ls",
+                direction=run_direction(run),  # type: ignore[arg-type]
+                embedded_color=True,
+            )
+    if layer is not None:
+        image.paste(layer, (0, 0), layer)
+
+
+def _bitmap_run(
+    image: Image.Image, text: str, font: ImageFont.FreeTypeFont, scale: float, x: float, y: float
+) -> None:
+    """Colour emoji exist only at one bitmap size: draw them there, then scale into place."""
+    x0, y0, x1, y1 = font.getbbox(text, anchor="ls")
+    if x1 <= x0 or y1 <= y0:
+        return
+    tile = Image.new("RGBA", (math.ceil(x1 - x0), math.ceil(y1 - y0)), (0, 0, 0, 0))
+    ImageDraw.Draw(tile).text((-x0, -y0), text, font=font, anchor="ls", embedded_color=True)
+    size = (max(1, round(tile.width * scale)), max(1, round(tile.height * scale)))
+    tile = tile.resize(size, Image.Resampling.LANCZOS)
+    image.paste(tile, (round(x + x0 * scale), round(y + y0 * scale)), tile)
 
 
 def _with_alpha(image: Image.Image, colour: RGBA, paint: object) -> None:

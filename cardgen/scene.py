@@ -10,8 +10,16 @@ import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cardgen.errors import InputError, TextDoesNotFit
-from cardgen.fonts import FontFace, FontMeasurer, FontRegistry
+from cardgen.errors import InputError, MissingGlyph, TextDoesNotFit
+from cardgen.fonts import (
+    ChainMeasurer,
+    FontChain,
+    FontFace,
+    FontMeasurer,
+    FontRegistry,
+    chain_for,
+    describe_char,
+)
 from cardgen.layouts import (
     Brand,
     FontSpec,
@@ -25,7 +33,14 @@ from cardgen.layouts import (
     resolve_length,
 )
 from cardgen.platforms import Platform
-from cardgen.typeset import fit_text, overflow
+from cardgen.typeset import (
+    FittedText,
+    emphasis_spans,
+    fit_text,
+    normalise_space,
+    overflow,
+    smarten,
+)
 
 RGBA = tuple[int, int, int, int]
 BoxPx = tuple[int, int, int, int]
@@ -82,10 +97,23 @@ class LineShape:
 
 
 @dataclass(frozen=True)
+class PlacedRun:
+    """Part of a line in one face and direction; `x` is from the line's left end."""
+
+    text: str
+    face: FontFace
+    x: float
+    width: float
+    rtl: bool = False
+    emphasis: bool = False
+
+
+@dataclass(frozen=True)
 class PlacedLine:
     text: str
     x: float  # left end of the line
     baseline: float
+    runs: tuple[PlacedRun, ...] = ()  # empty: the whole line in the block's face
 
 
 @dataclass(frozen=True)
@@ -99,6 +127,8 @@ class TextBlock:
     lines: tuple[PlacedLine, ...]
     box: BoxPx
     ink_box: BoxPx
+    emphasis_colour: RGBA | None = None
+    faces: tuple[FontFace, ...] = ()  # every face the runs use, primary first
 
 
 Drawable = RectShape | LineShape | TextBlock
@@ -112,6 +142,7 @@ class Scene:
     drawables: tuple[Drawable, ...]
     safe_box: BoxPx
     texts: tuple[TextBlock, ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())  # e.g. low contrast; never fatal
 
 
 def build_scene(
@@ -127,6 +158,7 @@ def build_scene(
     w, h = platform.width, platform.height
     resolver = _Resolver(brand, registry, layout.name)
     drawables: list[Drawable] = []
+    warnings: list[str] = []
     for element in layout.elements:
         if isinstance(element, RectElement):
             colour = resolver.colour(element.fill, opacity=element.opacity)
@@ -142,9 +174,12 @@ def build_scene(
             block = _text(element, content, resolver, platform, label)
             if block is not None:
                 drawables.append(block)
+                warning = _contrast_warning(element, block, layout, drawables, resolver, w)
+                if warning:
+                    warnings.append(warning)
     background = _background(layout, resolver)
     texts = tuple(d for d in drawables if isinstance(d, TextBlock) and d.role != "quote_mark")
-    return Scene(w, h, background, tuple(drawables), platform.safe_box, texts)
+    return Scene(w, h, background, tuple(drawables), platform.safe_box, texts, tuple(warnings))
 
 
 class _Resolver:
@@ -166,6 +201,27 @@ class _Resolver:
         except KeyError as exc:
             raise InputError(str(exc.args[0]), hint=f"used by layout '{self.layout}'") from None
         return self.registry.find(family, spec.weight, spec.style == "italic")
+
+    def chain(self, spec: FontSpec) -> FontChain:
+        """The spec's face, its `fallback` families, then cardgen's default fallbacks."""
+        primary = self.face(spec)
+        fallbacks = tuple(self.brand.family(f) for f in spec.fallback)
+        named = f"{spec.family} {primary.family}".lower()
+        serif = "serif" in named.replace("sans-serif", "sans") and "sans" not in named
+        return _chain(self.registry, primary, fallbacks, serif)
+
+
+_CHAINS: dict[tuple[int, FontFace, tuple[str, ...], bool], FontChain] = {}
+
+
+def _chain(
+    registry: FontRegistry, primary: FontFace, fallbacks: tuple[str, ...], serif: bool
+) -> FontChain:
+    # Chains remember which face draws each character, so they are kept per process.
+    key = (id(registry), primary, fallbacks, serif)
+    if key not in _CHAINS:
+        _CHAINS[key] = chain_for(registry, primary, fallbacks, serif)
+    return _CHAINS[key]
 
 
 def _background(layout: Layout, resolver: _Resolver) -> SolidFill | GradientFill:
@@ -216,11 +272,14 @@ def _text(
     label: str,
 ) -> TextBlock | None:
     w, h = platform.width, platform.height
-    text = content.fill(element.text)
+    raw = content.fill(element.text)
     if element.uppercase:
-        text = text.upper()
+        raw = raw.upper()
+    text, marks = emphasis_spans(normalise_space(smarten(raw)))
     if not text:
         return None
+    where = f"{element.role} text of {label or 'card'}"
+    on = f"on {platform.id}"
     box = _intersect(element.box.pixels(w, h), platform.safe_box)
     box_w, box_h = box[2] - box[0], box[3] - box[1]
     if box_w <= 0 or box_h <= 0:
@@ -229,45 +288,245 @@ def _text(
             f"inside the safe area of {platform.id}",
             hint="move its box or add an override for this platform",
         )
-    face = resolver.face(element.font)
-    measure = FontMeasurer(face)
+    chain = resolver.chain(element.font)
+    missing = chain.missing(text)
+    if missing:
+        shown = ", ".join(describe_char(c) for c in missing[:3])
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise MissingGlyph(
+            f"{where} {on}: no available font has {shown}{more} in {_excerpt(text)}",
+            hint="add a font that has it to fonts/ or to the layout's font.fallback, "
+            "or remove the character",
+        )
+    measure = ChainMeasurer(chain, text)
+    rtl = _base_level(text) == 1
+    align = element.align
+    if rtl and align != "center":  # left and right mean start and end in right-to-left text
+        align = "right" if align == "left" else "left"
     min_size = max(1, math.floor(resolve_length(element.size.min, "s", w, h)))
     max_size = max(min_size, math.floor(resolve_length(element.size.max, "s", w, h)))
-    fitted = fit_text(text, box_w, box_h, min_size, max_size, element.line_height, measure)
-    if fitted is None:
-        why = overflow(text, box_w, box_h, min_size, element.line_height, measure)
-        raise TextDoesNotFit(
-            f"{element.role} text of {label or 'card'} does not fit on {platform.id} "
-            f"at the minimum size {min_size}px: {why}",
-            hint="shorten the quote, or give this layout a larger box or smaller minimum size",
+    colour = resolver.colour(element.color)
+    emphasis = resolver.colour(element.emphasis_color) if any(marks) else None
+    while True:
+        fitted = fit_text(
+            text,
+            box_w,
+            box_h,
+            min_size,
+            max_size,
+            element.line_height,
+            measure,
+            hang=align == "left",
+            max_lines=element.size.lines,
         )
+        if fitted is None:
+            why = overflow(
+                text, box_w, box_h, min_size, element.line_height, measure, element.size.lines
+            )
+            raise TextDoesNotFit(
+                f"{where} does not fit {on} at the minimum size {min_size}px: {why}; "
+                f"text {_excerpt(text)}",
+                hint="shorten the quote, or give this layout a larger box or smaller minimum size",
+            )
+        lines, ink_box = _place(
+            fitted, text, marks, box, align, element.valign, measure, 1 if rtl else 0
+        )
+        lines, ink_box = _nudge(lines, ink_box, box)
+        if _inside(ink_box, box):
+            break
+        # Shaped ink can reach past the font's nominal metrics (stacked marks, swashes).
+        if fitted.size <= min_size:
+            spill = max(
+                box[0] - ink_box[0], box[1] - ink_box[1], ink_box[2] - box[2], ink_box[3] - box[3]
+            )
+            raise TextDoesNotFit(
+                f"{where} does not fit {on} at the minimum size {min_size}px: its ink reaches "
+                f"{spill}px outside the box; text {_excerpt(text)}",
+                hint="shorten the quote, or give this layout a larger box or smaller minimum size",
+            )
+        max_size = fitted.size - 1
+    return TextBlock(
+        element.role,
+        chain.primary,
+        fitted.size,
+        colour,
+        lines,
+        box,
+        ink_box,
+        emphasis,
+        tuple(measure.faces),
+    )
+
+
+def _base_level(text: str) -> int:
+    from cardgen.direction import base_level
+
+    return base_level(text)
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "\u2026")
+
+
+def _nudge(
+    lines: tuple[PlacedLine, ...], ink: BoxPx, box: BoxPx
+) -> tuple[tuple[PlacedLine, ...], BoxPx]:
+    """Shift the lines so ink overhanging one side (a glyph's negative side bearing) is
+    brought back into the box when the other side has room."""
+
+    def shift(low: int, high: int, box_low: int, box_high: int) -> int:
+        if low < box_low:
+            return min(box_low - low, max(0, box_high - high))
+        if high > box_high:
+            return -min(high - box_high, max(0, low - box_low))
+        return 0
+
+    dx, dy = shift(ink[0], ink[2], box[0], box[2]), shift(ink[1], ink[3], box[1], box[3])
+    if not dx and not dy:
+        return lines, ink
+    moved = tuple(
+        PlacedLine(line.text, line.x + dx, line.baseline + dy, line.runs) for line in lines
+    )
+    return moved, (ink[0] + dx, ink[1] + dy, ink[2] + dx, ink[3] + dy)
+
+
+def _inside(ink: BoxPx, box: BoxPx) -> bool:
+    return ink[0] >= box[0] and ink[1] >= box[1] and ink[2] <= box[2] and ink[3] <= box[3]
+
+
+def _place(
+    fitted: FittedText,
+    text: str,
+    marks: tuple[bool, ...],
+    box: BoxPx,
+    align: str,
+    valign: str,
+    measure: ChainMeasurer,
+    base: int,
+) -> tuple[tuple[PlacedLine, ...], BoxPx]:
+    """Lines positioned in the box, split into runs, and the ink box they cover."""
+    box_w, box_h = box[2] - box[0], box[3] - box[1]
     top = float(box[1])
-    if element.valign == "middle":
+    if valign == "middle":
         top = box[1] + (box_h - fitted.height) / 2
-    elif element.valign == "bottom":
+    elif valign == "bottom":
         top = box[3] - fitted.height
     lines = []
     ink = [math.inf, math.inf, -math.inf, -math.inf]
-    for index, (line, line_w) in enumerate(zip(fitted.lines, fitted.widths, strict=True)):
+    for index, (line, start) in enumerate(zip(fitted.lines, fitted.starts, strict=True)):
         baseline = top + fitted.ascent + index * fitted.line_pitch
-        if element.align == "center":
+        line_marks = marks[start : start + len(line)]
+        runs = measure.layout_line(line, fitted.size, line_marks if any(line_marks) else (), base)
+        line_w = sum(run.width for run in runs)
+        if align == "center":
             x = box[0] + (box_w - line_w) / 2
-        elif element.align == "right":
+        elif align == "right":
             x = box[2] - line_w
         else:
-            x = float(box[0])
-        lines.append(PlacedLine(line, x, baseline))
-        lx0, ly0, lx1, ly1 = measure.ink_box(line, fitted.size)
-        ink = [
-            min(ink[0], x + lx0),
-            min(ink[1], baseline + ly0),
-            max(ink[2], x + lx1),
-            max(ink[3], baseline + ly1),
-        ]
+            # A hung opening quote sits in the indent the other lines keep.
+            x = box[0] + (0.0 if index == 0 else fitted.hang)
+        placed = tuple(
+            PlacedRun(r.text, r.face, r.x, r.width, r.rtl, bool(marks and marks[start + r.start]))
+            for r in runs
+        )
+        lines.append(PlacedLine(line, x, baseline, placed))
+        lx0, ly0, lx1, ly1 = measure.ink_box(runs, fitted.size)
+        if lx0 <= lx1:
+            ink = [
+                min(ink[0], x + lx0),
+                min(ink[1], baseline + ly0),
+                max(ink[2], x + lx1),
+                max(ink[3], baseline + ly1),
+            ]
+    if ink[0] > ink[2]:  # nothing inked (only spaces)
+        ink = [box[0], box[1], box[0], box[1]]
     ink_box = (math.floor(ink[0]), math.floor(ink[1]), math.ceil(ink[2]), math.ceil(ink[3]))
-    return TextBlock(
-        element.role, face, fitted.size, resolver.colour(element.color), tuple(lines), box, ink_box
+    return tuple(lines), ink_box
+
+
+# --- contrast -------------------------------------------------------------------
+
+
+def _luminance(colour: RGBA) -> float:
+    """WCAG 2 relative luminance."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in colour[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _over(top: RGBA, bottom: RGBA) -> RGBA:
+    """`top` composited over an opaque `bottom`."""
+    a = top[3] / 255
+    r, g, b = (round(t * a + u * (1 - a)) for t, u in zip(top[:3], bottom[:3], strict=True))
+    return r, g, b, 255
+
+
+def contrast_ratio(a: RGBA, b: RGBA) -> float:
+    la, lb = _luminance(a), _luminance(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+# A card is seen about 390 CSS px wide on a phone; WCAG's "large" is 24 CSS px
+# (18.66 px when bold), so sizes are scaled from the card's width before comparing.
+PHONE_WIDTH_CSS = 390
+
+
+def _contrast_warning(
+    element: TextElement,
+    block: TextBlock,
+    layout: Layout,
+    drawn: list[Drawable],
+    resolver: _Resolver,
+    canvas_width: int,
+) -> str | None:
+    """A warning when the text fails WCAG AA against any background it sits on."""
+    grounds: list[tuple[str, RGBA]] = []
+    if layout.background.gradient is not None:
+        grounds += [(c, resolver.colour(c)) for c in layout.background.gradient.stops]
+    else:
+        grounds.append((layout.background.color, resolver.colour(layout.background.color)))
+    base = grounds[0][1]
+    rects = [
+        (element_fill, shape)
+        for element_fill, shape in _rect_fills(layout, drawn)
+        if _overlaps(shape.box, block.ink_box)
+    ]
+    grounds += [(name, _over(shape.colour, base)) for name, shape in rects]
+    css_size = block.size * PHONE_WIDTH_CSS / max(1, canvas_width)
+    bold = block.face.weight >= 700
+    large = css_size >= 24 or (bold and css_size >= 18.66)
+    needed = 3.0 if large else 4.5
+    worst: tuple[float, str, RGBA] | None = None
+    for name, ground in grounds:
+        ratio = contrast_ratio(_over(block.colour, ground), ground)
+        if worst is None or ratio < worst[0]:
+            worst = (ratio, name, ground)
+    if worst is None or worst[0] >= needed:
+        return None
+    ratio, name, ground = worst
+    return (
+        f"layout '{resolver.layout}' brand '{resolver.brand.name}': {block.role} text colour "
+        f"{element.color} ({_hex(block.colour)}) on {name} ({_hex(ground)}) has contrast "
+        f"{ratio:.2f}:1, below WCAG AA {needed:g}:1 for {'large' if large else 'normal'} text"
     )
+
+
+def _rect_fills(layout: Layout, drawn: list[Drawable]) -> list[tuple[str, RectShape]]:
+    fills = [e.fill for e in layout.elements if isinstance(e, RectElement)]
+    shapes = [d for d in drawn if isinstance(d, RectShape)]
+    return list(zip(fills, shapes, strict=False))
+
+
+def _overlaps(a: BoxPx, b: BoxPx) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _hex(colour: RGBA) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*colour[:3])
 
 
 def font_label(face: FontFace) -> str:

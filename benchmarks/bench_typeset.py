@@ -1,0 +1,95 @@
+"""Typesetting speed: fitting one card's quote (size search, line breaking, balance) with
+fonts warm. Target: well under 5 ms a card. Run `.venv/bin/python benchmarks/bench_typeset.py`.
+
+Prints the median and 90th percentile per script, for `fit_text` alone and for a whole
+scene (every text element of the card, placed, with ink boxes)."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cardgen.batch import Project  # noqa: E402
+from cardgen.fonts import ChainMeasurer  # noqa: E402
+from cardgen.layouts import TextElement, resolve_length  # noqa: E402
+from cardgen.scene import CardText, _intersect, _Resolver, build_scene  # noqa: E402
+from cardgen.typeset import _segments, fit_text  # noqa: E402
+
+QUOTES = {
+    "english": "Ambition doesn\u2019t mean we are selfish. It just means that we strive for "
+    "excellence, in our work and in our lives, and that we want our children to see it.",
+    "japanese": "仕事と家庭の両立は、誰にとっても簡単なことではありません。"
+    "「罪悪感」を手放すことから始めましょう。",
+    "arabic": "الطموح لا يعني أننا أنانيون. إنه يعني فقط أننا نسعى إلى التميز.",
+    "emoji": "Ambition is not selfish 💪🏽 it\u2019s how we grow 🌱✨ together 👩\u200d👧",
+}
+RUNS = 200
+
+
+def timings(action: object, runs: int = RUNS) -> tuple[float, float]:
+    assert callable(action)
+    action()  # warm the fonts and the fallback chain
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.9)]
+
+
+def main() -> None:
+    project = Project.open(ROOT)
+    platform = project.platform("instagram-square")
+    layout = project.layout("classic", platform)
+    brand = project.brand(layout.brand)
+    element = next(e for e in layout.elements if isinstance(e, TextElement) and e.role == "quote")
+    resolver = _Resolver(brand, project.font_registry(), layout.name)
+    chain = resolver.chain(element.font)
+    w, h = platform.width, platform.height
+    box = _intersect(element.box.pixels(w, h), platform.safe_box)
+    lo = int(resolve_length(element.size.min, "s", w, h))
+    hi = int(resolve_length(element.size.max, "s", w, h))
+    print(f"{'script':<10} {'fit_text median':>16} {'p90':>8} {'scene median':>20} {'p90':>8}")
+    for name, text in QUOTES.items():
+
+        def fit(text: str = text) -> None:
+            # Fresh: no widths or line-break pieces remembered between runs.
+            _segments.cache_clear()
+            measure = ChainMeasurer(chain, text)
+            fitted = fit_text(
+                text,
+                box[2] - box[0],
+                box[3] - box[1],
+                lo,
+                hi,
+                element.line_height,
+                measure,
+                hang=True,
+            )
+            assert fitted is not None
+
+        def scene(text: str = text) -> None:
+            build_scene(
+                CardText(quote=text, attribution="Lara Bazelon"),
+                layout,
+                brand,
+                platform,
+                project.font_registry(),
+            )
+
+        fit_median, fit_p90 = timings(fit)
+        scene_median, scene_p90 = timings(scene, runs=50)
+        print(
+            f"{name:<10} {fit_median:>13.2f} ms {fit_p90:>5.2f} ms "
+            f"{scene_median:>17.2f} ms {scene_p90:>5.2f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()

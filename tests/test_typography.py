@@ -1,0 +1,266 @@
+"""Fonts, fallback chains, right-to-left runs, emphasis, contrast and preflight, end to end."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from cardgen.batch import Project
+from cardgen.errors import MissingGlyph, TextDoesNotFit
+from cardgen.fonts import ChainMeasurer, chain_for, describe_char, font_info
+from cardgen.layouts import Brand
+from cardgen.raster import draw_scene
+from cardgen.scene import CardText, TextBlock, build_scene
+from tests.helpers import run_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def project() -> Project:
+    return Project.open(ROOT)
+
+
+def chain(project: Project, family: str = "EB Garamond"):  # type: ignore[no-untyped-def]
+    registry = project.font_registry()
+    return chain_for(registry, registry.find(family), serif=True)
+
+
+@pytest.mark.parametrize(
+    ("char", "family"),
+    [
+        ("A", "EB Garamond"),
+        ("日", "Noto Serif CJK JP"),
+        ("ش", "Noto Naskh Arabic"),
+        ("ש", "Noto Serif Hebrew"),
+        ("😀", "Noto Color Emoji"),
+    ],
+)
+def test_every_script_gets_a_real_font(project: Project, char: str, family: str) -> None:
+    face = chain(project).face_for(char)
+    assert face is not None and face.family == family
+    assert ord(char) in font_info(face.path, face.index).chars
+
+
+def test_private_use_and_unassigned_characters_are_missing(project: Project) -> None:
+    assert chain(project).missing("ok \ue000 \U000e0061x\u0378") == ["\ue000", "\u0378"]
+    assert chain(project).missing("Ça va? 日本 😀 \u200d\ufe0f") == []
+
+
+def test_colour_emoji_are_measured_at_their_scale(project: Project) -> None:
+    c = chain(project)
+    emoji = c.face_for("😀")
+    assert emoji is not None and font_info(emoji.path, emoji.index).strike == 109
+    measure = ChainMeasurer(c, "a😀")
+    # A colour emoji is about one em wide at any size.
+    for size in (20, 60, 120):
+        assert 0.8 * size < measure.width("😀", size) < 1.5 * size
+    # A space after an emoji is the text font's space, not an emoji-sized gap.
+    assert measure.width("😀 a", 60) - measure.width("😀a", 60) < 0.4 * 60
+
+
+def test_mixed_direction_line_is_ordered_right_to_left(project: Project) -> None:
+    c = chain(project)
+    line = "Hello שלום עולם world"
+    runs = ChainMeasurer(c, line).layout_line(line, 40)
+    texts = [r.text.strip() for r in runs]
+    assert texts[0] == "Hello" and texts[-1] == "world"
+    assert any(r.rtl and "שלום" in r.text for r in runs)
+    xs = [r.x for r in runs]
+    assert xs == sorted(xs)
+    # An Arabic paragraph: its runs come right to left, the Latin word in between.
+    arabic = "الطموح Ambition ليس أنانية"
+    runs = ChainMeasurer(c, arabic).layout_line(arabic, 40)
+    assert runs[0].text.strip() == "ليس أنانية" and runs[-1].text.strip() == "الطموح"
+
+
+def card(project: Project, quote: str, platform: str = "instagram-square", **brand: object):
+    target = project.platform(platform)
+    layout = project.layout("classic", target)
+    kit = project.brand(layout.brand)
+    if brand:
+        kit = Brand.model_validate({**kit.model_dump(), **brand})
+    content = CardText(quote=quote, attribution="Lara Bazelon")
+    return build_scene(content, layout, kit, target, project.font_registry(), label="t/q")
+
+
+def quote_block(scene) -> TextBlock:  # type: ignore[no-untyped-def]
+    return next(t for t in scene.texts if t.role == "quote")
+
+
+def test_right_to_left_quote_is_aligned_to_the_right(project: Project) -> None:
+    arabic = "الطموح لا يعني أننا أنانيون. إنه يعني فقط أننا نسعى إلى التميز."
+    block = quote_block(card(project, arabic))
+    for line in block.lines:
+        assert block.box[2] - (line.x + sum(r.width for r in line.runs)) < 4
+    assert any(r.rtl for line in block.lines for r in line.runs)
+
+
+def test_emphasis_is_drawn_in_the_accent_colour(project: Project) -> None:
+    scene = card(project, "Ambition doesn't mean we are *selfish* at all.")
+    block = quote_block(scene)
+    emphasised = [r.text for line in block.lines for r in line.runs if r.emphasis]
+    assert "".join(emphasised) == "selfish"
+    assert block.emphasis_colour == (0xC0, 0x50, 0x3A, 255)
+    assert all("*" not in line.text for line in block.lines)
+    image = draw_scene(scene)
+    x0, y0, x1, y1 = block.ink_box
+    colours = {c for _, c in image.crop((x0, y0, x1, y1)).getcolors(1 << 20)}
+    assert (0xC0, 0x50, 0x3A) in colours
+
+
+def test_curly_quotes_dash_and_hanging_mark(project: Project) -> None:
+    block = quote_block(card(project, '"Ambition -- it turns out -- is not selfish at all, ever."'))
+    text = " ".join(line.text for line in block.lines)
+    assert text.startswith("\u201c") and text.endswith("\u201d") and "\u2014" in text
+    assert len(block.lines) > 1
+    first, second = block.lines[0], block.lines[1]
+    assert first.x < second.x  # the mark hangs left of the text's edge
+    assert block.ink_box[0] >= block.box[0]
+
+
+def test_missing_glyph_names_the_character(project: Project) -> None:
+    registry = project.font_registry()
+    bare = chain_for(registry, registry.find("Inter"))
+    assert describe_char("\u2605") == "'\u2605' U+2605 BLACK STAR"
+    assert describe_char("\u0378") == "U+0378 (an unassigned code point)"
+    assert bare.missing("\u0378a") == ["\u0378"]
+
+
+def test_missing_glyph_is_an_error_before_drawing(project: Project) -> None:
+    with pytest.raises(MissingGlyph) as info:
+        card(project, "A private \ue000 character")
+    message = info.value.one_line()
+    assert "U+E000" in message and "instagram-square" in message and "t/q" in message
+    assert info.value.exit_code == 1
+
+
+def test_text_that_cannot_fit_says_by_how_much(project: Project) -> None:
+    with pytest.raises(TextDoesNotFit) as info:
+        card(project, "word " * 400)
+    message = info.value.one_line()
+    assert "instagram-square" in message and "px more than the" in message and "'word" in message
+
+
+def test_low_contrast_is_a_warning_naming_the_colours(project: Project) -> None:
+    assert card(project, "Plain quote.").warnings == ()
+    # 3.7:1 passes for the large quote (3:1) and fails for the small attribution (4.5:1).
+    colours = {**project.brand("happy-as-a-mother").colors, "text": "#8a7d72"}
+    warnings = card(project, "Plain quote.", colors=colours).warnings
+    assert len(warnings) == 1
+    assert "layout 'classic'" in warnings[0] and "attribution text" in warnings[0]
+    assert "brand.text (#8a7d72) on brand.background (#fbf4ec)" in warnings[0]
+    assert "3.66:1, below WCAG AA 4.5:1" in warnings[0]
+
+
+# --- through the CLI --------------------------------------------------------------
+
+SELECTION = """\
+article:
+  source: articles/a.txt
+  author: Ada
+quotes:
+  - id: one
+    text: "{quote}"
+"""
+
+
+@pytest.fixture
+def cli_project(project_dir: Path) -> Path:
+    shutil.copytree(ROOT / "layouts", project_dir / "layouts", dirs_exist_ok=True)
+    return project_dir
+
+
+def write(project: Path, quote: str, article: str | None = None) -> None:
+    (project / "quotes" / "articles" / "a.txt").write_text(f"Intro.\n\n{article or quote}\n")
+    (project / "quotes" / "sel.yaml").write_text(SELECTION.format(quote=quote))
+
+
+@pytest.mark.parametrize("command", ["check", "render"])
+def test_cli_reports_a_character_no_font_has(cli_project: Path, command: str) -> None:
+    write(cli_project, "Snow \ue000 falls.")
+    code, stdout, stderr = run_cli(command, "--platform", "x")
+    assert code == 1, stdout + stderr
+    assert "no available font has U+E000 (a private-use character)" in stderr
+    assert "sel/one on x" in stderr and "Traceback" not in stderr
+    assert not (cli_project / "output").exists()
+
+
+def test_cli_renders_every_script_and_records_metrics(cli_project: Path) -> None:
+    quote = "Ambition 野心 طموح שאפתנות 💪🏽 is not selfish."
+    write(cli_project, quote)
+    code, _, stderr = run_cli("render", "--platform", "instagram-square")
+    assert code == 0, stderr
+    manifest = json.loads((cli_project / "output" / "manifest.json").read_text())
+    (entry,) = manifest["cards"]
+    text = next(t for t in entry["texts"] if t["role"] == "quote")
+    assert {"Noto Color Emoji", "Noto Naskh Arabic"} <= {f.rsplit(" ", 1)[0] for f in text["fonts"]}
+    assert text["font_size"] > 0 and text["lines"] >= 1
+    box, ink = text["box"], text["ink_box"]
+    assert box[0] <= ink[0] < ink[2] <= box[2] and box[1] <= ink[1] < ink[3] <= box[3]
+    assert entry["warnings"] == []
+    with Image.open(cli_project / "output" / entry["path"]) as image:
+        assert image.size == (1080, 1080)
+
+
+def test_cli_prints_contrast_warnings_without_failing(cli_project: Path) -> None:
+    brand = cli_project / "layouts" / "brands" / "happy-as-a-mother.yaml"
+    brand.write_text(brand.read_text().replace('text: "#2b2321"', 'text: "#8a7d72"'))
+    write(cli_project, "It is here.")
+    for command in ("check", "render"):
+        code, _, stderr = run_cli(command, "--platform", "x")
+        assert code == 0, stderr
+        assert stderr.count("warning: ") >= 1 and "contrast" in stderr
+    manifest = json.loads((cli_project / "output" / "manifest.json").read_text())
+    assert any("brand.text" in w for w in manifest["cards"][0]["warnings"])
+
+
+def test_layout_lines_form_and_emphasis_from_the_cli(cli_project: Path) -> None:
+    layout = cli_project / "layouts" / "classic.yaml"
+    text = layout.read_text()
+    assert "size: {min: 3%s, max: 8%s}" in text
+    layout.write_text(
+        text.replace("size: {min: 3%s, max: 8%s}", "size: {min: 2%s, max: 8%s, lines: 2}")
+    )
+    write(cli_project, "Ambition does not mean that we are selfish, it means we strive for more.")
+    code, _, stderr = run_cli("render", "--platform", "instagram-square")
+    assert code == 0, stderr
+    manifest = json.loads((cli_project / "output" / "manifest.json").read_text())
+    quote = next(t for t in manifest["cards"][0]["texts"] if t["role"] == "quote")
+    assert quote["lines"] == 2
+    accent = []
+    for quote_text in ("We are *selfish*.", "We are selfish."):
+        out = cli_project / "card.png"
+        code, _, stderr = run_cli("quote", quote_text, "--out", str(out))
+        assert code == 0, stderr
+        with Image.open(out) as image:
+            counts = {c: n for n, c in image.convert("RGB").getcolors(1 << 22)}
+        accent.append(counts.get((0xC0, 0x50, 0x3A), 0))
+    # The quote mark is accent-coloured in both; the emphasised word adds many more pixels.
+    assert accent[0] > accent[1] + 1000
+
+
+def test_arabic_is_shaped_not_drawn_letter_by_letter(project: Project) -> None:
+    c = chain(project)
+    measure = ChainMeasurer(c, "سلام")
+    word = "سلام"
+    # Joined (initial, medial, final) forms are narrower than the isolated letters side by side.
+    assert measure.exact_width(word, 100) < sum(measure.exact_width(ch, 100) for ch in word) - 5
+
+
+def test_contrast_is_checked_against_the_gradient_stops(project: Project) -> None:
+    target = project.platform("instagram-square")
+    layout = project.layout("bold", target)
+    brand = project.brand(layout.brand)
+    content = CardText(quote="Plain quote.", attribution="Ada")
+    assert build_scene(content, layout, brand, target, project.font_registry()).warnings == ()
+    # The same light text on a pale gradient fails, naming the stop it sits on.
+    pale = Brand.model_validate(
+        {**brand.model_dump(), "colors": {**brand.colors, "deep": "#fff0e6", "deep-2": "#ffe4d6"}}
+    )
+    warnings = build_scene(content, layout, pale, target, project.font_registry()).warnings
+    assert warnings and all("brand.deep" in w for w in warnings)
