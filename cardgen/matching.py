@@ -43,9 +43,11 @@ ELISION = re.compile(r"(\s*)(\[\s*(?:\u2026|\.\.\.)\s*\]|\u2026|\.\.\.)(\s*)")
 def normalise(text: str) -> tuple[str, list[int]]:
     """Text for matching, and for each of its characters the index it came from.
 
-    NFC, quote and dash variants folded, `--` read as a dash, `…` read as
-    `...`, every run of white space one space (no-break spaces and line
-    breaks included).
+    NFC, quote and dash variants folded, full-width ASCII forms read as
+    ASCII, `--` read as a dash, `…` read as `...`, every run of white space
+    one space (no-break spaces and line breaks included), and no space where
+    only typography puts one: next to a double quote mark, before ? ! ; :, between
+    CJK characters (a line break in Japanese or Chinese).
     """
     text = unicodedata.normalize("NFC", text)
     out: list[str] = []
@@ -57,7 +59,7 @@ def normalise(text: str) -> tuple[str, list[int]]:
             j = i
             while j < len(text) and (text[j].isspace() or text[j] in _SPACE_LIKE):
                 j += 1
-            if out and out[-1] != " ":
+            if out and out[-1] != " " and not _space_is_typographic(text[i - 1], text[j : j + 1]):
                 out.append(" ")
                 origin.append(i)
             i = j
@@ -72,6 +74,8 @@ def normalise(text: str) -> tuple[str, list[int]]:
             origin.extend((i, i, i))
             i += 1
             continue
+        if "\uff01" <= char <= "\uff5e":
+            char = chr(ord(char) - 0xFEE0)  # full-width ASCII forms: ？ is ?, ！ is !
         out.append(char.translate(_EQUIVALENT))
         origin.append(i)
         i += 1
@@ -282,6 +286,18 @@ class ArticleIndex:
                 hi = origin[alignment.dest_end - 1] + 1
                 best = Closest(alignment.score, number, paragraph[lo:hi])
         return best
+
+
+def _space_is_typographic(before: str, after: str) -> bool:
+    """Whether a space between `before` and `after` is spacing, not a word break."""
+    if not after:
+        return False
+    before, after = before.translate(_EQUIVALENT), after.translate(_EQUIVALENT)
+    # Around a double quote mark (« » in French take spaces inside; typed " may not),
+    # and before ? ! ; : (French sets a thin space there).
+    if before == '"' or after in '"?!;:\uff1f\uff01':
+        return True
+    return is_cjk(before) and is_cjk(after)
 
 
 def _is_word(char: str) -> bool:

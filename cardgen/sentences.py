@@ -26,7 +26,8 @@ _ARABIC_TERMINALS = "\u061f\u06d4"
 _CLOSERS = "\"')]}\u2019\u201d\u00bb\u203a\u300d\u300f\u3011\uff09\uff63\u3009\u300b"
 _END = re.compile(
     rf"(?:[{re.escape(_TERMINALS)}]+|[{_CJK_TERMINALS}{_ARABIC_TERMINALS}]+)"
-    rf"(?:[\u00a0\u202f]?[{re.escape(_CLOSERS)}])*"  # French: « ... habitude.\u00a0»
+    # French sets a space before the closing guillemet: « ... habitude. »
+    rf"(?:[{re.escape(_CLOSERS)}]|[ \u00a0\u202f][\u00bb\u203a])*"
 )
 _WORD_BEFORE = re.compile(r"([^\W\d_](?:[\w.]*[^\W_])?)\.$")
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)+$")
@@ -75,7 +76,7 @@ def _ends_here(text: str, mark: int, end: int) -> bool:
     nxt = _first_letter(text, following)
     if nxt is not None and nxt.islower():
         return False  # "e.g. the", "“Why?” she asked", "simple… it takes"
-    if marks.rstrip(_CLOSERS + "\u00a0\u202f") == ".":
+    if marks.rstrip(_CLOSERS + " \u00a0\u202f") == ".":
         return not _is_abbreviation(text[: mark + 1], nxt)
     return True
 
