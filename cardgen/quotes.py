@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from cardgen.articles import Article, load_article
 from cardgen.errors import InputError, QuoteNotFound
 from cardgen.matching import ArticleIndex, Located, Miss, normalise
 from cardgen.yamlio import display_path, read_yaml, validate
 
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+){0,40}")
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 MAX_QUOTE_CHARS = 1000
 SELECTORS = ("text", "find", "paragraph")
@@ -42,7 +51,20 @@ class QuoteSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: Slug
+    id: str
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _slug(cls, value: object) -> object:
+        if isinstance(value, str) and not SLUG.fullmatch(value):
+            words = re.findall(r"[a-z0-9]+", value.lower())
+            better = "-".join(words)[:80].strip("-") or "quote-1"
+            msg = (
+                f"id {value!r} is not a slug: ids name output folders, so use lower-case "
+                f"letters, digits and single hyphens (e.g. '{better}')"
+            )
+            raise ValueError(msg)
+        return value
     text: str | None = Field(default=None, min_length=1, max_length=MAX_QUOTE_CHARS)
     find: str | None = Field(default=None, min_length=1, max_length=MAX_QUOTE_CHARS)
     paragraph: int | None = Field(default=None, ge=1)

@@ -67,7 +67,10 @@ def _ends_here(text: str, mark: int, end: int) -> bool:
     """Whether the terminal punctuation at text[mark:end] closes a sentence."""
     marks = text[mark:end]
     if marks[0] in _CJK_TERMINALS or marks[0] in _ARABIC_TERMINALS:
-        return True  # these always end a sentence; no space follows in CJK text
+        # These end a sentence with no space after, except in 「…。」と言った: a quotation
+        # closed and continued by a kana particle stays one sentence.
+        closed = marks[-1] in _CLOSERS
+        return not (closed and end < len(text) and "\u3040" <= text[end] <= "\u309f")
     if end < len(text) and not text[end].isspace():
         return False  # "3.5", "U.S.A", "e.g.," and "wait...what" run on
     following = _skip_space(text, end)
