@@ -8,7 +8,6 @@ from typing import Any
 import yaml
 
 from cardgen.articles import Article, block_text
-from cardgen.errors import InputError
 
 # Front-matter keys that say who wrote the article and where it lives.
 _META_KEYS = {
@@ -23,7 +22,8 @@ def markdown_article(path: Path, text: str, shown: str) -> Article:
     """Parse Markdown (CommonMark + tables) into its visible paragraphs and front matter."""
     from markdown_it import MarkdownIt
 
-    meta, body, _ = split_front_matter(text, shown)
+    del shown  # Markdown always renders: nothing here can be unusable
+    meta, body = split_front_matter(text)
     parser = MarkdownIt("commonmark").enable("table")
     paragraphs: list[str] = []
     first_heading: str | None = None
@@ -50,43 +50,43 @@ def markdown_article(path: Path, text: str, shown: str) -> Article:
     )
 
 
-def split_front_matter(text: str, shown: str) -> tuple[dict[str, Any], str, int]:
-    """(front matter, the Markdown after it, the line where that starts).
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """(front matter, the Markdown after it).
 
     Front matter is a YAML block fenced by `---` lines at the very top.
     """
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != "---":
-        return {}, text, 1
+        return {}, text
     for end in range(1, len(lines)):
         if lines[end].rstrip() in ("---", "..."):
             break
     else:
         # An opening `---` that never closes is a thematic break, not front matter.
-        return {}, text, 1
+        return {}, text
     block = "\n".join(lines[1:end])
     try:
         data = yaml.safe_load(block)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 2
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise InputError(
-            f"invalid front matter: {problem}",
-            file=shown,
-            line=line,
-            hint="front matter between the `---` lines must be YAML",
-        ) from None
-    if data is None:
-        data = {}
+    except yaml.YAMLError:
+        # Site generators are lenient with front matter (Jekyll posts often are not strict
+        # YAML); the article is the body, so read what top-level `key: value` lines we can.
+        data = _loose_front_matter(lines[1:end])
     if not isinstance(data, dict):
-        raise InputError(
-            "front matter is not a mapping of keys to values",
-            file=shown,
-            line=2,
-            hint="write `title: ...` and `author: ...` between the `---` lines",
-        )
-    return data, "\n".join(lines[end + 1 :]), end + 2
+        data = {}
+    return data, "\n".join(lines[end + 1 :])
+
+
+def _loose_front_matter(lines: list[str]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for line in lines:
+        key, sep, value = line.partition(":")
+        if not sep or not key or key[0].isspace() or not key.strip().isidentifier():
+            continue
+        try:
+            data[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            data[key.strip()] = value.strip()
+    return data
 
 
 def _meta_value(meta: dict[str, Any], keys: tuple[str, ...]) -> str | None:

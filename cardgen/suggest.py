@@ -21,7 +21,7 @@ _DANGLING = frozenset(
     """
     this that these those it its they them their he she his her him which such there
     here but and so or nor yet also then however therefore still plus instead besides
-    because voilà
+    because voilà que qu'il qu'elle qu'on qu'ils
     ce cet cette ces cela ça il elle ils elles mais et donc alors puis pourtant ensuite
     esto eso esta este estos estas ello él ella ellos ellas pero y entonces también
     sin luego además
@@ -125,6 +125,8 @@ def score_passage(text: str, *, sentences: int = 1) -> float:
         score -= 0.2
     if any(c in text for c in "();:[]"):
         score -= 0.15
+    if stripped.endswith(("\u2026", "...")):
+        score -= 0.5  # trails off: not a complete thought
     if _unbalanced_quotes(text):
         score -= 0.5
     score -= 0.15 * (sentences - 1)
