@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cardgen.articles import load_article
 from cardgen.errors import InputError
@@ -151,3 +153,53 @@ def test_unusable_articles_are_input_errors(
         load_article(tmp_path / name)
     assert expected in info.value.one_line()
     assert name in info.value.one_line()
+
+
+def test_markdown_raw_html_and_code(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text(
+        "Intro line.\n\n<div class=\"note\">Kept <b>words</b> here.</div>\n\n"
+        "<!-- a comment -->\n\n<script>var hidden = 1;</script>\n\n"
+        "```\ncode = not_prose()\n```\n\nInline `code` stays. Last line.\n"
+    )
+    assert load_article(tmp_path / "a.md").paragraphs == (
+        "Intro line.",
+        "Kept words here.",
+        "Inline code stays. Last line.",
+    )
+
+
+PLAIN_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéàçüñßäö’", min_size=1, max_size=9)
+PARAGRAPH = st.lists(PLAIN_WORD, min_size=1, max_size=12).map(lambda ws: " ".join(ws) + ".")
+
+
+@given(st.lists(PARAGRAPH, min_size=1, max_size=6), st.integers(min_value=8, max_value=40))
+def test_markdown_paragraphs_survive_wrapping_and_front_matter(
+    paragraphs: list[str], width: int
+) -> None:
+    import textwrap
+
+    from cardgen.markdown_text import markdown_article
+
+    wrapped = "\n\n".join(textwrap.fill(p, width, break_long_words=False) for p in paragraphs)
+    text = f"---\ntitle: T\n---\n\n{wrapped}\n"
+    article = markdown_article(Path("a.md"), text, "a.md")
+    assert list(article.paragraphs) == paragraphs
+    assert article.title == "T"
+
+
+@given(st.lists(PARAGRAPH, min_size=1, max_size=6))
+def test_html_fragments_give_their_paragraphs(paragraphs: list[str]) -> None:
+    from html import escape
+
+    from cardgen.html_text import fragment_paragraphs
+
+    html = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    assert fragment_paragraphs(html) == paragraphs
+
+
+@given(st.text(max_size=300))
+def test_any_markdown_loads(text: str) -> None:
+    from cardgen.markdown_text import markdown_article
+
+    article = markdown_article(Path("a.md"), text, "a.md")
+    assert all(p and p == p.strip() for p in article.paragraphs)
