@@ -21,7 +21,7 @@ from cardgen.errors import InputError, QuoteNotFound
 from cardgen.matching import ArticleIndex, Located, Miss, normalise
 from cardgen.yamlio import display_path, read_yaml, validate
 
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+){0,40}")
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 MAX_QUOTE_CHARS = 1000
 SELECTORS = ("text", "find", "paragraph")
@@ -51,20 +51,7 @@ class QuoteSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str
-
-    @field_validator("id", mode="before")
-    @classmethod
-    def _slug(cls, value: object) -> object:
-        if isinstance(value, str) and not SLUG.fullmatch(value):
-            words = re.findall(r"[a-z0-9]+", value.lower())
-            better = "-".join(words)[:80].strip("-") or "quote-1"
-            msg = (
-                f"id {value!r} is not a slug: ids name output folders, so use lower-case "
-                f"letters, digits and single hyphens (e.g. '{better}')"
-            )
-            raise ValueError(msg)
-        return value
+    id: str  # a slug: see _slug
     text: str | None = Field(default=None, min_length=1, max_length=MAX_QUOTE_CHARS)
     find: str | None = Field(default=None, min_length=1, max_length=MAX_QUOTE_CHARS)
     paragraph: int | None = Field(default=None, ge=1)
@@ -76,6 +63,19 @@ class QuoteSpec(BaseModel):
     brand: str | None = None
     platforms: list[str] | None = None
     hashtags: list[str] | None = None
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _slug(cls, value: object) -> object:
+        if isinstance(value, str) and (len(value) > 80 or not SLUG.fullmatch(value)):
+            words = re.findall(r"[a-z0-9]+", value.lower())
+            better = "-".join(words)[:80].strip("-") or "quote-1"
+            msg = (
+                f"id {value!r} is not a slug: ids name output folders, so use lower-case "
+                f"letters, digits and single hyphens, at most 80 (e.g. '{better}')"
+            )
+            raise ValueError(msg)
+        return value
 
     @model_validator(mode="after")
     def _one_selector(self) -> QuoteSpec:
@@ -121,7 +121,7 @@ class Selection(BaseModel):
 class Quote:
     """A verified quote: the article's own characters, and where they stand."""
 
-    id: str
+    id: str  # a slug: see _slug
     text: str
     attribution: str | None
     paragraph: int  # 1-based paragraph of the article where the quote starts
