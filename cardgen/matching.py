@@ -44,10 +44,11 @@ def normalise(text: str) -> tuple[str, list[int]]:
     """Text for matching, and for each of its characters the index it came from.
 
     NFC, quote and dash variants folded, full-width ASCII forms read as
-    ASCII, `--` read as a dash, `…` read as `...`, every run of white space
+    ASCII, `--` and a spaced or numeric-range `-` read as a dash, `…` read
+    as `...`, every run of white space
     one space (no-break spaces and line breaks included), and no space where
-    only typography puts one: next to a double quote mark, before ? ! ; :, between
-    CJK characters (a line break in Japanese or Chinese).
+    only typography puts one: next to a double quote mark or a dash, before
+    ? ! ; :, between CJK characters (a line break in Japanese or Chinese).
     """
     text = unicodedata.normalize("NFC", text)
     out: list[str] = []
@@ -59,7 +60,7 @@ def normalise(text: str) -> tuple[str, list[int]]:
             j = i
             while j < len(text) and (text[j].isspace() or text[j] in _SPACE_LIKE):
                 j += 1
-            if out and out[-1] != " " and not _space_is_typographic(text[i - 1], text[j : j + 1]):
+            if out and out[-1] != " " and not _space_is_typographic(out[-1], _mark_at(text, j)):
                 out.append(" ")
                 origin.append(i)
             i = j
@@ -68,6 +69,16 @@ def normalise(text: str) -> tuple[str, list[int]]:
             out.append("\u2014")
             origin.append(i)
             i += 2
+            continue
+        if char in "-\u2010\u2011":
+            # A hyphen typed for a dash: alone between spaces ("work - life") or in a range
+            # between digits ("7-8", set as 7–8); elsewhere it joins words and stays.
+            before, after = text[i - 1 : i], text[i + 1 : i + 2]
+            spaced = (not before or before.isspace()) and (not after or after.isspace())
+            ranged = before.isdigit() and after.isdigit()
+            out.append("\u2014" if spaced or ranged else "-")
+            origin.append(i)
+            i += 1
             continue
         if char == "\u2026":
             out.extend("...")
@@ -288,14 +299,31 @@ class ArticleIndex:
         return best
 
 
+def _mark_at(text: str, at: int) -> str:
+    """The character at `at` as normalise() will read it ("" past the end)."""
+    if at >= len(text):
+        return ""
+    char = text[at]
+    if text.startswith("--", at):
+        return "\u2014"
+    if char in "-\u2010\u2011":
+        after = text[at + 1 : at + 2]
+        return "\u2014" if not after or after.isspace() else "-"
+    if "\uff01" <= char <= "\uff5e":
+        char = chr(ord(char) - 0xFEE0)
+    return char.translate(_EQUIVALENT)
+
+
 def _space_is_typographic(before: str, after: str) -> bool:
-    """Whether a space between `before` and `after` is spacing, not a word break."""
+    """Whether a space between two normalised characters is spacing, not a word break.
+
+    Around a double quote mark (« » take spaces inside in French; a typed " may not)
+    and a dash (spaced or closed by house style), before ? ! ; : (French sets a thin
+    space there), and between CJK characters (a line break in Japanese or Chinese).
+    """
     if not after:
         return False
-    before, after = before.translate(_EQUIVALENT), after.translate(_EQUIVALENT)
-    # Around a double quote mark (« » in French take spaces inside; typed " may not),
-    # and before ? ! ; : (French sets a thin space there).
-    if before == '"' or after in '"?!;:\uff1f\uff01':
+    if before in '"\u2014' or after in '"\u2014?!;:':
         return True
     return is_cjk(before) and is_cjk(after)
 

@@ -20,6 +20,7 @@ MATCHES = [
     ("en", '"A garden is a promise you keep every morning."',
      "“A garden is a promise you keep every morning.”"),
     ("en", "It isn't one--it never was.", "It isn’t one—it never was."),
+    ("en", "It isn't one - it never was.", "It isn’t one—it never was."),
     ("en", "\"Don't water the leaves,\" she told me.", "“Don’t water the leaves,” she told me."),
     ("en", "The advice sounds simple... it takes years to follow.",
      "The advice sounds simple… it takes years to follow."),
@@ -127,13 +128,13 @@ BUNDLED_SENTENCES = [
 ]
 RETYPE = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00ab": '"', "\u00bb": '"',
-     "\u2014": "--", "\u2013": "-", "\u2026": "...", "\u00a0": " "}
+     "\u2014": " - ", "\u2013": "-", "\u2026": "...", "\u00a0": " "}
 )  # fmt: skip
 WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def retype(text: str) -> str:
-    """As a person types it on a plain keyboard: straight quotes, `--`, `...`, plain spaces."""
+    """As a person types it on a plain keyboard: straight quotes, ` - `, `...`, plain spaces."""
     return text.translate(RETYPE)
 
 
