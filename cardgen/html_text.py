@@ -58,7 +58,7 @@ def fragment_paragraphs(html: str) -> list[str]:
         return []
     try:
         nodes = lxml_html.fragments_fromstring(html)
-    except (etree.ParserError, ValueError):
+    except (etree.LxmlError, ValueError, AssertionError):  # lxml asserts on "<html>" alone
         return []
     out: list[str] = []
     buffer: list[str] = []

@@ -203,3 +203,10 @@ def test_any_markdown_loads(text: str) -> None:
 
     article = markdown_article(Path("a.md"), text, "a.md")
     assert all(p and p == p.strip() for p in article.paragraphs)
+
+
+@pytest.mark.parametrize("html", ["<html>", "<html><body></body></html>", "<!-- only -->", ""])
+def test_odd_raw_html_in_markdown_is_no_crash(html: str) -> None:
+    from cardgen.html_text import fragment_paragraphs
+
+    assert fragment_paragraphs(html) == []
