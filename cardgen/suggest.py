@@ -21,7 +21,7 @@ _DANGLING = frozenset(
     """
     this that these those it its they them their he she his her him which such there
     here but and so or nor yet also then however therefore still plus instead besides
-    because voilà que qu'il qu'elle qu'on qu'ils
+    because voilà que qu'il qu'elle qu'on qu'ils parce porque
     ce cet cette ces cela ça il elle ils elles mais et donc alors puis pourtant ensuite
     esto eso esta este estos estas ello él ella ellos ellas pero y entonces también
     sin luego además
@@ -69,7 +69,7 @@ def suggest(article: Article, n: int = 10) -> list[Suggestion]:
         spans = index.sentence_spans(number)
         for first in range(len(spans)):
             for last in range(first, min(first + MAX_SENTENCES, len(spans))):
-                start, end = spans[first][0], spans[last][1]
+                start, end = _unquoted(article.text, spans[first][0], spans[last][1])
                 text = article.text[start:end]
                 score = score_passage(text, sentences=last - first + 1)
                 if score > 0:
@@ -82,6 +82,29 @@ def suggest(article: Article, n: int = 10) -> list[Suggestion]:
         if all(candidate.end <= c.start or candidate.start >= c.end for c in chosen):
             chosen.append(candidate)
     return chosen
+
+
+# Quotation marks that may enclose a whole passage; the card adds its own.
+_ENCLOSING = {
+    "\u201c": "\u201d",
+    "\u00ab": "\u00bb",
+    '"': '"',
+    "\u300c": "\u300d",
+    "\u2018": "\u2019",
+}
+
+
+def _unquoted(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without quotation marks that enclose all of it (and only it)."""
+    opening, closing = text[start], text[end - 1]
+    inner = text[start + 1 : end - 1]
+    if _ENCLOSING.get(opening) == closing and opening not in inner and closing not in inner:
+        start, end = start + 1, end - 1
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+    return start, end
 
 
 def score_passage(text: str, *, sentences: int = 1) -> float:
