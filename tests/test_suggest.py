@@ -33,6 +33,8 @@ def test_garden_article_ranks_its_aphorisms_first(fmt: str) -> None:
     best = top(ARTICLES / f"en.{fmt}", 4)
     assert "Every seed you plant is a small act of hope." in best
     assert "Patience is not waiting; it is paying attention." in best
+    # Quotation marks around the whole passage are left to the card's design.
+    assert "A garden is a promise you keep every morning." in best
     assert not any(text.startswith(("It ", "Because ", "But ")) for text in best[:3])
 
 
