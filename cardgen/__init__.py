@@ -23,6 +23,12 @@ _EXPORTS = {
     "RenderReport": "cardgen.batch",
     "load_selection": "cardgen.quotes",
     "load_article": "cardgen.articles",
+    "split_sentences": "cardgen.sentences",
+    "suggest": "cardgen.suggest",
+    "suggest_selection": "cardgen.suggest",
+    "Suggestion": "cardgen.suggest",
+    "ArticleIndex": "cardgen.matching",
+    "normalise": "cardgen.matching",
     "load_platforms": "cardgen.platforms",
     "CardgenError": "cardgen.errors",
     "InputError": "cardgen.errors",
@@ -33,22 +39,31 @@ if TYPE_CHECKING:
     from cardgen.articles import load_article
     from cardgen.batch import Project, RenderReport, check, load_selections, plan, render
     from cardgen.errors import CardgenError, ContentError, InputError
+    from cardgen.matching import ArticleIndex, normalise
     from cardgen.platforms import load_platforms
     from cardgen.quotes import load_selection
+    from cardgen.sentences import split_sentences
+    from cardgen.suggest import Suggestion, suggest, suggest_selection
 
 __all__ = [
+    "ArticleIndex",
     "CardgenError",
     "ContentError",
     "InputError",
     "Project",
     "RenderReport",
+    "Suggestion",
     "check",
     "load_article",
     "load_platforms",
     "load_selection",
     "load_selections",
+    "normalise",
     "plan",
     "render",
+    "split_sentences",
+    "suggest",
+    "suggest_selection",
 ]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from cardgen.errors import InputError
 
 MAX_ARTICLE_BYTES = 20_000_000
-SUFFIXES = (".txt",)
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def load_article(path: Path, *, shown: str | None = None) -> Article:
         raise InputError(
             f"unsupported article type '{suffix or path.name}'",
             file=shown,
-            hint="use a .txt file",
+            hint="use a .txt, .md or .html file",
         )
     try:
         size = path.stat().st_size
@@ -54,7 +54,16 @@ def load_article(path: Path, *, shown: str | None = None) -> Article:
         raise InputError("article is a folder, not a file", file=shown) from None
     except OSError as exc:
         raise InputError(f"cannot read article: {exc.strerror}", file=shown) from None
-    return plain_article(path, decode_text(raw, shown))
+    text = decode_text(raw, shown)
+    if suffix in (".md", ".markdown"):
+        from cardgen.markdown_text import markdown_article
+
+        return markdown_article(path, text, shown)
+    if suffix in (".html", ".htm"):
+        from cardgen.html_text import html_article
+
+        return html_article(path, text, shown)
+    return plain_article(path, text)
 
 
 def decode_text(raw: bytes, shown: str) -> str:
@@ -86,13 +95,16 @@ def join_lines(lines: list[str]) -> str:
     """Join hard-wrapped lines with a space, except between CJK characters."""
     out = ""
     for line in lines:
-        if out and not (_is_cjk(out[-1]) and _is_cjk(line[0])):
+        if not line:
+            continue
+        if out and not (is_cjk(out[-1]) and is_cjk(line[0])):
             out += " "
         out += line
     return out
 
 
-def _is_cjk(char: str) -> bool:
+def is_cjk(char: str) -> bool:
+    """Ideographs, kana and full-width forms: scripts written without spaces between words."""
     code = ord(char)
     return (
         0x3000 <= code <= 0x30FF  # CJK punctuation, kana
@@ -104,4 +116,10 @@ def _is_cjk(char: str) -> bool:
 
 
 def plain_article(path: Path, text: str) -> Article:
+    """A plain-text article: every non-blank block of lines is a paragraph."""
     return Article(path=path, paragraphs=split_paragraphs(text))
+
+
+def block_text(text: str) -> str:
+    """One paragraph from text that may hold line breaks: lines trimmed and joined."""
+    return join_lines([line.strip() for line in text.split("\n")])

@@ -131,6 +131,27 @@ def check(selections: Selections = None, platform: PlatformOpt = None) -> None:
 
 
 @app.command()
+def suggest(
+    article: Annotated[Path, typer.Argument(help="An article: .txt, .md or .html.")],
+    count: Annotated[
+        int, typer.Option("-n", "--count", min=1, max=100, help="How many passages.")
+    ] = 10,
+    save_in: Annotated[
+        Path | None,
+        typer.Option(
+            "--save-in",
+            help="Folder the YAML will be saved in; article.source is relative to it "
+            "(default: quotes/ if the article is under it, else the article's folder).",
+        ),
+    ] = None,
+) -> None:
+    """Print the most quotable passages of ARTICLE as a selection YAML."""
+    from cardgen.suggest import suggest_selection
+
+    typer.echo(_run(lambda: suggest_selection(article, count, save_in)), nl=False)
+
+
+@app.command()
 def quote(
     text: Annotated[str, typer.Argument(help="The quote to put on a card.")],
     by: Annotated[str | None, typer.Option("--by", help="Attribution.")] = None,

@@ -493,6 +493,13 @@ def run_direction(run: Run) -> str | None:
     return _direction(run)
 
 
+@functools.lru_cache(maxsize=65536)
+def text_width(path: Path, size: int, text: str, index: int = 0) -> float:
+    """Advance width of `text`; cached because fitting measures the same lines many times
+    (balancing re-wraps at many widths, and every platform tries similar sizes)."""
+    return float(load_font(path, size, index).getlength(text))
+
+
 class FontMeasurer:
     """Measures text in one face at any size without drawing it."""
 
@@ -500,7 +507,7 @@ class FontMeasurer:
         self.face = face
 
     def width(self, text: str, size: int) -> float:
-        return float(load_font(self.face.path, size, self.face.index).getlength(text))
+        return text_width(self.face.path, size, text, self.face.index)
 
     def metrics(self, size: int) -> tuple[int, int]:
         """(ascent, descent) in pixels at `size`."""

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-import bisect
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from cardgen.articles import Article, load_article
 from cardgen.errors import InputError, QuoteNotFound
+from cardgen.matching import ArticleIndex, Located, Miss, normalise
 from cardgen.yamlio import display_path, read_yaml, validate
 
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 MAX_QUOTE_CHARS = 1000
+SELECTORS = ("text", "find", "paragraph")
 
 
 class ArticleRef(BaseModel):
@@ -43,22 +51,60 @@ class QuoteSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: Slug
+    id: str  # a slug: see _slug
     text: str | None = Field(default=None, min_length=1, max_length=MAX_QUOTE_CHARS)
     find: str | None = Field(default=None, min_length=1, max_length=MAX_QUOTE_CHARS)
+    paragraph: int | None = Field(default=None, ge=1)
+    sentence: int | Annotated[str, StringConstraints(pattern=r"^\s*\d+\s*-\s*\d+\s*$")] | None = (
+        None
+    )
     attribution: str | None = None
     layout: str | None = None
     brand: str | None = None
     platforms: list[str] | None = None
     hashtags: list[str] | None = None
 
+    @field_validator("id", mode="before")
+    @classmethod
+    def _slug(cls, value: object) -> object:
+        if isinstance(value, str) and (len(value) > 80 or not SLUG.fullmatch(value)):
+            words = re.findall(r"[a-z0-9]+", value.lower())
+            better = "-".join(words)[:80].strip("-") or "quote-1"
+            msg = (
+                f"id {value!r} is not a slug: ids name output folders, so use lower-case "
+                f"letters, digits and single hyphens, at most 80 (e.g. '{better}')"
+            )
+            raise ValueError(msg)
+        return value
+
     @model_validator(mode="after")
     def _one_selector(self) -> QuoteSpec:
-        given = [name for name in ("text", "find") if getattr(self, name) is not None]
+        given = [name for name in SELECTORS if getattr(self, name) is not None]
         if len(given) != 1:
-            msg = "give exactly one of 'text' or 'find'"
+            msg = "give exactly one of 'text', 'find' or 'paragraph'"
+            raise ValueError(msg)
+        if self.sentence is not None and self.paragraph is None:
+            msg = "'sentence' needs 'paragraph' (the paragraph the sentence is in)"
+            raise ValueError(msg)
+        if self.sentence is not None and not 1 <= self.sentences[0] <= self.sentences[1]:
+            msg = f"sentence {self.sentence!r}: give a number from 1, or a range like '2-3'"
             raise ValueError(msg)
         return self
+
+    @property
+    def selector(self) -> str:
+        """The key that selects this quote: 'text', 'find' or 'paragraph'."""
+        return next(name for name in SELECTORS if getattr(self, name) is not None)
+
+    @property
+    def sentences(self) -> tuple[int, int]:
+        """The first and last sentence asked for (1-based); (1, 0) means the whole paragraph."""
+        if self.sentence is None:
+            return (1, 0) if self.paragraph is not None else (1, 1)
+        if isinstance(self.sentence, int):
+            return self.sentence, self.sentence
+        first, last = self.sentence.split("-")
+        return int(first), int(last)
 
 
 class Selection(BaseModel):
@@ -75,7 +121,7 @@ class Selection(BaseModel):
 class Quote:
     """A verified quote: the article's own characters, and where they stand."""
 
-    id: str
+    id: str  # a slug: see _slug
     text: str
     attribution: str | None
     paragraph: int  # 1-based paragraph of the article where the quote starts
@@ -127,27 +173,19 @@ def load_selection(path: Path) -> LoadedSelection:
     article_path = path.parent / source
     article = load_article(article_path, shown=display_path(article_path))
     article_index = ArticleIndex(article)
+    article_shown = display_path(article_path)
     quotes = []
     for i, q in enumerate(spec.quotes):
-        where = doc.line_of(("quotes", i, "text" if q.text else "find"))
-        span = article_index.locate(q.text or q.find or "", find=q.text is None)
-        if span is None:
-            raise _not_found(
-                q.text or q.find or "",
-                article_index,
-                shown,
-                where,
-                display_path(article_path),
-                q.id,
-            )
-        start, end = span
-        text = article.text[start:end]
+        where = doc.line_of(("quotes", i, q.selector))
+        located = _select(article_index, q)
+        if isinstance(located, Miss):
+            raise _not_found(located, article_index, shown, where, article_shown, q.id)
         quotes.append(
             Quote(
                 id=q.id,
-                text=text,
+                text=located.text,
                 attribution=q.attribution or spec.article.author or article.author,
-                paragraph=article.text.count("\n\n", 0, start) + 1,
+                paragraph=located.paragraph,
                 layout=q.layout or spec.defaults.layout,
                 brand=q.brand or spec.defaults.brand,
                 platforms=tuple(q.platforms or spec.defaults.platforms or ()) or None,
@@ -167,158 +205,48 @@ def load_selection(path: Path) -> LoadedSelection:
     )
 
 
-# Characters that are the same for matching: typographic variants of one mark.
-_EQUIVALENT = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u02bc": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u201f": '"',
-        "\u2033": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-        "\u2013": "\u2014",
-        "\u2012": "\u2014",
-        "\u2015": "\u2014",
-    }
-)
 
 
-def normalise(text: str) -> tuple[str, list[int]]:
-    """Text for matching, and for each of its characters the index it came from.
-
-    NFC, quote and dash variants folded, `--` read as a dash, every run of
-    white space one space (no-break spaces and line breaks included).
-    """
-    text = unicodedata.normalize("NFC", text)
-    out: list[str] = []
-    origin: list[int] = []
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char.isspace() or char in "\u200b\ufeff":
-            j = i
-            while j < len(text) and (text[j].isspace() or text[j] in "\u200b\ufeff"):
-                j += 1
-            if out and out[-1] != " ":
-                out.append(" ")
-                origin.append(i)
-            i = j
-            continue
-        if text.startswith("--", i):
-            out.append("\u2014")
-            origin.append(i)
-            i += 2
-            continue
-        out.append(char.translate(_EQUIVALENT))
-        origin.append(i)
-        i += 1
-    if out and out[-1] == " ":
-        out.pop()
-        origin.pop()
-    return "".join(out), origin
+__all__ = ["ArticleIndex", "normalise"]  # matching lives in cardgen.matching; kept importable here
 
 
-_SENTENCE_END = re.compile(
-    r"[.!?\u2026\u3002\uff01\uff1f\u061f][\"')\]\u201d\u2019\u300d\u300f]*(?=\s|$)"
-)
-
-
-class ArticleIndex:
-    """An article's text normalised once, for locating many quotes in it."""
-
-    def __init__(self, article: Article) -> None:
-        self.article = article
-        self.norm, self.origin = normalise(article.text)
-
-    def _span(self, start: int, end: int) -> tuple[int, int]:
-        """Map a normalised span back to the article's own characters."""
-        return self.origin[start], self.origin[end - 1] + 1
-
-    def locate(self, wanted: str, *, find: bool) -> tuple[int, int] | None:
-        """The article span of `wanted` (or, with `find`, of its whole sentence)."""
-        needle, _ = normalise(wanted)
-        if not needle:
-            return None
-        at = _find_words(self.norm, needle)
-        if at < 0:
-            return None
-        start, end = at, at + len(needle)
-        if find:
-            start, end = self._sentence_around(start, end)
-        return self._span(start, end)
-
-    def _sentence_around(self, start: int, end: int) -> tuple[int, int]:
-        """Widen a normalised span to the sentence(s) it stands in, within its paragraph."""
-        text, original = self.norm, self.article.text
-        o_start = original.rfind("\n\n", 0, self.origin[start])
-        o_end = original.find("\n\n", self.origin[end - 1])
-        p_lo = bisect.bisect_left(self.origin, o_start + 2 if o_start >= 0 else 0)
-        p_hi = bisect.bisect_left(self.origin, o_end if o_end >= 0 else len(original))
-        lo = p_lo
-        for before in _SENTENCE_END.finditer(text, p_lo, start):
-            lo = before.end()
-        while lo < start and text[lo] == " ":
-            lo += 1
-        after = _SENTENCE_END.search(text, max(end - 1, lo), p_hi)
-        hi = after.end() if after else p_hi
-        while hi > lo and text[hi - 1] == " ":
-            hi -= 1
-        return lo, hi
-
-
-def _find_words(haystack: str, needle: str) -> int:
-    """First match of `needle` that starts and ends on word boundaries."""
-    start = 0
-    while True:
-        at = haystack.find(needle, start)
-        if at < 0:
-            return -1
-        before = haystack[at - 1] if at else " "
-        after_index = at + len(needle)
-        after = haystack[after_index] if after_index < len(haystack) else " "
-        if not (_is_word(before) and _is_word(needle[0])) and not (
-            _is_word(after) and _is_word(needle[-1])
-        ):
-            return at
-        start = at + 1
-
-
-def _is_word(char: str) -> bool:
-    return char.isalnum() and not (0x3000 <= ord(char) <= 0x9FFF)
+def _select(index: ArticleIndex, spec: QuoteSpec) -> Located | Miss:
+    if spec.text is not None:
+        return index.select_text(spec.text)
+    if spec.find is not None:
+        return index.select_find(spec.find)
+    first, last = spec.sentences
+    return index.select_paragraph(spec.paragraph or 1, first, last)
 
 
 def _not_found(
-    wanted: str,
+    miss: Miss,
     index: ArticleIndex,
     shown: str,
     line: int | None,
     article_shown: str,
     quote_id: str,
 ) -> QuoteNotFound:
-    from rapidfuzz import fuzz
-
-    needle, _ = normalise(wanted)
-    best = (0.0, 0, "")
-    for number, paragraph in enumerate(index.article.paragraphs, start=1):
-        norm, _ = normalise(paragraph)
-        alignment = fuzz.partial_ratio_alignment(needle, norm)
-        if alignment is not None and alignment.score > best[0]:
-            passage = norm[alignment.dest_start : alignment.dest_end]
-            best = (alignment.score, number, passage)
-    score, number, passage = best
+    """`quote 'x' not found in a.txt; closest passage (93%) at paragraph 14: "..."`."""
+    if miss.reason is not None:
+        message = f"quote '{quote_id}' {miss.reason.format(article=article_shown)}"
+        return QuoteNotFound(message, file=shown, line=line)
+    wanted = miss.wanted or ""
+    part = ""
+    if miss.fragment is not None:
+        number, count = miss.fragment
+        part = f" (fragment {number} of {count}: {_clip(wanted.strip(), 60)!r})"
     detail = ""
-    if passage:
-        shown_passage = passage if len(passage) <= 160 else passage[:157] + "..."
-        detail = f'; closest passage ({score:.0f}%) at paragraph {number}: "{shown_passage}"'
+    closest = index.closest(wanted)
+    if closest is not None:
+        detail = (
+            f"; closest passage ({closest.score:.0f}%) at paragraph {closest.paragraph}: "
+            f'"{_clip(closest.passage, 160)}"'
+        )
     return QuoteNotFound(
-        f"quote '{quote_id}' not found in {article_shown}{detail}",
-        file=shown,
-        line=line,
+        f"quote '{quote_id}'{part} not found in {article_shown}{detail}", file=shown, line=line
     )
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

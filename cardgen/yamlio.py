@@ -20,6 +20,9 @@ from cardgen.errors import InputError
 Model = TypeVar("Model", bound=BaseModel)
 PathKey = tuple[str | int, ...]
 
+# libyaml's parser when PyYAML has it (much faster: layouts are read for every platform of
+# a run); it gives the same nodes and marks, and errors are re-read with the pure parser.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_YAML_BYTES = 2_000_000
 MAX_DEPTH = 50
 MAX_NODES = 100_000
@@ -69,9 +72,17 @@ def read_yaml(path: Path) -> YamlDocument:
         raise InputError(
             f"not UTF-8 text (byte {exc.start})", file=shown, hint="save the file as UTF-8"
         ) from None
-    loader = yaml.SafeLoader(text)
+    loader = _LOADER(text)
     try:
-        node = loader.get_single_node()
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError:
+            if _LOADER is yaml.SafeLoader:
+                raise
+            # Errors are rare: re-read with the pure parser, whose messages we explain.
+            loader.dispose()
+            loader = yaml.SafeLoader(text)
+            node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -98,7 +109,7 @@ def _build(
     node: yaml.Node,
     key: PathKey,
     lines: dict[PathKey, int],
-    loader: yaml.SafeLoader,
+    loader: Any,
     shown: str,
     counter: list[int],
 ) -> Any:

@@ -91,3 +91,24 @@ def test_misquote_error_shows_closest_passage(tmp_path: Path) -> None:
     message = info.value.one_line()
     assert ":4 quote 'seesaw' not found in" in message
     assert "closest passage (" in message and "at paragraph 3" in message
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("work - life", "work\u2013life", True),  # a spaced hyphen typed for a dash
+        ("work -- life", "work \u2014 life", True),
+        ("7-8 hours", "7\u20138 hours", True),  # a range
+        ("well-being", "well\u2014being", False),  # a hyphen inside a word stays a hyphen
+        ("well-being", "well being", False),
+        ("\u00ab\u00a0Oui\u00a0\u00bb, dit-il\u202f!", '"Oui", dit-il!', True),
+        ("\u6700\u521d\n\u306f", "\u6700\u521d\u306f", True),  # CJK line break
+        ("Stop?\uff01", "Stop?!", True),  # full-width forms
+        ("Wait\u2026", "Wait...", True),
+        ("We are here", "We are  here", True),
+        ("We are here", "We\u00a0are here", True),
+        ("We are here", "Weare here", False),
+    ],
+)
+def test_normalise_equates_typography_only(a: str, b: str, same: bool) -> None:
+    assert (normalise(a)[0] == normalise(b)[0]) is same
