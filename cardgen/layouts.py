@@ -72,6 +72,13 @@ def _check_length(value: Any) -> Any:
     return value
 
 
+def _check_focal(value: tuple[float, float]) -> tuple[float, float]:
+    if not all(0.0 <= v <= 1.0 for v in value):
+        msg = f"{list(value)!r} is not a focal point (use [x, y] with 0..1, e.g. [0.5, 0.3])"
+        raise ValueError(msg)
+    return value
+
+
 def _check_colour(value: Any) -> Any:
     if not isinstance(value, str):
         msg = f"{value!r} is not a colour"
@@ -133,9 +140,23 @@ class SizeRange(_Strict):
     max: Length = "8%s"
 
 
+class Shadow(_Strict):
+    """A soft drop shadow under an element: offset, blur radius and colour."""
+
+    color: Colour = "#00000059"
+    dx: Length = "0.3%s"
+    dy: Length = "0.6%s"
+    blur: Length = "1.2%s"
+
+
+Focal = Annotated[tuple[float, float], AfterValidator(_check_focal)]
+
+
 class TextElement(_Strict):
     type: Literal["text"]
     id: str | None = None
+    z: int = 0
+    shadow: Shadow | None = None
     role: str = "text"
     text: str
     box: Box
@@ -154,6 +175,8 @@ class QuoteMarkElement(_Strict):
 
     type: Literal["quote_mark"]
     id: str | None = None
+    z: int = 0
+    shadow: Shadow | None = None
     box: Box
     char: str = Field(default="\u201c", min_length=1, max_length=2)
     font: FontSpec = FontSpec()
@@ -161,12 +184,18 @@ class QuoteMarkElement(_Strict):
 
 
 class RectElement(_Strict):
+    """A rectangle, rounded when `radius` is set, with an optional outline."""
+
     type: Literal["rect"]
     id: str | None = None
+    z: int = 0
     box: Box
     fill: Colour = "brand.accent"
     radius: Length = 0
     opacity: float = Field(default=1.0, ge=0.0, le=1.0)
+    stroke: Colour | None = None
+    stroke_width: Length = "0.3%s"
+    shadow: Shadow | None = None
 
 
 class LineElement(_Strict):
@@ -174,14 +203,39 @@ class LineElement(_Strict):
 
     type: Literal["line"]
     id: str | None = None
+    z: int = 0
     box: Box
     color: Colour = "brand.accent"
     thickness: Length = "0.4%s"
     orientation: Literal["horizontal", "vertical"] = "horizontal"
+    opacity: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
+class ImageElement(_Strict):
+    """A picture or logo (PNG, JPEG, WebP or SVG) fitted into its box.
+
+    `src` is a path relative to the layout file, or `brand.logo`. `contain`
+    shows the whole image inside the box, `cover` fills the box and crops
+    around the focal point (x, y from 0 to 1).
+    """
+
+    type: Literal["image"]
+    id: str | None = None
+    z: int = 0
+    box: Box
+    src: str = Field(min_length=1)
+    fit: Literal["contain", "cover"] = "contain"
+    focal: Focal = (0.5, 0.5)
+    align: Literal["left", "center", "right"] = "center"
+    valign: Literal["top", "middle", "bottom"] = "middle"
+    opacity: float = Field(default=1.0, ge=0.0, le=1.0)
+    radius: Length = 0
+    shadow: Shadow | None = None
 
 
 Element = Annotated[
-    TextElement | QuoteMarkElement | RectElement | LineElement, Field(discriminator="type")
+    TextElement | QuoteMarkElement | RectElement | LineElement | ImageElement,
+    Field(discriminator="type"),
 ]
 
 
@@ -191,9 +245,20 @@ class Gradient(_Strict):
     stops: list[Colour] = Field(min_length=2, max_length=8)
 
 
+class BackgroundImage(_Strict):
+    """A photo that covers the canvas, cropped around its focal point."""
+
+    src: str = Field(min_length=1)
+    focal: Focal = (0.5, 0.5)
+    blur: Length = 0
+    overlay: Colour | None = None
+    overlay_gradient: Gradient | None = None
+
+
 class Background(_Strict):
     color: Colour = "brand.background"
     gradient: Gradient | None = None
+    image: BackgroundImage | None = None
 
 
 class Layout(_Strict):
@@ -320,18 +385,104 @@ class LayoutSource:
         raise InputError(f"unknown {kind} '{name}'", hint=hint)
 
 
+ASPECT_CLASSES = ("square", "portrait", "tall", "landscape")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".svg")
+
+
 def load_layout_file(path: Path) -> tuple[LayoutFile, YamlDocument]:
+    """Read and validate one layout file; image paths become absolute (checked to exist)."""
     doc = read_yaml(path)
-    return validate(doc, LayoutFile), doc
+    layout = validate(doc, LayoutFile)
+    _check_override_keys(layout, doc)
+    _anchor_sources(doc.data, (), doc)
+    return layout, doc
+
+
+def _check_override_keys(layout: LayoutFile, doc: YamlDocument) -> None:
+    """An override for a misspelt aspect class or platform would silently never apply."""
+    from cardgen.platforms import load_platforms
+
+    project = doc.path.resolve().parent.parent
+    known = [*ASPECT_CLASSES, *load_platforms(project)]
+    for key in layout.overrides:
+        if key not in known:
+            import difflib
+
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else "use " + ", ".join(ASPECT_CLASSES)
+            raise InputError(
+                f"unknown override '{key}': not an aspect class or platform id",
+                file=display_path(doc.path),
+                line=doc.line_of(("overrides", key)),
+                key=f"overrides.{key}",
+                hint=hint,
+            )
+
+
+def _anchor_sources(data: Any, at: tuple[str | int, ...], doc: YamlDocument) -> None:
+    """Make every `src:` relative to the file it is written in, and check the file exists."""
+    if isinstance(data, list):
+        for index, item in enumerate(data):
+            _anchor_sources(item, (*at, index), doc)
+        return
+    if not isinstance(data, dict):
+        return
+    for key, value in data.items():
+        if key == "src" and isinstance(value, str) and not value.startswith("brand."):
+            data[key] = str(image_path(value, doc, (*at, key)))
+        else:
+            _anchor_sources(value, (*at, key), doc)
+
+
+def image_path(value: str, doc: YamlDocument, key: tuple[str | int, ...]) -> Path:
+    """The image file `value` names, relative to the YAML file `doc`; it must exist."""
+    shown, line, dotted = display_path(doc.path), doc.line_of(key), _dotted(key)
+    if "://" in value:
+        raise InputError(
+            f"{value!r}: images must be local files (cardgen never downloads)",
+            hint="save the image next to the layout and give its relative path",
+            file=shown,
+            line=line,
+            key=dotted,
+        )
+    path = Path(value)
+    path = path if path.is_absolute() else doc.path.resolve().parent / path
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise InputError(
+            f"{value!r} is not a supported image (use .png, .jpg, .webp or .svg)",
+            file=shown,
+            line=line,
+            key=dotted,
+        )
+    if not path.is_file():
+        raise InputError(
+            f"image {value!r} not found",
+            hint=f"paths are relative to {display_path(doc.path.parent) or '.'}/",
+            file=shown,
+            line=line,
+            key=dotted,
+        )
+    return path
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
 
 
 def load_brand(source: LayoutSource, name: str | None) -> Brand:
     if name is None:
         return DEFAULT_BRAND
     path = source.find(name, "brand")
-    brand = validate(read_yaml(path), Brand)
+    doc = read_yaml(path)
+    brand = validate(doc, Brand)
     if not brand.name:
         brand = brand.model_copy(update={"name": name})
+    if brand.logo is not None:
+        logo = image_path(brand.logo, doc, ("logo",))
+        brand = brand.model_copy(update={"logo": str(logo)})
     return brand
 
 

@@ -14,8 +14,10 @@ from cardgen.errors import InputError, TextDoesNotFit
 from cardgen.fonts import FontFace, FontMeasurer, FontRegistry
 from cardgen.layouts import (
     Brand,
+    Element,
     FontSpec,
     Gradient,
+    ImageElement,
     Layout,
     LineElement,
     QuoteMarkElement,
@@ -67,10 +69,24 @@ class GradientFill:
 
 
 @dataclass(frozen=True)
+class ImageFill:
+    """A photo covering the canvas around its focal point, then an optional overlay."""
+
+    path: str
+    focal: tuple[float, float]
+    base: RGBA
+    blur: int = 0
+    overlay: RGBA | None = None
+    overlay_gradient: GradientFill | None = None
+
+
+@dataclass(frozen=True)
 class RectShape:
     box: BoxPx
     colour: RGBA
     radius: int = 0
+    stroke: RGBA | None = None
+    stroke_width: int = 0
 
 
 @dataclass(frozen=True)
@@ -101,14 +117,38 @@ class TextBlock:
     ink_box: BoxPx
 
 
-Drawable = RectShape | LineShape | TextBlock
+@dataclass(frozen=True)
+class ImageShape:
+    """A picture or logo fitted into `box` (contain) or filling it (cover)."""
+
+    path: str
+    box: BoxPx
+    fit: str
+    focal: tuple[float, float]
+    align: str
+    valign: str
+    opacity: float = 1.0
+    radius: int = 0
+
+
+@dataclass(frozen=True)
+class ShadowShape:
+    """The soft shadow of `of`, drawn just before it."""
+
+    of: RectShape | LineShape | TextBlock | ImageShape
+    colour: RGBA
+    offset: tuple[int, int]
+    blur: int
+
+
+Drawable = RectShape | LineShape | TextBlock | ImageShape | ShadowShape
 
 
 @dataclass(frozen=True)
 class Scene:
     width: int
     height: int
-    background: SolidFill | GradientFill
+    background: SolidFill | GradientFill | ImageFill
     drawables: tuple[Drawable, ...]
     safe_box: BoxPx
     texts: tuple[TextBlock, ...] = field(default=())
@@ -127,22 +167,28 @@ def build_scene(
     w, h = platform.width, platform.height
     resolver = _Resolver(brand, registry, layout.name)
     drawables: list[Drawable] = []
-    for element in layout.elements:
+    # z-order: higher `z` is drawn later (on top); equal `z` keeps the file's order.
+    for element in sorted(layout.elements, key=lambda e: e.z):
+        drawable: RectShape | LineShape | TextBlock | ImageShape | None = None
         if isinstance(element, RectElement):
-            colour = resolver.colour(element.fill, opacity=element.opacity)
-            radius = round(resolve_length(element.radius, "s", w, h))
-            drawables.append(RectShape(element.box.pixels(w, h), colour, radius))
+            drawable = _rect(element, resolver, w, h)
         elif isinstance(element, LineElement):
-            drawables.append(_line(element, resolver, w, h))
+            drawable = _line(element, resolver, w, h)
+        elif isinstance(element, ImageElement):
+            drawable = _image(element, brand, w, h)
         elif isinstance(element, QuoteMarkElement):
-            drawables.append(_quote_mark(element, resolver, platform))
+            drawable = _quote_mark(element, resolver, platform)
         elif isinstance(element, TextElement):
             if element.hide_if_empty and content.is_empty(element.text):
                 continue
-            block = _text(element, content, resolver, platform, label)
-            if block is not None:
-                drawables.append(block)
-    background = _background(layout, resolver)
+            drawable = _text(element, content, resolver, platform, label)
+        if drawable is None:
+            continue
+        shadow = _shadow(element, drawable, resolver, w, h)
+        if shadow is not None:
+            drawables.append(shadow)
+        drawables.append(drawable)
+    background = _background(layout, resolver, w, h)
     texts = tuple(d for d in drawables if isinstance(d, TextBlock) and d.role != "quote_mark")
     return Scene(w, h, background, tuple(drawables), platform.safe_box, texts)
 
@@ -168,12 +214,75 @@ class _Resolver:
         return self.registry.find(family, spec.weight, spec.style == "italic")
 
 
-def _background(layout: Layout, resolver: _Resolver) -> SolidFill | GradientFill:
+def _background(
+    layout: Layout, resolver: _Resolver, w: int = 1000, h: int = 1000
+) -> SolidFill | GradientFill | ImageFill:
     gradient: Gradient | None = layout.background.gradient
+    photo = layout.background.image
+    if photo is not None:
+        overlay = resolver.colour(photo.overlay) if photo.overlay else None
+        shade = _gradient(photo.overlay_gradient, resolver) if photo.overlay_gradient else None
+        blur = round(resolve_length(photo.blur, "s", w, h))
+        base = resolver.colour(layout.background.color)
+        return ImageFill(photo.src, photo.focal, base, blur, overlay, shade)
     if gradient is not None:
-        stops = tuple(resolver.colour(c) for c in gradient.stops)
-        return GradientFill(gradient.kind, gradient.angle, stops)
+        return _gradient(gradient, resolver)
     return SolidFill(resolver.colour(layout.background.color))
+
+
+def _gradient(gradient: Gradient, resolver: _Resolver) -> GradientFill:
+    stops = tuple(resolver.colour(c) for c in gradient.stops)
+    return GradientFill(gradient.kind, gradient.angle, stops)
+
+
+def _rect(element: RectElement, resolver: _Resolver, w: int, h: int) -> RectShape:
+    colour = resolver.colour(element.fill, opacity=element.opacity)
+    radius = round(resolve_length(element.radius, "s", w, h))
+    stroke = resolver.colour(element.stroke, opacity=element.opacity) if element.stroke else None
+    stroke_width = max(1, round(resolve_length(element.stroke_width, "s", w, h))) if stroke else 0
+    return RectShape(element.box.pixels(w, h), colour, radius, stroke, stroke_width)
+
+
+def _image(element: ImageElement, brand: Brand, w: int, h: int) -> ImageShape | None:
+    path = element.src
+    if path == "brand.logo":
+        if brand.logo is None:
+            return None  # a layout made for many brands shows a logo only when the brand has one
+        path = brand.logo
+    elif path.startswith("brand."):
+        raise InputError(
+            f"image src {path!r}: the only brand image is 'brand.logo'",
+            hint="give a file path relative to the layout, or brand.logo",
+        )
+    radius = round(resolve_length(element.radius, "s", w, h))
+    return ImageShape(
+        path,
+        element.box.pixels(w, h),
+        element.fit,
+        element.focal,
+        element.align,
+        element.valign,
+        element.opacity,
+        radius,
+    )
+
+
+def _shadow(
+    element: Element,
+    drawable: RectShape | LineShape | TextBlock | ImageShape,
+    resolver: _Resolver,
+    w: int,
+    h: int,
+) -> ShadowShape | None:
+    spec = element.shadow if not isinstance(element, LineElement) else None
+    if spec is None:
+        return None
+    offset = (
+        round(resolve_length(spec.dx, "s", w, h)),
+        round(resolve_length(spec.dy, "s", w, h)),
+    )
+    blur = max(0, round(resolve_length(spec.blur, "s", w, h)))
+    return ShadowShape(drawable, resolver.colour(spec.color), offset, blur)
 
 
 def _line(element: LineElement, resolver: _Resolver, w: int, h: int) -> LineShape:
@@ -183,7 +292,7 @@ def _line(element: LineElement, resolver: _Resolver, w: int, h: int) -> LineShap
         start, end = (left, top), (right, top)
     else:
         start, end = (left, top), (left, bottom)
-    return LineShape(start, end, resolver.colour(element.color), thickness)
+    return LineShape(start, end, resolver.colour(element.color, element.opacity), thickness)
 
 
 def _intersect(a: BoxPx, b: BoxPx) -> BoxPx:
