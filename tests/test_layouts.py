@@ -82,7 +82,7 @@ def test_extends_and_cycles(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("platform", sorted(PLATFORMS))
-@pytest.mark.parametrize("layout", ["classic", "bold"])
+@pytest.mark.parametrize("layout", LayoutSource.for_project(ROOT).layout_names())
 def test_bundled_layouts_resolve_everywhere(layout: str, platform: str) -> None:
     resolved = resolve_layout(LayoutSource.for_project(ROOT), layout, PLATFORMS[platform])
     assert resolved.elements
