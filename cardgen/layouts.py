@@ -368,6 +368,12 @@ class LayoutSource:
                 names.setdefault(path.stem, None)
         return list(names)
 
+    def origin(self, name: str) -> str:
+        """'project' or 'bundled': where the layout `name` is found."""
+        path = self.find(name, "layout")
+        bundled = bundled_dir("layouts").resolve()
+        return "bundled" if path.resolve().parent == bundled else "project"
+
     def find(self, name: str, kind: Literal["layout", "brand"]) -> Path:
         if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
             raise InputError(f"{kind} name {name!r} must be a plain name like 'classic'")
@@ -391,11 +397,28 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".svg")
 
 def load_layout_file(path: Path) -> tuple[LayoutFile, YamlDocument]:
     """Read and validate one layout file; image paths become absolute (checked to exist)."""
-    doc = read_yaml(path)
-    layout = validate(doc, LayoutFile)
-    _check_override_keys(layout, doc)
-    _anchor_sources(doc.data, (), doc)
-    return layout, doc
+    try:
+        stat = path.stat()
+        key: tuple[Path, int, int] | None = (path.resolve(), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = None
+    cached = _LOADED.get(key) if key else None
+    if cached is None:
+        doc = read_yaml(path)
+        layout = validate(doc, LayoutFile)
+        _check_override_keys(layout, doc)
+        _anchor_sources(doc.data, (), doc)
+        cached = (layout, doc)
+        if key:
+            # A preview resolves one layout for a dozen platforms; parse it once per version.
+            if len(_LOADED) > 64:
+                _LOADED.clear()
+            _LOADED[key] = cached
+    layout, doc = cached
+    return layout, YamlDocument(doc.path, copy.deepcopy(doc.data), doc.lines)
+
+
+_LOADED: dict[tuple[Path, int, int], tuple[LayoutFile, YamlDocument]] = {}
 
 
 def _check_override_keys(layout: LayoutFile, doc: YamlDocument) -> None:
@@ -549,3 +572,26 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+SCHEMA_KINDS = ("layout", "brand", "selection")
+
+
+def json_schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema of a layout, brand or selection file, for editor completion."""
+    if kind not in SCHEMA_KINDS:
+        import difflib
+
+        close = difflib.get_close_matches(kind, SCHEMA_KINDS, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "use layout, brand or selection"
+        raise InputError(f"no schema named {kind!r}", hint=hint)
+    if kind == "selection":
+        from cardgen.quotes import Selection
+
+        model: type[BaseModel] = Selection
+    else:
+        model = LayoutFile if kind == "layout" else Brand
+    schema = model.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema.setdefault("title", f"cardgen {kind}")
+    return schema

@@ -159,8 +159,16 @@ def _background(width: int, height: int, fill: SolidFill | GradientFill | ImageF
     return Image.merge("RGB", channels)
 
 
+GRADIENT_SCALE = 4  # gradients are smooth: compute at 1/4 size, then enlarge
+
+
 def _ramp(width: int, height: int, fill: GradientFill) -> Image.Image:
     """A greyscale 0..255 ramp over the canvas in the gradient's shape."""
+    small = _ramp_full(max(2, width // GRADIENT_SCALE), max(2, height // GRADIENT_SCALE), fill)
+    return small.resize((width, height), Image.Resampling.BILINEAR)
+
+
+def _ramp_full(width: int, height: int, fill: GradientFill) -> Image.Image:
     if fill.kind == "radial":
         # Pillow's radial gradient is 0 in the centre and 255 at radius 128 of 256.
         radial = Image.radial_gradient("L")
