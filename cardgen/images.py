@@ -34,6 +34,14 @@ def load_image(path: str | Path, size: tuple[int, int] | None = None) -> Image.I
     return _bitmap(path, stat).copy()
 
 
+def probe(path: str | Path) -> tuple[int, int]:
+    """Decode the image once (cached) so a bad file fails before any card is written."""
+    image = load_image(path, (256, 0)) if Path(path).suffix.lower() == ".svg" else None
+    if image is None:
+        image = _bitmap(Path(path), _stat(Path(path)))
+    return image.size
+
+
 def fit_image(
     image: Image.Image,
     box_size: tuple[int, int],

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from cardgen.errors import InputError
 from cardgen.platforms import Platform
@@ -278,6 +278,16 @@ class LayoutFile(Layout):
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
+def _check_brand_colour(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("brand."):
+        msg = f"{value!r}: brand colours must be '#rrggbb' values"
+        raise ValueError(msg)
+    return _check_colour(value)
+
+
+BrandColour = Annotated[str, AfterValidator(_check_brand_colour)]
+
+
 class BrandFonts(_Strict):
     serif: str = "Noto Serif"
     sans: str = "Inter"
@@ -288,22 +298,12 @@ class Brand(_Strict):
     """A brand kit: colours, fonts by role, logo, handle, website, hashtags."""
 
     name: str = ""
-    colors: dict[str, str] = Field(default_factory=dict)
+    colors: dict[str, BrandColour] = Field(default_factory=dict)
     fonts: BrandFonts = BrandFonts()
     logo: str | None = None
     handle: str | None = None
     website: str | None = None
     hashtags: list[str] = Field(default_factory=list)
-
-    @field_validator("colors")
-    @classmethod
-    def _colours(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for colour in value.values():
-            if isinstance(colour, str) and colour.startswith("brand."):
-                msg = f"{colour!r}: brand colours must be '#rrggbb' values"
-                raise ValueError(msg)
-            _check_colour(colour)
-        return value
 
     def colour(self, value: str) -> str:
         """Resolve `brand.NAME` to the brand's colour; other values pass through."""
@@ -537,14 +537,48 @@ def _merged_data(
         raise InputError(f"circular 'extends': {cycle}", hint="remove one of the extends")
     path = source.find(name, "layout")
     layout, doc = load_layout_file(path)
+    _CHAIN_DOCS[chain[0] if chain else name] = [
+        *(_CHAIN_DOCS.get(chain[0], []) if chain else []),
+        doc,
+    ]
     data = copy.deepcopy(doc.data)
     shown = display_path(path)
     if layout.extends:
         parent, parent_overrides, _ = _merged_data(source, layout.extends, (*chain, name))
         own_overrides = data.pop("overrides", {}) or {}
+        parent.pop("name", None)  # a child is known by its own name, not its parent's
         data = merge(parent, data)
         return data, [*parent_overrides, own_overrides], shown
     return data, [data.pop("overrides", {}) or {}], shown
+
+
+# The files each resolved layout came from (itself first, then what it extends), so
+# that an error found later, while building a card, can point at the line to fix.
+_CHAIN_DOCS: dict[str, list[YamlDocument]] = {}
+
+
+def locate(layout_name: str, value: str) -> tuple[str, int | None, str] | None:
+    """(file, line, key) where layout `layout_name` (or a parent) writes the string `value`."""
+    for doc in _CHAIN_DOCS.get(layout_name, []):
+        found = _find_value(doc.data, value, ())
+        if found is not None:
+            return display_path(doc.path), doc.line_of(found), _dotted(found)
+    return None
+
+
+def _find_value(data: Any, value: str, at: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    items: list[tuple[str | int, Any]] = []
+    if isinstance(data, dict):
+        items = list(data.items())
+    elif isinstance(data, list):
+        items = list(enumerate(data))
+    elif data == value:
+        return at
+    for key, item in items:
+        found = _find_value(item, value, (*at, key))
+        if found is not None:
+            return found
+    return None
 
 
 def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

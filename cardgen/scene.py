@@ -12,6 +12,7 @@ from pathlib import Path
 
 from cardgen.errors import InputError, TextDoesNotFit
 from cardgen.fonts import FontFace, FontMeasurer, FontRegistry
+from cardgen.images import probe
 from cardgen.layouts import (
     Brand,
     Element,
@@ -23,6 +24,7 @@ from cardgen.layouts import (
     QuoteMarkElement,
     RectElement,
     TextElement,
+    locate,
     parse_colour,
     resolve_length,
 )
@@ -203,15 +205,28 @@ class _Resolver:
         try:
             r, g, b, a = parse_colour(self.brand.colour(value))
         except KeyError as exc:
-            raise InputError(str(exc.args[0]), hint=f"used by layout '{self.layout}'") from None
+            raise self._located(str(exc.args[0]), value) from None
         return r, g, b, round(a * opacity)
 
     def face(self, spec: FontSpec) -> FontFace:
         try:
             family = self.brand.family(spec.family)
         except KeyError as exc:
-            raise InputError(str(exc.args[0]), hint=f"used by layout '{self.layout}'") from None
-        return self.registry.find(family, spec.weight, spec.style == "italic")
+            raise self._located(str(exc.args[0]), spec.family) from None
+        try:
+            return self.registry.find(family, spec.weight, spec.style == "italic")
+        except InputError as exc:
+            located = self._located(exc.message, spec.family)
+            located.hint = exc.hint
+            raise located from None
+
+    def _located(self, message: str, value: str) -> InputError:
+        """An error at the layout line that wrote `value`, when it can be found."""
+        where = locate(self.layout, value)
+        if where is None:
+            return InputError(message, hint=f"used by layout '{self.layout}'")
+        file, line, key = where
+        return InputError(message, file=file, line=line, key=key)
 
 
 def _background(
@@ -224,6 +239,7 @@ def _background(
         shade = _gradient(photo.overlay_gradient, resolver) if photo.overlay_gradient else None
         blur = round(resolve_length(photo.blur, "s", w, h))
         base = resolver.colour(layout.background.color)
+        probe(photo.src)
         return ImageFill(photo.src, photo.focal, base, blur, overlay, shade)
     if gradient is not None:
         return _gradient(gradient, resolver)
@@ -254,6 +270,7 @@ def _image(element: ImageElement, brand: Brand, w: int, h: int) -> ImageShape | 
             f"image src {path!r}: the only brand image is 'brand.logo'",
             hint="give a file path relative to the layout, or brand.logo",
         )
+    probe(path)
     radius = round(resolve_length(element.radius, "s", w, h))
     return ImageShape(
         path,
