@@ -128,6 +128,13 @@ def load_font(path: Path, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size, layout_engine=LAYOUT_ENGINE)
 
 
+@functools.lru_cache(maxsize=65536)
+def measured_width(path: Path, size: int, text: str) -> float:
+    """Advance width of `text`; fitting asks for the same words and sizes again and again
+    (on every platform, and on every refresh of `preview --watch`), so it is remembered."""
+    return float(load_font(path, size).getlength(text))
+
+
 class FontMeasurer:
     """Measures text in one face at any size without drawing it."""
 
@@ -135,7 +142,7 @@ class FontMeasurer:
         self.face = face
 
     def width(self, text: str, size: int) -> float:
-        return float(load_font(self.face.path, size).getlength(text))
+        return measured_width(self.face.path, size, text)
 
     def metrics(self, size: int) -> tuple[int, int]:
         """(ascent, descent) in pixels at `size`."""

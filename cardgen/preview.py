@@ -9,9 +9,10 @@ from __future__ import annotations
 import difflib
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw
 
@@ -32,6 +33,7 @@ from cardgen.scene import (
     build_scene,
 )
 
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".woff", ".woff2")
 CELL_HEIGHT = 420  # every card is scaled to this height on the sheet
 SHEET_WIDTH = 2400  # cards wrap onto a new row past this width
 GAP = 24
@@ -274,12 +276,14 @@ def watch_preview(
     Errors (a typo in a layout being edited) are reported through `on_refresh`
     and watching goes on: the designer fixes the file and the sheet comes back.
     """
-    from cardgen.fonts import registry_for
+    from cardgen.fonts import measured_width, registry_for
 
-    def refresh() -> PreviewResult | CardgenError:
-        # Fonts may have been added or replaced: forget the cached registry and faces.
-        registry_for.cache_clear()
-        load_font.cache_clear()
+    def refresh(changed: Iterable[str] = ()) -> PreviewResult | CardgenError:
+        if any(Path(path).suffix.lower() in FONT_SUFFIXES for path in changed):
+            # Fonts were added or replaced: forget the cached registry and faces.
+            registry_for.cache_clear()
+            load_font.cache_clear()
+            measured_width.cache_clear()
         try:
             return write_preview(
                 selection,
@@ -297,13 +301,13 @@ def watch_preview(
     folders = watched_folders(selection, Project.open())
     ignore = out.resolve().parent if out else Path("output").resolve()
     on_refresh(refresh())
-    for _changes in _changes_of(folders, ignore, stop):
-        on_refresh(refresh())
+    for changes in _changes_of(folders, ignore, stop):
+        on_refresh(refresh(path for _, path in changes))
 
 
 def _changes_of(
     folders: list[Path], ignore: Path, stop: threading.Event | None
-) -> Iterator[object]:
+) -> Iterator[set[tuple[Any, str]]]:
     import watchfiles
 
     def relevant(_change: watchfiles.Change, path: str) -> bool:
