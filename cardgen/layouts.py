@@ -231,6 +231,7 @@ class ImageElement(_Strict):
     opacity: float = Field(default=1.0, ge=0.0, le=1.0)
     radius: Length = 0
     shadow: Shadow | None = None
+    bleed: bool = False  # false: kept inside the platform's safe area, like text (logos)
 
 
 Element = Annotated[

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cardgen.errors import InputError, TextDoesNotFit
@@ -178,6 +178,8 @@ def build_scene(
             drawable = _line(element, resolver, w, h)
         elif isinstance(element, ImageElement):
             drawable = _image(element, brand, w, h)
+            if drawable is not None and not element.bleed:
+                drawable = _inside_safe_area(drawable, platform, layout.name)
         elif isinstance(element, QuoteMarkElement):
             drawable = _quote_mark(element, resolver, platform)
         elif isinstance(element, TextElement):
@@ -282,6 +284,17 @@ def _image(element: ImageElement, brand: Brand, w: int, h: int) -> ImageShape | 
         element.opacity,
         radius,
     )
+
+
+def _inside_safe_area(shape: ImageShape, platform: Platform, layout: str) -> ImageShape:
+    """A logo is content: app controls must not cover it, so its box is clipped like text."""
+    box = _intersect(shape.box, platform.safe_box)
+    if box[2] - box[0] <= 0 or box[3] - box[1] <= 0:
+        raise InputError(
+            f"layout '{layout}' has an image with no room inside the safe area of {platform.id}",
+            hint="move its box, add an override for this platform, or set bleed: true",
+        )
+    return replace(shape, box=box)
 
 
 def _shadow(

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from cardgen.errors import InputError
 from cardgen.fonts import font_folders, registry_for
 from cardgen.images import fit_image
 from cardgen.layouts import DEFAULT_BRAND, Brand, Layout, parse_length
@@ -171,3 +173,23 @@ def test_lengths_parse_back(number: float, unit: str) -> None:
     value, parsed_unit = parse_length(text)
     assert abs(value - float(f"{number:.3f}")) < 1e-6
     assert parsed_unit == (unit or "px")
+
+
+def test_images_stay_in_the_safe_area_unless_they_bleed(tmp_path: Path) -> None:
+    framed = Platform("f", "Framed", 400, 400, Insets(40, 50, 60, 70), "png", 10**7, None)
+    src = halves(tmp_path / "h.png")
+    element = {"type": "image", "src": str(src), "box": {"x": 0, "y": 0, "w": 400, "h": 400}}
+    registry = registry_for(font_folders(None))
+
+    def image_box(extra: dict[str, Any]) -> tuple[int, int, int, int]:
+        model = Layout.model_validate({"name": "t", "elements": [{**element, **extra}]})
+        scene = build_scene(CardText(quote="Q"), model, DEFAULT_BRAND, framed, registry)
+        shape = scene.drawables[0]
+        assert isinstance(shape, ImageShape)
+        return shape.box
+
+    assert image_box({}) == (40, 50, 340, 330)
+    assert image_box({"bleed": True}) == (0, 0, 400, 400)
+    outside = {"box": {"x": 0, "y": 0, "w": 400, "h": 40}}
+    with pytest.raises(InputError, match="has an image with no room inside the safe area of f"):
+        image_box(outside)
