@@ -586,7 +586,8 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """Deep-merge `over` onto `base`.
 
     `elements` given as a mapping patches the base's elements by `id`
-    (`{quote: {box: ...}}`); given as a list it replaces them.
+    (`{quote: {box: ...}}`) and adds those with a `type` the base lacks; given
+    as a list it replaces them.
     """
     out = copy.deepcopy(base)
     for key, value in over.items():
@@ -594,6 +595,11 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
             elements = out.get("elements", [])
             ids = [e.get("id") for e in elements]
             for element_id, patch in value.items():
+                if element_id not in ids and isinstance(patch, dict) and "type" in patch:
+                    # A new element (it has a type): added, placed by its `z`.
+                    elements.append({"id": element_id, **patch})
+                    ids.append(element_id)
+                    continue
                 if element_id not in ids:
                     raise InputError(
                         f"override names element '{element_id}', which the layout does not have",

@@ -57,6 +57,12 @@ def test_merge_patches_elements_by_id() -> None:
         merge(base, {"elements": {"zz": {}}})
 
 
+def test_override_may_add_an_element_with_a_type() -> None:
+    base = {"elements": [{"id": "q", "type": "text"}]}
+    merged = merge(base, {"elements": {"logo": {"type": "image", "src": "a.svg", "z": -1}}})
+    assert merged["elements"][1] == {"id": "logo", "type": "image", "src": "a.svg", "z": -1}
+
+
 def test_overrides_apply_by_aspect_class() -> None:
     source = LayoutSource.for_project(ROOT)
     square = resolve_layout(source, "classic", PLATFORMS["instagram-square"])
