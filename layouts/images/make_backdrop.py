@@ -10,9 +10,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter  # noqa: TID251 (a drawing tool)
 
 WIDTH, HEIGHT = 1600, 1200
+LIGHTS = [(255, 214, 160), (255, 180, 140), (250, 235, 210), (230, 150, 150)]
 
 
 def main() -> None:
@@ -21,7 +22,10 @@ def main() -> None:
     top, bottom = (242, 170, 120), (70, 40, 70)
     image = Image.merge(
         "RGB",
-        [sky.point(lambda v, a=a, b=b: round(a + (b - a) * v / 255)) for a, b in zip(top, bottom)],
+        [
+            sky.point(lambda v, a=a, b=b: round(a + (b - a) * v / 255))
+            for a, b in zip(top, bottom, strict=True)
+        ],
     )
     for radius, blur, count in ((150, 40, 10), (80, 18, 24), (36, 6, 40)):
         layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
@@ -29,7 +33,7 @@ def main() -> None:
         for _ in range(count):
             x, y = rng.uniform(0, WIDTH), rng.uniform(0, HEIGHT * 0.8)
             r = radius * rng.uniform(0.6, 1.3)
-            colour = rng.choice([(255, 214, 160), (255, 180, 140), (250, 235, 210), (230, 150, 150)])
+            colour = rng.choice(LIGHTS)
             draw.ellipse((x - r, y - r, x + r, y + r), fill=(*colour, rng.randint(40, 110)))
         layer = layer.filter(ImageFilter.GaussianBlur(blur))
         image.paste(layer, (0, 0), layer)
