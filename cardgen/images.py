@@ -20,6 +20,8 @@ from cardgen.yamlio import display_path
 
 MAX_IMAGE_PIXELS = 40_000_000  # a 8000x5000 photo; larger files are refused, not decoded
 MAX_SVG_BYTES = 5_000_000
+# Shrink big photos by whole factors first, then Lanczos: several times faster, same look.
+REDUCING_GAP = 3.0
 # Any href that is not a fragment (#id) or inline data would make resvg read another file.
 _EXTERNAL_REF = re.compile(r"""(?:xlink:)?href\s*=\s*["'](?!\s*#|\s*data:)""", re.IGNORECASE)
 _CSS_URL = re.compile(r"""url\(\s*["']?(?!\s*#|\s*data:)""", re.IGNORECASE)
@@ -54,14 +56,14 @@ def fit_image(
     if fit == "cover":
         scale = max(scale_w, scale_h)
         new = (max(box_w, round(image.width * scale)), max(box_h, round(image.height * scale)))
-        scaled = image.resize(new, Image.Resampling.LANCZOS)
+        scaled = image.resize(new, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
         # Put the focal point at the box centre, without leaving the image.
         left = min(max(0, round(new[0] * focal[0] - box_w / 2)), new[0] - box_w)
         top = min(max(0, round(new[1] * focal[1] - box_h / 2)), new[1] - box_h)
         return scaled.crop((left, top, left + box_w, top + box_h))
     scale = min(scale_w, scale_h)
     new = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    return image.resize(new, Image.Resampling.LANCZOS)
+    return image.resize(new, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
 
 
 def image_for_box(
