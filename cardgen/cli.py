@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from cardgen import __version__
-from cardgen.errors import EXIT_INPUT, CardgenError
+from cardgen.errors import EXIT_CONTENT, EXIT_INPUT, CardgenError
 
 app = typer.Typer(
     name="cardgen",
@@ -236,6 +236,10 @@ def preview(
         result = _run(lambda: previews.write_preview(selection, **options))
         count = len(result.platforms)
         typer.echo(f"wrote {result.path} ({count} platforms, {result.seconds:.2f} s)")
+        for problem in result.problems:
+            typer.echo(f"error: {problem}", err=True)
+        if result.problems:
+            raise typer.Exit(EXIT_CONTENT)
         return
 
     import time
@@ -246,6 +250,8 @@ def preview(
             typer.echo(f"{stamp} error: {result.one_line()}", err=True)
         else:
             typer.echo(f"{stamp} refreshed {result.path} in {result.seconds:.2f} s")
+            for problem in result.problems:
+                typer.echo(f"{stamp} error: {problem}", err=True)
 
     typer.echo("watching layouts, brands, fonts and the selection; Ctrl-C stops")
     try:

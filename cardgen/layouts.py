@@ -521,12 +521,14 @@ def resolve_layout(source: LayoutSource, name: str, platform: Platform) -> Layou
     data.pop("extends", None)
     data.pop("overrides", None)
     try:
-        return Layout.model_validate(data)
-    except Exception as exc:  # an override produced an invalid layout
+        return validate(YamlDocument(Path(shown), data, {}), Layout)
+    except InputError as exc:  # an override produced an invalid layout
+        where = f"{exc.key}: " if exc.key else ""
         raise InputError(
             f"overrides for '{platform.aspect_class}'/'{platform.id}' give an invalid layout: "
-            f"{str(exc).splitlines()[0]}",
+            f"{where}{exc.message}",
             file=shown,
+            hint=exc.hint,
         ) from None
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from PIL import Image, ImageDraw
 
 from cardgen.batch import DEFAULT_LAYOUT, Project
-from cardgen.errors import CardgenError, InputError
+from cardgen.errors import CardgenError, ContentError, InputError
 from cardgen.fonts import load_font
 from cardgen.layouts import Brand
 from cardgen.platforms import Platform
@@ -49,6 +49,7 @@ class PreviewResult:
     quote_id: str
     platforms: tuple[str, ...]
     seconds: float
+    problems: tuple[str, ...] = ()  # platforms whose card could not be made, and why
 
 
 def write_preview(
@@ -76,6 +77,7 @@ def write_preview(
         [project.platform(p) for p in platforms] if platforms else [*project.platforms.values()]
     )
     cards = []
+    problems: list[str] = []
     # Platforms that share a size, safe area and resolved layout (bluesky and mastodon,
     # facebook and og...) get the very same card: draw it once.
     drawn: dict[tuple[object, ...], Image.Image] = {}
@@ -83,10 +85,16 @@ def write_preview(
         resolved = project.layout(layout or quote.layout or DEFAULT_LAYOUT, platform)
         key = (resolved.model_dump_json(), platform.size, platform.safe_box)
         if key not in drawn:
-            scene = _scene(loaded, quote, platform, project, layout, brand)
-            drawn[key] = draw_scene(scene)
-            if debug:
-                draw_guides(drawn[key], scene)
+            try:
+                scene = _scene(loaded, quote, platform, project, layout, brand)
+            except ContentError as exc:
+                # Text that does not fit one platform: show the others, and why not this one.
+                problems.append(f"{platform.id}: {exc.one_line()}")
+                drawn[key] = _problem_card(platform, exc)
+            else:
+                drawn[key] = draw_scene(scene)
+                if debug:
+                    draw_guides(drawn[key], scene)
         cards.append((platform, drawn[key]))
     sheet = contact_sheet(
         cards, title=f"{loaded.name} / {quote.id}" + ("  (debug)" if debug else "")
@@ -94,8 +102,33 @@ def write_preview(
     path = out or Path("output") / "preview" / loaded.name / f"{quote.id}.png"
     write_atomic(path, _png(sheet))
     return PreviewResult(
-        path, quote.id, tuple(p.id for p in targets), time.perf_counter() - started
+        path,
+        quote.id,
+        tuple(p.id for p in targets),
+        time.perf_counter() - started,
+        tuple(problems),
     )
+
+
+def _problem_card(platform: Platform, error: CardgenError) -> Image.Image:
+    """A card-sized panel stating why this platform's card could not be made."""
+    import textwrap
+
+    from cardgen.fonts import font_folders, registry_for
+
+    image = Image.new("RGB", platform.size, (255, 236, 236))
+    face = registry_for(font_folders(None)).find("Inter", "semibold")
+    size = max(12, min(platform.width, platform.height) // 22)
+    font = load_font(face.path, size)
+    columns = max(12, round(platform.width / (size * 0.55)) - 4)
+    lines = textwrap.wrap(error.one_line(), columns)[:14]
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, platform.width - 1, platform.height - 1), outline=(200, 30, 30), width=8)
+    y = size * 2
+    for line in lines:
+        draw.text((size, y), line, font=font, fill=(150, 20, 20))
+        y += round(size * 1.35)
+    return image
 
 
 def _png(image: Image.Image) -> bytes:

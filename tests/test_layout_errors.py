@@ -225,7 +225,20 @@ def test_override_that_breaks_the_layout(project: Path) -> None:
     layout = LAYOUT + "overrides:\n  x:\n    elements:\n      card: {opacity: 7}\n"
     code, stderr = check(project, layout)
     assert code == 2
-    assert "layouts/t.yaml overrides for 'landscape'/'x' give an invalid layout" in stderr
+    assert (
+        "layouts/t.yaml overrides for 'landscape'/'x' give an invalid layout: "
+        "elements[0].opacity: 7: Input should be less than or equal to 1"
+    ) in stderr
+
+
+def test_override_with_an_unknown_key(project: Path) -> None:
+    layout = LAYOUT + "overrides:\n  landscape:\n    elements:\n      card: {fil: '#000'}\n"
+    code, stderr = check(project, layout)
+    assert code == 2
+    assert (
+        "overrides for 'landscape'/'x' give an invalid layout: elements[0].fil: "
+        "unknown key 'fil' (did you mean 'fill'?)"
+    ) in stderr
 
 
 def test_missing_font_points_at_the_layout_line(project: Path) -> None:

@@ -213,3 +213,21 @@ def test_a_layout_written_from_the_readme_renders_on_every_platform(project: Pat
         for text in card["texts"]:
             x0, y0, x1, y1 = text["ink_box"]
             assert left <= x0 and top <= y0 and x1 <= right and y1 <= bottom, card["platform"]
+
+
+def test_preview_shows_why_a_platform_failed_and_exits_1(project: Path) -> None:
+    (project / "layouts" / "tiny.yaml").write_text(
+        "extends: classic\nname: tiny\n"
+        "overrides:\n  tall:\n    elements:\n      quote: {size: {min: 20%s, max: 20%s}}\n"
+    )
+    args = ("preview", "quotes/sel.yaml", "--layout", "tiny", "-p", "instagram-story")
+    code, stdout, stderr = run_cli(*args, "-p", "x", "--out", "sheet.png")
+    assert code == 1
+    assert "wrote sheet.png (2 platforms" in stdout
+    assert (
+        "error: instagram-story: quote text of sel/steps does not fit on instagram-story" in stderr
+    )
+    with Image.open(project / "sheet.png") as sheet:
+        story = first_cell(sheet.convert("RGB"), 1080, 1920)  # the first platform asked for
+        assert story.getpixel((story.width // 2, 5))[0] > 200  # the pink problem panel
+        assert story.getpixel((story.width // 2, 5))[1] < 245
