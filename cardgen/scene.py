@@ -272,11 +272,12 @@ def _image(element: ImageElement, brand: Brand, w: int, h: int) -> ImageShape | 
             f"image src {path!r}: the only brand image is 'brand.logo'",
             hint="give a file path relative to the layout, or brand.logo",
         )
-    probe(path)
+    box = element.box.pixels(w, h)
+    probe(path, (box[2] - box[0], box[3] - box[1]), element.fit)
     radius = round(resolve_length(element.radius, "s", w, h))
     return ImageShape(
         path,
-        element.box.pixels(w, h),
+        box,
         element.fit,
         element.focal,
         element.align,

@@ -313,3 +313,81 @@ def test_brand_wrong_type(project: Path) -> None:
     code, stderr = brand_check(project, "hashtags: [", "hashtags: 3 #[")
     assert code == 2
     assert "hashtags: 3: Input should be a valid list" in stderr
+
+
+def test_unknown_override_key_without_a_close_match(project: Path) -> None:
+    layout = LAYOUT + "overrides:\n  zzzz:\n    background: {color: '#000000'}\n"
+    code, stderr = check(project, layout)
+    assert code == 2
+    assert "unknown override 'zzzz': not an aspect class or platform id" in stderr
+    assert "(use square, portrait, tall, landscape)" in stderr
+
+
+def test_layout_name_must_be_plain(project: Path) -> None:
+    (project / "layouts" / "t.yaml").write_text(LAYOUT)
+    code, _, stderr = run_cli("render", "--platform", "x", "--layout", "../t")
+    assert code == 2
+    assert "layout name '../t' must be a plain name like 'classic'" in stderr
+
+
+def test_pillows_own_bomb_limit_is_an_error(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000)
+    Image.new("RGB", (100, 100), "red").save(project / "layouts" / "bomb.png")
+    code, stderr = check(project, LAYOUT.replace("src: brand.logo", "src: bomb.png"))
+    assert code == 2
+    assert "layouts/bomb.png image is too large to decode safely" in stderr
+
+
+def svg_check(project: Path, name: str, content: str | bytes) -> tuple[int, str]:
+    path = project / "layouts" / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return check(project, LAYOUT.replace("src: brand.logo", f"src: {name}"))
+
+
+def test_svg_too_big(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("cardgen.images.MAX_SVG_BYTES", 100)
+    code, stderr = svg_check(project, "big.svg", "<svg>" + " " * 200 + "</svg>")
+    assert code == 2
+    assert "layouts/big.svg SVG is 211 bytes, more than 100" in stderr
+
+
+def test_svg_not_utf8(project: Path) -> None:
+    code, stderr = svg_check(project, "latin.svg", b"<svg>\xff\xfe</svg>")
+    assert code == 2
+    assert "layouts/latin.svg cannot read the SVG as UTF-8 text" in stderr
+
+
+def test_svg_with_css_url_is_refused(project: Path) -> None:
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        '<rect width="10" height="10" style="fill: url(http://x.test/p.svg)"/></svg>'
+    )
+    code, stderr = svg_check(project, "css.svg", svg)
+    assert code == 2
+    assert "layouts/css.svg SVG refers to another file or URL" in stderr
+
+
+def test_svg_with_an_extreme_shape(project: Path) -> None:
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 100000"><rect/></svg>'
+    code, stderr = svg_check(project, "thin.svg", svg)
+    assert code == 2
+    assert "layouts/thin.svg SVG is 1e-05 times as wide as it is tall; at most 20" in stderr
+
+
+def test_svg_cover_that_would_be_too_large(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("cardgen.images.MAX_IMAGE_PIXELS", 100_000)
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 19 1"><rect/></svg>'
+    layout = LAYOUT.replace("src: brand.logo", "src: wide.svg") + "    fit: cover\n"
+    (project / "layouts" / "wide.svg").write_text(svg)
+    code, stderr = check(project, layout)
+    assert code == 2
+    assert "layouts/wide.svg SVG would be rendered at" in stderr
+    assert "(use fit: contain, or an image closer to the box's shape)" in stderr
+
+
+def test_image_removed_after_loading() -> None:
+    from cardgen.errors import InputError
+    from cardgen.images import load_image
+
+    with pytest.raises(InputError, match="image not found"):
+        load_image(Path("no-such-dir") / "gone.png")
