@@ -262,13 +262,16 @@ class Background(_Strict):
     image: BackgroundImage | None = None
 
 
-class Layout(_Strict):
-    """A designer's layout after `extends:` and `overrides:` are applied."""
-
+class _LayoutHead(_Strict):
     name: str = ""
     description: str = ""
     brand: str | None = None
     background: Background = Background()
+
+
+class Layout(_LayoutHead):
+    """A designer's layout after `extends:` and `overrides:` are applied."""
+
     elements: list[Element] = Field(default_factory=list)
 
 
@@ -277,6 +280,23 @@ class LayoutFile(Layout):
 
     extends: str | None = None
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+class LayoutPatchFile(_LayoutHead):
+    """A layout that extends another and patches its elements by id (adding those with a type)."""
+
+    extends: str
+    elements: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+ELEMENT_MODELS: dict[str, type[BaseModel]] = {
+    "text": TextElement,
+    "quote_mark": QuoteMarkElement,
+    "rect": RectElement,
+    "line": LineElement,
+    "image": ImageElement,
+}
 
 
 def _check_brand_colour(value: Any) -> Any:
@@ -396,7 +416,7 @@ ASPECT_CLASSES = ("square", "portrait", "tall", "landscape")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".svg")
 
 
-def load_layout_file(path: Path) -> tuple[LayoutFile, YamlDocument]:
+def load_layout_file(path: Path) -> tuple[LayoutFile | LayoutPatchFile, YamlDocument]:
     """Read and validate one layout file; image paths become absolute (checked to exist)."""
     try:
         stat = path.stat()
@@ -406,8 +426,13 @@ def load_layout_file(path: Path) -> tuple[LayoutFile, YamlDocument]:
     cached = _LOADED.get(key) if key else None
     if cached is None:
         doc = read_yaml(path)
-        layout = validate(doc, LayoutFile)
+        layout: LayoutFile | LayoutPatchFile
+        if isinstance(doc.data, dict) and isinstance(doc.data.get("elements"), dict):
+            layout = validate(doc, LayoutPatchFile)
+        else:
+            layout = validate(doc, LayoutFile)
         _check_override_keys(layout, doc)
+        _check_patches(doc)
         _anchor_sources(doc.data, (), doc)
         cached = (layout, doc)
         if key:
@@ -419,10 +444,10 @@ def load_layout_file(path: Path) -> tuple[LayoutFile, YamlDocument]:
     return layout, YamlDocument(doc.path, copy.deepcopy(doc.data), doc.lines)
 
 
-_LOADED: dict[tuple[Path, int, int], tuple[LayoutFile, YamlDocument]] = {}
+_LOADED: dict[tuple[Path, int, int], tuple[LayoutFile | LayoutPatchFile, YamlDocument]] = {}
 
 
-def _check_override_keys(layout: LayoutFile, doc: YamlDocument) -> None:
+def _check_override_keys(layout: LayoutFile | LayoutPatchFile, doc: YamlDocument) -> None:
     """An override for a misspelt aspect class or platform would silently never apply."""
     from cardgen.platforms import load_platforms
 
@@ -441,6 +466,76 @@ def _check_override_keys(layout: LayoutFile, doc: YamlDocument) -> None:
                 key=f"overrides.{key}",
                 hint=hint,
             )
+
+
+def _check_patches(doc: YamlDocument) -> None:
+    """Element patches (`elements:` as a mapping, in a file or an override) checked key by key.
+
+    They are merged into the parent's elements later; checking them here lets an
+    error name the exact line, as for any other key.
+    """
+    data: dict[str, Any] = doc.data
+    places: list[tuple[tuple[str | int, ...], Any]] = [(("elements",), data.get("elements"))]
+    for name, override in (data.get("overrides") or {}).items():
+        if isinstance(override, dict):
+            places.append((("overrides", name, "elements"), override.get("elements")))
+            _check_keys(override, ("overrides", name), Layout.model_fields, doc)
+    element_keys = {key: None for m in ELEMENT_MODELS.values() for key in m.model_fields}
+    for at, patches in places:
+        if not isinstance(patches, dict):
+            continue
+        for element_id, patch in patches.items():
+            where = (*at, element_id)
+            if not isinstance(patch, dict):
+                raise InputError(
+                    "an element patch must be a mapping of keys",
+                    file=display_path(doc.path),
+                    line=doc.line_of(where),
+                    key=_dotted(where),
+                )
+            if "type" in patch:
+                _check_new_element(patch, where, doc)
+            else:
+                _check_keys(patch, where, element_keys, doc)
+
+
+def _check_keys(
+    data: dict[str, Any], at: tuple[str | int, ...], allowed: Any, doc: YamlDocument
+) -> None:
+    import difflib
+
+    for key in data:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
+            raise InputError(
+                f"unknown key '{key}'",
+                file=display_path(doc.path),
+                line=doc.line_of((*at, key)),
+                key=_dotted((*at, key)),
+                hint=f"did you mean '{close[0]}'?" if close else None,
+            )
+
+
+def _check_new_element(patch: dict[str, Any], at: tuple[str | int, ...], doc: YamlDocument) -> None:
+    """A patch with a `type` adds a whole element: validate it as one."""
+    model = ELEMENT_MODELS.get(str(patch["type"]))
+    if model is None:
+        raise InputError(
+            f"unknown element type {patch['type']!r}",
+            file=display_path(doc.path),
+            line=doc.line_of((*at, "type")),
+            key=_dotted((*at, "type")),
+            hint=f"use one of {', '.join(ELEMENT_MODELS)}",
+        )
+    depth = len(at)
+    lines = {key[depth:]: line for key, line in doc.lines.items() if key[:depth] == at}
+    try:
+        validate(YamlDocument(doc.path, patch, lines), model)
+    except InputError as exc:
+        exc.key = _dotted(at) + (
+            f".{exc.key}" if exc.key and not exc.key.startswith("[") else exc.key or ""
+        )
+        raise
 
 
 def _anchor_sources(data: Any, at: tuple[str | int, ...], doc: YamlDocument) -> None:
@@ -525,8 +620,8 @@ def resolve_layout(source: LayoutSource, name: str, platform: Platform) -> Layou
     except InputError as exc:  # an override produced an invalid layout
         where = f"{exc.key}: " if exc.key else ""
         raise InputError(
-            f"overrides for '{platform.aspect_class}'/'{platform.id}' give an invalid layout: "
-            f"{where}{exc.message}",
+            f"layout '{name}' with its extends and overrides for "
+            f"'{platform.aspect_class}'/'{platform.id}' is invalid: {where}{exc.message}",
             file=shown,
             hint=exc.hint,
         ) from None
@@ -628,13 +723,21 @@ def json_schema(kind: str) -> dict[str, Any]:
         close = difflib.get_close_matches(kind, SCHEMA_KINDS, n=1)
         hint = f"did you mean '{close[0]}'?" if close else "use layout, brand or selection"
         raise InputError(f"no schema named {kind!r}", hint=hint)
-    if kind == "selection":
+    if kind == "layout":
+        # A layout file is either complete (elements as a list) or a child that
+        # patches its parent's elements by id (elements as a mapping).
+        from pydantic.json_schema import models_json_schema
+
+        refs, top = models_json_schema(
+            [(LayoutFile, "validation"), (LayoutPatchFile, "validation")]
+        )
+        schema: dict[str, Any] = {"anyOf": list(refs.values()), **top}
+    elif kind == "selection":
         from cardgen.quotes import Selection
 
-        model: type[BaseModel] = Selection
+        schema = Selection.model_json_schema()
     else:
-        model = LayoutFile if kind == "layout" else Brand
-    schema = model.model_json_schema()
+        schema = Brand.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema.setdefault("title", f"cardgen {kind}")
     return schema

@@ -226,8 +226,8 @@ def test_override_that_breaks_the_layout(project: Path) -> None:
     code, stderr = check(project, layout)
     assert code == 2
     assert (
-        "layouts/t.yaml overrides for 'landscape'/'x' give an invalid layout: "
-        "elements[0].opacity: 7: Input should be less than or equal to 1"
+        "layouts/t.yaml layout 't' with its extends and overrides for 'landscape'/'x' is "
+        "invalid: elements[0].opacity: 7: Input should be less than or equal to 1"
     ) in stderr
 
 
@@ -236,9 +236,103 @@ def test_override_with_an_unknown_key(project: Path) -> None:
     code, stderr = check(project, layout)
     assert code == 2
     assert (
-        "overrides for 'landscape'/'x' give an invalid layout: elements[0].fil: "
-        "unknown key 'fil' (did you mean 'fill'?)"
+        "layouts/t.yaml:23 overrides.landscape.elements.card.fil: unknown key 'fil' "
+        "(did you mean 'fill'?)"
     ) in stderr
+
+
+def test_override_with_an_unknown_layout_key(project: Path) -> None:
+    code, stderr = check(project, LAYOUT + "overrides:\n  tall:\n    backgroud: {}\n")
+    assert code == 2
+    assert (
+        "layouts/t.yaml:22 overrides.tall.backgroud: unknown key 'backgroud' "
+        "(did you mean 'background'?)"
+    ) in stderr
+
+
+PATCHES = """extends: t
+name: child
+elements:
+  quote:
+    color: "#ffffff"
+  badge:
+    type: rect
+    z: -1
+    box: {x: 0, y: 0, w: 10%, h: 10%}
+"""
+
+
+def test_a_child_layout_patches_and_adds_elements(project: Path) -> None:
+    from cardgen.layouts import LayoutSource, RectElement, TextElement, resolve_layout
+    from cardgen.platforms import BUILTIN
+
+    (project / "layouts" / "t.yaml").write_text(LAYOUT)
+    (project / "layouts" / "child.yaml").write_text(PATCHES)
+    x = next(p for p in BUILTIN if p.id == "x")
+    child = resolve_layout(LayoutSource.for_project(project), "child", x)
+    assert child.name == "child"
+    quote = next(e for e in child.elements if e.id == "quote")
+    assert isinstance(quote, TextElement) and quote.color == "#ffffff"
+    assert quote.box.w == "80%"  # the rest comes from the parent
+    badge = child.elements[-1]
+    assert isinstance(badge, RectElement) and badge.id == "badge" and badge.z == -1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            '    color: "#ffffff"',
+            '    colour: "#ffffff"',
+            "layouts/child.yaml:5 elements.quote.colour: unknown key 'colour' "
+            "(did you mean 'color'?)",
+        ),
+        (
+            "    z: -1",
+            "    z: -1\n    fil: red",
+            "layouts/child.yaml:9 elements.badge.fil: unknown key 'fil' (did you mean 'fill'?)",
+        ),
+        (
+            "    type: rect",
+            "    type: star",
+            "layouts/child.yaml:7 elements.badge.type: unknown element type 'star' "
+            "(use one of text, quote_mark, rect, line, image)",
+        ),
+        (
+            "    z: -1",
+            "    z: high",
+            "layouts/child.yaml:8 elements.badge.z: 'high': Input should be a valid integer",
+        ),
+        (
+            "extends: t\n",
+            "",
+            "layouts/child.yaml:1 extends: required key is missing",
+        ),
+        (
+            '  quote:\n    color: "#ffffff"',
+            "  quote: big",
+            "layouts/child.yaml:4 elements.quote: 'big': Input should be a valid dictionary",
+        ),
+        (
+            "h: 10%}\n",
+            "h: 10%}\noverrides:\n  tall:\n    elements:\n      quote: big\n",
+            "layouts/child.yaml:13 overrides.tall.elements.quote: an element patch must be a "
+            "mapping of keys",
+        ),
+        (
+            '  quote:\n    color: "#ffffff"',
+            "  qoute: {color: red}",
+            "override names element 'qoute', which the layout does not have",
+        ),
+    ],
+)
+def test_child_layout_errors(project: Path, old: str, new: str, message: str) -> None:
+    (project / "layouts" / "child.yaml").write_text(PATCHES.replace(old, new, 1))
+    (project / "layouts" / "t.yaml").write_text(LAYOUT)
+    (project / "quotes" / "sel.yaml").write_text(SELECTION.replace("layout: t", "layout: child"))
+    code, _, stderr = run_cli("check", "--platform", "x")
+    assert code == 2
+    assert message in stderr
 
 
 def test_missing_font_points_at_the_layout_line(project: Path) -> None:

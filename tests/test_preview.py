@@ -167,15 +167,24 @@ def test_layouts_lists_origin_and_thumbnails(project: Path) -> None:
     assert not (project / "elsewhere").exists()
 
 
-@pytest.mark.parametrize(
-    ("kind", "key"), [("layout", "elements"), ("brand", "colors"), ("selection", "quotes")]
-)
+@pytest.mark.parametrize(("kind", "key"), [("brand", "colors"), ("selection", "quotes")])
 def test_schema(kind: str, key: str) -> None:
     code, stdout, _ = run_cli("schema", kind)
     assert code == 0
     schema = json.loads(stdout)
     assert key in schema["properties"]
     assert schema["additionalProperties"] is False  # unknown keys are flagged by editors too
+
+
+def test_layout_schema_accepts_both_kinds_of_layout_file() -> None:
+    schema = json.loads(run_cli("schema", "layout")[1])
+    refs = [option["$ref"].rsplit("/", 1)[1] for option in schema["anyOf"]]
+    assert refs == ["LayoutFile", "LayoutPatchFile"]
+    full, child = (schema["$defs"][name] for name in refs)
+    assert full["properties"]["elements"]["type"] == "array"
+    assert child["properties"]["elements"]["type"] == "object"
+    assert child["required"] == ["extends"]
+    assert full["additionalProperties"] is False and child["additionalProperties"] is False
 
 
 def test_layout_schema_knows_every_element_type() -> None:
@@ -231,3 +240,28 @@ def test_preview_shows_why_a_platform_failed_and_exits_1(project: Path) -> None:
         story = first_cell(sheet.convert("RGB"), 1080, 1920)  # the first platform asked for
         assert story.getpixel((story.width // 2, 5))[0] > 200  # the pink problem panel
         assert story.getpixel((story.width // 2, 5))[1] < 245
+
+
+@pytest.mark.parametrize(
+    ("kind", "pattern"),
+    [
+        ("layout", "layouts/*.yaml"),
+        ("brand", "layouts/brands/*.yaml"),
+        ("selection", "quotes/*.yaml"),
+    ],
+)
+def test_every_bundled_file_passes_its_own_schema(kind: str, pattern: str) -> None:
+    """What an editor checks with the schema agrees with what cardgen accepts."""
+    import jsonschema
+    import yaml
+
+    schema = json.loads(run_cli("schema", kind)[1])
+    files = sorted(ROOT.glob(pattern))
+    assert files
+    for path in files:
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+    broken = yaml.safe_load(files[0].read_text())
+    broken["colr"] = "#000000"
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(broken))
+    messages = [e.message for error in errors for e in [error, *(error.context or [])]]
+    assert any("'colr' was unexpected" in message for message in messages)
