@@ -265,3 +265,16 @@ def test_every_bundled_file_passes_its_own_schema(kind: str, pattern: str) -> No
     errors = list(jsonschema.Draft202012Validator(schema).iter_errors(broken))
     messages = [e.message for error in errors for e in [error, *(error.context or [])]]
     assert any("'colr' was unexpected" in message for message in messages)
+
+
+def test_the_readme_child_layout_renders_on_every_platform(project: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- readme-child-layout -->", 1)[1].split("```yaml\n", 1)[1]
+    (project / "layouts" / "classic-dark.yaml").write_text(block.split("```", 1)[0])
+    code, stdout, stderr = run_cli("preview", "quotes/sel.yaml", "--layout", "classic-dark")
+    assert code == 0, stderr
+    assert f"({len(BUILTIN)} platforms" in stdout
+    with Image.open(project / "output" / "preview" / "sel" / "steps.png") as sheet:
+        card = first_cell(sheet.convert("RGB"), 1080, 1080)
+        assert card.getpixel((card.width // 2, 1)) == (0xC0, 0x50, 0x3A)  # the new badge
+        assert card.getpixel((card.width - 3, card.height - 3)) == (0x3E, 0x2C, 0x41)  # deep
