@@ -6,6 +6,7 @@ layout, brand, selection, article or font changes.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import threading
 import time
@@ -285,6 +286,9 @@ def watched_folders(selection: Path, project: Project) -> list[Path]:
     from cardgen.fonts import font_folders
 
     folders = [*project.layouts.folders, *font_folders(project.root), selection.resolve().parent]
+    # A broken selection is reported by the refresh; its own folder is watched already.
+    with contextlib.suppress(CardgenError):
+        folders.append(load_selection(selection).article.path.resolve().parent)
     unique: list[Path] = []
     for folder in folders:
         if folder.is_dir() and folder.resolve() not in unique:
