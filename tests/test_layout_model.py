@@ -193,3 +193,30 @@ def test_images_stay_in_the_safe_area_unless_they_bleed(tmp_path: Path) -> None:
     outside = {"box": {"x": 0, "y": 0, "w": 400, "h": 40}}
     with pytest.raises(InputError, match="has an image with no room inside the safe area of f"):
         image_box(outside)
+
+
+def test_contained_image_alignment_radius_and_opacity(tmp_path: Path) -> None:
+    src = halves(tmp_path / "h.png")  # 2:1, so it leaves room above and below in a square
+    element = {
+        "type": "image",
+        "src": str(src),
+        "box": {"x": 0, "y": 0, "w": 400, "h": 400},
+        "valign": "bottom",
+        "radius": 60,
+        "opacity": 0.5,
+    }
+    image = paint({"background": BLACK, "elements": [element]})
+    assert image.getpixel((100, 100)) == (0, 0, 0)  # the top is empty: aligned to the bottom
+    assert abs(image.getpixel((100, 300))[0] - 128) <= 1  # half-transparent red
+    assert image.getpixel((2, 202)) == (0, 0, 0)  # a rounded corner
+    top = paint({"background": BLACK, "elements": [{**element, "valign": "top"}]})
+    assert top.getpixel((100, 300)) == (0, 0, 0) and top.getpixel((100, 100))[0] > 100
+
+
+def test_background_photo_blur(tmp_path: Path) -> None:
+    src = halves(tmp_path / "h.png", (400, 400))
+    sharp = paint({"background": {"image": {"src": str(src)}}})
+    soft = paint({"background": {"image": {"src": str(src), "blur": 20}}})
+    assert sharp.getpixel((190, 200)) == (255, 0, 0)
+    red, _, blue = soft.getpixel((190, 200))
+    assert 100 < red < 250 and blue > 10  # the edge between the halves is soft
