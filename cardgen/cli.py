@@ -205,7 +205,10 @@ def preview(
     quote_id: Annotated[
         str | None, typer.Option("--quote", "-q", help="Quote id (default: the first).")
     ] = None,
-    platform: PlatformOpt = None,
+    platform: Annotated[
+        list[str] | None,
+        typer.Option("--platform", "-p", help="Platform id (repeatable); default: every one."),
+    ] = None,
     layout: Annotated[str | None, typer.Option(help="Layout name (default: the quote's).")] = None,
     brand: Annotated[str | None, typer.Option(help="Brand kit name.")] = None,
     out: Annotated[
@@ -218,7 +221,10 @@ def preview(
         bool, typer.Option("--debug", help="Draw element boxes, safe areas and a 10% grid.")
     ] = False,
     watch: Annotated[
-        bool, typer.Option("--watch", help="Re-render whenever a layout, brand or font changes.")
+        bool,
+        typer.Option(
+            "--watch", help="Redraw whenever a layout, brand, font or the selection changes."
+        ),
     ] = False,
 ) -> None:
     """Write one contact sheet with a quote on every platform, labelled, for designers."""
