@@ -242,7 +242,22 @@ def draw_guides(image: Image.Image, scene: Scene) -> None:
         elif isinstance(drawable, TextBlock):
             draw.rectangle(drawable.box, outline=(30, 90, 255, 230), width=stroke * 2)
             draw.rectangle(drawable.ink_box, outline=(255, 0, 200, 230), width=stroke)
+            # Name the text and its fitted size, so a designer sees what the engine chose.
+            label = f"{drawable.role} {drawable.size}px"
+            draw.text(
+                (drawable.box[0] + stroke * 3, drawable.box[1] + stroke * 2),
+                label,
+                font=_label_font(max(10, min(scene.width, scene.height) // 45)),
+                fill=(30, 90, 255, 255),
+            )
     image.paste(layer, (0, 0), layer)
+
+
+def _label_font(size: int) -> Any:
+    from cardgen.fonts import font_folders, registry_for
+
+    face = registry_for(font_folders(None)).find("Inter", "semibold")
+    return load_font(face.path, size)
 
 
 # --- thumbnails --------------------------------------------------------------

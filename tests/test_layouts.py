@@ -118,3 +118,8 @@ def test_bundled_layouts_keep_content_in_every_safe_area(layout: str) -> None:
         boxes += [d.box for d in scene.drawables if isinstance(d, ImageShape)]
         for x0, y0, x1, y1 in boxes:
             assert left <= x0 and top <= y0 and x1 <= right and y1 <= bottom, platform.id
+        # No two texts (or a text and a logo) print over each other.
+        for index, a in enumerate(boxes):
+            for b in boxes[index + 1 :]:
+                apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+                assert apart, f"{layout} on {platform.id}: {a} overlaps {b}"
