@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from cardgen import __version__
-from cardgen.errors import EXIT_INPUT, CardgenError
+from cardgen.errors import EXIT_CONTENT, EXIT_INPUT, CardgenError
 
 app = typer.Typer(
     name="cardgen",
@@ -193,17 +193,117 @@ def platforms(as_json: JsonOpt = False) -> None:
 
 
 @app.command()
-def layouts(as_json: JsonOpt = False) -> None:
-    """List the layouts and brand kits available here."""
+def layouts(
+    as_json: JsonOpt = False,
+    thumbnails: Annotated[
+        bool,
+        typer.Option(
+            "--thumbnails/--no-thumbnails",
+            help="Render a square thumbnail of each layout into OUT/layouts/.",
+        ),
+    ] = True,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("output"),
+) -> None:
+    """List the layouts (bundled and this project's) and brand kits, with thumbnails."""
     from cardgen.layouts import LayoutSource
 
     source = LayoutSource.for_project(Path.cwd())
     names, brands = source.layout_names(), source.brand_names()
+    where = {name: source.origin(name) for name in names}
+    paths: dict[str, str] = {}
+    if thumbnails:
+        from cardgen.preview import write_thumbnails
+
+        paths = {k: str(v) for k, v in _run(lambda: write_thumbnails(names, out)).items()}
     if as_json:
-        typer.echo(json.dumps({"layouts": names, "brands": brands}, indent=2))
+        typer.echo(
+            json.dumps(
+                {"layouts": names, "brands": brands, "origin": where, "thumbnails": paths},
+                indent=2,
+            )
+        )
         return
-    typer.echo("layouts: " + ", ".join(names))
+    typer.echo("layouts:")
+    for name in names:
+        typer.echo(f"  {name:<16} {where[name]:<8} {paths.get(name, '')}".rstrip())
     typer.echo("brands:  " + ", ".join(brands))
+
+
+@app.command()
+def preview(
+    selection: Annotated[Path, typer.Argument(help="The selection file.", show_default=False)],
+    quote_id: Annotated[
+        str | None, typer.Option("--quote", "-q", help="Quote id (default: the first).")
+    ] = None,
+    platform: Annotated[
+        list[str] | None,
+        typer.Option("--platform", "-p", help="Platform id (repeatable); default: every one."),
+    ] = None,
+    layout: Annotated[str | None, typer.Option(help="Layout name (default: the quote's).")] = None,
+    brand: Annotated[str | None, typer.Option(help="Brand kit name.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Sheet file (default: output/preview/SELECTION/QUOTE.png)."
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Draw element boxes, safe areas and a 10% grid.")
+    ] = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch", help="Redraw whenever a layout, brand, font or the selection changes."
+        ),
+    ] = False,
+) -> None:
+    """Write one contact sheet with a quote on every platform, labelled, for designers."""
+    from cardgen import preview as previews
+
+    options: dict[str, Any] = {
+        "quote_id": quote_id,
+        "out": out,
+        "platforms": platform,
+        "layout": layout,
+        "brand": brand,
+        "debug": debug,
+    }
+    if not watch:
+        result = _run(lambda: previews.write_preview(selection, **options))
+        count = len(result.platforms)
+        typer.echo(f"wrote {result.path} ({count} platforms, {result.seconds:.2f} s)")
+        for problem in result.problems:
+            typer.echo(f"error: {problem}", err=True)
+        if result.problems:
+            raise typer.Exit(EXIT_CONTENT)
+        return
+
+    import time
+
+    def report(result: previews.PreviewResult | CardgenError) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        if isinstance(result, CardgenError):
+            typer.echo(f"{stamp} error: {result.one_line()}", err=True)
+        else:
+            typer.echo(f"{stamp} refreshed {result.path} in {result.seconds:.2f} s")
+            for problem in result.problems:
+                typer.echo(f"{stamp} error: {problem}", err=True)
+
+    typer.echo("watching layouts, brands, fonts and the selection; Ctrl-C stops")
+    try:
+        previews.watch_preview(selection, report, **options)
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+
+
+@app.command()
+def schema(
+    kind: Annotated[str, typer.Argument(help="layout, brand or selection.", show_default=False)],
+) -> None:
+    """Print the JSON Schema of a file type, for completion in editors."""
+    from cardgen.layouts import json_schema
+
+    typer.echo(json.dumps(_run(lambda: json_schema(kind)), indent=2))
 
 
 @app.command()

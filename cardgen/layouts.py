@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from cardgen.errors import InputError
 from cardgen.platforms import Platform
@@ -69,6 +69,13 @@ def resolve_length(value: str | float | int, axis: Axis, width: int, height: int
 
 def _check_length(value: Any) -> Any:
     parse_length(value)
+    return value
+
+
+def _check_focal(value: tuple[float, float]) -> tuple[float, float]:
+    if not all(0.0 <= v <= 1.0 for v in value):
+        msg = f"{list(value)!r} is not a focal point (use [x, y] with 0..1, e.g. [0.5, 0.3])"
+        raise ValueError(msg)
     return value
 
 
@@ -137,9 +144,23 @@ class SizeRange(_Strict):
     lines: int | None = Field(default=None, ge=1, le=50)
 
 
+class Shadow(_Strict):
+    """A soft drop shadow under an element: offset, blur radius and colour."""
+
+    color: Colour = "#00000059"
+    dx: Length = "0.3%s"
+    dy: Length = "0.6%s"
+    blur: Length = "1.2%s"
+
+
+Focal = Annotated[tuple[float, float], AfterValidator(_check_focal)]
+
+
 class TextElement(_Strict):
     type: Literal["text"]
     id: str | None = None
+    z: int = 0
+    shadow: Shadow | None = None
     role: str = "text"
     text: str
     box: Box
@@ -159,6 +180,8 @@ class QuoteMarkElement(_Strict):
 
     type: Literal["quote_mark"]
     id: str | None = None
+    z: int = 0
+    shadow: Shadow | None = None
     box: Box
     char: str = Field(default="\u201c", min_length=1, max_length=2)
     font: FontSpec = FontSpec()
@@ -166,12 +189,18 @@ class QuoteMarkElement(_Strict):
 
 
 class RectElement(_Strict):
+    """A rectangle, rounded when `radius` is set, with an optional outline."""
+
     type: Literal["rect"]
     id: str | None = None
+    z: int = 0
     box: Box
     fill: Colour = "brand.accent"
     radius: Length = 0
     opacity: float = Field(default=1.0, ge=0.0, le=1.0)
+    stroke: Colour | None = None
+    stroke_width: Length = "0.3%s"
+    shadow: Shadow | None = None
 
 
 class LineElement(_Strict):
@@ -179,14 +208,40 @@ class LineElement(_Strict):
 
     type: Literal["line"]
     id: str | None = None
+    z: int = 0
     box: Box
     color: Colour = "brand.accent"
     thickness: Length = "0.4%s"
     orientation: Literal["horizontal", "vertical"] = "horizontal"
+    opacity: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
+class ImageElement(_Strict):
+    """A picture or logo (PNG, JPEG, WebP or SVG) fitted into its box.
+
+    `src` is a path relative to the layout file, or `brand.logo`. `contain`
+    shows the whole image inside the box, `cover` fills the box and crops
+    around the focal point (x, y from 0 to 1).
+    """
+
+    type: Literal["image"]
+    id: str | None = None
+    z: int = 0
+    box: Box
+    src: str = Field(min_length=1)
+    fit: Literal["contain", "cover"] = "contain"
+    focal: Focal = (0.5, 0.5)
+    align: Literal["left", "center", "right"] = "center"
+    valign: Literal["top", "middle", "bottom"] = "middle"
+    opacity: float = Field(default=1.0, ge=0.0, le=1.0)
+    radius: Length = 0
+    shadow: Shadow | None = None
+    bleed: bool = False  # false: kept inside the platform's safe area, like text (logos)
 
 
 Element = Annotated[
-    TextElement | QuoteMarkElement | RectElement | LineElement, Field(discriminator="type")
+    TextElement | QuoteMarkElement | RectElement | LineElement | ImageElement,
+    Field(discriminator="type"),
 ]
 
 
@@ -196,18 +251,32 @@ class Gradient(_Strict):
     stops: list[Colour] = Field(min_length=2, max_length=8)
 
 
+class BackgroundImage(_Strict):
+    """A photo that covers the canvas, cropped around its focal point."""
+
+    src: str = Field(min_length=1)
+    focal: Focal = (0.5, 0.5)
+    blur: Length = 0
+    overlay: Colour | None = None
+    overlay_gradient: Gradient | None = None
+
+
 class Background(_Strict):
     color: Colour = "brand.background"
     gradient: Gradient | None = None
+    image: BackgroundImage | None = None
 
 
-class Layout(_Strict):
-    """A designer's layout after `extends:` and `overrides:` are applied."""
-
+class _LayoutHead(_Strict):
     name: str = ""
     description: str = ""
     brand: str | None = None
     background: Background = Background()
+
+
+class Layout(_LayoutHead):
+    """A designer's layout after `extends:` and `overrides:` are applied."""
+
     elements: list[Element] = Field(default_factory=list)
 
 
@@ -216,6 +285,33 @@ class LayoutFile(Layout):
 
     extends: str | None = None
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+class LayoutPatchFile(_LayoutHead):
+    """A layout that extends another and patches its elements by id (adding those with a type)."""
+
+    extends: str
+    elements: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+ELEMENT_MODELS: dict[str, type[BaseModel]] = {
+    "text": TextElement,
+    "quote_mark": QuoteMarkElement,
+    "rect": RectElement,
+    "line": LineElement,
+    "image": ImageElement,
+}
+
+
+def _check_brand_colour(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("brand."):
+        msg = f"{value!r}: brand colours must be '#rrggbb' values"
+        raise ValueError(msg)
+    return _check_colour(value)
+
+
+BrandColour = Annotated[str, AfterValidator(_check_brand_colour)]
 
 
 class BrandFonts(_Strict):
@@ -228,22 +324,12 @@ class Brand(_Strict):
     """A brand kit: colours, fonts by role, logo, handle, website, hashtags."""
 
     name: str = ""
-    colors: dict[str, str] = Field(default_factory=dict)
+    colors: dict[str, BrandColour] = Field(default_factory=dict)
     fonts: BrandFonts = BrandFonts()
     logo: str | None = None
     handle: str | None = None
     website: str | None = None
     hashtags: list[str] = Field(default_factory=list)
-
-    @field_validator("colors")
-    @classmethod
-    def _colours(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for colour in value.values():
-            if isinstance(colour, str) and colour.startswith("brand."):
-                msg = f"{colour!r}: brand colours must be '#rrggbb' values"
-                raise ValueError(msg)
-            _check_colour(colour)
-        return value
 
     def colour(self, value: str) -> str:
         """Resolve `brand.NAME` to the brand's colour; other values pass through."""
@@ -308,6 +394,12 @@ class LayoutSource:
                 names.setdefault(path.stem, None)
         return list(names)
 
+    def origin(self, name: str) -> str:
+        """'project' or 'bundled': where the layout `name` is found."""
+        path = self.find(name, "layout")
+        bundled = bundled_dir("layouts").resolve()
+        return "bundled" if path.resolve().parent == bundled else "project"
+
     def find(self, name: str, kind: Literal["layout", "brand"]) -> Path:
         if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
             raise InputError(f"{kind} name {name!r} must be a plain name like 'classic'")
@@ -325,18 +417,196 @@ class LayoutSource:
         raise InputError(f"unknown {kind} '{name}'", hint=hint)
 
 
-def load_layout_file(path: Path) -> tuple[LayoutFile, YamlDocument]:
-    doc = read_yaml(path)
-    return validate(doc, LayoutFile), doc
+ASPECT_CLASSES = ("square", "portrait", "tall", "landscape")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".svg")
+
+
+def load_layout_file(path: Path) -> tuple[LayoutFile | LayoutPatchFile, YamlDocument]:
+    """Read and validate one layout file; image paths become absolute (checked to exist)."""
+    try:
+        stat = path.stat()
+        key: tuple[Path, int, int] | None = (path.resolve(), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = None
+    cached = _LOADED.get(key) if key else None
+    if cached is None:
+        doc = read_yaml(path)
+        layout: LayoutFile | LayoutPatchFile
+        if isinstance(doc.data, dict) and isinstance(doc.data.get("elements"), dict):
+            layout = validate(doc, LayoutPatchFile)
+        else:
+            layout = validate(doc, LayoutFile)
+        _check_override_keys(layout, doc)
+        _check_patches(doc)
+        _anchor_sources(doc.data, (), doc)
+        cached = (layout, doc)
+        if key:
+            # A preview resolves one layout for a dozen platforms; parse it once per version.
+            if len(_LOADED) > 64:
+                _LOADED.clear()
+            _LOADED[key] = cached
+    layout, doc = cached
+    return layout, YamlDocument(doc.path, copy.deepcopy(doc.data), doc.lines)
+
+
+_LOADED: dict[tuple[Path, int, int], tuple[LayoutFile | LayoutPatchFile, YamlDocument]] = {}
+
+
+def _check_override_keys(layout: LayoutFile | LayoutPatchFile, doc: YamlDocument) -> None:
+    """An override for a misspelt aspect class or platform would silently never apply."""
+    from cardgen.platforms import load_platforms
+
+    project = doc.path.resolve().parent.parent
+    known = [*ASPECT_CLASSES, *load_platforms(project)]
+    for key in layout.overrides:
+        if key not in known:
+            import difflib
+
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else "use " + ", ".join(ASPECT_CLASSES)
+            raise InputError(
+                f"unknown override '{key}': not an aspect class or platform id",
+                file=display_path(doc.path),
+                line=doc.line_of(("overrides", key)),
+                key=f"overrides.{key}",
+                hint=hint,
+            )
+
+
+def _check_patches(doc: YamlDocument) -> None:
+    """Element patches (`elements:` as a mapping, in a file or an override) checked key by key.
+
+    They are merged into the parent's elements later; checking them here lets an
+    error name the exact line, as for any other key.
+    """
+    data: dict[str, Any] = doc.data
+    places: list[tuple[tuple[str | int, ...], Any]] = [(("elements",), data.get("elements"))]
+    for name, override in (data.get("overrides") or {}).items():
+        if isinstance(override, dict):
+            places.append((("overrides", name, "elements"), override.get("elements")))
+            _check_keys(override, ("overrides", name), Layout.model_fields, doc)
+    element_keys = {key: None for m in ELEMENT_MODELS.values() for key in m.model_fields}
+    for at, patches in places:
+        if not isinstance(patches, dict):
+            continue
+        for element_id, patch in patches.items():
+            where = (*at, element_id)
+            if not isinstance(patch, dict):
+                raise InputError(
+                    "an element patch must be a mapping of keys",
+                    file=display_path(doc.path),
+                    line=doc.line_of(where),
+                    key=_dotted(where),
+                )
+            if "type" in patch:
+                _check_new_element(patch, where, doc)
+            else:
+                _check_keys(patch, where, element_keys, doc)
+
+
+def _check_keys(
+    data: dict[str, Any], at: tuple[str | int, ...], allowed: Any, doc: YamlDocument
+) -> None:
+    import difflib
+
+    for key in data:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
+            raise InputError(
+                f"unknown key '{key}'",
+                file=display_path(doc.path),
+                line=doc.line_of((*at, key)),
+                key=_dotted((*at, key)),
+                hint=f"did you mean '{close[0]}'?" if close else None,
+            )
+
+
+def _check_new_element(patch: dict[str, Any], at: tuple[str | int, ...], doc: YamlDocument) -> None:
+    """A patch with a `type` adds a whole element: validate it as one."""
+    model = ELEMENT_MODELS.get(str(patch["type"]))
+    if model is None:
+        raise InputError(
+            f"unknown element type {patch['type']!r}",
+            file=display_path(doc.path),
+            line=doc.line_of((*at, "type")),
+            key=_dotted((*at, "type")),
+            hint=f"use one of {', '.join(ELEMENT_MODELS)}",
+        )
+    depth = len(at)
+    lines = {key[depth:]: line for key, line in doc.lines.items() if key[:depth] == at}
+    try:
+        validate(YamlDocument(doc.path, patch, lines), model)
+    except InputError as exc:
+        exc.key = _dotted(at) + (
+            f".{exc.key}" if exc.key and not exc.key.startswith("[") else exc.key or ""
+        )
+        raise
+
+
+def _anchor_sources(data: Any, at: tuple[str | int, ...], doc: YamlDocument) -> None:
+    """Make every `src:` relative to the file it is written in, and check the file exists."""
+    if isinstance(data, list):
+        for index, item in enumerate(data):
+            _anchor_sources(item, (*at, index), doc)
+        return
+    if not isinstance(data, dict):
+        return
+    for key, value in data.items():
+        if key == "src" and isinstance(value, str) and not value.startswith("brand."):
+            data[key] = str(image_path(value, doc, (*at, key)))
+        else:
+            _anchor_sources(value, (*at, key), doc)
+
+
+def image_path(value: str, doc: YamlDocument, key: tuple[str | int, ...]) -> Path:
+    """The image file `value` names, relative to the YAML file `doc`; it must exist."""
+    shown, line, dotted = display_path(doc.path), doc.line_of(key), _dotted(key)
+    if "://" in value:
+        raise InputError(
+            f"{value!r}: images must be local files (cardgen never downloads)",
+            hint="save the image next to the layout and give its relative path",
+            file=shown,
+            line=line,
+            key=dotted,
+        )
+    path = Path(value)
+    path = path if path.is_absolute() else doc.path.resolve().parent / path
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise InputError(
+            f"{value!r} is not a supported image (use .png, .jpg, .webp or .svg)",
+            file=shown,
+            line=line,
+            key=dotted,
+        )
+    if not path.is_file():
+        raise InputError(
+            f"image {value!r} not found",
+            hint=f"paths are relative to {display_path(doc.path.parent) or '.'}/",
+            file=shown,
+            line=line,
+            key=dotted,
+        )
+    return path
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
 
 
 def load_brand(source: LayoutSource, name: str | None) -> Brand:
     if name is None:
         return DEFAULT_BRAND
     path = source.find(name, "brand")
-    brand = validate(read_yaml(path), Brand)
+    doc = read_yaml(path)
+    brand = validate(doc, Brand)
     if not brand.name:
         brand = brand.model_copy(update={"name": name})
+    if brand.logo is not None:
+        logo = image_path(brand.logo, doc, ("logo",))
+        brand = brand.model_copy(update={"logo": str(logo)})
     return brand
 
 
@@ -351,12 +621,14 @@ def resolve_layout(source: LayoutSource, name: str, platform: Platform) -> Layou
     data.pop("extends", None)
     data.pop("overrides", None)
     try:
-        return Layout.model_validate(data)
-    except Exception as exc:  # an override produced an invalid layout
+        return validate(YamlDocument(Path(shown), data, {}), Layout)
+    except InputError as exc:  # an override produced an invalid layout
+        where = f"{exc.key}: " if exc.key else ""
         raise InputError(
-            f"overrides for '{platform.aspect_class}'/'{platform.id}' give an invalid layout: "
-            f"{str(exc).splitlines()[0]}",
+            f"layout '{name}' with its extends and overrides for "
+            f"'{platform.aspect_class}'/'{platform.id}' is invalid: {where}{exc.message}",
             file=shown,
+            hint=exc.hint,
         ) from None
 
 
@@ -368,21 +640,56 @@ def _merged_data(
         raise InputError(f"circular 'extends': {cycle}", hint="remove one of the extends")
     path = source.find(name, "layout")
     layout, doc = load_layout_file(path)
+    _CHAIN_DOCS[chain[0] if chain else name] = [
+        *(_CHAIN_DOCS.get(chain[0], []) if chain else []),
+        doc,
+    ]
     data = copy.deepcopy(doc.data)
     shown = display_path(path)
     if layout.extends:
         parent, parent_overrides, _ = _merged_data(source, layout.extends, (*chain, name))
         own_overrides = data.pop("overrides", {}) or {}
+        parent.pop("name", None)  # a child is known by its own name, not its parent's
         data = merge(parent, data)
         return data, [*parent_overrides, own_overrides], shown
     return data, [data.pop("overrides", {}) or {}], shown
+
+
+# The files each resolved layout came from (itself first, then what it extends), so
+# that an error found later, while building a card, can point at the line to fix.
+_CHAIN_DOCS: dict[str, list[YamlDocument]] = {}
+
+
+def locate(layout_name: str, value: str) -> tuple[str, int | None, str] | None:
+    """(file, line, key) where layout `layout_name` (or a parent) writes the string `value`."""
+    for doc in _CHAIN_DOCS.get(layout_name, []):
+        found = _find_value(doc.data, value, ())
+        if found is not None:
+            return display_path(doc.path), doc.line_of(found), _dotted(found)
+    return None
+
+
+def _find_value(data: Any, value: str, at: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    items: list[tuple[str | int, Any]] = []
+    if isinstance(data, dict):
+        items = list(data.items())
+    elif isinstance(data, list):
+        items = list(enumerate(data))
+    elif data == value:
+        return at
+    for key, item in items:
+        found = _find_value(item, value, (*at, key))
+        if found is not None:
+            return found
+    return None
 
 
 def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """Deep-merge `over` onto `base`.
 
     `elements` given as a mapping patches the base's elements by `id`
-    (`{quote: {box: ...}}`); given as a list it replaces them.
+    (`{quote: {box: ...}}`) and adds those with a `type` the base lacks; given
+    as a list it replaces them.
     """
     out = copy.deepcopy(base)
     for key, value in over.items():
@@ -390,6 +697,11 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
             elements = out.get("elements", [])
             ids = [e.get("id") for e in elements]
             for element_id, patch in value.items():
+                if element_id not in ids and isinstance(patch, dict) and "type" in patch:
+                    # A new element (it has a type): added, placed by its `z`.
+                    elements.append({"id": element_id, **patch})
+                    ids.append(element_id)
+                    continue
                 if element_id not in ids:
                     raise InputError(
                         f"override names element '{element_id}', which the layout does not have",
@@ -403,3 +715,34 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+SCHEMA_KINDS = ("layout", "brand", "selection")
+
+
+def json_schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema of a layout, brand or selection file, for editor completion."""
+    if kind not in SCHEMA_KINDS:
+        import difflib
+
+        close = difflib.get_close_matches(kind, SCHEMA_KINDS, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "use layout, brand or selection"
+        raise InputError(f"no schema named {kind!r}", hint=hint)
+    if kind == "layout":
+        # A layout file is either complete (elements as a list) or a child that
+        # patches its parent's elements by id (elements as a mapping).
+        from pydantic.json_schema import models_json_schema
+
+        refs, top = models_json_schema(
+            [(LayoutFile, "validation"), (LayoutPatchFile, "validation")]
+        )
+        schema: dict[str, Any] = {"anyOf": list(refs.values()), **top}
+    elif kind == "selection":
+        from cardgen.quotes import Selection
+
+        schema = Selection.model_json_schema()
+    else:
+        schema = Brand.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema.setdefault("title", f"cardgen {kind}")
+    return schema

@@ -5,10 +5,21 @@ from __future__ import annotations
 import io
 import math
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from cardgen.fonts import load_font, run_direction, run_font
-from cardgen.scene import RGBA, GradientFill, LineShape, RectShape, Scene, SolidFill, TextBlock
+from cardgen.scene import (
+    RGBA,
+    GradientFill,
+    ImageFill,
+    ImageShape,
+    LineShape,
+    RectShape,
+    Scene,
+    ShadowShape,
+    SolidFill,
+    TextBlock,
+)
 
 ENCODE_OPTIONS: dict[str, dict[str, object]] = {
     "png": {"format": "PNG", "compress_level": 6},
@@ -33,6 +44,10 @@ def draw_scene(scene: Scene) -> Image.Image:
             _text_runs(image, drawable)
         elif isinstance(drawable, TextBlock):
             _with_alpha(image, drawable.colour, lambda d, c, s=drawable: _text(d, s, c))
+        elif isinstance(drawable, ImageShape):
+            _image(image, drawable)
+        elif isinstance(drawable, ShadowShape):
+            _shadow(image, drawable)
     return image
 
 
@@ -43,11 +58,94 @@ def encode(image: Image.Image, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def _rect(draw: ImageDraw.ImageDraw, shape: RectShape, colour: RGBA) -> None:
+def _rect(draw: ImageDraw.ImageDraw, shape: RectShape, colour: RGBA | tuple[int, ...]) -> None:
+    outline = None
+    if shape.stroke is not None:
+        # On a mask (single channel) the outline is as opaque as the fill.
+        outline = colour if len(colour) == 1 else _same_mode(shape.stroke, colour)
+    width = shape.stroke_width if outline is not None else 0
     if shape.radius > 0:
-        draw.rounded_rectangle(shape.box, radius=shape.radius, fill=colour)
+        draw.rounded_rectangle(
+            shape.box, radius=shape.radius, fill=colour, outline=outline, width=width
+        )
     else:
-        draw.rectangle(shape.box, fill=colour)
+        draw.rectangle(shape.box, fill=colour, outline=outline, width=width)
+
+
+def _same_mode(stroke: RGBA, fill: tuple[int, ...]) -> tuple[int, ...]:
+    return stroke[:3] if len(fill) == 3 else stroke
+
+
+def _image(canvas: Image.Image, shape: ImageShape) -> None:
+    from cardgen.images import image_for_box, rounded
+
+    left, top, right, bottom = shape.box
+    picture = image_for_box(shape.path, (right - left, bottom - top), shape.fit, shape.focal)
+    picture = rounded(picture, shape.radius, shape.opacity)
+    canvas.paste(picture, _placement(shape, picture.size), picture)
+
+
+def _placement(shape: ImageShape, size: tuple[int, int]) -> tuple[int, int]:
+    """Top-left corner of a fitted picture inside its box, by align and valign."""
+    left, top, right, bottom = shape.box
+    x = {"left": left, "right": right - size[0]}.get(shape.align, (left + right - size[0]) // 2)
+    y = {"top": top, "bottom": bottom - size[1]}.get(shape.valign, (top + bottom - size[1]) // 2)
+    return x, y
+
+
+def _mask(
+    size: tuple[int, int], drawable: RectShape | LineShape | TextBlock | ImageShape
+) -> Image.Image:
+    """Where `drawable` puts ink, as a greyscale mask (255 = fully covered)."""
+    mask = Image.new("L", size, 0)
+    draw = ImageDraw.Draw(mask)
+    if isinstance(drawable, RectShape):
+        _rect(draw, drawable, (round(drawable.colour[3]),))
+    elif isinstance(drawable, LineShape):
+        draw.line([drawable.start, drawable.end], fill=drawable.colour[3], width=drawable.thickness)
+    elif isinstance(drawable, TextBlock):
+        font = load_font(drawable.face.path, drawable.size, drawable.face.index)
+        for line in drawable.lines:
+            if not line.runs:
+                draw.text(
+                    (line.x, line.baseline),
+                    line.text,
+                    font=font,
+                    fill=drawable.colour[3],
+                    anchor="ls",
+                )
+            for run in line.runs:
+                run_face, scale = run_font(run.face, drawable.size)
+                if scale != 1.0:
+                    continue  # colour bitmap glyphs (emoji) cast no shadow
+                draw.text(
+                    (line.x + run.x, line.baseline),
+                    run.text,
+                    font=run_face,
+                    fill=drawable.colour[3],
+                    anchor="ls",
+                    direction=run_direction(run),
+                )  # type: ignore[arg-type]
+    else:
+        from cardgen.images import image_for_box, rounded
+
+        left, top, right, bottom = drawable.box
+        picture = image_for_box(
+            drawable.path, (right - left, bottom - top), drawable.fit, drawable.focal
+        )
+        picture = rounded(picture, drawable.radius, drawable.opacity)
+        mask.paste(picture.getchannel("A"), _placement(drawable, picture.size))
+    return mask
+
+
+def _shadow(canvas: Image.Image, shadow: ShadowShape) -> None:
+    from cardgen.images import blurred
+
+    mask = _mask(canvas.size, shadow.of)
+    mask = ImageChops.offset(mask, *shadow.offset)
+    mask = blurred(mask, shadow.blur)
+    mask = mask.point(lambda v: v * shadow.colour[3] // 255)
+    canvas.paste(shadow.colour[:3], (0, 0, canvas.width, canvas.height), mask)
 
 
 def _text(draw: ImageDraw.ImageDraw, block: TextBlock, colour: RGBA) -> None:
@@ -111,9 +209,11 @@ def _with_alpha(image: Image.Image, colour: RGBA, paint: object) -> None:
     image.paste(layer, (0, 0), layer)
 
 
-def _background(width: int, height: int, fill: SolidFill | GradientFill) -> Image.Image:
+def _background(width: int, height: int, fill: SolidFill | GradientFill | ImageFill) -> Image.Image:
     if isinstance(fill, SolidFill):
         return Image.new("RGB", (width, height), fill.colour[:3])
+    if isinstance(fill, ImageFill):
+        return _photo(width, height, fill)
     ramp = _ramp(width, height, fill)
     channels = []
     for channel in range(3):
@@ -122,8 +222,16 @@ def _background(width: int, height: int, fill: SolidFill | GradientFill) -> Imag
     return Image.merge("RGB", channels)
 
 
+GRADIENT_SCALE = 4  # gradients are smooth: compute at 1/4 size, then enlarge
+
+
 def _ramp(width: int, height: int, fill: GradientFill) -> Image.Image:
     """A greyscale 0..255 ramp over the canvas in the gradient's shape."""
+    small = _ramp_full(max(2, width // GRADIENT_SCALE), max(2, height // GRADIENT_SCALE), fill)
+    return small.resize((width, height), Image.Resampling.BILINEAR)
+
+
+def _ramp_full(width: int, height: int, fill: GradientFill) -> Image.Image:
     if fill.kind == "radial":
         # Pillow's radial gradient is 0 in the centre and 255 at radius 128 of 256.
         radial = Image.radial_gradient("L")
@@ -156,3 +264,22 @@ def _lut(values: list[int]) -> list[int]:
         frac = position - index
         out.append(round(values[index] + (values[index + 1] - values[index]) * frac))
     return out
+
+
+def _photo(width: int, height: int, fill: ImageFill) -> Image.Image:
+    """The photo cover-cropped at its focal point, blurred, then darkened by its overlays."""
+    from cardgen.images import blurred, image_for_box
+
+    image = Image.new("RGB", (width, height), fill.base[:3])
+    photo = blurred(image_for_box(fill.path, (width, height), "cover", fill.focal), fill.blur)
+    image.paste(photo, (0, 0), photo)
+    if fill.overlay_gradient is not None:
+        shade = fill.overlay_gradient
+        ramp = _ramp(width, height, shade)
+        bands = [ramp.point(_lut([stop[i] for stop in shade.stops])) for i in range(4)]
+        layer = Image.merge("RGBA", bands)
+        image.paste(layer, (0, 0), layer)
+    if fill.overlay is not None:
+        layer = Image.new("RGBA", (width, height), fill.overlay)
+        image.paste(layer, (0, 0), layer)
+    return image

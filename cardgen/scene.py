@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cardgen.errors import InputError, MissingGlyph, TextDoesNotFit
@@ -20,15 +20,19 @@ from cardgen.fonts import (
     chain_for,
     describe_char,
 )
+from cardgen.images import probe
 from cardgen.layouts import (
     Brand,
+    Element,
     FontSpec,
     Gradient,
+    ImageElement,
     Layout,
     LineElement,
     QuoteMarkElement,
     RectElement,
     TextElement,
+    locate,
     parse_colour,
     resolve_length,
 )
@@ -82,10 +86,24 @@ class GradientFill:
 
 
 @dataclass(frozen=True)
+class ImageFill:
+    """A photo covering the canvas around its focal point, then an optional overlay."""
+
+    path: str
+    focal: tuple[float, float]
+    base: RGBA
+    blur: int = 0
+    overlay: RGBA | None = None
+    overlay_gradient: GradientFill | None = None
+
+
+@dataclass(frozen=True)
 class RectShape:
     box: BoxPx
     colour: RGBA
     radius: int = 0
+    stroke: RGBA | None = None
+    stroke_width: int = 0
 
 
 @dataclass(frozen=True)
@@ -131,14 +149,38 @@ class TextBlock:
     faces: tuple[FontFace, ...] = ()  # every face the runs use, primary first
 
 
-Drawable = RectShape | LineShape | TextBlock
+@dataclass(frozen=True)
+class ImageShape:
+    """A picture or logo fitted into `box` (contain) or filling it (cover)."""
+
+    path: str
+    box: BoxPx
+    fit: str
+    focal: tuple[float, float]
+    align: str
+    valign: str
+    opacity: float = 1.0
+    radius: int = 0
+
+
+@dataclass(frozen=True)
+class ShadowShape:
+    """The soft shadow of `of`, drawn just before it."""
+
+    of: RectShape | LineShape | TextBlock | ImageShape
+    colour: RGBA
+    offset: tuple[int, int]
+    blur: int
+
+
+Drawable = RectShape | LineShape | TextBlock | ImageShape | ShadowShape
 
 
 @dataclass(frozen=True)
 class Scene:
     width: int
     height: int
-    background: SolidFill | GradientFill
+    background: SolidFill | GradientFill | ImageFill
     drawables: tuple[Drawable, ...]
     safe_box: BoxPx
     texts: tuple[TextBlock, ...] = field(default=())
@@ -159,25 +201,34 @@ def build_scene(
     resolver = _Resolver(brand, registry, layout.name)
     drawables: list[Drawable] = []
     warnings: list[str] = []
-    for element in layout.elements:
+    # z-order: higher `z` is drawn later (on top); equal `z` keeps the file's order.
+    for element in sorted(layout.elements, key=lambda e: e.z):
+        drawable: RectShape | LineShape | TextBlock | ImageShape | None = None
         if isinstance(element, RectElement):
-            colour = resolver.colour(element.fill, opacity=element.opacity)
-            radius = round(resolve_length(element.radius, "s", w, h))
-            drawables.append(RectShape(element.box.pixels(w, h), colour, radius))
+            drawable = _rect(element, resolver, w, h)
         elif isinstance(element, LineElement):
-            drawables.append(_line(element, resolver, w, h))
+            drawable = _line(element, resolver, w, h)
+        elif isinstance(element, ImageElement):
+            drawable = _image(element, brand, w, h)
+            if drawable is not None and not element.bleed:
+                drawable = _inside_safe_area(drawable, platform, layout.name)
         elif isinstance(element, QuoteMarkElement):
-            drawables.append(_quote_mark(element, resolver, platform))
+            drawable = _quote_mark(element, resolver, platform)
         elif isinstance(element, TextElement):
             if element.hide_if_empty and content.is_empty(element.text):
                 continue
-            block = _text(element, content, resolver, platform, label)
-            if block is not None:
-                drawables.append(block)
-                warning = _contrast_warning(element, block, layout, drawables, resolver, w)
+            drawable = _text(element, content, resolver, platform, label)
+            if drawable is not None:
+                warning = _contrast_warning(element, drawable, layout, drawables, resolver, w)
                 if warning:
                     warnings.append(warning)
-    background = _background(layout, resolver)
+        if drawable is None:
+            continue
+        shadow = _shadow(element, drawable, resolver, w, h)
+        if shadow is not None:
+            drawables.append(shadow)
+        drawables.append(drawable)
+    background = _background(layout, resolver, w, h)
     texts = tuple(d for d in drawables if isinstance(d, TextBlock) and d.role != "quote_mark")
     return Scene(w, h, background, tuple(drawables), platform.safe_box, texts, tuple(warnings))
 
@@ -192,15 +243,28 @@ class _Resolver:
         try:
             r, g, b, a = parse_colour(self.brand.colour(value))
         except KeyError as exc:
-            raise InputError(str(exc.args[0]), hint=f"used by layout '{self.layout}'") from None
+            raise self._located(str(exc.args[0]), value) from None
         return r, g, b, round(a * opacity)
 
     def face(self, spec: FontSpec) -> FontFace:
         try:
             family = self.brand.family(spec.family)
         except KeyError as exc:
-            raise InputError(str(exc.args[0]), hint=f"used by layout '{self.layout}'") from None
-        return self.registry.find(family, spec.weight, spec.style == "italic")
+            raise self._located(str(exc.args[0]), spec.family) from None
+        try:
+            return self.registry.find(family, spec.weight, spec.style == "italic")
+        except InputError as exc:
+            located = self._located(exc.message, spec.family)
+            located.hint = exc.hint
+            raise located from None
+
+    def _located(self, message: str, value: str) -> InputError:
+        """An error at the layout line that wrote `value`, when it can be found."""
+        where = locate(self.layout, value)
+        if where is None:
+            return InputError(message, hint=f"used by layout '{self.layout}'")
+        file, line, key = where
+        return InputError(message, file=file, line=line, key=key)
 
     def chain(self, spec: FontSpec) -> FontChain:
         """The spec's face, its `fallback` families, then cardgen's default fallbacks."""
@@ -224,12 +288,89 @@ def _chain(
     return _CHAINS[key]
 
 
-def _background(layout: Layout, resolver: _Resolver) -> SolidFill | GradientFill:
+def _background(
+    layout: Layout, resolver: _Resolver, w: int = 1000, h: int = 1000
+) -> SolidFill | GradientFill | ImageFill:
     gradient: Gradient | None = layout.background.gradient
+    photo = layout.background.image
+    if photo is not None:
+        overlay = resolver.colour(photo.overlay) if photo.overlay else None
+        shade = _gradient(photo.overlay_gradient, resolver) if photo.overlay_gradient else None
+        blur = round(resolve_length(photo.blur, "s", w, h))
+        base = resolver.colour(layout.background.color)
+        probe(photo.src)
+        return ImageFill(photo.src, photo.focal, base, blur, overlay, shade)
     if gradient is not None:
-        stops = tuple(resolver.colour(c) for c in gradient.stops)
-        return GradientFill(gradient.kind, gradient.angle, stops)
+        return _gradient(gradient, resolver)
     return SolidFill(resolver.colour(layout.background.color))
+
+
+def _gradient(gradient: Gradient, resolver: _Resolver) -> GradientFill:
+    stops = tuple(resolver.colour(c) for c in gradient.stops)
+    return GradientFill(gradient.kind, gradient.angle, stops)
+
+
+def _rect(element: RectElement, resolver: _Resolver, w: int, h: int) -> RectShape:
+    colour = resolver.colour(element.fill, opacity=element.opacity)
+    radius = round(resolve_length(element.radius, "s", w, h))
+    stroke = resolver.colour(element.stroke, opacity=element.opacity) if element.stroke else None
+    stroke_width = max(1, round(resolve_length(element.stroke_width, "s", w, h))) if stroke else 0
+    return RectShape(element.box.pixels(w, h), colour, radius, stroke, stroke_width)
+
+
+def _image(element: ImageElement, brand: Brand, w: int, h: int) -> ImageShape | None:
+    path = element.src
+    if path == "brand.logo":
+        if brand.logo is None:
+            return None  # a layout made for many brands shows a logo only when the brand has one
+        path = brand.logo
+    elif path.startswith("brand."):
+        raise InputError(
+            f"image src {path!r}: the only brand image is 'brand.logo'",
+            hint="give a file path relative to the layout, or brand.logo",
+        )
+    box = element.box.pixels(w, h)
+    probe(path, (box[2] - box[0], box[3] - box[1]), element.fit)
+    radius = round(resolve_length(element.radius, "s", w, h))
+    return ImageShape(
+        path,
+        box,
+        element.fit,
+        element.focal,
+        element.align,
+        element.valign,
+        element.opacity,
+        radius,
+    )
+
+
+def _inside_safe_area(shape: ImageShape, platform: Platform, layout: str) -> ImageShape:
+    """A logo is content: app controls must not cover it, so its box is clipped like text."""
+    box = _intersect(shape.box, platform.safe_box)
+    if box[2] - box[0] <= 0 or box[3] - box[1] <= 0:
+        raise InputError(
+            f"layout '{layout}' has an image with no room inside the safe area of {platform.id}",
+            hint="move its box, add an override for this platform, or set bleed: true",
+        )
+    return replace(shape, box=box)
+
+
+def _shadow(
+    element: Element,
+    drawable: RectShape | LineShape | TextBlock | ImageShape,
+    resolver: _Resolver,
+    w: int,
+    h: int,
+) -> ShadowShape | None:
+    spec = element.shadow if not isinstance(element, LineElement) else None
+    if spec is None:
+        return None
+    offset = (
+        round(resolve_length(spec.dx, "s", w, h)),
+        round(resolve_length(spec.dy, "s", w, h)),
+    )
+    blur = max(0, round(resolve_length(spec.blur, "s", w, h)))
+    return ShadowShape(drawable, resolver.colour(spec.color), offset, blur)
 
 
 def _line(element: LineElement, resolver: _Resolver, w: int, h: int) -> LineShape:
@@ -239,7 +380,7 @@ def _line(element: LineElement, resolver: _Resolver, w: int, h: int) -> LineShap
         start, end = (left, top), (right, top)
     else:
         start, end = (left, top), (left, bottom)
-    return LineShape(start, end, resolver.colour(element.color), thickness)
+    return LineShape(start, end, resolver.colour(element.color, element.opacity), thickness)
 
 
 def _intersect(a: BoxPx, b: BoxPx) -> BoxPx:
@@ -516,7 +657,9 @@ def _contrast_warning(
 
 
 def _rect_fills(layout: Layout, drawn: list[Drawable]) -> list[tuple[str, RectShape]]:
-    fills = [e.fill for e in layout.elements if isinstance(e, RectElement)]
+    # Same order as drawn: by z, then file order.
+    ordered = sorted(layout.elements, key=lambda e: e.z)
+    fills = [e.fill for e in ordered if isinstance(e, RectElement)]
     shapes = [d for d in drawn if isinstance(d, RectShape)]
     return list(zip(fills, shapes, strict=False))
 

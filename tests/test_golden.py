@@ -43,7 +43,7 @@ def render_card(layout_name: str, platform_id: str) -> Image.Image:
 
 
 def test_bundled_layouts_are_covered() -> None:
-    assert {"classic", "bold"} <= set(LAYOUTS)
+    assert {"classic", "bold", "photo", "minimal", "card"} <= set(LAYOUTS)
 
 
 @pytest.mark.parametrize("platform_id", PLATFORMS)

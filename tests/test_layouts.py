@@ -57,6 +57,12 @@ def test_merge_patches_elements_by_id() -> None:
         merge(base, {"elements": {"zz": {}}})
 
 
+def test_override_may_add_an_element_with_a_type() -> None:
+    base = {"elements": [{"id": "q", "type": "text"}]}
+    merged = merge(base, {"elements": {"logo": {"type": "image", "src": "a.svg", "z": -1}}})
+    assert merged["elements"][1] == {"id": "logo", "type": "image", "src": "a.svg", "z": -1}
+
+
 def test_overrides_apply_by_aspect_class() -> None:
     source = LayoutSource.for_project(ROOT)
     square = resolve_layout(source, "classic", PLATFORMS["instagram-square"])
@@ -82,7 +88,38 @@ def test_extends_and_cycles(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("platform", sorted(PLATFORMS))
-@pytest.mark.parametrize("layout", ["classic", "bold"])
+@pytest.mark.parametrize("layout", LayoutSource.for_project(ROOT).layout_names())
 def test_bundled_layouts_resolve_everywhere(layout: str, platform: str) -> None:
     resolved = resolve_layout(LayoutSource.for_project(ROOT), layout, PLATFORMS[platform])
     assert resolved.elements
+
+
+@pytest.mark.parametrize("layout", LayoutSource.for_project(ROOT).layout_names())
+def test_bundled_layouts_keep_content_in_every_safe_area(layout: str) -> None:
+    """Each bundled layout fits the example quote on every platform, inside the safe area."""
+    from cardgen.batch import Project
+    from cardgen.scene import CardText, ImageShape, build_scene
+
+    project = Project.open(ROOT)
+    content = CardText(
+        quote="Ambition doesn\u2019t mean we are selfish. It just means that we strive "
+        "for excellence, and we want to be recognized for it.",
+        attribution="Lara Bazelon",
+        title="Overcoming Working Mom Guilt: Why Moms Should Never Be Ashamed to Be Ambitious",
+        handle="@happyasamother",
+    )
+    for platform in PLATFORMS.values():
+        resolved = project.layout(layout, platform)
+        brand = project.brand(resolved.brand)
+        scene = build_scene(content, resolved, brand, platform, project.font_registry())
+        left, top, right, bottom = platform.safe_box
+        assert {t.role for t in scene.texts} >= {"quote", "attribution"}
+        boxes = [t.ink_box for t in scene.texts]
+        boxes += [d.box for d in scene.drawables if isinstance(d, ImageShape)]
+        for x0, y0, x1, y1 in boxes:
+            assert left <= x0 and top <= y0 and x1 <= right and y1 <= bottom, platform.id
+        # No two texts (or a text and a logo) print over each other.
+        for index, a in enumerate(boxes):
+            for b in boxes[index + 1 :]:
+                apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+                assert apart, f"{layout} on {platform.id}: {a} overlaps {b}"

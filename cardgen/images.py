@@ -1,0 +1,246 @@
+"""Pictures and logos for cards: safe loading, SVG rasterising, contain and cover fitting.
+
+Bitmaps are decoded with Pillow under a pixel cap (a decompression bomb is an
+error, not a warning); SVG is rasterised by resvg without touching the
+network or any file the SVG names.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+import warnings
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFilter, UnidentifiedImageError
+
+from cardgen.errors import InputError
+from cardgen.yamlio import display_path
+
+MAX_IMAGE_PIXELS = 40_000_000  # a 8000x5000 photo; larger files are refused, not decoded
+MAX_SVG_BYTES = 5_000_000
+# Shrink big photos by whole factors first, then Lanczos: several times faster, same look.
+REDUCING_GAP = 3.0
+MAX_SVG_RATIO = 20  # width over height (or height over width) of an SVG logo
+_SVG_ROOT = re.compile(r"<svg\b[^>]*>", re.IGNORECASE)
+_VIEWBOX = re.compile(r"""viewBox\s*=\s*["']([^"']*)["']""")
+_SVG_WIDTH = re.compile(r"""\swidth\s*=\s*["']\s*([0-9.]+)\s*(?:px)?\s*["']""")
+_SVG_HEIGHT = re.compile(r"""\sheight\s*=\s*["']\s*([0-9.]+)\s*(?:px)?\s*["']""")
+# Any href that is not a fragment (#id) or inline data would make resvg read another file.
+_EXTERNAL_REF = re.compile(r"""(?:xlink:)?href\s*=\s*["'](?!\s*#|\s*data:)""", re.IGNORECASE)
+_CSS_URL = re.compile(r"""url\(\s*["']?(?!\s*#|\s*data:)""", re.IGNORECASE)
+
+
+def load_image(path: str | Path, size: tuple[int, int] | None = None) -> Image.Image:
+    """The image at `path` as RGBA; SVGs are rendered at `size` (else at 512px wide)."""
+    path = Path(path)
+    stat = _stat(path)
+    if path.suffix.lower() == ".svg":
+        return _svg(path, stat, size or _svg_size(path, 512)).copy()
+    return _bitmap(path, stat).copy()
+
+
+def probe(path: str | Path, box_size: tuple[int, int] | None = None, fit: str = "contain") -> None:
+    """Decode the image once (cached) so a bad file fails before any card is written.
+
+    With `box_size`, an SVG's render size for that box is checked too.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".svg":
+        _bitmap(path, _stat(path))
+        return
+    load_image(path, _svg_size(path, 256))
+    if box_size is not None:
+        _check_render_size(path, _svg_target(path, box_size, fit))
+
+
+def fit_image(
+    image: Image.Image,
+    box_size: tuple[int, int],
+    fit: str,
+    focal: tuple[float, float] = (0.5, 0.5),
+) -> Image.Image:
+    """Scale to fit inside `box_size` (contain) or to fill it, cropped at `focal` (cover)."""
+    box_w, box_h = max(1, box_size[0]), max(1, box_size[1])
+    scale_w, scale_h = box_w / image.width, box_h / image.height
+    if fit == "cover":
+        scale = max(scale_w, scale_h)
+        new = (max(box_w, round(image.width * scale)), max(box_h, round(image.height * scale)))
+        scaled = image.resize(new, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+        # Put the focal point at the box centre, without leaving the image.
+        left = min(max(0, round(new[0] * focal[0] - box_w / 2)), new[0] - box_w)
+        top = min(max(0, round(new[1] * focal[1] - box_h / 2)), new[1] - box_h)
+        return scaled.crop((left, top, left + box_w, top + box_h))
+    scale = min(scale_w, scale_h)
+    new = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(new, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+
+
+def image_for_box(
+    path: str | Path, box_size: tuple[int, int], fit: str, focal: tuple[float, float]
+) -> Image.Image:
+    """Load and fit in one step; SVGs are rendered straight at the size they need."""
+    path = Path(path)
+    if path.suffix.lower() == ".svg":
+        target = _svg_target(path, box_size, fit)
+        return fit_image(load_image(path, target), box_size, fit, focal)
+    return fit_image(load_image(path), box_size, fit, focal)
+
+
+def _svg_target(path: Path, box_size: tuple[int, int], fit: str) -> tuple[int, int]:
+    """The size to render an SVG at so that it contains in, or covers, `box_size`."""
+    _, ratio = _svg_source(path, _stat(path))
+    box_w, box_h = max(1, box_size[0]), max(1, box_size[1])
+    wide = ratio >= box_w / box_h
+    if (fit == "contain") == wide:
+        return box_w, max(1, round(box_w / ratio))
+    return max(1, round(box_h * ratio)), box_h
+
+
+def _check_render_size(path: Path, size: tuple[int, int]) -> None:
+    if size[0] * size[1] > MAX_IMAGE_PIXELS:
+        raise InputError(
+            f"SVG would be rendered at {size[0]}x{size[1]}, more than {MAX_IMAGE_PIXELS:,} pixels",
+            file=display_path(path),
+            hint="use fit: contain, or an image closer to the box's shape",
+        )
+
+
+def rounded(image: Image.Image, radius: int, opacity: float = 1.0) -> Image.Image:
+    """`image` with its corners rounded and its alpha scaled by `opacity`."""
+    image = image.convert("RGBA")
+    if radius <= 0 and opacity >= 1.0:
+        return image
+    alpha = image.getchannel("A")
+    if radius > 0:
+        mask = Image.new("L", image.size, 0)
+        ImageDraw.Draw(mask).rounded_rectangle(
+            (0, 0, image.width - 1, image.height - 1), radius=radius, fill=255
+        )
+        alpha = Image.composite(alpha, mask, mask)
+    if opacity < 1.0:
+        alpha = alpha.point(lambda v: round(v * opacity))
+    image.putalpha(alpha)
+    return image
+
+
+def blurred(image: Image.Image, radius: int) -> Image.Image:
+    return image.filter(ImageFilter.GaussianBlur(radius)) if radius > 0 else image
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        raise InputError(
+            "image not found", file=display_path(path), hint="check the layout's src"
+        ) from None
+    return stat.st_mtime_ns, stat.st_size
+
+
+@functools.lru_cache(maxsize=32)
+def _bitmap(path: Path, stat: tuple[int, int]) -> Image.Image:
+    shown = display_path(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as opened:
+                pixels = opened.width * opened.height
+                if pixels > MAX_IMAGE_PIXELS:
+                    raise InputError(
+                        f"image is {opened.width}x{opened.height} pixels, more than the "
+                        f"{MAX_IMAGE_PIXELS:,} allowed",
+                        file=shown,
+                        hint="resize it before using it on a card",
+                    )
+                opened.load()
+                return opened.convert("RGBA")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InputError(
+            "image is too large to decode safely", file=shown, hint="resize it"
+        ) from None
+    except UnidentifiedImageError:
+        raise InputError(
+            "not an image Pillow can read (corrupt, or not PNG/JPEG/WebP)",
+            file=shown,
+            hint="re-export it as PNG or JPEG",
+        ) from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InputError(
+            f"damaged or truncated image ({exc})", file=shown, hint="re-export it"
+        ) from None
+
+
+def _svg_size(path: Path, width: int) -> tuple[int, int]:
+    _, ratio = _svg_source(path, _stat(path))
+    return width, max(1, round(width / ratio))
+
+
+@functools.lru_cache(maxsize=32)
+def _svg_source(path: Path, stat: tuple[int, int]) -> tuple[str, float]:
+    """The SVG's text, checked to name no other file, and its width/height ratio."""
+    shown = display_path(path)
+    if stat[1] > MAX_SVG_BYTES:
+        raise InputError(f"SVG is {stat[1]:,} bytes, more than {MAX_SVG_BYTES:,}", file=shown)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise InputError("cannot read the SVG as UTF-8 text", file=shown) from None
+    if _EXTERNAL_REF.search(text) or _CSS_URL.search(text):
+        raise InputError(
+            "SVG refers to another file or URL, which cardgen does not load",
+            file=shown,
+            hint="embed images as data: URIs or convert text to paths",
+        )
+    ratio = _svg_ratio(text)
+    if not 1 / MAX_SVG_RATIO <= ratio <= MAX_SVG_RATIO:
+        raise InputError(
+            f"SVG is {ratio:.3g} times as wide as it is tall; at most {MAX_SVG_RATIO} either way",
+            file=shown,
+            hint="check its viewBox, width and height",
+        )
+    return text, ratio
+
+
+def _svg_ratio(text: str) -> float:
+    """Width over height from the root element's viewBox (or width and height); else 1."""
+    root = _SVG_ROOT.search(text)
+    attributes = root.group(0) if root else ""
+    box = _VIEWBOX.search(attributes)
+    if box:
+        numbers = [_number(n) for n in re.split(r"[\s,]+", box.group(1).strip()) if n]
+        if len(numbers) == 4 and (numbers[2] or 0) > 0 and (numbers[3] or 0) > 0:
+            return (numbers[2] or 1) / (numbers[3] or 1)
+    width, height = _SVG_WIDTH.search(attributes), _SVG_HEIGHT.search(attributes)
+    w = _number(width.group(1)) if width else None
+    h = _number(height.group(1)) if height else None
+    if w and h and w > 0 and h > 0:
+        return w / h
+    return 1.0  # resvg's own default size is square
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+@functools.lru_cache(maxsize=64)
+def _svg(path: Path, stat: tuple[int, int], size: tuple[int, int]) -> Image.Image:
+    import resvg_py
+
+    shown = display_path(path)
+    text, _ = _svg_source(path, stat)
+    _check_render_size(path, size)
+    try:
+        png = resvg_py.svg_to_bytes(svg_string=text, width=size[0], skip_system_fonts=True)
+    except (ValueError, RuntimeError) as exc:
+        raise InputError(f"cannot render SVG: {exc}", file=shown) from None
+    with Image.open(io.BytesIO(bytes(png))) as rendered:
+        image = rendered.convert("RGBA")
+    if image.size != size:
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    return image

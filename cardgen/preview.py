@@ -1,0 +1,373 @@
+"""Contact sheets for designers: one quote on every platform, labelled, optionally with guides.
+
+`write_preview` renders one sheet; `watch_preview` re-renders it whenever a
+layout, brand, selection, article or font changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from cardgen.batch import DEFAULT_LAYOUT, Project
+from cardgen.errors import CardgenError, ContentError, InputError
+from cardgen.fonts import load_font
+from cardgen.layouts import Brand
+from cardgen.platforms import Platform
+from cardgen.quotes import LoadedSelection, Quote, load_selection
+from cardgen.raster import draw_scene, encode
+from cardgen.scene import (
+    CardText,
+    ImageShape,
+    RectShape,
+    Scene,
+    ShadowShape,
+    TextBlock,
+    build_scene,
+)
+
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".woff", ".woff2")
+CELL_HEIGHT = 420  # every card is scaled to this height on the sheet
+SHEET_WIDTH = 2400  # cards wrap onto a new row past this width
+GAP = 24
+LABEL_HEIGHT = 34
+SHEET_BACKGROUND = (236, 236, 238)
+
+
+@dataclass(frozen=True)
+class PreviewResult:
+    """A contact sheet written to `path`: which quote, which platforms, how long it took."""
+
+    path: Path
+    quote_id: str
+    platforms: tuple[str, ...]
+    seconds: float
+    problems: tuple[str, ...] = ()  # platforms whose card could not be made, and why
+
+
+def write_preview(
+    selection: Path,
+    *,
+    quote_id: str | None = None,
+    out: Path | None = None,
+    platforms: Sequence[str] | None = None,
+    layout: str | None = None,
+    brand: str | None = None,
+    debug: bool = False,
+    project: Project | None = None,
+) -> PreviewResult:
+    """Render one quote of `selection` on every platform into one labelled PNG sheet.
+
+    The sheet goes to `out`, by default `output/preview/<selection>/<quote>.png`.
+    """
+    from cardgen.output import write_atomic
+
+    started = time.perf_counter()
+    project = project or Project.open()
+    loaded = load_selection(selection)
+    quote = _pick_quote(loaded, quote_id)
+    targets = (
+        [project.platform(p) for p in platforms] if platforms else [*project.platforms.values()]
+    )
+    cards = []
+    problems: list[str] = []
+    # Platforms that share a size, safe area and resolved layout (bluesky and mastodon,
+    # facebook and og...) get the very same card: draw it once.
+    drawn: dict[tuple[object, ...], Image.Image] = {}
+    for platform in targets:
+        resolved = project.layout(layout or quote.layout or DEFAULT_LAYOUT, platform)
+        key = (resolved.model_dump_json(), platform.size, platform.safe_box)
+        if key not in drawn:
+            try:
+                scene = _scene(loaded, quote, platform, project, layout, brand)
+            except ContentError as exc:
+                # Text that does not fit one platform: show the others, and why not this one.
+                problems.append(f"{platform.id}: {exc.one_line()}")
+                drawn[key] = _problem_card(platform, exc)
+            else:
+                drawn[key] = draw_scene(scene)
+                if debug:
+                    draw_guides(drawn[key], scene)
+        cards.append((platform, drawn[key]))
+    sheet = contact_sheet(
+        cards, title=f"{loaded.name} / {quote.id}" + ("  (debug)" if debug else "")
+    )
+    path = out or Path("output") / "preview" / loaded.name / f"{quote.id}.png"
+    write_atomic(path, _png(sheet))
+    return PreviewResult(
+        path,
+        quote.id,
+        tuple(p.id for p in targets),
+        time.perf_counter() - started,
+        tuple(problems),
+    )
+
+
+def _problem_card(platform: Platform, error: CardgenError) -> Image.Image:
+    """A card-sized panel stating why this platform's card could not be made."""
+    import textwrap
+
+    from cardgen.fonts import font_folders, registry_for
+
+    image = Image.new("RGB", platform.size, (255, 236, 236))
+    face = registry_for(font_folders(None)).find("Inter", "semibold")
+    size = max(12, min(platform.width, platform.height) // 22)
+    font = load_font(face.path, size)
+    columns = max(12, round(platform.width / (size * 0.55)) - 4)
+    lines = textwrap.wrap(error.one_line(), columns)[:14]
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, platform.width - 1, platform.height - 1), outline=(200, 30, 30), width=8)
+    y = size * 2
+    for line in lines:
+        draw.text((size, y), line, font=font, fill=(150, 20, 20))
+        y += round(size * 1.35)
+    return image
+
+
+def _png(image: Image.Image) -> bytes:
+    """A sheet is a scratch file redrawn on every save: favour speed over size."""
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def _pick_quote(selection: LoadedSelection, quote_id: str | None) -> Quote:
+    if quote_id is None:
+        return selection.quotes[0]
+    for quote in selection.quotes:
+        if quote.id == quote_id:
+            return quote
+    ids = [q.id for q in selection.quotes]
+    close = difflib.get_close_matches(quote_id, ids, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else f"quotes: {', '.join(ids)}"
+    raise InputError(f"no quote '{quote_id}' in {selection.path.name}", hint=hint)
+
+
+def _scene(
+    selection: LoadedSelection,
+    quote: Quote,
+    platform: Platform,
+    project: Project,
+    layout: str | None,
+    brand: str | None,
+) -> Scene:
+    resolved = project.layout(layout or quote.layout or DEFAULT_LAYOUT, platform)
+    kit: Brand = project.brand(brand or quote.brand or resolved.brand)
+    content = CardText(
+        quote=quote.text,
+        attribution=quote.attribution or "",
+        title=selection.title or "",
+        publisher=selection.publisher or "",
+        handle=kit.handle or "",
+        url=selection.url or kit.website or "",
+        author=selection.author or "",
+    )
+    label = f"{selection.name}/{quote.id}"
+    return build_scene(content, resolved, kit, platform, project.font_registry(), label=label)
+
+
+def contact_sheet(cards: Sequence[tuple[Platform, Image.Image]], *, title: str = "") -> Image.Image:
+    """Cards scaled to one height, wrapped in rows, each labelled with its platform and size."""
+    from cardgen.fonts import font_folders, registry_for
+
+    face = registry_for(font_folders(None)).find("Inter", "semibold")
+    font, small = load_font(face.path, 20), load_font(face.path, 16)
+    thumbs = []
+    for platform, image in cards:
+        width = max(1, round(image.width * CELL_HEIGHT / image.height))
+        # reducing_gap: shrink by whole factors first, then Lanczos; far faster, same look.
+        thumb = image.resize((width, CELL_HEIGHT), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        thumbs.append((platform, thumb))
+    rows: list[list[tuple[Platform, Image.Image]]] = [[]]
+    row_width = GAP
+    for platform, thumb in thumbs:
+        if rows[-1] and row_width + thumb.width + GAP > SHEET_WIDTH:
+            rows.append([])
+            row_width = GAP
+        rows[-1].append((platform, thumb))
+        row_width += thumb.width + GAP
+    width = max(GAP + sum(t.width + GAP for _, t in row) for row in rows)
+    header = 48 if title else GAP
+    height = header + len(rows) * (CELL_HEIGHT + LABEL_HEIGHT + GAP)
+    sheet = Image.new("RGB", (width, height), SHEET_BACKGROUND)
+    draw = ImageDraw.Draw(sheet)
+    if title:
+        draw.text((GAP, 14), title, font=font, fill=(40, 40, 44))
+    y = header
+    for row in rows:
+        x = GAP
+        for platform, thumb in row:
+            sheet.paste(thumb, (x, y))
+            draw.rectangle(
+                (x - 1, y - 1, x + thumb.width, y + CELL_HEIGHT), outline=(200, 200, 204)
+            )
+            label = f"{platform.id}  {platform.width}x{platform.height}"
+            draw.text((x, y + CELL_HEIGHT + 8), label, font=small, fill=(60, 60, 66))
+            x += thumb.width + GAP
+        y += CELL_HEIGHT + LABEL_HEIGHT + GAP
+    return sheet
+
+
+def draw_guides(image: Image.Image, scene: Scene) -> None:
+    """The designer's overlay: a 10% grid, the safe area, and every element's boxes."""
+    layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    stroke = max(1, round(min(scene.width, scene.height) / 400))
+    for step in range(1, 10):
+        x, y = round(scene.width * step / 10), round(scene.height * step / 10)
+        draw.line([(x, 0), (x, scene.height)], fill=(0, 170, 255, 90), width=stroke)
+        draw.line([(0, y), (scene.width, y)], fill=(0, 170, 255, 90), width=stroke)
+    left, top, right, bottom = scene.safe_box
+    shade = (255, 0, 80, 60)
+    draw.rectangle((0, 0, scene.width, top), fill=shade)
+    draw.rectangle((0, bottom, scene.width, scene.height), fill=shade)
+    draw.rectangle((0, top, left, bottom), fill=shade)
+    draw.rectangle((right, top, scene.width, bottom), fill=shade)
+    draw.rectangle(scene.safe_box, outline=(255, 0, 80, 230), width=stroke * 2)
+    for drawable in scene.drawables:
+        if isinstance(drawable, ShadowShape):
+            continue
+        if isinstance(drawable, RectShape | ImageShape):
+            draw.rectangle(drawable.box, outline=(0, 200, 90, 230), width=stroke * 2)
+        elif isinstance(drawable, TextBlock):
+            draw.rectangle(drawable.box, outline=(30, 90, 255, 230), width=stroke * 2)
+            draw.rectangle(drawable.ink_box, outline=(255, 0, 200, 230), width=stroke)
+            # Name the text and its fitted size, so a designer sees what the engine chose.
+            label = f"{drawable.role} {drawable.size}px"
+            draw.text(
+                (drawable.box[0] + stroke * 3, drawable.box[1] + stroke * 2),
+                label,
+                font=_label_font(max(10, min(scene.width, scene.height) // 45)),
+                fill=(30, 90, 255, 255),
+            )
+    image.paste(layer, (0, 0), layer)
+
+
+def _label_font(size: int) -> Any:
+    from cardgen.fonts import font_folders, registry_for
+
+    face = registry_for(font_folders(None)).find("Inter", "semibold")
+    return load_font(face.path, size)
+
+
+# --- thumbnails --------------------------------------------------------------
+
+SAMPLE = CardText(
+    quote="Good design is as little design as possible, and every word earns its place.",
+    attribution="A. Designer",
+    title="A Sample Article Title",
+    publisher="Sample Publisher",
+    handle="@sample",
+    url="example.com",
+)
+THUMBNAIL_SIZE = 360
+
+
+def write_thumbnails(
+    names: Sequence[str], out: Path, project: Project | None = None
+) -> dict[str, Path]:
+    """A square thumbnail of each layout with sample text, as `OUT/layouts/NAME.png`."""
+    from cardgen.output import write_atomic
+
+    project = project or Project.open()
+    platform = project.platform("instagram-square")
+    paths = {}
+    for name in names:
+        layout = project.layout(name, platform)
+        kit = project.brand(layout.brand)
+        scene = build_scene(SAMPLE, layout, kit, platform, project.font_registry(), label=name)
+        image = draw_scene(scene).resize((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS)
+        path = out / "layouts" / f"{name}.png"
+        write_atomic(path, encode(image, "png"))
+        paths[name] = path
+    return paths
+
+
+# --- watching ----------------------------------------------------------------
+
+
+def watched_folders(selection: Path, project: Project) -> list[Path]:
+    """What a preview depends on: layout and brand folders, fonts, the selection's folder."""
+    from cardgen.fonts import font_folders
+
+    folders = [*project.layouts.folders, *font_folders(project.root), selection.resolve().parent]
+    # A broken selection is reported by the refresh; its own folder is watched already.
+    with contextlib.suppress(CardgenError):
+        folders.append(load_selection(selection).article.path.resolve().parent)
+    unique: list[Path] = []
+    for folder in folders:
+        if folder.is_dir() and folder.resolve() not in unique:
+            unique.append(folder.resolve())
+    return unique
+
+
+def watch_preview(
+    selection: Path,
+    on_refresh: Callable[[PreviewResult | CardgenError], None],
+    *,
+    stop: threading.Event | None = None,
+    out: Path | None = None,
+    quote_id: str | None = None,
+    platforms: Sequence[str] | None = None,
+    layout: str | None = None,
+    brand: str | None = None,
+    debug: bool = False,
+) -> None:
+    """Write the sheet now and again after every change, until `stop` is set.
+
+    Errors (a typo in a layout being edited) are reported through `on_refresh`
+    and watching goes on: the designer fixes the file and the sheet comes back.
+    """
+    from cardgen.fonts import text_width, registry_for
+
+    def refresh(changed: Iterable[str] = ()) -> PreviewResult | CardgenError:
+        if any(Path(path).suffix.lower() in FONT_SUFFIXES for path in changed):
+            # Fonts were added or replaced: forget the cached registry and faces.
+            registry_for.cache_clear()
+            load_font.cache_clear()
+            text_width.cache_clear()
+        try:
+            return write_preview(
+                selection,
+                quote_id=quote_id,
+                out=out,
+                platforms=platforms,
+                layout=layout,
+                brand=brand,
+                debug=debug,
+                project=Project.open(),
+            )
+        except CardgenError as exc:
+            return exc
+
+    folders = watched_folders(selection, Project.open())
+    ignore = out.resolve().parent if out else Path("output").resolve()
+    on_refresh(refresh())
+    for changes in _changes_of(folders, ignore, stop):
+        on_refresh(refresh(path for _, path in changes))
+
+
+def _changes_of(
+    folders: list[Path], ignore: Path, stop: threading.Event | None
+) -> Iterator[set[tuple[Any, str]]]:
+    import watchfiles
+
+    def relevant(_change: watchfiles.Change, path: str) -> bool:
+        resolved = Path(path)
+        if ignore == resolved or ignore in resolved.parents:
+            return False  # our own sheet being written
+        return not resolved.name.startswith(".") and not resolved.name.endswith("~")
+
+    yield from watchfiles.watch(
+        *folders, watch_filter=relevant, debounce=400, step=30, stop_event=stop, rust_timeout=200
+    )
