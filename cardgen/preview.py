@@ -328,7 +328,7 @@ def watch_preview(
     Errors (a typo in a layout being edited) are reported through `on_refresh`
     and watching goes on: the designer fixes the file and the sheet comes back.
     """
-    from cardgen.fonts import text_width, registry_for
+    from cardgen.fonts import registry_for, text_width
 
     def refresh(changed: Iterable[str] = ()) -> PreviewResult | CardgenError:
         if any(Path(path).suffix.lower() in FONT_SUFFIXES for path in changed):

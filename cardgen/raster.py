@@ -54,7 +54,7 @@ def draw_scene(scene: Scene) -> Image.Image:
 def encode(image: Image.Image, fmt: str) -> bytes:
     """Encode deterministically: same pixels and settings give the same bytes."""
     buffer = io.BytesIO()
-    image.save(buffer, **ENCODE_OPTIONS[fmt])  # type: ignore[arg-type]
+    image.save(buffer, **ENCODE_OPTIONS[fmt])
     return buffer.getvalue()
 
 
@@ -124,8 +124,8 @@ def _mask(
                     font=run_face,
                     fill=drawable.colour[3],
                     anchor="ls",
-                    direction=run_direction(run),
-                )  # type: ignore[arg-type]
+                    direction=run_direction(run),  # type: ignore[arg-type]
+                )
     else:
         from cardgen.images import image_for_box, rounded
 
