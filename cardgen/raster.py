@@ -54,7 +54,7 @@ def draw_scene(scene: Scene) -> Image.Image:
 def encode(image: Image.Image, fmt: str) -> bytes:
     """Encode deterministically: same pixels and settings give the same bytes."""
     buffer = io.BytesIO()
-    image.save(buffer, **ENCODE_OPTIONS[fmt])
+    image.save(buffer, **ENCODE_OPTIONS[fmt])  # type: ignore[arg-type]
     return buffer.getvalue()
 
 
