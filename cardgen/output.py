@@ -11,6 +11,15 @@ from typing import Any
 from cardgen.errors import InputError
 
 
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def card_path(selection: str, quote_id: str, platform: str, fmt: str) -> str:
     """`<selection>/<quote-id>/<platform>.<ext>`, relative to the output folder."""
     ext = "jpg" if fmt == "jpeg" else fmt
@@ -28,6 +37,8 @@ def write_atomic(path: Path, data: bytes) -> None:
             hint="check the output folder's permissions",
         ) from None
     try:
+        # mkstemp makes private files; cards are shared like any file the user makes.
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         Path(tmp).replace(path)
