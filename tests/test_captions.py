@@ -147,7 +147,7 @@ def test_platform_template() -> None:
     text = caption(parts("Hi.", handle="@happy"), platform)
     assert text == "Hi.\n\n@happy #workingmoms #ambition"
     bad = replace(P["threads"], caption_template="{quote} {tags}")
-    with pytest.raises(ContentError, match="unknown field '{tags}'"):
+    with pytest.raises(ContentError, match=r"unknown field '\{tags\}'"):
         caption(parts("Hi."), bad)
 
 
