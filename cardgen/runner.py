@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import date
@@ -52,6 +52,7 @@ from cardgen.output import (
     write_manifest,
 )
 from cardgen.quotes import LoadedSelection
+from cardgen.yamlio import display_path
 
 Event = dict[str, Any]
 CardId = tuple[str, str, str]  # (selection file, quote id, platform)
@@ -292,15 +293,28 @@ class _PackedError:
 
 
 class _Inline(Executor):
-    """Runs tasks in this process: `--jobs 1`, and batches too small to pay for workers."""
+    """Runs tasks in this process, each when its result is asked for.
+
+    For `--jobs 1` and batches too small to pay for workers; lazy so that
+    cards are written one by one, as with workers.
+    """
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:
-            future.set_exception(exc)
-        return future
+        return _Deferred(lambda: fn(*args, **kwargs))
+
+
+class _Deferred(Future[Any]):
+    def __init__(self, call: Callable[[], Any]) -> None:
+        super().__init__()
+        self._call = call
+
+    def result(self, timeout: float | None = None) -> Any:
+        if not self.done():
+            try:
+                self.set_result(self._call())
+            except Exception as exc:
+                self.set_exception(exc)
+        return super().result(timeout)
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -473,13 +487,18 @@ class _Run:
             ): index
             for index, scene in scenes.items()
         }
-        for future in as_completed(futures):
-            index = futures[future]
+        # In plan order: workers run ahead, events and errors come out the same every run.
+        for future, index in futures.items():
             job, key, snippets = todo[index]
             assert not isinstance(snippets, CardgenError)  # such cards have no scene
             result = future.result()
             if isinstance(result, _PackedError):
-                self._fail(job, result.error())
+                error = result.error()
+                error.file = error.file or display_path(job.selection.path)
+                error.message = f"{job.selection.name}/{job.quote.id} on {job.platform.id}: " + (
+                    error.message
+                )
+                self._fail(job, error)
                 continue
             data, final_fmt = result
             self._write_card(job, key, scenes[index], data, final_fmt, snippets)
@@ -520,10 +539,10 @@ class _Run:
 
     def _forget_old_files(self, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
         """A card re-encoded to another format leaves no stale file under its old name."""
-        if old is None or old["path"] == new["path"]:
+        if old is None:
             return
-        (self.out / old["path"]).unlink(missing_ok=True)
-        (self.out / _caption_path(old["path"])).unlink(missing_ok=True)
+        for stale in {old["path"], _caption_path(old["path"])} - {new["path"], new["caption_file"]}:
+            (self.out / stale).unlink(missing_ok=True)
 
     def _fail(self, job: CardJob, exc: CardgenError) -> None:
         if not self.keep_going:

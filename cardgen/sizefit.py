@@ -19,14 +19,19 @@ HIGHEST_QUALITY = 95
 def encode_within(image: Image.Image, fmt: str, limit: int) -> tuple[bytes, str]:
     """(bytes, format) of `image` no larger than `limit` bytes, trying `fmt` first.
 
-    A PNG that is too large is optimised, then becomes a JPEG; a JPEG or
-    WebP keeps its format and gets the highest quality that fits.
+    A PNG that is too large is optimised, then reduced to 256 colours (flat
+    cards barely change, and shrink by half or more), then becomes a JPEG; a
+    JPEG or WebP keeps its format and gets the highest quality that fits.
     """
     data = encode(image, fmt)
     if len(data) <= limit:
         return data, fmt
     if fmt == "png":
         data = _save(image, format="PNG", optimize=True)
+        if len(data) <= limit:
+            return data, "png"
+        palette = image.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE)
+        data = _save(palette, format="PNG", optimize=True)
         if len(data) <= limit:
             return data, "png"
     lossy = fmt if fmt in ("jpeg", "webp") else "jpeg"
@@ -50,6 +55,7 @@ def encode_within(image: Image.Image, fmt: str, limit: int) -> tuple[bytes, str]
 
 
 def _lossy(image: Image.Image, fmt: str, quality: int) -> bytes:
+    image = image.convert("RGB")
     if fmt == "webp":
         return _save(image, format="WEBP", quality=quality, method=4)
     return _save(image, format="JPEG", quality=quality, subsampling=0, optimize=True)
