@@ -148,7 +148,7 @@ class Journal:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("a", encoding="utf-8")
-        self._handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+        self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         self._handle.flush()
 
     def clear(self) -> None:

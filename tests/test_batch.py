@@ -311,3 +311,36 @@ def test_unknown_out_placeholder_is_a_usage_error(project: Path) -> None:
     code, _, stderr = run_cli("render", "--out", "output/{fortnight}")
     assert code == 2
     assert "unknown placeholder '{fortnight}'" in stderr and "{week}" in stderr
+
+
+def test_progress_bar_on_a_terminal_and_quiet_without_one(project: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from tests.batchkit import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm", "COLUMNS": "100"}
+    command = [sys.executable, "-m", "cardgen", "render", "--jobs", "1"]
+    quiet = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    assert quiet.stdout.startswith("rendered 3 cards")
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [*command, "--force"], cwd=project, env=env, stdout=subprocess.PIPE, stderr=follower
+    )
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert proc.wait(timeout=60) == 0
+    assert b"rendering" in seen and b"3/3" in seen
