@@ -35,7 +35,7 @@ from cardgen.batch import (
     load_selections,
     plan,
 )
-from cardgen.errors import CardgenError, ContentError
+from cardgen.errors import CardgenError, ContentError, InputError
 from cardgen.output import (
     Journal,
     OutputLock,
@@ -121,6 +121,15 @@ def _load(
             loaded.extend(load_selections([path], project))
         except ContentError as exc:  # a misquote: the file's other selections still render
             failures.append(Failure(_relative(path, project.root), "*", "*", exc.one_line()))
+    names: dict[str, Path] = {}
+    for selection in loaded:
+        if selection.name in names:
+            raise InputError(
+                f"two selections are named '{selection.name}' "
+                f"({names[selection.name]} and {selection.path})",
+                hint="selection file names name output folders and must differ",
+            )
+        names[selection.name] = selection.path
     return loaded
 
 
@@ -398,6 +407,8 @@ class _Run:
                 "cached": len(cached),
             }
         )
+        for failure in self.failures:  # whole selections that failed to load
+            self.emit({"event": "card", **_failure_event(failure), "path": None})
         try:
             with self._executor(jobs, len(todo)) as pool:
                 scenes = self._fit_all(pool, todo)
@@ -554,17 +565,7 @@ class _Run:
             exc.one_line(),
         )
         self.failures.append(failure)
-        self.emit(
-            {
-                "event": "card",
-                "selection": failure.selection,
-                "quote_id": failure.quote_id,
-                "platform": failure.platform,
-                "path": job.path,
-                "status": "failed",
-                "error": failure.message,
-            }
-        )
+        self.emit({"event": "card", **_failure_event(failure), "path": job.path})
 
     def _finish(self) -> Path:
         """captions.csv, then the manifest (last); then the journal is no longer needed."""
@@ -582,6 +583,16 @@ class _Run:
 def _brief(record: dict[str, Any]) -> dict[str, Any]:
     keys = ("selection", "quote_id", "platform", "path", "status", "width", "height", "bytes")
     return {k: record[k] for k in keys}
+
+
+def _failure_event(failure: Failure) -> dict[str, Any]:
+    return {
+        "selection": failure.selection,
+        "quote_id": failure.quote_id,
+        "platform": failure.platform,
+        "status": "failed",
+        "error": failure.message,
+    }
 
 
 def _extension(fmt: str) -> str:

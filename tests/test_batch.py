@@ -168,6 +168,13 @@ def test_keep_going_renders_the_rest_and_exits_1_with_a_table(project: Path) -> 
     }
     assert len(card_files(project / "output")) == 3
 
+    code, stdout, _ = run_cli("render", "--keep-going", "--json")
+    assert code == 1
+    events = [json.loads(line) for line in stdout.splitlines()]
+    failed = [e for e in events if e.get("status") == "failed"]
+    assert sorted(e["quote_id"] for e in failed) == ["*", "long"]
+    assert events[-1]["failed"] == 2 and events[-1]["cached"] == 3
+
 
 def test_a_second_run_on_a_locked_folder_exits_2_or_waits(project: Path) -> None:
     out = project / "output"
