@@ -263,6 +263,7 @@ def _snippets(job: CardJob, project: Project) -> tuple[str, str]:
         title=selection.title,
         url=selection.url,
         hashtags=tuple(job.quote.hashtags or brand.hashtags),
+        handle=brand.handle,
     )
     description = layout.description or f"Quote card in the {job.layout} layout"
     try:

@@ -351,3 +351,21 @@ def test_progress_bar_on_a_terminal_and_quiet_without_one(project: Path) -> None
     os.close(leader)
     assert proc.wait(timeout=60) == 0
     assert b"rendering" in seen and b"3/3" in seen
+
+
+def test_out_week_placeholder_from_the_cli(project: Path) -> None:
+    code, stdout, stderr = run_cli("render", "--jobs", "1", "--out", "output/{week}")
+    assert code == 0, stderr
+    year, week, _ = dt.date.today().isocalendar()
+    folder = project / "output" / f"{year}-W{week:02d}"
+    assert f"into {Path('output') / folder.name}/" in stdout
+    assert len(card_files(folder)) == 3
+
+
+def test_platform_caption_template_and_brand_handle(project: Path) -> None:
+    (project / "layouts" / "platforms.yaml").write_text(
+        'platforms:\n  bluesky:\n    caption_template: "{quote}\\n\\n{handle} {hashtags}"\n'
+    )
+    assert run_cli("render", "--jobs", "1")[0] == 0
+    card = manifest(project / "output")["cards"][0]
+    assert card["caption"] == f"{card['text']}\n\n@happyasamother #notes #weekly"
