@@ -209,3 +209,18 @@ def test_caption_fits_or_fails_and_never_cuts_the_quote(
         assert text.count("#") <= preset.max_hashtags
     alt = alt_text(parts(quote, hashtags=tuple(tags)), "A card.", preset)
     assert preset.alt_limit is None or len(alt) <= preset.alt_limit
+
+
+plain = st.text(
+    alphabet=st.sampled_from([*"abcXYZ019,.!é'", "\u4e2d", "\u3042", "\U0001f600", "\u2014"]),
+    max_size=40,
+)
+urls = st.from_regex(r"https://[a-z]{1,12}\.(com|org)(/[a-z0-9-]{1,20}){0,4}", fullmatch=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=plain, b=plain, url=urls)
+def test_x_weight_adds_up_and_every_url_weighs_23(a: str, b: str, url: str) -> None:
+    assert x_weighted(f"{a} {b}") == x_weighted(a) + 1 + x_weighted(b)
+    assert graphemes(a) <= x_weighted(a) <= 2 * len(a)
+    assert x_weighted(f"{a} {url} {b}") == x_weighted(a) + 1 + 23 + 1 + x_weighted(b)
