@@ -95,7 +95,7 @@ def run_batch(
     card_jobs = plan(loaded, project, platforms=platforms, layout=layout, brand=brand, fmt=fmt)
     if dry_run:
         return _dry_run(card_jobs, project, out, force, emit, failures)
-    with OutputLock(out, wait=wait), _terminate_as_interrupt():
+    with _terminate_as_interrupt(), OutputLock(out, wait=wait):
         run = _Run(project, out, force=force, keep_going=keep_going, emit=emit)
         run.failures.extend(failures)
         report = run.execute(card_jobs, jobs or default_jobs())
@@ -255,8 +255,22 @@ _WORKER_PROJECTS: dict[Path, Project] = {}
 
 
 def _worker_init() -> None:
-    # Ctrl-C reaches the whole process group; only the main process decides what to do.
+    # Ctrl-C (and a service manager's SIGTERM) reach the whole process group; only the
+    # main process decides what to do, and shuts the workers down once it has.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    import threading
+
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose main process died (SIGKILL) stops instead of idling forever."""
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _worker_project(root: Path) -> Project:

@@ -47,6 +47,19 @@ def reap(proc: subprocess.Popen[str]) -> None:
     proc.communicate(timeout=30)
 
 
+def workers_exit(proc: subprocess.Popen[str], timeout: float = 10) -> bool:
+    """True once no process of the run's group is left."""
+    proc.wait(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def journal_lines(out: Path) -> int:
     try:
         return (out / ".cardgen" / "journal.jsonl").read_bytes().count(b"\n")
@@ -147,6 +160,8 @@ def test_sigkill_ten_times_then_rerun_loses_nothing(project: Path) -> None:
         elif wait_for_a_card(out, proc, before):
             time.sleep(rng.uniform(0.0, 0.8))  # while cards are being written
         proc.kill()  # SIGKILL: no handler runs, no cleanup
+        if attempt == 9:
+            assert workers_exit(proc), "worker processes outlived their killed main process"
         reap(proc)
         for name in images(out):
             assert_decodes(out / name)
