@@ -194,6 +194,7 @@ def _dry_run(
         "cached": sum(c["status"] == "cached" for c in cards),
         "failed": len(failures),
     }
+    emit({"event": "done", "dry_run": True, "cards": len(cards), **counts})
     return RenderReport(
         out=out, cards=cards, manifest=None, failures=failures, counts=counts, dry_run=True
     )

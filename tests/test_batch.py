@@ -90,7 +90,15 @@ def test_dry_run_lists_what_would_change_and_writes_nothing(project: Path) -> No
     assert run_cli("render")[0] == 0
     code, stdout, _ = run_cli("render", "--dry-run", "--json")
     events = [json.loads(line) for line in stdout.splitlines()]
-    assert {e["status"] for e in events} == {"cached"}
+    assert {e["status"] for e in events[:-1]} == {"cached"}
+    assert events[-1] == {
+        "event": "done",
+        "dry_run": True,
+        "cards": 3,
+        "render": 0,
+        "cached": 3,
+        "failed": 0,
+    }
 
 
 def test_jobs_1_and_2_give_byte_identical_output(tmp_path: Path) -> None:
