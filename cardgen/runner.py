@@ -13,9 +13,9 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 from types import FrameType
@@ -52,6 +52,14 @@ from cardgen.output import (
     write_manifest,
 )
 from cardgen.quotes import LoadedSelection
+from cardgen.workers import (
+    FitTask,
+    InlineExecutor,
+    PackedError,
+    draw_in_worker,
+    fit_in_worker,
+    worker_init,
+)
 from cardgen.yamlio import display_path
 
 Event = dict[str, Any]
@@ -241,106 +249,6 @@ def cache_key(job: CardJob, project: Project, fonts: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-# --- workers ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _FitTask:
-    """Everything a worker needs to fit one card; small and picklable."""
-
-    root: Path
-    job: CardJob
-
-
-_WORKER_PROJECTS: dict[Path, Project] = {}
-
-
-def _worker_init() -> None:
-    # Ctrl-C (and a service manager's SIGTERM) reach the whole process group; only the
-    # main process decides what to do, and shuts the workers down once it has.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    import threading
-
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-
-
-def _exit_with_parent(parent: int) -> None:
-    """A worker whose main process died (SIGKILL) stops instead of idling forever."""
-    import time
-
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
-
-
-def _worker_project(root: Path) -> Project:
-    if root not in _WORKER_PROJECTS:
-        _WORKER_PROJECTS[root] = Project.open(root)
-    return _WORKER_PROJECTS[root]
-
-
-def _fit_in_worker(task: _FitTask) -> Any:
-    try:
-        return _scene(task.job, _worker_project(task.root))
-    except CardgenError as exc:
-        return _PackedError.of(exc)
-
-
-def _draw_in_worker(scene: Any, fmt: str, limit: int) -> tuple[bytes, str] | _PackedError:
-    from cardgen.raster import draw_scene
-    from cardgen.sizefit import encode_within
-
-    try:
-        return encode_within(draw_scene(scene), fmt, limit)
-    except CardgenError as exc:
-        return _PackedError.of(exc)
-
-
-@dataclass(frozen=True)
-class _PackedError:
-    """A CardgenError carried across processes with all its parts."""
-
-    kind: type[CardgenError]
-    message: str
-    file: str | None
-    line: int | None
-    key: str | None
-    hint: str | None
-
-    @classmethod
-    def of(cls, exc: CardgenError) -> _PackedError:
-        return cls(type(exc), exc.message, exc.file, exc.line, exc.key, exc.hint)
-
-    def error(self) -> CardgenError:
-        return self.kind(self.message, file=self.file, line=self.line, key=self.key, hint=self.hint)
-
-
-class _Inline(Executor):
-    """Runs tasks in this process, each when its result is asked for.
-
-    For `--jobs 1` and batches too small to pay for workers; lazy so that
-    cards are written one by one, as with workers.
-    """
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        return _Deferred(lambda: fn(*args, **kwargs))
-
-
-class _Deferred(Future[Any]):
-    def __init__(self, call: Callable[[], Any]) -> None:
-        super().__init__()
-        self._call = call
-
-    def result(self, timeout: float | None = None) -> Any:
-        if not self.done():
-            try:
-                self.set_result(self._call())
-            except Exception as exc:
-                self.set_exception(exc)
-        return super().result(timeout)
-
-
 # --- the run ------------------------------------------------------------------------------
 
 
@@ -459,7 +367,7 @@ class _Run:
     @contextmanager
     def _executor(self, jobs: int, tasks: int) -> Iterator[Executor]:
         if jobs <= 1 or tasks <= 1:
-            yield _Inline()
+            yield InlineExecutor()
             return
         import multiprocessing
 
@@ -467,7 +375,7 @@ class _Run:
         pool = ProcessPoolExecutor(
             max_workers=min(jobs, tasks),
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_worker_init,
+            initializer=worker_init,
         )
         try:
             yield pool
@@ -476,10 +384,10 @@ class _Run:
 
     def _fit_all(self, pool: Executor, todo: list[_Todo]) -> dict[int, Any]:
         """Fit every card before drawing any: a card that cannot fit stops the run unwritten."""
-        inline = isinstance(pool, _Inline)
+        inline = isinstance(pool, InlineExecutor)
         futures = {
             index: pool.submit(
-                _fit_in_worker if not inline else self._fit_here, _FitTask(self.project.root, job)
+                fit_in_worker if not inline else self._fit_here, FitTask(self.project.root, job)
             )
             for index, (job, _, _) in enumerate(todo)
         }
@@ -487,7 +395,7 @@ class _Run:
         for index, future in futures.items():  # plan order: the first problem is reported
             result = future.result()
             job, _, snippets = todo[index]
-            if isinstance(result, _PackedError):
+            if isinstance(result, PackedError):
                 self._fail(job, result.error())
             elif isinstance(snippets, CardgenError):
                 self._fail(job, snippets)
@@ -495,11 +403,11 @@ class _Run:
                 scenes[index] = result
         return scenes
 
-    def _fit_here(self, task: _FitTask) -> Any:
+    def _fit_here(self, task: FitTask) -> Any:
         try:
             return _scene(task.job, self.project)
         except CardgenError as exc:
-            return _PackedError.of(exc)
+            return PackedError.of(exc)
 
     def _draw_all(
         self,
@@ -509,7 +417,7 @@ class _Run:
     ) -> None:
         futures = {
             pool.submit(
-                _draw_in_worker, scene, todo[index][0].fmt, todo[index][0].platform.file_limit
+                draw_in_worker, scene, todo[index][0].fmt, todo[index][0].platform.file_limit
             ): index
             for index, scene in scenes.items()
         }
@@ -518,7 +426,7 @@ class _Run:
             job, key, snippets = todo[index]
             assert not isinstance(snippets, CardgenError)  # such cards have no scene
             result = future.result()
-            if isinstance(result, _PackedError):
+            if isinstance(result, PackedError):
                 error = result.error()
                 error.file = error.file or display_path(job.selection.path)
                 error.message = f"{job.selection.name}/{job.quote.id} on {job.platform.id}: " + (
