@@ -14,6 +14,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import date
@@ -339,6 +340,15 @@ class _Run:
                 for job, record in cached:
                     self._keep_cached(job, record)
                 self._draw_all(pool, todo, scenes)
+        except BrokenProcessPool:
+            if self.writing:
+                self._finish()
+            if _STOPPING:  # a SIGTERM to the whole process group reached the workers first
+                raise _Terminated() from None
+            raise CardgenError(
+                "a worker process stopped unexpectedly (killed, or out of memory?)",
+                hint="finished cards are kept; run again, or with --jobs 1 to see the cause",
+            ) from None
         except BaseException:
             # Interrupted or failed once writing began: the manifest still lists what is on disk.
             if self.writing:
@@ -526,6 +536,9 @@ def _caption_path(card_path: str) -> str:
     return card_path.rsplit(".", 1)[0] + ".txt"
 
 
+_STOPPING: list[int] = []  # signals received: workers dying with us are not a crash
+
+
 class _Terminated(KeyboardInterrupt):
     """SIGTERM, handled like Ctrl-C: stop, keep finished cards, write the manifest."""
 
@@ -539,8 +552,10 @@ def _terminate_as_interrupt() -> Iterator[None]:
         return
 
     def handler(signum: int, frame: FrameType | None) -> None:
+        _STOPPING.append(signum)
         raise _Terminated()
 
+    _STOPPING.clear()
     previous = signal.signal(signal.SIGTERM, handler)
     try:
         yield

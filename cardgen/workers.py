@@ -30,10 +30,9 @@ _WORKER_PROJECTS: dict[Path, Project] = {}
 
 
 def worker_init() -> None:
-    # Ctrl-C (and a service manager's SIGTERM) reach the whole process group; only the
-    # main process decides what to do, and shuts the workers down once it has.
+    # Ctrl-C reaches the whole process group; only the main process decides what to do,
+    # and shuts the workers down once it has. (SIGTERM stays: the pool stops workers by it.)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     import threading
 
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()

@@ -111,13 +111,15 @@ def project(tmp_path: Path) -> Path:
     return make_project(tmp_path / "proj", QUOTES, PLATFORMS)
 
 
-@pytest.mark.parametrize("how", ["sigterm", "ctrl-c"])
+@pytest.mark.parametrize("how", ["sigterm", "ctrl-c", "sigterm-group"])
 def test_sigterm_and_ctrl_c_stop_cleanly_with_exit_130(project: Path, how: str) -> None:
     out = project / "output"
     proc = start(project)
     assert wait_for_a_card(out, proc)
     if how == "sigterm":
         proc.send_signal(signal.SIGTERM)
+    elif how == "sigterm-group":  # a service manager stopping the job: every process
+        os.killpg(proc.pid, signal.SIGTERM)
     else:  # a terminal sends SIGINT to the whole foreground process group
         os.killpg(proc.pid, signal.SIGINT)
     try:
@@ -198,3 +200,34 @@ def test_sigkill_ten_times_then_rerun_loses_nothing(project: Path) -> None:
         assert_decodes(out / card["path"])
     assert not list(out.rglob("*.tmp"))
     assert not journal.exists()
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The spawn workers of `parent`, from /proc."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+            if int(fields[1]) == parent and b"spawn_main" in cmdline:
+                pids.append(int(stat.parent.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_killed_worker_is_one_clear_error_and_keeps_finished_cards(project: Path) -> None:
+    out = project / "output"
+    proc = start(project)
+    try:
+        assert wait_for_a_card(out, proc)
+        workers = worker_pids(proc.pid)
+        assert workers
+        os.kill(workers[0], signal.SIGKILL)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        reap(proc)
+    assert proc.returncode == 2, stderr
+    assert stderr.startswith("error: a worker process stopped unexpectedly")
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
+    cards = assert_manifest_true(out, exact=True)
+    assert cards
