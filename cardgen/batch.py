@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cardgen import __version__
 from cardgen.captions import CaptionParts, alt_text, caption
 from cardgen.errors import CardgenError, InputError
 from cardgen.layouts import Brand, Layout, LayoutSource, load_brand, resolve_layout
@@ -82,11 +82,24 @@ class CardJob:
     path: str  # relative to the output folder
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A card (or a whole selection, quote_id and platform '*') that could not be made."""
+
+    selection: str
+    quote_id: str
+    platform: str
+    message: str
+
+
 @dataclass
 class RenderReport:
     out: Path
-    cards: list[dict[str, Any]]
+    cards: list[dict[str, Any]]  # this run's cards: rendered or cached
     manifest: Path | None
+    failures: list[Failure] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    dry_run: bool = False
 
 
 def load_selections(paths: Sequence[Path] | None, project: Project) -> list[LoadedSelection]:
@@ -155,26 +168,41 @@ def render(
     brand: str | None = None,
     fmt: str | None = None,
     project: Project | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    keep_going: bool = False,
+    dry_run: bool = False,
+    pick: int | None = None,
+    wait: bool = False,
+    today: date | None = None,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
 ) -> RenderReport:
-    """Render every card of the given selections; the library behind `cardgen render`."""
+    """Render every card of the given selections; the library behind `cardgen render`.
+
+    Incremental (unchanged cards are `cached`), parallel over `jobs`
+    processes, atomic per file, manifest last. `keep_going` turns content
+    errors into `failures` of the report instead of raising.
+    """
+    from cardgen.runner import run_batch
+
     project = project or Project.open()
-    loaded = load_selections(selections, project)
-    jobs = plan(loaded, project, platforms=platforms, layout=layout, brand=brand, fmt=fmt)
-    # Every fit and caption is checked before the first file is written.
-    prepared = [(job, _scene(job, project), _snippets(job, project)) for job in jobs]
-    from cardgen.output import write_atomic, write_manifest
-    from cardgen.raster import draw_scene, encode
-
-    records = []
-    for job, scene, snippets in prepared:
-        data = encode(draw_scene(scene), job.fmt)
-        write_atomic(out / job.path, data)
-        records.append(_record(job, scene, data, snippets, project))
-    from cardgen.gallery import write_gallery
-
-    write_gallery(out, records, project.platforms)
-    manifest = write_manifest(out, f"cardgen {__version__}", records)
-    return RenderReport(out=out, cards=records, manifest=manifest)
+    return run_batch(
+        selections,
+        project=project,
+        out_pattern=out,
+        platforms=platforms,
+        layout=layout,
+        brand=brand,
+        fmt=fmt,
+        jobs=jobs,
+        force=force,
+        keep_going=keep_going,
+        dry_run=dry_run,
+        pick=pick,
+        wait=wait,
+        today=today,
+        on_event=on_event,
+    )
 
 
 def check(
@@ -241,6 +269,7 @@ def _snippets(job: CardJob, project: Project) -> tuple[str, str]:
         title=selection.title,
         url=selection.url,
         hashtags=tuple(job.quote.hashtags or brand.hashtags),
+        handle=brand.handle,
     )
     description = layout.description or f"Quote card in the {job.layout} layout"
     try:

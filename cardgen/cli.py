@@ -77,11 +77,38 @@ def render(
     platform: PlatformOpt = None,
     layout: Annotated[str | None, typer.Option(help="Layout name for every card.")] = None,
     brand: Annotated[str | None, typer.Option(help="Brand kit name for every card.")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("output"),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output folder; may hold {date}, {week}, {year}, {month}, {day}.",
+        ),
+    ] = Path("output"),
     fmt: Annotated[
         str | None, typer.Option("--format", help="png, jpeg or webp (default: the platform's).")
     ] = None,
-    as_json: JsonOpt = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: the CPU count)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Re-render cached cards too.")] = False,
+    keep_going: Annotated[
+        bool, typer.Option("--keep-going", help="Render the rest when a card fails; exit 1.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be rendered; write nothing.")
+    ] = False,
+    pick: Annotated[
+        int | None,
+        typer.Option("--pick", min=1, help="Only the N quotes least recently rendered."),
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for another run on OUT instead of exiting 2.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Line-delimited JSON events on stdout.")
+    ] = False,
 ) -> None:
     """Render every quote of the selections for every platform into OUT."""
     import cardgen
@@ -89,22 +116,47 @@ def render(
     if fmt is not None and fmt not in ("png", "jpeg", "webp"):
         typer.echo(f"error: --format {fmt!r}: use png, jpeg or webp", err=True)
         raise typer.Exit(EXIT_INPUT)
-    report = _run(
-        lambda: cardgen.render(
-            selections, out=out, platforms=platform, layout=layout, brand=brand, fmt=fmt
-        )
-    )
-    _warn([w for card in report.cards for w in card.get("warnings", [])])
-    if as_json:
-        for card in report.cards:
-            typer.echo(json.dumps({"event": "card", **_brief(card)}, ensure_ascii=False))
-        typer.echo(
-            json.dumps(
-                {"event": "done", "cards": len(report.cards), "manifest": str(report.manifest)}
+    progress = _Progress(as_json=as_json, dry_run=dry_run)
+    try:
+        report = _run(
+            lambda: cardgen.render(
+                selections,
+                out=out,
+                platforms=platform,
+                layout=layout,
+                brand=brand,
+                fmt=fmt,
+                jobs=jobs,
+                force=force,
+                keep_going=keep_going,
+                dry_run=dry_run,
+                pick=pick,
+                wait=wait,
+                on_event=progress.event,
             )
         )
-        return
-    typer.echo(f"rendered {len(report.cards)} cards into {out}/ (manifest: {report.manifest})")
+    finally:
+        progress.close()
+    _warn([w for card in report.cards for w in card.get("warnings", [])])
+    if report.failures:
+        _failure_table(report.failures)
+    if not as_json:
+        counts = report.counts
+        if report.dry_run:
+            for card in report.cards:
+                typer.echo(f"{card['status']:<7} {card['path']}")
+            typer.echo(
+                f"would render {counts['render']} cards, {counts['cached']} cached "
+                f"(dry run: nothing written to {report.out}/)"
+            )
+        else:
+            typer.echo(
+                f"rendered {counts['rendered']} cards, {counts['cached']} cached"
+                + (f", {counts['failed']} failed" if counts["failed"] else "")
+                + f", into {report.out}/ (manifest: {report.manifest})"
+            )
+    if report.failures:
+        raise typer.Exit(EXIT_CONTENT)
 
 
 def _warn(warnings: list[str]) -> None:
@@ -113,9 +165,53 @@ def _warn(warnings: list[str]) -> None:
         typer.echo(f"warning: {warning}", err=True)
 
 
-def _brief(card: dict[str, Any]) -> dict[str, Any]:
-    keys = ("selection", "quote_id", "platform", "path", "status", "width", "height", "bytes")
-    return {k: card[k] for k in keys}
+class _Progress:
+    """Shows a batch's events: JSON lines, a rich progress bar on a terminal, or nothing."""
+
+    def __init__(self, *, as_json: bool, dry_run: bool) -> None:
+        self.as_json = as_json
+        self.bar: Any = None
+        self.task: Any = None
+        self.show_bar = not as_json and not dry_run and sys.stderr.isatty()
+
+    def event(self, event: dict[str, Any]) -> None:
+        if self.as_json:
+            typer.echo(json.dumps(event, ensure_ascii=False))
+            return
+        if not self.show_bar:
+            return
+        if event["event"] == "start" and event["to_render"]:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            self.bar = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("rendering", total=event["cards"])
+        elif event["event"] == "card" and self.bar is not None:
+            self.bar.advance(self.task)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+def _failure_table(failures: list[Any]) -> None:
+    """The cards that failed, one line each, as a table on stderr."""
+    rows = [("selection", "quote", "platform", "error")]
+    rows += [(f.selection, f.quote_id, f.platform, f.message) for f in failures]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    typer.echo(f"{len(failures)} failed:", err=True)
+    for row in rows:
+        cells = [row[i].ljust(widths[i]) for i in range(3)]
+        typer.echo("  " + "  ".join([*cells, row[3]]), err=True)
 
 
 @app.command()

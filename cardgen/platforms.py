@@ -49,6 +49,8 @@ class Platform:
     max_hashtags: int | None = None
     max_pixels_side: int | None = None
     notes: str = ""
+    # The post text's template (fields in cardgen.captions.TEMPLATE_FIELDS); None: the default.
+    caption_template: str | None = None
 
     @property
     def aspect_class(self) -> AspectClass:
@@ -95,6 +97,7 @@ BUILTIN: tuple[Platform, ...] = (
         format="png",
         file_limit=8 * MB,
         caption_limit=2200,
+        # Meta documents no alt-text limit for Instagram or Facebook images.
         alt_limit=None,
         max_hashtags=30,
     ),
@@ -154,6 +157,7 @@ BUILTIN: tuple[Platform, ...] = (
         file_limit=5 * MB,
         caption_limit=280,
         caption_counting="x-weighted",
+        # X help, "How to make images accessible": descriptions up to 1,000 characters.
         alt_limit=1000,
         notes="CJK and emoji count 2, a URL 23",
     ),
@@ -165,7 +169,8 @@ BUILTIN: tuple[Platform, ...] = (
         format="png",
         file_limit=5 * MB,
         caption_limit=3000,
-        alt_limit=None,
+        # LinkedIn Images API (rest/images): altText, at most 4,086 characters.
+        alt_limit=4086,
     ),
     _preset(
         "pinterest",
@@ -175,7 +180,8 @@ BUILTIN: tuple[Platform, ...] = (
         format="png",
         file_limit=20 * MB,
         caption_limit=500,
-        alt_limit=None,
+        # Pinterest help, "Add alt text to Pins": up to 500 characters.
+        alt_limit=500,
         notes="title 100, description 500",
     ),
     _preset(
@@ -186,7 +192,8 @@ BUILTIN: tuple[Platform, ...] = (
         format="png",
         file_limit=8 * MB,
         caption_limit=500,
-        alt_limit=None,
+        # Threads (Meta) app: image descriptions up to 1,000 characters.
+        alt_limit=1000,
     ),
     _preset(
         "bluesky",
@@ -197,6 +204,7 @@ BUILTIN: tuple[Platform, ...] = (
         file_limit=1_000_000,
         caption_limit=300,
         caption_counting="graphemes",
+        # Bluesky app (social-app, MAX_ALT_TEXT): 2,000 graphemes since 2024 (was 1,000).
         alt_limit=2000,
         max_pixels_side=2000,
         notes="alt text expected",
@@ -209,6 +217,7 @@ BUILTIN: tuple[Platform, ...] = (
         format="png",
         file_limit=16 * MIB,
         caption_limit=500,
+        # Mastodon server (MediaAttachment::MAX_DESCRIPTION_LENGTH): 1,500 characters.
         alt_limit=1500,
         notes="limits vary by server",
     ),
@@ -249,6 +258,7 @@ class PlatformOverride(BaseModel):
     caption_counting: CaptionCounting | None = None
     alt_limit: int | None = Field(default=None, gt=0)
     max_hashtags: int | None = Field(default=None, ge=0)
+    caption_template: str | None = None
 
 
 class PlatformsFile(BaseModel):

@@ -205,8 +205,6 @@ def load_selection(path: Path) -> LoadedSelection:
     )
 
 
-
-
 __all__ = ["ArticleIndex", "normalise"]  # matching lives in cardgen.matching; kept importable here
 
 

@@ -105,4 +105,6 @@ def test_render_json_events(in_root: Path, tmp_path: Path) -> None:
     assert code == 0
     events = [json.loads(line) for line in stdout.splitlines()]
     assert events[-1]["event"] == "done" and events[-1]["cards"] == 8
-    assert all(e["event"] == "card" for e in events[:-1])
+    assert events[0]["event"] == "start" and events[0]["cards"] == 8
+    assert all(e["event"] == "card" for e in events[1:-1])
+    assert len(events) == 10

@@ -1,0 +1,567 @@
+"""Run a batch: cache keys, parallel fitting and drawing, atomic writes, manifest last.
+
+The main process plans, decides what is cached, writes every file and keeps
+the journal; worker processes only fit and draw. So what is on disk is always
+known: a run stopped by Ctrl-C, SIGTERM or SIGKILL loses no finished card.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import asdict, replace
+from datetime import date
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from cardgen import __version__
+from cardgen.batch import (
+    CardJob,
+    Failure,
+    Project,
+    RenderReport,
+    _content,
+    _record,
+    _relative,
+    _scene,
+    _snippets,
+    load_selections,
+    plan,
+)
+from cardgen.errors import CardgenError, ContentError, InputError
+from cardgen.output import (
+    Journal,
+    OutputLock,
+    expand_out,
+    history_folder,
+    read_history,
+    read_manifest,
+    remove_temporaries,
+    snippet_text,
+    write_atomic,
+    write_captions_csv,
+    write_history,
+    write_if_changed,
+    write_manifest,
+)
+from cardgen.quotes import LoadedSelection
+from cardgen.workers import (
+    FitTask,
+    InlineExecutor,
+    PackedError,
+    draw_in_worker,
+    fit_in_worker,
+    worker_init,
+)
+from cardgen.yamlio import display_path
+
+Event = dict[str, Any]
+CardId = tuple[str, str, str]  # (selection file, quote id, platform)
+
+
+def default_jobs() -> int:
+    """Worker processes by default: the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def run_batch(
+    selections: Sequence[Path] | None,
+    *,
+    project: Project,
+    out_pattern: Path,
+    platforms: Sequence[str] | None,
+    layout: str | None,
+    brand: str | None,
+    fmt: str | None,
+    jobs: int | None,
+    force: bool,
+    keep_going: bool,
+    dry_run: bool,
+    pick: int | None,
+    wait: bool,
+    today: date | None,
+    on_event: Callable[[Event], None] | None,
+) -> RenderReport:
+    emit = on_event or (lambda event: None)
+    out = expand_out(out_pattern, today)
+    failures: list[Failure] = []
+    loaded = _load(selections, project, keep_going, failures)
+    history_dir = history_folder(out_pattern)
+    history = read_history(history_dir) if pick is not None else None
+    if pick is not None and history is not None:
+        loaded = _pick(loaded, pick, history)
+    card_jobs = plan(loaded, project, platforms=platforms, layout=layout, brand=brand, fmt=fmt)
+    if dry_run:
+        return _dry_run(card_jobs, project, out, force, emit, failures)
+    with _terminate_as_interrupt(), OutputLock(out, wait=wait):
+        run = _Run(project, out, force=force, keep_going=keep_going, emit=emit)
+        run.failures.extend(failures)
+        report = run.execute(card_jobs, jobs or default_jobs())
+        if history is not None:
+            _remember(history_dir, history, report, card_jobs, project)
+        return report
+
+
+def _load(
+    selections: Sequence[Path] | None,
+    project: Project,
+    keep_going: bool,
+    failures: list[Failure],
+) -> list[LoadedSelection]:
+    if not keep_going:
+        return load_selections(selections, project)
+    files = list(selections) if selections else project.selection_files()
+    if not files:
+        return load_selections(files, project)  # raises the usual "no selections" error
+    loaded = []
+    for path in files:
+        try:
+            loaded.extend(load_selections([path], project))
+        except ContentError as exc:  # a misquote: the file's other selections still render
+            failures.append(Failure(_relative(path, project.root), "*", "*", exc.one_line()))
+    names: dict[str, Path] = {}
+    for selection in loaded:
+        if selection.name in names:
+            raise InputError(
+                f"two selections are named '{selection.name}' "
+                f"({names[selection.name]} and {selection.path})",
+                hint="selection file names name output folders and must differ",
+            )
+        names[selection.name] = selection.path
+    return loaded
+
+
+def _pick(loaded: list[LoadedSelection], count: int, history: dict[str, Any]) -> list[Any]:
+    """Keep the `count` quotes least recently rendered (never rendered first, then oldest)."""
+    used: dict[str, int] = history["quotes"]
+    order = [(s.name, q.id) for s in loaded for q in s.quotes]
+    ranked = sorted(
+        range(len(order)), key=lambda i: (used.get(f"{order[i][0]}/{order[i][1]}", -1), i)
+    )
+    chosen = {order[i] for i in ranked[: max(0, count)]}
+    return [
+        replace(s, quotes=tuple(q for q in s.quotes if (s.name, q.id) in chosen)) for s in loaded
+    ]
+
+
+def _remember(
+    folder: Path,
+    history: dict[str, Any],
+    report: RenderReport,
+    card_jobs: list[CardJob],
+    project: Project,
+) -> None:
+    """Mark the quotes whose every card is on disk as used by this run."""
+    done = {(c["selection"], c["quote_id"]) for c in report.cards}
+    failed = {(f.selection, f.quote_id) for f in report.failures}
+    run_number = int(history.get("runs", 0)) + 1
+    quotes = dict(history["quotes"])
+    for job in card_jobs:
+        key = (_relative(job.selection.path, project.root), job.quote.id)
+        if key in done and key not in failed:
+            quotes[f"{job.selection.name}/{job.quote.id}"] = run_number
+    write_history(folder, {"runs": run_number, "quotes": quotes})
+
+
+def _dry_run(
+    card_jobs: list[CardJob],
+    project: Project,
+    out: Path,
+    force: bool,
+    emit: Callable[[Event], None],
+    failures: list[Failure],
+) -> RenderReport:
+    known = _known_records(out)
+    fonts = fonts_digest(project)
+    cards = []
+    for job in card_jobs:
+        key = cache_key(job, project, fonts)
+        old = known.get(_card_id(job, project))
+        status = "cached" if (old and old.get("cache_key") == key and not force) else "render"
+        brief = {
+            "selection": _relative(job.selection.path, project.root),
+            "quote_id": job.quote.id,
+            "platform": job.platform.id,
+            "path": old["path"] if status == "cached" and old else job.path,
+            "status": status,
+        }
+        cards.append(brief)
+        emit({"event": "card", **brief})
+    counts = {
+        "render": sum(c["status"] == "render" for c in cards),
+        "cached": sum(c["status"] == "cached" for c in cards),
+        "failed": len(failures),
+    }
+    emit({"event": "done", "dry_run": True, "cards": len(cards), **counts})
+    return RenderReport(
+        out=out, cards=cards, manifest=None, failures=failures, counts=counts, dry_run=True
+    )
+
+
+# --- cache keys ---------------------------------------------------------------------------
+
+
+def fonts_digest(project: Project) -> str:
+    """One hash of every font file cardgen may pick from (names and contents)."""
+    from cardgen.fonts import FONT_SUFFIXES, font_folders
+
+    digest = hashlib.sha256()
+    for folder in font_folders(project.root):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.suffix.lower() in FONT_SUFFIXES and path.is_file():
+                digest.update(path.relative_to(folder).as_posix().encode())
+                digest.update(_file_hash(path).encode())
+    return digest.hexdigest()
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def cache_key(job: CardJob, project: Project, fonts: str) -> str:
+    """What decides a card's bytes: text, resolved layout and brand, platform, fonts, version."""
+    from cardgen.raster import ENCODE_OPTIONS
+
+    brand = project.brand(job.brand)
+    payload = {
+        "cardgen": __version__,
+        "content": asdict(_content(job, brand)),
+        "layout": project.layout(job.layout, job.platform).model_dump(mode="json"),
+        "brand": brand.model_dump(mode="json"),
+        "platform": asdict(job.platform),
+        "format": job.fmt,
+        "encoder": ENCODE_OPTIONS,
+        "fonts": fonts,
+    }
+    text = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+def _card_id(job: CardJob, project: Project) -> CardId:
+    return (_relative(job.selection.path, project.root), job.quote.id, job.platform.id)
+
+
+def _record_id(record: dict[str, Any]) -> CardId:
+    return (str(record["selection"]), str(record["quote_id"]), str(record["platform"]))
+
+
+def _known_records(out: Path) -> dict[CardId, dict[str, Any]]:
+    """Cards on disk from earlier runs: the manifest, then the journal of a killed run.
+
+    A record counts only if its file is there with the size and hash it names.
+    """
+    known: dict[CardId, dict[str, Any]] = {}
+    for record in [*read_manifest(out), *Journal(out).read()]:
+        try:
+            card_id = _record_id(record)
+            path = out / str(record["path"])
+            if path.stat().st_size != record["bytes"] or _file_hash(path) != record["sha256"]:
+                continue
+        except (KeyError, OSError, TypeError):
+            continue
+        known[card_id] = record
+    return known
+
+
+_Todo = tuple[CardJob, str, "tuple[str, str] | CardgenError"]  # (job, cache key, snippets)
+
+
+class _Run:
+    def __init__(
+        self,
+        project: Project,
+        out: Path,
+        *,
+        force: bool,
+        keep_going: bool,
+        emit: Callable[[Event], None],
+    ) -> None:
+        self.project = project
+        self.out = out
+        self.force = force
+        self.keep_going = keep_going
+        self.emit = emit
+        self.failures: list[Failure] = []
+        self.journal = Journal(out)
+        self.state: dict[CardId, dict[str, Any]] = {}
+        self.fresh: dict[CardId, dict[str, Any]] = {}  # this run's rendered and cached cards
+        self.writing = False
+
+    def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
+        remove_temporaries(self.out)
+        self.state = _known_records(self.out)
+        fonts = fonts_digest(self.project)
+        todo: list[_Todo] = []
+        cached: list[tuple[CardJob, dict[str, Any]]] = []
+        for job in card_jobs:
+            snippets: tuple[str, str] | CardgenError
+            try:
+                snippets = _snippets(job, self.project)
+            except CardgenError as exc:
+                snippets = exc  # reported after fitting: a card that cannot fit is the worse news
+            key = cache_key(job, self.project, fonts)
+            old = self.state.get(_card_id(job, self.project))
+            fresh = old is not None and old.get("cache_key") == key and not self.force
+            if old is not None and fresh and not isinstance(snippets, CardgenError):
+                cached.append((job, {**old, "caption": snippets[0], "alt_text": snippets[1]}))
+            else:
+                todo.append((job, key, snippets))
+        self.emit(
+            {
+                "event": "start",
+                "out": str(self.out),
+                "cards": len(card_jobs),
+                "to_render": len(todo),
+                "cached": len(cached),
+            }
+        )
+        for failure in self.failures:  # whole selections that failed to load
+            self.emit({"event": "card", **_failure_event(failure), "path": None})
+        try:
+            with self._executor(jobs, len(todo)) as pool:
+                scenes = self._fit_all(pool, todo)
+                self.writing = True
+                for job, record in cached:
+                    self._keep_cached(job, record)
+                self._draw_all(pool, todo, scenes)
+        except BrokenProcessPool:
+            if self.writing:
+                self._finish()
+            if _STOPPING:  # a SIGTERM to the whole process group reached the workers first
+                raise _Terminated() from None
+            raise CardgenError(
+                "a worker process stopped unexpectedly (killed, or out of memory?)",
+                hint="finished cards are kept; run again, or with --jobs 1 to see the cause",
+            ) from None
+        except BaseException:
+            # Interrupted or failed once writing began: the manifest still lists what is on disk.
+            if self.writing:
+                self._finish()
+            raise
+        manifest = self._finish()
+        counts = {
+            "rendered": sum(r["status"] == "rendered" for r in self.fresh.values()),
+            "cached": sum(r["status"] == "cached" for r in self.fresh.values()),
+            "failed": len(self.failures),
+            "kept": len(self.state) - len(self.fresh),
+        }
+        self.emit(
+            {
+                "event": "done",
+                "cards": counts["rendered"] + counts["cached"],
+                **counts,
+                "manifest": str(manifest),
+            }
+        )
+        cards = sorted(self.fresh.values(), key=_record_id)
+        return RenderReport(
+            out=self.out, cards=cards, manifest=manifest, failures=self.failures, counts=counts
+        )
+
+    @contextmanager
+    def _executor(self, jobs: int, tasks: int) -> Iterator[Executor]:
+        if jobs <= 1 or tasks <= 1:
+            yield InlineExecutor()
+            return
+        import multiprocessing
+
+        # spawn: no inherited locks or threads, the same on every platform.
+        pool = ProcessPoolExecutor(
+            max_workers=min(jobs, tasks),
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=worker_init,
+        )
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _fit_all(self, pool: Executor, todo: list[_Todo]) -> dict[int, Any]:
+        """Fit every card before drawing any: a card that cannot fit stops the run unwritten."""
+        inline = isinstance(pool, InlineExecutor)
+        futures = {
+            index: pool.submit(
+                fit_in_worker if not inline else self._fit_here, FitTask(self.project.root, job)
+            )
+            for index, (job, _, _) in enumerate(todo)
+        }
+        scenes: dict[int, Any] = {}
+        for index, future in futures.items():  # plan order: the first problem is reported
+            result = future.result()
+            job, _, snippets = todo[index]
+            if isinstance(result, PackedError):
+                self._fail(job, result.error())
+            elif isinstance(snippets, CardgenError):
+                self._fail(job, snippets)
+            else:
+                scenes[index] = result
+        return scenes
+
+    def _fit_here(self, task: FitTask) -> Any:
+        try:
+            return _scene(task.job, self.project)
+        except CardgenError as exc:
+            return PackedError.of(exc)
+
+    def _draw_all(
+        self,
+        pool: Executor,
+        todo: list[_Todo],
+        scenes: dict[int, Any],
+    ) -> None:
+        futures = {
+            pool.submit(
+                draw_in_worker, scene, todo[index][0].fmt, todo[index][0].platform.file_limit
+            ): index
+            for index, scene in scenes.items()
+        }
+        # In plan order: workers run ahead, events and errors come out the same every run.
+        for future, index in futures.items():
+            job, key, snippets = todo[index]
+            assert not isinstance(snippets, CardgenError)  # such cards have no scene
+            result = future.result()
+            if isinstance(result, PackedError):
+                error = result.error()
+                error.file = error.file or display_path(job.selection.path)
+                error.message = f"{job.selection.name}/{job.quote.id} on {job.platform.id}: " + (
+                    error.message
+                )
+                self._fail(job, error)
+                continue
+            data, final_fmt = result
+            self._write_card(job, key, scenes[index], data, final_fmt, snippets)
+
+    def _write_card(
+        self,
+        job: CardJob,
+        key: str,
+        scene: Any,
+        data: bytes,
+        final_fmt: str,
+        snippets: tuple[str, str],
+    ) -> None:
+        if final_fmt != job.fmt:  # re-encoded to fit the file limit
+            stem = job.path.rsplit(".", 1)[0]
+            job = replace(job, fmt=final_fmt, path=f"{stem}.{_extension(final_fmt)}")
+        record = _record(job, scene, data, snippets, self.project)
+        record["cache_key"] = key
+        record["caption_file"] = _caption_path(job.path)
+        write_atomic(self.out / job.path, data)
+        write_if_changed(self.out / record["caption_file"], snippet_text(*snippets).encode("utf-8"))
+        card_id = _record_id(record)
+        self._forget_old_files(self.state.get(card_id), record)
+        self.journal.append(record)
+        self.state[card_id] = self.fresh[card_id] = record
+        self.emit({"event": "card", **_brief(record)})
+
+    def _keep_cached(self, job: CardJob, record: dict[str, Any]) -> None:
+        record["status"] = "cached"
+        record["caption_file"] = _caption_path(record["path"])
+        write_if_changed(
+            self.out / record["caption_file"],
+            snippet_text(record["caption"], record["alt_text"]).encode("utf-8"),
+        )
+        card_id = _record_id(record)
+        self.state[card_id] = self.fresh[card_id] = record
+        self.emit({"event": "card", **_brief(record)})
+
+    def _forget_old_files(self, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+        """A card re-encoded to another format leaves no stale file under its old name."""
+        if old is None:
+            return
+        for stale in {old["path"], _caption_path(old["path"])} - {new["path"], new["caption_file"]}:
+            (self.out / stale).unlink(missing_ok=True)
+
+    def _fail(self, job: CardJob, exc: CardgenError) -> None:
+        if not self.keep_going:
+            raise exc
+        failure = Failure(
+            _relative(job.selection.path, self.project.root),
+            job.quote.id,
+            job.platform.id,
+            exc.one_line(),
+        )
+        self.failures.append(failure)
+        self.emit({"event": "card", **_failure_event(failure), "path": job.path})
+
+    def _finish(self) -> Path:
+        """captions.csv and the review page, then the manifest (last); then the journal goes."""
+        records = []
+        for card_id, record in self.state.items():
+            if card_id not in self.fresh:
+                record = {**record, "status": "kept"}
+            records.append(record)
+        write_captions_csv(self.out, records)
+        from cardgen.gallery import write_gallery
+
+        write_gallery(self.out, records, self.project.platforms)
+        manifest = write_manifest(self.out, f"cardgen {__version__}", records)
+        self.journal.clear()
+        return manifest
+
+
+def _brief(record: dict[str, Any]) -> dict[str, Any]:
+    keys = ("selection", "quote_id", "platform", "path", "status", "width", "height", "bytes")
+    return {k: record[k] for k in keys}
+
+
+def _failure_event(failure: Failure) -> dict[str, Any]:
+    return {
+        "selection": failure.selection,
+        "quote_id": failure.quote_id,
+        "platform": failure.platform,
+        "status": "failed",
+        "error": failure.message,
+    }
+
+
+def _extension(fmt: str) -> str:
+    return "jpg" if fmt == "jpeg" else fmt
+
+
+def _caption_path(card_path: str) -> str:
+    return card_path.rsplit(".", 1)[0] + ".txt"
+
+
+_STOPPING: list[int] = []  # signals received: workers dying with us are not a crash
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: stop, keep finished cards, write the manifest."""
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        _STOPPING.append(signum)
+        raise _Terminated()
+
+    _STOPPING.clear()
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        sys.stderr.flush()

@@ -1,0 +1,114 @@
+"""Worker processes of a batch: fit and draw cards, and carry errors back whole.
+
+Spawn-safe top-level functions; each worker keeps its own Project, and its
+fonts stay loaded per (file, size) for every card it handles.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cardgen.batch import CardJob, Project, _scene
+from cardgen.errors import CardgenError
+
+
+@dataclass(frozen=True)
+class FitTask:
+    """Everything a worker needs to fit one card; small and picklable."""
+
+    root: Path
+    job: CardJob
+
+
+_WORKER_PROJECTS: dict[Path, Project] = {}
+
+
+def worker_init() -> None:
+    # Ctrl-C reaches the whole process group; only the main process decides what to do,
+    # and shuts the workers down once it has. (SIGTERM stays: the pool stops workers by it.)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import threading
+
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose main process died (SIGKILL) stops instead of idling forever."""
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _worker_project(root: Path) -> Project:
+    if root not in _WORKER_PROJECTS:
+        _WORKER_PROJECTS[root] = Project.open(root)
+    return _WORKER_PROJECTS[root]
+
+
+def fit_in_worker(task: FitTask) -> Any:
+    try:
+        return _scene(task.job, _worker_project(task.root))
+    except CardgenError as exc:
+        return PackedError.of(exc)
+
+
+def draw_in_worker(scene: Any, fmt: str, limit: int) -> tuple[bytes, str] | PackedError:
+    from cardgen.raster import draw_scene
+    from cardgen.sizefit import encode_within
+
+    try:
+        return encode_within(draw_scene(scene), fmt, limit)
+    except CardgenError as exc:
+        return PackedError.of(exc)
+
+
+@dataclass(frozen=True)
+class PackedError:
+    """A CardgenError carried across processes with all its parts."""
+
+    kind: type[CardgenError]
+    message: str
+    file: str | None
+    line: int | None
+    key: str | None
+    hint: str | None
+
+    @classmethod
+    def of(cls, exc: CardgenError) -> PackedError:
+        return cls(type(exc), exc.message, exc.file, exc.line, exc.key, exc.hint)
+
+    def error(self) -> CardgenError:
+        return self.kind(self.message, file=self.file, line=self.line, key=self.key, hint=self.hint)
+
+
+class InlineExecutor(Executor):
+    """Runs tasks in this process, each when its result is asked for.
+
+    For `--jobs 1` and batches too small to pay for workers; lazy so that
+    cards are written one by one, as with workers.
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return _Deferred(lambda: fn(*args, **kwargs))
+
+
+class _Deferred(Future[Any]):
+    def __init__(self, call: Callable[[], Any]) -> None:
+        super().__init__()
+        self._call = call
+
+    def result(self, timeout: float | None = None) -> Any:
+        if not self.done():
+            try:
+                self.set_result(self._call())
+            except Exception as exc:
+                self.set_exception(exc)
+        return super().result(timeout)

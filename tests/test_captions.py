@@ -1,0 +1,226 @@
+"""Captions and alt text per platform: counted the platform's way, shortened gracefully."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cardgen.captions import (
+    CaptionParts,
+    alt_text,
+    caption,
+    count,
+    fill_template,
+    graphemes,
+    x_weighted,
+)
+from cardgen.errors import ContentError
+from cardgen.platforms import BUILTIN
+
+P = {p.id: p for p in BUILTIN}
+URL = "https://example.com/articles/overcoming-working-mom-guilt-why-moms-should-never-be-ashamed"
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # one grapheme, 7 code points
+
+
+def parts(quote: str, **kw: object) -> CaptionParts:
+    base = CaptionParts(
+        quote=quote,
+        attribution="Lara Bazelon",
+        title="Overcoming Working Mom Guilt",
+        url=URL,
+        hashtags=("workingmoms", "ambition"),
+    )
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "weight"),
+    [
+        ("Hello", 5),
+        ("caf\u00e9", 4),
+        ("cafe\u0301", 4),  # NFC first: e + combining acute is one character
+        ("\u3053\u3093\u306b\u3061\u306f", 10),  # CJK: 2 each
+        ("\u4e2d\u6587 ok", 7),
+        ("\U0001f600", 2),
+        (FAMILY, 2),  # an emoji sequence counts once
+        ("\U0001f1eb\U0001f1f7", 2),  # a flag
+        ("\u201cquoted\u201d \u2014 A", 12),  # curly quotes and dashes are light
+        ("\u2026", 2),  # the ellipsis is outside the light ranges
+        (URL, 23),
+        (f"see {URL} now", 4 + 23 + 4),
+        ("www.example.com/x", 23),
+    ],
+)
+def test_x_weighted_count(text: str, weight: int) -> None:
+    assert x_weighted(text) == weight
+
+
+@pytest.mark.parametrize(
+    ("text", "clusters"),
+    [("abc", 3), (FAMILY, 1), ("cafe\u0301", 4), ("\U0001f1eb\U0001f1f7!", 2), ("\u4e2d\u6587", 2)],
+)
+def test_graphemes(text: str, clusters: int) -> None:
+    assert graphemes(text) == clusters
+
+
+def test_count_follows_the_platform() -> None:
+    text = f"{FAMILY} \u4e2d {URL}"
+    assert count(text, P["x"]) == 2 + 1 + 2 + 1 + 23
+    assert count(text, P["bluesky"]) == 1 + 1 + 1 + 1 + len(URL)
+    assert count(text, P["linkedin"]) == len(text)
+
+
+def test_full_caption_when_it_fits() -> None:
+    text = caption(parts("Ambition doesn\u2019t mean we are selfish."), P["linkedin"])
+    assert text == (
+        "\u201cAmbition doesn\u2019t mean we are selfish.\u201d \u2014 Lara Bazelon\n\n"
+        f"Overcoming Working Mom Guilt {URL}\n\n#workingmoms #ambition"
+    )
+
+
+def test_instagram_keeps_at_most_30_hashtags() -> None:
+    tags = tuple(f"tag{i}" for i in range(45))
+    text = caption(parts("Short.", hashtags=tags), P["instagram-square"])
+    assert text.count("#") == 30
+    assert "#tag29" in text and "#tag30" not in text
+
+
+def test_duplicate_and_hash_prefixed_hashtags_are_cleaned() -> None:
+    text = caption(parts("Short.", hashtags=("#a", "a", "b")), P["linkedin"])
+    assert text.endswith("#a #b")
+
+
+def test_x_sheds_hashtags_last_first_then_title_then_link() -> None:
+    tags = ("workingmoms", "ambition", "parenting", "careers", "balance")
+    quote = "Q " * 90 + "end."  # 184 characters: room for some hashtags only
+    text = caption(parts(quote, hashtags=tags), P["x"])
+    assert count(text, P["x"]) <= 280 and "Overcoming" in text
+    kept = tuple(word[1:] for word in text.split() if word.startswith("#"))
+    assert 0 < len(kept) < len(tags) and kept == tags[: len(kept)]
+    with_one_more = text + f" #{tags[len(kept)]}"
+    assert count(with_one_more, P["x"]) > 280
+    # Longer: no hashtag fits, nor the title; the link (23) still does.
+    quote = "Q " * 110 + "end."
+    text = caption(parts(quote, hashtags=tags), P["x"])
+    assert "#" not in text and "Overcoming" not in text and URL in text
+    # Longer still: the link goes too; the quote stays whole.
+    quote = "Q " * 122 + "end."
+    text = caption(parts(quote, hashtags=tags), P["x"])
+    assert text == f"\u201c{quote}\u201d \u2014 Lara Bazelon"
+
+
+def test_x_counts_cjk_double_so_a_short_cjk_quote_sheds_more() -> None:
+    quote = "\u7d20\u6674\u3089\u3057\u3044" * 22  # 110 CJK characters: 220 weighted
+    text = caption(parts(quote), P["x"])
+    assert count(text, P["x"]) == 220 + 17 + 2 + 23
+    assert quote in text and URL in text and "Overcoming" not in text and "#" not in text
+    roomy = caption(parts(quote), P["linkedin"])  # counts plain characters, 3,000 allowed
+    assert "Overcoming" in roomy and "#ambition" in roomy
+
+
+def test_emoji_weigh_two_on_x_and_one_on_bluesky() -> None:
+    quote = ("Joy " + FAMILY + " ") * 27 + "end."  # 27 family emoji
+    x_text = caption(parts(quote, hashtags=()), P["x"])
+    assert quote in x_text and count(x_text, P["x"]) <= 280
+    bluesky = caption(parts(quote, hashtags=()), P["bluesky"])
+    assert quote in bluesky
+    assert graphemes(bluesky) <= 300 < len(bluesky)  # code points would be far over
+
+
+def test_a_quote_too_long_for_the_platform_is_an_error_not_a_cut() -> None:
+    quote = "word " * 70  # 350 characters
+    with pytest.raises(ContentError) as info:
+        caption(parts(quote.strip()), P["x"])
+    message = info.value.one_line()
+    assert "280" in message and "X" in message and "never cuts a quote" in message
+    cjk = "\u6587" * 160  # 320 weighted on X, 160 graphemes on Bluesky
+    with pytest.raises(ContentError, match="weighted characters"):
+        caption(parts(cjk, hashtags=()), P["x"])
+    assert cjk in caption(parts(cjk, hashtags=()), P["bluesky"])
+
+
+def test_platform_template() -> None:
+    platform = replace(P["threads"], caption_template="{quote}\n\n{handle} {hashtags}")
+    text = caption(parts("Hi.", handle="@happy"), platform)
+    assert text == "Hi.\n\n@happy #workingmoms #ambition"
+    bad = replace(P["threads"], caption_template="{quote} {tags}")
+    with pytest.raises(ContentError, match=r"unknown field '\{tags\}'"):
+        caption(parts("Hi."), bad)
+
+
+def test_empty_fields_leave_no_gaps() -> None:
+    text = fill_template(
+        "\u201c{quote}\u201d{by}\n\n{title} {url}\n\n{hashtags}",
+        CaptionParts("Hi.", None, None, None, ()),
+        (),
+    )
+    assert text == "\u201cHi.\u201d"
+
+
+def test_alt_text_has_quote_attribution_and_description() -> None:
+    text = alt_text(parts("Hi there."), "Quote card, dark text on cream.", P["x"])
+    assert text == "\u201cHi there.\u201d \u2014 Lara Bazelon. Quote card, dark text on cream."
+
+
+def test_alt_text_within_the_limit_drops_description_then_shortens_at_a_word() -> None:
+    quote = " ".join(f"word{i}" for i in range(300))  # about 2,400 characters
+    text = alt_text(parts(quote), "A card.", P["x"])
+    assert len(text) <= 1000 and text.endswith("\u2026")
+    assert quote.startswith(text[1:-2].rstrip())  # whole words only
+    mastodon = alt_text(parts(quote), "A card.", P["mastodon"])
+    assert 1000 < len(mastodon) <= 1500
+    cjk = "\u6587" * 2500
+    short = alt_text(parts(cjk), "A card.", P["bluesky"])
+    assert graphemes(short) <= 2000 and short.endswith("\u2026")
+
+
+def test_alt_limits_are_set_where_platforms_document_them() -> None:
+    assert P["x"].alt_limit == 1000
+    assert P["mastodon"].alt_limit == 1500
+    assert P["bluesky"].alt_limit == 2000
+
+
+words = st.text(alphabet=st.characters(codec="utf-8", categories=["L", "So", "Nd"]), min_size=1)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    quote=st.lists(words, min_size=1, max_size=80).map(" ".join),
+    tags=st.lists(st.from_regex(r"[a-z]{1,12}", fullmatch=True), max_size=40),
+    platform=st.sampled_from(["x", "bluesky", "instagram-square", "threads", "mastodon"]),
+)
+def test_caption_fits_or_fails_and_never_cuts_the_quote(
+    quote: str, tags: list[str], platform: str
+) -> None:
+    preset = P[platform]
+    try:
+        text = caption(parts(quote, hashtags=tuple(tags)), preset)
+    except ContentError:
+        # Only when the quote and attribution alone are over the limit.
+        bare = f"\u201c{quote}\u201d \u2014 Lara Bazelon"
+        assert count(" ".join(bare.split()), preset) > (preset.caption_limit or 0)
+        return
+    assert count(text, preset) <= (preset.caption_limit or 10**9)
+    assert " ".join(quote.split()) in text
+    if preset.max_hashtags is not None:
+        assert text.count("#") <= preset.max_hashtags
+    alt = alt_text(parts(quote, hashtags=tuple(tags)), "A card.", preset)
+    assert preset.alt_limit is None or len(alt) <= preset.alt_limit
+
+
+plain = st.text(
+    alphabet=st.sampled_from([*"abcXYZ019,.!é'", "\u4e2d", "\u3042", "\U0001f600", "\u2014"]),
+    max_size=40,
+)
+urls = st.from_regex(r"https://[a-z]{1,12}\.(com|org)(/[a-z0-9-]{1,20}){0,4}", fullmatch=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=plain, b=plain, url=urls)
+def test_x_weight_adds_up_and_every_url_weighs_23(a: str, b: str, url: str) -> None:
+    assert x_weighted(f"{a} {b}") == x_weighted(a) + 1 + x_weighted(b)
+    assert graphemes(a) <= x_weighted(a) <= 2 * len(a)
+    assert x_weighted(f"{a} {url} {b}") == x_weighted(a) + 1 + 23 + 1 + x_weighted(b)
