@@ -7,6 +7,7 @@ known: a run stopped by Ctrl-C, SIGTERM or SIGKILL loses no finished card.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -231,16 +232,52 @@ def _file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _image_paths(value: Any) -> list[str]:
+    """Every `src` (and brand `logo`) path named anywhere in a dumped layout or brand."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("src", "logo") and isinstance(item, str):
+                found.append(item)
+            else:
+                found.extend(_image_paths(item))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(_image_paths(item))
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def _image_hash(path: str, mtime_ns: int, size: int) -> str:
+    # Keyed by mtime and size so an edited picture is hashed again, an unchanged one once.
+    return _file_hash(Path(path))
+
+
+def images_digest(*dumps: Any) -> dict[str, str]:
+    """Content hashes of the pictures and logos a card uses: editing one re-renders it."""
+    hashes = {}
+    for name in sorted(set(_image_paths(list(dumps)))):
+        path = Path(name)
+        if path.is_file():
+            stat = path.stat()
+            hashes[name] = _image_hash(str(path), stat.st_mtime_ns, stat.st_size)
+    return hashes
+
+
 def cache_key(job: CardJob, project: Project, fonts: str) -> str:
-    """What decides a card's bytes: text, resolved layout and brand, platform, fonts, version."""
+    """What decides a card's bytes: text, resolved layout and brand, images, platform, fonts,
+    version."""
     from cardgen.raster import ENCODE_OPTIONS
 
     brand = project.brand(job.brand)
+    layout = project.layout(job.layout, job.platform).model_dump(mode="json")
+    brand_dump = brand.model_dump(mode="json")
     payload = {
         "cardgen": __version__,
         "content": asdict(_content(job, brand)),
-        "layout": project.layout(job.layout, job.platform).model_dump(mode="json"),
-        "brand": brand.model_dump(mode="json"),
+        "layout": layout,
+        "brand": brand_dump,
+        "images": images_digest(layout, brand_dump),
         "platform": asdict(job.platform),
         "format": job.fmt,
         "encoder": ENCODE_OPTIONS,

@@ -81,6 +81,17 @@ def test_a_changed_brand_renders_every_card(project: Path) -> None:
     assert render(out=out, jobs=1).counts["rendered"] == 3
 
 
+def test_an_edited_background_picture_renders_its_cards_again(project: Path) -> None:
+    """Pictures and logos are part of the cache key by content, not only by path."""
+    out = project / "output"
+    assert render(out=out, jobs=1, layout="photo").counts["rendered"] == 3
+    assert render(out=out, jobs=1, layout="photo").counts["cached"] == 3
+    picture = project / "layouts" / "images" / "backdrop-warm.jpg"
+    with Image.open(picture) as image:
+        image.convert("RGB").transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(picture, quality=90)
+    assert render(out=out, jobs=1, layout="photo").counts["rendered"] == 3
+
+
 def test_dry_run_lists_what_would_change_and_writes_nothing(project: Path) -> None:
     code, stdout, _ = run_cli("render", "--dry-run")
     assert code == 0
