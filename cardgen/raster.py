@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+from typing import cast
 
 from PIL import Image, ImageDraw
 
@@ -15,6 +16,16 @@ ENCODE_OPTIONS: dict[str, dict[str, object]] = {
     "jpeg": {"format": "JPEG", "quality": 90, "subsampling": 0},
     "webp": {"format": "WEBP", "quality": 90, "method": 4},
 }
+# Flat cards (solid colours plus anti-aliased edges) are written as 256-colour
+# palette PNGs: about a third of the bytes of full-colour PNG level 6, in less
+# time. Gradients and photos stay full colour: a palette would band them.
+# Every setting here was chosen by `make bench` (see benchmarks/README.md).
+PALETTE_PNG_OPTIONS: dict[str, object] = {"format": "PNG", "compress_level": 3}
+PALETTE_COLOURS = 256
+PALETTE_SAMPLE_STEP = 4  # flatness is judged on every 4th pixel of every 4th row
+PALETTE_MAX_SAMPLE_COLOURS = 1024  # more distinct colours than this: not a flat card
+KEY_COLOUR_SHARE = 0.01  # a colour on at least 1% of the card must come out exact
+PALETTE_MAX_KEY_COLOURS = 16  # more large areas of distinct colour: a gradient, not flat
 
 
 def draw_scene(scene: Scene) -> Image.Image:
@@ -35,10 +46,61 @@ def draw_scene(scene: Scene) -> Image.Image:
 
 
 def encode(image: Image.Image, fmt: str) -> bytes:
-    """Encode deterministically: same pixels and settings give the same bytes."""
+    """Encode deterministically: same pixels and settings give the same bytes.
+
+    PNG of a flat card goes through `flat_palette`; anything else is written
+    in full colour with `ENCODE_OPTIONS`.
+    """
     buffer = io.BytesIO()
+    if fmt == "png":
+        palette = flat_palette(image)
+        if palette is not None:
+            palette.save(buffer, **PALETTE_PNG_OPTIONS)  # type: ignore[arg-type]
+            return buffer.getvalue()
     image.save(buffer, **ENCODE_OPTIONS[fmt])  # type: ignore[arg-type]
     return buffer.getvalue()
+
+
+def flat_palette(image: Image.Image) -> Image.Image | None:
+    """`image` as a palette image when that is visually lossless, else None.
+
+    A card is flat when a sample of its pixels has few distinct colours. The
+    fast octree quantiser averages each cluster, which would shift a brand
+    colour by a level or two, so every colour covering `KEY_COLOUR_SHARE` of
+    the sample gets its exact value back in the palette; when two such colours
+    share a cluster (close shades, e.g. a gradient) the palette cannot keep
+    them apart and the card stays full colour.
+    """
+    if image.mode != "RGB":
+        return None
+    width, height = image.size
+    step = PALETTE_SAMPLE_STEP
+    grid = (max(1, width // step), max(1, height // step))
+    sample = image.resize(grid, Image.Resampling.NEAREST)
+    colours = sample.getcolors(PALETTE_MAX_SAMPLE_COLOURS)
+    least = max(1, round(grid[0] * grid[1] * KEY_COLOUR_SHARE))
+    if colours is None or sum(count >= least for count, _ in colours) > PALETTE_MAX_KEY_COLOURS:
+        return None
+    quantised = image.quantize(
+        PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+    )
+    indices = Image.frombytes("L", grid, quantised.resize(grid, Image.Resampling.NEAREST).tobytes())
+    pairs = Image.merge("RGBA", (*sample.split(), indices)).getcolors(grid[0] * grid[1])
+    assert pairs is not None  # maxcolors covers every sampled pixel
+    key: dict[int, tuple[int, tuple[int, int, int]]] = {}
+    for count, pixel in pairs:
+        r, g, b, index = cast(tuple[int, int, int, int], pixel)
+        if count < least:
+            continue
+        if index in key:
+            return None  # two key colours in one cluster: one would come out wrong
+        key[index] = (count, (r, g, b))
+    palette = quantised.getpalette()
+    assert palette is not None
+    for index, (_count, colour) in key.items():
+        palette[3 * index : 3 * index + 3] = colour
+    quantised.putpalette(palette)
+    return quantised
 
 
 def _rect(draw: ImageDraw.ImageDraw, shape: RectShape, colour: RGBA) -> None:
