@@ -21,6 +21,10 @@ ENCODE_OPTIONS: dict[str, dict[str, object]] = {
 # time. Gradients and photos stay full colour: a palette would band them.
 # Every setting here was chosen by `make bench` (see benchmarks/README.md).
 PALETTE_PNG_OPTIONS: dict[str, object] = {"format": "PNG", "compress_level": 3}
+# Photo-like cards (grain, thousands of colours) barely compress: zlib level 6
+# takes about 6x the time of level 1 for some 16% fewer bytes, so level 1.
+PHOTO_PNG_OPTIONS: dict[str, object] = {"format": "PNG", "compress_level": 1}
+PHOTO_SAMPLE_COLOURS = 4096  # more distinct colours than this in the sample: a photo
 PALETTE_COLOURS = 256
 PALETTE_SAMPLE_STEP = 4  # flatness is judged on every 4th pixel of every 4th row
 PALETTE_MAX_SAMPLE_COLOURS = 1024  # more distinct colours than this: not a flat card
@@ -48,17 +52,33 @@ def draw_scene(scene: Scene) -> Image.Image:
 def encode(image: Image.Image, fmt: str) -> bytes:
     """Encode deterministically: same pixels and settings give the same bytes.
 
-    PNG of a flat card goes through `flat_palette`; anything else is written
-    in full colour with `ENCODE_OPTIONS`.
+    PNG: a photo-like card is written at zlib level 1 (`PHOTO_PNG_OPTIONS`), a
+    flat card as a palette image (`flat_palette`), anything else (gradients)
+    in full colour with `ENCODE_OPTIONS`, as are JPEG and WebP.
     """
     buffer = io.BytesIO()
     if fmt == "png":
+        if is_photo_like(image):
+            image.save(buffer, **PHOTO_PNG_OPTIONS)  # type: ignore[arg-type]
+            return buffer.getvalue()
         palette = flat_palette(image)
         if palette is not None:
             palette.save(buffer, **PALETTE_PNG_OPTIONS)  # type: ignore[arg-type]
             return buffer.getvalue()
     image.save(buffer, **ENCODE_OPTIONS[fmt])  # type: ignore[arg-type]
     return buffer.getvalue()
+
+
+def _sample(image: Image.Image) -> Image.Image:
+    """Every `PALETTE_SAMPLE_STEP`th pixel of every such row: enough to judge the colours."""
+    width, height = image.size
+    grid = (max(1, width // PALETTE_SAMPLE_STEP), max(1, height // PALETTE_SAMPLE_STEP))
+    return image.resize(grid, Image.Resampling.NEAREST)
+
+
+def is_photo_like(image: Image.Image) -> bool:
+    """True for photographic pixels (grain, thousands of colours) that barely compress."""
+    return _sample(image.convert("RGB")).getcolors(PHOTO_SAMPLE_COLOURS) is None
 
 
 def flat_palette(image: Image.Image) -> Image.Image | None:
@@ -73,10 +93,8 @@ def flat_palette(image: Image.Image) -> Image.Image | None:
     """
     if image.mode != "RGB":
         return None
-    width, height = image.size
-    step = PALETTE_SAMPLE_STEP
-    grid = (max(1, width // step), max(1, height // step))
-    sample = image.resize(grid, Image.Resampling.NEAREST)
+    sample = _sample(image)
+    grid = sample.size
     colours = sample.getcolors(PALETTE_MAX_SAMPLE_COLOURS)
     least = max(1, round(grid[0] * grid[1] * KEY_COLOUR_SHARE))
     if colours is None or sum(count >= least for count, _ in colours) > PALETTE_MAX_KEY_COLOURS:
