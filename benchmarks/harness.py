@@ -27,7 +27,7 @@ class Settings:
 
     @property
     def repeat(self) -> int:
-        return 1 if self.quick else 15
+        return 1 if self.quick else 9
 
     @classmethod
     def from_env(cls, quick: bool | None = None) -> Settings:
