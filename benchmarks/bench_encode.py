@@ -102,7 +102,7 @@ def run(settings: Settings, project: Project | None = None) -> dict[str, Any]:
     for card_name, image in cards(project, settings.quick).items():
         times = interleaved(
             {name: (lambda enc=CANDIDATES[name], im=image: enc(im)) for name in names},
-            repeat=settings.repeat if settings.quick else 9,
+            repeat=settings.repeat if settings.quick else 5,
             warmup=0 if settings.quick else 1,
         )
         reference = CANDIDATES["png level 6"](image)
