@@ -57,11 +57,13 @@ def encode(image: Image.Image, fmt: str) -> bytes:
     in full colour with `ENCODE_OPTIONS`, as are JPEG and WebP.
     """
     buffer = io.BytesIO()
-    if fmt == "png":
-        if is_photo_like(image):
+    if fmt == "png" and image.mode == "RGB":
+        # One sample of the pixels decides the path; it costs well under a millisecond.
+        sample = _sample(image)
+        if sample.getcolors(PHOTO_SAMPLE_COLOURS) is None:
             image.save(buffer, **PHOTO_PNG_OPTIONS)  # type: ignore[arg-type]
             return buffer.getvalue()
-        palette = flat_palette(image)
+        palette = _flat_palette(image, sample)
         if palette is not None:
             palette.save(buffer, **PALETTE_PNG_OPTIONS)  # type: ignore[arg-type]
             return buffer.getvalue()
@@ -78,7 +80,8 @@ def _sample(image: Image.Image) -> Image.Image:
 
 def is_photo_like(image: Image.Image) -> bool:
     """True for photographic pixels (grain, thousands of colours) that barely compress."""
-    return _sample(image.convert("RGB")).getcolors(PHOTO_SAMPLE_COLOURS) is None
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    return _sample(rgb).getcolors(PHOTO_SAMPLE_COLOURS) is None
 
 
 def flat_palette(image: Image.Image) -> Image.Image | None:
@@ -93,7 +96,10 @@ def flat_palette(image: Image.Image) -> Image.Image | None:
     """
     if image.mode != "RGB":
         return None
-    sample = _sample(image)
+    return _flat_palette(image, _sample(image))
+
+
+def _flat_palette(image: Image.Image, sample: Image.Image) -> Image.Image | None:
     grid = sample.size
     colours = sample.getcolors(PALETTE_MAX_SAMPLE_COLOURS)
     least = max(1, round(grid[0] * grid[1] * KEY_COLOUR_SHARE))
@@ -103,19 +109,22 @@ def flat_palette(image: Image.Image) -> Image.Image | None:
         PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
     )
     indices = Image.frombytes("L", grid, quantised.resize(grid, Image.Resampling.NEAREST).tobytes())
-    pairs = Image.merge("RGBA", (*sample.split(), indices)).getcolors(grid[0] * grid[1])
-    assert pairs is not None  # maxcolors covers every sampled pixel
-    key: dict[int, tuple[int, tuple[int, int, int]]] = {}
+    # Each sampled colour lands in exactly one cluster, so there are no more
+    # (colour, index) pairs than sampled colours.
+    pairs = Image.merge("RGBA", (*sample.split(), indices)).getcolors(PALETTE_MAX_SAMPLE_COLOURS)
+    if pairs is None:
+        return None
+    key: dict[int, tuple[int, int, int]] = {}
     for count, pixel in pairs:
         r, g, b, index = cast(tuple[int, int, int, int], pixel)
         if count < least:
             continue
         if index in key:
             return None  # two key colours in one cluster: one would come out wrong
-        key[index] = (count, (r, g, b))
+        key[index] = (r, g, b)
     palette = quantised.getpalette()
     assert palette is not None
-    for index, (_count, colour) in key.items():
+    for index, colour in key.items():
         palette[3 * index : 3 * index + 3] = colour
     quantised.putpalette(palette)
     return quantised
