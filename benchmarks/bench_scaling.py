@@ -95,7 +95,9 @@ def render_options() -> str:
 
 def scaling(settings: Settings, root: Path) -> dict[str, Any]:
     sizes = (2, 3) if settings.quick else (10, 100, 1000)
-    repeat = 1 if settings.quick else 3
+    # Small batches are short and noisy: run them more often.
+    repeats = {2: 1, 3: 1, 10: 5, 100: 3, 1000: 1}
+    repeat = 1 if settings.quick else 5
     rows = []
     base_folder = root / "scale-1"
     make_project(base_folder, 1)
@@ -104,7 +106,7 @@ def scaling(settings: Settings, root: Path) -> dict[str, Any]:
     for n in sizes:
         folder = root / f"scale-{n}"
         make_project(folder, n)
-        runs = [render(folder, root / f"out-{n}-{r}") for r in range(repeat if n < 1000 else 1)]
+        runs = [render(folder, root / f"out-{n}-{r}") for r in range(repeats.get(n, 1))]
         wall = statistics.median(r[0] for r in runs)
         rows.append(
             {

@@ -82,4 +82,6 @@ def machine() -> dict[str, str]:
         "pillow": PIL.__version__,
         "system": f"{platform.system()} {platform.release()}",
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        # Other work on a shared machine moves absolute times; ratios within a run hold.
+        "load": f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "?",
     }

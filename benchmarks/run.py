@@ -154,6 +154,7 @@ def profile(results: dict[str, Any], out: Path, settings: Settings) -> None:
                 scene = build_scene(content, layout, brand, platform, registry)
                 encode(draw_scene(scene), "png")
         text = profiler.output_text(unicode=False, color=False, short_mode=True)
+        text = text.replace(f"{ROOT}/", "")  # results are committed: no machine paths
         (out / f"profile-{name}-card.txt").write_text(text, encoding="utf-8")
 
 
@@ -166,7 +167,8 @@ def report(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
         f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores, {m['system']}, "
-        f"Python {m['python']}, Pillow {m['pillow']}"
+        f"Python {m['python']}, Pillow {m['pillow']}, load average {m.get('load', '?')} "
+        "at the start"
         + (" (**quick mode: not representative**)" if results.get("quick") else "")
         + ". Medians; ratios are taken within the same run.",
         "",

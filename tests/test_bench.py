@@ -39,7 +39,7 @@ def test_quick_benchmarks_run_and_report(
 def test_report_says_when_a_feature_is_missing() -> None:
     missing = {"status": "not available in this build", "why": "no --jobs option"}
     results = {
-        "machine": {k: "x" for k in ("date", "cpu", "cores", "system", "python", "pillow")},
+        "machine": {k: "x" for k in ("date", "cpu", "cores", "system", "python", "pillow", "load")},
         "scaling": {
             "scaling": {
                 "rows": [
