@@ -273,13 +273,15 @@ def report(results: dict[str, Any]) -> str:
             "",
             "Text fitting per card (fonts warm) and font loading (cold):",
             "",
-            "| layout | platform | fitting ms | width measurements | fonts | loading ms |",
-            "|---|---|---|---|---|---|",
+            "| layout | platform | fitting ms | width measurements | fonts | loading ms "
+            "| quote alone ms | word-sum prototype ms | same result |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for r in fit["rows"]:
             lines.append(
                 f"| {r['layout']} | {r['platform']} | {r['fit_ms']:.1f} | {r['width_calls']} "
-                f"| {r['fonts']} | {r['font_load_ms']:.2f} |"
+                f"| {r['fonts']} | {r['font_load_ms']:.2f} | {r['quote_fit_ms']:.1f} "
+                f"| {r['word_sum_fit_ms']:.1f} | {'yes' if r['word_sum_same_result'] else 'no'} |"
             )
     if encode:
         lines += ["", "Encoders, 1080x1080 (time and bytes relative to PNG level 6):", ""]
