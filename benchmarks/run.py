@@ -312,7 +312,12 @@ def report(results: dict[str, Any]) -> str:
             )
     plots = results.get("plots")
     if plots:
-        lines += ["", *[f"![{p}](results/{p})" for p in plots]]
+        lines += [
+            "",
+            "Plots (written by `make bench` into `benchmarks/results/`, not committed):",
+            "",
+            *[f"![{p}](results/{p})" for p in plots],
+        ]
     elif plots is not None:
         lines += ["", "Plots skipped: matplotlib is not installed (`pip install -e '.[bench]'`)."]
     return "\n".join(lines)
