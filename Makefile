@@ -5,8 +5,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: demo test lint pytest goldens system-deps clean
+.PHONY: demo test lint pytest goldens system-deps clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +19,10 @@ $(TEST_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@
+
 demo: $(STAMP)
 	$(BIN)/cardgen render
 	@echo "open output/ to see the cards; output/manifest.json lists them"
@@ -26,7 +31,7 @@ system-deps:
 	@bash .ci/system-deps
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check cardgen tests
+	$(BIN)/ruff check cardgen tests benchmarks
 	$(BIN)/mypy
 
 pytest: $(TEST_STAMP) system-deps
@@ -37,6 +42,11 @@ test: lint pytest
 # Regenerate the golden images after an intended visual change (then look at them!).
 goldens: $(TEST_STAMP)
 	$(BIN)/pytest tests/test_golden.py tests/test_golden_scripts.py --regen-goldens
+
+# Speed against the Pillow floor, encoders, scaling, cold start: numbers, plots and
+# the table in benchmarks/README.md (a few minutes; BENCH_QUICK=1 for a smoke run).
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) output .pytest_cache .mypy_cache .ruff_cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+from typing import cast
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
@@ -26,6 +27,20 @@ ENCODE_OPTIONS: dict[str, dict[str, object]] = {
     "jpeg": {"format": "JPEG", "quality": 90, "subsampling": 0},
     "webp": {"format": "WEBP", "quality": 90, "method": 4},
 }
+# Flat cards (solid colours plus anti-aliased edges) are written as 256-colour
+# palette PNGs: about a third of the bytes of full-colour PNG level 6, in less
+# time. Gradients and photos stay full colour: a palette would band them.
+# Every setting here was chosen by `make bench` (see benchmarks/README.md).
+PALETTE_PNG_OPTIONS: dict[str, object] = {"format": "PNG", "compress_level": 3}
+# Photo-like cards (grain, thousands of colours) barely compress: zlib level 6
+# takes about 6x the time of level 1 for some 16% fewer bytes, so level 1.
+PHOTO_PNG_OPTIONS: dict[str, object] = {"format": "PNG", "compress_level": 1}
+PHOTO_SAMPLE_COLOURS = 4096  # more distinct colours than this in the sample: a photo
+PALETTE_COLOURS = 256
+PALETTE_SAMPLE_STEP = 4  # flatness is judged on every 4th pixel of every 4th row
+PALETTE_MAX_SAMPLE_COLOURS = 1024  # more distinct colours than this: not a flat card
+KEY_COLOUR_SHARE = 0.01  # a colour on at least 1% of the card must come out exact
+PALETTE_MAX_KEY_COLOURS = 16  # more large areas of distinct colour: a gradient, not flat
 
 
 def draw_scene(scene: Scene) -> Image.Image:
@@ -52,10 +67,84 @@ def draw_scene(scene: Scene) -> Image.Image:
 
 
 def encode(image: Image.Image, fmt: str) -> bytes:
-    """Encode deterministically: same pixels and settings give the same bytes."""
+    """Encode deterministically: same pixels and settings give the same bytes.
+
+    PNG: a photo-like card is written at zlib level 1 (`PHOTO_PNG_OPTIONS`), a
+    flat card as a palette image (`flat_palette`), anything else (gradients)
+    in full colour with `ENCODE_OPTIONS`, as are JPEG and WebP.
+    """
     buffer = io.BytesIO()
+    if fmt == "png" and image.mode == "RGB":
+        # One sample of the pixels decides the path; it costs well under a millisecond.
+        sample = _sample(image)
+        if sample.getcolors(PHOTO_SAMPLE_COLOURS) is None:
+            image.save(buffer, **PHOTO_PNG_OPTIONS)  # type: ignore[arg-type]
+            return buffer.getvalue()
+        palette = _flat_palette(image, sample)
+        if palette is not None:
+            palette.save(buffer, **PALETTE_PNG_OPTIONS)  # type: ignore[arg-type]
+            return buffer.getvalue()
     image.save(buffer, **ENCODE_OPTIONS[fmt])  # type: ignore[arg-type]
     return buffer.getvalue()
+
+
+def _sample(image: Image.Image) -> Image.Image:
+    """Every `PALETTE_SAMPLE_STEP`th pixel of every such row: enough to judge the colours."""
+    width, height = image.size
+    grid = (max(1, width // PALETTE_SAMPLE_STEP), max(1, height // PALETTE_SAMPLE_STEP))
+    return image.resize(grid, Image.Resampling.NEAREST)
+
+
+def is_photo_like(image: Image.Image) -> bool:
+    """True for photographic pixels (grain, thousands of colours) that barely compress."""
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    return _sample(rgb).getcolors(PHOTO_SAMPLE_COLOURS) is None
+
+
+def flat_palette(image: Image.Image) -> Image.Image | None:
+    """`image` as a palette image when that is visually lossless, else None.
+
+    A card is flat when a sample of its pixels has few distinct colours. The
+    fast octree quantiser averages each cluster, which would shift a brand
+    colour by a level or two, so every colour covering `KEY_COLOUR_SHARE` of
+    the sample gets its exact value back in the palette; when two such colours
+    share a cluster (close shades, e.g. a gradient) the palette cannot keep
+    them apart and the card stays full colour.
+    """
+    if image.mode != "RGB":
+        return None
+    return _flat_palette(image, _sample(image))
+
+
+def _flat_palette(image: Image.Image, sample: Image.Image) -> Image.Image | None:
+    grid = sample.size
+    colours = sample.getcolors(PALETTE_MAX_SAMPLE_COLOURS)
+    least = max(1, round(grid[0] * grid[1] * KEY_COLOUR_SHARE))
+    if colours is None or sum(count >= least for count, _ in colours) > PALETTE_MAX_KEY_COLOURS:
+        return None
+    quantised = image.quantize(
+        PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+    )
+    indices = Image.frombytes("L", grid, quantised.resize(grid, Image.Resampling.NEAREST).tobytes())
+    # Each sampled colour lands in exactly one cluster, so there are no more
+    # (colour, index) pairs than sampled colours.
+    pairs = Image.merge("RGBA", (*sample.split(), indices)).getcolors(PALETTE_MAX_SAMPLE_COLOURS)
+    if pairs is None:
+        return None
+    key: dict[int, tuple[int, int, int]] = {}
+    for count, pixel in pairs:
+        r, g, b, index = cast(tuple[int, int, int, int], pixel)
+        if count < least:
+            continue
+        if index in key:
+            return None  # two key colours in one cluster: one would come out wrong
+        key[index] = (r, g, b)
+    palette = quantised.getpalette()
+    assert palette is not None
+    for index, colour in key.items():
+        palette[3 * index : 3 * index + 3] = colour
+    quantised.putpalette(palette)
+    return quantised
 
 
 def _rect(draw: ImageDraw.ImageDraw, shape: RectShape, colour: RGBA | tuple[int, ...]) -> None:

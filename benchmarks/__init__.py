@@ -1,0 +1,1 @@
+"""cardgen's speed benchmarks: `make bench` runs them all (see benchmarks/README.md)."""

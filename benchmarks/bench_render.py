@@ -1,0 +1,186 @@
+"""Per-card render time for every platform and bundled layout against the Pillow floor.
+
+The floor is bare Pillow doing the least any renderer must do for the same
+card: create the canvas, draw the already-wrapped lines with already-loaded
+fonts, and encode with the same encoder settings. cardgen's time covers the
+whole card: layout, text fitting, drawing and encoding (fonts warm, no disk).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+from benchmarks.harness import QUOTE, ROOT, Settings, interleaved
+from cardgen.batch import Project
+from cardgen.fonts import LAYOUT_ENGINE
+from cardgen.platforms import BUILTIN
+from cardgen.raster import (
+    ENCODE_OPTIONS,
+    PALETTE_COLOURS,
+    PALETTE_PNG_OPTIONS,
+    PHOTO_PNG_OPTIONS,
+    draw_scene,
+    encode,
+    flat_palette,
+    is_photo_like,
+)
+from cardgen.scene import CardText, LineShape, RectShape, Scene, SolidFill, TextBlock, build_scene
+
+FontKey = tuple[Path, int]
+
+
+def card_content(project: Project, brand: Any) -> CardText:
+    return CardText(
+        quote=QUOTE,
+        attribution="Lara Bazelon",
+        title="Overcoming Working Mom Guilt",
+        handle=brand.handle or "",
+        url=brand.website or "",
+    )
+
+
+class Floor:
+    """Bare Pillow drawing one prepared card: every decision already made outside the timer."""
+
+    def __init__(self, scene: Scene, encoding: str) -> None:
+        self.scene = scene
+        self.encoding = encoding
+        self.fonts: dict[FontKey, ImageFont.FreeTypeFont] = {}
+        for block in scene.drawables:
+            if isinstance(block, TextBlock):
+                key = (block.face.path, block.size)
+                self.fonts[key] = ImageFont.truetype(
+                    str(block.face.path), block.size, layout_engine=LAYOUT_ENGINE
+                )
+        # A gradient canvas is handed over ready-made: the floor only copies it.
+        self.canvas = None if isinstance(scene.background, SolidFill) else draw_background(scene)
+
+    def draw(self) -> Image.Image:
+        scene = self.scene
+        if self.canvas is not None:
+            image = self.canvas.copy()
+        else:
+            assert isinstance(scene.background, SolidFill)
+            image = Image.new("RGB", (scene.width, scene.height), scene.background.colour[:3])
+        draw = ImageDraw.Draw(image)
+        for item in scene.drawables:
+            opaque = item.colour[3] == 255
+            target = draw if opaque else ImageDraw.Draw(layer := Image.new("RGBA", image.size))
+            fill = item.colour[:3] if opaque else item.colour
+            if isinstance(item, RectShape):
+                if item.radius:
+                    target.rounded_rectangle(item.box, radius=item.radius, fill=fill)
+                else:
+                    target.rectangle(item.box, fill=fill)
+            elif isinstance(item, LineShape):
+                target.line([item.start, item.end], fill=fill, width=item.thickness)
+            else:
+                font = self.fonts[(item.face.path, item.size)]
+                for line in item.lines:
+                    target.text(
+                        (line.x, line.baseline), line.text, font=font, fill=fill, anchor="ls"
+                    )
+            if not opaque:
+                image.paste(layer, (0, 0), layer)
+        return image
+
+    def encode(self, image: Image.Image) -> bytes:
+        buffer = io.BytesIO()
+        if self.encoding == "palette PNG":
+            quantised = image.quantize(
+                PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+            )
+            quantised.save(buffer, **PALETTE_PNG_OPTIONS)  # type: ignore[arg-type]
+        elif self.encoding == "photo PNG":
+            image.save(buffer, **PHOTO_PNG_OPTIONS)  # type: ignore[arg-type]
+        else:
+            image.save(buffer, **ENCODE_OPTIONS["png"])  # type: ignore[arg-type]
+        return buffer.getvalue()
+
+    def card(self) -> bytes:
+        return self.encode(self.draw())
+
+
+def chosen_encoding(image: Image.Image) -> str:
+    """Which of its PNG paths `cardgen.raster.encode` takes for `image`."""
+    if is_photo_like(image):
+        return "photo PNG"
+    return "full-colour PNG" if flat_palette(image) is None else "palette PNG"
+
+
+def draw_background(scene: Scene) -> Image.Image:
+    from cardgen.raster import _background
+
+    return _background(scene.width, scene.height, scene.background)
+
+
+def run(settings: Settings, project: Project | None = None) -> dict[str, Any]:
+    project = project or Project.open(ROOT)
+    registry = project.font_registry()
+    platforms = BUILTIN[:1] if settings.quick else BUILTIN
+    layouts = project.layouts.layout_names()
+    if settings.quick:
+        layouts = [name for name in layouts if name == "classic"] or layouts[:1]
+    rows = []
+    for layout_name in layouts:
+        for platform in platforms:
+            layout = project.layout(layout_name, platform)
+            brand = project.brand(layout.brand)
+            content = card_content(project, brand)
+
+            def cardgen_card(
+                layout: Any = layout,
+                brand: Any = brand,
+                platform: Any = platform,
+                content: CardText = content,
+            ) -> bytes:
+                scene = build_scene(content, layout, brand, platform, registry)
+                return encode(draw_scene(scene), "png")
+
+            scene = build_scene(content, layout, brand, platform, registry)
+            reference = draw_scene(scene)
+            encoding = chosen_encoding(reference)
+            floor = Floor(scene, encoding)
+            # The floor must draw the very same card, or the ratio means nothing.
+            same = ImageChops.difference(floor.draw(), reference).getbbox() is None
+
+            def cardgen_pixels(scene: Scene = scene) -> bytes:
+                return encode(draw_scene(scene), "png")
+
+            times = interleaved(
+                {"cardgen": cardgen_card, "pixels": cardgen_pixels, "floor": floor.card},
+                repeat=settings.repeat,
+            )
+            rows.append(
+                {
+                    "layout": layout_name,
+                    "platform": platform.id,
+                    "size": f"{platform.width}x{platform.height}",
+                    "flat": isinstance(scene.background, SolidFill),
+                    "encoding": encoding,
+                    "cardgen_ms": times["cardgen"],
+                    "floor_ms": times["floor"],
+                    "ratio": times["cardgen"] / times["floor"],
+                    # The scene already built: drawing and encoding alone against the floor.
+                    "pixels_ms": times["pixels"],
+                    "pixels_ratio": times["pixels"] / times["floor"],
+                    "same_pixels": same,
+                    "bytes": len(cardgen_card()),
+                }
+            )
+    flat = [r["ratio"] for r in rows if r["flat"]]
+    return {
+        "rows": rows,
+        "worst_flat_ratio": max(flat) if flat else None,
+        "target_ratio": 1.1,
+    }
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(Settings.from_env()), indent=2))

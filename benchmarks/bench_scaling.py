@@ -1,0 +1,195 @@
+"""Batches through the CLI: time per card and peak memory as the batch grows, the
+parallel speed-up of `--jobs 2`, and an incremental rerun of an unchanged batch.
+
+Each run is a fresh `cardgen render` process in a generated project (our own
+synthetic article, one quote per card, flat `classic` cards on
+instagram-square). Time per card is the marginal cost, (T(N) - T(1)) / (N - 1),
+so process start-up does not make small batches look slow; wall time / N is
+reported beside it. Peak memory is the process's maximum resident set size.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.bench_cold import cardgen_command
+from benchmarks.harness import Settings
+
+NOT_AVAILABLE = "not available in this build"
+SUBJECTS = ("Small steps", "Quiet work", "Daily practice", "Patient effort", "Honest craft")
+ENDINGS = (
+    "add up to a life we are proud of",
+    "teach our children what ambition looks like",
+    "matter more than any single grand gesture",
+    "turn an ordinary week into real progress",
+)
+
+
+def sentence(index: int) -> str:
+    """A distinct, deterministic sentence for quote `index`."""
+    subject = SUBJECTS[index % len(SUBJECTS)]
+    ending = ENDINGS[(index // len(SUBJECTS)) % len(ENDINGS)]
+    return f"{subject} number {index} {ending}."
+
+
+def make_project(folder: Path, cards: int) -> Path:
+    """A project with one selection of `cards` quotes, each rendered once."""
+    articles = folder / "quotes" / "articles"
+    articles.mkdir(parents=True, exist_ok=True)
+    text = "\n\n".join(" ".join(sentence(i) for i in range(s, s + 5)) for s in range(0, cards, 5))
+    (articles / "bench.txt").write_text(f"A benchmark article\n\n{text}\n", encoding="utf-8")
+    lines = [
+        "article:",
+        "  source: articles/bench.txt",
+        "  title: A benchmark article",
+        "  author: Bench Mark",
+        "defaults:",
+        "  layout: classic",
+        "  platforms: [instagram-square]",
+        "quotes:",
+    ]
+    for i in range(cards):
+        lines += [f"  - id: q{i}", f'    text: "{sentence(i)}"']
+    selection = folder / "quotes" / "bench.yaml"
+    selection.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return selection
+
+
+def render(folder: Path, out: Path, *extra: str) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one `cardgen render` process."""
+    args = [*cardgen_command(), "render", "--out", str(out), *extra]
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        args,
+        cwd=folder,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    if process.returncode != 0:
+        raise RuntimeError(f"cardgen render {' '.join(extra)} failed: {stderr.strip()}")
+    return seconds, usage.ru_maxrss / 1024  # Linux reports kilobytes
+
+
+def render_options() -> str:
+    result = subprocess.run(
+        [*cardgen_command(), "render", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    return result.stdout
+
+
+def scaling(settings: Settings, root: Path) -> dict[str, Any]:
+    sizes = (2, 3) if settings.quick else (10, 100, 1000)
+    # Small batches are short and noisy: run them more often.
+    repeats = {2: 1, 3: 1, 10: 5, 100: 3, 1000: 1}
+    repeat = 1 if settings.quick else 5
+    rows = []
+    base_folder = root / "scale-1"
+    make_project(base_folder, 1)
+    base = [render(base_folder, root / "out-1")[0] for _ in range(repeat)]
+    t1 = statistics.median(base)
+    for n in sizes:
+        folder = root / f"scale-{n}"
+        make_project(folder, n)
+        runs = [render(folder, root / f"out-{n}-{r}") for r in range(repeats.get(n, 1))]
+        wall = statistics.median(r[0] for r in runs)
+        rows.append(
+            {
+                "cards": n,
+                "runs": len(runs),
+                "wall_s": wall,
+                "wall_per_card_ms": wall / n * 1000,
+                "per_card_ms": (wall - t1) / (n - 1) * 1000,
+                "peak_rss_mb": max(r[1] for r in runs),
+            }
+        )
+    per_card = [r["per_card_ms"] for r in rows]
+    spread = (max(per_card) - min(per_card)) / min(per_card)
+    return {
+        "one_card_s": t1,
+        "rows": rows,
+        "per_card_spread": spread,
+        "flat_within_10pct": spread <= 0.10,
+        "max_rss_mb": max(r["peak_rss_mb"] for r in rows),
+    }
+
+
+def parallel(settings: Settings, root: Path, options: str) -> dict[str, Any]:
+    if "--jobs" not in options:
+        return {"status": NOT_AVAILABLE, "why": "`cardgen render` has no --jobs option"}
+    cards = 10 if settings.quick else 200
+    folder = root / "parallel"
+    make_project(folder, cards)
+    force = ("--force",) if "--force" in options else ()
+    times = {}
+    for jobs in (1, 2):
+        runs = [
+            render(folder, root / f"par-{jobs}-{r}", "--jobs", str(jobs), *force)[0]
+            for r in range(1 if settings.quick else 3)
+        ]
+        times[jobs] = statistics.median(runs)
+    return {
+        "status": "measured",
+        "cards": cards,
+        "jobs1_s": times[1],
+        "jobs2_s": times[2],
+        "speedup": times[1] / times[2],
+        "target": 1.8,
+        "cores": os.cpu_count(),
+    }
+
+
+def incremental(settings: Settings, root: Path, options: str) -> dict[str, Any]:
+    if "--force" not in options:
+        return {"status": NOT_AVAILABLE, "why": "`cardgen render` has no cache (no --force option)"}
+    cards = 10 if settings.quick else 300
+    folder = root / "incremental"
+    make_project(folder, cards)
+    out = root / "inc-out"
+    full, _ = render(folder, out)
+    again, _ = render(folder, out)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    cached = sum(card.get("status") == "cached" for card in manifest["cards"])
+    if cached != cards:
+        return {
+            "status": NOT_AVAILABLE,
+            "why": f"the unchanged rerun reported {cached} of {cards} cards cached",
+        }
+    return {
+        "status": "measured",
+        "cards": cards,
+        "full_s": full,
+        "rerun_s": again,
+        "share": again / full,
+        "target": 0.05,
+    }
+
+
+def run(settings: Settings) -> dict[str, Any]:
+    options = render_options()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        return {
+            "scaling": scaling(settings, root),
+            "parallel": parallel(settings, root, options),
+            "incremental": incremental(settings, root, options),
+        }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(Settings.from_env()), indent=2))

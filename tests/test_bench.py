@@ -1,0 +1,64 @@
+"""The benchmark harness runs end to end in quick mode, so `make bench` cannot rot.
+
+No timing is asserted here: speed is judged by `make bench` (benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks import run
+
+
+@pytest.mark.slow
+def test_quick_benchmarks_run_and_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run.main(["--quick", "--out", str(tmp_path), "--no-readme"]) == 0
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert results["quick"] is True
+    assert set(results) >= {"machine", "render", "encode", "fit", "cold", "scaling"}
+    # The floor draws the very same card as cardgen, or its ratio would mean nothing.
+    assert results["render"]["rows"] and all(r["same_pixels"] for r in results["render"]["rows"])
+    assert all(r["ratio"] > 0 for r in results["render"]["rows"])
+    encoders = {r["encoder"] for r in results["encode"]["cards"]["classic (flat)"]}
+    assert {"png level 6", "cardgen default"} <= encoders
+    assert [r["cards"] for r in results["scaling"]["scaling"]["rows"]] == [2, 3]
+    for optional in ("parallel", "incremental"):
+        status = results["scaling"][optional]["status"]
+        assert status in ("measured", "not available in this build")
+    table = capsys.readouterr().out
+    assert "| target | measured | verdict |" in table
+    assert "quick mode: not representative" in table
+    assert "`cardgen --help` under 0.3 s" in table
+
+
+def test_report_says_when_a_feature_is_missing() -> None:
+    missing = {"status": "not available in this build", "why": "no --jobs option"}
+    results = {
+        "machine": {k: "x" for k in ("date", "cpu", "cores", "system", "python", "pillow", "load")},
+        "scaling": {
+            "scaling": {
+                "rows": [
+                    {
+                        "cards": 10,
+                        "runs": 1,
+                        "wall_s": 1.0,
+                        "wall_per_card_ms": 100.0,
+                        "per_card_ms": 50.0,
+                        "peak_rss_mb": 60.0,
+                    }
+                ],
+                "per_card_spread": 0.0,
+                "flat_within_10pct": True,
+                "max_rss_mb": 60.0,
+            },
+            "parallel": missing,
+            "incremental": missing,
+        },
+    }
+    table = run.report(results)
+    assert table.count("not available in this build: no --jobs option") == 2

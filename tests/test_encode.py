@@ -1,0 +1,125 @@
+"""The default encoder: flat cards become palette PNGs within a pixel-difference bound,
+gradients and photos stay exact, and the same pixels always give the same bytes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageDraw
+
+from cardgen.batch import Project
+from cardgen.raster import draw_scene, encode, flat_palette, is_photo_like
+from cardgen.scene import CardText, build_scene
+from tests.helpers import mean_difference
+
+ROOT = Path(__file__).resolve().parent.parent
+# The bound a flat card's palette encoding must stay within, against its full-colour pixels:
+# anti-aliased edge pixels may move by a few levels, never a visible amount, and on average
+# the card is practically untouched (measured: mean 0.04, max 12; benchmarks/README.md).
+MAX_PIXEL_DIFFERENCE = 16
+MAX_MEAN_DIFFERENCE = 0.1
+
+
+def _card(layout_name: str, platform_id: str = "instagram-square") -> Image.Image:
+    project = Project.open(ROOT)
+    platform = project.platform(platform_id)
+    layout = project.layout(layout_name, platform)
+    brand = project.brand(layout.brand)
+    content = CardText(
+        quote="Ambition doesn\u2019t mean we are selfish. It just means we strive for excellence.",
+        attribution="Lara Bazelon",
+        title="Overcoming Working Mom Guilt",
+        handle=brand.handle or "",
+    )
+    scene = build_scene(content, layout, brand, platform, project.font_registry())
+    return draw_scene(scene)
+
+
+def _decode(data: bytes) -> Image.Image:
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        return image
+
+
+def _max_difference(a: Image.Image, b: Image.Image) -> int:
+    from PIL import ImageChops
+
+    diff = ImageChops.difference(a.convert("RGB"), b.convert("RGB"))
+    return max(high for _, high in diff.getextrema())  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("platform_id", ["instagram-square", "instagram-story", "linkedin"])
+def test_flat_card_is_a_palette_png_within_the_bound(platform_id: str) -> None:
+    image = _card("classic", platform_id)
+    decoded = _decode(encode(image, "png"))
+    assert decoded.mode == "P"
+    assert decoded.size == image.size
+    assert mean_difference(image, decoded) <= MAX_MEAN_DIFFERENCE
+    assert _max_difference(image, decoded) <= MAX_PIXEL_DIFFERENCE
+    # Brand colours come out exact: the background and the quote's own ink.
+    rgb = decoded.convert("RGB")
+    assert rgb.getpixel((0, 0)) == image.getpixel((0, 0))
+    assert rgb.getcolors(1 << 16) is not None
+
+
+def test_flat_card_is_at_most_60_percent_of_full_colour_png() -> None:
+    image = _card("classic")
+    full = io.BytesIO()
+    image.save(full, format="PNG", compress_level=6)
+    assert len(encode(image, "png")) <= 0.6 * len(full.getvalue())
+
+
+def test_gradient_card_stays_full_colour_and_exact() -> None:
+    """A palette would band the gradient, so the card is written losslessly."""
+    image = _card("bold")
+    assert flat_palette(image) is None
+    decoded = _decode(encode(image, "png"))
+    assert decoded.mode == "RGB"
+    assert _max_difference(image, decoded) == 0
+
+
+def test_photo_like_card_stays_exact() -> None:
+    grain = Image.merge("RGB", [Image.effect_noise((300, 300), 40 + 10 * i) for i in range(3)])
+    photo = Image.blend(grain, Image.linear_gradient("L").resize((300, 300)).convert("RGB"), 0.5)
+    assert is_photo_like(photo)
+    decoded = _decode(encode(photo, "png"))
+    assert decoded.mode == "RGB" and _max_difference(photo, decoded) == 0
+
+
+def test_same_pixels_give_the_same_bytes() -> None:
+    image = _card("classic", "linkedin")
+    assert encode(image, "png") == encode(image.copy(), "png")
+
+
+def test_jpeg_and_webp_ignore_the_palette() -> None:
+    image = _card("classic", "linkedin")
+    assert _decode(encode(image, "jpeg")).mode == "RGB"
+    assert _decode(encode(image, "webp")).mode == "RGB"
+
+
+colours = st.tuples(*[st.integers(0, 255)] * 3)
+
+
+@settings(max_examples=25, deadline=None)
+@given(background=colours, ink=colours, accent=colours, text=st.text("abcXYZ019 .,", min_size=1))
+def test_any_flat_card_stays_within_the_bound(
+    background: tuple[int, int, int],
+    ink: tuple[int, int, int],
+    accent: tuple[int, int, int],
+    text: str,
+) -> None:
+    image = Image.new("RGB", (240, 160), background)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 12, 160), fill=accent)
+    draw.text((20, 60), text, fill=ink, font_size=36)
+    draw.line((20, 120, 200, 120), fill=accent, width=3)
+    decoded = _decode(encode(image, "png"))
+    assert _max_difference(image, decoded) <= MAX_PIXEL_DIFFERENCE
+    # Large areas of one colour are exact, whether or not the palette was used.
+    rgb = decoded.convert("RGB")
+    assert rgb.getpixel((100, 10)) == background
+    assert rgb.getpixel((5, 80)) == accent
