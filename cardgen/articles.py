@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cardgen.errors import InputError
+from cardgen.limits import MAX_ARTICLE_BYTES
 
-MAX_ARTICLE_BYTES = 20_000_000
 SUFFIXES = (".txt",)
 
 

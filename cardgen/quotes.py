@@ -13,10 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from cardgen.articles import Article, load_article
 from cardgen.errors import InputError, QuoteNotFound
+from cardgen.limits import MAX_QUOTE_CHARS
 from cardgen.yamlio import display_path, read_yaml, validate
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
-MAX_QUOTE_CHARS = 1000
 
 
 class ArticleRef(BaseModel):
