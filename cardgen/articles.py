@@ -54,7 +54,10 @@ def load_article(path: Path, *, shown: str | None = None) -> Article:
         raise InputError("article is a folder, not a file", file=shown) from None
     except OSError as exc:
         raise InputError(f"cannot read article: {exc.strerror}", file=shown) from None
-    return plain_article(path, decode_text(raw, shown))
+    article = plain_article(path, decode_text(raw, shown))
+    if not article.paragraphs:
+        raise InputError("article has no text", file=shown, hint="check `article.source`")
+    return article
 
 
 def decode_text(raw: bytes, shown: str) -> str:

@@ -127,10 +127,17 @@ def plan(
     for selection in selections:
         for quote in selection.quotes:
             for platform_id in platforms or quote.platforms or DEFAULT_PLATFORMS:
-                platform = project.platform(platform_id)
                 layout_name = layout or quote.layout or DEFAULT_LAYOUT
+                try:
+                    platform = project.platform(platform_id)
+                    resolved = project.layout(layout_name, platform)
+                except CardgenError as exc:
+                    # Name the selection that asked for the platform or layout.
+                    if exc.file is None:
+                        exc.file = display_path(selection.path)
+                        exc.message = f"quote '{quote.id}': {exc.message}"
+                    raise
                 chosen_fmt = fmt or platform.format
-                resolved = project.layout(layout_name, platform)
                 jobs.append(
                     CardJob(
                         selection=selection,

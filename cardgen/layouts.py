@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from cardgen.errors import InputError
 from cardgen.platforms import Platform
@@ -96,7 +103,27 @@ def parse_colour(value: str) -> tuple[int, int, int, int]:
     return r, g, b, a
 
 
+def _check_extent(value: Any) -> Any:
+    """A width, height or thickness: a length that is not negative."""
+    number, _ = parse_length(value)
+    if number < 0:
+        msg = f"{value!r} is negative; sizes must be zero or more"
+        raise ValueError(msg)
+    return value
+
+
+def _check_size(value: Any) -> Any:
+    """A font size: a length greater than zero."""
+    number, _ = parse_length(value)
+    if number <= 0:
+        msg = f"{value!r}: a font size must be greater than zero"
+        raise ValueError(msg)
+    return value
+
+
 Length = Annotated[str | float | int, AfterValidator(_check_length)]
+Extent = Annotated[str | float | int, AfterValidator(_check_extent)]
+FontSize = Annotated[str | float | int, AfterValidator(_check_size)]
 Colour = Annotated[str, AfterValidator(_check_colour)]
 
 
@@ -109,8 +136,8 @@ class Box(_Strict):
 
     x: Length
     y: Length
-    w: Length
-    h: Length
+    w: Extent
+    h: Extent
 
     def pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
         left = resolve_length(self.x, "x", width, height)
@@ -129,8 +156,16 @@ class FontSpec(_Strict):
 class SizeRange(_Strict):
     """Font size bounds; the engine picks the largest size in range that fits."""
 
-    min: Length = "2.5%s"
-    max: Length = "8%s"
+    min: FontSize = "2.5%s"
+    max: FontSize = "8%s"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SizeRange:
+        low, high = parse_length(self.min), parse_length(self.max)
+        if low[1] == high[1] and low[0] > high[0]:
+            msg = f"min {self.min!r} is larger than max {self.max!r}"
+            raise ValueError(msg)
+        return self
 
 
 class TextElement(_Strict):
@@ -165,7 +200,7 @@ class RectElement(_Strict):
     id: str | None = None
     box: Box
     fill: Colour = "brand.accent"
-    radius: Length = 0
+    radius: Extent = 0
     opacity: float = Field(default=1.0, ge=0.0, le=1.0)
 
 
@@ -176,7 +211,7 @@ class LineElement(_Strict):
     id: str | None = None
     box: Box
     color: Colour = "brand.accent"
-    thickness: Length = "0.4%s"
+    thickness: Extent = "0.4%s"
     orientation: Literal["horizontal", "vertical"] = "horizontal"
 
 
@@ -341,7 +376,11 @@ def resolve_layout(source: LayoutSource, name: str, platform: Platform) -> Layou
     for key in (platform.aspect_class, platform.id):
         for override in overrides:
             if key in override:
-                data = merge(data, override[key])
+                try:
+                    data = merge(data, override[key])
+                except InputError as exc:
+                    exc.file = exc.file or shown
+                    raise
     data.setdefault("name", name)
     data.pop("extends", None)
     data.pop("overrides", None)
@@ -368,7 +407,11 @@ def _merged_data(
     if layout.extends:
         parent, parent_overrides, _ = _merged_data(source, layout.extends, (*chain, name))
         own_overrides = data.pop("overrides", {}) or {}
-        data = merge(parent, data)
+        try:
+            data = merge(parent, data)
+        except InputError as exc:
+            exc.file = exc.file or shown
+            raise
         return data, [*parent_overrides, own_overrides], shown
     return data, [data.pop("overrides", {}) or {}], shown
 

@@ -9,10 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from cardgen.articles import Article, load_article
-from cardgen.errors import InputError, QuoteNotFound
+from cardgen.errors import ContentError, InputError, QuoteNotFound
+from cardgen.invisible import find_invisible
 from cardgen.limits import MAX_QUOTE_CHARS
 from cardgen.yamlio import display_path, read_yaml, validate
 
@@ -51,6 +59,20 @@ class QuoteSpec(BaseModel):
     brand: str | None = None
     platforms: list[str] | None = None
     hashtags: list[str] | None = None
+
+    @field_validator("text", "find")
+    @classmethod
+    def _visible(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not value.strip():
+            msg = "the quote is blank"
+            raise ValueError(msg)
+        problem = find_invisible(value)
+        if problem:
+            msg = f"{problem}: remove it, it hides or reorders what the card shows"
+            raise ValueError(msg)
+        return value
 
     @model_validator(mode="after")
     def _one_selector(self) -> QuoteSpec:
@@ -116,6 +138,14 @@ def load_selection(path: Path) -> LoadedSelection:
                 hint="ids name output folders and must be unique in the file",
             )
         seen[quote.id] = index
+    if "://" in spec.article.source:
+        raise InputError(
+            f"article source '{spec.article.source}' is a URL; cardgen does not use the network",
+            file=shown,
+            line=doc.line_of(("article", "source")),
+            key="article.source",
+            hint="save the article next to the selection and give its relative path",
+        )
     source = Path(spec.article.source)
     if source.is_absolute() or ".." in source.parts:
         raise InputError(
@@ -142,6 +172,15 @@ def load_selection(path: Path) -> LoadedSelection:
             )
         start, end = span
         text = article.text[start:end]
+        hidden = find_invisible(text)
+        if hidden:
+            # The article's own characters go on the card: an override there would reorder it.
+            raise ContentError(
+                f"quote '{q.id}' as found in {display_path(article_path)} holds an {hidden}",
+                file=shown,
+                line=where,
+                hint="remove the character from the article",
+            )
         quotes.append(
             Quote(
                 id=q.id,

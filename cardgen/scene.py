@@ -165,7 +165,11 @@ class _Resolver:
             family = self.brand.family(spec.family)
         except KeyError as exc:
             raise InputError(str(exc.args[0]), hint=f"used by layout '{self.layout}'") from None
-        return self.registry.find(family, spec.weight, spec.style == "italic")
+        try:
+            return self.registry.find(family, spec.weight, spec.style == "italic")
+        except InputError as exc:
+            exc.message = f"layout '{self.layout}': {exc.message}"
+            raise
 
 
 def _background(layout: Layout, resolver: _Resolver) -> SolidFill | GradientFill:

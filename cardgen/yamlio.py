@@ -203,6 +203,9 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 def _build(
     node: yaml.Node,
     key: PathKey,
@@ -219,6 +222,14 @@ def _build(
             "YAML too large or too deeply nested (aliases expand too far?)",
             file=shown,
             line=node.start_mark.line + 1,
+        )
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+        # Tags on lists and mappings (!!python/object/apply, !!set) are not ours to honour.
+        raise InputError(
+            f"unsupported YAML tag '{node.tag}'",
+            file=shown,
+            line=node.start_mark.line + 1,
+            hint="remove the '!' tag: cardgen reads plain mappings and lists",
         )
     if isinstance(node, yaml.MappingNode):
         if id(node) not in merged:
@@ -317,13 +328,24 @@ def _explain(
     message = str(error["msg"])
     message = message.removeprefix("Value error, ")
     value = error.get("input")
+    hint = None
+    if error["type"] == "string_pattern_mismatch":
+        message = "not a valid name"
+        hint = "use lower-case letters, digits and single dashes, like 'my-quote'"
     if (
         error["type"] not in ("missing",)
         and isinstance(value, str | int | float)
         and repr(value) not in message
     ):
-        message = f"{value!r}: {message}"
-    return InputError(message, file=shown, line=line, key=dotted)
+        message = f"{_short_repr(value)}: {message}"
+    return InputError(message, file=shown, line=line, key=dotted, hint=hint)
+
+
+def _short_repr(value: str | int | float) -> str:
+    """The offending value, quoted, cut short so the error stays one readable line."""
+    if isinstance(value, str) and len(value) > 60:
+        return f"{value[:40]!r}... ({len(value):,} characters)"
+    return repr(value)
 
 
 def _data_path(model: type[BaseModel], data: Any, loc: tuple[Any, ...]) -> PathKey:
