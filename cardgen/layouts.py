@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,6 +20,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
     field_validator,
     model_validator,
 )
@@ -168,11 +170,37 @@ class SizeRange(_Strict):
         return self
 
 
+# The names a text template may use; scene.CardText fills them (a test keeps both equal).
+TEMPLATE_NAMES = ("quote", "attribution", "title", "publisher", "handle", "url", "author")
+
+
+def _check_template(value: str) -> str:
+    """`{quote} — {title}`: only known names, no format specs, balanced braces."""
+    try:
+        parts = list(string.Formatter().parse(value))
+    except ValueError as exc:
+        msg = f"{value!r}: {exc} (write a literal brace as '{{{{' or '}}}}')"
+        raise ValueError(msg) from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name in TEMPLATE_NAMES and (spec or conversion):
+            msg = f"{value!r}: formats like '!r' or ':>10' are not supported in templates"
+            raise ValueError(msg)
+        if name not in TEMPLATE_NAMES:
+            msg = (
+                f"{value!r}: unknown template field '{{{name}}}' "
+                f"(use {', '.join('{' + n + '}' for n in TEMPLATE_NAMES)})"
+            )
+            raise ValueError(msg)
+    return value
+
+
 class TextElement(_Strict):
     type: Literal["text"]
     id: str | None = None
     role: str = "text"
-    text: str
+    text: Annotated[str, AfterValidator(_check_template)]
     box: Box
     font: FontSpec = FontSpec()
     size: SizeRange = SizeRange()
@@ -386,10 +414,12 @@ def resolve_layout(source: LayoutSource, name: str, platform: Platform) -> Layou
     data.pop("overrides", None)
     try:
         return Layout.model_validate(data)
-    except Exception as exc:  # an override produced an invalid layout
+    except ValidationError as exc:  # an override produced an invalid layout
+        first = exc.errors()[0]
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
         raise InputError(
             f"overrides for '{platform.aspect_class}'/'{platform.id}' give an invalid layout: "
-            f"{str(exc).splitlines()[0]}",
+            f"{where.lstrip('.')}: {str(first['msg']).removeprefix('Value error, ')}",
             file=shown,
         ) from None
 

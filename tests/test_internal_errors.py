@@ -78,3 +78,10 @@ def test_real_process_exit_code_and_no_traceback(tmp_path: Path) -> None:
         "error: quotes/x.yaml:1 recursive alias: a value contains itself "
         "(an alias may only refer to an anchor outside it)\n"
     )
+
+
+def test_layout_template_names_match_what_scenes_fill() -> None:
+    from cardgen.layouts import TEMPLATE_NAMES
+    from cardgen.scene import TEMPLATE_FIELDS
+
+    assert TEMPLATE_NAMES == TEMPLATE_FIELDS
