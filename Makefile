@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint pytest goldens system-deps clean
+.PHONY: demo test lint pytest goldens fuzz system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test: lint pytest
 # Regenerate the golden images after an intended visual change (then look at them!).
 goldens: $(TEST_STAMP)
 	$(BIN)/pytest tests/test_golden.py --regen-goldens
+
+# Fuzz the loaders for FUZZ_SECONDS in all; only CardgenError may come out of them.
+FUZZ_SECONDS ?= 600
+fuzz: $(TEST_STAMP)
+	CARDGEN_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/pytest tests/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) output .pytest_cache .mypy_cache .ruff_cache

@@ -131,58 +131,90 @@ def quote_entries() -> st.SearchStrategy[dict[str, Any]]:
         ["It's here", "It’s here, and it is short", "patience", "Then another sentence!",
          "短い", "quoted\" well", "-- but", "not in the article", "", "   "]
     )  # fmt: skip
-    return st.fixed_dictionaries(
-        {"id": st.sampled_from(["one", "two", "a-b", "../x", "A B", ""]) | WEIRD_TEXT},
+    selector = st.one_of(
+        st.fixed_dictionaries({"text": paragraph_bits | WEIRD_TEXT}),
+        st.fixed_dictionaries({"find": paragraph_bits | WEIRD_TEXT}),
+        st.fixed_dictionaries({}, optional={"text": paragraph_bits, "find": paragraph_bits}),
+    )
+    rest = st.fixed_dictionaries(
+        {"id": st.sampled_from(["one", "two", "a-b", "../x", "A B", ""])},
         optional={
-            "text": paragraph_bits | WEIRD_TEXT,
-            "find": paragraph_bits | WEIRD_TEXT,
             "attribution": WEIRD_TEXT,
             "platforms": st.lists(st.sampled_from(["x", "og", "tiktok"]), max_size=2),
             "layout": st.sampled_from(["classic", "bold", "nope"]),
         },
     )
+    return st.tuples(rest, selector).map(lambda pair: {**pair[0], **pair[1]})
 
 
 SELECTIONS = st.fixed_dictionaries(
     {
         "article": st.fixed_dictionaries(
             {"source": st.sampled_from(["articles/a.txt", "../a.txt", "/etc/hostname", "x.txt"])},
-            optional={"title": SCALARS, "author": SCALARS, "url": SCALARS},
+            optional={"title": WEIRD_TEXT, "author": WEIRD_TEXT, "url": SCALARS},
         ),
-        "quotes": st.lists(quote_entries(), max_size=4),
-    },
-    optional={"defaults": tree(SELECTION_KEYS, SCALARS), "extra": SCALARS},
-)
-
-ELEMENTS = st.fixed_dictionaries(
-    {
-        "type": st.sampled_from(["text", "rect", "line", "quote_mark", "image"]),
-        "box": st.fixed_dictionaries({"x": LENGTHS, "y": LENGTHS, "w": LENGTHS, "h": LENGTHS}),
+        "quotes": st.lists(quote_entries(), min_size=1, max_size=4),
     },
     optional={
-        "id": st.sampled_from(["quote", "mark", "band"]),
-        "text": st.sampled_from(["{quote}", "{attribution} — {title}", "{nope}", "{", "}{"]),
-        "color": COLOURS,
-        "fill": COLOURS,
-        "font": st.fixed_dictionaries(
+        "defaults": st.fixed_dictionaries(
             {},
             optional={
-                "family": st.sampled_from(["brand.fonts.serif", "Inter", "Nope", "brand.fonts.x"]),
-                "weight": st.sampled_from(["regular", "bold", "black"]),
-                "style": st.sampled_from(["normal", "italic"]),
+                "layout": st.sampled_from(["classic", "bold", "nope", "../x"]),
+                "brand": st.sampled_from(["happy-as-a-mother", "nope"]),
+                "platforms": st.lists(st.sampled_from(["x", "og", "tiktok"]), max_size=2),
+                "hashtags": st.lists(WEIRD_TEXT, max_size=2),
             },
-        ),
+        )
+        | tree(SELECTION_KEYS, SCALARS),
+    },
+)
+
+BOXES = st.fixed_dictionaries({"x": LENGTHS, "y": LENGTHS, "w": LENGTHS, "h": LENGTHS})
+FONTS = st.fixed_dictionaries(
+    {},
+    optional={
+        "family": st.sampled_from(["brand.fonts.serif", "Inter", "Nope", "brand.fonts.x"]),
+        "weight": st.sampled_from(["regular", "bold", "black"]),
+        "style": st.sampled_from(["normal", "italic"]),
+    },
+)
+ELEMENT_IDS = st.sampled_from(["quote", "mark", "band"])
+TEXT_ELEMENTS = st.fixed_dictionaries(
+    {
+        "type": st.just("text"),
+        "box": BOXES,
+        "text": st.sampled_from(["{quote}", "{attribution} — {title}", "{nope}", "{", "}{"]),
+    },
+    optional={
+        "id": ELEMENT_IDS,
+        "color": COLOURS,
+        "font": FONTS,
         "size": st.fixed_dictionaries({"min": LENGTHS, "max": LENGTHS}),
         "line_height": st.floats(0, 4) | st.sampled_from([0.8, 1.2, 3.0]),
         "align": st.sampled_from(["left", "center", "right", "justify"]),
         "valign": st.sampled_from(["top", "middle", "bottom"]),
-        "char": st.sampled_from(["“", "«", "", "abc"]),
-        "radius": LENGTHS,
-        "thickness": LENGTHS,
-        "opacity": st.floats(-1, 2),
         "uppercase": st.booleans(),
+        "role": st.sampled_from(["quote", "attribution", "x"]),
     },
 )
+SHAPE_ELEMENTS = st.one_of(
+    st.fixed_dictionaries(
+        {"type": st.just("rect"), "box": BOXES},
+        optional={"id": ELEMENT_IDS, "fill": COLOURS, "radius": LENGTHS,
+                  "opacity": st.floats(-1, 2)},
+    ),
+    st.fixed_dictionaries(
+        {"type": st.just("line"), "box": BOXES},
+        optional={"id": ELEMENT_IDS, "color": COLOURS, "thickness": LENGTHS,
+                  "orientation": st.sampled_from(["horizontal", "vertical", "diagonal"])},
+    ),
+    st.fixed_dictionaries(
+        {"type": st.just("quote_mark"), "box": BOXES},
+        optional={"id": ELEMENT_IDS, "color": COLOURS, "font": FONTS,
+                  "char": st.sampled_from(["“", "«", "", "abc", "\u202e"])},
+    ),
+)  # fmt: skip
+ELEMENTS = TEXT_ELEMENTS | SHAPE_ELEMENTS
 LAYOUTS = st.fixed_dictionaries(
     {"elements": st.lists(ELEMENTS, max_size=4)},
     optional={
@@ -207,7 +239,6 @@ LAYOUTS = st.fixed_dictionaries(
             tree(LAYOUT_KEYS, SCALARS | LENGTHS),
             max_size=2,
         ),
-        "junk": tree(LAYOUT_KEYS, SCALARS),
     },
 )
 
