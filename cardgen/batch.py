@@ -48,7 +48,9 @@ class Project:
         return registry_for(font_folders(self.root))
 
     def selection_files(self) -> list[Path]:
-        return sorted((self.root / "quotes").glob("*.yaml"))
+        # Hidden files (editor backups, `.#x.yaml` locks) are not selections.
+        found = (self.root / "quotes").glob("*.yaml")
+        return sorted(p for p in found if not p.name.startswith("."))
 
     def platform(self, platform_id: str) -> Platform:
         if platform_id not in self.platforms:
@@ -100,6 +102,13 @@ def load_selections(paths: Sequence[Path] | None, project: Project) -> list[Load
     names: dict[str, Path] = {}
     loaded = []
     for path in files:
+        if path.stem.startswith(".") or not path.stem.strip():
+            # The name becomes an output folder: `...yaml` would name `..`, outside it.
+            raise InputError(
+                f"selection file name {path.name!r} cannot name an output folder",
+                file=display_path(path),
+                hint="rename it to start with a letter or digit, like 'my-article.yaml'",
+            )
         selection = load_selection(path)
         if selection.name in names:
             raise InputError(

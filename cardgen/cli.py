@@ -24,6 +24,7 @@ from cardgen.errors import (
     EXIT_INTERRUPTED,
     CardgenError,
     internal_error_line,
+    is_file_system_error,
     os_error_line,
 )
 
@@ -64,6 +65,8 @@ def _run(action: Callable[[], T]) -> T:
         typer.echo("interrupted", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except OSError as exc:
+        if not is_file_system_error(exc):
+            _fail(internal_error_line(exc), EXIT_INTERNAL)
         _fail(os_error_line(exc), EXIT_INPUT)
     except Exception as exc:
         _fail(internal_error_line(exc), EXIT_INTERNAL)

@@ -81,6 +81,11 @@ def internal_error_line(exc: BaseException) -> str:
     return f"internal error: {what} (run with --verbose and report it)"
 
 
+def is_file_system_error(exc: OSError) -> bool:
+    """An OSError about a file or device (it has an errno), not a library's "invalid value"."""
+    return exc.errno is not None or exc.filename is not None
+
+
 def os_error_line(exc: OSError) -> str:
     """One line for a file-system failure cardgen did not expect (permissions, a full disk)."""
     where = f" {exc.filename}" if exc.filename else ""

@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from cardgen.errors import InputError
+from cardgen.limits import MAX_FONT_PX
 from cardgen.platforms import Platform
 from cardgen.yamlio import YamlDocument, display_path, read_yaml, validate
 
@@ -116,9 +117,12 @@ def _check_extent(value: Any) -> Any:
 
 def _check_size(value: Any) -> Any:
     """A font size: a length greater than zero."""
-    number, _ = parse_length(value)
+    number, unit = parse_length(value)
     if number <= 0:
         msg = f"{value!r}: a font size must be greater than zero"
+        raise ValueError(msg)
+    if unit == "px" and number > MAX_FONT_PX:
+        msg = f"{value!r}: a font size may be at most {MAX_FONT_PX:,} pixels"
         raise ValueError(msg)
     return value
 

@@ -18,6 +18,7 @@ MAX_QUOTE_CHARS = 1000  # `text:` or `find:`; a card shows a few hundred charact
 
 # Images: canvases, and pictures or logos a layout draws
 MAX_CANVAS_SIDE = 8000  # pixels, for presets in layouts/platforms.yaml
+MAX_FONT_PX = 10_000  # larger than any canvas; FreeType itself stops at 65,535
 MAX_IMAGE_PIXELS = 50_000_000  # width x height of any image read: stops decompression bombs
 
 # Network: cardgen never fetches anything unless a future option asks it to.

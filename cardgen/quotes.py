@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -27,14 +28,26 @@ from cardgen.yamlio import display_path, read_yaml, validate
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 
 
+def _no_invisible(value: str | None) -> str | None:
+    problem = find_invisible(value) if value else None
+    if problem:
+        msg = f"{problem}: remove it, it hides or reorders what the card shows"
+        raise ValueError(msg)
+    return value
+
+
+# Text that goes on a card as written: no hidden reordering characters.
+Shown = Annotated[str, AfterValidator(_no_invisible)]
+
+
 class ArticleRef(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     source: str = Field(min_length=1)
-    title: str | None = None
-    author: str | None = None
+    title: Shown | None = None
+    author: Shown | None = None
     url: str | None = None
-    publisher: str | None = None
+    publisher: Shown | None = None
 
 
 class Defaults(BaseModel):
@@ -54,7 +67,7 @@ class QuoteSpec(BaseModel):
     id: Slug
     text: str | None = Field(default=None, min_length=1, max_length=MAX_QUOTE_CHARS)
     find: str | None = Field(default=None, min_length=1, max_length=MAX_QUOTE_CHARS)
-    attribution: str | None = None
+    attribution: Shown | None = None
     layout: str | None = None
     brand: str | None = None
     platforms: list[str] | None = None
@@ -68,11 +81,7 @@ class QuoteSpec(BaseModel):
         if not value.strip():
             msg = "the quote is blank"
             raise ValueError(msg)
-        problem = find_invisible(value)
-        if problem:
-            msg = f"{problem}: remove it, it hides or reorders what the card shows"
-            raise ValueError(msg)
-        return value
+        return _no_invisible(value)
 
     @model_validator(mode="after")
     def _one_selector(self) -> QuoteSpec:

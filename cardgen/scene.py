@@ -24,6 +24,7 @@ from cardgen.layouts import (
     parse_colour,
     resolve_length,
 )
+from cardgen.limits import MAX_FONT_PX
 from cardgen.platforms import Platform
 from cardgen.typeset import fit_text, overflow
 
@@ -203,7 +204,7 @@ def _quote_mark(element: QuoteMarkElement, resolver: _Resolver, platform: Platfo
     x0, y0, x1, y1 = measure.ink_box(element.char, probe)
     ink_w, ink_h = max(1, x1 - x0), max(1, y1 - y0)
     scale = min((box[3] - box[1]) / ink_h, (box[2] - box[0]) / ink_w)
-    size = max(1, math.floor(probe * scale))
+    size = min(MAX_FONT_PX, max(1, math.floor(probe * scale)))
     x0, y0, x1, y1 = measure.ink_box(element.char, size)
     # Put the ink's top-left corner on the box's top-left corner.
     x, baseline = box[0] - x0, box[1] - y0
@@ -237,6 +238,8 @@ def _text(
     measure = FontMeasurer(face)
     min_size = max(1, math.floor(resolve_length(element.size.min, "s", w, h)))
     max_size = max(min_size, math.floor(resolve_length(element.size.max, "s", w, h)))
+    # Relative sizes can ask for more than FreeType draws; no card needs that much.
+    min_size, max_size = min(min_size, MAX_FONT_PX), min(max_size, MAX_FONT_PX)
     fitted = fit_text(text, box_w, box_h, min_size, max_size, element.line_height, measure)
     if fitted is None:
         why = overflow(text, box_w, box_h, min_size, element.line_height, measure)

@@ -112,7 +112,13 @@ LAYOUT_KEYS = [
     "hide_if_empty", "char", "fill", "radius", "opacity", "thickness", "orientation", "extends",
     "overrides", "colors", "fonts", "serif", "sans", "display", "logo", "handle", "website",
 ]  # fmt: skip
-LENGTHS = st.sampled_from(["10%", "50%", "100%", "0", "-5%", "3%s", "8%s", "40px", "0.1%h", "1e9"])
+LENGTHS = (
+    st.sampled_from(
+        ["10%", "50%", "100%", "0", "-5%", "3%s", "8%s", "40px", "0.1%h", "1e9", "5000%s", "99999"]
+    )
+    | st.floats(-1e6, 1e6)
+    | st.integers(-(10**9), 10**9)
+)
 COLOURS = st.sampled_from(["#000", "#ffffff", "#12345", "brand.text", "brand.nope", "white", "red"])
 
 

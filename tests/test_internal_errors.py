@@ -85,3 +85,16 @@ def test_layout_template_names_match_what_scenes_fill() -> None:
     from cardgen.scene import TEMPLATE_FIELDS
 
     assert TEMPLATE_NAMES == TEMPLATE_FIELDS
+
+
+def test_library_os_error_without_errno_is_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pillow raises OSError('invalid pixel size') for bad values: that is no disk problem."""
+
+    def pillow_like(*args: object, **kwargs: object) -> object:
+        msg = "invalid pixel size"
+        raise OSError(msg)
+
+    monkeypatch.setattr(cardgen.batch, "check", pillow_like)
+    code, _, stderr = run_cli("check")
+    assert code == 70
+    assert stderr.startswith("error: internal error: OSError: invalid pixel size")
