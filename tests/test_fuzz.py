@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cardgen.articles import load_article
+from cardgen.batch import Project, check
 from cardgen.errors import CardgenError
 from cardgen.fonts import font_folders, registry_for
 from cardgen.layouts import LayoutSource, load_brand, resolve_layout
@@ -33,7 +34,7 @@ from cardgen.quotes import ArticleIndex, load_selection
 from cardgen.scene import CardText, build_scene
 from cardgen.yamlio import read_yaml
 
-TARGETS = 8  # the number of fuzz tests below, to split a long budget evenly
+TARGETS = 9  # the number of fuzz tests below, to split a long budget evenly
 BUDGET = float(os.environ.get("CARDGEN_FUZZ_SECONDS", "0")) / TARGETS
 QUICK = settings(
     max_examples=int(os.environ.get("CARDGEN_FUZZ_EXAMPLES", "30")),
@@ -295,6 +296,15 @@ def test_selection_loader_structured(project: Path, data: dict[str, Any]) -> Non
     path = project / "quotes" / "sel.yaml"
     path.write_text(dump(data), encoding="utf-8")
     only_cardgen_errors(lambda: load_selection(path))
+
+
+@fuzz
+@given(data=SELECTIONS, platform=st.sampled_from(["x", "instagram-story", "bluesky"]))
+def test_check_end_to_end(project: Path, data: dict[str, Any], platform: str) -> None:
+    """Selections through plan, fit, captions and alt text, as `cardgen check` runs them."""
+    path = project / "quotes" / "sel.yaml"
+    path.write_text(dump(data), encoding="utf-8")
+    only_cardgen_errors(lambda: check([path], project=Project.open(project), platforms=[platform]))
 
 
 @fuzz
