@@ -133,6 +133,8 @@ def plan(
     jobs = []
     for wanted in platforms or ():
         project.platform(wanted)
+    if layout is not None:
+        project.layouts.find(layout, "layout")
     for selection in selections:
         for quote in selection.quotes:
             for platform_id in platforms or quote.platforms or DEFAULT_PLATFORMS:
@@ -141,7 +143,8 @@ def plan(
                     platform = project.platform(platform_id)
                     resolved = project.layout(layout_name, platform)
                 except CardgenError as exc:
-                    # Name the selection that asked for the platform or layout.
+                    # Name the selection that asked for the platform or layout; the
+                    # command line's own choices were checked above.
                     if exc.file is None:
                         exc.file = display_path(selection.path)
                         exc.message = f"quote '{quote.id}': {exc.message}"
