@@ -203,3 +203,15 @@ def test_suite_is_large_enough() -> None:
     folders = [p for p in CASES_DIR.iterdir() if p.is_dir() and p.name != "_base"]
     assert len(CASES) >= 40
     assert sorted(p.name for p in folders) == CASES
+
+
+def test_harness_catches_leftovers(tmp_path: Path) -> None:
+    """The checks above can fail: a temporary file or a truncated card is caught."""
+    (tmp_path / ".x.png.abc.tmp").write_bytes(b"\x89PNG")
+    with pytest.raises(AssertionError, match="temporary file"):
+        assert_whole(tmp_path, ".x.png.abc.tmp")
+    Image.new("RGB", (64, 64), "red").save(tmp_path / "card.png")
+    data = (tmp_path / "card.png").read_bytes()
+    (tmp_path / "card.png").write_bytes(data[: len(data) // 2])
+    with pytest.raises(OSError):
+        assert_whole(tmp_path, "card.png")
