@@ -55,9 +55,14 @@ def load_article(path: Path, *, shown: str | None = None) -> Article:
     except OSError as exc:
         raise InputError(f"cannot read article: {exc.strerror}", file=shown) from None
     article = plain_article(path, decode_text(raw, shown))
-    if not article.paragraphs:
+    if not any(_visible(paragraph) for paragraph in article.paragraphs):
         raise InputError("article has no text", file=shown, hint="check `article.source`")
     return article
+
+
+def _visible(text: str) -> bool:
+    """True when some character shows: not only white space and format marks (U+200B...)."""
+    return any(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)
 
 
 def decode_text(raw: bytes, shown: str) -> str:

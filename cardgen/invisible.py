@@ -31,6 +31,9 @@ SUSPICIOUS = frozenset(
 def find_invisible(text: str) -> str | None:
     """A description of the first suspicious invisible character in `text`, or None."""
     for position, char in enumerate(text, start=1):
+        if 0xD800 <= ord(char) <= 0xDFFF:
+            # Only broken input makes these: command-line bytes that were not UTF-8.
+            return f"broken character U+{ord(char):04X} (not valid UTF-8) at character {position}"
         if char in SUSPICIOUS:
             name = unicodedata.name(char, "UNNAMED")
             return f"invisible character U+{ord(char):04X} ({name}) at character {position}"

@@ -7,6 +7,7 @@ list item so that a pydantic validation error can name the exact spot.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from pathlib import Path
@@ -103,6 +104,15 @@ def read_yaml(path: Path) -> YamlDocument:
         ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {' '.join(str(exc).split())}", file=shown) from None
+    except (ValueError, OverflowError):
+        # PyYAML's scanner calls chr() on "\U7fffffff"-style escapes without checking them.
+        mark = loader.get_mark()
+        raise InputError(
+            "invalid YAML: an escape in a double-quoted string names no character",
+            file=shown,
+            line=mark.line + 1,
+            hint="check the \\x, \\u and \\U escapes, or use single quotes",
+        ) from None
     except RecursionError:
         # PyYAML's parser recurses once per nesting level: "[[[[..." exhausts the stack.
         raise InputError(
@@ -203,6 +213,7 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
@@ -270,7 +281,7 @@ def _build(
 def _construct(loader: yaml.SafeLoader, node: yaml.Node, shown: str) -> Any:
     """One value; a tag the safe loader refuses or cannot read becomes an InputError."""
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
     except InputError:
         raise
     except Exception as exc:
@@ -285,6 +296,15 @@ def _construct(loader: yaml.SafeLoader, node: yaml.Node, shown: str) -> Any:
             line=node.start_mark.line + 1,
             hint="remove the '!!' tag or quote the value",
         ) from None
+    if isinstance(value, str) and _SURROGATE.search(value):
+        # "\ud800" escapes half a character: no font draws it and UTF-8 cannot store it.
+        raise InputError(
+            "invalid YAML value: a '\\uD800'-style escape names half a character (a surrogate)",
+            file=shown,
+            line=node.start_mark.line + 1,
+            hint="write the character itself, or its \\U0001XXXX escape",
+        )
+    return value
 
 
 def validate(

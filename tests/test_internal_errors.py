@@ -98,3 +98,11 @@ def test_library_os_error_without_errno_is_a_bug(monkeypatch: pytest.MonkeyPatch
     code, _, stderr = run_cli("check")
     assert code == 70
     assert stderr.startswith("error: internal error: OSError: invalid pixel size")
+
+
+def test_command_line_bytes_that_are_not_utf8() -> None:
+    """Python maps undecodable argv bytes to lone surrogates; they must not reach a card."""
+    code, _, stderr = run_cli("quote", "bad \udcff byte", "--out", "unused.png")
+    assert code == 2
+    assert "broken character U+DCFF (not valid UTF-8)" in stderr
+    assert not Path("unused.png").exists()
