@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: demo test lint pytest goldens system-deps clean bench
+.PHONY: demo test lint pytest goldens fuzz system-deps clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ goldens: $(TEST_STAMP)
 # the table in benchmarks/README.md (a few minutes; BENCH_QUICK=1 for a smoke run).
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.run
+
+# Fuzz the loaders for FUZZ_SECONDS in all; only CardgenError may come out of them.
+FUZZ_SECONDS ?= 600
+fuzz: $(TEST_STAMP)
+	CARDGEN_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/pytest tests/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) output .pytest_cache .mypy_cache .ruff_cache

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cardgen.errors import InputError
+from cardgen.limits import MAX_ARTICLE_BYTES
 
-MAX_ARTICLE_BYTES = 20_000_000
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
 
@@ -58,12 +58,21 @@ def load_article(path: Path, *, shown: str | None = None) -> Article:
     if suffix in (".md", ".markdown"):
         from cardgen.markdown_text import markdown_article
 
-        return markdown_article(path, text, shown)
-    if suffix in (".html", ".htm"):
+        article = markdown_article(path, text, shown)
+    elif suffix in (".html", ".htm"):
         from cardgen.html_text import html_article
 
-        return html_article(path, text, shown)
-    return plain_article(path, text)
+        article = html_article(path, text, shown)
+    else:
+        article = plain_article(path, text)
+    if not any(_visible(paragraph) for paragraph in article.paragraphs):
+        raise InputError("article has no text", file=shown, hint="check `article.source`")
+    return article
+
+
+def _visible(text: str) -> bool:
+    """True when some character shows: not only white space and format marks (U+200B...)."""
+    return any(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)
 
 
 def decode_text(raw: bytes, shown: str) -> str:

@@ -48,7 +48,9 @@ class Project:
         return registry_for(font_folders(self.root))
 
     def selection_files(self) -> list[Path]:
-        return sorted((self.root / "quotes").glob("*.yaml"))
+        # Hidden files (editor backups, `.#x.yaml` locks) are not selections.
+        found = (self.root / "quotes").glob("*.yaml")
+        return sorted(p for p in found if not p.name.startswith("."))
 
     def platform(self, platform_id: str) -> Platform:
         if platform_id not in self.platforms:
@@ -113,6 +115,13 @@ def load_selections(paths: Sequence[Path] | None, project: Project) -> list[Load
     names: dict[str, Path] = {}
     loaded = []
     for path in files:
+        if path.stem.startswith(".") or not path.stem.strip():
+            # The name becomes an output folder: `...yaml` would name `..`, outside it.
+            raise InputError(
+                f"selection file name {path.name!r} cannot name an output folder",
+                file=display_path(path),
+                hint="rename it to start with a letter or digit, like 'my-article.yaml'",
+            )
         selection = load_selection(path)
         if selection.name in names:
             raise InputError(
@@ -137,13 +146,23 @@ def plan(
     jobs = []
     for wanted in platforms or ():
         project.platform(wanted)
+    if layout is not None:
+        project.layouts.find(layout, "layout")
     for selection in selections:
         for quote in selection.quotes:
             for platform_id in platforms or quote.platforms or DEFAULT_PLATFORMS:
-                platform = project.platform(platform_id)
                 layout_name = layout or quote.layout or DEFAULT_LAYOUT
+                try:
+                    platform = project.platform(platform_id)
+                    resolved = project.layout(layout_name, platform)
+                except CardgenError as exc:
+                    # Name the selection that asked for the platform or layout; the
+                    # command line's own choices were checked above.
+                    if exc.file is None:
+                        exc.file = display_path(selection.path)
+                        exc.message = f"quote '{quote.id}': {exc.message}"
+                    raise
                 chosen_fmt = fmt or platform.format
-                resolved = project.layout(layout_name, platform)
                 jobs.append(
                     CardJob(
                         selection=selection,

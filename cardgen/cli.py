@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -17,7 +18,16 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from cardgen import __version__
-from cardgen.errors import EXIT_CONTENT, EXIT_INPUT, CardgenError
+from cardgen.errors import (
+    EXIT_CONTENT,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    CardgenError,
+    internal_error_line,
+    is_file_system_error,
+    os_error_line,
+)
 
 app = typer.Typer(
     name="cardgen",
@@ -42,17 +52,32 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output."
 
 
 def _run(action: Callable[[], T]) -> T:
-    """Call the library; a CardgenError becomes one line and its exit code."""
+    """Call the library; any failure becomes one line on stderr and an exit code.
+
+    A CardgenError is the user's to fix (exit 1 or 2); an OSError the library
+    did not anticipate is the machine's (exit 2); anything else is a bug in
+    cardgen (exit 70). `--verbose` adds the traceback in every case.
+    """
     try:
         return action()
     except CardgenError as exc:
-        if _state["verbose"]:
-            traceback.print_exc()
-        typer.echo(f"error: {exc.one_line()}", err=True)
-        raise typer.Exit(exc.exit_code) from None
+        _fail(exc.one_line(), exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except OSError as exc:
+        if not is_file_system_error(exc):
+            _fail(internal_error_line(exc), EXIT_INTERNAL)
+        _fail(os_error_line(exc), EXIT_INPUT)
+    except Exception as exc:
+        _fail(internal_error_line(exc), EXIT_INTERNAL)
+
+
+def _fail(line: str, code: int) -> typing.NoReturn:
+    if _state["verbose"]:
+        traceback.print_exc()
+    typer.echo(f"error: {line}", err=True)
+    raise typer.Exit(code) from None
 
 
 def _version(value: bool) -> None:
@@ -303,8 +328,8 @@ def layouts(
     """List the layouts (bundled and this project's) and brand kits, with thumbnails."""
     from cardgen.layouts import LayoutSource
 
-    source = LayoutSource.for_project(Path.cwd())
-    names, brands = source.layout_names(), source.brand_names()
+    source = _run(lambda: LayoutSource.for_project(Path.cwd()))
+    names, brands = _run(lambda: (source.layout_names(), source.brand_names()))
     where = {name: source.origin(name) for name in names}
     paths: dict[str, str] = {}
     if thumbnails:
@@ -412,7 +437,7 @@ def fonts(
     """List the font families and faces cardgen can use."""
     from cardgen.fonts import font_folders, registry_for
 
-    registry = registry_for(font_folders(Path.cwd()))
+    registry = _run(lambda: registry_for(font_folders(Path.cwd())))
     faces = registry.all_faces() if system else registry.faces
     if as_json:
         rows = [
@@ -469,4 +494,4 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)

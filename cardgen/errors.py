@@ -11,6 +11,8 @@ from pathlib import Path
 EXIT_OK = 0
 EXIT_CONTENT = 1  # a quote not found, text that cannot fit, a caption over its limit
 EXIT_INPUT = 2  # unusable input: bad YAML, unknown keys, missing files, usage
+EXIT_INTERNAL = 70  # a bug in cardgen (sysexits' EX_SOFTWARE): please report it
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 
 class CardgenError(Exception):
@@ -68,3 +70,24 @@ class TextDoesNotFit(ContentError):
 
 class MissingGlyph(ContentError):
     """A character that no available font can draw."""
+
+
+def internal_error_line(exc: BaseException) -> str:
+    """One line for an unexpected exception: what it was and what to do."""
+    detail = " ".join(str(exc).split())
+    if len(detail) > 200:
+        detail = detail[:197] + "..."
+    what = type(exc).__name__ + (f": {detail}" if detail else "")
+    return f"internal error: {what} (run with --verbose and report it)"
+
+
+def is_file_system_error(exc: OSError) -> bool:
+    """An OSError about a file or device (it has an errno), not a library's "invalid value"."""
+    return exc.errno is not None or exc.filename is not None
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for a file-system failure cardgen did not expect (permissions, a full disk)."""
+    where = f" {exc.filename}" if exc.filename else ""
+    reason = exc.strerror or " ".join(str(exc).split())
+    return f"cannot access{where}: {reason} (check the path, its permissions and free space)"

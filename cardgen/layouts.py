@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import copy
 import re
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from cardgen.errors import InputError
+from cardgen.limits import MAX_FONT_PX
 from cardgen.platforms import Platform
 from cardgen.yamlio import YamlDocument, display_path, read_yaml, validate
 
@@ -103,7 +111,30 @@ def parse_colour(value: str) -> tuple[int, int, int, int]:
     return r, g, b, a
 
 
+def _check_extent(value: Any) -> Any:
+    """A width, height or thickness: a length that is not negative."""
+    number, _ = parse_length(value)
+    if number < 0:
+        msg = f"{value!r} is negative; sizes must be zero or more"
+        raise ValueError(msg)
+    return value
+
+
+def _check_size(value: Any) -> Any:
+    """A font size: a length greater than zero."""
+    number, unit = parse_length(value)
+    if number <= 0:
+        msg = f"{value!r}: a font size must be greater than zero"
+        raise ValueError(msg)
+    if unit == "px" and number > MAX_FONT_PX:
+        msg = f"{value!r}: a font size may be at most {MAX_FONT_PX:,} pixels"
+        raise ValueError(msg)
+    return value
+
+
 Length = Annotated[str | float | int, AfterValidator(_check_length)]
+Extent = Annotated[str | float | int, AfterValidator(_check_extent)]
+FontSize = Annotated[str | float | int, AfterValidator(_check_size)]
 Colour = Annotated[str, AfterValidator(_check_colour)]
 
 
@@ -116,8 +147,8 @@ class Box(_Strict):
 
     x: Length
     y: Length
-    w: Length
-    h: Length
+    w: Extent
+    h: Extent
 
     def pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
         left = resolve_length(self.x, "x", width, height)
@@ -138,10 +169,18 @@ class FontSpec(_Strict):
 class SizeRange(_Strict):
     """Font size bounds; the engine picks the largest size in range that fits."""
 
-    min: Length = "2.5%s"
-    max: Length = "8%s"
+    min: FontSize = "2.5%s"
+    max: FontSize = "8%s"
     # At most this many lines (the mkdocs-style "lines" form); the size still comes from the search.
     lines: int | None = Field(default=None, ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SizeRange:
+        low, high = parse_length(self.min), parse_length(self.max)
+        if low[1] == high[1] and low[0] > high[0]:
+            msg = f"min {self.min!r} is larger than max {self.max!r}"
+            raise ValueError(msg)
+        return self
 
 
 class Shadow(_Strict):
@@ -156,13 +195,39 @@ class Shadow(_Strict):
 Focal = Annotated[tuple[float, float], AfterValidator(_check_focal)]
 
 
+# The names a text template may use; scene.CardText fills them (a test keeps both equal).
+TEMPLATE_NAMES = ("quote", "attribution", "title", "publisher", "handle", "url", "author")
+
+
+def _check_template(value: str) -> str:
+    """`{quote} — {title}`: only known names, no format specs, balanced braces."""
+    try:
+        parts = list(string.Formatter().parse(value))
+    except ValueError as exc:
+        msg = f"{value!r}: {exc} (write a literal brace as '{{{{' or '}}}}')"
+        raise ValueError(msg) from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name in TEMPLATE_NAMES and (spec or conversion):
+            msg = f"{value!r}: formats like '!r' or ':>10' are not supported in templates"
+            raise ValueError(msg)
+        if name not in TEMPLATE_NAMES:
+            msg = (
+                f"{value!r}: unknown template field '{{{name}}}' "
+                f"(use {', '.join('{' + n + '}' for n in TEMPLATE_NAMES)})"
+            )
+            raise ValueError(msg)
+    return value
+
+
 class TextElement(_Strict):
     type: Literal["text"]
     id: str | None = None
     z: int = 0
     shadow: Shadow | None = None
     role: str = "text"
-    text: str
+    text: Annotated[str, AfterValidator(_check_template)]
     box: Box
     font: FontSpec = FontSpec()
     size: SizeRange = SizeRange()
@@ -196,7 +261,7 @@ class RectElement(_Strict):
     z: int = 0
     box: Box
     fill: Colour = "brand.accent"
-    radius: Length = 0
+    radius: Extent = 0
     opacity: float = Field(default=1.0, ge=0.0, le=1.0)
     stroke: Colour | None = None
     stroke_width: Length = "0.3%s"
@@ -211,7 +276,7 @@ class LineElement(_Strict):
     z: int = 0
     box: Box
     color: Colour = "brand.accent"
-    thickness: Length = "0.4%s"
+    thickness: Extent = "0.4%s"
     orientation: Literal["horizontal", "vertical"] = "horizontal"
     opacity: float = Field(default=1.0, ge=0.0, le=1.0)
 
@@ -616,7 +681,11 @@ def resolve_layout(source: LayoutSource, name: str, platform: Platform) -> Layou
     for key in (platform.aspect_class, platform.id):
         for override in overrides:
             if key in override:
-                data = merge(data, override[key])
+                try:
+                    data = merge(data, override[key])
+                except InputError as exc:
+                    exc.file = exc.file or shown
+                    raise
     data.setdefault("name", name)
     data.pop("extends", None)
     data.pop("overrides", None)
@@ -650,7 +719,11 @@ def _merged_data(
         parent, parent_overrides, _ = _merged_data(source, layout.extends, (*chain, name))
         own_overrides = data.pop("overrides", {}) or {}
         parent.pop("name", None)  # a child is known by its own name, not its parent's
-        data = merge(parent, data)
+        try:
+            data = merge(parent, data)
+        except InputError as exc:
+            exc.file = exc.file or shown
+            raise
         return data, [*parent_overrides, own_overrides], shown
     return data, [data.pop("overrides", {}) or {}], shown
 

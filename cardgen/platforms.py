@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, StringConstraints
 
 from cardgen.errors import InputError
+from cardgen.limits import MAX_CANVAS_SIDE
 
 AspectClass = Literal["square", "portrait", "tall", "landscape"]
 CaptionCounting = Literal["chars", "x-weighted", "graphemes"]
@@ -249,9 +250,9 @@ class PlatformOverride(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str | None = None
-    width: int | None = Field(default=None, gt=0, le=8000)
-    height: int | None = Field(default=None, gt=0, le=8000)
-    safe: tuple[int, int, int, int] | None = None
+    width: int | None = Field(default=None, gt=0, le=MAX_CANVAS_SIDE)
+    height: int | None = Field(default=None, gt=0, le=MAX_CANVAS_SIDE)
+    safe: tuple[NonNegativeInt, NonNegativeInt, NonNegativeInt, NonNegativeInt] | None = None
     format: Literal["png", "jpeg", "webp"] | None = None
     file_limit: int | None = Field(default=None, gt=0)
     caption_limit: int | None = Field(default=None, gt=0)
@@ -264,7 +265,11 @@ class PlatformOverride(BaseModel):
 class PlatformsFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    platforms: dict[str, PlatformOverride]
+    # Platform ids name card files, so they are slugs like the built-in ones.
+    platforms: dict[
+        Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=60)],
+        PlatformOverride,
+    ]
 
 
 def load_platforms(project_dir: Path | None = None) -> dict[str, Platform]:
@@ -275,10 +280,11 @@ def load_platforms(project_dir: Path | None = None) -> dict[str, Platform]:
     path = project_dir / "layouts" / "platforms.yaml"
     if not path.is_file():
         return presets
-    from cardgen.yamlio import read_yaml, validate
+    from cardgen.yamlio import display_path, read_yaml, validate
 
     doc = read_yaml(path)
     spec = validate(doc, PlatformsFile)
+    shown = display_path(path)
     for pid, over in spec.platforms.items():
         base = presets.get(pid)
         fields = over.model_dump(exclude_none=True)
@@ -287,7 +293,7 @@ def load_platforms(project_dir: Path | None = None) -> dict[str, Platform]:
             if missing:
                 raise InputError(
                     f"new platform '{pid}' needs {' and '.join(missing)}",
-                    file=path,
+                    file=shown,
                     line=doc.line_of(("platforms", pid)),
                     key=f"platforms.{pid}",
                 )
@@ -304,4 +310,15 @@ def load_platforms(project_dir: Path | None = None) -> dict[str, Platform]:
             if safe:
                 merged["safe"] = Insets(*safe)
             presets[pid] = Platform(**merged)
+        preset = presets[pid]
+        left, top, right, bottom = preset.safe_box
+        if right - left <= 0 or bottom - top <= 0:
+            raise InputError(
+                f"safe area {list(preset.safe.__dict__.values())} leaves no room "
+                f"on a {preset.width}x{preset.height} canvas",
+                file=shown,
+                line=doc.line_of(("platforms", pid, "safe")),
+                key=f"platforms.{pid}.safe",
+                hint="the insets are left, top, right, bottom in pixels",
+            )
     return presets

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -17,24 +18,37 @@ from pydantic import (
 )
 
 from cardgen.articles import Article, load_article
-from cardgen.errors import InputError, QuoteNotFound
+from cardgen.errors import ContentError, InputError, QuoteNotFound
+from cardgen.invisible import find_invisible
+from cardgen.limits import MAX_QUOTE_CHARS
 from cardgen.matching import ArticleIndex, Located, Miss, normalise
 from cardgen.yamlio import display_path, read_yaml, validate
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
-MAX_QUOTE_CHARS = 1000
 SELECTORS = ("text", "find", "paragraph")
+
+
+def _no_invisible(value: str | None) -> str | None:
+    problem = find_invisible(value) if value else None
+    if problem:
+        msg = f"{problem}: remove it, it hides or reorders what the card shows"
+        raise ValueError(msg)
+    return value
+
+
+# Text that goes on a card as written: no hidden reordering characters.
+Shown = Annotated[str, AfterValidator(_no_invisible)]
 
 
 class ArticleRef(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     source: str = Field(min_length=1)
-    title: str | None = None
-    author: str | None = None
+    title: Shown | None = None
+    author: Shown | None = None
     url: str | None = None
-    publisher: str | None = None
+    publisher: Shown | None = None
 
 
 class Defaults(BaseModel):
@@ -58,7 +72,7 @@ class QuoteSpec(BaseModel):
     sentence: int | Annotated[str, StringConstraints(pattern=r"^\s*\d+\s*-\s*\d+\s*$")] | None = (
         None
     )
-    attribution: str | None = None
+    attribution: Shown | None = None
     layout: str | None = None
     brand: str | None = None
     platforms: list[str] | None = None
@@ -76,6 +90,16 @@ class QuoteSpec(BaseModel):
             )
             raise ValueError(msg)
         return value
+
+    @field_validator("text", "find")
+    @classmethod
+    def _visible(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not value.strip():
+            msg = "the quote is blank"
+            raise ValueError(msg)
+        return _no_invisible(value)
 
     @model_validator(mode="after")
     def _one_selector(self) -> QuoteSpec:
@@ -162,6 +186,14 @@ def load_selection(path: Path) -> LoadedSelection:
                 hint="ids name output folders and must be unique in the file",
             )
         seen[quote.id] = index
+    if "://" in spec.article.source:
+        raise InputError(
+            f"article source '{spec.article.source}' is a URL; cardgen does not use the network",
+            file=shown,
+            line=doc.line_of(("article", "source")),
+            key="article.source",
+            hint="save the article next to the selection and give its relative path",
+        )
     source = Path(spec.article.source)
     if source.is_absolute() or ".." in source.parts:
         raise InputError(
@@ -180,6 +212,15 @@ def load_selection(path: Path) -> LoadedSelection:
         located = _select(article_index, q)
         if isinstance(located, Miss):
             raise _not_found(located, article_index, shown, where, article_shown, q.id)
+        hidden = find_invisible(located.text)
+        if hidden:
+            # The article's own characters go on the card: an override there would reorder it.
+            raise ContentError(
+                f"quote '{q.id}' as found in {article_shown} holds an {hidden}",
+                file=shown,
+                line=where,
+                hint="remove the character from the article",
+            )
         quotes.append(
             Quote(
                 id=q.id,

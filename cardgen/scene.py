@@ -36,6 +36,7 @@ from cardgen.layouts import (
     parse_colour,
     resolve_length,
 )
+from cardgen.limits import MAX_FONT_PX
 from cardgen.platforms import Platform
 from cardgen.typeset import (
     FittedText,
@@ -396,7 +397,7 @@ def _quote_mark(element: QuoteMarkElement, resolver: _Resolver, platform: Platfo
     x0, y0, x1, y1 = measure.ink_box(element.char, probe)
     ink_w, ink_h = max(1, x1 - x0), max(1, y1 - y0)
     scale = min((box[3] - box[1]) / ink_h, (box[2] - box[0]) / ink_w)
-    size = max(1, math.floor(probe * scale))
+    size = min(MAX_FONT_PX, max(1, math.floor(probe * scale)))
     x0, y0, x1, y1 = measure.ink_box(element.char, size)
     # Put the ink's top-left corner on the box's top-left corner.
     x, baseline = box[0] - x0, box[1] - y0
@@ -446,6 +447,8 @@ def _text(
         align = "right" if align == "left" else "left"
     min_size = max(1, math.floor(resolve_length(element.size.min, "s", w, h)))
     max_size = max(min_size, math.floor(resolve_length(element.size.max, "s", w, h)))
+    # Relative sizes can ask for more than FreeType draws; no card needs that much.
+    min_size, max_size = min(min_size, MAX_FONT_PX), min(max_size, MAX_FONT_PX)
     colour = resolver.colour(element.color)
     emphasis = resolver.colour(element.emphasis_color) if any(marks) else None
     while True:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cardgen.batch import Project
 from cardgen.errors import InputError
+from cardgen.invisible import find_invisible
 
 
 def render_text(
@@ -27,6 +28,9 @@ def render_text(
     text = " ".join(text.split())
     if not text:
         raise InputError("the quote is empty", hint='give the text in quotes: cardgen quote "..."')
+    hidden = find_invisible(text)
+    if hidden:
+        raise InputError(f"the quote holds an {hidden}", hint="remove it and type the text again")
     project = project or Project.open()
     target = project.platform(platform)
     resolved = project.layout(layout, target)

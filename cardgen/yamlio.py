@@ -7,6 +7,7 @@ list item so that a pydantic validation error can name the exact spot.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from pathlib import Path
@@ -16,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from cardgen.errors import InputError
+from cardgen.limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 Model = TypeVar("Model", bound=BaseModel)
 PathKey = tuple[str | int, ...]
@@ -23,9 +25,21 @@ PathKey = tuple[str | int, ...]
 # libyaml's parser when PyYAML has it (much faster: layouts are read for every platform of
 # a run); it gives the same nodes and marks, and errors are re-read with the pure parser.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-MAX_YAML_BYTES = 2_000_000
-MAX_DEPTH = 50
-MAX_NODES = 100_000
+# Older names, kept for code that imports them from here.
+MAX_DEPTH = MAX_YAML_DEPTH
+MAX_NODES = MAX_YAML_NODES
+
+
+def _new_loader(kind: Any, text: str, shown: str) -> Any:
+    try:
+        return kind(text)
+    except yaml.YAMLError as exc:
+        # The pure reader refuses control characters before parsing starts.
+        raise InputError(
+            f"invalid YAML: {' '.join(str(exc).split())}",
+            file=shown,
+            hint="remove control characters from the file",
+        ) from None
 
 
 class YamlDocument:
@@ -57,36 +71,46 @@ def read_yaml(path: Path) -> YamlDocument:
     """Parse `path` safely; duplicate keys and syntax errors become InputError."""
     shown = display_path(path)
     try:
+        # Check the size before reading, so a huge file is never loaded.
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise InputError(
+                f"file is {size:,} bytes, more than the {MAX_YAML_BYTES:,} allowed",
+                file=shown,
+                hint="split it into several files",
+            )
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError("file not found", file=shown, hint="check the path") from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a YAML file", file=shown) from None
     except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", file=shown) from None
-    if len(raw) > MAX_YAML_BYTES:
         raise InputError(
-            f"file is {len(raw):,} bytes, more than the {MAX_YAML_BYTES:,} allowed", file=shown
-        )
+            f"cannot read file: {exc.strerror or exc}", file=shown, hint="check its permissions"
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(
             f"not UTF-8 text (byte {exc.start})", file=shown, hint="save the file as UTF-8"
         ) from None
-    loader = _LOADER(text)
+    loader = _new_loader(_LOADER, text, shown)
     try:
         try:
             node = loader.get_single_node()
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError, OverflowError):
             if _LOADER is yaml.SafeLoader:
                 raise
             # Errors are rare: re-read with the pure parser, whose messages we explain.
             loader.dispose()
-            loader = yaml.SafeLoader(text)
+            loader = _new_loader(yaml.SafeLoader, text, shown)
             node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         hint = "indent with spaces, not tabs" if "'\\t'" in str(exc) else None
+        if "another document" in problem:
+            problem, hint = "more than one document", "a file holds one document: remove '---'"
         raise InputError(
             f"invalid YAML: {problem}",
             file=shown,
@@ -94,15 +118,118 @@ def read_yaml(path: Path) -> YamlDocument:
             hint=hint or "check the indentation and quoting around this line",
         ) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"invalid YAML: {exc}", file=shown) from None
+        raise InputError(f"invalid YAML: {' '.join(str(exc).split())}", file=shown) from None
+    except (ValueError, OverflowError):
+        # PyYAML's scanner calls chr() on "\U7fffffff"-style escapes without checking them.
+        mark = loader.get_mark()
+        raise InputError(
+            "invalid YAML: an escape in a double-quoted string names no character",
+            file=shown,
+            line=mark.line + 1,
+            hint="check the \\x, \\u and \\U escapes, or use single quotes",
+        ) from None
+    except RecursionError:
+        # PyYAML's parser recurses once per nesting level: "[[[[..." exhausts the stack.
+        raise InputError(
+            f"YAML nested more than {MAX_YAML_DEPTH} levels deep", file=shown
+        ) from None
     finally:
         loader.dispose()
     if node is None:
         raise InputError("file is empty", file=shown, hint="see the README for an example")
+    _check_expansion(node, shown)
     lines: dict[PathKey, int] = {(): node.start_mark.line + 1}
     counter = [0]
-    data = _build(node, (), lines, loader, shown, counter)
+    try:
+        data = _build(node, (), lines, loader, shown, counter)
+    except yaml.MarkedYAMLError as exc:
+        # A tag the safe loader refuses (!!python/object) or cannot read (!!int abc).
+        mark = exc.problem_mark or exc.context_mark
+        raise InputError(
+            f"invalid YAML value: {exc.problem or exc.context or exc}",
+            file=shown,
+            line=mark.line + 1 if mark else None,
+            hint="remove the '!!' tag or quote the value",
+        ) from None
+    except InputError:
+        raise
+    except Exception as exc:
+        # PyYAML's constructors let plain exceptions through for `!!int abc`, `!!timestamp x`.
+        raise InputError(
+            f"invalid YAML value: {exc}", file=shown, hint="remove the '!!' tag or quote the value"
+        ) from None
     return YamlDocument(path, data, lines)
+
+
+def _check_expansion(root: yaml.Node, shown: str) -> None:
+    """Refuse alias bombs and recursive aliases before anything is built.
+
+    Aliases share nodes, so the composed graph stays small while its
+    expansion can be exponential; the expanded size is counted with one
+    memoised walk over the graph, never by expanding it.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    # Iterative post-order walk: a deep document must not exhaust Python's stack.
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    depth_of: dict[int, int] = {id(root): 0}
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if done:
+            active.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in children)
+            if sizes[key] > MAX_YAML_NODES:
+                raise InputError(
+                    f"YAML expands to more than {MAX_YAML_NODES:,} values "
+                    "(aliases repeat too much)",
+                    file=shown,
+                    line=node.start_mark.line + 1,
+                    hint="write the values out instead of nesting aliases",
+                )
+            continue
+        if key in sizes:
+            continue
+        if key in active:
+            raise InputError(
+                "recursive alias: a value contains itself",
+                file=shown,
+                line=node.start_mark.line + 1,
+                hint="an alias may only refer to an anchor outside it",
+            )
+        depth = depth_of.get(key, 0)
+        if depth > MAX_YAML_DEPTH:
+            raise InputError(
+                f"YAML nested more than {MAX_YAML_DEPTH} levels deep",
+                file=shown,
+                line=node.start_mark.line + 1,
+            )
+        active.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in active:
+                raise InputError(
+                    "recursive alias: a value contains itself",
+                    file=shown,
+                    line=child.start_mark.line + 1,
+                    hint="an alias may only refer to an anchor outside it",
+                )
+            if id(child) not in sizes:
+                depth_of[id(child)] = depth + 1
+                stack.append((child, False))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 def _build(
@@ -112,40 +239,87 @@ def _build(
     loader: Any,
     shown: str,
     counter: list[int],
+    merged: dict[int, int] | None = None,
 ) -> Any:
+    merged = {} if merged is None else merged
     counter[0] += 1
-    if counter[0] > MAX_NODES or len(key) > MAX_DEPTH:
+    if counter[0] > MAX_YAML_NODES or len(key) > MAX_YAML_DEPTH:
         raise InputError(
             "YAML too large or too deeply nested (aliases expand too far?)",
             file=shown,
             line=node.start_mark.line + 1,
         )
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+        # Tags on lists and mappings (!!python/object/apply, !!set) are not ours to honour.
+        raise InputError(
+            f"unsupported YAML tag '{node.tag}'",
+            file=shown,
+            line=node.start_mark.line + 1,
+            hint="remove the '!' tag: cardgen reads plain mappings and lists",
+        )
     if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
+        if id(node) not in merged:
+            own = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
+            loader.flatten_mapping(node)
+            # Keys brought in by `<<:` come first and may be overridden; only the
+            # mapping's own keys must be unique.
+            merged[id(node)] = len(node.value) - own
         result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            name = loader.construct_object(key_node, deep=True)
+        own_names: set[str] = set()
+        for position, (key_node, value_node) in enumerate(node.value):
+            name = _construct(loader, key_node, shown)
             line = key_node.start_mark.line + 1
             if not isinstance(name, str | int | float | bool) or name is None:
                 raise InputError("keys must be plain words", file=shown, line=line)
             name = str(name) if not isinstance(name, str) else name
-            if name in result:
+            if position >= merged[id(node)] and name in own_names:
                 raise InputError(
                     f"duplicate key '{name}'",
                     file=shown,
                     line=line,
                     hint="each key may appear once; remove or merge the repeats",
                 )
+            if position >= merged[id(node)]:
+                own_names.add(name)
             lines[(*key, name)] = line
-            result[name] = _build(value_node, (*key, name), lines, loader, shown, counter)
+            result[name] = _build(value_node, (*key, name), lines, loader, shown, counter, merged)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
             lines[(*key, index)] = item.start_mark.line + 1
-            items.append(_build(item, (*key, index), lines, loader, shown, counter))
+            items.append(_build(item, (*key, index), lines, loader, shown, counter, merged))
         return items
-    return loader.construct_object(node, deep=True)
+    return _construct(loader, node, shown)
+
+
+def _construct(loader: yaml.SafeLoader, node: yaml.Node, shown: str) -> Any:
+    """One value; a tag the safe loader refuses or cannot read becomes an InputError."""
+    try:
+        value = loader.construct_object(node, deep=True)
+    except InputError:
+        raise
+    except Exception as exc:
+        # PyYAML lets plain exceptions through for values like `!!int abc`.
+        if isinstance(exc, yaml.MarkedYAMLError):
+            problem = exc.problem or exc.context or str(exc)
+        else:
+            problem = f"cannot read {node.value!r} as {node.tag.rsplit(':', 1)[-1]}"
+        raise InputError(
+            f"invalid YAML value: {problem}",
+            file=shown,
+            line=node.start_mark.line + 1,
+            hint="remove the '!!' tag or quote the value",
+        ) from None
+    if isinstance(value, str) and _SURROGATE.search(value):
+        # "\ud800" escapes half a character: no font draws it and UTF-8 cannot store it.
+        raise InputError(
+            "invalid YAML value: a '\\uD800'-style escape names half a character (a surrogate)",
+            file=shown,
+            line=node.start_mark.line + 1,
+            hint="write the character itself, or its \\U0001XXXX escape",
+        )
+    return value
 
 
 def validate(
@@ -189,13 +363,24 @@ def _explain(
     message = str(error["msg"])
     message = message.removeprefix("Value error, ")
     value = error.get("input")
+    hint = None
+    if error["type"] == "string_pattern_mismatch":
+        message = "not a valid name"
+        hint = "use lower-case letters, digits and single dashes, like 'my-quote'"
     if (
         error["type"] not in ("missing",)
         and isinstance(value, str | int | float)
         and repr(value) not in message
     ):
-        message = f"{value!r}: {message}"
-    return InputError(message, file=shown, line=line, key=dotted)
+        message = f"{_short_repr(value)}: {message}"
+    return InputError(message, file=shown, line=line, key=dotted, hint=hint)
+
+
+def _short_repr(value: str | int | float) -> str:
+    """The offending value, quoted, cut short so the error stays one readable line."""
+    if isinstance(value, str) and len(value) > 60:
+        return f"{value[:40]!r}... ({len(value):,} characters)"
+    return repr(value)
 
 
 def _data_path(model: type[BaseModel], data: Any, loc: tuple[Any, ...]) -> PathKey:
