@@ -82,6 +82,7 @@ class FontRegistry:
     def __init__(self, folders: tuple[Path, ...], system: bool = True) -> None:
         self.folders = folders
         self.faces: list[FontFace] = []
+        self.unreadable: list[Path] = []  # font files FreeType cannot open (corrupt, truncated)
         seen: set[Path] = set()
         for folder in folders:
             if not folder.is_dir():
@@ -92,6 +93,8 @@ class FontRegistry:
                     face = _describe(path)
                     if face is not None:
                         self.faces.append(face)
+                    else:
+                        self.unreadable.append(path)
         # System faces come after the project's and bundled ones, so those win a tie.
         self.system_faces: list[FontFace] = system_faces() if system else []
 
@@ -122,6 +125,10 @@ class FontRegistry:
                 if close
                 else ("add its .ttf/.otf files to fonts/; `cardgen fonts` lists what is available")
             )
+            if self.unreadable:
+                # The family may be in a file FreeType cannot open: say which, it is the likely cause.
+                broken = ", ".join(sorted(p.name for p in self.unreadable))
+                hint = f"these font files could not be read and were skipped: {broken}; {hint}"
             raise InputError(f"font family '{family}' not found", hint=hint)
         return min(candidates, key=lambda f: (f.italic != italic, abs(f.weight - wanted)))
 

@@ -16,13 +16,11 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFilter, UnidentifiedImageError
 
 from cardgen.errors import InputError
+from cardgen.limits import MAX_IMAGE_PIXELS, MAX_SVG_BYTES, MAX_SVG_RATIO
 from cardgen.yamlio import display_path
 
-MAX_IMAGE_PIXELS = 40_000_000  # a 8000x5000 photo; larger files are refused, not decoded
-MAX_SVG_BYTES = 5_000_000
 # Shrink big photos by whole factors first, then Lanczos: several times faster, same look.
 REDUCING_GAP = 3.0
-MAX_SVG_RATIO = 20  # width over height (or height over width) of an SVG logo
 _SVG_ROOT = re.compile(r"<svg\b[^>]*>", re.IGNORECASE)
 _VIEWBOX = re.compile(r"""viewBox\s*=\s*["']([^"']*)["']""")
 _SVG_WIDTH = re.compile(r"""\swidth\s*=\s*["']\s*([0-9.]+)\s*(?:px)?\s*["']""")

@@ -20,6 +20,8 @@ MAX_QUOTE_CHARS = 1000  # `text:` or `find:`; a card shows a few hundred charact
 MAX_CANVAS_SIDE = 8000  # pixels, for presets in layouts/platforms.yaml
 MAX_FONT_PX = 10_000  # larger than any canvas; FreeType itself stops at 65,535
 MAX_IMAGE_PIXELS = 50_000_000  # width x height of any image read: stops decompression bombs
+MAX_SVG_BYTES = 5_000_000  # an SVG logo file
+MAX_SVG_RATIO = 20  # width over height (or height over width) of an SVG logo
 
 # Network: cardgen never fetches anything unless a future option asks it to.
 NETWORK_ACCESS = False

@@ -368,14 +368,46 @@ def test_platforms_loader(tmp_path_factory: pytest.TempPathFactory, data: Any) -
     only_cardgen_errors(lambda: load_platforms(root))
 
 
+MARKUP = st.sampled_from(
+    [
+        "<p>",
+        "</p>",
+        "<article>",
+        "<nav>menu</nav>",
+        "<script>x()</script>",
+        "&amp;",
+        "&#0;",
+        "<!--",
+        "# ",
+        "* ",
+        "[a](b)",
+        "![i](p.png)",
+        "`",
+        "\n\n",
+        "\r\n",
+        "---\n",
+        "title: t\n",
+        '<meta name="author" content="A">',
+        "\u00a0",
+        "\u200b",
+    ]
+)
+MARKED_UP = st.lists(MARKUP | st.text(max_size=20), max_size=30).map(
+    lambda parts: "".join(parts).encode("utf-8")
+)
+
+
 @fuzz
 @given(
-    raw=st.binary(max_size=300) | st.text(max_size=300).map(lambda t: t.encode("utf-8")),
+    raw=st.binary(max_size=300)
+    | st.text(max_size=300).map(lambda t: t.encode("utf-8"))
+    | MARKED_UP,
+    suffix=st.sampled_from([".txt", ".md", ".html"]),
     wanted=st.text(max_size=40),
     find=st.booleans(),
 )
-def test_article_loader(project: Path, raw: bytes, wanted: str, find: bool) -> None:
-    path = project / "quotes" / "articles" / "fuzz.txt"
+def test_article_loader(project: Path, raw: bytes, suffix: str, wanted: str, find: bool) -> None:
+    path = project / "quotes" / "articles" / f"fuzz{suffix}"
     path.write_bytes(raw)
     article = only_cardgen_errors(lambda: load_article(path))
     if article is None:
