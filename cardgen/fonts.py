@@ -126,7 +126,7 @@ class FontRegistry:
                 else ("add its .ttf/.otf files to fonts/; `cardgen fonts` lists what is available")
             )
             if self.unreadable:
-                # The family may be in a file FreeType cannot open: say which, it is the likely cause.
+                # The family may be in a file FreeType cannot open: name it, the likely cause.
                 broken = ", ".join(sorted(p.name for p in self.unreadable))
                 hint = f"these font files could not be read and were skipped: {broken}; {hint}"
             raise InputError(f"font family '{family}' not found", hint=hint)
