@@ -220,6 +220,7 @@ def load_font(path: Path, size: int, index: int = 0) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size, index=index, layout_engine=LAYOUT_ENGINE)
 
 
+@functools.lru_cache(maxsize=4096)
 def needs_glyph(char: str) -> bool:
     """False for characters drawn as nothing: spaces, joiners, selectors, direction marks."""
     code = ord(char)
@@ -228,6 +229,7 @@ def needs_glyph(char: str) -> bool:
     return not (0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF)
 
 
+@functools.lru_cache(maxsize=4096)
 def _joins_previous(char: str) -> bool:
     code = ord(char)
     return (
@@ -270,6 +272,7 @@ DEFAULT_FALLBACKS = (
     "DejaVu Sans",
 )
 _EMOJI_PRESENTATION = 0xFE0F
+_CHAIN_CACHE_LIMIT = 20_000  # texts remembered per chain (a few MB at most)
 
 
 class FontChain:
@@ -283,6 +286,15 @@ class FontChain:
         self.faces = tuple(unique)
         self.primary = self.faces[0]
         self._chosen: dict[tuple[str, bool], FontFace | None] = {}
+        # Chains live per process (scene keeps them), so a batch's cards share these:
+        # the same words, attributions and titles are split and shaped once.
+        self._runs: dict[str, list[tuple[int, int, FontFace]]] = {}
+        self.reference_widths: dict[str, float] = {}
+
+    def forget_texts(self) -> None:
+        """Drop remembered runs and widths (benchmarks: measure a quote never seen)."""
+        self._runs.clear()
+        self.reference_widths.clear()
 
     def face_for(self, char: str, emoji: bool = False) -> FontFace | None:
         """The face that draws `char` (`emoji`: prefer a colour font, as after U+FE0F)."""
@@ -308,6 +320,14 @@ class FontChain:
 
     def runs(self, text: str) -> list[tuple[int, int, FontFace]]:
         """(start, end, face) pieces of `text`; marks and joiners stay with their base."""
+        found = self._runs.get(text)
+        if found is None:
+            if len(self._runs) >= _CHAIN_CACHE_LIMIT:
+                self._runs.clear()  # bounded: a long batch must not grow without end
+            found = self._runs[text] = self._split(text)
+        return list(found)
+
+    def _split(self, text: str) -> list[tuple[int, int, FontFace]]:
         pieces: list[tuple[int, int, FontFace]] = []
         start, current = 0, self.primary
         for i, char in enumerate(text):
@@ -319,7 +339,7 @@ class FontChain:
             face = self.face_for(char, emoji) or self.primary
             if i == 0:
                 current = face
-            elif face != current:
+            elif face is not current and face != current:  # identity first: eq is slow
                 pieces.append((start, i, current))
                 start, current = i, face
         if text:
@@ -407,12 +427,16 @@ class ChainMeasurer:
             used - {chain.primary}, key=lambda f: (order.get(f, len(order)), str(f.path))
         )
         self.faces = [chain.primary, *extra]
-        self._widths: dict[str, float] = {}
+        self._widths = chain.reference_widths
         self._metrics: dict[int, tuple[int, int]] = {}
 
     def width(self, text: str, size: int) -> float:
         reference = self._widths.get(text)
         if reference is None:
+            # Shaping dominates fitting (Inter: ~90 us a word); each text is shaped once per
+            # chain, at the reference size, and every size tried is a multiplication.
+            if len(self._widths) >= _CHAIN_CACHE_LIMIT:
+                self._widths.clear()
             reference = self.exact_width(text, self.REFERENCE_SIZE)
             self._widths[text] = reference
         return reference * size / self.REFERENCE_SIZE
