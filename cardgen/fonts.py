@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import ImageFont, features
 
@@ -290,11 +291,17 @@ class FontChain:
         # the same words, attributions and titles are split and shaped once.
         self._runs: dict[str, list[tuple[int, int, FontFace]]] = {}
         self.reference_widths: dict[str, float] = {}
+        # Exact advances and ink boxes of runs at the sizes drawn: the attribution, title
+        # and handle lines of a batch's cards are the same text at the same size.
+        self.run_widths: dict[tuple[str, FontFace, int], float] = {}
+        self.run_inks: dict[tuple[str, FontFace, int, bool], tuple[float, ...]] = {}
 
     def forget_texts(self) -> None:
         """Drop remembered runs and widths (benchmarks: measure a quote never seen)."""
         self._runs.clear()
         self.reference_widths.clear()
+        self.run_widths.clear()
+        self.run_inks.clear()
 
     def face_for(self, char: str, emoji: bool = False) -> FontFace | None:
         """The face that draws `char` (`emoji`: prefer a colour font, as after U+FE0F)."""
@@ -484,7 +491,11 @@ class ChainMeasurer:
         for index in visual_order([p[3] for p in pieces]):
             a, b, face, level = pieces[index]
             text = line[a:b]
-            width = self._run_width(text, face, size)
+            key = (text, face, size)
+            width = self.chain.run_widths.get(key, -1.0)
+            if width < 0:
+                width = self.chain.run_widths[key] = self._run_width(text, face, size)
+                _bound(self.chain.run_widths)
             runs.append(Run(a, text, face, x, width, level % 2 == 1))
             x += width
         return runs
@@ -495,15 +506,26 @@ class ChainMeasurer:
         for run in runs:
             if not run.text.strip():
                 continue
-            font, scale = run_font(run.face, size)
-            x0, y0, x1, y1 = font.getbbox(run.text, anchor="ls", direction=_direction(run))
+            key = (run.text, run.face, size, run.rtl)
+            ink = self.chain.run_inks.get(key)
+            if ink is None:
+                font, scale = run_font(run.face, size)
+                bbox = font.getbbox(run.text, anchor="ls", direction=_direction(run))
+                ink = self.chain.run_inks[key] = tuple(v * scale for v in bbox)
+                _bound(self.chain.run_inks)
+            x0, y0, x1, y1 = ink
             box = [
-                min(box[0], run.x + x0 * scale),
-                min(box[1], y0 * scale),
-                max(box[2], run.x + x1 * scale),
-                max(box[3], y1 * scale),
+                min(box[0], run.x + x0),
+                min(box[1], y0),
+                max(box[2], run.x + x1),
+                max(box[3], y1),
             ]
         return box[0], box[1], box[2], box[3]
+
+
+def _bound(cache: dict[Any, Any]) -> None:
+    if len(cache) > _CHAIN_CACHE_LIMIT:
+        cache.clear()  # a long batch must not grow without end
 
 
 def _direction(run: Run) -> str | None:
