@@ -223,8 +223,15 @@ def report(results: dict[str, Any]) -> str:
             f"(spread {s['per_card_spread']:.0%}) | {_verdict(s['flat_within_10pct'])} |"
         )
         rss = ", ".join(f"{r['cards']}: {r['peak_rss_mb']:.0f} MB" for r in s["rows"])
+        first, last = s["rows"][0], s["rows"][-1]
+        growth = (last["peak_rss_mb"] - first["peak_rss_mb"]) / max(
+            1, last["cards"] - first["cards"]
+        )
+        # Flat enough: at this growth a 10,000-card batch would still stay under 200 MB.
+        flat = first["peak_rss_mb"] + growth * (10_000 - first["cards"]) < 200
         lines.append(
-            f"| peak RSS flat and under 200 MB | {rss} | {_verdict(s['max_rss_mb'] < 200)} |"
+            f"| peak RSS flat and under 200 MB | {rss} ({growth * 1024:.0f} kB more per card) "
+            f"| {_verdict(s['max_rss_mb'] < 200 and flat)} |"
         )
         p = scaling["parallel"]
         if p["status"] == "measured":

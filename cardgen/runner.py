@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import sys
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -513,14 +514,19 @@ class _Run:
         todo: list[_Todo],
         scenes: dict[int, Any],
     ) -> None:
-        futures = {
-            pool.submit(
-                draw_in_worker, scene, todo[index][0].fmt, todo[index][0].platform.file_limit
-            ): index
+        futures = deque(
+            (
+                pool.submit(
+                    draw_in_worker, scene, todo[index][0].fmt, todo[index][0].platform.file_limit
+                ),
+                index,
+            )
             for index, scene in scenes.items()
-        }
+        )
         # In plan order: workers run ahead, events and errors come out the same every run.
-        for future, index in futures.items():
+        # Each future is let go once written, so a long batch does not keep every card's bytes.
+        while futures:
+            future, index = futures.popleft()
             job, key, snippets = todo[index]
             assert not isinstance(snippets, CardgenError)  # such cards have no scene
             result = future.result()
@@ -533,7 +539,7 @@ class _Run:
                 self._fail(job, error)
                 continue
             data, final_fmt = result
-            self._write_card(job, key, scenes[index], data, final_fmt, snippets)
+            self._write_card(job, key, scenes.pop(index), data, final_fmt, snippets)
 
     def _write_card(
         self,
