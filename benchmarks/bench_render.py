@@ -2,8 +2,11 @@
 
 The floor is bare Pillow doing the least any renderer must do for the same
 card: create the canvas, draw the already-wrapped lines with already-loaded
-fonts, and encode with the same encoder settings. cardgen's time covers the
-whole card: layout, text fitting, drawing and encoding (fonts warm, no disk).
+fonts, and encode with the same encoder settings. Pictures (fitted and rounded),
+shadows (blurred masks) and non-flat backgrounds are handed to it ready-made, so
+on such cards the floor is a lower bound. cardgen's time covers the whole card:
+layout, text fitting, drawing and encoding (fonts warm, no disk; the card is
+drawn repeatedly, so its words are already shaped: see bench_fit for a new quote).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from benchmarks.harness import QUOTE, ROOT, Settings, interleaved
 from cardgen.batch import Project
-from cardgen.fonts import LAYOUT_ENGINE
+from cardgen.fonts import LAYOUT_ENGINE, run_direction
 from cardgen.platforms import BUILTIN
 from cardgen.raster import (
     ENCODE_OPTIONS,
@@ -28,9 +31,20 @@ from cardgen.raster import (
     flat_palette,
     is_photo_like,
 )
-from cardgen.scene import CardText, LineShape, RectShape, Scene, SolidFill, TextBlock, build_scene
+from cardgen.scene import (
+    CardText,
+    ImageShape,
+    LineShape,
+    RectShape,
+    Scene,
+    ShadowShape,
+    SolidFill,
+    TextBlock,
+    build_scene,
+)
 
 FontKey = tuple[Path, int]
+NON_FLAT_PLATFORMS = ("instagram-square", "instagram-story", "facebook")
 
 
 def card_content(project: Project, brand: Any) -> CardText:
@@ -50,12 +64,18 @@ class Floor:
         self.scene = scene
         self.encoding = encoding
         self.fonts: dict[FontKey, ImageFont.FreeTypeFont] = {}
-        for block in scene.drawables:
+        self.ready: dict[int, tuple[Any, Image.Image, tuple[int, ...]]] = {}
+        for index, block in enumerate(scene.drawables):
             if isinstance(block, TextBlock):
-                key = (block.face.path, block.size)
-                self.fonts[key] = ImageFont.truetype(
-                    str(block.face.path), block.size, layout_engine=LAYOUT_ENGINE
-                )
+                faces = {run.face for line in block.lines for run in line.runs} or {block.face}
+                for face in faces:
+                    self.fonts[(face.path, block.size)] = ImageFont.truetype(
+                        str(face.path), block.size, index=face.index, layout_engine=LAYOUT_ENGINE
+                    )
+            elif isinstance(block, ImageShape):
+                self.ready[index] = _ready_picture(block)
+            elif isinstance(block, ShadowShape):
+                self.ready[index] = _ready_shadow(block, (scene.width, scene.height))
         # A gradient canvas is handed over ready-made: the floor only copies it.
         self.canvas = None if isinstance(scene.background, SolidFill) else draw_background(scene)
 
@@ -67,7 +87,11 @@ class Floor:
             assert isinstance(scene.background, SolidFill)
             image = Image.new("RGB", (scene.width, scene.height), scene.background.colour[:3])
         draw = ImageDraw.Draw(image)
-        for item in scene.drawables:
+        for index, item in enumerate(scene.drawables):
+            if isinstance(item, ImageShape | ShadowShape):
+                source, mask, where = self.ready[index]
+                image.paste(source, where, mask)
+                continue
             opaque = item.colour[3] == 255
             target = draw if opaque else ImageDraw.Draw(layer := Image.new("RGBA", image.size))
             fill = item.colour[:3] if opaque else item.colour
@@ -78,6 +102,18 @@ class Floor:
                     target.rectangle(item.box, fill=fill)
             elif isinstance(item, LineShape):
                 target.line([item.start, item.end], fill=fill, width=item.thickness)
+            elif any(line.runs for line in item.lines):
+                for line in item.lines:
+                    for run in line.runs:
+                        target.text(
+                            (line.x + run.x, line.baseline),
+                            run.text,
+                            font=self.fonts[(run.face.path, item.size)],
+                            fill=fill,
+                            anchor="ls",
+                            direction=run_direction(run),  # type: ignore[arg-type]
+                            embedded_color=True,
+                        )
             else:
                 font = self.fonts[(item.face.path, item.size)]
                 for line in item.lines:
@@ -103,6 +139,29 @@ class Floor:
 
     def card(self) -> bytes:
         return self.encode(self.draw())
+
+
+def _ready_picture(shape: ImageShape) -> tuple[Any, Image.Image, tuple[int, ...]]:
+    """The fitted, rounded picture and where it goes: decoding and resizing are not timed."""
+    from cardgen.images import image_for_box, rounded
+    from cardgen.raster import _placement
+
+    left, top, right, bottom = shape.box
+    picture = image_for_box(shape.path, (right - left, bottom - top), shape.fit, shape.focal)
+    picture = rounded(picture, shape.radius, shape.opacity)
+    return picture, picture, _placement(shape, picture.size)
+
+
+def _ready_shadow(
+    shadow: ShadowShape, size: tuple[int, int]
+) -> tuple[Any, Image.Image, tuple[int, ...]]:
+    """The shadow's colour and its blurred mask, made outside the timer."""
+    from cardgen.images import blurred
+    from cardgen.raster import _mask
+
+    mask = blurred(ImageChops.offset(_mask(size, shadow.of), *shadow.offset), shadow.blur)
+    mask = mask.point(lambda v: v * shadow.colour[3] // 255)
+    return shadow.colour[:3], mask, (0, 0, size[0], size[1])
 
 
 def chosen_encoding(image: Image.Image) -> str:
@@ -142,6 +201,9 @@ def run(settings: Settings, project: Project | None = None) -> dict[str, Any]:
                 return encode(draw_scene(scene), "png")
 
             scene = build_scene(content, layout, brand, platform, registry)
+            flat = isinstance(scene.background, SolidFill)
+            if not flat and platform.id not in NON_FLAT_PLATFORMS:
+                continue  # the 1.1x target is for flat cards: the others on a few sizes
             reference = draw_scene(scene)
             encoding = chosen_encoding(reference)
             floor = Floor(scene, encoding)
@@ -160,7 +222,7 @@ def run(settings: Settings, project: Project | None = None) -> dict[str, Any]:
                     "layout": layout_name,
                     "platform": platform.id,
                     "size": f"{platform.width}x{platform.height}",
-                    "flat": isinstance(scene.background, SolidFill),
+                    "flat": flat,
                     "encoding": encoding,
                     "cardgen_ms": times["cardgen"],
                     "floor_ms": times["floor"],

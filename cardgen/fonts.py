@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import ImageFont, features
 
@@ -227,6 +228,7 @@ def load_font(path: Path, size: int, index: int = 0) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size, index=index, layout_engine=LAYOUT_ENGINE)
 
 
+@functools.lru_cache(maxsize=4096)
 def needs_glyph(char: str) -> bool:
     """False for characters drawn as nothing: spaces, joiners, selectors, direction marks."""
     code = ord(char)
@@ -235,6 +237,7 @@ def needs_glyph(char: str) -> bool:
     return not (0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF)
 
 
+@functools.lru_cache(maxsize=4096)
 def _joins_previous(char: str) -> bool:
     code = ord(char)
     return (
@@ -277,6 +280,7 @@ DEFAULT_FALLBACKS = (
     "DejaVu Sans",
 )
 _EMOJI_PRESENTATION = 0xFE0F
+_CHAIN_CACHE_LIMIT = 20_000  # texts remembered per chain (a few MB at most)
 
 
 class FontChain:
@@ -290,6 +294,21 @@ class FontChain:
         self.faces = tuple(unique)
         self.primary = self.faces[0]
         self._chosen: dict[tuple[str, bool], FontFace | None] = {}
+        # Chains live per process (scene keeps them), so a batch's cards share these:
+        # the same words, attributions and titles are split and shaped once.
+        self._runs: dict[str, list[tuple[int, int, FontFace]]] = {}
+        self.reference_widths: dict[str, float] = {}
+        # Exact advances and ink boxes of runs at the sizes drawn: the attribution, title
+        # and handle lines of a batch's cards are the same text at the same size.
+        self.run_widths: dict[tuple[str, FontFace, int], float] = {}
+        self.run_inks: dict[tuple[str, FontFace, int, bool], tuple[float, ...]] = {}
+
+    def forget_texts(self) -> None:
+        """Drop remembered runs and widths (benchmarks: measure a quote never seen)."""
+        self._runs.clear()
+        self.reference_widths.clear()
+        self.run_widths.clear()
+        self.run_inks.clear()
 
     def face_for(self, char: str, emoji: bool = False) -> FontFace | None:
         """The face that draws `char` (`emoji`: prefer a colour font, as after U+FE0F)."""
@@ -315,6 +334,14 @@ class FontChain:
 
     def runs(self, text: str) -> list[tuple[int, int, FontFace]]:
         """(start, end, face) pieces of `text`; marks and joiners stay with their base."""
+        found = self._runs.get(text)
+        if found is None:
+            if len(self._runs) >= _CHAIN_CACHE_LIMIT:
+                self._runs.clear()  # bounded: a long batch must not grow without end
+            found = self._runs[text] = self._split(text)
+        return list(found)
+
+    def _split(self, text: str) -> list[tuple[int, int, FontFace]]:
         pieces: list[tuple[int, int, FontFace]] = []
         start, current = 0, self.primary
         for i, char in enumerate(text):
@@ -326,7 +353,7 @@ class FontChain:
             face = self.face_for(char, emoji) or self.primary
             if i == 0:
                 current = face
-            elif face != current:
+            elif face is not current and face != current:  # identity first: eq is slow
                 pieces.append((start, i, current))
                 start, current = i, face
         if text:
@@ -414,12 +441,16 @@ class ChainMeasurer:
             used - {chain.primary}, key=lambda f: (order.get(f, len(order)), str(f.path))
         )
         self.faces = [chain.primary, *extra]
-        self._widths: dict[str, float] = {}
+        self._widths = chain.reference_widths
         self._metrics: dict[int, tuple[int, int]] = {}
 
     def width(self, text: str, size: int) -> float:
         reference = self._widths.get(text)
         if reference is None:
+            # Shaping dominates fitting (Inter: ~90 us a word); each text is shaped once per
+            # chain, at the reference size, and every size tried is a multiplication.
+            if len(self._widths) >= _CHAIN_CACHE_LIMIT:
+                self._widths.clear()
             reference = self.exact_width(text, self.REFERENCE_SIZE)
             self._widths[text] = reference
         return reference * size / self.REFERENCE_SIZE
@@ -467,7 +498,11 @@ class ChainMeasurer:
         for index in visual_order([p[3] for p in pieces]):
             a, b, face, level = pieces[index]
             text = line[a:b]
-            width = self._run_width(text, face, size)
+            key = (text, face, size)
+            width = self.chain.run_widths.get(key, -1.0)
+            if width < 0:
+                width = self.chain.run_widths[key] = self._run_width(text, face, size)
+                _bound(self.chain.run_widths)
             runs.append(Run(a, text, face, x, width, level % 2 == 1))
             x += width
         return runs
@@ -478,15 +513,26 @@ class ChainMeasurer:
         for run in runs:
             if not run.text.strip():
                 continue
-            font, scale = run_font(run.face, size)
-            x0, y0, x1, y1 = font.getbbox(run.text, anchor="ls", direction=_direction(run))
+            key = (run.text, run.face, size, run.rtl)
+            ink = self.chain.run_inks.get(key)
+            if ink is None:
+                font, scale = run_font(run.face, size)
+                bbox = font.getbbox(run.text, anchor="ls", direction=_direction(run))
+                ink = self.chain.run_inks[key] = tuple(v * scale for v in bbox)
+                _bound(self.chain.run_inks)
+            x0, y0, x1, y1 = ink
             box = [
-                min(box[0], run.x + x0 * scale),
-                min(box[1], y0 * scale),
-                max(box[2], run.x + x1 * scale),
-                max(box[3], y1 * scale),
+                min(box[0], run.x + x0),
+                min(box[1], y0),
+                max(box[2], run.x + x1),
+                max(box[3], y1),
             ]
         return box[0], box[1], box[2], box[3]
+
+
+def _bound(cache: dict[Any, Any]) -> None:
+    if len(cache) > _CHAIN_CACHE_LIMIT:
+        cache.clear()  # a long batch must not grow without end
 
 
 def _direction(run: Run) -> str | None:

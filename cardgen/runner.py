@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import sys
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -60,6 +61,7 @@ from cardgen.workers import (
     PackedError,
     draw_in_worker,
     fit_in_worker,
+    warm_up,
     worker_init,
 )
 from cardgen.yamlio import display_path
@@ -264,27 +266,46 @@ def images_digest(*dumps: Any) -> dict[str, str]:
     return hashes
 
 
-def cache_key(job: CardJob, project: Project, fonts: str) -> str:
+def cache_key(
+    job: CardJob, project: Project, fonts: str, memo: dict[Any, dict[str, str]] | None = None
+) -> str:
     """What decides a card's bytes: text, resolved layout and brand, images, platform, fonts,
-    version."""
+    version.
+
+    `memo` (one per run) keeps the serialised layout, brand, images and platform of each
+    (layout, platform, brand): the same for every card that shares them.
+    """
     from cardgen.raster import ENCODE_OPTIONS
 
     brand = project.brand(job.brand)
-    layout = project.layout(job.layout, job.platform).model_dump(mode="json")
-    brand_dump = brand.model_dump(mode="json")
-    payload = {
-        "cardgen": __version__,
-        "content": asdict(_content(job, brand)),
-        "layout": layout,
-        "brand": brand_dump,
-        "images": images_digest(layout, brand_dump),
-        "platform": asdict(job.platform),
-        "format": job.fmt,
-        "encoder": ENCODE_OPTIONS,
-        "fonts": fonts,
+    shared_key = (job.layout, job.platform, job.brand)
+    shared = memo.get(shared_key) if memo is not None else None
+    if shared is None:
+        layout = project.layout(job.layout, job.platform).model_dump(mode="json")
+        brand_dump = brand.model_dump(mode="json")
+        shared = {
+            "layout": _dumps(layout),
+            "brand": _dumps(brand_dump),
+            "images": _dumps(images_digest(layout, brand_dump)),
+            "platform": _dumps(asdict(job.platform)),
+        }
+        if memo is not None:
+            memo[shared_key] = shared
+    parts = {
+        **shared,
+        "cardgen": _dumps(__version__),
+        "content": _dumps(asdict(_content(job, brand))),
+        "format": _dumps(job.fmt),
+        "encoder": _dumps(ENCODE_OPTIONS),
+        "fonts": _dumps(fonts),
     }
-    text = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
+    # Exactly the text of dumping the whole payload with sort_keys: keys stay as they were.
+    text = "{" + ", ".join(f"{json.dumps(k)}: {parts[k]}" for k in sorted(parts)) + "}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -343,7 +364,25 @@ class _Run:
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
         remove_temporaries(self.out)
         self.state = _known_records(self.out)
+        # Workers take ~0.3 s each to start (imports, fonts); when cards will surely render,
+        # start them now so that overlaps the cache keys and captions worked out below.
+        unknown = (
+            len(card_jobs)
+            if self.force
+            else sum(_card_id(job, self.project) not in self.state for job in card_jobs)
+        )
+        started = self._start_pool(jobs, unknown) if jobs > 1 and unknown > 1 else None
+        try:
+            return self._execute(card_jobs, jobs, started)
+        finally:
+            if started is not None:
+                started.shutdown(wait=True, cancel_futures=True)
+
+    def _execute(
+        self, card_jobs: list[CardJob], jobs: int, started: ProcessPoolExecutor | None
+    ) -> RenderReport:
         fonts = fonts_digest(self.project)
+        memo: dict[Any, dict[str, str]] = {}
         todo: list[_Todo] = []
         cached: list[tuple[CardJob, dict[str, Any]]] = []
         for job in card_jobs:
@@ -352,7 +391,7 @@ class _Run:
                 snippets = _snippets(job, self.project)
             except CardgenError as exc:
                 snippets = exc  # reported after fitting: a card that cannot fit is the worse news
-            key = cache_key(job, self.project, fonts)
+            key = cache_key(job, self.project, fonts, memo)
             old = self.state.get(_card_id(job, self.project))
             fresh = old is not None and old.get("cache_key") == key and not self.force
             if old is not None and fresh and not isinstance(snippets, CardgenError):
@@ -371,7 +410,7 @@ class _Run:
         for failure in self.failures:  # whole selections that failed to load
             self.emit({"event": "card", **_failure_event(failure), "path": None})
         try:
-            with self._executor(jobs, len(todo)) as pool:
+            with self._executor(jobs, len(todo), started) as pool:
                 scenes = self._fit_all(pool, todo)
                 self.writing = True
                 for job, record in cached:
@@ -412,10 +451,22 @@ class _Run:
         )
 
     @contextmanager
-    def _executor(self, jobs: int, tasks: int) -> Iterator[Executor]:
+    def _executor(
+        self, jobs: int, tasks: int, started: ProcessPoolExecutor | None = None
+    ) -> Iterator[Executor]:
         if jobs <= 1 or tasks <= 1:
             yield InlineExecutor()
             return
+        if started is not None:
+            yield started  # shut down by execute
+            return
+        pool = self._start_pool(jobs, tasks)
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _start_pool(self, jobs: int, tasks: int) -> ProcessPoolExecutor:
         import multiprocessing
 
         # spawn: no inherited locks or threads, the same on every platform.
@@ -424,10 +475,11 @@ class _Run:
             mp_context=multiprocessing.get_context("spawn"),
             initializer=worker_init,
         )
-        try:
-            yield pool
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        # One warm-up per worker: workers are spawned on submit, and each opens the
+        # project and imports the drawing side while this process is still planning.
+        for _ in range(min(jobs, tasks)):
+            pool.submit(warm_up, self.project.root)
+        return pool
 
     def _fit_all(self, pool: Executor, todo: list[_Todo]) -> dict[int, Any]:
         """Fit every card before drawing any: a card that cannot fit stops the run unwritten."""
@@ -462,14 +514,19 @@ class _Run:
         todo: list[_Todo],
         scenes: dict[int, Any],
     ) -> None:
-        futures = {
-            pool.submit(
-                draw_in_worker, scene, todo[index][0].fmt, todo[index][0].platform.file_limit
-            ): index
+        futures = deque(
+            (
+                pool.submit(
+                    draw_in_worker, scene, todo[index][0].fmt, todo[index][0].platform.file_limit
+                ),
+                index,
+            )
             for index, scene in scenes.items()
-        }
+        )
         # In plan order: workers run ahead, events and errors come out the same every run.
-        for future, index in futures.items():
+        # Each future is let go once written, so a long batch does not keep every card's bytes.
+        while futures:
+            future, index = futures.popleft()
             job, key, snippets = todo[index]
             assert not isinstance(snippets, CardgenError)  # such cards have no scene
             result = future.result()
@@ -482,7 +539,7 @@ class _Run:
                 self._fail(job, error)
                 continue
             data, final_fmt = result
-            self._write_card(job, key, scenes[index], data, final_fmt, snippets)
+            self._write_card(job, key, scenes.pop(index), data, final_fmt, snippets)
 
     def _write_card(
         self,

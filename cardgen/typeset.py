@@ -298,29 +298,56 @@ def set_at(
     With `hang`, an opening quote mark sits outside the left edge of the other
     lines, inside the box: every line is indented by its width but the first.
     """
-    text = normalise_space(text)
-    if not text:
-        return None
-    pieces = segments(text)
-    widths = _Widths(pieces, size, measure)
-    indent = hang_width(text, size, measure) if hang else 0.0
-    avail = box_w - indent
-    spans = _greedy(widths, avail, indent)
-    if spans is None:
-        return None
-    spans = _balanced(widths, avail, indent, spans)
-    lines = _lines_of(text, pieces, spans)
-    ascent, descent = measure.metrics(size)
-    return FittedText(
-        size=size,
-        lines=tuple(line for _, line in lines),
-        line_pitch=size * line_height,
-        ascent=ascent,
-        descent=descent,
-        widths=tuple(widths.line(a, b) for a, b in spans),
-        starts=tuple(start for start, _ in lines),
-        hang=indent,
-    )
+    broken = _Broken.of(text, size, box_w, measure, hang)
+    return broken.balanced(line_height, measure) if broken is not None else None
+
+
+@dataclass
+class _Broken:
+    """Text greedily broken at one size: enough to know its line count, not yet balanced."""
+
+    text: str
+    size: int
+    pieces: tuple[str, ...]
+    widths: _Widths
+    indent: float
+    avail: float
+    spans: list[tuple[int, int]]
+
+    @classmethod
+    def of(
+        cls, text: str, size: int, box_w: float, measure: Measurer, hang: bool
+    ) -> _Broken | None:
+        text = normalise_space(text)
+        if not text:
+            return None
+        pieces = _segments(text)
+        widths = _Widths(pieces, size, measure)
+        indent = hang_width(text, size, measure) if hang else 0.0
+        avail = box_w - indent
+        spans = _greedy(widths, avail, indent)
+        if spans is None:
+            return None
+        return cls(text, size, pieces, widths, indent, avail, spans)
+
+    def height(self, line_height: float, measure: Measurer) -> float:
+        ascent, descent = measure.metrics(self.size)
+        return (len(self.spans) - 1) * (self.size * line_height) + ascent + descent  # as FittedText
+
+    def balanced(self, line_height: float, measure: Measurer) -> FittedText:
+        spans = _balanced(self.widths, self.avail, self.indent, self.spans)
+        lines = _lines_of(self.text, list(self.pieces), spans)
+        ascent, descent = measure.metrics(self.size)
+        return FittedText(
+            size=self.size,
+            lines=tuple(line for _, line in lines),
+            line_pitch=self.size * line_height,
+            ascent=ascent,
+            descent=descent,
+            widths=tuple(self.widths.line(a, b) for a, b in spans),
+            starts=tuple(start for start, _ in lines),
+            hang=self.indent,
+        )
 
 
 def fit_text(
@@ -339,16 +366,18 @@ def fit_text(
     (in at most `max_lines` lines when given).
 
     Binary search over sizes: fitting is monotonic in practice, and the
-    caller checks the final ink against the box anyway.
+    caller checks the final ink against the box anyway. Balancing keeps the
+    greedy line count, so sizes are judged on the greedy break and only the
+    chosen one is balanced.
     """
 
-    def fits(size: int) -> FittedText | None:
-        fitted = set_at(text, size, box_w, line_height, measure, hang=hang)
-        if fitted is None or fitted.height > box_h:
+    def fits(size: int) -> _Broken | None:
+        broken = _Broken.of(text, size, box_w, measure, hang)
+        if broken is None or broken.height(line_height, measure) > box_h:
             return None
-        if max_lines is not None and len(fitted.lines) > max_lines:
+        if max_lines is not None and len(broken.spans) > max_lines:
             return None
-        return fitted
+        return broken
 
     lo, hi = max(1, min_size), max(max_size, min_size)
     best = fits(lo)
@@ -356,12 +385,12 @@ def fit_text(
         return None
     while lo < hi:
         mid = math.ceil((lo + hi) / 2)
-        fitted = fits(mid)
-        if fitted is not None:
-            best, lo = fitted, mid
+        broken = fits(mid)
+        if broken is not None:
+            best, lo = broken, mid
         else:
             hi = mid - 1
-    return best
+    return best.balanced(line_height, measure)
 
 
 def overflow(

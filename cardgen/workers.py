@@ -112,3 +112,11 @@ class _Deferred(Future[Any]):
             except Exception as exc:
                 self.set_exception(exc)
         return super().result(timeout)
+
+
+def warm_up(root: Path) -> None:
+    """Open the project, its fonts and the drawing side before the first card arrives."""
+    project = _worker_project(root)
+    project.font_registry()
+    import cardgen.raster
+    import cardgen.sizefit  # noqa: F401

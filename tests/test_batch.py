@@ -388,3 +388,17 @@ def test_platform_caption_template_and_brand_handle(project: Path) -> None:
     assert run_cli("render", "--jobs", "1")[0] == 0
     card = manifest(project / "output")["cards"][0]
     assert card["caption"] == f"{card['text']}\n\n@happyasamother #notes #weekly"
+
+
+def test_cache_keys_are_the_same_with_the_run_memo(in_root: Path) -> None:
+    # A run serialises each (layout, platform, brand) once; the keys must not change.
+    from cardgen.batch import Project, load_selections, plan
+    from cardgen.runner import cache_key, fonts_digest
+
+    project = Project.open(in_root)
+    fonts = fonts_digest(project)
+    jobs = plan(load_selections(None, project), project)
+    memo: dict[object, dict[str, str]] = {}
+    with_memo = [cache_key(job, project, fonts, memo) for job in jobs]
+    assert with_memo == [cache_key(job, project, fonts) for job in jobs]
+    assert len(set(with_memo)) == len(jobs)

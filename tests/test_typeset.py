@@ -96,3 +96,59 @@ def test_fitted_text_always_fits_its_box(
     bigger = set_at(text, fitted.size + 1, box_w, line_height, M)
     if fitted.size < lo + span:
         assert bigger is None or bigger.height > box_h
+
+
+class Proportional:
+    """Widths that differ per letter, so greedy and balanced breaks differ."""
+
+    def width(self, text: str, size: int) -> float:
+        return sum((1 + ord(c) % 7) * 0.13 for c in text) * size
+
+    def metrics(self, size: int) -> tuple[int, int]:
+        return round(size * 0.8), round(size * 0.25)
+
+
+def _search_with_set_at(
+    text: str, box_w: float, box_h: float, lines: int | None, hang: bool
+) -> tuple[int, tuple[str, ...]] | None:
+    """The binary search of sizes with every candidate balanced (fit_text before it judged
+    sizes on the greedy break): fit_text must give the same size and lines."""
+
+    def fits(size: int) -> tuple[int, tuple[str, ...]] | None:
+        fitted = set_at(text, size, box_w, 1.15, Proportional(), hang=hang)
+        if fitted is None or fitted.height > box_h:
+            return None
+        if lines is not None and len(fitted.lines) > lines:
+            return None
+        return fitted.size, fitted.lines
+
+    lo, hi = 6, 60
+    best = fits(lo)
+    if best is None:
+        return None
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        found = fits(mid)
+        if found is not None:
+            best, lo = found, mid
+        else:
+            hi = mid - 1
+    return best
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    words=st.lists(st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=9), max_size=30),
+    box_w=st.floats(40, 600),
+    box_h=st.floats(20, 400),
+    lines=st.none() | st.integers(1, 5),
+    hang=st.booleans(),
+)
+def test_fit_judges_sizes_like_balanced_set_at(
+    words: list[str], box_w: float, box_h: float, lines: int | None, hang: bool
+) -> None:
+    # Balancing keeps the greedy line count, so judging on the greedy break changes nothing.
+    text = "\u201c" + " ".join(words) if hang else " ".join(words)
+    fitted = fit_text(text, box_w, box_h, 6, 60, 1.15, Proportional(), hang=hang, max_lines=lines)
+    expected = _search_with_set_at(text, box_w, box_h, lines, hang)
+    assert (None if fitted is None else (fitted.size, fitted.lines)) == expected
