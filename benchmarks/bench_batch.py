@@ -23,16 +23,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from cardgen.platforms import DEFAULT_PLATFORMS  # noqa: E402
 from tests.batchkit import make_project  # noqa: E402
 
-PLATFORMS = (
-    "instagram-square",
-    "instagram-portrait",
-    "instagram-story",
-    "x",
-    "linkedin",
-    "facebook",
-)
+PLATFORMS = DEFAULT_PLATFORMS
 
 
 CPU: list[float] = []  # CPU seconds of each run (cardgen and its workers)

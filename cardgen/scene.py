@@ -22,6 +22,7 @@ from cardgen.fonts import (
 )
 from cardgen.images import probe
 from cardgen.layouts import (
+    TEMPLATE_NAMES,
     Brand,
     Element,
     FontSpec,
@@ -49,7 +50,8 @@ from cardgen.typeset import (
 
 RGBA = tuple[int, int, int, int]
 BoxPx = tuple[int, int, int, int]
-TEMPLATE_FIELDS = ("quote", "attribution", "title", "publisher", "handle", "url", "author")
+# The fields a layout's text templates may name; the layout validator checks against them.
+TEMPLATE_FIELDS = TEMPLATE_NAMES
 
 
 @dataclass(frozen=True)

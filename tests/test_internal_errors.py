@@ -80,11 +80,16 @@ def test_real_process_exit_code_and_no_traceback(tmp_path: Path) -> None:
     )
 
 
-def test_layout_template_names_match_what_scenes_fill() -> None:
-    from cardgen.layouts import TEMPLATE_NAMES
-    from cardgen.scene import TEMPLATE_FIELDS
+def test_every_template_name_a_layout_accepts_is_filled_by_scenes() -> None:
+    import dataclasses
 
-    assert TEMPLATE_NAMES == TEMPLATE_FIELDS
+    from cardgen.layouts import TEMPLATE_NAMES
+    from cardgen.scene import CardText
+
+    assert set(TEMPLATE_NAMES) == {f.name for f in dataclasses.fields(CardText)}
+    values = {name: f"<{name}>" for name in TEMPLATE_NAMES}
+    filled = CardText(**values).fill(" ".join("{" + n + "}" for n in TEMPLATE_NAMES))
+    assert filled == " ".join(values.values())
 
 
 def test_library_os_error_without_errno_is_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
