@@ -217,7 +217,7 @@ def _dry_run(
 
 def fonts_digest(project: Project) -> str:
     """One hash of every font file cardgen may pick from (names and contents)."""
-    from cardgen.fonts import FONT_SUFFIXES, font_folders
+    from cardgen.fontfiles import FONT_SUFFIXES, font_folders
 
     digest = hashlib.sha256()
     for folder in font_folders(project.root):
@@ -275,7 +275,7 @@ def cache_key(
     `memo` (one per run) keeps the serialised layout, brand, images and platform of each
     (layout, platform, brand): the same for every card that shares them.
     """
-    from cardgen.raster import ENCODE_OPTIONS
+    from cardgen.encoders import ENCODE_OPTIONS
 
     brand = project.brand(job.brand)
     shared_key = (job.layout, job.platform, job.brand)
