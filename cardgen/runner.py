@@ -367,6 +367,7 @@ class _Run:
         self.writing = False
         self._starter: threading.Thread | None = None  # starts the workers
         self._early: dict[int, Future[Any]] = {}  # draws submitted while fitting
+        self._relative: dict[Path, str] = {}  # selection paths, relative to the project
 
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
         remove_temporaries(self.out)
@@ -376,7 +377,7 @@ class _Run:
         unknown = (
             len(card_jobs)
             if self.force
-            else sum(_card_id(job, self.project) not in self.state for job in card_jobs)
+            else sum(self._card_id(job) not in self.state for job in card_jobs)
         )
         started = self._start_pool(jobs, unknown) if jobs > 1 and unknown > 1 else None
         try:
@@ -384,6 +385,13 @@ class _Run:
         finally:
             if started is not None:
                 self._stop_pool(started)
+
+    def _card_id(self, job: CardJob) -> CardId:
+        # Every card of a selection shares its path: resolve it once a run, not per card.
+        path = job.selection.path
+        if path not in self._relative:
+            self._relative[path] = _relative(path, self.project.root)
+        return (self._relative[path], job.quote.id, job.platform.id)
 
     def _execute(
         self, card_jobs: list[CardJob], jobs: int, started: ProcessPoolExecutor | None
@@ -399,7 +407,7 @@ class _Run:
             except CardgenError as exc:
                 snippets = exc  # reported after fitting: a card that cannot fit is the worse news
             key = cache_key(job, self.project, fonts, memo)
-            old = self.state.get(_card_id(job, self.project))
+            old = self.state.get(self._card_id(job))
             fresh = old is not None and old.get("cache_key") == key and not self.force
             if old is not None and fresh and not isinstance(snippets, CardgenError):
                 cached.append((job, {**old, "caption": snippets[0], "alt_text": snippets[1]}))
