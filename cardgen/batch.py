@@ -247,7 +247,7 @@ def check(
 
 
 def _content(job: CardJob, brand: Brand) -> Any:
-    from cardgen.scene import CardText
+    from cardgen.cardtext import CardText
 
     selection = job.selection
     return CardText(

@@ -19,9 +19,9 @@ from typing import Any
 from PIL import ImageFont, features
 
 from cardgen.errors import InputError
-from cardgen.layouts import bundled_dir
+from cardgen.fontfiles import FONT_SUFFIXES
+from cardgen.fontfiles import font_folders as font_folders  # re-exported: its old home
 
-FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 WEIGHTS = {
     "thin": 100,
     "extralight": 200,
@@ -137,16 +137,6 @@ class FontRegistry:
 @functools.cache
 def registry_for(folders: tuple[Path, ...]) -> FontRegistry:
     return FontRegistry(folders)
-
-
-def font_folders(project_dir: Path | None) -> tuple[Path, ...]:
-    folders = []
-    if project_dir is not None and (project_dir / "fonts").is_dir():
-        folders.append((project_dir / "fonts").resolve())
-    bundled = bundled_dir("fonts").resolve()
-    if bundled not in folders:
-        folders.append(bundled)
-    return tuple(folders)
 
 
 # fontconfig's weight scale to CSS weights.

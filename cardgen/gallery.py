@@ -7,6 +7,8 @@ template with autoescaping turns into HTML; the page needs only the images.
 from __future__ import annotations
 
 import base64
+import contextlib
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -150,12 +152,48 @@ def render_gallery(records: Sequence[Mapping[str, Any]], platforms: Mapping[str,
 def write_gallery(
     out: Path, records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform]
 ) -> Path:
-    """Write `OUT/index.html` atomically; returns its path."""
-    from cardgen.output import write_atomic
+    """Write `OUT/index.html` atomically; returns its path.
+
+    Rendering means importing Jinja and its template (~0.1-0.2 s), so a digest of
+    everything the page is made of is kept beside it (`OUT/.cardgen/gallery.sha256`,
+    with the page's own hash) and an unchanged page is left as it is.
+    """
+    from cardgen.output import STATE_DIR, write_atomic
 
     path = out / "index.html"
-    write_atomic(path, render_gallery(records, platforms).encode("utf-8"))
+    stamp = out / STATE_DIR / GALLERY_STAMP
+    inputs = _inputs_digest(records, platforms)
+    try:
+        held_inputs, held_page = stamp.read_text(encoding="ascii").split()
+        if held_inputs == inputs and hashlib.sha256(path.read_bytes()).hexdigest() == held_page:
+            return path
+    except (OSError, ValueError):
+        pass  # no stamp, a torn one or no page: render
+    data = render_gallery(records, platforms).encode("utf-8")
+    write_atomic(path, data)
+    # Only a shortcut: if it cannot be written, the next run renders the page again.
+    with contextlib.suppress(InputError):
+        write_atomic(stamp, f"{inputs} {hashlib.sha256(data).hexdigest()}\n".encode("ascii"))
     return path
+
+
+GALLERY_STAMP = "gallery.sha256"
+
+
+def _inputs_digest(records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform]) -> str:
+    """What the page is made of: cardgen's version and this module, the templates,
+    the records and the platforms (their order and limits)."""
+    digest = hashlib.sha256()
+    parts: list[Any] = [
+        __version__,
+        [dict(r) for r in records],
+        [[pid, dataclasses.asdict(p)] for pid, p in platforms.items()],
+    ]
+    digest.update(json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False).encode())
+    digest.update(Path(__file__).read_bytes())
+    for name in ("gallery.html.j2", "gallery.css", "gallery.js"):
+        digest.update(_asset(name).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def write_gallery_from_manifest(out: Path, platforms: Mapping[str, Platform]) -> Path:

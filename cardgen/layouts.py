@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from cardgen.cardtext import TEMPLATE_FIELDS
 from cardgen.errors import InputError
 from cardgen.limits import MAX_FONT_PX
 from cardgen.platforms import Platform
@@ -196,7 +197,7 @@ Focal = Annotated[tuple[float, float], AfterValidator(_check_focal)]
 
 
 # The names a text template may use; scene.CardText fills them (a test keeps both equal).
-TEMPLATE_NAMES = ("quote", "attribution", "title", "publisher", "handle", "url", "author")
+TEMPLATE_NAMES = TEMPLATE_FIELDS
 
 
 def _check_template(value: str) -> str:

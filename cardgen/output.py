@@ -55,7 +55,8 @@ def write_manifest(out: Path, generator: str, cards: list[dict[str, Any]]) -> Pa
     ordered = sorted(cards, key=lambda c: (c["selection"], c["quote_id"], c["platform"]))
     body = {"generator": generator, "cards": ordered}
     path = out / "manifest.json"
-    write_atomic(path, (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    # Left alone when unchanged: an all-cached rerun then rewrites nothing.
+    write_if_changed(path, (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return path
 
 
@@ -76,7 +77,7 @@ def write_captions_csv(out: Path, cards: list[dict[str, Any]]) -> Path:
     for card in sorted(cards, key=lambda c: (c["selection"], c["quote_id"], c["platform"])):
         writer.writerow([card[column] for column in CSV_COLUMNS])
     path = out / "captions.csv"
-    write_atomic(path, buffer.getvalue().encode("utf-8"))
+    write_if_changed(path, buffer.getvalue().encode("utf-8"))
     return path
 
 

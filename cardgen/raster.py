@@ -8,6 +8,7 @@ from typing import cast
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from cardgen.encoders import ENCODE_OPTIONS
 from cardgen.fonts import load_font, run_direction, run_font
 from cardgen.scene import (
     RGBA,
@@ -22,11 +23,6 @@ from cardgen.scene import (
     TextBlock,
 )
 
-ENCODE_OPTIONS: dict[str, dict[str, object]] = {
-    "png": {"format": "PNG", "compress_level": 6},
-    "jpeg": {"format": "JPEG", "quality": 90, "subsampling": 0},
-    "webp": {"format": "WEBP", "quality": 90, "method": 4},
-}
 # Flat cards (solid colours plus anti-aliased edges) are written as 256-colour
 # palette PNGs: about a third of the bytes of full-colour PNG level 6, in less
 # time. Gradients and photos stay full colour: a palette would band them.

@@ -13,11 +13,12 @@ import json
 import os
 import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
@@ -60,7 +61,6 @@ from cardgen.workers import (
     InlineExecutor,
     PackedError,
     draw_in_worker,
-    fit_in_worker,
     warm_up,
     worker_init,
 )
@@ -68,6 +68,11 @@ from cardgen.yamlio import display_path
 
 Event = dict[str, Any]
 CardId = tuple[str, str, str]  # (selection file, quote id, platform)
+
+
+# Imported once by the forkserver, so every worker forked from it starts with them;
+# `__main__` too, or each worker of the console script would import the CLI again.
+_PRELOAD = ["__main__", "cardgen.workers", "cardgen.raster", "cardgen.sizefit"]
 
 
 def default_jobs() -> int:
@@ -217,7 +222,7 @@ def _dry_run(
 
 def fonts_digest(project: Project) -> str:
     """One hash of every font file cardgen may pick from (names and contents)."""
-    from cardgen.fonts import FONT_SUFFIXES, font_folders
+    from cardgen.fontfiles import FONT_SUFFIXES, font_folders
 
     digest = hashlib.sha256()
     for folder in font_folders(project.root):
@@ -275,7 +280,7 @@ def cache_key(
     `memo` (one per run) keeps the serialised layout, brand, images and platform of each
     (layout, platform, brand): the same for every card that shares them.
     """
-    from cardgen.raster import ENCODE_OPTIONS
+    from cardgen.encoders import ENCODE_OPTIONS
 
     brand = project.brand(job.brand)
     shared_key = (job.layout, job.platform, job.brand)
@@ -360,6 +365,9 @@ class _Run:
         self.state: dict[CardId, dict[str, Any]] = {}
         self.fresh: dict[CardId, dict[str, Any]] = {}  # this run's rendered and cached cards
         self.writing = False
+        self._starter: threading.Thread | None = None  # starts the workers
+        self._early: dict[int, Future[Any]] = {}  # draws submitted while fitting
+        self._relative: dict[Path, str] = {}  # selection paths, relative to the project
 
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
         remove_temporaries(self.out)
@@ -369,14 +377,21 @@ class _Run:
         unknown = (
             len(card_jobs)
             if self.force
-            else sum(_card_id(job, self.project) not in self.state for job in card_jobs)
+            else sum(self._card_id(job) not in self.state for job in card_jobs)
         )
         started = self._start_pool(jobs, unknown) if jobs > 1 and unknown > 1 else None
         try:
             return self._execute(card_jobs, jobs, started)
         finally:
             if started is not None:
-                started.shutdown(wait=True, cancel_futures=True)
+                self._stop_pool(started)
+
+    def _card_id(self, job: CardJob) -> CardId:
+        # Every card of a selection shares its path: resolve it once a run, not per card.
+        path = job.selection.path
+        if path not in self._relative:
+            self._relative[path] = _relative(path, self.project.root)
+        return (self._relative[path], job.quote.id, job.platform.id)
 
     def _execute(
         self, card_jobs: list[CardJob], jobs: int, started: ProcessPoolExecutor | None
@@ -392,7 +407,7 @@ class _Run:
             except CardgenError as exc:
                 snippets = exc  # reported after fitting: a card that cannot fit is the worse news
             key = cache_key(job, self.project, fonts, memo)
-            old = self.state.get(_card_id(job, self.project))
+            old = self.state.get(self._card_id(job))
             fresh = old is not None and old.get("cache_key") == key and not self.force
             if old is not None and fresh and not isinstance(snippets, CardgenError):
                 cached.append((job, {**old, "caption": snippets[0], "alt_text": snippets[1]}))
@@ -464,36 +479,55 @@ class _Run:
         try:
             yield pool
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            self._stop_pool(pool)
 
     def _start_pool(self, jobs: int, tasks: int) -> ProcessPoolExecutor:
         import multiprocessing
 
-        # spawn: no inherited locks or threads, the same on every platform.
+        # forkserver (POSIX): one clean server process imports the drawing side once and
+        # forks each worker from it, ready in milliseconds, and (unlike spawn) without the
+        # CLI as `__main__`; no locks or threads inherited from this process. spawn elsewhere.
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            context: Any = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(_PRELOAD)
+        else:
+            context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(
-            max_workers=min(jobs, tasks),
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=worker_init,
+            max_workers=min(jobs, tasks), mp_context=context, initializer=worker_init
         )
-        # One warm-up per worker: workers are spawned on submit, and each opens the
-        # project and imports the drawing side while this process is still planning.
-        for _ in range(min(jobs, tasks)):
-            pool.submit(warm_up, self.project.root)
+
+        # One warm-up per worker: workers start on submit, and each opens the project and
+        # loads fonts while this process plans and fits. Starting one waits for the
+        # forkserver's imports (~0.2 s), so the submits are made from a thread.
+        def start() -> None:
+            with suppress(RuntimeError):  # the run stopped before the workers started
+                for _ in range(min(jobs, tasks)):
+                    pool.submit(warm_up, self.project.root)
+
+        self._starter = threading.Thread(target=start, name="cardgen-start-workers", daemon=True)
+        self._starter.start()
         return pool
 
+    def _stop_pool(self, pool: ProcessPoolExecutor) -> None:
+        if self._starter is not None:
+            self._starter.join()
+        self._early.clear()
+        pool.shutdown(wait=True, cancel_futures=True)
+
     def _fit_all(self, pool: Executor, todo: list[_Todo]) -> dict[int, Any]:
-        """Fit every card before drawing any: a card that cannot fit stops the run unwritten."""
+        """Fit every card before writing any: a card that cannot fit stops the run unwritten.
+
+        Fitting is done here (~2 ms a card once words are shaped) while the workers start,
+        so each card makes one round trip, to be drawn; once the workers are up, fitted
+        cards are handed to them at once (drawn, but written only after every card fits).
+        """
         inline = isinstance(pool, InlineExecutor)
-        futures = {
-            index: pool.submit(
-                fit_in_worker if not inline else self._fit_here, FitTask(self.project.root, job)
-            )
-            for index, (job, _, _) in enumerate(todo)
-        }
         scenes: dict[int, Any] = {}
-        for index, future in futures.items():  # plan order: the first problem is reported
-            result = future.result()
-            job, _, snippets = todo[index]
+        for index, (job, _, snippets) in enumerate(todo):  # plan order: first problem reported
+            result = self._fit_here(FitTask(self.project.root, job))
+            ready = not inline and (self._starter is None or not self._starter.is_alive())
+            if ready and not isinstance(result, PackedError):
+                self._early[index] = self._submit_draw(pool, job, result)
             if isinstance(result, PackedError):
                 self._fail(job, result.error())
             elif isinstance(snippets, CardgenError):
@@ -516,9 +550,9 @@ class _Run:
     ) -> None:
         futures = deque(
             (
-                pool.submit(
-                    draw_in_worker, scene, todo[index][0].fmt, todo[index][0].platform.file_limit
-                ),
+                self._early.pop(index)
+                if index in self._early
+                else self._submit_draw(pool, todo[index][0], scene),
                 index,
             )
             for index, scene in scenes.items()
@@ -540,6 +574,10 @@ class _Run:
                 continue
             data, final_fmt = result
             self._write_card(job, key, scenes.pop(index), data, final_fmt, snippets)
+
+    @staticmethod
+    def _submit_draw(pool: Executor, job: CardJob, scene: Any) -> Future[Any]:
+        return pool.submit(draw_in_worker, scene, job.fmt, job.platform.file_limit)
 
     def _write_card(
         self,

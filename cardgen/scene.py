@@ -6,10 +6,11 @@ Pure geometry: fonts are measured, never drawn. `raster` paints the Scene.
 from __future__ import annotations
 
 import math
-import string
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from cardgen.cardtext import TEMPLATE_FIELDS as TEMPLATE_FIELDS  # re-exported: old home
+from cardgen.cardtext import CardText as CardText
 from cardgen.errors import InputError, MissingGlyph, TextDoesNotFit
 from cardgen.fonts import (
     ChainMeasurer,
@@ -22,7 +23,6 @@ from cardgen.fonts import (
 )
 from cardgen.images import probe
 from cardgen.layouts import (
-    TEMPLATE_NAMES,
     Brand,
     Element,
     FontSpec,
@@ -50,30 +50,6 @@ from cardgen.typeset import (
 
 RGBA = tuple[int, int, int, int]
 BoxPx = tuple[int, int, int, int]
-# The fields a layout's text templates may name; the layout validator checks against them.
-TEMPLATE_FIELDS = TEMPLATE_NAMES
-
-
-@dataclass(frozen=True)
-class CardText:
-    """The values a layout's text templates may use."""
-
-    quote: str
-    attribution: str = ""
-    title: str = ""
-    publisher: str = ""
-    handle: str = ""
-    url: str = ""
-    author: str = ""
-
-    def fill(self, template: str) -> str:
-        values = {name: getattr(self, name) for name in TEMPLATE_FIELDS}
-        return template.format_map(values).strip()
-
-    def is_empty(self, template: str) -> bool:
-        """True when every field the template names is empty (hide the element)."""
-        names = [f for _, f, _, _ in string.Formatter().parse(template) if f]
-        return bool(names) and all(not getattr(self, n) for n in names)
 
 
 @dataclass(frozen=True)

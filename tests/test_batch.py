@@ -402,3 +402,43 @@ def test_cache_keys_are_the_same_with_the_run_memo(in_root: Path) -> None:
     with_memo = [cache_key(job, project, fonts, memo) for job in jobs]
     assert with_memo == [cache_key(job, project, fonts) for job in jobs]
     assert len(set(with_memo)) == len(jobs)
+
+
+def test_an_unchanged_rerun_rewrites_nothing_and_a_change_rewrites_the_lists(
+    project: Path,
+) -> None:
+    out = project / "output"
+    render(out=out, jobs=1)
+    render(out=out, jobs=1)  # statuses become "cached": the lists change once
+    lists = ("manifest.json", "captions.csv", "index.html")
+    before = {name: (out / name).stat() for name in lists}
+    contents = {name: (out / name).read_bytes() for name in lists}
+    render(out=out, jobs=1)
+    for name in lists:  # same file, never replaced: no rewrite at all
+        after = (out / name).stat()
+        assert (after.st_ino, after.st_mtime_ns) == (before[name].st_ino, before[name].st_mtime_ns)
+    (out / "index.html").write_text("edited by hand", encoding="utf-8")
+    render(out=out, jobs=1)  # a page that is not the one cardgen wrote is written again
+    assert (out / "index.html").read_bytes() == contents["index.html"]
+    quotes = project / "quotes" / "weekly.yaml"
+    quotes.write_text(quotes.read_text(encoding="utf-8").replace("q000", "q900"), "utf-8")
+    render(out=out, jobs=1)
+    for name in lists:
+        assert b"q900" in (out / name).read_bytes(), name
+
+
+def test_an_all_cached_run_does_not_import_pillow_or_jinja(project: Path) -> None:
+    import subprocess
+    import sys
+
+    render(out=project / "output", jobs=1)
+    render(out=project / "output", jobs=1)  # statuses become "cached": the page changes once
+    code = (
+        "import sys; from cardgen.batch import render; "
+        "render(out=__import__('pathlib').Path('output'), jobs=1); "
+        "print(sorted(m for m in ('PIL', 'jinja2') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -203,14 +203,17 @@ def test_sigkill_ten_times_then_rerun_loses_nothing(project: Path) -> None:
 
 
 def worker_pids(parent: int) -> list[int]:
-    """The spawn workers of `parent`, from /proc."""
-    pids = []
+    """The workers of `parent`, from /proc: spawned by it, or forked by its forkserver."""
+    children: dict[int, list[tuple[int, bytes]]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError):
             fields = stat.read_text().rsplit(")", 1)[1].split()
             cmdline = (stat.parent / "cmdline").read_bytes()
-            if int(fields[1]) == parent and b"spawn_main" in cmdline:
-                pids.append(int(stat.parent.name))
+            children.setdefault(int(fields[1]), []).append((int(stat.parent.name), cmdline))
+    pids = [pid for pid, cmdline in children.get(parent, []) if b"spawn_main" in cmdline]
+    for server, cmdline in children.get(parent, []):
+        if b"forkserver" in cmdline:
+            pids += [pid for pid, _ in children.get(server, [])]
     return pids
 
 

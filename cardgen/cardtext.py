@@ -1,0 +1,31 @@
+"""The text values of a card, without Pillow: cache keys are made of them, and a fully
+cached run should not pay for importing the drawing side."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+TEMPLATE_FIELDS = ("quote", "attribution", "title", "publisher", "handle", "url", "author")
+
+
+@dataclass(frozen=True)
+class CardText:
+    """The values a layout's text templates may use."""
+
+    quote: str
+    attribution: str = ""
+    title: str = ""
+    publisher: str = ""
+    handle: str = ""
+    url: str = ""
+    author: str = ""
+
+    def fill(self, template: str) -> str:
+        values = {name: getattr(self, name) for name in TEMPLATE_FIELDS}
+        return template.format_map(values).strip()
+
+    def is_empty(self, template: str) -> bool:
+        """True when every field the template names is empty (hide the element)."""
+        names = [f for _, f, _, _ in string.Formatter().parse(template) if f]
+        return bool(names) and all(not getattr(self, n) for n in names)
