@@ -43,6 +43,24 @@ def assert_image_similar(
         )
 
 
+IMAGES = Path(__file__).resolve().parent / "images"
+
+
+def compare_with_golden(actual: Image.Image, name: str, epsilon: float, regen: bool) -> None:
+    """Compare with `tests/images/NAME.png`, or write it with `--regen-goldens`."""
+    import pytest
+
+    golden = IMAGES / f"{name}.png"
+    if regen:
+        IMAGES.mkdir(exist_ok=True)
+        actual.save(golden, optimize=True)
+        return
+    if not golden.exists():
+        pytest.fail(f"no golden image {golden.name}; run `make goldens` and review it")
+    with Image.open(golden) as expected:
+        assert_image_similar(actual, expected, epsilon, name)
+
+
 def ink_bbox(
     image: Image.Image, background: tuple[int, int, int], threshold: int = 24
 ) -> tuple[int, int, int, int] | None:

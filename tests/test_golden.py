@@ -16,7 +16,7 @@ from cardgen.batch import Project
 from cardgen.layouts import LayoutSource
 from cardgen.raster import draw_scene
 from cardgen.scene import CardText, build_scene
-from tests.helpers import assert_image_similar
+from tests.helpers import assert_image_similar, compare_with_golden
 
 IMAGES = Path(__file__).resolve().parent / "images"
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,17 +49,8 @@ def test_bundled_layouts_are_covered() -> None:
 @pytest.mark.parametrize("platform_id", PLATFORMS)
 @pytest.mark.parametrize("layout_name", LAYOUTS)
 def test_layout_matches_golden(layout_name: str, platform_id: str, regen_goldens: bool) -> None:
-    name = f"{layout_name}-{platform_id}"
     actual = render_card(layout_name, platform_id)
-    golden = IMAGES / f"{name}.png"
-    if regen_goldens or not golden.exists():
-        if not regen_goldens:
-            pytest.fail(f"no golden image {golden.name}; run `make goldens` and review it")
-        IMAGES.mkdir(exist_ok=True)
-        actual.save(golden, optimize=True)
-        return
-    with Image.open(golden) as expected:
-        assert_image_similar(actual, expected, EPSILON, name)
+    compare_with_golden(actual, f"{layout_name}-{platform_id}", EPSILON, regen_goldens)
 
 
 def test_comparison_catches_a_changed_card() -> None:

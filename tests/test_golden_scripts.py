@@ -11,7 +11,7 @@ from PIL import Image
 from cardgen.batch import Project
 from cardgen.raster import draw_scene
 from cardgen.scene import CardText, build_scene
-from tests.helpers import assert_image_similar
+from tests.helpers import assert_image_similar, compare_with_golden
 
 IMAGES = Path(__file__).resolve().parent / "images"
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,16 +51,8 @@ def render(content: CardText, platform_id: str) -> Image.Image:
 @pytest.mark.parametrize("platform_id", PLATFORMS)
 @pytest.mark.parametrize("language", list(QUOTES))
 def test_script_matches_golden(language: str, platform_id: str, regen_goldens: bool) -> None:
-    name = f"type-{language}-{platform_id}"
     actual = render(QUOTES[language], platform_id)
-    golden = IMAGES / f"{name}.png"
-    if regen_goldens or not golden.exists():
-        if not regen_goldens:
-            pytest.fail(f"no golden image {golden.name}; run `make goldens` and review it")
-        actual.save(golden, optimize=True)
-        return
-    with Image.open(golden) as expected:
-        assert_image_similar(actual, expected, EPSILON, name)
+    compare_with_golden(actual, f"type-{language}-{platform_id}", EPSILON, regen_goldens)
 
 
 def test_scripts_differ_enough_to_be_caught() -> None:
