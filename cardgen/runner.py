@@ -57,7 +57,6 @@ from cardgen.output import (
 )
 from cardgen.quotes import LoadedSelection
 from cardgen.workers import (
-    FitTask,
     InlineExecutor,
     PackedError,
     draw_in_worker,
@@ -524,7 +523,7 @@ class _Run:
         inline = isinstance(pool, InlineExecutor)
         scenes: dict[int, Any] = {}
         for index, (job, _, snippets) in enumerate(todo):  # plan order: first problem reported
-            result = self._fit_here(FitTask(self.project.root, job))
+            result = self._fit_here(job)
             ready = not inline and (self._starter is None or not self._starter.is_alive())
             if ready and not isinstance(result, PackedError):
                 self._early[index] = self._submit_draw(pool, job, result)
@@ -536,9 +535,9 @@ class _Run:
                 scenes[index] = result
         return scenes
 
-    def _fit_here(self, task: FitTask) -> Any:
+    def _fit_here(self, job: CardJob) -> Any:
         try:
-            return _scene(task.job, self.project)
+            return _scene(job, self.project)
         except CardgenError as exc:
             return PackedError.of(exc)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from cardgen.cardtext import TEMPLATE_FIELDS as TEMPLATE_FIELDS  # re-exported: old home
 from cardgen.cardtext import CardText as CardText
@@ -651,14 +650,3 @@ def _overlaps(a: BoxPx, b: BoxPx) -> bool:
 
 def _hex(colour: RGBA) -> str:
     return "#{:02x}{:02x}{:02x}".format(*colour[:3])
-
-
-def font_label(face: FontFace) -> str:
-    return face.full_name
-
-
-def relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()

@@ -14,17 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cardgen.batch import CardJob, Project, _scene
+from cardgen.batch import Project
 from cardgen.errors import CardgenError
-
-
-@dataclass(frozen=True)
-class FitTask:
-    """Everything a worker needs to fit one card; small and picklable."""
-
-    root: Path
-    job: CardJob
-
 
 _WORKER_PROJECTS: dict[Path, Project] = {}
 
@@ -51,13 +42,6 @@ def _worker_project(root: Path) -> Project:
     if root not in _WORKER_PROJECTS:
         _WORKER_PROJECTS[root] = Project.open(root)
     return _WORKER_PROJECTS[root]
-
-
-def fit_in_worker(task: FitTask) -> Any:
-    try:
-        return _scene(task.job, _worker_project(task.root))
-    except CardgenError as exc:
-        return PackedError.of(exc)
 
 
 def draw_in_worker(scene: Any, fmt: str, limit: int) -> tuple[bytes, str] | PackedError:
