@@ -82,6 +82,7 @@ class RectShape:
     radius: int = 0
     stroke: RGBA | None = None
     stroke_width: int = 0
+    fill_name: str = ""  # the layout's value (`brand.accent`), for contrast warnings
 
 
 @dataclass(frozen=True)
@@ -293,7 +294,9 @@ def _rect(element: RectElement, resolver: _Resolver, w: int, h: int) -> RectShap
     radius = round(resolve_length(element.radius, "s", w, h))
     stroke = resolver.colour(element.stroke, opacity=element.opacity) if element.stroke else None
     stroke_width = max(1, round(resolve_length(element.stroke_width, "s", w, h))) if stroke else 0
-    return RectShape(element.box.pixels(w, h), colour, radius, stroke, stroke_width)
+    return RectShape(
+        element.box.pixels(w, h), colour, radius, stroke, stroke_width, fill_name=element.fill
+    )
 
 
 def _image(element: ImageElement, brand: Brand, w: int, h: int) -> ImageShape | None:
@@ -613,7 +616,7 @@ def _contrast_warning(
     base = grounds[0][1]
     rects = [
         (element_fill, shape)
-        for element_fill, shape in _rect_fills(layout, drawn)
+        for element_fill, shape in _rect_fills(drawn)
         if _overlaps(shape.box, block.ink_box)
     ]
     grounds += [(name, _over(shape.colour, base)) for name, shape in rects]
@@ -636,12 +639,8 @@ def _contrast_warning(
     )
 
 
-def _rect_fills(layout: Layout, drawn: list[Drawable]) -> list[tuple[str, RectShape]]:
-    # Same order as drawn: by z, then file order.
-    ordered = sorted(layout.elements, key=lambda e: e.z)
-    fills = [e.fill for e in ordered if isinstance(e, RectElement)]
-    shapes = [d for d in drawn if isinstance(d, RectShape)]
-    return list(zip(fills, shapes, strict=False))
+def _rect_fills(drawn: list[Drawable]) -> list[tuple[str, RectShape]]:
+    return [(d.fill_name, d) for d in drawn if isinstance(d, RectShape)]
 
 
 def _overlaps(a: BoxPx, b: BoxPx) -> bool:
