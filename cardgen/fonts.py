@@ -561,3 +561,16 @@ class FontMeasurer:
         """Bounding box of the inked pixels relative to the baseline start."""
         box = load_font(self.face.path, size, self.face.index).getbbox(text, anchor="ls")
         return int(box[0]), int(box[1]), int(box[2]), int(box[3])
+
+
+def forget_font_files() -> None:
+    """Drop every per-process font cache, after font files were added or replaced.
+
+    Everything keyed by a path (registry, loaded fonts, character maps, widths)
+    would otherwise keep describing the old file.
+    """
+    for cache in (registry_for, font_info, load_font, _system_face_for, text_width):
+        cache.cache_clear()
+    from cardgen.scene import forget_chains
+
+    forget_chains()

@@ -328,14 +328,12 @@ def watch_preview(
     Errors (a typo in a layout being edited) are reported through `on_refresh`
     and watching goes on: the designer fixes the file and the sheet comes back.
     """
-    from cardgen.fonts import registry_for, text_width
+    from cardgen.fonts import forget_font_files
 
     def refresh(changed: Iterable[str] = ()) -> PreviewResult | CardgenError:
         if any(Path(path).suffix.lower() in FONT_SUFFIXES for path in changed):
-            # Fonts were added or replaced: forget the cached registry and faces.
-            registry_for.cache_clear()
-            load_font.cache_clear()
-            text_width.cache_clear()
+            # Fonts were added or replaced: forget everything measured with the old files.
+            forget_font_files()
         try:
             return write_preview(
                 selection,

@@ -267,6 +267,11 @@ def _chain(
     return _CHAINS[key]
 
 
+def forget_chains() -> None:
+    """Forget the chains (and what they measured): their fonts may have changed."""
+    _CHAINS.clear()
+
+
 def _background(
     layout: Layout, resolver: _Resolver, w: int = 1000, h: int = 1000
 ) -> SolidFill | GradientFill | ImageFill:

@@ -264,3 +264,24 @@ def test_contrast_is_checked_against_the_gradient_stops(project: Project) -> Non
     )
     warnings = build_scene(content, layout, pale, target, project.font_registry()).warnings
     assert warnings and all("brand.deep" in w for w in warnings)
+
+
+def test_forgetting_font_files_sees_a_replaced_font(tmp_path: Path) -> None:
+    """`preview --watch` calls this when a font changes: nothing old may be remembered."""
+    from cardgen.fonts import font_folders, font_info, forget_font_files, registry_for
+
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    target = fonts / "Brand.otf"
+    bundled = Path(__file__).resolve().parent.parent / "fonts"
+    shutil.copy(bundled / "inter" / "Inter-Regular.otf", target)
+    before = registry_for(font_folders(tmp_path))
+    assert before.has("Inter")
+    chars_before = font_info(target).chars
+    shutil.copy(bundled / "eb-garamond" / "EBGaramond12-Regular.otf", target)
+    assert registry_for(font_folders(tmp_path)) is before  # cached until told
+    forget_font_files()
+    after = registry_for(font_folders(tmp_path))
+    assert after is not before
+    assert any(f.family == "EB Garamond" and f.path == target for f in after.faces)
+    assert font_info(target).chars != chars_before
