@@ -41,13 +41,21 @@ def _no_invisible(value: str | None) -> str | None:
 Shown = Annotated[str, AfterValidator(_no_invisible)]
 
 
+def _web_address(value: str) -> str:
+    # The url goes into post text and the review page: only a web address belongs there.
+    if not re.match(r"^https?://[^\s/]+", value, re.IGNORECASE):
+        msg = f"{value!r} is not a web address (use an http:// or https:// URL)"
+        raise ValueError(msg)
+    return value
+
+
 class ArticleRef(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     source: str = Field(min_length=1)
     title: Shown | None = None
     author: Shown | None = None
-    url: str | None = None
+    url: Annotated[str, AfterValidator(_web_address)] | None = None
     publisher: Shown | None = None
 
 

@@ -215,7 +215,10 @@ def test_keyboard_alone_reaches_filters_and_copy_buttons(
         ".card:not([hidden])", "cards => cards.map(c => c.dataset.platform)"
     )
     assert set(platforms) == {first_platform}
-    # Onwards: the first card's full-size link, then its copy-caption button.
+    # Onwards: the quote's source link, the first card's full-size link, its copy button.
+    page.keyboard.press("Tab")
+    source = page.evaluate("() => document.activeElement.getAttribute('href')")
+    assert source.startswith("https://example.com/a?b=1")
     page.keyboard.press("Tab")
     assert page.evaluate(focused)[1] == "thumb"
     page.keyboard.press("Tab")

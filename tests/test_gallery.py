@@ -118,8 +118,12 @@ def test_markup_from_articles_and_yaml_is_text_not_html(
     assert HOSTILE_QUOTE in page.text_of("said")
     assert HOSTILE_AUTHOR in page.text_of("by")
     assert HOSTILE_TITLE in page.text_of("by")
-    # A javascript: URL from the YAML never becomes a link.
+    # Selections refuse non-web URLs; a hand-edited manifest's javascript: URL is no link.
     assert not [h for h in page.links if h and "javascript" in h.lower()]
+    edited = _record(source={"title": "T", "author": "A", "url": "javascript:window.__pwned = 4"})
+    edited_page = parse(render_gallery([edited], PLATFORMS))
+    assert not [h for h in edited_page.links if h and "javascript" in h.lower()]
+    assert edited_page.script_tags == 1
 
 
 @settings(max_examples=60, deadline=None)
