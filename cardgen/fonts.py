@@ -18,6 +18,7 @@ from typing import Any
 
 from PIL import ImageFont, features
 
+from cardgen import shaping
 from cardgen.errors import InputError
 from cardgen.fontfiles import FONT_SUFFIXES
 from cardgen.fontfiles import font_folders as font_folders  # re-exported: its old home
@@ -407,6 +408,17 @@ class Run:
     rtl: bool
 
 
+def run_width(face: FontFace, text: str, size: int) -> float:
+    """Advance of `text` in `face` at `size`: through HarfBuzz directly when raqm would
+    shape it as one simple run (the same advances, ~8x faster), else through Pillow."""
+    if LAYOUT_ENGINE == ImageFont.Layout.RAQM and font_info(face.path, face.index).strike is None:
+        width = shaping.advance(face.path, face.index, text, size)
+        if width is not None:
+            return width
+    font, scale = run_font(face, size)
+    return float(font.getlength(text)) * scale
+
+
 def run_font(face: FontFace, size: int) -> tuple[ImageFont.FreeTypeFont, float]:
     """The loaded font for `face` at `size` and the scale to apply (bitmap fonts)."""
     strike = font_info(face.path, face.index).strike
@@ -449,8 +461,7 @@ class ChainMeasurer:
         return sum(self._run_width(text[a:b], face, size) for a, b, face in self.chain.runs(text))
 
     def _run_width(self, text: str, face: FontFace, size: int) -> float:
-        font, scale = run_font(face, size)
-        return float(font.getlength(text)) * scale
+        return run_width(face, text, size)
 
     def metrics(self, size: int) -> tuple[int, int]:
         """(ascent, descent) in pixels at `size`: the largest of the faces the text uses."""
@@ -540,6 +551,10 @@ def run_direction(run: Run) -> str | None:
 def text_width(path: Path, size: int, text: str, index: int = 0) -> float:
     """Advance width of `text`; cached because fitting measures the same lines many times
     (balancing re-wraps at many widths, and every platform tries similar sizes)."""
+    if LAYOUT_ENGINE == ImageFont.Layout.RAQM:
+        width = shaping.advance(path, index, text, size)
+        if width is not None:
+            return width
     return float(load_font(path, size, index).getlength(text))
 
 
@@ -571,6 +586,7 @@ def forget_font_files() -> None:
     """
     for cache in (registry_for, font_info, load_font, _system_face_for, text_width):
         cache.cache_clear()
+    shaping.forget()
     from cardgen.scene import forget_chains
 
     forget_chains()

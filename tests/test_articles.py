@@ -157,7 +157,7 @@ def test_unusable_articles_are_input_errors(
 
 def test_markdown_raw_html_and_code(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text(
-        "Intro line.\n\n<div class=\"note\">Kept <b>words</b> here.</div>\n\n"
+        'Intro line.\n\n<div class="note">Kept <b>words</b> here.</div>\n\n'
         "<!-- a comment -->\n\n<script>var hidden = 1;</script>\n\n"
         "```\ncode = not_prose()\n```\n\nInline `code` stays. Last line.\n"
     )
