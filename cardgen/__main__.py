@@ -24,7 +24,7 @@ def main() -> None:
         sys.exit(130)
     from cardgen.cli import main as cli_main
 
-    uptodate.arm(argv, start_ns)
+    uptodate.arm(argv, start_ns, time.time_ns())
     try:
         cli_main()
     except SystemExit as exc:

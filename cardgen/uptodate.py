@@ -254,7 +254,8 @@ def _same_file(path: str, now: Sig | None, then: Sig | None, hashes: dict[str, s
 @dataclass
 class _Recorder:
     argv: list[str]
-    start_ns: int
+    start_ns: int  # when the process began, before cardgen's own code was read
+    read_ns: int  # before the run read any project or output file
     transcript: list[tuple[bool, str]] = field(default_factory=list)
     report: Any = None
     written: dict[str, Sig] = field(default_factory=dict)
@@ -263,14 +264,14 @@ class _Recorder:
 _RECORDER: list[_Recorder] = []
 
 
-def arm(argv: list[str], start_ns: int) -> None:
+def arm(argv: list[str], start_ns: int, read_ns: int) -> None:
     """Record this process's render (if `argv` is one the check understands) for a stamp."""
     from cardgen import output
 
     _RECORDER.clear()
     if parse_render(argv) is None:
         return
-    recorder = _Recorder(list(argv), start_ns)
+    recorder = _Recorder(list(argv), start_ns, read_ns)
     _RECORDER.append(recorder)
     output.on_written = lambda path: _note_written(recorder, path)
 
@@ -388,23 +389,27 @@ def _inputs(files: list[Path]) -> dict[str, Any]:
 
 
 def _settled(stamp: dict[str, Any], recorder: _Recorder, out: str) -> bool:
-    """No file of the stamp changed after the run began, but those the run wrote itself.
+    """No file of the stamp changed after the run read it, but those the run wrote itself.
 
     The run verified what it read when it read it; a file changed since (by another
-    program) would make the stamp vouch for contents the run never saw.
+    program) would make the stamp vouch for contents the run never saw. cardgen's own files
+    and the installed packages were read from the process's start, the rest after `read_ns`.
     """
-    signatures: list[tuple[str, Sig | None]] = [
-        (_join(str(Path(out).absolute()), name), sig) for name, sig in stamp["output"].items()
+    signatures: list[tuple[str, Sig | None, int]] = [
+        (_join(str(Path(out).absolute()), name), sig, recorder.read_ns)
+        for name, sig in stamp["output"].items()
     ]
-    signatures += list(stamp["files"].items())
-    signatures += list(stamp["dirs"].items())
+    signatures += [(path, sig, recorder.read_ns) for path, sig in stamp["files"].items()]
+    signatures += [(path, sig, recorder.start_ns) for path, sig in stamp["dirs"].items()]
+    package = _package_dir()
     for top, (_, tree) in stamp["trees"].items():
-        signatures += [(_join(top, name), sig) for name, sig in (tree or {}).items()]
-    for path, sig in signatures:
+        read = recorder.start_ns if top == package else recorder.read_ns
+        signatures += [(_join(top, name), sig, read) for name, sig in (tree or {}).items()]
+    for path, sig, read in signatures:
         if sig is None:
             continue
         ctime = sig[2]
         margin = _COARSE_NS if ctime % 1_000_000_000 == 0 else _TICK_NS
-        if ctime >= recorder.start_ns - margin and recorder.written.get(path) != sig:
+        if ctime >= read - margin and recorder.written.get(path) != sig:
             return False
     return True
