@@ -134,9 +134,7 @@ def edit_layout(root: Path) -> None:
 
 
 def edit_brand(root: Path) -> None:
-    replace_in(
-        root / "layouts" / "brands" / "happy-as-a-mother.yaml", '"#c0503a"', '"#b0402a"'
-    )
+    replace_in(root / "layouts" / "brands" / "happy-as-a-mother.yaml", '"#c0503a"', '"#b0402a"')
 
 
 def add_font(root: Path) -> None:
@@ -278,4 +276,3 @@ def test_an_edited_caption_file_is_written_again_by_the_normal_way(settled: Path
 def test_which_command_lines_the_check_understands(argv: list[str], out: str | None) -> None:
     parsed = uptodate.parse_render(argv)
     assert (str(parsed) if parsed is not None else None) == out
-
