@@ -7,6 +7,7 @@ inside the commands so that `cardgen --help` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import traceback
@@ -502,3 +503,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(EXIT_INTERRUPTED)
+    except OSError as exc:  # printing itself failed (stdout on a full disk): one line, no traceback
+        with contextlib.suppress(OSError):
+            sys.stderr.write(f"error: {os_error_line(exc)}\n")
+        sys.exit(EXIT_INPUT)

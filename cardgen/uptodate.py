@@ -168,8 +168,18 @@ def answer(argv: list[str]) -> bool:
         return False
     for err, text in chunks:
         stream = sys.stderr if err else sys.stdout
-        stream.write(text)
-        stream.flush()
+        try:
+            stream.write(text)
+            stream.flush()
+        except BrokenPipeError:  # as click does: the reader left, exit 1 without a traceback
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+            sys.exit(1)
+        except OSError as exc:  # as the CLI does: a full disk is one line and exit 2
+            from cardgen.errors import EXIT_INPUT, os_error_line
+
+            with suppress(OSError):
+                sys.stderr.write(f"error: {os_error_line(exc)}\n")
+            sys.exit(EXIT_INPUT)
     return True
 
 

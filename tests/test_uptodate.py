@@ -276,3 +276,24 @@ def test_an_edited_caption_file_is_written_again_by_the_normal_way(settled: Path
 def test_which_command_lines_the_check_understands(argv: list[str], out: str | None) -> None:
     parsed = uptodate.parse_render(argv)
     assert (str(parsed) if parsed is not None else None) == out
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_that_cannot_be_written_is_one_line_and_exit_2_both_ways(settled: Path) -> None:
+    runs = []
+    for fast in (True, False):
+        if not fast:
+            (settled / "output" / ".cardgen" / uptodate.STAMP).unlink()
+        with Path("/dev/full").open("w") as full:
+            result = subprocess.run(
+                [sys.executable, "-m", "cardgen", *ARGS],
+                cwd=settled,
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                check=False,
+            )
+        runs.append((result.returncode, result.stderr))
+    assert runs[0] == runs[1]
+    assert runs[0][0] == 2 and runs[0][1].startswith("error: cannot access")
+    assert runs[0][1].count("\n") == 1
