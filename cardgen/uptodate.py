@@ -12,12 +12,10 @@ verifies everything and records a new stamp. Only the standard library is import
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
 from contextlib import suppress
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +121,8 @@ def _join(top: str, name: str) -> str:
 
 
 def _hash(path: str) -> str:
+    import hashlib  # not on the fast path's way unless a file was touched
+
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
@@ -261,14 +261,14 @@ def _same_file(path: str, now: Sig | None, then: Sig | None, hashes: dict[str, s
 # --- recording, on the normal path -------------------------------------------------------
 
 
-@dataclass
 class _Recorder:
-    argv: list[str]
-    start_ns: int  # when the process began, before cardgen's own code was read
-    read_ns: int  # before the run read any project or output file
-    transcript: list[tuple[bool, str]] = field(default_factory=list)
-    report: Any = None
-    written: dict[str, Sig] = field(default_factory=dict)
+    def __init__(self, argv: list[str], start_ns: int, read_ns: int) -> None:
+        self.argv = argv
+        self.start_ns = start_ns  # when the process began, before cardgen's own code was read
+        self.read_ns = read_ns  # before the run read any project or output file
+        self.transcript: list[tuple[bool, str]] = []
+        self.report: Any = None
+        self.written: dict[str, Sig] = {}
 
 
 _RECORDER: list[_Recorder] = []
