@@ -182,6 +182,7 @@ def parallel(settings: Settings, root: Path, options: str) -> dict[str, Any]:
 
 
 def incremental(settings: Settings, root: Path, options: str) -> dict[str, Any]:
+    """A full render, the first rerun after it, then the median of unchanged reruns."""
     if "--force" not in options:
         return {"status": NOT_AVAILABLE, "why": "`cardgen render` has no cache (no --force option)"}
     cards = 10 if settings.quick else 300
@@ -189,7 +190,10 @@ def incremental(settings: Settings, root: Path, options: str) -> dict[str, Any]:
     make_project(folder, cards)
     out = root / "inc-out"
     full, _ = render(folder, out)
-    again = statistics.median(render(folder, out)[0] for _ in range(1 if settings.quick else 3))
+    # The first rerun after a render rewrites the lists once (statuses become "cached") and
+    # leaves the up-to-date stamp; the reruns after it are the unchanged ones.
+    first, _ = render(folder, out)
+    again = statistics.median(render(folder, out)[0] for _ in range(1 if settings.quick else 5))
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     cached = sum(card.get("status") == "cached" for card in manifest["cards"])
     if cached != cards:
@@ -201,6 +205,7 @@ def incremental(settings: Settings, root: Path, options: str) -> dict[str, Any]:
         "status": "measured",
         "cards": cards,
         "full_s": full,
+        "first_rerun_s": first,
         "rerun_s": again,
         "share": again / full,
         "target": 0.05,

@@ -1,4 +1,37 @@
-from cardgen.cli import main
+"""`cardgen` and `python -m cardgen`: answer an unchanged render from its stamp, else the CLI.
 
-if __name__ == "__main__":  # worker processes may import this module; only `python -m` runs it
+Imports nothing heavy before the up-to-date check (`cardgen.uptodate`) has had its say.
+Worker processes may import this module; only `python -m` runs it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+def main() -> None:
+    """Console entry point."""
+    start_ns = time.time_ns()
+    from cardgen import uptodate
+
+    argv = sys.argv[1:]
+    try:
+        if uptodate.answer(argv):
+            sys.exit(0)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    from cardgen.cli import main as cli_main
+
+    uptodate.arm(argv, start_ns, time.time_ns())
+    try:
+        cli_main()
+    except SystemExit as exc:
+        uptodate.record(exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1))
+        raise
+    uptodate.record(0)
+
+
+if __name__ == "__main__":
     main()

@@ -64,6 +64,10 @@ class Project:
             self._brands[name] = load_brand(self.layouts, name)
         return self._brands[name]
 
+    def loaded(self) -> list[Layout | Brand]:
+        """The resolved layouts and the brands loaded so far."""
+        return [*self._layouts.values(), *self._brands.values()]
+
     def layout(self, name: str, platform: Platform) -> Layout:
         key = (name, platform.id)
         if key not in self._layouts:
@@ -102,6 +106,7 @@ class RenderReport:
     failures: list[Failure] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     dry_run: bool = False
+    inputs: list[Path] = field(default_factory=list)  # files read: selections, articles, images
 
 
 def load_selections(paths: Sequence[Path] | None, project: Project) -> list[LoadedSelection]:

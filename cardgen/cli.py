@@ -7,6 +7,7 @@ inside the commands so that `cardgen --help` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import traceback
@@ -17,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from cardgen import __version__
+from cardgen import __version__, uptodate
 from cardgen.errors import (
     EXIT_CONTENT,
     EXIT_INPUT,
@@ -175,19 +176,26 @@ def render(
                 f"(dry run: nothing written to {report.out}/)"
             )
         else:
-            typer.echo(
+            _say(
                 f"rendered {counts['rendered']} cards, {counts['cached']} cached"
                 + (f", {counts['failed']} failed" if counts["failed"] else "")
                 + f", into {report.out}/ (manifest: {report.manifest})"
             )
+    uptodate.note_render(report)
     if report.failures:
         raise typer.Exit(EXIT_CONTENT)
+
+
+def _say(text: str, *, err: bool = False) -> None:
+    """Print a line of `render`'s output; the up-to-date check keeps it to print it again."""
+    typer.echo(text, err=err)
+    uptodate.heard(text + "\n", err)
 
 
 def _warn(warnings: list[str]) -> None:
     """Warnings go to stderr once each; they never change the exit code."""
     for warning in dict.fromkeys(warnings):
-        typer.echo(f"warning: {warning}", err=True)
+        _say(f"warning: {warning}", err=True)
 
 
 class _Progress:
@@ -201,7 +209,7 @@ class _Progress:
 
     def event(self, event: dict[str, Any]) -> None:
         if self.as_json:
-            typer.echo(json.dumps(event, ensure_ascii=False))
+            _say(json.dumps(event, ensure_ascii=False))
             return
         if not self.show_bar:
             return
@@ -495,3 +503,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(EXIT_INTERRUPTED)
+    except OSError as exc:  # printing itself failed (stdout on a full disk): one line, no traceback
+        with contextlib.suppress(OSError):
+            sys.stderr.write(f"error: {os_error_line(exc)}\n")
+        sys.exit(EXIT_INPUT)

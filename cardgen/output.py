@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from cardgen.errors import InputError
+
+# Told of every file written, while the up-to-date check records a run (`cardgen.uptodate`).
+on_written: Callable[[Path], None] | None = None
 
 
 def _current_umask() -> int:
@@ -42,6 +46,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         Path(tmp).replace(path)
+        if on_written is not None:
+            on_written(path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise InputError(f"cannot write {path}: {exc.strerror}") from None

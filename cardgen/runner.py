@@ -117,6 +117,7 @@ def run_batch(
         report = run.execute(card_jobs, jobs or default_jobs())
         if history is not None:
             _remember(history_dir, history, report, card_jobs, project)
+        report.inputs = _files_read(loaded, project)
         return report
 
 
@@ -232,6 +233,14 @@ def fonts_digest(project: Project) -> str:
                 digest.update(path.relative_to(folder).as_posix().encode())
                 digest.update(_file_hash(path).encode())
     return digest.hexdigest()
+
+
+def _files_read(loaded: list[LoadedSelection], project: Project) -> list[Path]:
+    """Selections, their articles, and the pictures and logos of the layouts and brands used."""
+    files = [path for s in loaded for path in (s.path, s.article.path)]
+    dumps = [item.model_dump(mode="json") for item in project.loaded()]
+    files += [Path(p) for p in _image_paths(dumps)]
+    return list(dict.fromkeys(files))
 
 
 def _file_hash(path: Path) -> str:

@@ -1,0 +1,425 @@
+"""The up-to-date check: an unchanged `cardgen render` answered without rendering, like make.
+
+A render that had nothing to do (every card cached, nothing failed, exit 0) leaves a stamp,
+`OUT/.cardgen/uptodate.json`: its command line and folder, every file it read or searched
+(selections, articles, layouts, brands, pictures, fonts, cardgen's own files, the installed
+packages), every file of the output folder, each with its size, times and inode, and what it
+printed. The same command run again, with every one of those files as it was, prints the
+same and exits 0 without importing the CLI, pydantic or Pillow (`cardgen.__main__`). Any
+doubt (another option, a changed file, a lock held, a journal) takes the normal path, which
+verifies everything and records a new stamp. Only the standard library is imported here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+STAMP = "uptodate.json"
+FORMAT = 1
+_HASHED = 1 << 20  # input files up to this size keep a content hash: a touched file still counts
+# A file whose change time is this close to the run's start may have changed during it. File
+# times come from the kernel's coarse clock (a tick, at most 10 ms, behind); whole seconds
+# mean a file system that keeps only seconds (or two, FAT).
+_TICK_NS = 20_000_000
+_COARSE_NS = 2_000_000_000
+
+# `cardgen render` options the check understands: those taking a value, and flags. Anything
+# else (--force, --dry-run, --pick, --help, `--`, short options run together) goes the
+# normal way. --wait is harmless: a held lock always goes the normal way.
+_VALUED = {"--platform", "-p", "--layout", "--brand", "--out", "-o", "--format", "--jobs", "-j"}
+_FLAGS = {"--keep-going", "--json", "--wait"}
+_GLOBAL_FLAGS = {"-v", "--verbose"}
+
+Sig = list[int]  # [size, mtime_ns, ctime_ns, inode]
+
+
+def parse_render(argv: list[str]) -> Path | None:
+    """`--out` of a `render` command line the check understands, else None."""
+    rest = list(argv)
+    while rest and rest[0] in _GLOBAL_FLAGS:
+        rest.pop(0)
+    if not rest or rest.pop(0) != "render":
+        return None
+    out = "output"
+    while rest:
+        token = rest.pop(0)
+        name, eq, value = token.partition("=")
+        if token in _FLAGS:
+            continue
+        if eq and name.startswith("--") and name in _VALUED:
+            pass
+        elif token in _VALUED and rest and rest[0] and not rest[0].startswith("-"):
+            name, value = token, rest.pop(0)
+        elif token and not token.startswith("-"):
+            continue  # a selection file
+        else:
+            return None
+        if not value:
+            return None
+        if name in ("--out", "-o"):
+            out = value
+    return Path(out)
+
+
+def _sig(stat: os.stat_result) -> Sig:
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+
+
+def _stat(path: str) -> Sig | None:
+    try:
+        return _sig(Path(path).stat())
+    except FileNotFoundError:
+        return None
+
+
+def _walk(top: str, recursive: bool) -> dict[str, Sig | None] | None:
+    """Every file under `top` (relative path -> signature), None when `top` is no folder.
+
+    Symbolic links are followed, as the renderer follows them; a broken one is None.
+    Raises OSError for a folder that cannot be listed.
+    """
+    if not Path(top).is_dir():
+        return None
+    found: dict[str, Sig | None] = {}
+    seen: set[tuple[int, int]] = set()
+    stack = [("", top)]
+    while stack:
+        prefix, folder = stack.pop()
+        stat = Path(folder).stat()
+        if (stat.st_dev, stat.st_ino) in seen:
+            continue  # a link loop
+        seen.add((stat.st_dev, stat.st_ino))
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = prefix + entry.name
+                if entry.is_dir():
+                    if recursive and entry.name != "__pycache__":
+                        stack.append((name + "/", entry.path))
+                    continue
+                try:
+                    found[name] = _sig(entry.stat())
+                except FileNotFoundError:
+                    found[name] = None
+    return found
+
+
+def _out_files(out: str) -> dict[str, Sig | None]:
+    """The output folder's files, but for the lock (rewritten by every run) and the stamp."""
+    files = _walk(out, recursive=True) or {}
+    files.pop(".cardgen/lock", None)
+    files.pop(".cardgen/" + STAMP, None)
+    return files
+
+
+def _join(top: str, name: str) -> str:
+    return str(Path(top, name))
+
+
+def _hash(path: str) -> str:
+    import hashlib  # not on the fast path's way unless a file was touched
+
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _python() -> list[Any]:
+    # sys.path[0] is the script's folder or the current one: the folder is compared apart.
+    return [sys.executable, sys.version, sys.path[1:]]
+
+
+def _package_dirs() -> list[str]:
+    return sorted(p for p in set(sys.path[1:]) if p.endswith("-packages") and Path(p).is_dir())
+
+
+def _package_dir() -> str:
+    return str(Path(__file__).resolve().parent)
+
+
+# --- the fast path ---------------------------------------------------------------------
+
+
+def answer(argv: list[str]) -> bool:
+    """Print what `cardgen ARGV` would and return True if its stamp proves nothing changed.
+
+    False means the normal path must run: nothing was printed or written.
+    """
+    out = parse_render(argv)
+    if out is None:
+        return False
+    from cardgen.output import STATE_DIR
+
+    try:
+        out = _expanded(out)
+        stamp = json.loads((out / STATE_DIR / STAMP).read_text(encoding="utf-8"))
+        if not _same_request(stamp, argv, out):
+            return False
+        chunks = [(bool(err), str(text)) for err, text in stamp["transcript"]]
+        for err, text in chunks:  # a line this terminal cannot show: let the CLI decide
+            stream = sys.stderr if err else sys.stdout
+            text.encode(stream.encoding or "utf-8")
+        if not _unchanged_under_lock(stamp, out):
+            return False
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, UnicodeError):
+        return False
+    for err, text in chunks:
+        stream = sys.stderr if err else sys.stdout
+        try:
+            stream.write(text)
+            stream.flush()
+        except BrokenPipeError:  # as click does: the reader left, exit 1 without a traceback
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+            sys.exit(1)
+        except OSError as exc:  # as the CLI does: a full disk is one line and exit 2
+            from cardgen.errors import EXIT_INPUT, os_error_line
+
+            with suppress(OSError):
+                sys.stderr.write(f"error: {os_error_line(exc)}\n")
+            sys.exit(EXIT_INPUT)
+    return True
+
+
+def _expanded(out: Path) -> Path:
+    from cardgen.errors import CardgenError
+    from cardgen.output import expand_out
+
+    try:
+        return expand_out(out)
+    except CardgenError as exc:  # the CLI reports a bad placeholder
+        raise ValueError(exc.message) from None
+
+
+def _same_request(stamp: dict[str, Any], argv: list[str], out: Path) -> bool:
+    from cardgen import __version__
+
+    return bool(
+        stamp.get("format") == FORMAT
+        and stamp["cardgen"] == __version__
+        and stamp["argv"] == argv
+        and stamp["cwd"] == str(Path.cwd())
+        and stamp["out"] == str(out)
+        and stamp["python"] == _python()
+        and stamp["package"] == _package_dir()
+    )
+
+
+def _unchanged_under_lock(stamp: dict[str, Any], out: Path) -> bool:
+    from cardgen.errors import CardgenError
+    from cardgen.output import JOURNAL, STATE_DIR, OutputLock
+
+    try:
+        lock = OutputLock(out)
+        lock.__enter__()
+    except CardgenError:  # another run is writing OUT
+        return False
+    try:
+        if (out / STATE_DIR / JOURNAL).exists():  # a killed run's cards: the normal path
+            return False
+        return _unchanged(stamp, str(out))
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _unchanged(stamp: dict[str, Any], out: str) -> bool:
+    if _out_files(out) != stamp["output"]:
+        return False
+    for path, sig in stamp["dirs"].items():
+        if _stat(path) != sig:
+            return False
+    hashes: dict[str, str] = stamp["hashes"]
+    for path, sig in stamp["files"].items():
+        if not _same_file(path, _stat(path), sig, hashes):
+            return False
+    for top, tree in stamp["trees"].items():
+        recursive, files = tree
+        now = _walk(top, recursive)
+        if now is None or files is None:
+            if now != files:
+                return False
+            continue
+        if now.keys() != files.keys():
+            return False
+        for name, sig in files.items():
+            if not _same_file(_join(top, name), now[name], sig, hashes):
+                return False
+    return True
+
+
+def _same_file(path: str, now: Sig | None, then: Sig | None, hashes: dict[str, str]) -> bool:
+    """Unchanged by its signature, or (touched, copied back) by its content."""
+    if now == then:
+        return True
+    if now is None or then is None or now[0] != then[0] or path not in hashes:
+        return False
+    return _hash(path) == hashes[path]
+
+
+# --- recording, on the normal path -------------------------------------------------------
+
+
+class _Recorder:
+    def __init__(self, argv: list[str], start_ns: int, read_ns: int) -> None:
+        self.argv = argv
+        self.start_ns = start_ns  # when the process began, before cardgen's own code was read
+        self.read_ns = read_ns  # before the run read any project or output file
+        self.transcript: list[tuple[bool, str]] = []
+        self.report: Any = None
+        self.written: dict[str, Sig] = {}
+
+
+_RECORDER: list[_Recorder] = []
+
+
+def arm(argv: list[str], start_ns: int, read_ns: int) -> None:
+    """Record this process's render (if `argv` is one the check understands) for a stamp."""
+    from cardgen import output
+
+    _RECORDER.clear()
+    if parse_render(argv) is None:
+        return
+    recorder = _Recorder(list(argv), start_ns, read_ns)
+    _RECORDER.append(recorder)
+    output.on_written = lambda path: _note_written(recorder, path)
+
+
+def _note_written(recorder: _Recorder, path: Path) -> None:
+    with suppress(OSError):
+        recorder.written[str(path.absolute())] = _sig(path.stat())
+
+
+def heard(text: str, err: bool) -> None:
+    """The CLI printed `text` (with its newline): the fast path prints it again."""
+    if _RECORDER:
+        _RECORDER[0].transcript.append((err, text))
+
+
+def note_render(report: Any) -> None:
+    """The CLI's render finished with `report` (a `RenderReport`)."""
+    if _RECORDER:
+        _RECORDER[0].report = report
+
+
+def record(exit_code: int) -> bool:
+    """After the CLI returned: write the stamp if the run settled OUT; True when written.
+
+    Settled means nothing left to render or to rewrite: no card rendered or failed, exit 0,
+    and no file read or listed changed since the run started (other than those it wrote).
+    A stamp is an optimisation: any problem writing it just leaves none.
+    """
+    if not _RECORDER:
+        return False
+    recorder = _RECORDER.pop()
+    from cardgen import output
+
+    output.on_written = None
+    report = recorder.report
+    if (
+        exit_code != 0
+        or report is None
+        or report.dry_run
+        or report.failures
+        or report.counts.get("rendered")
+        or any("\x1b" in text for _, text in recorder.transcript)  # click strips ANSI codes
+    ):
+        return False
+    try:
+        return _write_stamp(recorder, report)
+    except Exception:  # an optimisation must never fail the command it follows
+        return False
+
+
+def _write_stamp(recorder: _Recorder, report: Any) -> bool:
+    from cardgen import __version__
+    from cardgen.errors import CardgenError
+    from cardgen.output import STATE_DIR, OutputLock, write_atomic
+
+    out = Path(report.out)
+    try:
+        lock = OutputLock(out)
+        lock.__enter__()
+    except CardgenError:
+        return False
+    try:
+        stamp = {
+            "format": FORMAT,
+            "cardgen": __version__,
+            "argv": recorder.argv,
+            "cwd": str(Path.cwd()),
+            "out": str(out),
+            "python": _python(),
+            "package": _package_dir(),
+            "transcript": recorder.transcript,
+            **_inputs(report.inputs),
+            "output": _out_files(str(out)),
+        }
+        if not _settled(stamp, recorder, str(out)):
+            return False
+        body = json.dumps(stamp, ensure_ascii=False, separators=(",", ":"))
+        write_atomic(out / STATE_DIR / STAMP, body.encode("utf-8"))
+        return True
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _inputs(files: list[Path]) -> dict[str, Any]:
+    """Everything the run read or searched, as the fast path will compare it."""
+    from cardgen.fontfiles import font_folders
+    from cardgen.layouts import bundled_dir
+
+    root = Path.cwd()
+    trees: dict[str, Any] = {}
+    folders = [
+        root / "layouts",
+        bundled_dir("layouts"),
+        root / "fonts",
+        *font_folders(root),
+        Path(_package_dir()),
+    ]
+    for folder in folders:
+        top = str(folder.absolute())
+        trees[top] = [True, _walk(top, recursive=True)]
+    # With no selection named, every quotes/*.yaml is one: a new file there counts.
+    top = str((root / "quotes").absolute())
+    trees.setdefault(top, [False, _walk(top, recursive=False)])
+    named = {str(path.absolute()): _stat(str(path.absolute())) for path in files}
+    hashes = {}
+    for path, sig in named.items():
+        if sig is not None and sig[0] <= _HASHED:
+            hashes[path] = _hash(path)
+    for top, (_, tree) in trees.items():
+        for name, sig in (tree or {}).items():
+            if sig is not None and sig[0] <= _HASHED:
+                hashes[_join(top, name)] = _hash(_join(top, name))
+    dirs = {path: _stat(path) for path in _package_dirs()}
+    return {"files": named, "trees": trees, "dirs": dirs, "hashes": hashes}
+
+
+def _settled(stamp: dict[str, Any], recorder: _Recorder, out: str) -> bool:
+    """No file of the stamp changed after the run read it, but those the run wrote itself.
+
+    The run verified what it read when it read it; a file changed since (by another
+    program) would make the stamp vouch for contents the run never saw. cardgen's own files
+    and the installed packages were read from the process's start, the rest after `read_ns`.
+    """
+    signatures: list[tuple[str, Sig | None, int]] = [
+        (_join(str(Path(out).absolute()), name), sig, recorder.read_ns)
+        for name, sig in stamp["output"].items()
+    ]
+    signatures += [(path, sig, recorder.read_ns) for path, sig in stamp["files"].items()]
+    signatures += [(path, sig, recorder.start_ns) for path, sig in stamp["dirs"].items()]
+    package = _package_dir()
+    for top, (_, tree) in stamp["trees"].items():
+        read = recorder.start_ns if top == package else recorder.read_ns
+        signatures += [(_join(top, name), sig, read) for name, sig in (tree or {}).items()]
+    for path, sig, read in signatures:
+        if sig is None:
+            continue
+        ctime = sig[2]
+        margin = _COARSE_NS if ctime % 1_000_000_000 == 0 else _TICK_NS
+        if ctime >= read - margin and recorder.written.get(path) != sig:
+            return False
+    return True

@@ -1,0 +1,299 @@
+"""The up-to-date check: an unchanged `cardgen render` is answered from its stamp, exactly as
+the normal path would answer it, and any change goes the normal way.
+
+Every run is a real `python -m cardgen` process under `-X importtime`, so each test also
+sees which path answered: the fast path never imports `cardgen.cli`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cardgen import uptodate
+from cardgen.output import OutputLock
+from tests.batchkit import ROOT, make_project
+
+ARGS = ("render", "--jobs", "1")
+HEAVY = ("cardgen.cli", "typer", "click", "rich", "pydantic", "PIL", "yaml", "jinja2")
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+    imported: set[str]
+
+    @property
+    def fast(self) -> bool:
+        return "cardgen.cli" not in self.imported
+
+
+def cardgen(root: Path, *args: str) -> Run:
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "cardgen", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+        check=False,
+    )
+    lines = result.stderr.splitlines(keepends=True)
+    timing = [line for line in lines if line.startswith("import time:")]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in timing}
+    stderr = "".join(line for line in lines if not line.startswith("import time:"))
+    return Run(result.returncode, result.stdout, stderr, imported)
+
+
+def output_files(out: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file of OUT with its bytes and mtime, but the lock and the stamp."""
+    skip = {".cardgen/lock", ".cardgen/" + uptodate.STAMP}
+    return {
+        p.relative_to(out).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.relative_to(out).as_posix() not in skip
+    }
+
+
+def summary(rendered: int, cached: int) -> str:
+    return (
+        f"rendered {rendered} cards, {cached} cached, into output/ "
+        "(manifest: output/manifest.json)\n"
+    )
+
+
+@pytest.fixture
+def settled(tmp_path: Path) -> Path:
+    """A project whose two cards were rendered, then settled by a rerun that left a stamp."""
+    root = make_project(tmp_path / "proj", 2, ("bluesky",))
+    first = cardgen(root, "render", "--jobs", "2")  # workers forked with this __main__
+    assert first.code == 0 and first.stdout == summary(2, 0), first.stderr
+    settle = cardgen(root, *ARGS)  # statuses become "cached": the lists change once
+    assert settle.code == 0 and settle.stdout == summary(0, 2), settle.stderr
+    assert not settle.fast
+    assert (root / "output" / ".cardgen" / uptodate.STAMP).is_file()
+    return root
+
+
+@pytest.mark.parametrize(
+    "args", [ARGS, (*ARGS, "--json"), ("-v", *ARGS, "--keep-going", "-o", "output")]
+)
+def test_an_unchanged_rerun_is_answered_exactly_as_the_normal_path_would(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    root = make_project(tmp_path / "proj", 2, ("bluesky",))
+    brand = root / "layouts" / "brands" / "happy-as-a-mother.yaml"  # contrast warnings too
+    brand.write_text(brand.read_text().replace('text: "#2b2321"', 'text: "#8a7d72"'))
+    assert cardgen(root, *args).code == 0
+    assert not cardgen(root, *args).fast  # settles the statuses, leaves the stamp
+    out = root / "output"
+    before = output_files(out)
+
+    fast = cardgen(root, *args)
+    assert fast.fast and fast.code == 0, fast.stderr
+    assert not {m for m in fast.imported if m.split(".")[0] in HEAVY or m in HEAVY}
+    assert output_files(out) == before  # nothing written
+
+    (out / ".cardgen" / uptodate.STAMP).unlink()
+    normal = cardgen(root, *args)
+    assert not normal.fast and "typer" in normal.imported  # the check above can fail
+    assert (normal.code, normal.stdout, normal.stderr) == (fast.code, fast.stdout, fast.stderr)
+    assert output_files(out) == before
+    assert "warning: " in fast.stderr and "contrast" in fast.stderr
+    if "--json" in args:
+        events = [json.loads(line) for line in fast.stdout.splitlines()]
+        assert [e["event"] for e in events] == ["start", "card", "card", "done"]
+    assert cardgen(root, *args).fast  # the normal path left a stamp again
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def edit_selection(root: Path) -> None:
+    replace_in(root / "quotes" / "weekly.yaml", "id: q001", "id: q901")
+
+
+def edit_article(root: Path) -> None:
+    replace_in(root / "quotes" / "articles" / "weekly.txt", "Note 1:", "Note one:")
+
+
+def edit_layout(root: Path) -> None:
+    replace_in(root / "layouts" / "classic.yaml", "line_height: 1.22", "line_height: 1.3")
+
+
+def edit_brand(root: Path) -> None:
+    replace_in(root / "layouts" / "brands" / "happy-as-a-mother.yaml", '"#c0503a"', '"#b0402a"')
+
+
+def add_font(root: Path) -> None:
+    font = next((ROOT / "fonts" / "inter").glob("*.otf"))
+    (root / "fonts").mkdir()
+    shutil.copy(font, root / "fonts" / font.name)
+
+
+def add_selection(root: Path) -> None:
+    shutil.copy(root / "quotes" / "weekly.yaml", root / "quotes" / "second.yaml")
+
+
+def delete_card(root: Path) -> None:
+    (root / "output" / "weekly" / "q000" / "bluesky.png").unlink()
+
+
+def edit_card(root: Path) -> None:
+    with (root / "output" / "weekly" / "q001" / "bluesky.png").open("ab") as handle:
+        handle.write(b"\0")
+
+
+def tamper_version(root: Path) -> None:
+    stamp = root / "output" / ".cardgen" / uptodate.STAMP
+    body = json.loads(stamp.read_text(encoding="utf-8"))
+    body["cardgen"] = "0.0.1"
+    stamp.write_text(json.dumps(body), encoding="utf-8")
+
+
+CHANGES = [
+    (edit_selection, 0, summary(1, 1), ""),
+    (edit_article, 1, "", "quote 'q001' not found"),
+    (edit_layout, 0, summary(2, 0), ""),
+    (edit_brand, 0, summary(2, 0), ""),
+    (add_font, 0, summary(2, 0), ""),
+    (add_selection, 0, summary(2, 2), ""),
+    (delete_card, 0, summary(1, 1), ""),
+    (edit_card, 0, summary(1, 1), ""),
+    (tamper_version, 0, summary(0, 2), ""),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "stdout", "message"), CHANGES, ids=[c[0].__name__ for c in CHANGES]
+)
+def test_a_change_goes_the_normal_way_and_does_the_right_thing(
+    settled: Path, change: Callable[[Path], None], code: int, stdout: str, message: str
+) -> None:
+    change(settled)
+    run = cardgen(settled, *ARGS)
+    assert not run.fast
+    assert run.code == code, run.stderr
+    assert run.stdout == stdout
+    assert message in run.stderr
+    if code == 0:  # settled again (a second run when cards were rendered): answered again
+        if "rendered 0" not in stdout:
+            words = stdout.split()
+            total = int(words[1]) + int(words[3])
+            assert cardgen(settled, *ARGS).stdout == summary(0, total)
+        again = cardgen(settled, *ARGS)
+        assert again.fast and again.code == 0
+
+
+def test_files_only_touched_still_count_as_unchanged(settled: Path) -> None:
+    for path in [settled / "quotes" / "weekly.yaml", settled / "layouts" / "classic.yaml"]:
+        path.write_bytes(path.read_bytes())  # new times, same bytes
+    run = cardgen(settled, *ARGS)
+    assert run.fast and run.stdout == summary(0, 2)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (*ARGS, "--force"),
+        (*ARGS, "--dry-run"),
+        (*ARGS, "--pick", "5"),
+        ("render", "--jobs", "2"),
+        (*ARGS, "--platform", "bluesky"),
+        (*ARGS, "--json"),
+    ],
+)
+def test_other_options_go_the_normal_way(settled: Path, args: tuple[str, ...]) -> None:
+    run = cardgen(settled, *args)
+    assert not run.fast and run.code == 0, run.stderr
+    if "--force" in args:
+        assert run.stdout == summary(2, 0)
+
+
+def test_a_held_lock_goes_the_normal_way(settled: Path) -> None:
+    with OutputLock(settled / "output"):
+        run = cardgen(settled, *ARGS)
+    assert not run.fast and run.code == 2
+    assert "being written by another cardgen run" in run.stderr
+
+
+def test_a_killed_runs_journal_or_temporary_file_goes_the_normal_way(settled: Path) -> None:
+    out = settled / "output"
+    tmp = out / "weekly" / "q000" / ".bluesky.png.x1.tmp"
+    tmp.write_bytes(b"half a card")
+    run = cardgen(settled, *ARGS)
+    assert not run.fast and run.stdout == summary(0, 2)
+    assert not tmp.exists()  # the normal path cleans up
+    journal = out / ".cardgen" / "journal.jsonl"
+    journal.write_text("", encoding="utf-8")
+    run = cardgen(settled, *ARGS)
+    assert not run.fast and run.stdout == summary(0, 2)
+    assert not journal.exists()
+    assert cardgen(settled, *ARGS).fast
+
+
+def test_an_edited_caption_file_is_written_again_by_the_normal_way(settled: Path) -> None:
+    caption = settled / "output" / "weekly" / "q000" / "bluesky.txt"
+    right = caption.read_bytes()
+    caption.write_text("edited", encoding="utf-8")
+    run = cardgen(settled, *ARGS)
+    assert not run.fast and run.stdout == summary(0, 2)
+    assert caption.read_bytes() == right
+
+
+@pytest.mark.parametrize(
+    ("argv", "out"),
+    [
+        (["render"], "output"),
+        (["-v", "render", "a.yaml", "--out", "x", "--json"], "x"),
+        (["render", "--out=x/{week}", "-p", "x", "--layout", "bold"], "x/{week}"),
+        (["render", "-o", "a", "-o", "b"], "b"),
+        (["render", "--force"], None),
+        (["render", "--dry-run"], None),
+        (["render", "--pick", "3"], None),
+        (["render", "--out"], None),
+        (["render", "--out", "-x"], None),
+        (["render", "-ox"], None),
+        (["render", "--", "a.yaml"], None),
+        (["render", "--help"], None),
+        (["check"], None),
+        (["--version", "render"], None),
+        ([], None),
+    ],
+)
+def test_which_command_lines_the_check_understands(argv: list[str], out: str | None) -> None:
+    parsed = uptodate.parse_render(argv)
+    assert (str(parsed) if parsed is not None else None) == out
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_that_cannot_be_written_is_one_line_and_exit_2_both_ways(settled: Path) -> None:
+    runs = []
+    for fast in (True, False):
+        if not fast:
+            (settled / "output" / ".cardgen" / uptodate.STAMP).unlink()
+        with Path("/dev/full").open("w") as full:
+            result = subprocess.run(
+                [sys.executable, "-m", "cardgen", *ARGS],
+                cwd=settled,
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                check=False,
+            )
+        runs.append((result.returncode, result.stderr))
+    assert runs[0] == runs[1]
+    assert runs[0][0] == 2 and runs[0][1].startswith("error: cannot access")
+    assert runs[0][1].count("\n") == 1
