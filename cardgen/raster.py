@@ -73,10 +73,11 @@ def encode(image: Image.Image, fmt: str) -> bytes:
     if fmt == "png" and image.mode == "RGB":
         # One sample of the pixels decides the path; it costs well under a millisecond.
         sample = _sample(image)
-        if sample.getcolors(PHOTO_SAMPLE_COLOURS) is None:
+        colours = sample.getcolors(PHOTO_SAMPLE_COLOURS)
+        if colours is None:
             image.save(buffer, **PHOTO_PNG_OPTIONS)  # type: ignore[arg-type]
             return buffer.getvalue()
-        palette = _flat_palette(image, sample)
+        palette = _flat_palette(image, sample, colours)
         if palette is not None:
             palette.save(buffer, **PALETTE_PNG_OPTIONS)  # type: ignore[arg-type]
             return buffer.getvalue()
@@ -109,38 +110,53 @@ def flat_palette(image: Image.Image) -> Image.Image | None:
     """
     if image.mode != "RGB":
         return None
-    return _flat_palette(image, _sample(image))
+    sample = _sample(image)
+    return _flat_palette(image, sample, sample.getcolors(PALETTE_MAX_SAMPLE_COLOURS))
 
 
-def _flat_palette(image: Image.Image, sample: Image.Image) -> Image.Image | None:
+def _flat_palette(
+    image: Image.Image,
+    sample: Image.Image,
+    colours: list[tuple[int, tuple[int, ...]]] | list[tuple[int, float]] | None,
+) -> Image.Image | None:
+    """`colours`: the sample's colours with their counts (`getcolors`), None when too many."""
     grid = sample.size
-    colours = sample.getcolors(PALETTE_MAX_SAMPLE_COLOURS)
+    if colours is None or len(colours) > PALETTE_MAX_SAMPLE_COLOURS:
+        return None
     least = max(1, round(grid[0] * grid[1] * KEY_COLOUR_SHARE))
-    if colours is None or sum(count >= least for count, _ in colours) > PALETTE_MAX_KEY_COLOURS:
+    keys = [cast(tuple[int, int, int], pixel) for count, pixel in colours if count >= least]
+    if len(keys) > PALETTE_MAX_KEY_COLOURS:
         return None
     quantised = image.quantize(
         PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
     )
-    indices = Image.frombytes("L", grid, quantised.resize(grid, Image.Resampling.NEAREST).tobytes())
-    # Each sampled colour lands in exactly one cluster, so there are no more
-    # (colour, index) pairs than sampled colours.
-    pairs = Image.merge("RGBA", (*sample.split(), indices)).getcolors(PALETTE_MAX_SAMPLE_COLOURS)
-    if pairs is None:
-        return None
+    # The octree maps a colour to its cluster by value alone, so one sampled pixel of
+    # each key colour tells its index: found in the sample's bytes, read in the indices.
+    pixels = sample.tobytes()
+    indices = quantised.resize(grid, Image.Resampling.NEAREST).tobytes()
     key: dict[int, tuple[int, int, int]] = {}
-    for count, pixel in pairs:
-        r, g, b, index = cast(tuple[int, int, int, int], pixel)
-        if count < least:
-            continue
+    for colour in keys:
+        index = indices[_first_pixel(pixels, bytes(colour))]
         if index in key:
             return None  # two key colours in one cluster: one would come out wrong
-        key[index] = (r, g, b)
+        key[index] = colour
     palette = quantised.getpalette()
     assert palette is not None
     for index, colour in key.items():
         palette[3 * index : 3 * index + 3] = colour
     quantised.putpalette(palette)
     return quantised
+
+
+def _first_pixel(pixels: bytes, colour: bytes) -> int:
+    """Index of the first 3-byte pixel of `pixels` equal to `colour` (which is among them)."""
+    at = pixels.find(colour)
+    while at > 0 and at % 3:  # a match straddling two pixels
+        at = pixels.find(colour, at + 1)
+    if at < 0:
+        msg = f"colour {tuple(colour)} is not in the sample"
+        raise ValueError(msg)
+    return at // 3
 
 
 def _rect(draw: ImageDraw.ImageDraw, shape: RectShape, colour: RGBA | tuple[int, ...]) -> None:

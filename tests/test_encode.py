@@ -123,3 +123,73 @@ def test_any_flat_card_stays_within_the_bound(
     rgb = decoded.convert("RGB")
     assert rgb.getpixel((100, 10)) == background
     assert rgb.getpixel((5, 80)) == accent
+
+
+def test_first_pixel_skips_matches_that_straddle_two_pixels() -> None:
+    from cardgen.raster import _first_pixel
+
+    # (9, 1, 2) (3, 9, 9) (1, 2, 3): the bytes 1 2 3 first occur across pixels 0 and 1.
+    pixels = bytes([9, 1, 2, 3, 9, 9, 1, 2, 3])
+    assert _first_pixel(pixels, bytes([1, 2, 3])) == 2
+    assert _first_pixel(pixels, bytes([9, 1, 2])) == 0
+    with pytest.raises(ValueError):
+        _first_pixel(pixels, bytes([2, 3, 9]))  # only ever across a pixel boundary
+
+
+def _palette_by_pairs(image: Image.Image) -> Image.Image | None:
+    """The key-colour pass as first written: every sampled (colour, cluster) pair counted.
+
+    The encoder now looks up one pixel per key colour instead; both must agree.
+    """
+    from cardgen import raster
+
+    sample = raster._sample(image)
+    grid = sample.size
+    colours = sample.getcolors(raster.PALETTE_MAX_SAMPLE_COLOURS)
+    least = max(1, round(grid[0] * grid[1] * raster.KEY_COLOUR_SHARE))
+    if colours is None or sum(n >= least for n, _ in colours) > raster.PALETTE_MAX_KEY_COLOURS:
+        return None
+    quantised = image.quantize(
+        raster.PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+    )
+    indices = Image.frombytes("L", grid, quantised.resize(grid, Image.Resampling.NEAREST).tobytes())
+    pairs = Image.merge("RGBA", (*sample.split(), indices)).getcolors(1 << 16)
+    assert pairs is not None
+    key: dict[int, tuple[int, ...]] = {}
+    for count, (r, g, b, index) in pairs:  # type: ignore[misc]
+        if count >= least:
+            if index in key:
+                return None
+            key[index] = (r, g, b)
+    palette = quantised.getpalette()
+    assert palette is not None
+    for index, colour in key.items():
+        palette[3 * index : 3 * index + 3] = colour
+    quantised.putpalette(palette)
+    return quantised
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    size=st.tuples(st.integers(1, 120), st.integers(1, 120)),
+    background=colours,
+    shapes=st.lists(
+        st.tuples(colours, st.tuples(*[st.integers(-20, 140)] * 4), st.booleans()), max_size=20
+    ),
+)
+def test_key_colours_found_by_one_pixel_each_match_counting_every_pair(
+    size: tuple[int, int],
+    background: tuple[int, int, int],
+    shapes: list[tuple[tuple[int, int, int], tuple[int, int, int, int], bool]],
+) -> None:
+    image = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(image)
+    for colour, (x0, y0, x1, y1), round_ in shapes:
+        box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        (draw.ellipse if round_ else draw.rectangle)(box, fill=colour)
+    expected = _palette_by_pairs(image)
+    got = flat_palette(image)
+    assert (got is None) == (expected is None)
+    if got is not None and expected is not None:
+        assert got.getpalette() == expected.getpalette()
+        assert got.tobytes() == expected.tobytes()
