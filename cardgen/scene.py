@@ -178,38 +178,116 @@ def build_scene(
     """Lay out one card. `label` names the card in errors (`selection/quote on platform`)."""
     w, h = platform.width, platform.height
     resolver = _Resolver(brand, registry, layout.name)
+    reusable = _reusable(layout, brand, registry, platform)
     drawables: list[Drawable] = []
     warnings: list[str] = []
     # z-order: higher `z` is drawn later (on top); equal `z` keeps the file's order.
     for element in sorted(layout.elements, key=lambda e: e.z):
-        drawable: RectShape | LineShape | TextBlock | ImageShape | None = None
-        if isinstance(element, RectElement):
-            drawable = _rect(element, resolver, w, h)
-        elif isinstance(element, LineElement):
-            drawable = _line(element, resolver, w, h)
-        elif isinstance(element, ImageElement):
-            drawable = _image(element, brand, w, h)
-            if drawable is not None and not element.bleed:
-                drawable = _inside_safe_area(drawable, platform, layout.name)
-        elif isinstance(element, QuoteMarkElement):
-            drawable = _quote_mark(element, resolver, platform)
-        elif isinstance(element, TextElement):
-            if element.hide_if_empty and content.is_empty(element.text):
-                continue
-            drawable = _text(element, content, resolver, platform, label)
-            if drawable is not None:
-                warning = _contrast_warning(element, drawable, layout, drawables, resolver, w)
-                if warning:
-                    warnings.append(warning)
-        if drawable is None:
+        if (
+            isinstance(element, TextElement)
+            and element.hide_if_empty
+            and content.is_empty(element.text)
+        ):
             continue
-        shadow = _shadow(element, drawable, resolver, w, h)
-        if shadow is not None:
-            drawables.append(shadow)
-        drawables.append(drawable)
+        key = _reuse_key(element, content)
+        part = reusable.get(key) if key is not None else None
+        if part is None:
+            part = _part(element, content, layout, resolver, platform, drawables, label)
+            if key is not None:
+                _remember(reusable, key, part)
+        if part.warning:
+            warnings.append(part.warning)
+        if part.drawable is None:
+            continue
+        if part.shadow is not None:
+            drawables.append(part.shadow)
+        drawables.append(part.drawable)
     background = _background(layout, resolver, w, h)
     texts = tuple(d for d in drawables if isinstance(d, TextBlock) and d.role != "quote_mark")
     return Scene(w, h, background, tuple(drawables), platform.safe_box, texts, tuple(warnings))
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What one element adds to a card: its drawable, shadow and contrast warning."""
+
+    drawable: RectShape | LineShape | TextBlock | ImageShape | None
+    shadow: ShadowShape | None = None
+    warning: str | None = None
+
+
+def _part(
+    element: Element,
+    content: CardText,
+    layout: Layout,
+    resolver: _Resolver,
+    platform: Platform,
+    drawn: list[Drawable],
+    label: str,
+) -> _Part:
+    w, h = platform.width, platform.height
+    drawable: RectShape | LineShape | TextBlock | ImageShape | None = None
+    warning = None
+    if isinstance(element, RectElement):
+        drawable = _rect(element, resolver, w, h)
+    elif isinstance(element, LineElement):
+        drawable = _line(element, resolver, w, h)
+    elif isinstance(element, ImageElement):
+        drawable = _image(element, resolver.brand, w, h)
+        if drawable is not None and not element.bleed:
+            drawable = _inside_safe_area(drawable, platform, layout.name)
+    elif isinstance(element, QuoteMarkElement):
+        drawable = _quote_mark(element, resolver, platform)
+    elif isinstance(element, TextElement):
+        drawable = _text(element, content, resolver, platform, label)
+        if drawable is not None:
+            warning = _contrast_warning(element, drawable, layout, drawn, resolver, w)
+    if drawable is None:
+        return _Part(None, None, warning)
+    return _Part(drawable, _shadow(element, drawable, resolver, w, h), warning)
+
+
+# Every card of a (layout, brand, platform) shares its quote mark, rules, shapes and
+# its attribution and title lines (for one article): they are laid out once per
+# process and reused. Kept apart: text that shows the quote (each card has its own,
+# remembering it would only fill the table) and images (probed on every card, so a
+# logo replaced on disk is checked again). Layouts, brands and registries are
+# frozen and kept alive by the table, so their identities are safe keys.
+_REUSE_GROUPS = 64  # (layout, brand, registry, platform) groups remembered
+_REUSE_PARTS = 256  # parts remembered per group
+_ReuseKey = tuple[int, str]
+_REUSED: dict[
+    tuple[int, int, int, Platform], tuple[Layout, Brand, FontRegistry, dict[_ReuseKey, _Part]]
+] = {}
+
+
+def _reusable(
+    layout: Layout, brand: Brand, registry: FontRegistry, platform: Platform
+) -> dict[_ReuseKey, _Part]:
+    key = (id(layout), id(brand), id(registry), platform)
+    entry = _REUSED.get(key)
+    if entry is None:
+        if len(_REUSED) >= _REUSE_GROUPS:
+            _REUSED.clear()
+        entry = _REUSED[key] = (layout, brand, registry, {})
+    return entry[3]
+
+
+def _reuse_key(element: Element, content: CardText) -> _ReuseKey | None:
+    """What the element's part depends on besides its group; None: not reused."""
+    if isinstance(element, ImageElement):
+        return None
+    if isinstance(element, TextElement):
+        if "{quote}" in element.text:
+            return None
+        return id(element), content.fill(element.text)
+    return id(element), ""
+
+
+def _remember(parts: dict[_ReuseKey, _Part], key: _ReuseKey, part: _Part) -> None:
+    if len(parts) >= _REUSE_PARTS:
+        parts.clear()
+    parts[key] = part
 
 
 class _Resolver:
@@ -270,6 +348,7 @@ def _chain(
 def forget_chains() -> None:
     """Forget the chains (and what they measured): their fonts may have changed."""
     _CHAINS.clear()
+    _REUSED.clear()  # parts laid out with those fonts
 
 
 def _background(
