@@ -178,11 +178,11 @@ def _same_mode(stroke: RGBA, fill: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def _image(canvas: Image.Image, shape: ImageShape) -> None:
-    from cardgen.images import image_for_box, rounded
+    from cardgen.images import picture_for_box
 
     left, top, right, bottom = shape.box
-    picture = image_for_box(shape.path, (right - left, bottom - top), shape.fit, shape.focal)
-    picture = rounded(picture, shape.radius, shape.opacity)
+    size = (right - left, bottom - top)
+    picture = picture_for_box(shape.path, size, shape.fit, shape.focal, shape.radius, shape.opacity)
     canvas.paste(picture, _placement(shape, picture.size), picture)
 
 
@@ -228,13 +228,17 @@ def _mask(
                     direction=run_direction(run),  # type: ignore[arg-type]
                 )
     else:
-        from cardgen.images import image_for_box, rounded
+        from cardgen.images import picture_for_box
 
         left, top, right, bottom = drawable.box
-        picture = image_for_box(
-            drawable.path, (right - left, bottom - top), drawable.fit, drawable.focal
+        picture = picture_for_box(
+            drawable.path,
+            (right - left, bottom - top),
+            drawable.fit,
+            drawable.focal,
+            drawable.radius,
+            drawable.opacity,
         )
-        picture = rounded(picture, drawable.radius, drawable.opacity)
         mask.paste(picture.getchannel("A"), _placement(drawable, picture.size))
     return mask
 
