@@ -316,11 +316,8 @@ class FontChain:
 
     def missing(self, text: str) -> list[str]:
         """Characters of `text` that no font can draw, each once, in order."""
-        seen: dict[str, None] = {}
-        for char in text:
-            if needs_glyph(char) and self.face_for(char) is None:
-                seen.setdefault(char, None)
-        return list(seen)
+        # Each distinct character once, in order of first appearance.
+        return [c for c in dict.fromkeys(text) if needs_glyph(c) and self.face_for(c) is None]
 
     def runs(self, text: str) -> list[tuple[int, int, FontFace]]:
         """(start, end, face) pieces of `text`; marks and joiners stay with their base."""
