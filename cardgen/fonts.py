@@ -471,16 +471,19 @@ class ChainMeasurer:
 
         line_levels = levels(line, base)
         pieces: list[tuple[int, int, FontFace, int]] = []
-        for a, b, face in self.chain.runs(line):
-            start = a
-            for i in range(a + 1, b + 1):
-                if (
-                    i == b
-                    or line_levels[i] != line_levels[start]
-                    or (marks and marks[i] != marks[start])
-                ):
-                    pieces.append((start, i, face, line_levels[start]))
-                    start = i
+        if not marks and not any(line_levels):  # the usual line: one piece per face run
+            pieces = [(a, b, face, 0) for a, b, face in self.chain.runs(line)]
+        else:
+            for a, b, face in self.chain.runs(line):
+                start = a
+                for i in range(a + 1, b + 1):
+                    if (
+                        i == b
+                        or line_levels[i] != line_levels[start]
+                        or (marks and marks[i] != marks[start])
+                    ):
+                        pieces.append((start, i, face, line_levels[start]))
+                        start = i
         runs, x = [], 0.0
         for index in visual_order([p[3] for p in pieces]):
             a, b, face, level = pieces[index]
