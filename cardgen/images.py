@@ -186,6 +186,11 @@ def blurred(image: Image.Image, radius: int) -> Image.Image:
     return image.filter(ImageFilter.GaussianBlur(radius)) if radius > 0 else image
 
 
+def file_version(path: str | Path) -> tuple[int, int]:
+    """(modification time in ns, size) of an image file: it changes when the file does."""
+    return _stat(Path(path))
+
+
 def _stat(path: Path) -> tuple[int, int]:
     try:
         stat = path.stat()

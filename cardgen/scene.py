@@ -20,7 +20,7 @@ from cardgen.fonts import (
     chain_for,
     describe_char,
 )
-from cardgen.images import probe
+from cardgen.images import file_version, probe
 from cardgen.layouts import (
     Brand,
     Element,
@@ -189,7 +189,7 @@ def build_scene(
             and content.is_empty(element.text)
         ):
             continue
-        key = _reuse_key(element, content)
+        key = _reuse_key(element, content, brand)
         part = reusable.get(key) if key is not None else None
         if part is None:
             part = _part(element, content, layout, resolver, platform, drawables, label)
@@ -247,15 +247,16 @@ def _part(
     return _Part(drawable, _shadow(element, drawable, resolver, w, h), warning)
 
 
-# Every card of a (layout, brand, platform) shares its quote mark, rules, shapes and
-# its attribution and title lines (for one article): they are laid out once per
-# process and reused. Kept apart: text that shows the quote (each card has its own,
-# remembering it would only fill the table) and images (probed on every card, so a
-# logo replaced on disk is checked again). Layouts, brands and registries are
-# frozen and kept alive by the table, so their identities are safe keys.
+# Every card of a (layout, brand, platform) shares its quote mark, rules, shapes, logo
+# and its attribution and title lines (for one article): they are laid out once per
+# process and reused; an image only while its file is unchanged (size and time), so a
+# logo replaced on disk is checked again. Text that shows the quote is laid out for
+# each card: each card has its own, remembering it would only fill the table.
+# Layouts, brands and registries are frozen and kept alive by the table, so their
+# identities are safe keys.
 _REUSE_GROUPS = 64  # (layout, brand, registry, platform) groups remembered
 _REUSE_PARTS = 256  # parts remembered per group
-_ReuseKey = tuple[int, str]
+_ReuseKey = tuple[int, str | tuple[int, int] | None]
 _REUSED: dict[
     tuple[int, int, int, Platform], tuple[Layout, Brand, FontRegistry, dict[_ReuseKey, _Part]]
 ] = {}
@@ -273,10 +274,17 @@ def _reusable(
     return entry[3]
 
 
-def _reuse_key(element: Element, content: CardText) -> _ReuseKey | None:
+def _reuse_key(element: Element, content: CardText, brand: Brand) -> _ReuseKey | None:
     """What the element's part depends on besides its group; None: not reused."""
     if isinstance(element, ImageElement):
-        return None
+        path = element.src
+        if path == "brand.logo":
+            if brand.logo is None:
+                return id(element), None  # no logo: nothing drawn
+            path = brand.logo
+        elif path.startswith("brand."):
+            return None  # an error, which `_image` raises
+        return id(element), file_version(path)  # a missing file: the error `_image` gives
     if isinstance(element, TextElement):
         if "{quote}" in element.text:
             return None

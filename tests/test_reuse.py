@@ -174,3 +174,32 @@ def test_a_logo_card_draws_the_same_with_its_picture_kept(project: Project) -> N
     images._PICTURES.pixels = 0
     fresh = draw_scene(built)
     assert first.tobytes() == again.tobytes() == fresh.tobytes()
+
+
+def test_a_logo_is_reused_only_while_its_file_is_unchanged(
+    project: Project, tmp_path: Path
+) -> None:
+    from cardgen.errors import InputError
+
+    kit = project.brand("happy-as-a-mother")
+    assert kit.logo is not None
+    logo = tmp_path / "logo.svg"
+    logo.write_bytes(Path(kit.logo).read_bytes())
+    os.utime(logo, ns=(1_000_000_000, 1_000_000_000))
+    branded = Brand.model_validate({**kit.model_dump(), "logo": str(logo)})
+
+    def shape() -> scene.ImageShape:
+        built = card(project, QUOTES[0], "minimal", "linkedin", brand=branded)
+        (found,) = (d for d in built.drawables if isinstance(d, scene.ImageShape))
+        return found
+
+    first = shape()
+    assert first.path == str(logo) and shape() is first
+    logo.unlink()
+    with pytest.raises(InputError, match="image not found"):
+        shape()
+    logo.write_text("<svg this is not")
+    with pytest.raises(InputError):
+        shape()
+    logo.write_bytes(Path(kit.logo).read_bytes())
+    assert shape() == first
