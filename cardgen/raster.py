@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from typing import cast
@@ -130,13 +131,22 @@ def _flat_palette(
     quantised = image.quantize(
         PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
     )
-    # The octree maps a colour to its cluster by value alone, so one sampled pixel of
-    # each key colour tells its index: found in the sample's bytes, read in the indices.
-    pixels = sample.tobytes()
-    indices = quantised.resize(grid, Image.Resampling.NEAREST).tobytes()
+    # The octree maps a colour to its cluster by value alone, so one pixel of each key
+    # colour tells its index: found in the sample's bytes (4 a pixel: a plain copy),
+    # then read in the palette image where that sample was taken from.
+    pixels = sample.tobytes("raw", "RGBX")
+    columns, rows = _sampled_from(image.size, grid)
+    indices: bytes | None = None
     key: dict[int, tuple[int, int, int]] = {}
     for colour in keys:
-        index = indices[_first_pixel(pixels, bytes(colour))]
+        at = _first_pixel(pixels, bytes(colour), 4)
+        where = (columns[at % grid[0]], rows[at // grid[0]])
+        if image.getpixel(where) == colour:
+            index = cast(int, quantised.getpixel(where))
+        else:  # Pillow sampled elsewhere than `_sampled_from` says: sample the indices too
+            if indices is None:
+                indices = quantised.resize(grid, Image.Resampling.NEAREST).tobytes()
+            index = indices[at]
         if index in key:
             return None  # two key colours in one cluster: one would come out wrong
         key[index] = colour
@@ -148,15 +158,30 @@ def _flat_palette(
     return quantised
 
 
-def _first_pixel(pixels: bytes, colour: bytes) -> int:
-    """Index of the first 3-byte pixel of `pixels` equal to `colour` (which is among them)."""
+def _first_pixel(pixels: bytes, colour: bytes, stride: int = 3) -> int:
+    """Index of the first pixel (`stride` bytes each) of `pixels` that starts with `colour`."""
     at = pixels.find(colour)
-    while at > 0 and at % 3:  # a match straddling two pixels
+    while at > 0 and at % stride:  # a match straddling two pixels
         at = pixels.find(colour, at + 1)
     if at < 0:
         msg = f"colour {tuple(colour)} is not in the sample"
         raise ValueError(msg)
-    return at // 3
+    return at // stride
+
+
+@functools.lru_cache(maxsize=64)
+def _sampled_from(size: tuple[int, int], grid: tuple[int, int]) -> tuple[list[int], list[int]]:
+    """The source column and row of each sampled pixel, as Pillow's nearest-neighbour
+    resize picks them: a step of size/grid from half a step in, accumulated."""
+
+    def picks(length: int, count: int) -> list[int]:
+        step, at, out = length / count, length / count * 0.5, []
+        for _ in range(count):
+            out.append(min(int(at), length - 1))
+            at += step
+        return out
+
+    return picks(size[0], grid[0]), picks(size[1], grid[1])
 
 
 def _rect(draw: ImageDraw.ImageDraw, shape: RectShape, colour: RGBA | tuple[int, ...]) -> None:

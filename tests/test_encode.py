@@ -193,3 +193,22 @@ def test_key_colours_found_by_one_pixel_each_match_counting_every_pair(
     if got is not None and expected is not None:
         assert got.getpalette() == expected.getpalette()
         assert got.tobytes() == expected.tobytes()
+
+
+def test_key_colours_are_right_when_the_sample_was_taken_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where a sampled pixel came from is worked out from Pillow's resize; if a Pillow
+    ever samples elsewhere, each colour is checked there and the indices sampled instead."""
+    from cardgen import raster
+
+    assert raster._sampled_from((10, 7), (2, 1)) == ([2, 7], [3])
+    image = _card("minimal", "linkedin")
+    expected = _palette_by_pairs(image)
+    assert expected is not None
+    monkeypatch.setattr(
+        raster, "_sampled_from", lambda size, grid: ([0] * grid[0], [size[1] // 2] * grid[1])
+    )
+    got = flat_palette(image)
+    assert got is not None
+    assert got.getpalette() == expected.getpalette() and got.tobytes() == expected.tobytes()
