@@ -284,6 +284,7 @@ class FontChain:
         self.faces = tuple(unique)
         self.primary = self.faces[0]
         self._chosen: dict[tuple[str, bool], FontFace | None] = {}
+        self._drawn: set[str] = set()  # characters `missing` found drawable (or drawn as nothing)
         # Chains live per process (scene keeps them), so a batch's cards share these:
         # the same words, attributions and titles are split and shaped once.
         self._runs: dict[str, list[tuple[int, int, FontFace]]] = {}
@@ -316,8 +317,12 @@ class FontChain:
 
     def missing(self, text: str) -> list[str]:
         """Characters of `text` that no font can draw, each once, in order."""
-        # Each distinct character once, in order of first appearance.
-        return [c for c in dict.fromkeys(text) if needs_glyph(c) and self.face_for(c) is None]
+        if not set(text) - self._drawn:  # every character seen before, all drawable
+            return []
+        missing = [c for c in dict.fromkeys(text) if needs_glyph(c) and self.face_for(c) is None]
+        if not missing and len(self._drawn) < _CHAIN_CACHE_LIMIT:
+            self._drawn.update(text)
+        return missing
 
     def runs(self, text: str) -> list[tuple[int, int, FontFace]]:
         """(start, end, face) pieces of `text`; marks and joiners stay with their base."""

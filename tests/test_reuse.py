@@ -109,6 +109,20 @@ def test_the_table_stays_bounded(project: Project, monkeypatch: pytest.MonkeyPat
     assert len(group[3]) <= 4
 
 
+def test_a_chain_still_finds_missing_characters_after_remembering_drawable_ones(
+    project: Project,
+) -> None:
+    from cardgen.fonts import chain_for
+
+    registry = project.font_registry()
+    chain = chain_for(registry, registry.find("EB Garamond"), serif=True)
+    assert chain.missing("Plain words.") == []
+    for _ in range(2):
+        assert chain.missing("Plain \ue000 words \u0378 \ue000.") == ["\ue000", "\u0378"]
+        assert chain.missing("words \ue000") == ["\ue000"]
+    assert chain.missing("Plain words.") == []
+
+
 # --- pictures ---------------------------------------------------------------------
 
 
