@@ -139,7 +139,7 @@ def _flat_palette(
     indices: bytes | None = None
     key: dict[int, tuple[int, int, int]] = {}
     for colour in keys:
-        at = _first_pixel(pixels, bytes(colour), 4)
+        at = _pixel_with(pixels, bytes(colour), 4)
         where = (columns[at % grid[0]], rows[at // grid[0]])
         if image.getpixel(where) == colour:
             index = cast(int, quantised.getpixel(where))
@@ -158,15 +158,21 @@ def _flat_palette(
     return quantised
 
 
-def _first_pixel(pixels: bytes, colour: bytes, stride: int = 3) -> int:
-    """Index of the first pixel (`stride` bytes each) of `pixels` that starts with `colour`."""
-    at = pixels.find(colour)
-    while at > 0 and at % stride:  # a match straddling two pixels
-        at = pixels.find(colour, at + 1)
-    if at < 0:
-        msg = f"colour {tuple(colour)} is not in the sample"
-        raise ValueError(msg)
-    return at // stride
+def _pixel_with(pixels: bytes, colour: bytes, stride: int = 3) -> int:
+    """Index of a pixel (`stride` bytes each) of `pixels` that starts with `colour`.
+
+    Any one will do: searched from the middle, where a card's text usually is, then
+    from the start.
+    """
+    middle = len(pixels) // stride // 2 * stride
+    for start, end in ((middle, len(pixels)), (0, middle)):
+        at = pixels.find(colour, start, end)
+        while at >= 0 and at % stride:  # a match straddling two pixels
+            at = pixels.find(colour, at + 1, end)
+        if at >= 0:
+            return at // stride
+    msg = f"colour {tuple(colour)} is not in the sample"
+    raise ValueError(msg)
 
 
 @functools.lru_cache(maxsize=64)

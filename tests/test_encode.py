@@ -125,15 +125,17 @@ def test_any_flat_card_stays_within_the_bound(
     assert rgb.getpixel((5, 80)) == accent
 
 
-def test_first_pixel_skips_matches_that_straddle_two_pixels() -> None:
-    from cardgen.raster import _first_pixel
+def test_pixel_search_skips_matches_that_straddle_two_pixels() -> None:
+    from cardgen.raster import _pixel_with
 
-    # (9, 1, 2) (3, 9, 9) (1, 2, 3): the bytes 1 2 3 first occur across pixels 0 and 1.
-    pixels = bytes([9, 1, 2, 3, 9, 9, 1, 2, 3])
-    assert _first_pixel(pixels, bytes([1, 2, 3])) == 2
-    assert _first_pixel(pixels, bytes([9, 1, 2])) == 0
+    # (1, 2, 3) (9, 1, 2) (3, 9, 9) (1, 2, 3): the bytes 1 2 3 also occur across 1 and 2.
+    pixels = bytes([1, 2, 3, 9, 1, 2, 3, 9, 9, 1, 2, 3])
+    assert _pixel_with(pixels, bytes([1, 2, 3])) == 3  # searched from the middle first
+    assert _pixel_with(pixels, bytes([9, 1, 2])) == 1  # then from the start
+    assert _pixel_with(pixels + bytes([7, 7, 7]), bytes([1, 2, 3])) == 3
+    assert _pixel_with(bytes([5, 6, 7, 0, 1, 2, 3, 0]), bytes([1, 2, 3]), 4) == 1
     with pytest.raises(ValueError):
-        _first_pixel(pixels, bytes([2, 3, 9]))  # only ever across a pixel boundary
+        _pixel_with(pixels, bytes([2, 3, 9]))  # only ever across a pixel boundary
 
 
 def _palette_by_pairs(image: Image.Image) -> Image.Image | None:
