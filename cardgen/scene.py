@@ -178,7 +178,7 @@ def build_scene(
     """Lay out one card. `label` names the card in errors (`selection/quote on platform`)."""
     w, h = platform.width, platform.height
     resolver = _Resolver(brand, registry, layout.name)
-    reusable = _reusable(layout, brand, registry, platform)
+    group = _group(layout, brand, registry, platform)
     drawables: list[Drawable] = []
     warnings: list[str] = []
     # z-order: higher `z` is drawn later (on top); equal `z` keeps the file's order.
@@ -190,11 +190,11 @@ def build_scene(
         ):
             continue
         key = _reuse_key(element, content, brand)
-        part = reusable.get(key) if key is not None else None
+        part = group.parts.get(key) if key is not None else None
         if part is None:
-            part = _part(element, content, layout, resolver, platform, drawables, label)
+            part = _part(element, content, layout, resolver, platform, drawables, label, group)
             if key is not None:
-                _remember(reusable, key, part)
+                group.remember(key, part)
         if part.warning:
             warnings.append(part.warning)
         if part.drawable is None:
@@ -224,6 +224,7 @@ def _part(
     platform: Platform,
     drawn: list[Drawable],
     label: str,
+    group: _Group,
 ) -> _Part:
     w, h = platform.width, platform.height
     drawable: RectShape | LineShape | TextBlock | ImageShape | None = None
@@ -239,7 +240,7 @@ def _part(
     elif isinstance(element, QuoteMarkElement):
         drawable = _quote_mark(element, resolver, platform)
     elif isinstance(element, TextElement):
-        drawable = _text(element, content, resolver, platform, label)
+        drawable = _text(element, content, resolver, platform, label, group.setups)
         if drawable is not None:
             warning = _contrast_warning(element, drawable, layout, drawn, resolver, w)
     if drawable is None:
@@ -251,27 +252,47 @@ def _part(
 # and its attribution and title lines (for one article): they are laid out once per
 # process and reused; an image only while its file is unchanged (size and time), so a
 # logo replaced on disk is checked again. Text that shows the quote is laid out for
-# each card: each card has its own, remembering it would only fill the table.
-# Layouts, brands and registries are frozen and kept alive by the table, so their
-# identities are safe keys.
+# each card (each card has its own: remembering it would only fill the table), from
+# its box, font chain and size range, which are kept. Layouts, brands and registries
+# are frozen and kept alive by the table, so their identities are safe keys.
 _REUSE_GROUPS = 64  # (layout, brand, registry, platform) groups remembered
 _REUSE_PARTS = 256  # parts remembered per group
 _ReuseKey = tuple[int, str | tuple[int, int] | None]
-_REUSED: dict[
-    tuple[int, int, int, Platform], tuple[Layout, Brand, FontRegistry, dict[_ReuseKey, _Part]]
-] = {}
 
 
-def _reusable(
-    layout: Layout, brand: Brand, registry: FontRegistry, platform: Platform
-) -> dict[_ReuseKey, _Part]:
+@dataclass(frozen=True)
+class _TextSetup:
+    """What laying out a text element takes from its group alone."""
+
+    box: BoxPx
+    chain: FontChain
+    min_size: int
+    max_size: int
+
+
+@dataclass
+class _Group:
+    held: tuple[Layout, Brand, FontRegistry]  # keeps the ids in the key valid
+    parts: dict[_ReuseKey, _Part] = field(default_factory=dict)
+    setups: dict[int, _TextSetup] = field(default_factory=dict)  # by id(element)
+
+    def remember(self, key: _ReuseKey, part: _Part) -> None:
+        if len(self.parts) >= _REUSE_PARTS:
+            self.parts.clear()
+        self.parts[key] = part
+
+
+_REUSED: dict[tuple[int, int, int, Platform], _Group] = {}
+
+
+def _group(layout: Layout, brand: Brand, registry: FontRegistry, platform: Platform) -> _Group:
     key = (id(layout), id(brand), id(registry), platform)
-    entry = _REUSED.get(key)
-    if entry is None:
+    group = _REUSED.get(key)
+    if group is None:
         if len(_REUSED) >= _REUSE_GROUPS:
             _REUSED.clear()
-        entry = _REUSED[key] = (layout, brand, registry, {})
-    return entry[3]
+        group = _REUSED[key] = _Group((layout, brand, registry))
+    return group
 
 
 def _reuse_key(element: Element, content: CardText, brand: Brand) -> _ReuseKey | None:
@@ -290,12 +311,6 @@ def _reuse_key(element: Element, content: CardText, brand: Brand) -> _ReuseKey |
             return None
         return id(element), content.fill(element.text)
     return id(element), ""
-
-
-def _remember(parts: dict[_ReuseKey, _Part], key: _ReuseKey, part: _Part) -> None:
-    if len(parts) >= _REUSE_PARTS:
-        parts.clear()
-    parts[key] = part
 
 
 class _Resolver:
@@ -484,8 +499,8 @@ def _text(
     resolver: _Resolver,
     platform: Platform,
     label: str,
+    setups: dict[int, _TextSetup] | None = None,
 ) -> TextBlock | None:
-    w, h = platform.width, platform.height
     raw = content.fill(element.text)
     if element.uppercase:
         raw = raw.upper()
@@ -494,15 +509,13 @@ def _text(
         return None
     where = f"{element.role} text of {label or 'card'}"
     on = f"on {platform.id}"
-    box = _intersect(element.box.pixels(w, h), platform.safe_box)
+    setup = setups.get(id(element)) if setups is not None else None
+    if setup is None:
+        setup = _text_setup(element, resolver, platform)
+        if setups is not None:
+            setups[id(element)] = setup
+    box, chain, min_size, max_size = setup.box, setup.chain, setup.min_size, setup.max_size
     box_w, box_h = box[2] - box[0], box[3] - box[1]
-    if box_w <= 0 or box_h <= 0:
-        raise InputError(
-            f"layout '{resolver.layout}' element '{element.id or element.role}' has no room "
-            f"inside the safe area of {platform.id}",
-            hint="move its box or add an override for this platform",
-        )
-    chain = resolver.chain(element.font)
     missing = chain.missing(text)
     if missing:
         shown = ", ".join(describe_char(c) for c in missing[:3])
@@ -517,10 +530,6 @@ def _text(
     align = element.align
     if rtl and align != "center":  # left and right mean start and end in right-to-left text
         align = "right" if align == "left" else "left"
-    min_size = max(1, math.floor(resolve_length(element.size.min, "s", w, h)))
-    max_size = max(min_size, math.floor(resolve_length(element.size.max, "s", w, h)))
-    # Relative sizes can ask for more than FreeType draws; no card needs that much.
-    min_size, max_size = min(min_size, MAX_FONT_PX), min(max_size, MAX_FONT_PX)
     colour = resolver.colour(element.color)
     emphasis = resolver.colour(element.emphasis_color) if any(marks) else None
     while True:
@@ -572,6 +581,22 @@ def _text(
         emphasis,
         tuple(measure.faces),
     )
+
+
+def _text_setup(element: TextElement, resolver: _Resolver, platform: Platform) -> _TextSetup:
+    w, h = platform.width, platform.height
+    box = _intersect(element.box.pixels(w, h), platform.safe_box)
+    if box[2] <= box[0] or box[3] <= box[1]:
+        raise InputError(
+            f"layout '{resolver.layout}' element '{element.id or element.role}' has no room "
+            f"inside the safe area of {platform.id}",
+            hint="move its box or add an override for this platform",
+        )
+    chain = resolver.chain(element.font)
+    min_size = max(1, math.floor(resolve_length(element.size.min, "s", w, h)))
+    max_size = max(min_size, math.floor(resolve_length(element.size.max, "s", w, h)))
+    # Relative sizes can ask for more than FreeType draws; no card needs that much.
+    return _TextSetup(box, chain, min(min_size, MAX_FONT_PX), min(max_size, MAX_FONT_PX))
 
 
 def _base_level(text: str) -> int:

@@ -92,6 +92,26 @@ def test_a_reused_part_keeps_its_contrast_warning(project: Project) -> None:
         assert len(warnings) == 1 and "attribution text" in warnings[0]
 
 
+def test_a_layout_error_is_raised_on_every_card(project: Project) -> None:
+    """Only what was laid out is remembered: a text box outside the safe area fails each time."""
+    from cardgen.errors import InputError
+    from cardgen.layouts import Box
+
+    platform = project.platform("instagram-story")
+    layout = project.layout("classic", platform)
+    moved = [
+        e.model_copy(update={"box": Box(x=0, y=0, w="100%", h="5%")})
+        if getattr(e, "role", "") == "quote"
+        else e
+        for e in layout.elements
+    ]
+    broken = layout.model_copy(update={"elements": moved})
+    kit = project.brand(layout.brand)
+    for quote in QUOTES:
+        with pytest.raises(InputError, match="has no room inside the safe area"):
+            build_scene(CardText(quote=quote), broken, kit, platform, project.font_registry())
+
+
 def test_forgetting_the_fonts_forgets_the_parts(project: Project) -> None:
     card(project, QUOTES[0])
     assert scene._REUSED
@@ -106,7 +126,7 @@ def test_the_table_stays_bounded(project: Project, monkeypatch: pytest.MonkeyPat
         built = card(project, QUOTES[0], attribution=f"Author {i}")
         assert by_role(built)["attribution"].lines[0].text == f"Author {i}"
     (group,) = scene._REUSED.values()
-    assert len(group[3]) <= 4
+    assert len(group.parts) <= 4
 
 
 def test_a_chain_still_finds_missing_characters_after_remembering_drawable_ones(
