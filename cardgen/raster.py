@@ -350,12 +350,13 @@ def _background(width: int, height: int, fill: SolidFill | GradientFill | ImageF
         return Image.new("RGB", (width, height), fill.colour[:3])
     if isinstance(fill, ImageFill):
         return _photo(width, height, fill)
+    # The ramp's levels index a palette of the gradient's colours: one lookup for the
+    # three channels (the same pixels as a `point` per channel, merged).
     ramp = _ramp(width, height, fill)
-    channels = []
-    for channel in range(3):
-        lut = _lut([stop[channel] for stop in fill.stops])
-        channels.append(ramp.point(lut))
-    return Image.merge("RGB", channels)
+    shades = Image.frombuffer("P", ramp.size, ramp.tobytes(), "raw", "P", 0, 1)
+    channels = [_lut(tuple(stop[channel] for stop in fill.stops)) for channel in range(3)]
+    shades.putpalette([value for colour in zip(*channels, strict=True) for value in colour])
+    return shades.convert("RGB")
 
 
 GRADIENT_SCALE = 4  # gradients are smooth: compute at 1/4 size, then enlarge
@@ -363,12 +364,17 @@ GRADIENT_SCALE = 4  # gradients are smooth: compute at 1/4 size, then enlarge
 
 def _ramp(width: int, height: int, fill: GradientFill) -> Image.Image:
     """A greyscale 0..255 ramp over the canvas in the gradient's shape."""
-    small = _ramp_full(max(2, width // GRADIENT_SCALE), max(2, height // GRADIENT_SCALE), fill)
+    small = _ramp_full(
+        max(2, width // GRADIENT_SCALE), max(2, height // GRADIENT_SCALE), fill.kind, fill.angle
+    )
     return small.resize((width, height), Image.Resampling.BILINEAR)
 
 
-def _ramp_full(width: int, height: int, fill: GradientFill) -> Image.Image:
-    if fill.kind == "radial":
+# Every card of a size shares its gradient's shape (colours come after): made once. At a
+# quarter of the card's size, 32 of them are a few MB at most. Callers must not modify it.
+@functools.lru_cache(maxsize=32)
+def _ramp_full(width: int, height: int, kind: str, angle: float) -> Image.Image:
+    if kind == "radial":
         # Pillow's radial gradient is 0 in the centre and 255 at radius 128 of 256.
         radial = Image.radial_gradient("L")
         side = math.ceil(math.hypot(width, height))
@@ -376,8 +382,8 @@ def _ramp_full(width: int, height: int, fill: GradientFill) -> Image.Image:
         left, top = (side - width) // 2, (side - height) // 2
         return big.crop((left, top, left + width, top + height))
     # CSS semantics: the gradient line spans |w sin a| + |h cos a| through the centre.
-    angle = math.radians(fill.angle)
-    span = max(2, round(abs(width * math.sin(angle)) + abs(height * math.cos(angle))))
+    radians = math.radians(angle)
+    span = max(2, round(abs(width * math.sin(radians)) + abs(height * math.cos(radians))))
     side = math.ceil(math.hypot(width, height)) + 2
     column = Image.linear_gradient("L").resize((1, span), Image.Resampling.BILINEAR)
     square = Image.new("L", (1, side), 0)
@@ -385,13 +391,14 @@ def _ramp_full(width: int, height: int, fill: GradientFill) -> Image.Image:
     square.paste(column, (0, top))
     square.paste(255, (0, top + span, 1, side))
     square = square.resize((side, side), Image.Resampling.NEAREST)
-    rotated = square.rotate(180 - fill.angle, resample=Image.Resampling.BILINEAR, fillcolor=0)
+    rotated = square.rotate(180 - angle, resample=Image.Resampling.BILINEAR, fillcolor=0)
     left, top = (side - width) // 2, (side - height) // 2
     return rotated.crop((left, top, left + width, top + height))
 
 
-def _lut(values: list[int]) -> list[int]:
-    """256 entries stepping evenly through the stop values."""
+@functools.lru_cache(maxsize=256)
+def _lut(values: tuple[int, ...]) -> list[int]:
+    """256 entries stepping evenly through the stop values (shared: do not modify)."""
     segments = len(values) - 1
     out = []
     for i in range(256):
@@ -412,7 +419,7 @@ def _photo(width: int, height: int, fill: ImageFill) -> Image.Image:
     if fill.overlay_gradient is not None:
         shade = fill.overlay_gradient
         ramp = _ramp(width, height, shade)
-        bands = [ramp.point(_lut([stop[i] for stop in shade.stops])) for i in range(4)]
+        bands = [ramp.point(_lut(tuple(stop[i] for stop in shade.stops))) for i in range(4)]
         layer = Image.merge("RGBA", bands)
         image.paste(layer, (0, 0), layer)
     if fill.overlay is not None:

@@ -237,3 +237,29 @@ def test_a_logo_is_reused_only_while_its_file_is_unchanged(
         shape()
     logo.write_bytes(Path(kit.logo).read_bytes())
     assert shape() == first
+
+
+# --- gradients --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fill",
+    [
+        scene.GradientFill("linear", 160.0, ((62, 44, 65, 255), (42, 30, 44, 255))),
+        scene.GradientFill("linear", 35.0, ((255, 0, 0, 255), (0, 255, 0, 255), (0, 0, 255, 255))),
+        scene.GradientFill("radial", 0.0, ((250, 240, 230, 255), (20, 10, 0, 255))),
+    ],
+)
+def test_a_gradient_background_is_its_ramp_through_each_channels_table(
+    fill: scene.GradientFill,
+) -> None:
+    """The ramp's shape is kept per size; colouring it through one palette gives the
+    pixels a lookup table per channel gives."""
+    from cardgen import raster
+
+    for size in ((1200, 630), (300, 500), (3, 2)):
+        ramp = raster._ramp(*size, fill)
+        tables = [raster._lut(tuple(stop[c] for stop in fill.stops)) for c in range(3)]
+        expected = Image.merge("RGB", [ramp.point(table) for table in tables])
+        for _ in range(2):  # the second time from the kept ramp
+            assert raster._background(*size, fill).tobytes() == expected.tobytes()
