@@ -12,8 +12,20 @@ from collections.abc import Sequence
 _REMOVED = frozenset(("BN", "RLE", "LRE", "RLO", "LRO", "PDF"))
 
 
+_RTL_CLASSES = ("R", "AL", "RLE", "RLO", "RLI")
+_NOT_RTL: set[str] = set()  # characters seen that are not right to left
+_NOT_RTL_LIMIT = 20_000
+
+
 def has_rtl(text: str) -> bool:
-    return any(unicodedata.bidirectional(c) in ("R", "AL", "RLE", "RLO", "RLI") for c in text)
+    # Called for every text and line laid out: only characters not seen before are looked up.
+    unseen = set(text) - _NOT_RTL
+    if any(unicodedata.bidirectional(c) in _RTL_CLASSES for c in unseen):
+        return True
+    if len(_NOT_RTL) > _NOT_RTL_LIMIT:
+        _NOT_RTL.clear()
+    _NOT_RTL.update(unseen)
+    return False
 
 
 def levels(text: str, base: int | None = None) -> list[int]:

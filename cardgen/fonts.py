@@ -285,6 +285,7 @@ class FontChain:
         self.faces = tuple(unique)
         self.primary = self.faces[0]
         self._chosen: dict[tuple[str, bool], FontFace | None] = {}
+        self._drawn: set[str] = set()  # characters `missing` found drawable (or drawn as nothing)
         # Chains live per process (scene keeps them), so a batch's cards share these:
         # the same words, attributions and titles are split and shaped once.
         self._runs: dict[str, list[tuple[int, int, FontFace]]] = {}
@@ -317,11 +318,12 @@ class FontChain:
 
     def missing(self, text: str) -> list[str]:
         """Characters of `text` that no font can draw, each once, in order."""
-        seen: dict[str, None] = {}
-        for char in text:
-            if needs_glyph(char) and self.face_for(char) is None:
-                seen.setdefault(char, None)
-        return list(seen)
+        if not set(text) - self._drawn:  # every character seen before, all drawable
+            return []
+        missing = [c for c in dict.fromkeys(text) if needs_glyph(c) and self.face_for(c) is None]
+        if not missing and len(self._drawn) < _CHAIN_CACHE_LIMIT:
+            self._drawn.update(text)
+        return missing
 
     def runs(self, text: str) -> list[tuple[int, int, FontFace]]:
         """(start, end, face) pieces of `text`; marks and joiners stay with their base."""
@@ -485,16 +487,19 @@ class ChainMeasurer:
 
         line_levels = levels(line, base)
         pieces: list[tuple[int, int, FontFace, int]] = []
-        for a, b, face in self.chain.runs(line):
-            start = a
-            for i in range(a + 1, b + 1):
-                if (
-                    i == b
-                    or line_levels[i] != line_levels[start]
-                    or (marks and marks[i] != marks[start])
-                ):
-                    pieces.append((start, i, face, line_levels[start]))
-                    start = i
+        if not marks and not any(line_levels):  # the usual line: one piece per face run
+            pieces = [(a, b, face, 0) for a, b, face in self.chain.runs(line)]
+        else:
+            for a, b, face in self.chain.runs(line):
+                start = a
+                for i in range(a + 1, b + 1):
+                    if (
+                        i == b
+                        or line_levels[i] != line_levels[start]
+                        or (marks and marks[i] != marks[start])
+                    ):
+                        pieces.append((start, i, face, line_levels[start]))
+                        start = i
         runs, x = [], 0.0
         for index in visual_order([p[3] for p in pieces]):
             a, b, face, level = pieces[index]

@@ -10,7 +10,9 @@ from __future__ import annotations
 import functools
 import io
 import re
+import threading
 import warnings
+from collections import OrderedDict
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, UnidentifiedImageError
@@ -86,6 +88,63 @@ def image_for_box(
     return fit_image(load_image(path), box_size, fit, focal)
 
 
+# Logos recur on every card of a batch, at one size per platform: fitted and rounded
+# once per process while the file is unchanged. Only small pictures are kept, within a
+# pixel budget, so a batch of large photos does not grow the process.
+PICTURE_CACHE_PIXELS = 4_000_000
+PICTURE_KEEP_PIXELS = 250_000  # larger pictures (a 500x500 logo is the most) are not kept
+_PictureKey = tuple[Path, tuple[int, int], tuple[int, int], str, tuple[float, float], int, float]
+
+
+class _Pictures:
+    def __init__(self) -> None:
+        self.kept: OrderedDict[_PictureKey, Image.Image] = OrderedDict()
+        self.pixels = 0
+        self.lock = threading.Lock()
+
+    def get(self, key: _PictureKey) -> Image.Image | None:
+        with self.lock:
+            found = self.kept.get(key)
+            if found is not None:
+                self.kept.move_to_end(key)
+            return found
+
+    def put(self, key: _PictureKey, picture: Image.Image) -> None:
+        pixels = picture.width * picture.height
+        if pixels > PICTURE_KEEP_PIXELS:
+            return
+        with self.lock:
+            if key in self.kept:
+                return
+            self.kept[key] = picture
+            self.pixels += pixels
+            while self.pixels > PICTURE_CACHE_PIXELS:
+                _, dropped = self.kept.popitem(last=False)
+                self.pixels -= dropped.width * dropped.height
+
+
+_PICTURES = _Pictures()
+
+
+def picture_for_box(
+    path: str | Path,
+    box_size: tuple[int, int],
+    fit: str,
+    focal: tuple[float, float],
+    radius: int = 0,
+    opacity: float = 1.0,
+) -> Image.Image:
+    """`image_for_box`, then `rounded`: RGBA, ready to paste. Small results are shared
+    between calls, so callers must not modify the image they get."""
+    path = Path(path)
+    key = (path, _stat(path), box_size, fit, focal, radius, opacity)
+    picture = _PICTURES.get(key)
+    if picture is None:
+        picture = rounded(image_for_box(path, box_size, fit, focal), radius, opacity)
+        _PICTURES.put(key, picture)
+    return picture
+
+
 def _svg_target(path: Path, box_size: tuple[int, int], fit: str) -> tuple[int, int]:
     """The size to render an SVG at so that it contains in, or covers, `box_size`."""
     _, ratio = _svg_source(path, _stat(path))
@@ -125,6 +184,11 @@ def rounded(image: Image.Image, radius: int, opacity: float = 1.0) -> Image.Imag
 
 def blurred(image: Image.Image, radius: int) -> Image.Image:
     return image.filter(ImageFilter.GaussianBlur(radius)) if radius > 0 else image
+
+
+def file_version(path: str | Path) -> tuple[int, int]:
+    """(modification time in ns, size) of an image file: it changes when the file does."""
+    return _stat(Path(path))
 
 
 def _stat(path: Path) -> tuple[int, int]:

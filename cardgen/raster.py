@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from typing import cast
@@ -73,10 +74,11 @@ def encode(image: Image.Image, fmt: str) -> bytes:
     if fmt == "png" and image.mode == "RGB":
         # One sample of the pixels decides the path; it costs well under a millisecond.
         sample = _sample(image)
-        if sample.getcolors(PHOTO_SAMPLE_COLOURS) is None:
+        colours = sample.getcolors(PHOTO_SAMPLE_COLOURS)
+        if colours is None:
             image.save(buffer, **PHOTO_PNG_OPTIONS)  # type: ignore[arg-type]
             return buffer.getvalue()
-        palette = _flat_palette(image, sample)
+        palette = _flat_palette(image, sample, colours)
         if palette is not None:
             palette.save(buffer, **PALETTE_PNG_OPTIONS)  # type: ignore[arg-type]
             return buffer.getvalue()
@@ -109,38 +111,83 @@ def flat_palette(image: Image.Image) -> Image.Image | None:
     """
     if image.mode != "RGB":
         return None
-    return _flat_palette(image, _sample(image))
+    sample = _sample(image)
+    return _flat_palette(image, sample, sample.getcolors(PALETTE_MAX_SAMPLE_COLOURS))
 
 
-def _flat_palette(image: Image.Image, sample: Image.Image) -> Image.Image | None:
+def _flat_palette(
+    image: Image.Image,
+    sample: Image.Image,
+    colours: list[tuple[int, tuple[int, ...]]] | list[tuple[int, float]] | None,
+) -> Image.Image | None:
+    """`colours`: the sample's colours with their counts (`getcolors`), None when too many."""
     grid = sample.size
-    colours = sample.getcolors(PALETTE_MAX_SAMPLE_COLOURS)
+    if colours is None or len(colours) > PALETTE_MAX_SAMPLE_COLOURS:
+        return None
     least = max(1, round(grid[0] * grid[1] * KEY_COLOUR_SHARE))
-    if colours is None or sum(count >= least for count, _ in colours) > PALETTE_MAX_KEY_COLOURS:
+    keys = [cast(tuple[int, int, int], pixel) for count, pixel in colours if count >= least]
+    if len(keys) > PALETTE_MAX_KEY_COLOURS:
         return None
     quantised = image.quantize(
         PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
     )
-    indices = Image.frombytes("L", grid, quantised.resize(grid, Image.Resampling.NEAREST).tobytes())
-    # Each sampled colour lands in exactly one cluster, so there are no more
-    # (colour, index) pairs than sampled colours.
-    pairs = Image.merge("RGBA", (*sample.split(), indices)).getcolors(PALETTE_MAX_SAMPLE_COLOURS)
-    if pairs is None:
-        return None
+    # The octree maps a colour to its cluster by value alone, so one pixel of each key
+    # colour tells its index: found in the sample's bytes (4 a pixel: a plain copy),
+    # then read in the palette image where that sample was taken from.
+    pixels = sample.tobytes("raw", "RGBX")
+    columns, rows = _sampled_from(image.size, grid)
+    indices: bytes | None = None
     key: dict[int, tuple[int, int, int]] = {}
-    for count, pixel in pairs:
-        r, g, b, index = cast(tuple[int, int, int, int], pixel)
-        if count < least:
-            continue
+    for colour in keys:
+        at = _pixel_with(pixels, bytes(colour), 4)
+        where = (columns[at % grid[0]], rows[at // grid[0]])
+        if image.getpixel(where) == colour:
+            index = cast(int, quantised.getpixel(where))
+        else:  # Pillow sampled elsewhere than `_sampled_from` says: sample the indices too
+            if indices is None:
+                indices = quantised.resize(grid, Image.Resampling.NEAREST).tobytes()
+            index = indices[at]
         if index in key:
             return None  # two key colours in one cluster: one would come out wrong
-        key[index] = (r, g, b)
+        key[index] = colour
     palette = quantised.getpalette()
     assert palette is not None
     for index, colour in key.items():
         palette[3 * index : 3 * index + 3] = colour
     quantised.putpalette(palette)
     return quantised
+
+
+def _pixel_with(pixels: bytes, colour: bytes, stride: int = 3) -> int:
+    """Index of a pixel (`stride` bytes each) of `pixels` that starts with `colour`.
+
+    Any one will do: searched from the middle, where a card's text usually is, then
+    from the start.
+    """
+    middle = len(pixels) // stride // 2 * stride
+    for start, end in ((middle, len(pixels)), (0, middle)):
+        at = pixels.find(colour, start, end)
+        while at >= 0 and at % stride:  # a match straddling two pixels
+            at = pixels.find(colour, at + 1, end)
+        if at >= 0:
+            return at // stride
+    msg = f"colour {tuple(colour)} is not in the sample"
+    raise ValueError(msg)
+
+
+@functools.lru_cache(maxsize=64)
+def _sampled_from(size: tuple[int, int], grid: tuple[int, int]) -> tuple[list[int], list[int]]:
+    """The source column and row of each sampled pixel, as Pillow's nearest-neighbour
+    resize picks them: a step of size/grid from half a step in, accumulated."""
+
+    def picks(length: int, count: int) -> list[int]:
+        step, at, out = length / count, length / count * 0.5, []
+        for _ in range(count):
+            out.append(min(int(at), length - 1))
+            at += step
+        return out
+
+    return picks(size[0], grid[0]), picks(size[1], grid[1])
 
 
 def _rect(draw: ImageDraw.ImageDraw, shape: RectShape, colour: RGBA | tuple[int, ...]) -> None:
@@ -162,11 +209,11 @@ def _same_mode(stroke: RGBA, fill: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def _image(canvas: Image.Image, shape: ImageShape) -> None:
-    from cardgen.images import image_for_box, rounded
+    from cardgen.images import picture_for_box
 
     left, top, right, bottom = shape.box
-    picture = image_for_box(shape.path, (right - left, bottom - top), shape.fit, shape.focal)
-    picture = rounded(picture, shape.radius, shape.opacity)
+    size = (right - left, bottom - top)
+    picture = picture_for_box(shape.path, size, shape.fit, shape.focal, shape.radius, shape.opacity)
     canvas.paste(picture, _placement(shape, picture.size), picture)
 
 
@@ -212,13 +259,17 @@ def _mask(
                     direction=run_direction(run),  # type: ignore[arg-type]
                 )
     else:
-        from cardgen.images import image_for_box, rounded
+        from cardgen.images import picture_for_box
 
         left, top, right, bottom = drawable.box
-        picture = image_for_box(
-            drawable.path, (right - left, bottom - top), drawable.fit, drawable.focal
+        picture = picture_for_box(
+            drawable.path,
+            (right - left, bottom - top),
+            drawable.fit,
+            drawable.focal,
+            drawable.radius,
+            drawable.opacity,
         )
-        picture = rounded(picture, drawable.radius, drawable.opacity)
         mask.paste(picture.getchannel("A"), _placement(drawable, picture.size))
     return mask
 
@@ -299,12 +350,13 @@ def _background(width: int, height: int, fill: SolidFill | GradientFill | ImageF
         return Image.new("RGB", (width, height), fill.colour[:3])
     if isinstance(fill, ImageFill):
         return _photo(width, height, fill)
+    # The ramp's levels index a palette of the gradient's colours: one lookup for the
+    # three channels (the same pixels as a `point` per channel, merged).
     ramp = _ramp(width, height, fill)
-    channels = []
-    for channel in range(3):
-        lut = _lut([stop[channel] for stop in fill.stops])
-        channels.append(ramp.point(lut))
-    return Image.merge("RGB", channels)
+    shades = Image.frombuffer("P", ramp.size, ramp.tobytes(), "raw", "P", 0, 1)
+    channels = [_lut(tuple(stop[channel] for stop in fill.stops)) for channel in range(3)]
+    shades.putpalette([value for colour in zip(*channels, strict=True) for value in colour])
+    return shades.convert("RGB")
 
 
 GRADIENT_SCALE = 4  # gradients are smooth: compute at 1/4 size, then enlarge
@@ -312,12 +364,17 @@ GRADIENT_SCALE = 4  # gradients are smooth: compute at 1/4 size, then enlarge
 
 def _ramp(width: int, height: int, fill: GradientFill) -> Image.Image:
     """A greyscale 0..255 ramp over the canvas in the gradient's shape."""
-    small = _ramp_full(max(2, width // GRADIENT_SCALE), max(2, height // GRADIENT_SCALE), fill)
+    small = _ramp_full(
+        max(2, width // GRADIENT_SCALE), max(2, height // GRADIENT_SCALE), fill.kind, fill.angle
+    )
     return small.resize((width, height), Image.Resampling.BILINEAR)
 
 
-def _ramp_full(width: int, height: int, fill: GradientFill) -> Image.Image:
-    if fill.kind == "radial":
+# Every card of a size shares its gradient's shape (colours come after): made once. At a
+# quarter of the card's size, 32 of them are a few MB at most. Callers must not modify it.
+@functools.lru_cache(maxsize=32)
+def _ramp_full(width: int, height: int, kind: str, angle: float) -> Image.Image:
+    if kind == "radial":
         # Pillow's radial gradient is 0 in the centre and 255 at radius 128 of 256.
         radial = Image.radial_gradient("L")
         side = math.ceil(math.hypot(width, height))
@@ -325,8 +382,8 @@ def _ramp_full(width: int, height: int, fill: GradientFill) -> Image.Image:
         left, top = (side - width) // 2, (side - height) // 2
         return big.crop((left, top, left + width, top + height))
     # CSS semantics: the gradient line spans |w sin a| + |h cos a| through the centre.
-    angle = math.radians(fill.angle)
-    span = max(2, round(abs(width * math.sin(angle)) + abs(height * math.cos(angle))))
+    radians = math.radians(angle)
+    span = max(2, round(abs(width * math.sin(radians)) + abs(height * math.cos(radians))))
     side = math.ceil(math.hypot(width, height)) + 2
     column = Image.linear_gradient("L").resize((1, span), Image.Resampling.BILINEAR)
     square = Image.new("L", (1, side), 0)
@@ -334,13 +391,14 @@ def _ramp_full(width: int, height: int, fill: GradientFill) -> Image.Image:
     square.paste(column, (0, top))
     square.paste(255, (0, top + span, 1, side))
     square = square.resize((side, side), Image.Resampling.NEAREST)
-    rotated = square.rotate(180 - fill.angle, resample=Image.Resampling.BILINEAR, fillcolor=0)
+    rotated = square.rotate(180 - angle, resample=Image.Resampling.BILINEAR, fillcolor=0)
     left, top = (side - width) // 2, (side - height) // 2
     return rotated.crop((left, top, left + width, top + height))
 
 
-def _lut(values: list[int]) -> list[int]:
-    """256 entries stepping evenly through the stop values."""
+@functools.lru_cache(maxsize=256)
+def _lut(values: tuple[int, ...]) -> list[int]:
+    """256 entries stepping evenly through the stop values (shared: do not modify)."""
     segments = len(values) - 1
     out = []
     for i in range(256):
@@ -361,7 +419,7 @@ def _photo(width: int, height: int, fill: ImageFill) -> Image.Image:
     if fill.overlay_gradient is not None:
         shade = fill.overlay_gradient
         ramp = _ramp(width, height, shade)
-        bands = [ramp.point(_lut([stop[i] for stop in shade.stops])) for i in range(4)]
+        bands = [ramp.point(_lut(tuple(stop[i] for stop in shade.stops))) for i in range(4)]
         layer = Image.merge("RGBA", bands)
         image.paste(layer, (0, 0), layer)
     if fill.overlay is not None:

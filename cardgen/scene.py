@@ -20,7 +20,7 @@ from cardgen.fonts import (
     chain_for,
     describe_char,
 )
-from cardgen.images import probe
+from cardgen.images import file_version, probe
 from cardgen.layouts import (
     Brand,
     Element,
@@ -178,38 +178,139 @@ def build_scene(
     """Lay out one card. `label` names the card in errors (`selection/quote on platform`)."""
     w, h = platform.width, platform.height
     resolver = _Resolver(brand, registry, layout.name)
+    group = _group(layout, brand, registry, platform)
     drawables: list[Drawable] = []
     warnings: list[str] = []
     # z-order: higher `z` is drawn later (on top); equal `z` keeps the file's order.
     for element in sorted(layout.elements, key=lambda e: e.z):
-        drawable: RectShape | LineShape | TextBlock | ImageShape | None = None
-        if isinstance(element, RectElement):
-            drawable = _rect(element, resolver, w, h)
-        elif isinstance(element, LineElement):
-            drawable = _line(element, resolver, w, h)
-        elif isinstance(element, ImageElement):
-            drawable = _image(element, brand, w, h)
-            if drawable is not None and not element.bleed:
-                drawable = _inside_safe_area(drawable, platform, layout.name)
-        elif isinstance(element, QuoteMarkElement):
-            drawable = _quote_mark(element, resolver, platform)
-        elif isinstance(element, TextElement):
-            if element.hide_if_empty and content.is_empty(element.text):
-                continue
-            drawable = _text(element, content, resolver, platform, label)
-            if drawable is not None:
-                warning = _contrast_warning(element, drawable, layout, drawables, resolver, w)
-                if warning:
-                    warnings.append(warning)
-        if drawable is None:
+        if (
+            isinstance(element, TextElement)
+            and element.hide_if_empty
+            and content.is_empty(element.text)
+        ):
             continue
-        shadow = _shadow(element, drawable, resolver, w, h)
-        if shadow is not None:
-            drawables.append(shadow)
-        drawables.append(drawable)
+        key = _reuse_key(element, content, brand)
+        part = group.parts.get(key) if key is not None else None
+        if part is None:
+            part = _part(element, content, layout, resolver, platform, drawables, label, group)
+            if key is not None:
+                group.remember(key, part)
+        if part.warning:
+            warnings.append(part.warning)
+        if part.drawable is None:
+            continue
+        if part.shadow is not None:
+            drawables.append(part.shadow)
+        drawables.append(part.drawable)
     background = _background(layout, resolver, w, h)
     texts = tuple(d for d in drawables if isinstance(d, TextBlock) and d.role != "quote_mark")
     return Scene(w, h, background, tuple(drawables), platform.safe_box, texts, tuple(warnings))
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What one element adds to a card: its drawable, shadow and contrast warning."""
+
+    drawable: RectShape | LineShape | TextBlock | ImageShape | None
+    shadow: ShadowShape | None = None
+    warning: str | None = None
+
+
+def _part(
+    element: Element,
+    content: CardText,
+    layout: Layout,
+    resolver: _Resolver,
+    platform: Platform,
+    drawn: list[Drawable],
+    label: str,
+    group: _Group,
+) -> _Part:
+    w, h = platform.width, platform.height
+    drawable: RectShape | LineShape | TextBlock | ImageShape | None = None
+    warning = None
+    if isinstance(element, RectElement):
+        drawable = _rect(element, resolver, w, h)
+    elif isinstance(element, LineElement):
+        drawable = _line(element, resolver, w, h)
+    elif isinstance(element, ImageElement):
+        drawable = _image(element, resolver.brand, w, h)
+        if drawable is not None and not element.bleed:
+            drawable = _inside_safe_area(drawable, platform, layout.name)
+    elif isinstance(element, QuoteMarkElement):
+        drawable = _quote_mark(element, resolver, platform)
+    elif isinstance(element, TextElement):
+        drawable = _text(element, content, resolver, platform, label, group.setups)
+        if drawable is not None:
+            warning = _contrast_warning(element, drawable, layout, drawn, resolver, w)
+    if drawable is None:
+        return _Part(None, None, warning)
+    return _Part(drawable, _shadow(element, drawable, resolver, w, h), warning)
+
+
+# Every card of a (layout, brand, platform) shares its quote mark, rules, shapes, logo
+# and its attribution and title lines (for one article): they are laid out once per
+# process and reused; an image only while its file is unchanged (size and time), so a
+# logo replaced on disk is checked again. Text that shows the quote is laid out for
+# each card (each card has its own: remembering it would only fill the table), from
+# its box, font chain and size range, which are kept. Layouts, brands and registries
+# are frozen and kept alive by the table, so their identities are safe keys.
+_REUSE_GROUPS = 64  # (layout, brand, registry, platform) groups remembered
+_REUSE_PARTS = 256  # parts remembered per group
+_ReuseKey = tuple[int, str | tuple[int, int] | None]
+
+
+@dataclass(frozen=True)
+class _TextSetup:
+    """What laying out a text element takes from its group alone."""
+
+    box: BoxPx
+    chain: FontChain
+    min_size: int
+    max_size: int
+
+
+@dataclass
+class _Group:
+    held: tuple[Layout, Brand, FontRegistry]  # keeps the ids in the key valid
+    parts: dict[_ReuseKey, _Part] = field(default_factory=dict)
+    setups: dict[int, _TextSetup] = field(default_factory=dict)  # by id(element)
+
+    def remember(self, key: _ReuseKey, part: _Part) -> None:
+        if len(self.parts) >= _REUSE_PARTS:
+            self.parts.clear()
+        self.parts[key] = part
+
+
+_REUSED: dict[tuple[int, int, int, Platform], _Group] = {}
+
+
+def _group(layout: Layout, brand: Brand, registry: FontRegistry, platform: Platform) -> _Group:
+    key = (id(layout), id(brand), id(registry), platform)
+    group = _REUSED.get(key)
+    if group is None:
+        if len(_REUSED) >= _REUSE_GROUPS:
+            _REUSED.clear()
+        group = _REUSED[key] = _Group((layout, brand, registry))
+    return group
+
+
+def _reuse_key(element: Element, content: CardText, brand: Brand) -> _ReuseKey | None:
+    """What the element's part depends on besides its group; None: not reused."""
+    if isinstance(element, ImageElement):
+        path = element.src
+        if path == "brand.logo":
+            if brand.logo is None:
+                return id(element), None  # no logo: nothing drawn
+            path = brand.logo
+        elif path.startswith("brand."):
+            return None  # an error, which `_image` raises
+        return id(element), file_version(path)  # a missing file: the error `_image` gives
+    if isinstance(element, TextElement):
+        if "{quote}" in element.text:
+            return None
+        return id(element), content.fill(element.text)
+    return id(element), ""
 
 
 class _Resolver:
@@ -270,6 +371,7 @@ def _chain(
 def forget_chains() -> None:
     """Forget the chains (and what they measured): their fonts may have changed."""
     _CHAINS.clear()
+    _REUSED.clear()  # parts laid out with those fonts
 
 
 def _background(
@@ -397,8 +499,8 @@ def _text(
     resolver: _Resolver,
     platform: Platform,
     label: str,
+    setups: dict[int, _TextSetup] | None = None,
 ) -> TextBlock | None:
-    w, h = platform.width, platform.height
     raw = content.fill(element.text)
     if element.uppercase:
         raw = raw.upper()
@@ -407,15 +509,13 @@ def _text(
         return None
     where = f"{element.role} text of {label or 'card'}"
     on = f"on {platform.id}"
-    box = _intersect(element.box.pixels(w, h), platform.safe_box)
+    setup = setups.get(id(element)) if setups is not None else None
+    if setup is None:
+        setup = _text_setup(element, resolver, platform)
+        if setups is not None:
+            setups[id(element)] = setup
+    box, chain, min_size, max_size = setup.box, setup.chain, setup.min_size, setup.max_size
     box_w, box_h = box[2] - box[0], box[3] - box[1]
-    if box_w <= 0 or box_h <= 0:
-        raise InputError(
-            f"layout '{resolver.layout}' element '{element.id or element.role}' has no room "
-            f"inside the safe area of {platform.id}",
-            hint="move its box or add an override for this platform",
-        )
-    chain = resolver.chain(element.font)
     missing = chain.missing(text)
     if missing:
         shown = ", ".join(describe_char(c) for c in missing[:3])
@@ -430,10 +530,6 @@ def _text(
     align = element.align
     if rtl and align != "center":  # left and right mean start and end in right-to-left text
         align = "right" if align == "left" else "left"
-    min_size = max(1, math.floor(resolve_length(element.size.min, "s", w, h)))
-    max_size = max(min_size, math.floor(resolve_length(element.size.max, "s", w, h)))
-    # Relative sizes can ask for more than FreeType draws; no card needs that much.
-    min_size, max_size = min(min_size, MAX_FONT_PX), min(max_size, MAX_FONT_PX)
     colour = resolver.colour(element.color)
     emphasis = resolver.colour(element.emphasis_color) if any(marks) else None
     while True:
@@ -485,6 +581,22 @@ def _text(
         emphasis,
         tuple(measure.faces),
     )
+
+
+def _text_setup(element: TextElement, resolver: _Resolver, platform: Platform) -> _TextSetup:
+    w, h = platform.width, platform.height
+    box = _intersect(element.box.pixels(w, h), platform.safe_box)
+    if box[2] <= box[0] or box[3] <= box[1]:
+        raise InputError(
+            f"layout '{resolver.layout}' element '{element.id or element.role}' has no room "
+            f"inside the safe area of {platform.id}",
+            hint="move its box or add an override for this platform",
+        )
+    chain = resolver.chain(element.font)
+    min_size = max(1, math.floor(resolve_length(element.size.min, "s", w, h)))
+    max_size = max(min_size, math.floor(resolve_length(element.size.max, "s", w, h)))
+    # Relative sizes can ask for more than FreeType draws; no card needs that much.
+    return _TextSetup(box, chain, min(min_size, MAX_FONT_PX), min(max_size, MAX_FONT_PX))
 
 
 def _base_level(text: str) -> int:

@@ -55,6 +55,8 @@ _EMPHASIS = re.compile(r"\*(?=\S)([^*]*?\S)\*")
 def smarten(text: str) -> str:
     """Straight quotes and apostrophes to curly ones, `--` to an em dash."""
     text = re.sub(r"-{2,3}", "\u2014", text)
+    if '"' not in text and "'" not in text:
+        return text
     out: list[str] = []
     for index, char in enumerate(text):
         before = text[index - 1] if index else " "
@@ -172,23 +174,25 @@ class _Widths:
     """Segment widths at one size (with and without trailing spaces), measured once."""
 
     def __init__(self, pieces: Sequence[str], size: int, measure: Measurer) -> None:
-        self.bare: list[float] = []
-        self.full: list[float] = []
-        cache: dict[str, float] = {}
-
-        def width(text: str) -> float:
-            if text not in cache:
-                cache[text] = measure.width(text, size) if text else 0.0
-            return cache[text]
-
-        for piece in pieces:
-            stripped = piece.rstrip(" ")
-            bare = width(stripped)
-            self.bare.append(bare)
-            self.full.append(bare + width(" ") * (len(piece) - len(stripped)))
+        words, spaces, distinct = _split_spaces(tuple(pieces))
+        # Each size tried measures the same pieces: each distinct word once.
+        widths = {word: measure.width(word, size) for word in distinct}
+        space = measure.width(" ", size) if words else 0.0
+        self.bare: list[float] = [widths[word] if word else 0.0 for word in words]
+        self.full: list[float] = [b + space * n for b, n in zip(self.bare, spaces, strict=True)]
 
     def line(self, start: int, end: int) -> float:
         return sum(self.full[start : end - 1]) + self.bare[end - 1]
+
+
+@functools.lru_cache(maxsize=512)
+def _split_spaces(
+    pieces: tuple[str, ...],
+) -> tuple[tuple[str, ...], tuple[int, ...], tuple[str, ...]]:
+    """Each piece without its trailing spaces, how many there were, and the distinct words."""
+    words = tuple(piece.rstrip(" ") for piece in pieces)
+    spaces = tuple(len(piece) - len(word) for piece, word in zip(pieces, words, strict=True))
+    return words, spaces, tuple(dict.fromkeys(word for word in words if word))
 
 
 def _greedy(widths: _Widths, max_width: float, credit: float = 0.0) -> list[tuple[int, int]] | None:
@@ -198,16 +202,17 @@ def _greedy(widths: _Widths, max_width: float, credit: float = 0.0) -> list[tupl
     """
     lines: list[tuple[int, int]] = []
     start, used = 0, 0.0
-    count = len(widths.bare)
+    bare, full = widths.bare, widths.full
+    count = len(bare)
+    room = max_width + credit  # the first line's
     for i in range(count):
-        room = max_width + (credit if not lines else 0.0)
-        if i > start and used + widths.bare[i] > room:
+        if i > start and used + bare[i] > room:
             lines.append((start, i))
             start, used = i, 0.0
             room = max_width
-        if i == start and widths.bare[i] > room:
+        if i == start and bare[i] > room:
             return None
-        used += widths.full[i]
+        used += full[i]
     if count:
         lines.append((start, count))
     return lines

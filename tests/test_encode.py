@@ -123,3 +123,94 @@ def test_any_flat_card_stays_within_the_bound(
     rgb = decoded.convert("RGB")
     assert rgb.getpixel((100, 10)) == background
     assert rgb.getpixel((5, 80)) == accent
+
+
+def test_pixel_search_skips_matches_that_straddle_two_pixels() -> None:
+    from cardgen.raster import _pixel_with
+
+    # (1, 2, 3) (9, 1, 2) (3, 9, 9) (1, 2, 3): the bytes 1 2 3 also occur across 1 and 2.
+    pixels = bytes([1, 2, 3, 9, 1, 2, 3, 9, 9, 1, 2, 3])
+    assert _pixel_with(pixels, bytes([1, 2, 3])) == 3  # searched from the middle first
+    assert _pixel_with(pixels, bytes([9, 1, 2])) == 1  # then from the start
+    assert _pixel_with(pixels + bytes([7, 7, 7]), bytes([1, 2, 3])) == 3
+    assert _pixel_with(bytes([5, 6, 7, 0, 1, 2, 3, 0]), bytes([1, 2, 3]), 4) == 1
+    with pytest.raises(ValueError):
+        _pixel_with(pixels, bytes([2, 3, 9]))  # only ever across a pixel boundary
+
+
+def _palette_by_pairs(image: Image.Image) -> Image.Image | None:
+    """The key-colour pass as first written: every sampled (colour, cluster) pair counted.
+
+    The encoder now looks up one pixel per key colour instead; both must agree.
+    """
+    from cardgen import raster
+
+    sample = raster._sample(image)
+    grid = sample.size
+    colours = sample.getcolors(raster.PALETTE_MAX_SAMPLE_COLOURS)
+    least = max(1, round(grid[0] * grid[1] * raster.KEY_COLOUR_SHARE))
+    if colours is None or sum(n >= least for n, _ in colours) > raster.PALETTE_MAX_KEY_COLOURS:
+        return None
+    quantised = image.quantize(
+        raster.PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+    )
+    indices = Image.frombytes("L", grid, quantised.resize(grid, Image.Resampling.NEAREST).tobytes())
+    pairs = Image.merge("RGBA", (*sample.split(), indices)).getcolors(1 << 16)
+    assert pairs is not None
+    key: dict[int, tuple[int, ...]] = {}
+    for count, (r, g, b, index) in pairs:  # type: ignore[misc]
+        if count >= least:
+            if index in key:
+                return None
+            key[index] = (r, g, b)
+    palette = quantised.getpalette()
+    assert palette is not None
+    for index, colour in key.items():
+        palette[3 * index : 3 * index + 3] = colour
+    quantised.putpalette(palette)
+    return quantised
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    size=st.tuples(st.integers(1, 120), st.integers(1, 120)),
+    background=colours,
+    shapes=st.lists(
+        st.tuples(colours, st.tuples(*[st.integers(-20, 140)] * 4), st.booleans()), max_size=20
+    ),
+)
+def test_key_colours_found_by_one_pixel_each_match_counting_every_pair(
+    size: tuple[int, int],
+    background: tuple[int, int, int],
+    shapes: list[tuple[tuple[int, int, int], tuple[int, int, int, int], bool]],
+) -> None:
+    image = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(image)
+    for colour, (x0, y0, x1, y1), round_ in shapes:
+        box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        (draw.ellipse if round_ else draw.rectangle)(box, fill=colour)
+    expected = _palette_by_pairs(image)
+    got = flat_palette(image)
+    assert (got is None) == (expected is None)
+    if got is not None and expected is not None:
+        assert got.getpalette() == expected.getpalette()
+        assert got.tobytes() == expected.tobytes()
+
+
+def test_key_colours_are_right_when_the_sample_was_taken_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where a sampled pixel came from is worked out from Pillow's resize; if a Pillow
+    ever samples elsewhere, each colour is checked there and the indices sampled instead."""
+    from cardgen import raster
+
+    assert raster._sampled_from((10, 7), (2, 1)) == ([2, 7], [3])
+    image = _card("minimal", "linkedin")
+    expected = _palette_by_pairs(image)
+    assert expected is not None
+    monkeypatch.setattr(
+        raster, "_sampled_from", lambda size, grid: ([0] * grid[0], [size[1] // 2] * grid[1])
+    )
+    got = flat_palette(image)
+    assert got is not None
+    assert got.getpalette() == expected.getpalette() and got.tobytes() == expected.tobytes()

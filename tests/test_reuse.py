@@ -1,0 +1,265 @@
+"""What one card lays out or fits for the next: the parts every card of a (layout, brand,
+platform) shares, and pictures fitted to their box. Reused or not, the result is the same."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from cardgen import images, scene
+from cardgen.batch import Project
+from cardgen.fonts import forget_font_files
+from cardgen.layouts import Brand
+from cardgen.platforms import BUILTIN
+from cardgen.raster import draw_scene
+from cardgen.scene import CardText, Scene, build_scene
+
+ROOT = Path(__file__).resolve().parent.parent
+QUOTES = (
+    "Ambition doesn\u2019t mean we are selfish.",
+    "It just means that we strive for excellence in the work we love.",
+)
+
+
+@pytest.fixture(scope="module")
+def project() -> Project:
+    return Project.open(ROOT)
+
+
+def card(
+    project: Project,
+    quote: str,
+    layout_name: str = "classic",
+    platform_id: str = "instagram-square",
+    attribution: str = "Lara Bazelon",
+    brand: Brand | None = None,
+) -> Scene:
+    platform = project.platform(platform_id)
+    layout = project.layout(layout_name, platform)
+    kit = brand or project.brand(layout.brand)
+    content = CardText(
+        quote=quote,
+        attribution=attribution,
+        title="Overcoming Working Mom Guilt",
+        handle=kit.handle or "",
+        url=kit.website or "",
+    )
+    return build_scene(content, layout, kit, platform, project.font_registry())
+
+
+def by_role(built: Scene) -> dict[str, scene.TextBlock]:
+    return {d.role: d for d in built.drawables if isinstance(d, scene.TextBlock)}
+
+
+@pytest.mark.parametrize("layout_name", ["bold", "card", "classic", "minimal", "photo"])
+def test_reused_parts_give_the_scene_a_fresh_start_gives(
+    project: Project, layout_name: str
+) -> None:
+    for platform in BUILTIN:
+        card(project, QUOTES[0], layout_name, platform.id)  # fills the table
+        reused = card(project, QUOTES[1], layout_name, platform.id)
+        scene._REUSED.clear()
+        fresh = card(project, QUOTES[1], layout_name, platform.id)
+        assert reused == fresh, (layout_name, platform.id)
+
+
+def test_the_quote_is_laid_out_for_each_card_the_rest_once(project: Project) -> None:
+    first, second = by_role(card(project, QUOTES[0])), by_role(card(project, QUOTES[1]))
+    assert set(first) == {"quote_mark", "quote", "attribution", "source"}
+    assert first["quote"] != second["quote"]
+    for role in ("quote_mark", "attribution", "source"):
+        assert second[role] is first[role]
+    # Each card has its own quote: it is fitted every time, never looked up.
+    again = by_role(card(project, QUOTES[1]))
+    assert again["quote"] == second["quote"] and again["quote"] is not second["quote"]
+
+
+def test_another_attribution_is_laid_out_again(project: Project) -> None:
+    card(project, QUOTES[0], attribution="Lara Bazelon")
+    other = by_role(card(project, QUOTES[1], attribution="Someone Else Entirely"))
+    assert [line.text for line in other["attribution"].lines] == ["Someone Else Entirely"]
+
+
+def test_a_reused_part_keeps_its_contrast_warning(project: Project) -> None:
+    kit = project.brand("happy-as-a-mother")
+    pale = Brand.model_validate({**kit.model_dump(), "colors": {**kit.colors, "text": "#8a7d72"}})
+    for quote in QUOTES:
+        assert card(project, quote).warnings == ()
+        warnings = card(project, quote, brand=pale).warnings
+        assert len(warnings) == 1 and "attribution text" in warnings[0]
+
+
+def test_a_layout_error_is_raised_on_every_card(project: Project) -> None:
+    """Only what was laid out is remembered: a text box outside the safe area fails each time."""
+    from cardgen.errors import InputError
+    from cardgen.layouts import Box
+
+    platform = project.platform("instagram-story")
+    layout = project.layout("classic", platform)
+    moved = [
+        e.model_copy(update={"box": Box(x=0, y=0, w="100%", h="5%")})
+        if getattr(e, "role", "") == "quote"
+        else e
+        for e in layout.elements
+    ]
+    broken = layout.model_copy(update={"elements": moved})
+    kit = project.brand(layout.brand)
+    for quote in QUOTES:
+        with pytest.raises(InputError, match="has no room inside the safe area"):
+            build_scene(CardText(quote=quote), broken, kit, platform, project.font_registry())
+
+
+def test_forgetting_the_fonts_forgets_the_parts(project: Project) -> None:
+    card(project, QUOTES[0])
+    assert scene._REUSED
+    forget_font_files()
+    assert not scene._REUSED
+
+
+def test_the_table_stays_bounded(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scene, "_REUSE_PARTS", 4)
+    scene._REUSED.clear()
+    for i in range(12):
+        built = card(project, QUOTES[0], attribution=f"Author {i}")
+        assert by_role(built)["attribution"].lines[0].text == f"Author {i}"
+    (group,) = scene._REUSED.values()
+    assert len(group.parts) <= 4
+
+
+def test_a_chain_still_finds_missing_characters_after_remembering_drawable_ones(
+    project: Project,
+) -> None:
+    from cardgen.fonts import chain_for
+
+    registry = project.font_registry()
+    chain = chain_for(registry, registry.find("EB Garamond"), serif=True)
+    assert chain.missing("Plain words.") == []
+    for _ in range(2):
+        assert chain.missing("Plain \ue000 words \u0378 \ue000.") == ["\ue000", "\u0378"]
+        assert chain.missing("words \ue000") == ["\ue000"]
+    assert chain.missing("Plain words.") == []
+
+
+# --- pictures ---------------------------------------------------------------------
+
+
+def write_picture(path: Path, colour: tuple[int, int, int], mtime_ns: int) -> None:
+    Image.new("RGB", (40, 20), colour).save(path)
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_a_picture_is_fitted_once_and_shared(tmp_path: Path) -> None:
+    path = tmp_path / "logo.png"
+    write_picture(path, (200, 10, 10), 1_000_000_000)
+    first = images.picture_for_box(path, (30, 30), "contain", (0.5, 0.5), 4, 0.5)
+    again = images.picture_for_box(path, (30, 30), "contain", (0.5, 0.5), 4, 0.5)
+    assert again is first
+    made = images.rounded(images.image_for_box(path, (30, 30), "contain", (0.5, 0.5)), 4, 0.5)
+    assert first.tobytes() == made.tobytes() and first.mode == made.mode == "RGBA"
+    other = images.picture_for_box(path, (30, 30), "contain", (0.5, 0.5), 0, 1.0)
+    assert other is not first and other.getpixel((0, 0)) == (200, 10, 10, 255)
+
+
+def test_a_picture_replaced_on_disk_is_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "logo.png"
+    write_picture(path, (200, 10, 10), 1_000_000_000)
+    assert images.picture_for_box(path, (40, 20), "cover", (0.5, 0.5)).getpixel((5, 5)) == (
+        200,
+        10,
+        10,
+        255,
+    )
+    write_picture(path, (10, 10, 200), 2_000_000_000)
+    assert images.picture_for_box(path, (40, 20), "cover", (0.5, 0.5)).getpixel((5, 5)) == (
+        10,
+        10,
+        200,
+        255,
+    )
+
+
+def test_pictures_kept_stay_within_the_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(images, "PICTURE_CACHE_PIXELS", 2000)
+    monkeypatch.setattr(images, "PICTURE_KEEP_PIXELS", 900)
+    monkeypatch.setattr(images, "_PICTURES", images._Pictures())
+    path = tmp_path / "logo.png"
+    write_picture(path, (200, 10, 10), 1_000_000_000)
+    large = images.picture_for_box(path, (40, 40), "cover", (0.5, 0.5))  # 1600 pixels
+    assert images.picture_for_box(path, (40, 40), "cover", (0.5, 0.5)) is not large
+    for side in range(20, 30):  # 400 to 841 pixels each
+        images.picture_for_box(path, (side, side), "cover", (0.5, 0.5))
+        assert images._PICTURES.pixels <= 2000
+        kept = images._PICTURES.kept.values()
+        assert images._PICTURES.pixels == sum(p.width * p.height for p in kept)
+    newest = images.picture_for_box(path, (29, 29), "cover", (0.5, 0.5))
+    assert images.picture_for_box(path, (29, 29), "cover", (0.5, 0.5)) is newest
+
+
+def test_a_logo_card_draws_the_same_with_its_picture_kept(project: Project) -> None:
+    built = card(project, QUOTES[0], "minimal", "linkedin")
+    first = draw_scene(built)
+    again = draw_scene(built)
+    images._PICTURES.kept.clear()
+    images._PICTURES.pixels = 0
+    fresh = draw_scene(built)
+    assert first.tobytes() == again.tobytes() == fresh.tobytes()
+
+
+def test_a_logo_is_reused_only_while_its_file_is_unchanged(
+    project: Project, tmp_path: Path
+) -> None:
+    from cardgen.errors import InputError
+
+    kit = project.brand("happy-as-a-mother")
+    assert kit.logo is not None
+    logo = tmp_path / "logo.svg"
+    logo.write_bytes(Path(kit.logo).read_bytes())
+    os.utime(logo, ns=(1_000_000_000, 1_000_000_000))
+    branded = Brand.model_validate({**kit.model_dump(), "logo": str(logo)})
+
+    def shape() -> scene.ImageShape:
+        built = card(project, QUOTES[0], "minimal", "linkedin", brand=branded)
+        (found,) = (d for d in built.drawables if isinstance(d, scene.ImageShape))
+        return found
+
+    first = shape()
+    assert first.path == str(logo) and shape() is first
+    logo.unlink()
+    with pytest.raises(InputError, match="image not found"):
+        shape()
+    logo.write_text("<svg this is not")
+    with pytest.raises(InputError):
+        shape()
+    logo.write_bytes(Path(kit.logo).read_bytes())
+    assert shape() == first
+
+
+# --- gradients --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fill",
+    [
+        scene.GradientFill("linear", 160.0, ((62, 44, 65, 255), (42, 30, 44, 255))),
+        scene.GradientFill("linear", 35.0, ((255, 0, 0, 255), (0, 255, 0, 255), (0, 0, 255, 255))),
+        scene.GradientFill("radial", 0.0, ((250, 240, 230, 255), (20, 10, 0, 255))),
+    ],
+)
+def test_a_gradient_background_is_its_ramp_through_each_channels_table(
+    fill: scene.GradientFill,
+) -> None:
+    """The ramp's shape is kept per size; colouring it through one palette gives the
+    pixels a lookup table per channel gives."""
+    from cardgen import raster
+
+    for size in ((1200, 630), (300, 500), (3, 2)):
+        ramp = raster._ramp(*size, fill)
+        tables = [raster._lut(tuple(stop[c] for stop in fill.stops)) for c in range(3)]
+        expected = Image.merge("RGB", [ramp.point(table) for table in tables])
+        for _ in range(2):  # the second time from the kept ramp
+            assert raster._background(*size, fill).tobytes() == expected.tobytes()
