@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +170,22 @@ class Journal:
             self._handle = None
 
 
+_HELD_LOCKS: set[int] = set()  # descriptors of the output locks this process holds
+
+
+def _forget_locks_in_child() -> None:
+    # A forked worker shares the lock's open file, and a flock lasts while any process has
+    # it open: closing it here lets the lock go with the main process, even by SIGKILL.
+    for fd in _HELD_LOCKS:
+        with suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_locks_in_child)
+
+
 class OutputLock:
     """An exclusive lock on an output folder, so two runs never write one folder at once.
 
@@ -216,6 +233,7 @@ class OutputLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         self._fd = fd
+        _HELD_LOCKS.add(fd)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -226,6 +244,7 @@ class OutputLock:
             self.path.unlink(missing_ok=True)
             self.path.parent.rmdir()
             self.out.rmdir()
+        _HELD_LOCKS.discard(self._fd)
         os.close(self._fd)  # closing releases the lock
         self._fd = None
 

@@ -380,14 +380,16 @@ class _Run:
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
         remove_temporaries(self.out)
         self.state = _known_records(self.out)
-        # Workers take ~0.3 s each to start (imports, fonts); when cards will surely render,
-        # start them now so that overlaps the cache keys and captions worked out below.
+        # Workers of a forkserver take ~0.3 s to start (imports, fonts); when cards will surely
+        # render, start them now so that overlaps the cache keys and captions worked out below.
+        # (Forked workers start at once, after the first card is fitted: see _execute.)
         unknown = (
             len(card_jobs)
             if self.force
             else sum(self._card_id(job) not in self.state for job in card_jobs)
         )
-        started = self._start_pool(jobs, unknown) if jobs > 1 and unknown > 1 else None
+        early = jobs > 1 and unknown > 1 and not _can_fork()
+        started = self._start_pool(jobs, unknown) if early else None
         try:
             return self._execute(card_jobs, jobs, started)
         finally:
@@ -421,6 +423,12 @@ class _Run:
                 cached.append((job, {**old, "caption": snippets[0], "alt_text": snippets[1]}))
             else:
                 todo.append((job, key, snippets))
+        forked = prefit = None
+        if started is None and jobs > 1 and len(todo) > 1 and _can_fork():
+            # Forked once the first card is fitted, each worker starts with the fonts it needs
+            # loaded (~0.1 s of a core otherwise); and before a progress bar starts a thread.
+            prefit = self._fit_here(todo[0][0])
+            started = forked = self._start_pool(jobs, len(todo))
         self.emit(
             {
                 "event": "start",
@@ -434,7 +442,7 @@ class _Run:
             self.emit({"event": "card", **_failure_event(failure), "path": None})
         try:
             with self._executor(jobs, len(todo), started) as pool:
-                scenes = self._fit_all(pool, todo)
+                scenes = self._fit_all(pool, todo, prefit)
                 self.writing = True
                 for job, record in cached:
                     self._keep_cached(job, record)
@@ -453,6 +461,9 @@ class _Run:
             if self.writing:
                 self._finish()
             raise
+        finally:
+            if forked is not None:
+                self._stop_pool(forked)
         manifest = self._finish()
         counts = {
             "rendered": sum(r["status"] == "rendered" for r in self.fresh.values()),
@@ -492,24 +503,37 @@ class _Run:
     def _start_pool(self, jobs: int, tasks: int) -> ProcessPoolExecutor:
         import multiprocessing
 
-        # forkserver (POSIX): one clean server process imports the drawing side once and
-        # forks each worker from it, ready in milliseconds, and (unlike spawn) without the
-        # CLI as `__main__`; no locks or threads inherited from this process. spawn elsewhere.
+        workers = min(jobs, tasks)
+        if _can_fork():
+            # fork (Linux, one thread): each worker is a copy of this process made in a
+            # millisecond, with cardgen, Pillow and the project already loaded; a forkserver
+            # would spend ~0.25 s of a core starting Python and importing them again.
+            import cardgen.raster
+            import cardgen.sizefit  # noqa: F401  (loaded once here, not in each worker)
+
+            pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=worker_init,
+            )
+            pool.submit(warm_up, None)  # forks every worker now, before any thread starts
+            return pool
+        # forkserver (other POSIX, or threads running): one clean server process imports the
+        # drawing side once and forks each worker from it, without the CLI as `__main__`;
+        # no locks or threads inherited from this process. spawn elsewhere.
         if "forkserver" in multiprocessing.get_all_start_methods():
             context: Any = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOAD)
         else:
             context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(
-            max_workers=min(jobs, tasks), mp_context=context, initializer=worker_init
-        )
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=worker_init)
 
         # One warm-up per worker: workers start on submit, and each opens the project and
         # loads fonts while this process plans and fits. Starting one waits for the
         # forkserver's imports (~0.2 s), so the submits are made from a thread.
         def start() -> None:
             with suppress(RuntimeError):  # the run stopped before the workers started
-                for _ in range(min(jobs, tasks)):
+                for _ in range(workers):
                     pool.submit(warm_up, self.project.root)
 
         self._starter = threading.Thread(target=start, name="cardgen-start-workers", daemon=True)
@@ -522,17 +546,18 @@ class _Run:
         self._early.clear()
         pool.shutdown(wait=True, cancel_futures=True)
 
-    def _fit_all(self, pool: Executor, todo: list[_Todo]) -> dict[int, Any]:
+    def _fit_all(self, pool: Executor, todo: list[_Todo], first: Any = None) -> dict[int, Any]:
         """Fit every card before writing any: a card that cannot fit stops the run unwritten.
 
         Fitting is done here (~2 ms a card once words are shaped) while the workers start,
         so each card makes one round trip, to be drawn; once the workers are up, fitted
         cards are handed to them at once (drawn, but written only after every card fits).
+        `first`: the first card's result when it was fitted already.
         """
         inline = isinstance(pool, InlineExecutor)
         scenes: dict[int, Any] = {}
         for index, (job, _, snippets) in enumerate(todo):  # plan order: first problem reported
-            result = self._fit_here(job)
+            result = first if index == 0 and first is not None else self._fit_here(job)
             ready = not inline and (self._starter is None or not self._starter.is_alive())
             if ready and not isinstance(result, PackedError):
                 self._early[index] = self._submit_draw(pool, job, result)
@@ -654,6 +679,23 @@ class _Run:
         manifest = write_manifest(self.out, f"cardgen {__version__}", records)
         self.journal.clear()
         return manifest
+
+
+def _can_fork() -> bool:
+    """Whether workers may be forked from this process: Linux, and no other thread running.
+
+    A fork copies only the calling thread, so a lock another thread held would stay held
+    in the worker forever; with one thread there is none. (macOS's system libraries are
+    not fork-safe, so it keeps the forkserver or spawn.)
+    """
+    import multiprocessing
+
+    return (
+        sys.platform.startswith("linux")
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.current_thread() is threading.main_thread()
+        and threading.active_count() == 1
+    )
 
 
 def _brief(record: dict[str, Any]) -> dict[str, Any]:

@@ -22,8 +22,10 @@ _WORKER_PROJECTS: dict[Path, Project] = {}
 
 def worker_init() -> None:
     # Ctrl-C reaches the whole process group; only the main process decides what to do,
-    # and shuts the workers down once it has. (SIGTERM stays: the pool stops workers by it.)
+    # and shuts the workers down once it has. SIGTERM ends a worker at once (a forked
+    # worker would otherwise keep the main process's handler, made for the main process).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     import threading
 
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
@@ -98,9 +100,12 @@ class _Deferred(Future[Any]):
         return super().result(timeout)
 
 
-def warm_up(root: Path) -> None:
-    """Open the project, its fonts and the drawing side before the first card arrives."""
-    project = _worker_project(root)
-    project.font_registry()
+def warm_up(root: Path | None) -> None:
+    """Open the project, its fonts and the drawing side before the first card arrives.
+
+    None for a forked worker: it has them already, as a copy of the main process.
+    """
+    if root is not None:
+        _worker_project(root).font_registry()
     import cardgen.raster
     import cardgen.sizefit  # noqa: F401

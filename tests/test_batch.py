@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import random
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -112,11 +113,31 @@ def test_dry_run_lists_what_would_change_and_writes_nothing(project: Path) -> No
     }
 
 
-def test_jobs_1_and_2_give_byte_identical_output(tmp_path: Path) -> None:
+@pytest.mark.parametrize("start", ["fork", "forkserver"])
+def test_jobs_1_and_2_give_byte_identical_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, start: str
+) -> None:
+    from cardgen import runner
+
+    if start == "fork":  # workers forked from this process (Linux, one thread)
+        if not runner._can_fork():
+            pytest.skip("workers cannot be forked here")
+    else:  # as with a thread running, or off Linux
+        monkeypatch.setattr(runner, "_can_fork", lambda: False)
+    started: list[str] = []
+    start_pool = runner._Run._start_pool
+
+    def spy(self: Any, jobs: int, tasks: int) -> Any:
+        pool = start_pool(self, jobs, tasks)
+        started.append(pool._mp_context.get_start_method())
+        return pool
+
+    monkeypatch.setattr(runner._Run, "_start_pool", spy)
     root = make_project(tmp_path / "proj", 3, ("bluesky", "x"))
     project = Project.open(root)
     render(out=tmp_path / "a", jobs=1, project=project)
     render(out=tmp_path / "b", jobs=2, project=Project.open(root))
+    assert started == [start]
     files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.*"))
     files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*.*"))
     assert files_a == files_b
@@ -124,6 +145,24 @@ def test_jobs_1_and_2_give_byte_identical_output(tmp_path: Path) -> None:
     for rel in files_a:
         if rel.parts[0] != ".cardgen":
             assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+
+
+def test_workers_are_forked_only_while_no_other_thread_runs() -> None:
+    from cardgen import runner
+
+    if not sys.platform.startswith("linux"):
+        assert not runner._can_fork()
+        return
+    assert runner._can_fork()  # pytest's one thread
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not runner._can_fork()  # a fork would copy a lock that thread may hold
+    finally:
+        stop.set()
+        other.join()
+    assert runner._can_fork()
 
 
 def test_captions_csv_and_a_txt_beside_each_card(project: Path) -> None:

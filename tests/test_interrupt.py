@@ -203,14 +203,20 @@ def test_sigkill_ten_times_then_rerun_loses_nothing(project: Path) -> None:
 
 
 def worker_pids(parent: int) -> list[int]:
-    """The workers of `parent`, from /proc: spawned by it, or forked by its forkserver."""
+    """The workers of `parent`, from /proc: forked by it, spawned by it, or forked by its
+    forkserver (a forked worker has its parent's command line)."""
     children: dict[int, list[tuple[int, bytes]]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError):
             fields = stat.read_text().rsplit(")", 1)[1].split()
             cmdline = (stat.parent / "cmdline").read_bytes()
             children.setdefault(int(fields[1]), []).append((int(stat.parent.name), cmdline))
-    pids = [pid for pid, cmdline in children.get(parent, []) if b"spawn_main" in cmdline]
+    own = (Path("/proc") / str(parent) / "cmdline").read_bytes()
+    pids = [
+        pid
+        for pid, cmdline in children.get(parent, [])
+        if b"spawn_main" in cmdline or cmdline == own
+    ]
     for server, cmdline in children.get(parent, []):
         if b"forkserver" in cmdline:
             pids += [pid for pid, _ in children.get(server, [])]
@@ -234,3 +240,27 @@ def test_a_killed_worker_is_one_clear_error_and_keeps_finished_cards(project: Pa
     assert stderr.count("\n") == 1 and "Traceback" not in stderr
     cards = assert_manifest_true(out, exact=True)
     assert cards
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_the_lock_goes_with_a_killed_main_process_not_its_workers(project: Path) -> None:
+    """Forked workers share the lock's open file: they must not keep it after a SIGKILL."""
+    import fcntl
+
+    out = project / "output"
+    proc = start(project)
+    try:
+        assert wait_for_a_card(out, proc)
+        workers = worker_pids(proc.pid)
+        assert workers
+        proc.kill()  # the main process only: its workers notice within half a second
+        proc.wait(timeout=30)
+        alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+        fd = os.open(out / ".cardgen" / "lock", os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError: still held
+        finally:
+            os.close(fd)
+        assert alive, "the workers were gone before the lock was tried: nothing was shown"
+    finally:
+        reap(proc)
