@@ -9,19 +9,23 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote as url_quote
 
 from cardgen import __version__
 from cardgen.captions import count
 from cardgen.errors import InputError
 from cardgen.platforms import Platform
+
+if TYPE_CHECKING:
+    import jinja2
 
 # A count at or above this share of its limit is flagged so it can be trimmed in time.
 NEAR_LIMIT = 0.9
@@ -126,12 +130,11 @@ def gallery_view(
     )
 
 
-def render_gallery(records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform]) -> str:
-    """The page's HTML; every value from articles or YAML is escaped by the template."""
+@functools.cache
+def _environment() -> jinja2.Environment:
     import jinja2
-    from markupsafe import Markup
 
-    env = jinja2.Environment(
+    return jinja2.Environment(
         loader=jinja2.PackageLoader("cardgen", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -139,9 +142,21 @@ def render_gallery(records: Sequence[Mapping[str, Any]], platforms: Mapping[str,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def prepare() -> jinja2.Template:
+    """Jinja and the page's template, loaded (once a process; a template edited on disk is
+    read again): a batch does it while its workers draw, not after the last card."""
+    return _environment().get_template("gallery.html.j2")
+
+
+def render_gallery(records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform]) -> str:
+    """The page's HTML; every value from articles or YAML is escaped by the template."""
+    from markupsafe import Markup
+
     script = _asset("gallery.js")
     # Our own static assets, not user data: they go in verbatim.
-    return env.get_template("gallery.html.j2").render(
+    return prepare().render(
         view=gallery_view(records, platforms),
         style=Markup(_asset("gallery.css")),
         script=Markup(script),

@@ -590,6 +590,10 @@ class _Run:
             )
             for index, scene in scenes.items()
         )
+        if futures and not isinstance(pool, InlineExecutor):
+            from cardgen.gallery import prepare
+
+            prepare()  # while the workers draw, not after them: the review page is written last
         # In plan order: workers run ahead, events and errors come out the same every run.
         # Each future is let go once written, so a long batch does not keep every card's bytes.
         while futures:
