@@ -73,6 +73,11 @@ CardId = tuple[str, str, str]  # (selection file, quote id, platform)
 # `__main__` too, or each worker of the console script would import the CLI again.
 _PRELOAD = ["__main__", "cardgen.workers", "cardgen.raster", "cardgen.sizefit"]
 
+# Cards drawn while others are still being fitted wait in memory until every card has fitted:
+# at most this many bytes of them, with a few draws queued ahead of the workers.
+EARLY_BYTES = 32 * 1024 * 1024
+EARLY_QUEUED = 8
+
 
 def default_jobs() -> int:
     """Worker processes by default: the CPUs this process may use."""
@@ -375,6 +380,9 @@ class _Run:
         self.writing = False
         self._starter: threading.Thread | None = None  # starts the workers
         self._early: dict[int, Future[Any]] = {}  # draws submitted while fitting
+        self._queued: deque[tuple[int, CardJob, Any]] = deque()  # fitted, to draw early
+        self._drawing: list[Future[Any]] = []  # early draws not seen finished yet
+        self._held = 0  # bytes of the early draws seen finished
         self._relative: dict[Path, str] = {}  # selection paths, relative to the project
 
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
@@ -544,6 +552,8 @@ class _Run:
         if self._starter is not None:
             self._starter.join()
         self._early.clear()
+        self._queued.clear()
+        self._drawing.clear()
         pool.shutdown(wait=True, cancel_futures=True)
 
     def _fit_all(self, pool: Executor, todo: list[_Todo], first: Any = None) -> dict[int, Any]:
@@ -551,23 +561,39 @@ class _Run:
 
         Fitting is done here (~2 ms a card once words are shaped) while the workers start,
         so each card makes one round trip, to be drawn; once the workers are up, fitted
-        cards are handed to them at once (drawn, but written only after every card fits).
+        cards are handed to them as they fit (drawn, but written only after every card fits;
+        how many wait drawn is bounded: `_draw_early`).
         `first`: the first card's result when it was fitted already.
         """
         inline = isinstance(pool, InlineExecutor)
         scenes: dict[int, Any] = {}
         for index, (job, _, snippets) in enumerate(todo):  # plan order: first problem reported
             result = first if index == 0 and first is not None else self._fit_here(job)
-            ready = not inline and (self._starter is None or not self._starter.is_alive())
-            if ready and not isinstance(result, PackedError):
-                self._early[index] = self._submit_draw(pool, job, result)
             if isinstance(result, PackedError):
                 self._fail(job, result.error())
             elif isinstance(snippets, CardgenError):
                 self._fail(job, snippets)
             else:
                 scenes[index] = result
+                if not inline:
+                    self._queued.append((index, job, result))
+            if not inline and (self._starter is None or not self._starter.is_alive()):
+                self._draw_early(pool)
         return scenes
+
+    def _draw_early(self, pool: Executor) -> None:
+        """Hand fitted cards to the workers while fitting goes on, within EARLY_* above."""
+        drawing = []
+        for future in self._drawing:
+            if not future.done():
+                drawing.append(future)
+            elif future.exception() is None and isinstance(future.result(), tuple):
+                self._held += len(future.result()[0])
+        self._drawing = drawing
+        while self._queued and len(self._drawing) < EARLY_QUEUED and self._held < EARLY_BYTES:
+            index, job, scene = self._queued.popleft()
+            self._early[index] = self._submit_draw(pool, job, scene)
+            self._drawing.append(self._early[index])
 
     def _fit_here(self, job: CardJob) -> Any:
         try:

@@ -147,6 +147,34 @@ def test_jobs_1_and_2_give_byte_identical_output(
             assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
 
 
+def test_cards_drawn_before_every_card_fits_are_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawn cards wait in memory until the last card fits: a bounded number of them."""
+    from cardgen import runner
+
+    monkeypatch.setattr(runner, "EARLY_BYTES", 1)  # the first drawn card fills the budget
+    monkeypatch.setattr(runner, "EARLY_QUEUED", 2)
+    early: list[int] = []
+    fit_all = runner._Run._fit_all
+
+    def spy(self: Any, *args: Any) -> Any:
+        scenes = fit_all(self, *args)
+        early.append(len(self._early))  # drawn or drawing when the last card had fitted
+        return scenes
+
+    monkeypatch.setattr(runner._Run, "_fit_all", spy)
+    root = make_project(tmp_path / "proj", 6, ("bluesky", "x"))
+    render(out=tmp_path / "a", jobs=1, project=Project.open(root))
+    report = render(out=tmp_path / "b", jobs=2, project=Project.open(root))
+    assert report.counts["rendered"] == 12
+    assert early[0] == 0 and early[1] <= 2  # jobs 1 draws none early; jobs 2 within bounds
+    for card in report.cards:
+        assert (tmp_path / "a" / card["path"]).read_bytes() == (
+            tmp_path / "b" / card["path"]
+        ).read_bytes()
+
+
 def test_workers_are_forked_only_while_no_other_thread_runs() -> None:
     from cardgen import runner
 
