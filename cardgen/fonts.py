@@ -200,17 +200,26 @@ class FontInfo:
 
 @functools.cache
 def font_info(path: Path, index: int = 0) -> FontInfo:
-    from fontTools.ttLib import TTFont
+    # HarfBuzz reads the character map in ~0.1 ms; fontTools took ~37 ms for Inter, and
+    # the first card of every process (and worker) paid it for each font of the chain.
+    import uharfbuzz as hb
 
     try:
-        font = TTFont(str(path), fontNumber=index, lazy=True)
-        cmap = font.getBestCmap() or {}
+        face = hb.Face(hb.Blob.from_file_path(str(path)), index)
         strike = None
-        if "CBLC" in font:
-            strike = int(font["CBLC"].strikes[0].bitmapSizeTable.ppemY)
-        return FontInfo(frozenset(cmap), strike)
+        if "CBLC" in face.table_tags:
+            strike = _first_strike_ppem(face.reference_table("CBLC").data)
+        return FontInfo(frozenset(face.unicodes), strike)
     except Exception:  # an unreadable font covers nothing; FreeType will say why if used
         return FontInfo(frozenset(), None)
+
+
+def _first_strike_ppem(cblc: bytes) -> int | None:
+    """ppemY of the first bitmap size record of a CBLC table (OpenType spec: an 8-byte
+    header, then 48-byte BitmapSize records whose ppemY is at byte 45)."""
+    if len(cblc) < 8 + 48 or int.from_bytes(cblc[4:8], "big") < 1:
+        return None
+    return cblc[8 + 45] or None
 
 
 @functools.lru_cache(maxsize=1024)

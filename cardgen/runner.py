@@ -40,6 +40,7 @@ from cardgen.batch import (
     plan,
 )
 from cardgen.errors import CardgenError, ContentError, InputError
+from cardgen.memory import keep_freed_memory
 from cardgen.output import (
     Journal,
     OutputLock,
@@ -396,6 +397,8 @@ class _Run:
             if self.force
             else sum(self._card_id(job) not in self.state for job in card_jobs)
         )
+        if unknown:
+            keep_freed_memory()  # before any card is drawn, so forked workers inherit it
         early = jobs > 1 and unknown > 1 and not _can_fork()
         started = self._start_pool(jobs, unknown) if early else None
         try:

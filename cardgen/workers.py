@@ -28,6 +28,10 @@ def worker_init() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     import threading
 
+    from cardgen.memory import keep_freed_memory
+
+    keep_freed_memory()  # forkserver workers; forked ones have it from the main process
+
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
 
 

@@ -509,3 +509,39 @@ def test_an_all_cached_run_does_not_import_pillow_or_jinja(project: Path) -> Non
         [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_render_keeps_freed_memory_for_the_next_card(tmp_path: Path) -> None:
+    """glibc's thresholds are raised once cards will be drawn (cardgen.memory)."""
+    import ctypes
+    import subprocess
+    import sys
+
+    if not sys.platform.startswith("linux") or not hasattr(ctypes.CDLL(None), "mallinfo2"):
+        pytest.skip("glibc only")
+    probe = (
+        "import ctypes\n"
+        "from cardgen.memory import keep_freed_memory\n"
+        "libc = ctypes.CDLL(None)\n"
+        "libc.malloc.restype = ctypes.c_void_p\n"
+        "libc.free.argtypes = (ctypes.c_void_p,)\n"
+        "class Info(ctypes.Structure):\n"
+        "    _fields_ = [(n, ctypes.c_size_t) for n in ("
+        "'arena', 'ordblks', 'smblks', 'hblks', 'hblkhd', 'usmblks', 'fsmblks', "
+        "'uordblks', 'fordblks', 'keepcost')]\n"
+        "libc.mallinfo2.restype = Info\n"
+        "def mapped():\n"
+        "    before = libc.mallinfo2().hblks\n"
+        "    block = libc.malloc(8 << 20)\n"
+        "    count = libc.mallinfo2().hblks - before\n"
+        "    libc.free(block)\n"
+        "    return count\n"
+        "before = mapped()\n"
+        "keep_freed_memory()\n"
+        "print(before, mapped())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    before, after = map(int, result.stdout.split())
+    assert before == 1  # glibc's default: a card-sized block is its own mmap
+    assert after == 0  # now it comes from the heap and stays for the next card

@@ -1,4 +1,4 @@
-"""HarfBuzz advances (cardgen.shaping) against Pillow's raqm: the same widths, or None."""
+"""HarfBuzz (cardgen.shaping, fonts.font_info) against Pillow: the same widths, or None."""
 
 from __future__ import annotations
 
@@ -90,3 +90,32 @@ def test_chain_widths_follow_the_font_file(tmp_path: Path) -> None:
     assert after == pytest.approx(pillow_width(bold, "Ambition", 100), abs=0.1)
     assert after > before
     assert ImageFont.truetype(str(font), 100).getlength("Ambition") == pytest.approx(after, abs=0.1)
+
+
+def test_character_maps_come_from_harfbuzz(tmp_path: Path) -> None:
+    from cardgen.fonts import font_info
+
+    inter = next(p for p in FONTS if p.name == "Inter-Regular.otf")
+    info = font_info(inter)
+    assert {ord("A"), ord("é"), ord("Ж"), ord("α")} <= info.chars
+    assert ord("😀") not in info.chars and ord("野") not in info.chars
+    assert info.strike is None
+    broken = tmp_path / "broken.otf"
+    broken.write_bytes(b"OTTO" + bytes(60))
+    assert font_info(broken).chars == frozenset()
+
+
+def test_a_colour_bitmap_font_reports_its_strike() -> None:
+    import subprocess
+
+    from cardgen.fonts import _first_strike_ppem, font_info
+
+    found = subprocess.run(
+        ["fc-match", "-f", "%{file}", "Noto Color Emoji"], capture_output=True, text=True
+    ).stdout
+    if "NotoColorEmoji" not in found:
+        pytest.skip("Noto Color Emoji is not installed (make test installs it)")
+    info = font_info(Path(found))
+    assert info.strike == 109  # the one strike Noto Color Emoji ships
+    assert ord("😀") in info.chars
+    assert _first_strike_ppem(b"\x00\x03\x00\x00\x00\x00\x00\x00") is None  # no size records
