@@ -660,12 +660,15 @@ class _Run:
         record = _record(job, scene, data, snippets, self.project)
         record["cache_key"] = key
         record["caption_file"] = _caption_path(job.path)
-        write_atomic(self.out / job.path, data)
-        write_if_changed(self.out / record["caption_file"], snippet_text(*snippets).encode("utf-8"))
-        card_id = _record_id(record)
-        self._forget_old_files(self.state.get(card_id), record)
-        self.journal.append(record)
-        self.state[card_id] = self.fresh[card_id] = record
+        with _card_and_record_together():
+            write_atomic(self.out / job.path, data)
+            write_if_changed(
+                self.out / record["caption_file"], snippet_text(*snippets).encode("utf-8")
+            )
+            card_id = _record_id(record)
+            self._forget_old_files(self.state.get(card_id), record)
+            self.journal.append(record)
+            self.state[card_id] = self.fresh[card_id] = record
         self.emit({"event": "card", **_brief(record)})
 
     def _keep_cached(self, job: CardJob, record: dict[str, Any]) -> None:
@@ -755,10 +758,30 @@ def _caption_path(card_path: str) -> str:
 
 
 _STOPPING: list[int] = []  # signals received: workers dying with us are not a crash
+_HELD: list[int] = []  # signals held while a card and its record are written together
+_holding = 0
 
 
 class _Terminated(KeyboardInterrupt):
     """SIGTERM, handled like Ctrl-C: stop, keep finished cards, write the manifest."""
+
+
+def _stop_for(signum: int) -> KeyboardInterrupt:
+    return _Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+@contextmanager
+def _card_and_record_together() -> Iterator[None]:
+    """A signal arriving between a card's file and its record waits until both are done:
+    otherwise the card would be on disk but missing from the manifest."""
+    global _holding
+    _holding += 1
+    try:
+        yield
+    finally:
+        _holding -= 1
+    if not _holding and _HELD:
+        raise _stop_for(_HELD.pop())
 
 
 @contextmanager
@@ -770,13 +793,23 @@ def _terminate_as_interrupt() -> Iterator[None]:
         return
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        _STOPPING.append(signum)
-        raise _Terminated()
+        if signum == signal.SIGTERM:
+            _STOPPING.append(signum)
+        if _holding:
+            _HELD.append(signum)
+            return
+        raise _stop_for(signum)
 
     _STOPPING.clear()
+    _HELD.clear()
     previous = signal.signal(signal.SIGTERM, handler)
+    previous_int = signal.getsignal(signal.SIGINT)
+    if previous_int is signal.default_int_handler:  # leave a caller's own handler alone
+        signal.signal(signal.SIGINT, handler)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if previous_int is signal.default_int_handler:
+            signal.signal(signal.SIGINT, previous_int)
         sys.stderr.flush()

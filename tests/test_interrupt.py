@@ -264,3 +264,24 @@ def test_the_lock_goes_with_a_killed_main_process_not_its_workers(project: Path)
         assert alive, "the workers were gone before the lock was tried: nothing was shown"
     finally:
         reap(proc)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_waits_until_the_card_and_its_record_are_both_written(signum: int) -> None:
+    """A card renamed into place and then interrupted before its record would be on disk
+    but not in the manifest: the signal is held until both are done, then stops the run."""
+    from cardgen.runner import _card_and_record_together, _terminate_as_interrupt
+
+    done = []
+    with pytest.raises(KeyboardInterrupt), _terminate_as_interrupt():
+        with _card_and_record_together():
+            os.kill(os.getpid(), signum)
+            time.sleep(0.05)  # the handler runs here, between two steps
+            done.append("record")
+        done.append("next card")  # never reached: the held signal stops the run
+    assert done == ["record"]
+    with pytest.raises(KeyboardInterrupt), _terminate_as_interrupt():
+        os.kill(os.getpid(), signum)  # outside a card's writing it stops at once
+        time.sleep(1)
+        done.append("late")
+    assert done == ["record"]
