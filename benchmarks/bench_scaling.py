@@ -125,7 +125,8 @@ def scaling(settings: Settings, root: Path, options: str) -> dict[str, Any]:
     make_project(base_folder, 1)
     # One process, no workers: the per-card cost itself (--jobs 2 is measured apart).
     single = ("--jobs", "1") if "--jobs" in options else ()
-    base = [render(base_folder, root / "out-1", *single, rss=True)[0] for _ in range(repeat)]
+    # Each into a fresh folder: a rerun into the same one is answered by the up-to-date check.
+    base = [render(base_folder, root / f"out-1-{r}", *single, rss=True)[0] for r in range(repeat)]
     t1 = statistics.median(base)
     for n in sizes:
         folder = root / f"scale-{n}"

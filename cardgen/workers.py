@@ -50,12 +50,15 @@ def _worker_project(root: Path) -> Project:
     return _WORKER_PROJECTS[root]
 
 
-def draw_in_worker(scene: Any, fmt: str, limit: int) -> tuple[bytes, str] | PackedError:
+def draw_in_worker(packed_scene: bytes, fmt: str, limit: int) -> tuple[bytes, str] | PackedError:
+    """Draw and encode a pickled scene (the runner keeps fitted scenes pickled)."""
+    import pickle
+
     from cardgen.raster import draw_scene
     from cardgen.sizefit import encode_within
 
     try:
-        return encode_within(draw_scene(scene), fmt, limit)
+        return encode_within(draw_scene(pickle.loads(packed_scene)), fmt, limit)
     except CardgenError as exc:
         return PackedError.of(exc)
 
