@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -152,16 +153,26 @@ def prepare() -> jinja2.Template:
 
 def render_gallery(records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform]) -> str:
     """The page's HTML; every value from articles or YAML is escaped by the template."""
+    return gallery_page(records, platforms).decode("utf-8")
+
+
+def gallery_page(records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform]) -> bytes:
+    """The page as UTF-8, encoded piece by piece as the template makes it."""
     from markupsafe import Markup
 
     script = _asset("gallery.js")
     # Our own static assets, not user data: they go in verbatim.
-    return prepare().render(
+    # Streamed: the whole page as one str (2-4 bytes a character) and a list of its pieces
+    # were ~15 MB at once for a 1000-card batch.
+    page = io.BytesIO()
+    for piece in prepare().generate(
         view=gallery_view(records, platforms),
         style=Markup(_asset("gallery.css")),
         script=Markup(script),
         script_hash=_csp_hash(script),
-    )
+    ):
+        page.write(piece.encode("utf-8"))
+    return page.getvalue()
 
 
 def write_gallery(
@@ -184,7 +195,7 @@ def write_gallery(
             return path
     except (OSError, ValueError):
         pass  # no stamp, a torn one or no page: render
-    data = render_gallery(records, platforms).encode("utf-8")
+    data = gallery_page(records, platforms)
     write_atomic(path, data)
     # Only a shortcut: if it cannot be written, the next run renders the page again.
     with contextlib.suppress(InputError):
@@ -199,12 +210,15 @@ def _inputs_digest(records: Sequence[Mapping[str, Any]], platforms: Mapping[str,
     """What the page is made of: cardgen's version and this module, the templates,
     the records and the platforms (their order and limits)."""
     digest = hashlib.sha256()
+    # Record by record: one JSON text of a whole batch would be megabytes held at once.
     parts: list[Any] = [
         __version__,
-        [dict(r) for r in records],
+        *records,
         [[pid, dataclasses.asdict(p)] for pid, p in platforms.items()],
     ]
-    digest.update(json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False).encode())
+    for part in parts:
+        digest.update(json.dumps(part, sort_keys=True, default=str, ensure_ascii=False).encode())
+        digest.update(b"\n")  # JSON text holds no raw newline: parts cannot run together
     digest.update(Path(__file__).read_bytes())
     for name in ("gallery.html.j2", "gallery.css", "gallery.js"):
         digest.update(_asset(name).encode("utf-8"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -63,8 +64,18 @@ def write_manifest(out: Path, generator: str, cards: list[dict[str, Any]]) -> Pa
     body = {"generator": generator, "cards": ordered}
     path = out / "manifest.json"
     # Left alone when unchanged: an all-cached rerun then rewrites nothing.
-    write_if_changed(path, (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    write_if_changed(path, pretty_json(body))
     return path
+
+
+def pretty_json(value: Any) -> bytes:
+    """`json.dumps(value, indent=2, ensure_ascii=False)` and a newline, as UTF-8, streamed:
+    json.dumps keeps a list of every piece (~6x the text for a 1000-card manifest)."""
+    data = io.BytesIO()  # UTF-8 as it comes: a str of it would take 2-4 bytes a character
+    for piece in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(value):
+        data.write(piece.encode("utf-8"))
+    data.write(b"\n")
+    return data.getvalue()
 
 
 STATE_DIR = ".cardgen"  # inside OUT: the lock, the journal of a run in progress

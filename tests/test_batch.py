@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from cardgen.batch import Project, render
@@ -545,3 +547,18 @@ def test_a_render_keeps_freed_memory_for_the_next_card(tmp_path: Path) -> None:
     before, after = map(int, result.stdout.split())
     assert before == 1  # glibc's default: a card-sized block is its own mmap
     assert after == 0  # now it comes from the heap and stays for the next card
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+        max_leaves=20,
+    )
+)
+def test_the_manifest_is_written_as_json_dumps_would(value: object) -> None:
+    """Streamed to keep a long batch's peak memory low, and the same bytes as before."""
+    from cardgen.output import pretty_json
+
+    assert pretty_json(value) == (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode()
