@@ -3,6 +3,7 @@ cached run should not pay for importing the drawing side."""
 
 from __future__ import annotations
 
+import functools
 import string
 from dataclasses import dataclass
 
@@ -27,5 +28,11 @@ class CardText:
 
     def is_empty(self, template: str) -> bool:
         """True when every field the template names is empty (hide the element)."""
-        names = [f for _, f, _, _ in string.Formatter().parse(template) if f]
+        names = _field_names(template)
         return bool(names) and all(not getattr(self, n) for n in names)
+
+
+@functools.lru_cache(maxsize=256)
+def _field_names(template: str) -> tuple[str, ...]:
+    # A layout's few templates are asked about on every card: parsed once each.
+    return tuple(f for _, f, _, _ in string.Formatter().parse(template) if f)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import re
 import threading
 import warnings
@@ -93,7 +94,9 @@ def image_for_box(
 # pixel budget, so a batch of large photos does not grow the process.
 PICTURE_CACHE_PIXELS = 4_000_000
 PICTURE_KEEP_PIXELS = 250_000  # larger pictures (a 500x500 logo is the most) are not kept
-_PictureKey = tuple[Path, tuple[int, int], tuple[int, int], str, tuple[float, float], int, float]
+_PictureKey = tuple[
+    str | Path, tuple[int, int], tuple[int, int], str, tuple[float, float], int, float
+]
 
 
 class _Pictures:
@@ -136,11 +139,11 @@ def picture_for_box(
 ) -> Image.Image:
     """`image_for_box`, then `rounded`: RGBA, ready to paste. Small results are shared
     between calls, so callers must not modify the image they get."""
-    path = Path(path)
+    # Keyed by the path as given (a Path is made only to fit a picture not kept yet).
     key = (path, _stat(path), box_size, fit, focal, radius, opacity)
     picture = _PICTURES.get(key)
     if picture is None:
-        picture = rounded(image_for_box(path, box_size, fit, focal), radius, opacity)
+        picture = rounded(image_for_box(Path(path), box_size, fit, focal), radius, opacity)
         _PICTURES.put(key, picture)
     return picture
 
@@ -188,16 +191,20 @@ def blurred(image: Image.Image, radius: int) -> Image.Image:
 
 def file_version(path: str | Path) -> tuple[int, int]:
     """(modification time in ns, size) of an image file: it changes when the file does."""
-    return _stat(Path(path))
+    return _stat(path)
 
 
-def _stat(path: Path) -> tuple[int, int]:
+def _stat(path: str | Path) -> tuple[int, int]:
     try:
-        stat = path.stat()
+        # A plain stat, checked on every card for the logo: making a Path costs more.
+        stat = os.stat(path)  # noqa: PTH116
     except OSError:
-        raise InputError(
-            "image not found", file=display_path(path), hint="check the layout's src"
-        ) from None
+        try:  # as a Path (a trailing `/` or `/.` dropped), as it always was
+            stat = Path(path).stat()
+        except OSError:
+            raise InputError(
+                "image not found", file=display_path(Path(path)), hint="check the layout's src"
+            ) from None
     return stat.st_mtime_ns, stat.st_size
 
 

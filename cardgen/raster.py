@@ -43,19 +43,23 @@ PALETTE_MAX_KEY_COLOURS = 16  # more large areas of distinct colour: a gradient,
 def draw_scene(scene: Scene) -> Image.Image:
     """The card as an RGB image."""
     image = _background(scene.width, scene.height, scene.background)
+    # One drawing context for every opaque paint (each costs ~30 us to make); pastes
+    # change the image in place, so it stays valid.
+    draw = ImageDraw.Draw(image)
     for drawable in scene.drawables:
         if isinstance(drawable, RectShape):
-            _with_alpha(image, drawable.colour, lambda d, c, s=drawable: _rect(d, s, c))
+            _with_alpha(image, draw, drawable.colour, lambda d, c, s=drawable: _rect(d, s, c))
         elif isinstance(drawable, LineShape):
             _with_alpha(
                 image,
+                draw,
                 drawable.colour,
                 lambda d, c, s=drawable: d.line([s.start, s.end], fill=c, width=s.thickness),
             )
         elif isinstance(drawable, TextBlock) and any(line.runs for line in drawable.lines):
-            _text_runs(image, drawable)
+            _text_runs(image, draw, drawable)
         elif isinstance(drawable, TextBlock):
-            _with_alpha(image, drawable.colour, lambda d, c, s=drawable: _text(d, s, c))
+            _with_alpha(image, draw, drawable.colour, lambda d, c, s=drawable: _text(d, s, c))
         elif isinstance(drawable, ImageShape):
             _image(image, drawable)
         elif isinstance(drawable, ShadowShape):
@@ -290,13 +294,15 @@ def _text(draw: ImageDraw.ImageDraw, block: TextBlock, colour: RGBA) -> None:
         draw.text((line.x, line.baseline), line.text, font=font, fill=colour, anchor="ls")
 
 
-def _text_runs(image: Image.Image, block: TextBlock) -> None:
-    """Draw a block run by run: each in its own face, direction and colour."""
+def _text_runs(image: Image.Image, canvas: ImageDraw.ImageDraw, block: TextBlock) -> None:
+    """Draw a block run by run: each in its own face, direction and colour.
+
+    `canvas` draws on `image` (used when every colour is opaque)."""
     colours = [block.colour] + ([block.emphasis_colour] if block.emphasis_colour else [])
     translucent = any(c[3] < 255 for c in colours)
     layer = Image.new("RGBA", image.size, (0, 0, 0, 0)) if translucent else None
     target = layer if layer is not None else image
-    draw = ImageDraw.Draw(target)
+    draw = ImageDraw.Draw(layer) if layer is not None else canvas
     for line in block.lines:
         for run in line.runs:
             colour = block.colour
@@ -334,11 +340,14 @@ def _bitmap_run(
     image.paste(tile, (round(x + x0 * scale), round(y + y0 * scale)), tile)
 
 
-def _with_alpha(image: Image.Image, colour: RGBA, paint: object) -> None:
-    """Paint opaque colours straight onto the image, translucent ones through a layer."""
+def _with_alpha(
+    image: Image.Image, canvas: ImageDraw.ImageDraw, colour: RGBA, paint: object
+) -> None:
+    """Paint opaque colours straight onto the image (through `canvas`, which draws on
+    it), translucent ones through a layer."""
     assert callable(paint)
     if colour[3] == 255:
-        paint(ImageDraw.Draw(image), colour[:3])
+        paint(canvas, colour[:3])
         return
     layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
     paint(ImageDraw.Draw(layer), colour)

@@ -4,6 +4,7 @@ platform) shares, and pictures fitted to their box. Reused or not, the result is
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,20 @@ from PIL import Image
 
 from cardgen import images, scene
 from cardgen.batch import Project
+from cardgen.errors import InputError
 from cardgen.fonts import forget_font_files
 from cardgen.layouts import Brand
 from cardgen.platforms import BUILTIN
 from cardgen.raster import draw_scene
-from cardgen.scene import CardText, Scene, build_scene
+from cardgen.scene import (
+    CardText,
+    ImageShape,
+    LineShape,
+    RectShape,
+    Scene,
+    SolidFill,
+    build_scene,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 QUOTES = (
@@ -263,3 +273,65 @@ def test_a_gradient_background_is_its_ramp_through_each_channels_table(
         expected = Image.merge("RGB", [ramp.point(table) for table in tables])
         for _ in range(2):  # the second time from the kept ramp
             assert raster._background(*size, fill).tobytes() == expected.tobytes()
+
+
+def test_a_picture_path_reads_the_same_however_it_is_spelled(tmp_path: Path) -> None:
+    """The file check is a plain `os.stat`; a spelling only `Path` accepts (a trailing `/`
+    or `/.` on a file) still finds the file, and a missing file is still the same error."""
+    path = tmp_path / "logo.png"
+    write_picture(path, (200, 10, 10), 1_000_000_000)
+    version = images.file_version(path)
+    assert images.file_version(str(path)) == version
+    assert images.file_version(f"{path}/") == version
+    assert images.file_version(f"{path}/.") == version
+    assert images.picture_for_box(f"{path}/", (40, 20), "cover", (0.5, 0.5)).getpixel((5, 5)) == (
+        200,
+        10,
+        10,
+        255,
+    )
+    with pytest.raises(InputError, match="image not found"):
+        images.file_version(str(tmp_path / "gone.png"))
+    with pytest.raises(InputError, match="image not found"):
+        images.picture_for_box(tmp_path / "gone.png", (40, 20), "cover", (0.5, 0.5))
+
+
+@pytest.mark.parametrize(
+    ("template", "content", "empty"),
+    [
+        ("{handle}", CardText(quote="q"), True),
+        ("{handle}", CardText(quote="q", handle="@h"), False),
+        ("{title} / {url}", CardText(quote="q", url="u"), False),
+        ("{title} / {url}", CardText(quote="q"), True),
+        ("plain words", CardText(quote="q"), False),  # names no field: always shown
+    ],
+)
+def test_a_template_is_empty_when_every_field_it_names_is(
+    template: str, content: CardText, empty: bool
+) -> None:
+    assert content.is_empty(template) is empty
+    assert content.is_empty(template) is empty  # its field names remembered: same answer
+
+
+def test_shapes_drawn_after_pasted_layers_land_on_the_card(project: Project) -> None:
+    """Opaque paints share one drawing context: it must still draw on the card after a
+    translucent layer and a picture were pasted into it."""
+    made = card(project, QUOTES[0], "minimal", "linkedin")
+    logo = next(d for d in made.drawables if isinstance(d, ImageShape))
+    veil = RectShape((0, 0, 40, 40), (255, 0, 0, 128))
+    over_logo = RectShape(logo.box, (0, 200, 0, 255))
+    line = LineShape((50, 5), (50, 30), (0, 0, 255, 255), 3)
+    drawables = (*made.drawables, veil, logo, over_logo, line)
+    image = draw_scene(replace(made, drawables=drawables))
+    background = made.background
+    assert isinstance(background, SolidFill)
+    blended = [
+        (v * 128 + c * 127) / 255 for v, c in zip((255, 0, 0), background.colour, strict=False)
+    ]
+    assert all(abs(a - b) <= 1 for a, b in zip(image.getpixel((5, 5)), blended, strict=True))
+    assert image.getpixel(((logo.box[0] + logo.box[2]) // 2, (logo.box[1] + logo.box[3]) // 2)) == (
+        0,
+        200,
+        0,
+    )
+    assert image.getpixel((50, 20)) == (0, 0, 255)
