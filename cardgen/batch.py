@@ -304,28 +304,12 @@ def _snippets(job: CardJob, project: Project) -> tuple[str, str]:
         raise
 
 
-def _record(
-    job: CardJob, scene: Any, data: bytes, snippets: tuple[str, str], project: Project
-) -> dict[str, Any]:
-    selection = job.selection
+def scene_facts(scene: Any) -> dict[str, Any]:
+    """What a card's manifest record says of its scene; kept from fitting to writing
+    instead of the scene itself (which the runner holds pickled, for drawing only)."""
     return {
-        "selection": _relative(selection.path, project.root),
-        "quote_id": job.quote.id,
-        "platform": job.platform.id,
-        "layout": job.layout,
-        "brand": project.brand(job.brand).name,
-        "path": job.path,
         "width": scene.width,
         "height": scene.height,
-        "format": job.fmt,
-        "bytes": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "text": job.quote.text,
-        "attribution": job.quote.attribution,
-        "source": {"title": selection.title, "author": selection.author, "url": selection.url},
-        "caption": snippets[0],
-        "alt_text": snippets[1],
-        "status": "rendered",
         "texts": [
             {
                 "role": block.role,
@@ -339,6 +323,38 @@ def _record(
             for block in scene.texts
         ],
         "warnings": list(scene.warnings),
+    }
+
+
+def _record(
+    job: CardJob,
+    facts: dict[str, Any],
+    data: bytes,
+    snippets: tuple[str, str],
+    project: Project,
+) -> dict[str, Any]:
+    """A card's manifest record; `facts` from `scene_facts`."""
+    selection = job.selection
+    return {
+        "selection": _relative(selection.path, project.root),
+        "quote_id": job.quote.id,
+        "platform": job.platform.id,
+        "layout": job.layout,
+        "brand": project.brand(job.brand).name,
+        "path": job.path,
+        "width": facts["width"],
+        "height": facts["height"],
+        "format": job.fmt,
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "text": job.quote.text,
+        "attribution": job.quote.attribution,
+        "source": {"title": selection.title, "author": selection.author, "url": selection.url},
+        "caption": snippets[0],
+        "alt_text": snippets[1],
+        "status": "rendered",
+        "texts": facts["texts"],
+        "warnings": facts["warnings"],
     }
 
 

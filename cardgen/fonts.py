@@ -202,16 +202,13 @@ class FontInfo:
 def font_info(path: Path, index: int = 0) -> FontInfo:
     # HarfBuzz reads the character map in ~0.1 ms; fontTools took ~37 ms for Inter, and
     # the first card of every process (and worker) paid it for each font of the chain.
-    import uharfbuzz as hb
-
-    try:
-        face = hb.Face(hb.Blob.from_file_path(str(path)), index)
-        strike = None
-        if "CBLC" in face.table_tags:
-            strike = _first_strike_ppem(face.reference_table("CBLC").data)
-        return FontInfo(frozenset(face.unicodes), strike)
-    except Exception:  # an unreadable font covers nothing; FreeType will say why if used
+    face = shaping.face(path, index)
+    if face is None:  # an unreadable font covers nothing; FreeType will say why if used
         return FontInfo(frozenset(), None)
+    strike = None
+    if "CBLC" in face.table_tags:
+        strike = _first_strike_ppem(face.reference_table("CBLC").data)
+    return FontInfo(frozenset(face.unicodes), strike)
 
 
 def _first_strike_ppem(cblc: bytes) -> int | None:
@@ -441,8 +438,9 @@ def run_font(face: FontFace, size: int) -> tuple[ImageFont.FreeTypeFont, float]:
 class ChainMeasurer:
     """Measures text set in a font chain, run by run, without drawing it."""
 
-    # Advances from raqm are unhinted, so width is linear in size: each piece of text is
-    # measured once at this size and scaled, which keeps the size search cheap.
+    # Advances (HarfBuzz's, directly or through raqm) are unhinted, so width is linear in
+    # size: each piece of text is measured once at this size and scaled, which keeps the
+    # size search cheap.
     REFERENCE_SIZE = 256
 
     def __init__(self, chain: FontChain, text: str = "") -> None:
@@ -460,8 +458,9 @@ class ChainMeasurer:
     def width(self, text: str, size: int) -> float:
         reference = self._widths.get(text)
         if reference is None:
-            # Shaping dominates fitting (Inter: ~90 us a word); each text is shaped once per
-            # chain, at the reference size, and every size tried is a multiplication.
+            # Shaping is most of fitting (~10 us a word, ~90 us where Pillow must do it):
+            # each text is shaped once per chain, at the reference size, and every size
+            # tried is a multiplication.
             if len(self._widths) >= _CHAIN_CACHE_LIMIT:
                 self._widths.clear()
             reference = self.exact_width(text, self.REFERENCE_SIZE)
@@ -469,10 +468,7 @@ class ChainMeasurer:
         return reference * size / self.REFERENCE_SIZE
 
     def exact_width(self, text: str, size: int) -> float:
-        return sum(self._run_width(text[a:b], face, size) for a, b, face in self.chain.runs(text))
-
-    def _run_width(self, text: str, face: FontFace, size: int) -> float:
-        return run_width(face, text, size)
+        return sum(run_width(face, text[a:b], size) for a, b, face in self.chain.runs(text))
 
     def metrics(self, size: int) -> tuple[int, int]:
         """(ascent, descent) in pixels at `size`: the largest of the faces the text uses."""
@@ -516,7 +512,7 @@ class ChainMeasurer:
             key = (text, face, size)
             width = self.chain.run_widths.get(key, -1.0)
             if width < 0:
-                width = self.chain.run_widths[key] = self._run_width(text, face, size)
+                width = self.chain.run_widths[key] = run_width(face, text, size)
                 _bound(self.chain.run_widths)
             runs.append(Run(a, text, face, x, width, level % 2 == 1))
             x += width
@@ -562,14 +558,10 @@ def run_direction(run: Run) -> str | None:
 
 
 @functools.lru_cache(maxsize=65536)
-def text_width(path: Path, size: int, text: str, index: int = 0) -> float:
-    """Advance width of `text`; cached because fitting measures the same lines many times
-    (balancing re-wraps at many widths, and every platform tries similar sizes)."""
-    if LAYOUT_ENGINE == ImageFont.Layout.RAQM:
-        width = shaping.advance(path, index, text, size)
-        if width is not None:
-            return width
-    return float(load_font(path, size, index).getlength(text))
+def text_width(face: FontFace, size: int, text: str) -> float:
+    """`run_width`, cached: fitting measures the same lines many times (balancing
+    re-wraps at many widths, and every platform tries similar sizes)."""
+    return run_width(face, text, size)
 
 
 class FontMeasurer:
@@ -579,7 +571,7 @@ class FontMeasurer:
         self.face = face
 
     def width(self, text: str, size: int) -> float:
-        return text_width(self.face.path, size, text, self.face.index)
+        return text_width(self.face, size, text)
 
     def metrics(self, size: int) -> tuple[int, int]:
         """(ascent, descent) in pixels at `size`."""

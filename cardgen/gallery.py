@@ -231,7 +231,7 @@ def write_gallery_from_manifest(out: Path, platforms: Mapping[str, Platform]) ->
 
     manifest = out / "manifest.json"
     try:
-        html = render_gallery(json.loads(manifest.read_text(encoding="utf-8"))["cards"], platforms)
+        page = gallery_page(json.loads(manifest.read_text(encoding="utf-8"))["cards"], platforms)
     except FileNotFoundError:
         raise InputError(
             f"no manifest in {out}", hint="run `cardgen render` first, or pass --out"
@@ -242,7 +242,7 @@ def write_gallery_from_manifest(out: Path, platforms: Mapping[str, Platform]) ->
             hint="render again to rewrite it",
         ) from None
     path = out / "index.html"
-    write_atomic(path, html.encode("utf-8"))
+    write_atomic(path, page)
     return path
 
 

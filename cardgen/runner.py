@@ -24,7 +24,7 @@ from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NamedTuple
 
 from cardgen import __version__
 from cardgen.batch import (
@@ -39,6 +39,7 @@ from cardgen.batch import (
     _snippets,
     load_selections,
     plan,
+    scene_facts,
 )
 from cardgen.errors import CardgenError, ContentError, InputError
 from cardgen.memory import keep_freed_memory
@@ -360,6 +361,14 @@ def _known_records(out: Path) -> dict[CardId, dict[str, Any]]:
 _Todo = tuple[CardJob, str, "tuple[str, str] | CardgenError"]  # (job, cache key, snippets)
 
 
+class _Fitted(NamedTuple):
+    """A fitted card until it is written: the scene pickled for drawing (also what a
+    worker receives) and what its manifest record says of it."""
+
+    packed: bytes
+    facts: dict[str, Any]
+
+
 class _Run:
     def __init__(
         self,
@@ -560,7 +569,7 @@ class _Run:
         self._drawing.clear()
         pool.shutdown(wait=True, cancel_futures=True)
 
-    def _fit_all(self, pool: Executor, todo: list[_Todo], first: Any = None) -> dict[int, bytes]:
+    def _fit_all(self, pool: Executor, todo: list[_Todo], first: Any = None) -> dict[int, _Fitted]:
         """Fit every card before writing any: a card that cannot fit stops the run unwritten.
 
         Fitting is done here (~2 ms a card once words are shaped) while the workers start,
@@ -570,7 +579,7 @@ class _Run:
         `first`: the first card's result when it was fitted already.
         """
         inline = isinstance(pool, InlineExecutor)
-        scenes: dict[int, bytes] = {}
+        scenes: dict[int, _Fitted] = {}
         for index, (job, _, snippets) in enumerate(todo):  # plan order: first problem reported
             result = first if index == 0 and first is not None else self._fit_here(job)
             if isinstance(result, PackedError):
@@ -580,7 +589,8 @@ class _Run:
             else:
                 # Kept pickled until drawn: ~1.8 kB instead of ~7 kB of objects a card, so a
                 # long batch's peak memory hardly grows while every card is fitted first.
-                scenes[index] = packed = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
+                packed = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
+                scenes[index] = _Fitted(packed, scene_facts(result))
                 if not inline:
                     self._queued.append((index, job, packed))
             if not inline and (self._starter is None or not self._starter.is_alive()):
@@ -611,16 +621,16 @@ class _Run:
         self,
         pool: Executor,
         todo: list[_Todo],
-        scenes: dict[int, bytes],
+        scenes: dict[int, _Fitted],
     ) -> None:
         futures = deque(
             (
                 self._early.pop(index)
                 if index in self._early
-                else self._submit_draw(pool, todo[index][0], scene),
+                else self._submit_draw(pool, todo[index][0], fitted.packed),
                 index,
             )
-            for index, scene in scenes.items()
+            for index, fitted in scenes.items()
         )
         if futures and not isinstance(pool, InlineExecutor):
             from cardgen.gallery import prepare
@@ -642,8 +652,7 @@ class _Run:
                 self._fail(job, error)
                 continue
             data, final_fmt = result
-            scene = pickle.loads(scenes.pop(index))
-            self._write_card(job, key, scene, data, final_fmt, snippets)
+            self._write_card(job, key, scenes.pop(index).facts, data, final_fmt, snippets)
 
     @staticmethod
     def _submit_draw(pool: Executor, job: CardJob, packed_scene: bytes) -> Future[Any]:
@@ -653,7 +662,7 @@ class _Run:
         self,
         job: CardJob,
         key: str,
-        scene: Any,
+        facts: dict[str, Any],
         data: bytes,
         final_fmt: str,
         snippets: tuple[str, str],
@@ -661,7 +670,7 @@ class _Run:
         if final_fmt != job.fmt:  # re-encoded to fit the file limit
             stem = job.path.rsplit(".", 1)[0]
             job = replace(job, fmt=final_fmt, path=f"{stem}.{_extension(final_fmt)}")
-        record = _record(job, scene, data, snippets, self.project)
+        record = _record(job, facts, data, snippets, self.project)
         record["cache_key"] = key
         record["caption_file"] = _caption_path(job.path)
         with _card_and_record_together():

@@ -75,18 +75,27 @@ def simple(text: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=256)
+def face(path: Path, index: int = 0) -> Any:
+    """The file's HarfBuzz face, read once per process (character maps come from it too:
+    `fonts.font_info`), or None when HarfBuzz cannot read it."""
+    import uharfbuzz as hb
+
+    try:
+        return hb.Face(hb.Blob.from_file_path(str(path)), index)
+    except Exception:  # unreadable: Pillow will measure it, and say why if it can't
+        return None
+
+
 @functools.lru_cache(maxsize=64)
 def _hb_font(path: Path, index: int) -> Any:
     """A HarfBuzz font for the file, or None when HarfBuzz finds no glyphs in it."""
     import uharfbuzz as hb
 
-    try:
-        face = hb.Face(hb.Blob.from_file_path(str(path)), index)
-    except Exception:  # unreadable: Pillow will measure it, and say why if it can't
+    found = face(path, index)
+    if found is None or found.glyph_count == 0:  # an empty face would measure text as 0
         return None
-    if face.glyph_count == 0:  # an empty face would measure every text as 0 wide
-        return None
-    return hb.Font(face)
+    return hb.Font(found)
 
 
 def advance(path: Path, index: int, text: str, size: int) -> float | None:
@@ -108,5 +117,6 @@ def advance(path: Path, index: int, text: str, size: int) -> float | None:
 
 
 def forget() -> None:
-    """Drop the HarfBuzz fonts (font files were replaced)."""
+    """Drop the HarfBuzz faces and fonts (font files were replaced)."""
     _hb_font.cache_clear()
+    face.cache_clear()
