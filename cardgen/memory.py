@@ -9,7 +9,6 @@ same peak memory (benchmarks/README.md). Elsewhere (not glibc) nothing changes.
 
 from __future__ import annotations
 
-import ctypes
 import sys
 
 _M_TRIM_THRESHOLD = -1  # glibc's mallopt parameters (malloc.h)
@@ -25,6 +24,8 @@ def keep_freed_memory() -> None:
     if _kept or not sys.platform.startswith("linux"):
         return
     _kept = True
+    import ctypes  # here: a render with nothing to draw does not need it
+
     try:
         mallopt = ctypes.CDLL(None).mallopt  # the C library the interpreter runs on
     except (OSError, AttributeError):
