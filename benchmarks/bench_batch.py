@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from cardgen.platforms import DEFAULT_PLATFORMS  # noqa: E402
+from cardgen.design.platforms import DEFAULT_PLATFORMS  # noqa: E402
 from tests.batchkit import make_project  # noqa: E402
 
 PLATFORMS = DEFAULT_PLATFORMS

@@ -19,10 +19,10 @@ from PIL import ImageFont
 
 from benchmarks.bench_render import card_content
 from benchmarks.harness import ROOT, Settings, interleaved
-from cardgen import scene as scene_module
-from cardgen.batch import Project
-from cardgen.fonts import LAYOUT_ENGINE
-from cardgen.scene import TextBlock, build_scene
+from cardgen.batch.plan import Project
+from cardgen.drawing import scene as scene_module
+from cardgen.drawing.scene import TextBlock, build_scene
+from cardgen.typography.fonts import LAYOUT_ENGINE
 
 PLATFORMS = ("instagram-square", "instagram-story", "linkedin")
 

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cardgen.errors import CardgenError  # noqa: E402
-from cardgen.preview import PreviewResult, watch_preview  # noqa: E402
+from cardgen.review.preview import PreviewResult, watch_preview  # noqa: E402
 
 SELECTION = "quotes/overcoming-working-mom-guilt.yaml"
 LAYOUT = "layouts/bold.yaml"  # the layout of the example's first quote

@@ -18,10 +18,9 @@ from typing import Any
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from benchmarks.harness import QUOTE, ROOT, Settings, interleaved
-from cardgen.batch import Project
-from cardgen.fonts import LAYOUT_ENGINE, run_direction
-from cardgen.platforms import BUILTIN
-from cardgen.raster import (
+from cardgen.batch.plan import Project
+from cardgen.design.platforms import BUILTIN
+from cardgen.drawing.raster import (
     ENCODE_OPTIONS,
     PALETTE_COLOURS,
     PALETTE_PNG_OPTIONS,
@@ -31,7 +30,7 @@ from cardgen.raster import (
     flat_palette,
     is_photo_like,
 )
-from cardgen.scene import (
+from cardgen.drawing.scene import (
     CardText,
     ImageShape,
     LineShape,
@@ -42,6 +41,7 @@ from cardgen.scene import (
     TextBlock,
     build_scene,
 )
+from cardgen.typography.fonts import LAYOUT_ENGINE, run_direction
 
 FontKey = tuple[Path, int]
 NON_FLAT_PLATFORMS = ("instagram-square", "instagram-story", "facebook")
@@ -146,8 +146,8 @@ class Floor:
 
 def _ready_picture(shape: ImageShape) -> tuple[Any, Image.Image, tuple[int, ...]]:
     """The fitted, rounded picture and where it goes: decoding and resizing are not timed."""
-    from cardgen.images import image_for_box, rounded
-    from cardgen.raster import _placement
+    from cardgen.design.images import image_for_box, rounded
+    from cardgen.drawing.raster import _placement
 
     left, top, right, bottom = shape.box
     picture = image_for_box(shape.path, (right - left, bottom - top), shape.fit, shape.focal)
@@ -159,8 +159,8 @@ def _ready_shadow(
     shadow: ShadowShape, size: tuple[int, int]
 ) -> tuple[Any, Image.Image, tuple[int, ...]]:
     """The shadow's colour and its blurred mask, made outside the timer."""
-    from cardgen.images import blurred
-    from cardgen.raster import _mask
+    from cardgen.design.images import blurred
+    from cardgen.drawing.raster import _mask
 
     mask = blurred(ImageChops.offset(_mask(size, shadow.of), *shadow.offset), shadow.blur)
     mask = mask.point(lambda v: v * shadow.colour[3] // 255)
@@ -168,14 +168,14 @@ def _ready_shadow(
 
 
 def chosen_encoding(image: Image.Image) -> str:
-    """Which of its PNG paths `cardgen.raster.encode` takes for `image`."""
+    """Which of its PNG paths `cardgen.drawing.raster.encode` takes for `image`."""
     if is_photo_like(image):
         return "photo PNG"
     return "full-colour PNG" if flat_palette(image) is None else "palette PNG"
 
 
 def draw_background(scene: Scene) -> Image.Image:
-    from cardgen.raster import _background
+    from cardgen.drawing.raster import _background
 
     return _background(scene.width, scene.height, scene.background)
 

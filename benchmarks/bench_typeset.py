@@ -14,11 +14,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cardgen.batch import Project  # noqa: E402
-from cardgen.fonts import ChainMeasurer  # noqa: E402
-from cardgen.layouts import TextElement, resolve_length  # noqa: E402
-from cardgen.scene import CardText, _intersect, _Resolver, build_scene  # noqa: E402
-from cardgen.typeset import _segments, fit_text  # noqa: E402
+from cardgen.batch.plan import Project  # noqa: E402
+from cardgen.design.layouts import TextElement, resolve_length  # noqa: E402
+from cardgen.drawing.scene import CardText, _intersect, _Resolver, build_scene  # noqa: E402
+from cardgen.typography.fonts import ChainMeasurer  # noqa: E402
+from cardgen.typography.typeset import _segments, fit_text  # noqa: E402
 
 QUOTES = {
     "english": "Ambition doesn\u2019t mean we are selfish. It just means that we strive for "

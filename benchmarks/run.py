@@ -136,9 +136,9 @@ def profile(results: dict[str, Any], out: Path, settings: Settings) -> None:
     except ImportError:
         return
     from benchmarks.bench_render import card_content
-    from cardgen.batch import Project
-    from cardgen.raster import draw_scene, encode
-    from cardgen.scene import build_scene
+    from cardgen.batch.plan import Project
+    from cardgen.drawing.raster import draw_scene, encode
+    from cardgen.drawing.scene import build_scene
 
     project = Project.open(ROOT)
     platform = project.platform("instagram-square")
@@ -295,7 +295,7 @@ def report(results: dict[str, Any]) -> str:
             "Text fitting per card (fonts warm) and font loading (cold). *New*: the font "
             "chains' remembered widths emptied first, every word shaped; *again*: the same "
             "card a second time. Shaping calls are Pillow `getlength`/`getbbox` calls "
-            "(raqm) + HarfBuzz calls (`cardgen.shaping`, simple scripts' widths):",
+            "(raqm) + HarfBuzz calls (`cardgen.typography.shaping`, simple scripts' widths):",
             "",
             "| layout | platform | new quote ms | shaping calls | again ms | shaping calls "
             "| fonts | loading ms |",

@@ -15,35 +15,35 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "render": "cardgen.batch",
-    "check": "cardgen.batch",
-    "plan": "cardgen.batch",
-    "load_selections": "cardgen.batch",
-    "Project": "cardgen.batch",
-    "RenderReport": "cardgen.batch",
-    "load_selection": "cardgen.quotes",
-    "load_article": "cardgen.articles",
-    "split_sentences": "cardgen.sentences",
-    "suggest": "cardgen.suggest",
-    "suggest_selection": "cardgen.suggest",
-    "Suggestion": "cardgen.suggest",
-    "ArticleIndex": "cardgen.matching",
-    "normalise": "cardgen.matching",
-    "load_platforms": "cardgen.platforms",
+    "render": "cardgen.batch.plan",
+    "check": "cardgen.batch.plan",
+    "plan": "cardgen.batch.plan",
+    "load_selections": "cardgen.batch.plan",
+    "Project": "cardgen.batch.plan",
+    "RenderReport": "cardgen.batch.plan",
+    "load_selection": "cardgen.source.quotes",
+    "load_article": "cardgen.source.articles",
+    "split_sentences": "cardgen.source.sentences",
+    "suggest": "cardgen.source.suggest",
+    "suggest_selection": "cardgen.source.suggest",
+    "Suggestion": "cardgen.source.suggest",
+    "ArticleIndex": "cardgen.source.matching",
+    "normalise": "cardgen.source.matching",
+    "load_platforms": "cardgen.design.platforms",
     "CardgenError": "cardgen.errors",
     "InputError": "cardgen.errors",
     "ContentError": "cardgen.errors",
 }
 
 if TYPE_CHECKING:
-    from cardgen.articles import load_article
-    from cardgen.batch import Project, RenderReport, check, load_selections, plan, render
+    from cardgen.batch.plan import Project, RenderReport, check, load_selections, plan, render
+    from cardgen.design.platforms import load_platforms
     from cardgen.errors import CardgenError, ContentError, InputError
-    from cardgen.matching import ArticleIndex, normalise
-    from cardgen.platforms import load_platforms
-    from cardgen.quotes import load_selection
-    from cardgen.sentences import split_sentences
-    from cardgen.suggest import Suggestion, suggest, suggest_selection
+    from cardgen.source.articles import load_article
+    from cardgen.source.matching import ArticleIndex, normalise
+    from cardgen.source.quotes import load_selection
+    from cardgen.source.sentences import split_sentences
+    from cardgen.source.suggest import Suggestion, suggest, suggest_selection
 
 __all__ = [
     "ArticleIndex",

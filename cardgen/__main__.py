@@ -1,6 +1,6 @@
 """`cardgen` and `python -m cardgen`: answer an unchanged render from its stamp, else the CLI.
 
-Imports nothing heavy before the up-to-date check (`cardgen.uptodate`) has had its say.
+Imports nothing heavy before the up-to-date check (`cardgen.batch.uptodate`) has had its say.
 Worker processes may import this module; only `python -m` runs it.
 """
 
@@ -13,7 +13,7 @@ import time
 def main() -> None:
     """Console entry point."""
     start_ns = time.time_ns()
-    from cardgen import uptodate
+    from cardgen.batch import uptodate
 
     argv = sys.argv[1:]
     try:

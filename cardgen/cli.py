@@ -18,7 +18,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from cardgen import __version__, uptodate
+from cardgen import __version__
+from cardgen.batch import uptodate
 from cardgen.errors import (
     EXIT_CONTENT,
     EXIT_INPUT,
@@ -275,7 +276,7 @@ def suggest(
     ] = None,
 ) -> None:
     """Print the most quotable passages of ARTICLE as a selection YAML."""
-    from cardgen.suggest import suggest_selection
+    from cardgen.source.suggest import suggest_selection
 
     typer.echo(_run(lambda: suggest_selection(article, count, save_in)), nl=False)
 
@@ -290,7 +291,7 @@ def quote(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file.")] = None,
 ) -> None:
     """Render one card from TEXT (not checked against an article)."""
-    from cardgen.single import render_text
+    from cardgen.batch.single import render_text
 
     path = _run(
         lambda: render_text(text, by=by, platform=platform, layout=layout, brand=brand, out=out)
@@ -301,7 +302,7 @@ def quote(
 @app.command()
 def platforms(as_json: JsonOpt = False) -> None:
     """List platform presets with their sizes and limits."""
-    from cardgen.platforms import load_platforms
+    from cardgen.design.platforms import load_platforms
 
     presets = _run(lambda: load_platforms(Path.cwd()))
     if as_json:
@@ -334,14 +335,14 @@ def layouts(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("output"),
 ) -> None:
     """List the layouts (bundled and this project's) and brand kits, with thumbnails."""
-    from cardgen.layouts import LayoutSource
+    from cardgen.design.layouts import LayoutSource
 
     source = _run(lambda: LayoutSource.for_project(Path.cwd()))
     names, brands = _run(lambda: (source.layout_names(), source.brand_names()))
     where = {name: source.origin(name) for name in names}
     paths: dict[str, str] = {}
     if thumbnails:
-        from cardgen.preview import write_thumbnails
+        from cardgen.review.preview import write_thumbnails
 
         paths = {k: str(v) for k, v in _run(lambda: write_thumbnails(names, out)).items()}
     if as_json:
@@ -387,7 +388,7 @@ def preview(
     ] = False,
 ) -> None:
     """Write one contact sheet with a quote on every platform, labelled, for designers."""
-    from cardgen import preview as previews
+    from cardgen.review import preview as previews
 
     options: dict[str, Any] = {
         "quote_id": quote_id,
@@ -430,7 +431,7 @@ def schema(
     kind: Annotated[str, typer.Argument(help="layout, brand or selection.", show_default=False)],
 ) -> None:
     """Print the JSON Schema of a file type, for completion in editors."""
-    from cardgen.layouts import json_schema
+    from cardgen.design.layouts import json_schema
 
     typer.echo(json.dumps(_run(lambda: json_schema(kind)), indent=2))
 
@@ -443,7 +444,7 @@ def fonts(
     ] = False,
 ) -> None:
     """List the font families and faces cardgen can use."""
-    from cardgen.fonts import font_folders, registry_for
+    from cardgen.typography.fonts import font_folders, registry_for
 
     registry = _run(lambda: registry_for(font_folders(Path.cwd())))
     faces = registry.all_faces() if system else registry.faces
@@ -471,8 +472,8 @@ def serve(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to serve.")] = Path("output"),
 ) -> None:
     """Serve OUT's review gallery on 127.0.0.1; the page reloads after each render."""
-    from cardgen.platforms import load_platforms
-    from cardgen.serve import make_server
+    from cardgen.design.platforms import load_platforms
+    from cardgen.review.serve import make_server
 
     server = _run(lambda: make_server(out, port, platforms=load_platforms(Path.cwd())))
     typer.echo(f"serving {out}/ at {server.url} (Ctrl-C to stop)")
@@ -489,8 +490,8 @@ def gallery(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("output"),
 ) -> None:
     """Rewrite OUT/index.html from OUT/manifest.json without rendering again."""
-    from cardgen.gallery import write_gallery_from_manifest
-    from cardgen.platforms import load_platforms
+    from cardgen.design.platforms import load_platforms
+    from cardgen.review.gallery import write_gallery_from_manifest
 
     path = _run(lambda: write_gallery_from_manifest(out, load_platforms(Path.cwd())))
     typer.echo(str(path))

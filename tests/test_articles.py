@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cardgen.articles import load_article
 from cardgen.errors import InputError
-from cardgen.quotes import load_selection
+from cardgen.source.articles import load_article
+from cardgen.source.quotes import load_selection
 
 ARTICLES = Path(__file__).resolve().parent / "articles"
 LANGUAGES = ("en", "fr", "ja", "ar")
@@ -178,7 +178,7 @@ def test_markdown_paragraphs_survive_wrapping_and_front_matter(
 ) -> None:
     import textwrap
 
-    from cardgen.markdown_text import markdown_article
+    from cardgen.source.markdown_text import markdown_article
 
     wrapped = "\n\n".join(textwrap.fill(p, width, break_long_words=False) for p in paragraphs)
     text = f"---\ntitle: T\n---\n\n{wrapped}\n"
@@ -191,7 +191,7 @@ def test_markdown_paragraphs_survive_wrapping_and_front_matter(
 def test_html_fragments_give_their_paragraphs(paragraphs: list[str]) -> None:
     from html import escape
 
-    from cardgen.html_text import fragment_paragraphs
+    from cardgen.source.html_text import fragment_paragraphs
 
     html = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
     assert fragment_paragraphs(html) == paragraphs
@@ -199,7 +199,7 @@ def test_html_fragments_give_their_paragraphs(paragraphs: list[str]) -> None:
 
 @given(st.text(max_size=300))
 def test_any_markdown_loads(text: str) -> None:
-    from cardgen.markdown_text import markdown_article
+    from cardgen.source.markdown_text import markdown_article
 
     article = markdown_article(Path("a.md"), text, "a.md")
     assert all(p and p == p.strip() for p in article.paragraphs)
@@ -207,6 +207,6 @@ def test_any_markdown_loads(text: str) -> None:
 
 @pytest.mark.parametrize("html", ["<html>", "<html><body></body></html>", "<!-- only -->", ""])
 def test_odd_raw_html_in_markdown_is_no_crash(html: str) -> None:
-    from cardgen.html_text import fragment_paragraphs
+    from cardgen.source.html_text import fragment_paragraphs
 
     assert fragment_paragraphs(html) == []

@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from cardgen.batch import Project, render
-from cardgen.output import OutputLock, expand_out
+from cardgen.batch.output import OutputLock, expand_out
+from cardgen.batch.plan import Project, render
 from tests.batchkit import make_project, sentence
 from tests.helpers import run_cli
 
@@ -119,7 +119,7 @@ def test_dry_run_lists_what_would_change_and_writes_nothing(project: Path) -> No
 def test_jobs_1_and_2_give_byte_identical_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, start: str
 ) -> None:
-    from cardgen import runner
+    from cardgen.batch import runner
 
     if start == "fork":  # workers forked from this process (Linux, one thread)
         if not runner._can_fork():
@@ -153,7 +153,7 @@ def test_cards_drawn_before_every_card_fits_are_bounded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Drawn cards wait in memory until the last card fits: a bounded number of them."""
-    from cardgen import runner
+    from cardgen.batch import runner
 
     monkeypatch.setattr(runner, "EARLY_BYTES", 1)  # the first drawn card fills the budget
     monkeypatch.setattr(runner, "EARLY_QUEUED", 2)
@@ -178,7 +178,7 @@ def test_cards_drawn_before_every_card_fits_are_bounded(
 
 
 def test_workers_are_forked_only_while_no_other_thread_runs() -> None:
-    from cardgen import runner
+    from cardgen.batch import runner
 
     if not sys.platform.startswith("linux"):
         assert not runner._can_fork()
@@ -327,7 +327,7 @@ def test_a_card_that_cannot_get_small_enough_is_an_error(project: Path) -> None:
 
 
 def test_noisy_png_becomes_a_jpeg_at_the_best_quality_that_fits() -> None:
-    from cardgen.sizefit import encode_within
+    from cardgen.drawing.sizefit import encode_within
 
     noise = Image.frombytes("L", (400, 400), random.Random(7).randbytes(400 * 400))
     gradient = Image.linear_gradient("L").resize((400, 400))
@@ -461,8 +461,8 @@ def test_platform_caption_template_and_brand_handle(project: Path) -> None:
 
 def test_cache_keys_are_the_same_with_the_run_memo(in_root: Path) -> None:
     # A run serialises each (layout, platform, brand) once; the keys must not change.
-    from cardgen.batch import Project, load_selections, plan
-    from cardgen.runner import cache_key, fonts_digest
+    from cardgen.batch.plan import Project, load_selections, plan
+    from cardgen.batch.runner import cache_key, fonts_digest
 
     project = Project.open(in_root)
     fonts = fonts_digest(project)
@@ -503,7 +503,7 @@ def test_an_all_cached_run_does_not_import_pillow_or_jinja(project: Path) -> Non
     render(out=project / "output", jobs=1)
     render(out=project / "output", jobs=1)  # statuses become "cached": the page changes once
     code = (
-        "import sys; from cardgen.batch import render; "
+        "import sys; from cardgen.batch.plan import render; "
         "render(out=__import__('pathlib').Path('output'), jobs=1); "
         "print(sorted(m for m in ('PIL', 'jinja2') if m in sys.modules))"
     )
@@ -514,7 +514,7 @@ def test_an_all_cached_run_does_not_import_pillow_or_jinja(project: Path) -> Non
 
 
 def test_a_render_keeps_freed_memory_for_the_next_card(tmp_path: Path) -> None:
-    """glibc's thresholds are raised once cards will be drawn (cardgen.memory)."""
+    """glibc's thresholds are raised once cards will be drawn (cardgen.drawing.memory)."""
     import ctypes
     import subprocess
     import sys
@@ -523,7 +523,7 @@ def test_a_render_keeps_freed_memory_for_the_next_card(tmp_path: Path) -> None:
         pytest.skip("glibc only")
     probe = (
         "import ctypes\n"
-        "from cardgen.memory import keep_freed_memory\n"
+        "from cardgen.drawing.memory import keep_freed_memory\n"
         "libc = ctypes.CDLL(None)\n"
         "libc.malloc.restype = ctypes.c_void_p\n"
         "libc.free.argtypes = (ctypes.c_void_p,)\n"
@@ -559,6 +559,6 @@ def test_a_render_keeps_freed_memory_for_the_next_card(tmp_path: Path) -> None:
 )
 def test_the_manifest_is_written_as_json_dumps_would(value: object) -> None:
     """Streamed to keep a long batch's peak memory low, and the same bytes as before."""
-    from cardgen.output import pretty_json
+    from cardgen.batch.output import pretty_json
 
     assert pretty_json(value) == (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode()

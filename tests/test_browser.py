@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from cardgen.batch import Project, render
-from cardgen.serve import GalleryServer, serve_in_thread
+from cardgen.batch.plan import Project, render
+from cardgen.review.serve import GalleryServer, serve_in_thread
 from tests.gallery_project import HOSTILE_AUTHOR, HOSTILE_QUOTE, HOSTILE_TITLE, make_project
 
 CHROMIUM = Path("/usr/bin/chromium")

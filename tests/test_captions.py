@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardgen.captions import (
+from cardgen.batch.captions import (
     CaptionParts,
     alt_text,
     caption,
@@ -17,8 +17,8 @@ from cardgen.captions import (
     graphemes,
     x_weighted,
 )
+from cardgen.design.platforms import BUILTIN
 from cardgen.errors import ContentError
-from cardgen.platforms import BUILTIN
 
 P = {p.id: p for p in BUILTIN}
 URL = "https://example.com/articles/overcoming-working-mom-guilt-why-moms-should-never-be-ashamed"

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from cardgen.batch import Project
-from cardgen.raster import draw_scene, encode, flat_palette, is_photo_like
-from cardgen.scene import CardText, build_scene
+from cardgen.batch.plan import Project
+from cardgen.drawing.raster import draw_scene, encode, flat_palette, is_photo_like
+from cardgen.drawing.scene import CardText, build_scene
 from tests.helpers import mean_difference
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,7 +126,7 @@ def test_any_flat_card_stays_within_the_bound(
 
 
 def test_pixel_search_skips_matches_that_straddle_two_pixels() -> None:
-    from cardgen.raster import _pixel_with
+    from cardgen.drawing.raster import _pixel_with
 
     # (1, 2, 3) (9, 1, 2) (3, 9, 9) (1, 2, 3): the bytes 1 2 3 also occur across 1 and 2.
     pixels = bytes([1, 2, 3, 9, 1, 2, 3, 9, 9, 1, 2, 3])
@@ -143,7 +143,7 @@ def _palette_by_pairs(image: Image.Image) -> Image.Image | None:
 
     The encoder now looks up one pixel per key colour instead; both must agree.
     """
-    from cardgen import raster
+    from cardgen.drawing import raster
 
     sample = raster._sample(image)
     grid = sample.size
@@ -202,7 +202,7 @@ def test_key_colours_are_right_when_the_sample_was_taken_elsewhere(
 ) -> None:
     """Where a sampled pixel came from is worked out from Pillow's resize; if a Pillow
     ever samples elsewhere, each colour is checked there and the indices sampled instead."""
-    from cardgen import raster
+    from cardgen.drawing import raster
 
     assert raster._sampled_from((10, 7), (2, 1)) == ([2, 7], [3])
     image = _card("minimal", "linkedin")

@@ -24,14 +24,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cardgen.articles import load_article
-from cardgen.batch import Project, check
+from cardgen.batch.plan import Project, check
+from cardgen.design.layouts import LayoutSource, load_brand, resolve_layout
+from cardgen.design.platforms import BUILTIN, load_platforms
+from cardgen.drawing.scene import CardText, build_scene
 from cardgen.errors import CardgenError
-from cardgen.fonts import font_folders, registry_for
-from cardgen.layouts import LayoutSource, load_brand, resolve_layout
-from cardgen.platforms import BUILTIN, load_platforms
-from cardgen.quotes import ArticleIndex, load_selection, normalise
-from cardgen.scene import CardText, build_scene
+from cardgen.source.articles import load_article
+from cardgen.source.quotes import ArticleIndex, load_selection, normalise
+from cardgen.typography.fonts import font_folders, registry_for
 from cardgen.yamlio import read_yaml
 
 TARGETS = 9  # the number of fuzz tests below, to split a long budget evenly

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardgen.batch import Project, render
-from cardgen.gallery import Counted, render_gallery, write_gallery
-from cardgen.platforms import BUILTIN
+from cardgen.batch.plan import Project, render
+from cardgen.design.platforms import BUILTIN
+from cardgen.review.gallery import Counted, render_gallery, write_gallery
 from tests.gallery_project import HOSTILE_AUTHOR, HOSTILE_QUOTE, HOSTILE_TITLE, make_project
 from tests.helpers import run_cli
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from cardgen.batch import Project
-from cardgen.raster import draw_scene
-from cardgen.scene import CardText, build_scene
+from cardgen.batch.plan import Project
+from cardgen.drawing.raster import draw_scene
+from cardgen.drawing.scene import CardText, build_scene
 from tests.helpers import assert_image_similar, compare_with_golden
 
 IMAGES = Path(__file__).resolve().parent / "images"

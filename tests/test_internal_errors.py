@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import cardgen.batch
+import cardgen.batch.plan
 from cardgen.errors import EXIT_INTERNAL, InputError
 from tests.helpers import run_cli
 
@@ -21,7 +21,7 @@ def _boom(*args: object, **kwargs: object) -> object:
 
 
 def test_bug_is_one_line_with_exit_70(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cardgen.batch, "render", _boom)
+    monkeypatch.setattr(cardgen.batch.plan, "render", _boom)
     code, stdout, stderr = run_cli("render")
     assert code == EXIT_INTERNAL == 70
     assert stderr == (
@@ -32,7 +32,7 @@ def test_bug_is_one_line_with_exit_70(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_verbose_shows_the_traceback_of_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cardgen.batch, "render", _boom)
+    monkeypatch.setattr(cardgen.batch.plan, "render", _boom)
     code, _, stderr = run_cli("--verbose", "render")
     assert code == 70
     assert "Traceback (most recent call last)" in stderr
@@ -44,7 +44,7 @@ def test_verbose_shows_the_traceback_of_a_user_error(monkeypatch: pytest.MonkeyP
     def bad(*args: object, **kwargs: object) -> object:
         raise InputError("nope", file="quotes/x.yaml", line=3, key="quotes", hint="fix it")
 
-    monkeypatch.setattr(cardgen.batch, "check", bad)
+    monkeypatch.setattr(cardgen.batch.plan, "check", bad)
     code, _, stderr = run_cli("check")
     assert (code, stderr) == (2, "error: quotes/x.yaml:3 quotes: nope (fix it)\n")
     code, _, stderr = run_cli("-v", "check")
@@ -55,7 +55,7 @@ def test_unexpected_os_error_is_an_input_problem(monkeypatch: pytest.MonkeyPatch
     def denied(*args: object, **kwargs: object) -> object:
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), "layouts/secret")
 
-    monkeypatch.setattr(cardgen.batch, "check", denied)
+    monkeypatch.setattr(cardgen.batch.plan, "check", denied)
     code, _, stderr = run_cli("check")
     assert code == 2
     assert stderr.startswith("error: cannot access layouts/secret: Permission denied")
@@ -83,8 +83,8 @@ def test_real_process_exit_code_and_no_traceback(tmp_path: Path) -> None:
 def test_every_template_name_a_layout_accepts_is_filled_by_scenes() -> None:
     import dataclasses
 
-    from cardgen.layouts import TEMPLATE_NAMES
-    from cardgen.scene import CardText
+    from cardgen.design.layouts import TEMPLATE_NAMES
+    from cardgen.drawing.scene import CardText
 
     assert set(TEMPLATE_NAMES) == {f.name for f in dataclasses.fields(CardText)}
     values = {name: f"<{name}>" for name in TEMPLATE_NAMES}
@@ -99,7 +99,7 @@ def test_library_os_error_without_errno_is_a_bug(monkeypatch: pytest.MonkeyPatch
         msg = "invalid pixel size"
         raise OSError(msg)
 
-    monkeypatch.setattr(cardgen.batch, "check", pillow_like)
+    monkeypatch.setattr(cardgen.batch.plan, "check", pillow_like)
     code, _, stderr = run_cli("check")
     assert code == 70
     assert stderr.startswith("error: internal error: OSError: invalid pixel size")

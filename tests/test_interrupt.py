@@ -270,7 +270,7 @@ def test_the_lock_goes_with_a_killed_main_process_not_its_workers(project: Path)
 def test_a_signal_waits_until_the_card_and_its_record_are_both_written(signum: int) -> None:
     """A card renamed into place and then interrupted before its record would be on disk
     but not in the manifest: the signal is held until both are done, then stops the run."""
-    from cardgen.runner import _card_and_record_together, _terminate_as_interrupt
+    from cardgen.batch.runner import _card_and_record_together, _terminate_as_interrupt
 
     done = []
     with pytest.raises(KeyboardInterrupt), _terminate_as_interrupt():

@@ -177,7 +177,7 @@ def test_truncated_image(project: Path) -> None:
 
 
 def test_decompression_bomb_is_an_error(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("cardgen.images.MAX_IMAGE_PIXELS", 10_000)
+    monkeypatch.setattr("cardgen.design.images.MAX_IMAGE_PIXELS", 10_000)
     Image.new("RGB", (200, 200), "red").save(project / "layouts" / "big.png")
     code, stderr = check(project, LAYOUT.replace("src: brand.logo", "src: big.png"))
     assert code == 2
@@ -263,8 +263,8 @@ elements:
 
 
 def test_a_child_layout_patches_and_adds_elements(project: Path) -> None:
-    from cardgen.layouts import LayoutSource, RectElement, TextElement, resolve_layout
-    from cardgen.platforms import BUILTIN
+    from cardgen.design.layouts import LayoutSource, RectElement, TextElement, resolve_layout
+    from cardgen.design.platforms import BUILTIN
 
     (project / "layouts" / "t.yaml").write_text(LAYOUT)
     (project / "layouts" / "child.yaml").write_text(PATCHES)
@@ -439,7 +439,7 @@ def svg_check(project: Path, name: str, content: str | bytes) -> tuple[int, str]
 
 
 def test_svg_too_big(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("cardgen.images.MAX_SVG_BYTES", 100)
+    monkeypatch.setattr("cardgen.design.images.MAX_SVG_BYTES", 100)
     code, stderr = svg_check(project, "big.svg", "<svg>" + " " * 200 + "</svg>")
     assert code == 2
     assert "layouts/big.svg SVG is 211 bytes, more than 100" in stderr
@@ -469,7 +469,7 @@ def test_svg_with_an_extreme_shape(project: Path) -> None:
 
 
 def test_svg_cover_that_would_be_too_large(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("cardgen.images.MAX_IMAGE_PIXELS", 100_000)
+    monkeypatch.setattr("cardgen.design.images.MAX_IMAGE_PIXELS", 100_000)
     svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 19 1"><rect/></svg>'
     layout = LAYOUT.replace("src: brand.logo", "src: wide.svg") + "    fit: cover\n"
     (project / "layouts" / "wide.svg").write_text(svg)
@@ -480,8 +480,8 @@ def test_svg_cover_that_would_be_too_large(project: Path, monkeypatch: pytest.Mo
 
 
 def test_image_removed_after_loading() -> None:
+    from cardgen.design.images import load_image
     from cardgen.errors import InputError
-    from cardgen.images import load_image
 
     with pytest.raises(InputError, match="image not found"):
         load_image(Path("no-such-dir") / "gone.png")

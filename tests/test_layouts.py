@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cardgen.errors import InputError
-from cardgen.layouts import (
+from cardgen.design.layouts import (
     LayoutSource,
     merge,
     parse_colour,
@@ -15,7 +14,8 @@ from cardgen.layouts import (
     resolve_layout,
     resolve_length,
 )
-from cardgen.platforms import BUILTIN
+from cardgen.design.platforms import BUILTIN
+from cardgen.errors import InputError
 
 PLATFORMS = {p.id: p for p in BUILTIN}
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,8 +97,8 @@ def test_bundled_layouts_resolve_everywhere(layout: str, platform: str) -> None:
 @pytest.mark.parametrize("layout", LayoutSource.for_project(ROOT).layout_names())
 def test_bundled_layouts_keep_content_in_every_safe_area(layout: str) -> None:
     """Each bundled layout fits the example quote on every platform, inside the safe area."""
-    from cardgen.batch import Project
-    from cardgen.scene import CardText, ImageShape, build_scene
+    from cardgen.batch.plan import Project
+    from cardgen.drawing.scene import CardText, ImageShape, build_scene
 
     project = Project.open(ROOT)
     content = CardText(

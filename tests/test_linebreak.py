@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardgen.direction import levels, visual_order
-from cardgen.typeset import (
+from cardgen.typography.direction import levels, visual_order
+from cardgen.typography.typeset import (
     NO_LINE_END,
     NO_LINE_START,
     emphasis_spans,

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cardgen.articles import load_article
-from cardgen.matching import ArticleIndex, Located, normalise
+from cardgen.source.articles import load_article
+from cardgen.source.matching import ArticleIndex, Located, normalise
 
 ARTICLES = Path(__file__).resolve().parent / "articles"
 FORMATS = ("txt", "md", "html")

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from cardgen.platforms import BUILTIN
-from cardgen.preview import CELL_HEIGHT, GAP
+from cardgen.design.platforms import BUILTIN
+from cardgen.review.preview import CELL_HEIGHT, GAP
 from tests.helpers import mean_difference, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent

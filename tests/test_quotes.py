@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cardgen.articles import Article
 from cardgen.errors import QuoteNotFound
-from cardgen.quotes import ArticleIndex, load_selection, normalise
+from cardgen.source.articles import Article
+from cardgen.source.quotes import ArticleIndex, load_selection, normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = Article(

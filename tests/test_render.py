@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from cardgen.batch import Project, render
-from cardgen.platforms import BUILTIN, DEFAULT_PLATFORMS
+from cardgen.batch.plan import Project, render
+from cardgen.design.platforms import BUILTIN, DEFAULT_PLATFORMS
 from tests.helpers import ink_bbox, run_cli
 
 SIZES = {p.id: (p.width, p.height) for p in BUILTIN}

@@ -10,14 +10,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from cardgen import images, scene
-from cardgen.batch import Project
-from cardgen.errors import InputError
-from cardgen.fonts import forget_font_files
-from cardgen.layouts import Brand
-from cardgen.platforms import BUILTIN
-from cardgen.raster import draw_scene
-from cardgen.scene import (
+from cardgen.batch.plan import Project
+from cardgen.design import images
+from cardgen.design.layouts import Brand
+from cardgen.design.platforms import BUILTIN
+from cardgen.drawing import scene
+from cardgen.drawing.raster import draw_scene
+from cardgen.drawing.scene import (
     CardText,
     ImageShape,
     LineShape,
@@ -26,6 +25,8 @@ from cardgen.scene import (
     SolidFill,
     build_scene,
 )
+from cardgen.errors import InputError
+from cardgen.typography.fonts import forget_font_files
 
 ROOT = Path(__file__).resolve().parent.parent
 QUOTES = (
@@ -104,8 +105,8 @@ def test_a_reused_part_keeps_its_contrast_warning(project: Project) -> None:
 
 def test_a_layout_error_is_raised_on_every_card(project: Project) -> None:
     """Only what was laid out is remembered: a text box outside the safe area fails each time."""
+    from cardgen.design.layouts import Box
     from cardgen.errors import InputError
-    from cardgen.layouts import Box
 
     platform = project.platform("instagram-story")
     layout = project.layout("classic", platform)
@@ -142,7 +143,7 @@ def test_the_table_stays_bounded(project: Project, monkeypatch: pytest.MonkeyPat
 def test_a_chain_still_finds_missing_characters_after_remembering_drawable_ones(
     project: Project,
 ) -> None:
-    from cardgen.fonts import chain_for
+    from cardgen.typography.fonts import chain_for
 
     registry = project.font_registry()
     chain = chain_for(registry, registry.find("EB Garamond"), serif=True)
@@ -265,7 +266,7 @@ def test_a_gradient_background_is_its_ramp_through_each_channels_table(
 ) -> None:
     """The ramp's shape is kept per size; colouring it through one palette gives the
     pixels a lookup table per channel gives."""
-    from cardgen import raster
+    from cardgen.drawing import raster
 
     for size in ((1200, 630), (300, 500), (3, 2)):
         ramp = raster._ramp(*size, fill)

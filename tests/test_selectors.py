@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cardgen.errors import InputError, QuoteNotFound
-from cardgen.quotes import LoadedSelection, load_selection
+from cardgen.source.quotes import LoadedSelection, load_selection
 from tests.helpers import run_cli
 
 ARTICLES = Path(__file__).resolve().parent / "articles"

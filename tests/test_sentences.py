@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cardgen.sentences import ABBREVIATIONS, sentences, split_sentences
+from cardgen.source.sentences import ABBREVIATIONS, sentences, split_sentences
 
 
 @pytest.mark.parametrize(

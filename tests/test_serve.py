@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from cardgen.design.platforms import BUILTIN
 from cardgen.errors import InputError
-from cardgen.gallery import write_gallery
-from cardgen.platforms import BUILTIN
-from cardgen.serve import (
+from cardgen.review.gallery import write_gallery
+from cardgen.review.serve import (
     RELOAD_PATH,
     VERSION_PATH,
     GalleryServer,

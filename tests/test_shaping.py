@@ -1,4 +1,4 @@
-"""HarfBuzz (cardgen.shaping, fonts.font_info) against Pillow: the same widths, or None."""
+"""HarfBuzz (typography.shaping, fonts.font_info) against Pillow: the same widths, or None."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import ImageFont, features
 
-from cardgen import shaping
-from cardgen.fonts import load_font
+from cardgen.typography import shaping
+from cardgen.typography.fonts import load_font
 
 FONTS = sorted((Path(__file__).parent.parent / "fonts").rglob("*.[ot]tf"))
 needs_raqm = pytest.mark.skipif(not features.check("raqm"), reason="Pillow without raqm")
@@ -76,7 +76,7 @@ def test_a_file_harfbuzz_cannot_read_is_left_to_pillow(tmp_path: Path) -> None:
 @needs_raqm
 def test_chain_widths_follow_the_font_file(tmp_path: Path) -> None:
     """Replacing a font file and forgetting the font caches measures the new file."""
-    from cardgen.fonts import forget_font_files
+    from cardgen.typography.fonts import forget_font_files
 
     regular = next(p for p in FONTS if p.name == "Inter-Regular.otf")
     bold = next(p for p in FONTS if p.name == "Inter-ExtraBold.otf")
@@ -93,7 +93,7 @@ def test_chain_widths_follow_the_font_file(tmp_path: Path) -> None:
 
 
 def test_character_maps_come_from_harfbuzz(tmp_path: Path) -> None:
-    from cardgen.fonts import font_info
+    from cardgen.typography.fonts import font_info
 
     inter = next(p for p in FONTS if p.name == "Inter-Regular.otf")
     info = font_info(inter)
@@ -108,7 +108,7 @@ def test_character_maps_come_from_harfbuzz(tmp_path: Path) -> None:
 def test_a_colour_bitmap_font_reports_its_strike() -> None:
     import subprocess
 
-    from cardgen.fonts import _first_strike_ppem, font_info
+    from cardgen.typography.fonts import _first_strike_ppem, font_info
 
     found = subprocess.run(
         ["fc-match", "-f", "%{file}", "Noto Color Emoji"], capture_output=True, text=True

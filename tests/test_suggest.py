@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cardgen.articles import load_article
 from cardgen.errors import InputError
-from cardgen.quotes import load_selection
-from cardgen.suggest import score_passage, source_for, suggest
+from cardgen.source.articles import load_article
+from cardgen.source.quotes import load_selection
+from cardgen.source.suggest import score_passage, source_for, suggest
 from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from cardgen.batch import Project
+from cardgen.batch.plan import Project
+from cardgen.design.platforms import BUILTIN
+from cardgen.drawing.raster import draw_scene
+from cardgen.drawing.scene import CardText, Scene, SolidFill, TextBlock, build_scene
 from cardgen.errors import MissingGlyph, TextDoesNotFit
-from cardgen.platforms import BUILTIN
-from cardgen.raster import draw_scene
-from cardgen.scene import CardText, Scene, SolidFill, TextBlock, build_scene
 from tests.helpers import ink_bbox
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardgen.typeset import fit_text, overflow, set_at, wrap
+from cardgen.typography.typeset import fit_text, overflow, set_at, wrap
 
 
 class Monospace:

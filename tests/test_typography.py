@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from cardgen.batch import Project
+from cardgen.batch.plan import Project
+from cardgen.design.layouts import Brand
+from cardgen.drawing.raster import draw_scene
+from cardgen.drawing.scene import CardText, TextBlock, build_scene
 from cardgen.errors import MissingGlyph, TextDoesNotFit
-from cardgen.fonts import ChainMeasurer, chain_for, describe_char, font_info
-from cardgen.layouts import Brand
-from cardgen.raster import draw_scene
-from cardgen.scene import CardText, TextBlock, build_scene
+from cardgen.typography.fonts import ChainMeasurer, chain_for, describe_char, font_info
 from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -268,7 +268,7 @@ def test_contrast_is_checked_against_the_gradient_stops(project: Project) -> Non
 
 def test_forgetting_font_files_sees_a_replaced_font(tmp_path: Path) -> None:
     """`preview --watch` calls this when a font changes: nothing old may be remembered."""
-    from cardgen.fonts import font_folders, font_info, forget_font_files, registry_for
+    from cardgen.typography.fonts import font_folders, font_info, forget_font_files, registry_for
 
     fonts = tmp_path / "fonts"
     fonts.mkdir()

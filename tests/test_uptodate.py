@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from cardgen import uptodate
-from cardgen.output import OutputLock
+from cardgen.batch import uptodate
+from cardgen.batch.output import OutputLock
 from tests.batchkit import ROOT, make_project
 
 ARGS = ("render", "--jobs", "1")

@@ -137,7 +137,7 @@ def _package_dirs() -> list[str]:
 
 
 def _package_dir() -> str:
-    return str(Path(__file__).resolve().parent)
+    return str(Path(__file__).resolve().parents[1])  # the cardgen package
 
 
 # --- the fast path ---------------------------------------------------------------------
@@ -151,7 +151,7 @@ def answer(argv: list[str]) -> bool:
     out = parse_render(argv)
     if out is None:
         return False
-    from cardgen.output import STATE_DIR
+    from cardgen.batch.output import STATE_DIR
 
     try:
         out = _expanded(out)
@@ -184,8 +184,8 @@ def answer(argv: list[str]) -> bool:
 
 
 def _expanded(out: Path) -> Path:
+    from cardgen.batch.output import expand_out
     from cardgen.errors import CardgenError
-    from cardgen.output import expand_out
 
     try:
         return expand_out(out)
@@ -208,8 +208,8 @@ def _same_request(stamp: dict[str, Any], argv: list[str], out: Path) -> bool:
 
 
 def _unchanged_under_lock(stamp: dict[str, Any], out: Path) -> bool:
+    from cardgen.batch.output import JOURNAL, STATE_DIR, OutputLock
     from cardgen.errors import CardgenError
-    from cardgen.output import JOURNAL, STATE_DIR, OutputLock
 
     try:
         lock = OutputLock(out)
@@ -276,7 +276,7 @@ _RECORDER: list[_Recorder] = []
 
 def arm(argv: list[str], start_ns: int, read_ns: int) -> None:
     """Record this process's render (if `argv` is one the check understands) for a stamp."""
-    from cardgen import output
+    from cardgen.batch import output
 
     _RECORDER.clear()
     if parse_render(argv) is None:
@@ -313,7 +313,7 @@ def record(exit_code: int) -> bool:
     if not _RECORDER:
         return False
     recorder = _RECORDER.pop()
-    from cardgen import output
+    from cardgen.batch import output
 
     output.on_written = None
     report = recorder.report
@@ -334,8 +334,8 @@ def record(exit_code: int) -> bool:
 
 def _write_stamp(recorder: _Recorder, report: Any) -> bool:
     from cardgen import __version__
+    from cardgen.batch.output import STATE_DIR, OutputLock, write_atomic
     from cardgen.errors import CardgenError
-    from cardgen.output import STATE_DIR, OutputLock, write_atomic
 
     out = Path(report.out)
     try:
@@ -367,8 +367,8 @@ def _write_stamp(recorder: _Recorder, report: Any) -> bool:
 
 def _inputs(files: list[Path]) -> dict[str, Any]:
     """Everything the run read or searched, as the fast path will compare it."""
-    from cardgen.fontfiles import font_folders
-    from cardgen.layouts import bundled_dir
+    from cardgen.design.layouts import bundled_dir
+    from cardgen.typography.fontfiles import font_folders
 
     root = Path.cwd()
     trees: dict[str, Any] = {}

@@ -9,9 +9,8 @@ from typing import cast
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from cardgen.encoders import ENCODE_OPTIONS
-from cardgen.fonts import load_font, run_direction, run_font
-from cardgen.scene import (
+from cardgen.drawing.encoders import ENCODE_OPTIONS
+from cardgen.drawing.scene import (
     RGBA,
     GradientFill,
     ImageFill,
@@ -23,6 +22,7 @@ from cardgen.scene import (
     SolidFill,
     TextBlock,
 )
+from cardgen.typography.fonts import load_font, run_direction, run_font
 
 # Flat cards (solid colours plus anti-aliased edges) are written as 256-colour
 # palette PNGs: about a third of the bytes of full-colour PNG level 6, in less
@@ -213,7 +213,7 @@ def _same_mode(stroke: RGBA, fill: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def _image(canvas: Image.Image, shape: ImageShape) -> None:
-    from cardgen.images import picture_for_box
+    from cardgen.design.images import picture_for_box
 
     left, top, right, bottom = shape.box
     size = (right - left, bottom - top)
@@ -263,7 +263,7 @@ def _mask(
                     direction=run_direction(run),  # type: ignore[arg-type]
                 )
     else:
-        from cardgen.images import picture_for_box
+        from cardgen.design.images import picture_for_box
 
         left, top, right, bottom = drawable.box
         picture = picture_for_box(
@@ -279,7 +279,7 @@ def _mask(
 
 
 def _shadow(canvas: Image.Image, shadow: ShadowShape) -> None:
-    from cardgen.images import blurred
+    from cardgen.design.images import blurred
 
     mask = _mask(canvas.size, shadow.of)
     mask = ImageChops.offset(mask, *shadow.offset)
@@ -420,7 +420,7 @@ def _lut(values: tuple[int, ...]) -> list[int]:
 
 def _photo(width: int, height: int, fill: ImageFill) -> Image.Image:
     """The photo cover-cropped at its focal point, blurred, then darkened by its overlays."""
-    from cardgen.images import blurred, image_for_box
+    from cardgen.design.images import blurred, image_for_box
 
     image = Image.new("RGB", (width, height), fill.base[:3])
     photo = blurred(image_for_box(fill.path, (width, height), "cover", fill.focal), fill.blur)

@@ -17,11 +17,11 @@ from pydantic import (
     model_validator,
 )
 
-from cardgen.articles import Article, load_article
 from cardgen.errors import ContentError, InputError, QuoteNotFound
-from cardgen.invisible import find_invisible
 from cardgen.limits import MAX_QUOTE_CHARS
-from cardgen.matching import ArticleIndex, Located, Miss, normalise
+from cardgen.source.articles import Article, load_article
+from cardgen.source.invisible import find_invisible
+from cardgen.source.matching import ArticleIndex, Located, Miss, normalise
 from cardgen.yamlio import display_path, read_yaml, validate
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -254,7 +254,7 @@ def load_selection(path: Path) -> LoadedSelection:
     )
 
 
-__all__ = ["ArticleIndex", "normalise"]  # matching lives in cardgen.matching; kept importable here
+__all__ = ["ArticleIndex", "normalise"]  # from source.matching, kept importable here
 
 
 def _select(index: ArticleIndex, spec: QuoteSpec) -> Located | Miss:

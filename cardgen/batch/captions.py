@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import regex
 import textwrap3
 
+from cardgen.design.platforms import Platform
 from cardgen.errors import ContentError
-from cardgen.platforms import Platform
 
 DEFAULT_TEMPLATE = "\u201c{quote}\u201d{by}\n\n{title} {url}\n\n{hashtags}"
 TEMPLATE_FIELDS = ("quote", "by", "attribution", "title", "url", "hashtags", "handle")

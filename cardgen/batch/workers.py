@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cardgen.batch import Project
+from cardgen.batch.plan import Project
 from cardgen.errors import CardgenError
 
 _WORKER_PROJECTS: dict[Path, Project] = {}
@@ -28,7 +28,7 @@ def worker_init() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     import threading
 
-    from cardgen.memory import keep_freed_memory
+    from cardgen.drawing.memory import keep_freed_memory
 
     keep_freed_memory()  # forkserver workers; forked ones have it from the main process
 
@@ -54,8 +54,8 @@ def draw_in_worker(packed_scene: bytes, fmt: str, limit: int) -> tuple[bytes, st
     """Draw and encode a pickled scene (the runner keeps fitted scenes pickled)."""
     import pickle
 
-    from cardgen.raster import draw_scene
-    from cardgen.sizefit import encode_within
+    from cardgen.drawing.raster import draw_scene
+    from cardgen.drawing.sizefit import encode_within
 
     try:
         return encode_within(draw_scene(pickle.loads(packed_scene)), fmt, limit)
@@ -114,5 +114,5 @@ def warm_up(root: Path | None) -> None:
     """
     if root is not None:
         _worker_project(root).font_registry()
-    import cardgen.raster
-    import cardgen.sizefit  # noqa: F401
+    import cardgen.drawing.raster
+    import cardgen.drawing.sizefit  # noqa: F401

@@ -7,9 +7,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from cardgen.articles import Article, is_cjk, load_article
 from cardgen.errors import InputError
-from cardgen.matching import ArticleIndex
+from cardgen.source.articles import Article, is_cjk, load_article
+from cardgen.source.matching import ArticleIndex
 
 # Card-friendly lengths, in Latin-character widths (a CJK character counts two): the
 # shorter end of the ideal range reads at a glance, longer passages need a small font.

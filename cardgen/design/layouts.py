@@ -23,13 +23,13 @@ from pydantic import (
     model_validator,
 )
 
-from cardgen.cardtext import TEMPLATE_FIELDS
+from cardgen.design.cardtext import TEMPLATE_FIELDS
+from cardgen.design.platforms import Platform
 from cardgen.errors import InputError
 from cardgen.limits import MAX_FONT_PX
-from cardgen.platforms import Platform
 from cardgen.yamlio import YamlDocument, display_path, read_yaml, validate
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the cardgen package
 _LENGTH = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(px|%|%w|%h|%s)?\s*$")
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 _NAMED = {
@@ -520,7 +520,7 @@ _LOADED: dict[tuple[Path, int, int], tuple[LayoutFile | LayoutPatchFile, YamlDoc
 
 def _check_override_keys(layout: LayoutFile | LayoutPatchFile, doc: YamlDocument) -> None:
     """An override for a misspelt aspect class or platform would silently never apply."""
-    from cardgen.platforms import load_platforms
+    from cardgen.design.platforms import load_platforms
 
     project = doc.path.resolve().parent.parent
     known = [*ASPECT_CLASSES, *load_platforms(project)]
@@ -812,7 +812,7 @@ def json_schema(kind: str) -> dict[str, Any]:
         )
         schema: dict[str, Any] = {"anyOf": list(refs.values()), **top}
     elif kind == "selection":
-        from cardgen.quotes import Selection
+        from cardgen.source.quotes import Selection
 
         schema = Selection.model_json_schema()
     else:

@@ -13,7 +13,7 @@ from typing import Any
 
 from cardgen.errors import InputError
 
-# Told of every file written, while the up-to-date check records a run (`cardgen.uptodate`).
+# Told of every file written, while the up-to-date check records a run (`cardgen.batch.uptodate`).
 on_written: Callable[[Path], None] | None = None
 
 

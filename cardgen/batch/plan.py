@@ -15,11 +15,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cardgen.captions import CaptionParts, alt_text, caption
+from cardgen.batch.captions import CaptionParts, alt_text, caption
+from cardgen.design.layouts import Brand, Layout, LayoutSource, load_brand, resolve_layout
+from cardgen.design.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
 from cardgen.errors import CardgenError, InputError
-from cardgen.layouts import Brand, Layout, LayoutSource, load_brand, resolve_layout
-from cardgen.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
-from cardgen.quotes import LoadedSelection, Quote, load_selection
+from cardgen.source.quotes import LoadedSelection, Quote, load_selection
 from cardgen.yamlio import display_path
 
 DEFAULT_LAYOUT = "classic"
@@ -43,7 +43,7 @@ class Project:
         )
 
     def font_registry(self) -> Any:
-        from cardgen.fonts import font_folders, registry_for
+        from cardgen.typography.fonts import font_folders, registry_for
 
         return registry_for(font_folders(self.root))
 
@@ -207,7 +207,7 @@ def render(
     processes, atomic per file, manifest last. `keep_going` turns content
     errors into `failures` of the report instead of raising.
     """
-    from cardgen.runner import run_batch
+    from cardgen.batch.runner import run_batch
 
     project = project or Project.open()
     return run_batch(
@@ -252,7 +252,7 @@ def check(
 
 
 def _content(job: CardJob, brand: Brand) -> Any:
-    from cardgen.cardtext import CardText
+    from cardgen.design.cardtext import CardText
 
     selection = job.selection
     return CardText(
@@ -267,7 +267,7 @@ def _content(job: CardJob, brand: Brand) -> Any:
 
 
 def _scene(job: CardJob, project: Project) -> Any:
-    from cardgen.scene import build_scene
+    from cardgen.drawing.scene import build_scene
 
     brand = project.brand(job.brand)
     layout = project.layout(job.layout, job.platform)

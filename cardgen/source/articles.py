@@ -56,11 +56,11 @@ def load_article(path: Path, *, shown: str | None = None) -> Article:
         raise InputError(f"cannot read article: {exc.strerror}", file=shown) from None
     text = decode_text(raw, shown)
     if suffix in (".md", ".markdown"):
-        from cardgen.markdown_text import markdown_article
+        from cardgen.source.markdown_text import markdown_article
 
         article = markdown_article(path, text, shown)
     elif suffix in (".html", ".htm"):
-        from cardgen.html_text import html_article
+        from cardgen.source.html_text import html_article
 
         article = html_article(path, text, shown)
     else:

@@ -8,20 +8,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from cardgen.cardtext import TEMPLATE_FIELDS as TEMPLATE_FIELDS  # re-exported: old home
-from cardgen.cardtext import CardText as CardText
-from cardgen.errors import InputError, MissingGlyph, TextDoesNotFit
-from cardgen.fonts import (
-    ChainMeasurer,
-    FontChain,
-    FontFace,
-    FontMeasurer,
-    FontRegistry,
-    chain_for,
-    describe_char,
-)
-from cardgen.images import file_version, probe
-from cardgen.layouts import (
+from cardgen.design.cardtext import TEMPLATE_FIELDS as TEMPLATE_FIELDS  # re-exported: old home
+from cardgen.design.cardtext import CardText as CardText
+from cardgen.design.images import file_version, probe
+from cardgen.design.layouts import (
     Brand,
     Element,
     FontSpec,
@@ -36,9 +26,19 @@ from cardgen.layouts import (
     parse_colour,
     resolve_length,
 )
+from cardgen.design.platforms import Platform
+from cardgen.errors import InputError, MissingGlyph, TextDoesNotFit
 from cardgen.limits import MAX_FONT_PX
-from cardgen.platforms import Platform
-from cardgen.typeset import (
+from cardgen.typography.fonts import (
+    ChainMeasurer,
+    FontChain,
+    FontFace,
+    FontMeasurer,
+    FontRegistry,
+    chain_for,
+    describe_char,
+)
+from cardgen.typography.typeset import (
     FittedText,
     emphasis_spans,
     fit_text,
@@ -600,7 +600,7 @@ def _text_setup(element: TextElement, resolver: _Resolver, platform: Platform) -
 
 
 def _base_level(text: str) -> int:
-    from cardgen.direction import base_level
+    from cardgen.typography.direction import base_level
 
     return base_level(text)
 

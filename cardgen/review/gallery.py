@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote as url_quote
 
 from cardgen import __version__
-from cardgen.captions import count
+from cardgen.batch.captions import count
+from cardgen.design.platforms import Platform
 from cardgen.errors import InputError
-from cardgen.platforms import Platform
 
 if TYPE_CHECKING:
     import jinja2
@@ -136,7 +136,7 @@ def _environment() -> jinja2.Environment:
     import jinja2
 
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("cardgen", "templates"),
+        loader=jinja2.PackageLoader("cardgen.review", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -184,7 +184,7 @@ def write_gallery(
     everything the page is made of is kept beside it (`OUT/.cardgen/gallery.sha256`,
     with the page's own hash) and an unchanged page is left as it is.
     """
-    from cardgen.output import STATE_DIR, write_atomic
+    from cardgen.batch.output import STATE_DIR, write_atomic
 
     path = out / "index.html"
     stamp = out / STATE_DIR / GALLERY_STAMP
@@ -227,7 +227,7 @@ def _inputs_digest(records: Sequence[Mapping[str, Any]], platforms: Mapping[str,
 
 def write_gallery_from_manifest(out: Path, platforms: Mapping[str, Platform]) -> Path:
     """Rebuild `OUT/index.html` from `OUT/manifest.json` (e.g. after editing a template)."""
-    from cardgen.output import write_atomic
+    from cardgen.batch.output import write_atomic
 
     manifest = out / "manifest.json"
     try:
@@ -308,7 +308,7 @@ def _platform_name(pid: str, platforms: Mapping[str, Platform]) -> str:
 
 
 def _asset(name: str) -> str:
-    return (resources.files("cardgen") / "templates" / name).read_text(encoding="utf-8")
+    return (resources.files("cardgen.review") / "templates" / name).read_text(encoding="utf-8")
 
 
 def _csp_hash(script: str) -> str:

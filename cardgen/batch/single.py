@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cardgen.batch import Project
+from cardgen.batch.plan import Project
 from cardgen.errors import InputError
-from cardgen.invisible import find_invisible
+from cardgen.source.invisible import find_invisible
 
 
 def render_text(
@@ -21,9 +21,9 @@ def render_text(
     project: Project | None = None,
 ) -> Path:
     """Render `text` as one card and return the file written."""
-    from cardgen.output import write_atomic
-    from cardgen.raster import draw_scene, encode
-    from cardgen.scene import CardText, build_scene
+    from cardgen.batch.output import write_atomic
+    from cardgen.drawing.raster import draw_scene, encode
+    from cardgen.drawing.scene import CardText, build_scene
 
     text = " ".join(text.split())
     if not text:

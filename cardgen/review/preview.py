@@ -17,14 +17,11 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from cardgen.batch import DEFAULT_LAYOUT, Project
-from cardgen.errors import CardgenError, ContentError, InputError
-from cardgen.fonts import load_font
-from cardgen.layouts import Brand
-from cardgen.platforms import Platform
-from cardgen.quotes import LoadedSelection, Quote, load_selection
-from cardgen.raster import draw_scene, encode
-from cardgen.scene import (
+from cardgen.batch.plan import DEFAULT_LAYOUT, Project
+from cardgen.design.layouts import Brand
+from cardgen.design.platforms import Platform
+from cardgen.drawing.raster import draw_scene, encode
+from cardgen.drawing.scene import (
     CardText,
     ImageShape,
     RectShape,
@@ -33,6 +30,9 @@ from cardgen.scene import (
     TextBlock,
     build_scene,
 )
+from cardgen.errors import CardgenError, ContentError, InputError
+from cardgen.source.quotes import LoadedSelection, Quote, load_selection
+from cardgen.typography.fonts import load_font
 
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".woff", ".woff2")
 CELL_HEIGHT = 420  # every card is scaled to this height on the sheet
@@ -68,7 +68,7 @@ def write_preview(
 
     The sheet goes to `out`, by default `output/preview/<selection>/<quote>.png`.
     """
-    from cardgen.output import write_atomic
+    from cardgen.batch.output import write_atomic
 
     started = time.perf_counter()
     project = project or Project.open()
@@ -115,7 +115,7 @@ def _problem_card(platform: Platform, error: CardgenError) -> Image.Image:
     """A card-sized panel stating why this platform's card could not be made."""
     import textwrap
 
-    from cardgen.fonts import font_folders, registry_for
+    from cardgen.typography.fonts import font_folders, registry_for
 
     image = Image.new("RGB", platform.size, (255, 236, 236))
     face = registry_for(font_folders(None)).find("Inter", "semibold")
@@ -178,7 +178,7 @@ def _scene(
 
 def contact_sheet(cards: Sequence[tuple[Platform, Image.Image]], *, title: str = "") -> Image.Image:
     """Cards scaled to one height, wrapped in rows, each labelled with its platform and size."""
-    from cardgen.fonts import font_folders, registry_for
+    from cardgen.typography.fonts import font_folders, registry_for
 
     face = registry_for(font_folders(None)).find("Inter", "semibold")
     font, small = load_font(face.path, 20), load_font(face.path, 16)
@@ -254,7 +254,7 @@ def draw_guides(image: Image.Image, scene: Scene) -> None:
 
 
 def _label_font(size: int) -> Any:
-    from cardgen.fonts import font_folders, registry_for
+    from cardgen.typography.fonts import font_folders, registry_for
 
     face = registry_for(font_folders(None)).find("Inter", "semibold")
     return load_font(face.path, size)
@@ -277,7 +277,7 @@ def write_thumbnails(
     names: Sequence[str], out: Path, project: Project | None = None
 ) -> dict[str, Path]:
     """A square thumbnail of each layout with sample text, as `OUT/layouts/NAME.png`."""
-    from cardgen.output import write_atomic
+    from cardgen.batch.output import write_atomic
 
     project = project or Project.open()
     platform = project.platform("instagram-square")
@@ -298,7 +298,7 @@ def write_thumbnails(
 
 def watched_folders(selection: Path, project: Project) -> list[Path]:
     """What a preview depends on: layout and brand folders, fonts, the selection's folder."""
-    from cardgen.fonts import font_folders
+    from cardgen.typography.fonts import font_folders
 
     folders = [*project.layouts.folders, *font_folders(project.root), selection.resolve().parent]
     # A broken selection is reported by the refresh; its own folder is watched already.
@@ -328,7 +328,7 @@ def watch_preview(
     Errors (a typo in a layout being edited) are reported through `on_refresh`
     and watching goes on: the designer fixes the file and the sheet comes back.
     """
-    from cardgen.fonts import forget_font_files
+    from cardgen.typography.fonts import forget_font_files
 
     def refresh(changed: Iterable[str] = ()) -> PreviewResult | CardgenError:
         if any(Path(path).suffix.lower() in FONT_SUFFIXES for path in changed):

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from cardgen.articles import Article, block_text
+from cardgen.source.articles import Article, block_text
 
 # Front-matter keys that say who wrote the article and where it lives.
 _META_KEYS = {
@@ -126,6 +126,6 @@ def _inline_text(children: list[Any]) -> str:
 
 def _html_block_text(html: str) -> list[str]:
     """Visible text of raw HTML inside Markdown (comments and scripts dropped)."""
-    from cardgen.html_text import fragment_paragraphs
+    from cardgen.source.html_text import fragment_paragraphs
 
     return fragment_paragraphs(html)

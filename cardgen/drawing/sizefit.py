@@ -9,8 +9,8 @@ import io
 
 from PIL import Image
 
+from cardgen.drawing.raster import encode
 from cardgen.errors import ContentError
-from cardgen.raster import encode
 
 LOWEST_QUALITY = 40  # below this, text edges smear visibly: an error is better than a bad card
 HIGHEST_QUALITY = 95

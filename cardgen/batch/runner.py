@@ -27,23 +27,7 @@ from types import FrameType
 from typing import Any, NamedTuple
 
 from cardgen import __version__
-from cardgen.batch import (
-    CardJob,
-    Failure,
-    Project,
-    RenderReport,
-    _content,
-    _record,
-    _relative,
-    _scene,
-    _snippets,
-    load_selections,
-    plan,
-    scene_facts,
-)
-from cardgen.errors import CardgenError, ContentError, InputError
-from cardgen.memory import keep_freed_memory
-from cardgen.output import (
+from cardgen.batch.output import (
     Journal,
     OutputLock,
     expand_out,
@@ -58,14 +42,30 @@ from cardgen.output import (
     write_if_changed,
     write_manifest,
 )
-from cardgen.quotes import LoadedSelection
-from cardgen.workers import (
+from cardgen.batch.plan import (
+    CardJob,
+    Failure,
+    Project,
+    RenderReport,
+    _content,
+    _record,
+    _relative,
+    _scene,
+    _snippets,
+    load_selections,
+    plan,
+    scene_facts,
+)
+from cardgen.batch.workers import (
     InlineExecutor,
     PackedError,
     draw_in_worker,
     warm_up,
     worker_init,
 )
+from cardgen.drawing.memory import keep_freed_memory
+from cardgen.errors import CardgenError, ContentError, InputError
+from cardgen.source.quotes import LoadedSelection
 from cardgen.yamlio import display_path
 
 Event = dict[str, Any]
@@ -74,7 +74,12 @@ CardId = tuple[str, str, str]  # (selection file, quote id, platform)
 
 # Imported once by the forkserver, so every worker forked from it starts with them;
 # `__main__` too, or each worker of the console script would import the CLI again.
-_PRELOAD = ["__main__", "cardgen.workers", "cardgen.raster", "cardgen.sizefit"]
+_PRELOAD = [
+    "__main__",
+    "cardgen.batch.workers",
+    "cardgen.drawing.raster",
+    "cardgen.drawing.sizefit",
+]
 
 # Cards drawn while others are still being fitted wait in memory until every card has fitted:
 # at most this many bytes of them, with a few draws queued ahead of the workers.
@@ -230,7 +235,7 @@ def _dry_run(
 
 def fonts_digest(project: Project) -> str:
     """One hash of every font file cardgen may pick from (names and contents)."""
-    from cardgen.fontfiles import FONT_SUFFIXES, font_folders
+    from cardgen.typography.fontfiles import FONT_SUFFIXES, font_folders
 
     digest = hashlib.sha256()
     for folder in font_folders(project.root):
@@ -296,7 +301,7 @@ def cache_key(
     `memo` (one per run) keeps the serialised layout, brand, images and platform of each
     (layout, platform, brand): the same for every card that shares them.
     """
-    from cardgen.encoders import ENCODE_OPTIONS
+    from cardgen.drawing.encoders import ENCODE_OPTIONS
 
     brand = project.brand(job.brand)
     shared_key = (job.layout, job.platform, job.brand)
@@ -529,8 +534,8 @@ class _Run:
             # fork (Linux, one thread): each worker is a copy of this process made in a
             # millisecond, with cardgen, Pillow and the project already loaded; a forkserver
             # would spend ~0.25 s of a core starting Python and importing them again.
-            import cardgen.raster
-            import cardgen.sizefit  # noqa: F401  (loaded once here, not in each worker)
+            import cardgen.drawing.raster
+            import cardgen.drawing.sizefit  # noqa: F401  (loaded once here, not in each worker)
 
             pool = ProcessPoolExecutor(
                 max_workers=workers,
@@ -633,7 +638,7 @@ class _Run:
             for index, fitted in scenes.items()
         )
         if futures and not isinstance(pool, InlineExecutor):
-            from cardgen.gallery import prepare
+            from cardgen.review.gallery import prepare
 
             prepare()  # while the workers draw, not after them: the review page is written last
         # In plan order: workers run ahead, events and errors come out the same every run.
@@ -722,7 +727,7 @@ class _Run:
                 record = {**record, "status": "kept"}
             records.append(record)
         write_captions_csv(self.out, records)
-        from cardgen.gallery import write_gallery
+        from cardgen.review.gallery import write_gallery
 
         write_gallery(self.out, records, self.project.platforms)
         manifest = write_manifest(self.out, f"cardgen {__version__}", records)

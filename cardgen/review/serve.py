@@ -17,8 +17,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from cardgen.design.platforms import BUILTIN, Platform
 from cardgen.errors import InputError
-from cardgen.platforms import BUILTIN, Platform
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8400
@@ -114,7 +114,7 @@ class GalleryHandler(SimpleHTTPRequestHandler):
 
     def _page_from_manifest(self) -> str:
         """No index.html (a tool that writes only cards and a manifest): build the page here."""
-        from cardgen.gallery import render_gallery
+        from cardgen.review.gallery import render_gallery
 
         try:
             manifest = json.loads((self.out / "manifest.json").read_text(encoding="utf-8"))

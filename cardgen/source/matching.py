@@ -8,8 +8,8 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cardgen.articles import Article, is_cjk
-from cardgen.sentences import split_sentences
+from cardgen.source.articles import Article, is_cjk
+from cardgen.source.sentences import split_sentences
 
 # Characters that are the same for matching: typographic variants of one mark.
 _EQUIVALENT = str.maketrans(

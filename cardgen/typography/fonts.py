@@ -18,10 +18,10 @@ from typing import Any
 
 from PIL import ImageFont, features
 
-from cardgen import shaping
 from cardgen.errors import InputError
-from cardgen.fontfiles import FONT_SUFFIXES
-from cardgen.fontfiles import font_folders as font_folders  # re-exported: its old home
+from cardgen.typography import shaping
+from cardgen.typography.fontfiles import FONT_SUFFIXES
+from cardgen.typography.fontfiles import font_folders as font_folders  # re-exported: its old home
 
 WEIGHTS = {
     "thin": 100,
@@ -488,7 +488,7 @@ class ChainMeasurer:
         """The line's runs in display order (bidi), split where `marks` (emphasis) changes.
 
         `base` is the paragraph direction (0 left to right, 1 right to left)."""
-        from cardgen.direction import levels, visual_order
+        from cardgen.typography.direction import levels, visual_order
 
         line_levels = levels(line, base)
         pieces: list[tuple[int, int, FontFace, int]] = []
@@ -593,6 +593,6 @@ def forget_font_files() -> None:
     for cache in (registry_for, font_info, load_font, _system_face_for, text_width):
         cache.cache_clear()
     shaping.forget()
-    from cardgen.scene import forget_chains
+    from cardgen.drawing.scene import forget_chains
 
     forget_chains()

@@ -1,0 +1,1 @@
+"""Design inputs: layouts and brand kits, platform presets, pictures and logos."""

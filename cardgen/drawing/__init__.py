@@ -1,0 +1,1 @@
+"""A card's scene (positioned drawables), its pixels and its encoding."""

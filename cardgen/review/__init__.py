@@ -1,0 +1,1 @@
+"""Looking at cards: the review page, its local server and designers' previews."""

@@ -1,0 +1,1 @@
+"""The quote stage: articles in, verified quotes and suggestions out."""

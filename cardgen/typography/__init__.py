@@ -1,0 +1,1 @@
+"""Fonts, shaping, bidi and line breaking: measuring text, never drawing it."""
