@@ -133,6 +133,12 @@ def render(
     wait: Annotated[
         bool, typer.Option("--wait", help="Wait for another run on OUT instead of exiting 2.")
     ] = False,
+    adopt: Annotated[
+        bool,
+        typer.Option(
+            "--adopt", help="Take over an existing folder that is not yet a cardgen output folder."
+        ),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Line-delimited JSON events on stdout.")
     ] = False,
@@ -159,6 +165,7 @@ def render(
                 dry_run=dry_run,
                 pick=pick,
                 wait=wait,
+                adopt=adopt,
                 on_event=progress.event,
             )
         )
@@ -211,6 +218,9 @@ class _Progress:
     def event(self, event: dict[str, Any]) -> None:
         if self.as_json:
             _say(json.dumps(event, ensure_ascii=False))
+            return
+        if event["event"] == "warning":
+            _say(f"warning: {event['message']}", err=True)
             return
         if not self.show_bar:
             return

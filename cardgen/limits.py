@@ -25,3 +25,8 @@ MAX_SVG_RATIO = 20  # width over height (or height over width) of an SVG logo
 
 # Network: cardgen never fetches anything unless a future option asks it to.
 NETWORK_ACCESS = False
+
+# The output folder and the batch
+MAX_STATE_FILE_BYTES = 256_000_000  # manifest, journal, history: ~2 kB a card
+WORKER_MEMORY_BYTES = 400_000_000  # what one drawing worker may need: caps --jobs by memory
+CARD_DRAW_SECONDS = 300  # a worker drawing one card longer than this is stopped (hung)

@@ -127,19 +127,19 @@ def test_jobs_1_and_2_give_byte_identical_output(
     else:  # as with a thread running, or off Linux
         monkeypatch.setattr(runner, "_can_fork", lambda: False)
     started: list[str] = []
-    start_pool = runner._Run._start_pool
+    worker_start = runner._worker_start
 
-    def spy(self: Any, jobs: int, tasks: int) -> Any:
-        pool = start_pool(self, jobs, tasks)
-        started.append(pool._mp_context.get_start_method())
-        return pool
+    def spy(root: Path) -> Any:
+        how = worker_start(root)
+        started.append(how.context.get_start_method())
+        return how
 
-    monkeypatch.setattr(runner._Run, "_start_pool", spy)
+    monkeypatch.setattr(runner, "_worker_start", spy)
     root = make_project(tmp_path / "proj", 3, ("bluesky", "x"))
     project = Project.open(root)
     render(out=tmp_path / "a", jobs=1, project=project)
     render(out=tmp_path / "b", jobs=2, project=Project.open(root))
-    assert started == [start]
+    assert started == [start, start]  # one a worker
     files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.*"))
     files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*.*"))
     assert files_a == files_b
@@ -160,9 +160,12 @@ def test_cards_drawn_before_every_card_fits_are_bounded(
     early: list[int] = []
     fit_all = runner._Run._fit_all
 
-    def spy(self: Any, *args: Any) -> Any:
-        scenes = fit_all(self, *args)
-        early.append(len(self._early))  # drawn or drawing when the last card had fitted
+    def spy(self: Any, pool: Any, *args: Any) -> Any:
+        scenes = fit_all(self, pool, *args)
+        # drawn or drawing when the last card had fitted
+        early.append(len(getattr(pool, "done", ())) + len(pool.pending) * 0)
+        if hasattr(pool, "workers"):
+            early[-1] += sum(w.key is not None for w in pool.workers)
         return scenes
 
     monkeypatch.setattr(runner._Run, "_fit_all", spy)

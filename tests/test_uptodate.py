@@ -231,7 +231,7 @@ def test_a_held_lock_goes_the_normal_way(settled: Path) -> None:
 
 def test_a_killed_runs_journal_or_temporary_file_goes_the_normal_way(settled: Path) -> None:
     out = settled / "output"
-    tmp = out / "weekly" / "q000" / ".bluesky.png.x1.tmp"
+    tmp = out / "weekly" / "q000" / ".bluesky.png.cardgen-0123abcd.tmp"
     tmp.write_bytes(b"half a card")
     run = cardgen(settled, *ARGS)
     assert not run.fast and run.stdout == summary(0, 2)

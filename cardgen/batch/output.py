@@ -1,70 +1,167 @@
-"""The output folder: card paths, atomic writes and the manifest."""
+"""The output folder: atomic writes through real folders only, the manifest, the journal,
+the lock."""
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
-import tempfile
-from collections.abc import Callable
+import stat
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from cardgen.batch.folder import (
+    MANIFEST,
+    MARKER,
+    is_temp_name,
+    read_regular,
+    temp_name,
+)
+from cardgen.batch.folder import STATE_DIR as STATE_DIR  # re-exported: the gallery keeps a stamp
 from cardgen.errors import InputError
 
 # Told of every file written, while the up-to-date check records a run (`cardgen.batch.uptodate`).
 on_written: Callable[[Path], None] | None = None
 
-
-def _current_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+JOURNAL = "journal.jsonl"
+HISTORY = "history.json"
+CSV_COLUMNS = ("platform", "path", "caption", "alt_text", "quote_id", "selection")
 
 
-_UMASK = _current_umask()
+def write_atomic(path: Path, data: bytes, *, durable: bool = False) -> None:
+    """Write to a temporary file beside `path`, then rename: whole or not at all.
 
-
-def card_path(selection: str, quote_id: str, platform: str, fmt: str) -> str:
-    """`<selection>/<quote-id>/<platform>.<ext>`, relative to the output folder."""
-    ext = "jpg" if fmt == "jpeg" else fmt
-    return f"{selection}/{quote_id}/{platform}.{ext}"
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: whole or not at all."""
+    For files outside an output folder (`cardgen quote --out`, preview sheets) and the
+    folder's top-level files; card paths go through `write_inside`, which follows no link.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise InputError(
-            f"cannot write to {path.parent}: {exc.strerror}",
-            hint="check the output folder's permissions",
-        ) from None
+        raise _cannot_write_to(path.parent, exc) from None
+    write_inside(path.parent, path.name, data, durable=durable)
+
+
+def write_inside(out: Path, rel: str, data: bytes, *, durable: bool = False) -> None:
+    """Write OUT/`rel` atomically, through real folders only: a link inside OUT is refused,
+    never followed, and the file itself is replaced by a rename, never written through.
+
+    `durable`: the bytes reach the disk before the rename, and the rename before this
+    returns (fsync), for files whose rename must survive a power cut.
+    """
+    *folders, name = rel.split("/")
+    folder = _open_folder(out, folders, create=True)
+    assert folder is not None
+    tmp = temp_name(name)
+    target = out.joinpath(*folders, name)
     try:
-        # mkstemp makes private files; cards are shared like any file the user makes.
-        os.fchmod(fd, 0o666 & ~_UMASK)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        Path(tmp).replace(path)
-        if on_written is not None:
-            on_written(path)
+        try:
+            fd = os.open(
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666, dir_fd=folder
+            )
+        except OSError as exc:
+            raise _cannot_write_to(target.parent, exc) from None
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                if durable:
+                    os.fsync(fd)
+            os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
+            if durable:
+                os.fsync(folder)
+        except OSError as exc:
+            _unlink_quietly(tmp, folder)
+            raise InputError(f"cannot write {target}: {exc.strerror}") from None
+        except BaseException:
+            _unlink_quietly(tmp, folder)
+            raise
+    finally:
+        os.close(folder)
+    if on_written is not None:
+        on_written(target)
+
+
+def _open_folder(out: Path, parts: list[str], *, create: bool) -> int | None:
+    """A descriptor of OUT/parts, each part a real folder, never a link; made as needed
+    with `create`, else None when one is missing."""
+    try:
+        folder = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+        if not create:
+            return None
+        raise _cannot_write_to(out, exc) from None
+    where = out
+    try:
+        for part in parts:
+            where = where / part
+            if create:
+                with suppress(FileExistsError):
+                    os.mkdir(part, 0o777, dir_fd=folder)
+            try:
+                child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+            except OSError as exc:
+                if not create:
+                    os.close(folder)
+                    return None
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise InputError(
+                        f"cannot write to {where}: it is a symbolic link or not a folder",
+                        hint="cardgen never writes through links inside its output folder: "
+                        "remove it",
+                    ) from None
+                raise
+            os.close(folder)
+            folder = child
+    except OSError as exc:
+        os.close(folder)
+        raise _cannot_write_to(where, exc) from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        os.close(folder)
         raise
+    return folder
 
 
-def write_manifest(out: Path, generator: str, cards: list[dict[str, Any]]) -> Path:
-    """`OUT/manifest.json`, written last, sorted so equal runs give equal bytes."""
+def _cannot_write_to(folder: Path, exc: OSError) -> InputError:
+    return InputError(
+        f"cannot write to {folder}: {exc.strerror}",
+        hint="check the output folder's permissions",
+    )
+
+
+def _unlink_quietly(name: str, folder: int) -> None:
+    with suppress(OSError):
+        os.unlink(name, dir_fd=folder)
+
+
+def remove_inside(out: Path, rel: str) -> None:
+    """Delete OUT/`rel` if it is a regular file reached through real folders (no link)."""
+    *folders, name = rel.split("/")
+    folder = _open_folder(out, folders, create=False)
+    if folder is None:
+        return
+    try:
+        info = os.stat(name, dir_fd=folder, follow_symlinks=False)
+        if stat.S_ISREG(info.st_mode):
+            os.unlink(name, dir_fd=folder)
+    except FileNotFoundError:
+        pass
+    finally:
+        os.close(folder)
+
+
+def write_manifest(
+    out: Path, generator: str, cards: list[dict[str, Any]], *, durable: bool = True
+) -> Path:
+    """`OUT/manifest.json`, written last, sorted so equal runs give equal bytes; durable:
+    after a power cut it is the old manifest or the new one, never a torn or empty file."""
     ordered = sorted(cards, key=lambda c: (c["selection"], c["quote_id"], c["platform"]))
     body = {"generator": generator, "cards": ordered}
-    path = out / "manifest.json"
+    path = out / MANIFEST
     # Left alone when unchanged: an all-cached rerun then rewrites nothing.
-    write_if_changed(path, pretty_json(body))
+    write_if_changed(path, pretty_json(body), durable=durable)
     return path
 
 
@@ -78,16 +175,9 @@ def pretty_json(value: Any) -> bytes:
     return data.getvalue()
 
 
-STATE_DIR = ".cardgen"  # inside OUT: the lock, the journal of a run in progress
-JOURNAL = "journal.jsonl"
-HISTORY = "history.json"
-CSV_COLUMNS = ("platform", "path", "caption", "alt_text", "quote_id", "selection")
-
-
 def write_captions_csv(out: Path, cards: list[dict[str, Any]]) -> Path:
     """`OUT/captions.csv`: one row a card, for bulk schedulers."""
     import csv
-    import io
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -104,35 +194,54 @@ def snippet_text(caption: str, alt: str) -> str:
     return f"{caption}\n\nAlt text: {alt}\n"
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
+def write_if_changed(path: Path, data: bytes, *, durable: bool = False) -> bool:
     """`write_atomic` unless the file already holds exactly `data`; True when written."""
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    write_atomic(path, data)
+    if read_regular(path, limit=len(data), missing_ok=True, strict=False) == data:
+        return False
+    write_atomic(path, data, durable=durable)
     return True
 
 
-def remove_temporaries(out: Path) -> int:
-    """Delete temporary files a killed run left behind (`.NAME.*.tmp`); how many."""
+def remove_temporaries(out: Path, folders: Iterable[str]) -> int:
+    """Delete the temporary files a killed run left behind in cardgen's own `folders` of
+    OUT ("." for OUT itself): only files of cardgen's own temporary pattern, never a
+    link, never elsewhere. Returns how many."""
     removed = 0
-    if not out.is_dir():
-        return 0
-    for tmp in out.rglob(".*.tmp"):
-        if tmp.is_file():
-            tmp.unlink(missing_ok=True)
-            removed += 1
+    for rel in dict.fromkeys(folders):
+        parts = [] if rel in ("", ".") else rel.split("/")
+        folder = _open_folder(out, parts, create=False)
+        if folder is None:
+            continue
+        try:
+            for name in os.listdir(folder):  # noqa: PTH208 (a descriptor: no link followed)
+                if not is_temp_name(name):
+                    continue
+                with suppress(OSError):
+                    if stat.S_ISREG(os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode):
+                        os.unlink(name, dir_fd=folder)
+                        removed += 1
+        finally:
+            os.close(folder)
     return removed
 
 
-def read_manifest(out: Path) -> list[dict[str, Any]]:
-    """The cards of `OUT/manifest.json`, or none when it is missing or unreadable."""
+def read_manifest(out: Path, warn: Callable[[str], None]) -> list[dict[str, Any]]:
+    """The cards of `OUT/manifest.json`: none when it is missing; one that is not a cardgen
+    manifest is ignored with a warning; one that is a link, a FIFO or a device is an error."""
+    path = out / MANIFEST
+    data = read_regular(path, missing_ok=True)
+    if data is None:
+        return []
     try:
-        body = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        cards = body.get("cards", []) if isinstance(body, dict) else []
-    except (OSError, ValueError):
+        body = json.loads(data)
+        cards = body["cards"]
+        if not isinstance(cards, list):
+            raise TypeError("'cards' is not a list")
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        warn(
+            f"{path} is not a cardgen manifest ({type(exc).__name__}): ignored; it is "
+            "rewritten at the end of this run"
+        )
         return []
     return [c for c in cards if isinstance(c, dict)]
 
@@ -149,15 +258,12 @@ class Journal:
         self._handle: Any = None
 
     def read(self) -> list[dict[str, Any]]:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except OSError:
-            return []
+        data = read_regular(self.path, missing_ok=True)
         records = []
-        for line in text.splitlines():
+        for line in (data or b"").splitlines():
             try:
                 record = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue  # the torn last line of a killed run
             if isinstance(record, dict):
                 records.append(record)
@@ -165,8 +271,12 @@ class Journal:
 
     def append(self, record: dict[str, Any]) -> None:
         if self._handle is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = self.path.open("a", encoding="utf-8")
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
+            fd = os.open(self.path, flags, 0o666)
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise InputError(f"cannot write {self.path}: not a regular file", hint="remove it")
+            self._handle = open(fd, "a", encoding="utf-8")  # noqa: SIM115 (kept for the run)
         self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         self._handle.flush()
 
@@ -218,7 +328,13 @@ class OutputLock:
         while True:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+                if not stat.S_ISDIR(self.path.parent.lstat().st_mode):
+                    raise InputError(
+                        f"cannot write to {self.path.parent}: it is a symbolic link",
+                        hint="cardgen never writes through links inside its output folder: "
+                        "remove it",
+                    )
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
             except OSError as exc:
                 raise InputError(
                     f"cannot write to {self.out}: {exc.strerror}",
@@ -250,11 +366,15 @@ class OutputLock:
     def __exit__(self, *exc: object) -> None:
         if self._fd is None:
             return
-        nothing_else = not any(p != self.path.parent for p in self.out.iterdir())
-        if self._created and nothing_else and list(self.path.parent.iterdir()) == [self.path]:
-            self.path.unlink(missing_ok=True)
-            self.path.parent.rmdir()
-            self.out.rmdir()
+        state = self.path.parent
+        with suppress(OSError):
+            nothing_else = all(p == state for p in self.out.iterdir())
+            own = {p.name for p in state.iterdir()}
+            if self._created and nothing_else and own <= {self.path.name, MARKER}:
+                for name in own:
+                    (state / name).unlink(missing_ok=True)
+                state.rmdir()
+                self.out.rmdir()
         _HELD_LOCKS.discard(self._fd)
         os.close(self._fd)  # closing releases the lock
         self._fd = None
@@ -303,15 +423,30 @@ def history_folder(out: Path) -> Path:
 
 
 def read_history(folder: Path) -> dict[str, Any]:
+    """`--pick`'s history; a file that is not one cardgen wrote is an error naming it."""
+    path = folder / STATE_DIR / HISTORY
+    data = read_regular(path, missing_ok=True)
+    if data is None:
+        return {"runs": 0, "quotes": {}}
     try:
-        body = json.loads((folder / STATE_DIR / HISTORY).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {"runs": 0, "quotes": {}}
-    if not isinstance(body, dict) or not isinstance(body.get("quotes"), dict):
-        return {"runs": 0, "quotes": {}}
-    return body
+        body = json.loads(data)
+        runs, quotes = body["runs"], body["quotes"]
+        valid = (
+            type(runs) is int
+            and runs >= 0
+            and isinstance(quotes, dict)
+            and all(type(n) is int for n in quotes.values())
+        )
+    except (ValueError, KeyError, TypeError, RecursionError):
+        valid = False
+    if not valid:
+        raise InputError(
+            f"{path} is not a render history cardgen wrote",
+            hint="delete it to start the --pick rotation afresh",
+        )
+    return {"runs": runs, "quotes": quotes}
 
 
 def write_history(folder: Path, history: dict[str, Any]) -> None:
     data = json.dumps(history, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    write_atomic(folder / STATE_DIR / HISTORY, data.encode("utf-8"))
+    write_inside(folder, f"{STATE_DIR}/{HISTORY}", data.encode("utf-8"))

@@ -200,12 +200,14 @@ def render(
     wait: bool = False,
     today: date | None = None,
     on_event: Callable[[dict[str, Any]], None] | None = None,
+    adopt: bool = False,
 ) -> RenderReport:
     """Render every card of the given selections; the library behind `cardgen render`.
 
     Incremental (unchanged cards are `cached`), parallel over `jobs`
     processes, atomic per file, manifest last. `keep_going` turns content
-    errors into `failures` of the report instead of raising.
+    errors into `failures` of the report instead of raising. `adopt` renders into an
+    existing folder that is not yet cardgen's (see `cardgen.batch.folder.claim`).
     """
     from cardgen.batch.runner import run_batch
 
@@ -226,6 +228,7 @@ def render(
         wait=wait,
         today=today,
         on_event=on_event,
+        adopt=adopt,
     )
 
 

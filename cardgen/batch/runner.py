@@ -15,11 +15,8 @@ import pickle
 import signal
 import sys
 import threading
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
@@ -27,6 +24,17 @@ from types import FrameType
 from typing import Any, NamedTuple
 
 from cardgen import __version__
+from cardgen.batch.folder import (
+    STATE_DIR,
+    caption_path,
+    check_own_files,
+    check_selection_names,
+    claim,
+    mark,
+    open_inside,
+    refuse_dangerous,
+    safe_relative,
+)
 from cardgen.batch.output import (
     Journal,
     OutputLock,
@@ -34,12 +42,12 @@ from cardgen.batch.output import (
     history_folder,
     read_history,
     read_manifest,
+    remove_inside,
     remove_temporaries,
     snippet_text,
-    write_atomic,
     write_captions_csv,
     write_history,
-    write_if_changed,
+    write_inside,
     write_manifest,
 )
 from cardgen.batch.plan import (
@@ -56,15 +64,11 @@ from cardgen.batch.plan import (
     plan,
     scene_facts,
 )
-from cardgen.batch.workers import (
-    InlineExecutor,
-    PackedError,
-    draw_in_worker,
-    warm_up,
-    worker_init,
-)
+from cardgen.batch.pool import CardNotDrawn, DrawPool, InlinePool, WorkerStart
+from cardgen.batch.workers import PackedError, draw_in_worker, worker_init
 from cardgen.drawing.memory import keep_freed_memory
 from cardgen.errors import CardgenError, ContentError, InputError
+from cardgen.limits import WORKER_MEMORY_BYTES
 from cardgen.source.quotes import LoadedSelection
 from cardgen.yamlio import display_path
 
@@ -88,11 +92,42 @@ EARLY_QUEUED = 8
 
 
 def default_jobs() -> int:
-    """Worker processes by default: the CPUs this process may use."""
+    """Worker processes by default: the CPUs this process may use, within memory."""
+    return usable_jobs(None)[0]
+
+
+def usable_jobs(requested: int | None) -> tuple[int, str | None]:
+    """`--jobs` within what the machine can run: no more workers than CPUs, nor than the
+    available memory holds at `WORKER_MEMORY_BYTES` each. With a note when `requested` was
+    more (`--jobs 1000` would otherwise start a thousand processes and run out of memory)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cpus = max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+        cpus = max(1, os.cpu_count() or 1)
+    memory = _available_memory()
+    by_memory = max(1, memory // WORKER_MEMORY_BYTES) if memory else cpus
+    cap = min(cpus, by_memory)
+    if requested is None or requested <= cap:
+        return requested or cap, None
+    room = f", {memory / 1e9:.1f} GB of memory available" if memory else ""
+    return cap, (
+        f"--jobs {requested} is more than this machine can use: {cap} worker"
+        f"{'s' if cap > 1 else ''} ({cpus} CPU{'s' if cpus > 1 else ''}{room})"
+    )
+
+
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def run_batch(
@@ -112,22 +147,31 @@ def run_batch(
     wait: bool,
     today: date | None,
     on_event: Callable[[Event], None] | None,
+    adopt: bool = False,
 ) -> RenderReport:
     emit = on_event or (lambda event: None)
     out = expand_out(out_pattern, today)
     failures: list[Failure] = []
     loaded = _load(selections, project, keep_going, failures)
+    check_selection_names((s.name, s.path) for s in loaded)
+    refuse_dangerous(out, project.root, [p for s in loaded for p in (s.path, s.article.path)])
+    claim(out, adopt=adopt)
     history_dir = history_folder(out_pattern)
     history = read_history(history_dir) if pick is not None else None
     if pick is not None and history is not None:
         loaded = _pick(loaded, pick, history)
     card_jobs = plan(loaded, project, platforms=platforms, layout=layout, brand=brand, fmt=fmt)
+    check_own_files(out, [job.path for job in card_jobs])
+    workers, note = usable_jobs(jobs)
+    if note is not None:
+        emit({"event": "warning", "message": note})
     if dry_run:
         return _dry_run(card_jobs, project, out, force, emit, failures)
     with _terminate_as_interrupt(), OutputLock(out, wait=wait):
+        mark(out)
         run = _Run(project, out, force=force, keep_going=keep_going, emit=emit)
         run.failures.extend(failures)
-        report = run.execute(card_jobs, jobs or default_jobs())
+        report = run.execute(card_jobs, workers)
         if history is not None:
             _remember(history_dir, history, report, card_jobs, project)
         report.inputs = _files_read(loaded, project)
@@ -203,7 +247,7 @@ def _dry_run(
     emit: Callable[[Event], None],
     failures: list[Failure],
 ) -> RenderReport:
-    known = _known_records(out)
+    known = _known_records(out, _warner(emit)).records
     fonts = fonts_digest(project)
     cards = []
     for job in card_jobs:
@@ -345,22 +389,57 @@ def _record_id(record: dict[str, Any]) -> CardId:
     return (str(record["selection"]), str(record["quote_id"]), str(record["platform"]))
 
 
-def _known_records(out: Path) -> dict[CardId, dict[str, Any]]:
+class _Known(NamedTuple):
+    records: dict[CardId, dict[str, Any]]  # on disk as recorded: the manifest, then the journal
+    listed: dict[CardId, dict[str, Any]]  # those of the manifest alone
+    manifest_paths: set[str]  # every card path the manifest on disk names, true or not
+
+
+def _known_records(out: Path, warn: Callable[[str], None]) -> _Known:
     """Cards on disk from earlier runs: the manifest, then the journal of a killed run.
 
-    A record counts only if its file is there with the size and hash it names.
+    A record counts only if its path is a plain path inside OUT and its file is there, a
+    regular file reached through real folders, with the size and hash it names.
     """
-    known: dict[CardId, dict[str, Any]] = {}
-    for record in [*read_manifest(out), *Journal(out).read()]:
-        try:
-            card_id = _record_id(record)
-            path = out / str(record["path"])
-            if path.stat().st_size != record["bytes"] or _file_hash(path) != record["sha256"]:
+    manifest = read_manifest(out, warn)
+    journal = Journal(out).read()
+    known = _Known({}, {}, {str(r.get("path")) for r in manifest})
+    for origin, records in (("manifest.json", manifest), (f"{STATE_DIR}/journal.jsonl", journal)):
+        for record in records:
+            path = record.get("path")
+            if safe_relative(path) is None:
+                warn(f"{out / origin}: card path {path!r} is not inside the output folder: ignored")
                 continue
-        except (KeyError, OSError, TypeError):
-            continue
-        known[card_id] = record
+            try:
+                card_id = _record_id(record)
+                if _hash_inside(out, str(path)) != (record["bytes"], record["sha256"]):
+                    continue
+            except (KeyError, TypeError):
+                continue
+            known.records[card_id] = record
+            if origin == "manifest.json":
+                known.listed[card_id] = record
     return known
+
+
+def _hash_inside(out: Path, rel: str) -> tuple[int, str] | None:
+    """(size, sha256) of the regular file OUT/`rel`, reached without following a link."""
+    fd = open_inside(out, rel)
+    if fd is None:
+        return None
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        while chunk := os.read(fd, 1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    return size, digest.hexdigest()
+
+
+def _warner(emit: Callable[[Event], None]) -> Callable[[str], None]:
+    return lambda message: emit({"event": "warning", "message": message})
 
 
 _Todo = tuple[CardJob, str, "tuple[str, str] | CardgenError"]  # (job, cache key, snippets)
@@ -393,19 +472,21 @@ class _Run:
         self.journal = Journal(out)
         self.state: dict[CardId, dict[str, Any]] = {}
         self.fresh: dict[CardId, dict[str, Any]] = {}  # this run's rendered and cached cards
+        self.listed: dict[CardId, dict[str, Any]] = {}  # the manifest's true records
+        self.manifest_paths: set[str] = set()  # what the manifest on disk names now
         self.writing = False
-        self._starter: threading.Thread | None = None  # starts the workers
-        self._early: dict[int, Future[Any]] = {}  # draws submitted while fitting
-        self._queued: deque[tuple[int, CardJob, bytes]] = deque()  # fitted, to draw early
-        self._drawing: list[Future[Any]] = []  # early draws not seen finished yet
-        self._held = 0  # bytes of the early draws seen finished
+        self.wrote = False  # a card or caption file was written: sync before the manifest
         self._relative: dict[Path, str] = {}  # selection paths, relative to the project
 
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
-        remove_temporaries(self.out)
-        self.state = _known_records(self.out)
+        known = _known_records(self.out, _warner(self.emit))
+        self.state, self.listed, self.manifest_paths = known
+        folders = {".", STATE_DIR}
+        for path in [*(r["path"] for r in self.state.values()), *(j.path for j in card_jobs)]:
+            folders.add(path.rsplit("/", 1)[0])
+        remove_temporaries(self.out, folders)
         # Workers of a forkserver take ~0.3 s to start (imports, fonts); when cards will surely
-        # render, start them now so that overlaps the cache keys and captions worked out below.
+        # render, start them now, before the cache keys and captions worked out below.
         # (Forked workers start at once, after the first card is fitted: see _execute.)
         unknown = (
             len(card_jobs)
@@ -420,7 +501,7 @@ class _Run:
             return self._execute(card_jobs, jobs, started)
         finally:
             if started is not None:
-                self._stop_pool(started)
+                started.close(graceful=False)  # closed already unless the run failed
 
     def _card_id(self, job: CardJob) -> CardId:
         # Every card of a selection shares its path: resolve it once a run, not per card.
@@ -430,7 +511,7 @@ class _Run:
         return (self._relative[path], job.quote.id, job.platform.id)
 
     def _execute(
-        self, card_jobs: list[CardJob], jobs: int, started: ProcessPoolExecutor | None
+        self, card_jobs: list[CardJob], jobs: int, started: DrawPool | None
     ) -> RenderReport:
         fonts = fonts_digest(self.project)
         memo: dict[Any, dict[str, str]] = {}
@@ -449,12 +530,12 @@ class _Run:
                 cached.append((job, {**old, "caption": snippets[0], "alt_text": snippets[1]}))
             else:
                 todo.append((job, key, snippets))
-        forked = prefit = None
+        prefit = None
         if started is None and jobs > 1 and len(todo) > 1 and _can_fork():
             # Forked once the first card is fitted, each worker starts with the fonts it needs
             # loaded (~0.1 s of a core otherwise); and before a progress bar starts a thread.
             prefit = self._fit_here(todo[0][0])
-            started = forked = self._start_pool(jobs, len(todo))
+            started = self._start_pool(jobs, len(todo))
         self.emit(
             {
                 "event": "start",
@@ -466,30 +547,21 @@ class _Run:
         )
         for failure in self.failures:  # whole selections that failed to load
             self.emit({"event": "card", **_failure_event(failure), "path": None})
+        pool: DrawPool | InlinePool = started or InlinePool(draw_in_worker)
         try:
-            with self._executor(jobs, len(todo), started) as pool:
-                scenes = self._fit_all(pool, todo, prefit)
-                self.writing = True
-                for job, record in cached:
-                    self._keep_cached(job, record)
-                self._draw_all(pool, todo, scenes)
-        except BrokenProcessPool:
-            if self.writing:
-                self._finish()
-            if _STOPPING:  # a SIGTERM to the whole process group reached the workers first
-                raise _Terminated() from None
-            raise CardgenError(
-                "a worker process stopped unexpectedly (killed, or out of memory?)",
-                hint="finished cards are kept; run again, or with --jobs 1 to see the cause",
-            ) from None
+            scenes = self._fit_all(pool, todo, prefit)
+            self._unlist_what_changes(todo, scenes, cached)
+            self.writing = True
+            for job, record in cached:
+                self._keep_cached(job, record)
+            self._draw_all(pool, todo, scenes)
+            pool.close()
         except BaseException:
+            pool.close(graceful=False)
             # Interrupted or failed once writing began: the manifest still lists what is on disk.
             if self.writing:
                 self._finish()
             raise
-        finally:
-            if forked is not None:
-                self._stop_pool(forked)
         manifest = self._finish()
         counts = {
             "rendered": sum(r["status"] == "rendered" for r in self.fresh.values()),
@@ -510,80 +582,25 @@ class _Run:
             out=self.out, cards=cards, manifest=manifest, failures=self.failures, counts=counts
         )
 
-    @contextmanager
-    def _executor(
-        self, jobs: int, tasks: int, started: ProcessPoolExecutor | None = None
-    ) -> Iterator[Executor]:
-        if jobs <= 1 or tasks <= 1:
-            yield InlineExecutor()
-            return
-        if started is not None:
-            yield started  # shut down by execute
-            return
-        pool = self._start_pool(jobs, tasks)
-        try:
-            yield pool
-        finally:
-            self._stop_pool(pool)
+    def _start_pool(self, jobs: int, tasks: int) -> DrawPool:
+        return DrawPool(
+            draw_in_worker,
+            min(jobs, tasks),
+            functools.partial(_worker_start, self.project.root),
+            window=EARLY_QUEUED,
+            held_limit=EARLY_BYTES,
+        )
 
-    def _start_pool(self, jobs: int, tasks: int) -> ProcessPoolExecutor:
-        import multiprocessing
-
-        workers = min(jobs, tasks)
-        if _can_fork():
-            # fork (Linux, one thread): each worker is a copy of this process made in a
-            # millisecond, with cardgen, Pillow and the project already loaded; a forkserver
-            # would spend ~0.25 s of a core starting Python and importing them again.
-            import cardgen.drawing.raster
-            import cardgen.drawing.sizefit  # noqa: F401  (loaded once here, not in each worker)
-
-            pool = ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=worker_init,
-            )
-            pool.submit(warm_up, None)  # forks every worker now, before any thread starts
-            return pool
-        # forkserver (other POSIX, or threads running): one clean server process imports the
-        # drawing side once and forks each worker from it, without the CLI as `__main__`;
-        # no locks or threads inherited from this process. spawn elsewhere.
-        if "forkserver" in multiprocessing.get_all_start_methods():
-            context: Any = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(_PRELOAD)
-        else:
-            context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=worker_init)
-
-        # One warm-up per worker: workers start on submit, and each opens the project and
-        # loads fonts while this process plans and fits. Starting one waits for the
-        # forkserver's imports (~0.2 s), so the submits are made from a thread.
-        def start() -> None:
-            with suppress(RuntimeError):  # the run stopped before the workers started
-                for _ in range(workers):
-                    pool.submit(warm_up, self.project.root)
-
-        self._starter = threading.Thread(target=start, name="cardgen-start-workers", daemon=True)
-        self._starter.start()
-        return pool
-
-    def _stop_pool(self, pool: ProcessPoolExecutor) -> None:
-        if self._starter is not None:
-            self._starter.join()
-        self._early.clear()
-        self._queued.clear()
-        self._drawing.clear()
-        pool.shutdown(wait=True, cancel_futures=True)
-
-    def _fit_all(self, pool: Executor, todo: list[_Todo], first: Any = None) -> dict[int, _Fitted]:
+    def _fit_all(
+        self, pool: DrawPool | InlinePool, todo: list[_Todo], first: Any = None
+    ) -> dict[int, _Fitted]:
         """Fit every card before writing any: a card that cannot fit stops the run unwritten.
 
         Fitting is done here (~2 ms a card once words are shaped) while the workers start,
-        so each card makes one round trip, to be drawn; once the workers are up, fitted
-        cards are handed to them as they fit (drawn, but written only after every card fits;
-        how many wait drawn is bounded: `_draw_early`).
-        `first`: the first card's result when it was fitted already.
+        so each card makes one round trip, to be drawn; fitted cards are handed to the
+        workers as they fit (drawn, but written only after every card fits; the pool
+        bounds how many wait drawn). `first`: the first card's result when fitted already.
         """
-        inline = isinstance(pool, InlineExecutor)
         scenes: dict[int, _Fitted] = {}
         for index, (job, _, snippets) in enumerate(todo):  # plan order: first problem reported
             result = first if index == 0 and first is not None else self._fit_here(job)
@@ -596,25 +613,9 @@ class _Run:
                 # long batch's peak memory hardly grows while every card is fitted first.
                 packed = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
                 scenes[index] = _Fitted(packed, scene_facts(result))
-                if not inline:
-                    self._queued.append((index, job, packed))
-            if not inline and (self._starter is None or not self._starter.is_alive()):
-                self._draw_early(pool)
+                pool.submit(index, packed, job.fmt, job.platform.file_limit)
+            pool.poll()
         return scenes
-
-    def _draw_early(self, pool: Executor) -> None:
-        """Hand fitted cards to the workers while fitting goes on, within EARLY_* above."""
-        drawing = []
-        for future in self._drawing:
-            if not future.done():
-                drawing.append(future)
-            elif future.exception() is None and isinstance(future.result(), tuple):
-                self._held += len(future.result()[0])
-        self._drawing = drawing
-        while self._queued and len(self._drawing) < EARLY_QUEUED and self._held < EARLY_BYTES:
-            index, job, scene = self._queued.popleft()
-            self._early[index] = self._submit_draw(pool, job, scene)
-            self._drawing.append(self._early[index])
 
     def _fit_here(self, job: CardJob) -> Any:
         try:
@@ -622,34 +623,64 @@ class _Run:
         except CardgenError as exc:
             return PackedError.of(exc)
 
+    def _unlist_what_changes(
+        self,
+        todo: list[_Todo],
+        scenes: dict[int, _Fitted],
+        cached: list[tuple[CardJob, dict[str, Any]]],
+    ) -> None:
+        """Before any file the manifest on disk describes is replaced, that manifest is
+        rewritten without those cards (and durably): a run stopped at any point, even by
+        a power cut, leaves a manifest whose every card is on disk as it says."""
+        changing: set[str] = set()
+        for index in scenes:
+            job = todo[index][0]
+            changing.update((job.path, caption_path(job.path)))
+            old = self.state.get(self._card_id(job))
+            if old is not None:
+                changing.update((old["path"], caption_path(old["path"])))
+        for _, record in cached:
+            if self._caption_changes(record):
+                changing.add(caption_path(record["path"]))
+        keep = {
+            card_id: record
+            for card_id, record in self.listed.items()
+            if not {record["path"], caption_path(record["path"])} & changing
+        }
+        if {r["path"] for r in keep.values()} == self.manifest_paths:
+            return
+        write_manifest(self.out, f"cardgen {__version__}", list(keep.values()), durable=True)
+        self.listed = keep
+        self.manifest_paths = {r["path"] for r in keep.values()}
+
+    def _caption_changes(self, record: dict[str, Any]) -> bool:
+        text = snippet_text(record["caption"], record["alt_text"]).encode("utf-8")
+        fd = open_inside(self.out, caption_path(record["path"]))
+        if fd is None:
+            return True
+        try:
+            return os.read(fd, len(text) + 1) != text
+        finally:
+            os.close(fd)
+
     def _draw_all(
         self,
-        pool: Executor,
+        pool: DrawPool | InlinePool,
         todo: list[_Todo],
         scenes: dict[int, _Fitted],
     ) -> None:
-        futures = deque(
-            (
-                self._early.pop(index)
-                if index in self._early
-                else self._submit_draw(pool, todo[index][0], fitted.packed),
-                index,
-            )
-            for index, fitted in scenes.items()
-        )
-        if futures and not isinstance(pool, InlineExecutor):
+        if scenes and isinstance(pool, DrawPool):
             from cardgen.review.gallery import prepare
 
             prepare()  # while the workers draw, not after them: the review page is written last
         # In plan order: workers run ahead, events and errors come out the same every run.
-        # Each future is let go once written, so a long batch does not keep every card's bytes.
-        while futures:
-            future, index = futures.popleft()
+        # Each result is let go once written, so a long batch does not keep every card's bytes.
+        for index in list(scenes):
             job, key, snippets = todo[index]
             assert not isinstance(snippets, CardgenError)  # such cards have no scene
-            result = future.result()
-            if isinstance(result, PackedError):
-                error = result.error()
+            result = pool.result(index)
+            if isinstance(result, PackedError | CardNotDrawn):
+                error = result.error() if isinstance(result, PackedError) else result
                 error.file = error.file or display_path(job.selection.path)
                 error.message = f"{job.selection.name}/{job.quote.id} on {job.platform.id}: " + (
                     error.message
@@ -658,10 +689,6 @@ class _Run:
                 continue
             data, final_fmt = result
             self._write_card(job, key, scenes.pop(index).facts, data, final_fmt, snippets)
-
-    @staticmethod
-    def _submit_draw(pool: Executor, job: CardJob, packed_scene: bytes) -> Future[Any]:
-        return pool.submit(draw_in_worker, packed_scene, job.fmt, job.platform.file_limit)
 
     def _write_card(
         self,
@@ -677,35 +704,46 @@ class _Run:
             job = replace(job, fmt=final_fmt, path=f"{stem}.{_extension(final_fmt)}")
         record = _record(job, facts, data, snippets, self.project)
         record["cache_key"] = key
-        record["caption_file"] = _caption_path(job.path)
+        record["caption_file"] = caption_path(job.path)
         with _card_and_record_together():
-            write_atomic(self.out / job.path, data)
-            write_if_changed(
-                self.out / record["caption_file"], snippet_text(*snippets).encode("utf-8")
-            )
+            self.wrote = True
+            write_inside(self.out, job.path, data)
+            self._write_caption(record)
             card_id = _record_id(record)
             self._forget_old_files(self.state.get(card_id), record)
             self.journal.append(record)
             self.state[card_id] = self.fresh[card_id] = record
         self.emit({"event": "card", **_brief(record)})
 
+    def _write_caption(self, record: dict[str, Any]) -> None:
+        if self._caption_changes(record):
+            self.wrote = True
+            text = snippet_text(record["caption"], record["alt_text"])
+            write_inside(self.out, record["caption_file"], text.encode("utf-8"))
+
     def _keep_cached(self, job: CardJob, record: dict[str, Any]) -> None:
         record["status"] = "cached"
-        record["caption_file"] = _caption_path(record["path"])
-        write_if_changed(
-            self.out / record["caption_file"],
-            snippet_text(record["caption"], record["alt_text"]).encode("utf-8"),
-        )
+        record["caption_file"] = caption_path(record["path"])
+        self._write_caption(record)
         card_id = _record_id(record)
         self.state[card_id] = self.fresh[card_id] = record
         self.emit({"event": "card", **_brief(record)})
 
     def _forget_old_files(self, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
         """A card re-encoded to another format leaves no stale file under its old name."""
-        if old is None:
-            return
-        for stale in {old["path"], _caption_path(old["path"])} - {new["path"], new["caption_file"]}:
-            (self.out / stale).unlink(missing_ok=True)
+        if old is not None and old["path"] != new["path"]:
+            self._remove_if_ours(old, keep={new["caption_file"]})
+
+    def _remove_if_ours(
+        self, record: dict[str, Any], keep: set[str] | frozenset[str] = frozenset()
+    ) -> None:
+        """Delete a card file and its caption, but only as cardgen wrote them: the card with
+        the size and hash of its record, the caption with the text of its record."""
+        path = record["path"]
+        if _hash_inside(self.out, path) == (record["bytes"], record["sha256"]):
+            remove_inside(self.out, path)
+        if caption_path(path) not in keep and not self._caption_changes(record):
+            remove_inside(self.out, caption_path(path))
 
     def _fail(self, job: CardJob, exc: CardgenError) -> None:
         if not self.keep_going:
@@ -720,19 +758,78 @@ class _Run:
         self.emit({"event": "card", **_failure_event(failure), "path": job.path})
 
     def _finish(self) -> Path:
-        """captions.csv and the review page, then the manifest (last); then the journal goes."""
+        """captions.csv and the review page, then the manifest (last); then the journal goes.
+
+        If they cannot be written (a full disk), the folder is taken back to what the
+        manifest on disk says: the cards it does not list, which this run or a killed one
+        wrote, are removed with the journal, so no card is left that no manifest lists."""
         records = []
         for card_id, record in self.state.items():
             if card_id not in self.fresh:
                 record = {**record, "status": "kept"}
             records.append(record)
-        write_captions_csv(self.out, records)
-        from cardgen.review.gallery import write_gallery
+        try:
+            write_captions_csv(self.out, records)
+            from cardgen.review.gallery import write_gallery
 
-        write_gallery(self.out, records, self.project.platforms)
-        manifest = write_manifest(self.out, f"cardgen {__version__}", records)
+            write_gallery(self.out, records, self.project.platforms)
+            if self.wrote:
+                _sync_file_system(self.out)  # every card on disk before the manifest names it
+            manifest = write_manifest(self.out, f"cardgen {__version__}", records)
+        except (CardgenError, OSError):
+            self._roll_back()
+            raise
         self.journal.clear()
         return manifest
+
+    def _roll_back(self) -> None:
+        self.journal.close()
+        for record in self.state.values():
+            if record["path"] not in self.manifest_paths:
+                self._remove_if_ours(record)
+        self.journal.clear()
+
+
+def _worker_start(root: Path) -> WorkerStart:
+    """How the next worker starts: forked from this process when that is safe, else from a
+    forkserver (or spawned), opening the project at `root` itself."""
+    import multiprocessing
+
+    if _can_fork():
+        # fork (Linux, one thread): each worker is a copy of this process made in a
+        # millisecond, with cardgen, Pillow and the project already loaded; a forkserver
+        # would spend ~0.25 s of a core starting Python and importing them again.
+        import cardgen.drawing.raster
+        import cardgen.drawing.sizefit  # noqa: F401  (loaded once here, not in each worker)
+
+        return WorkerStart(multiprocessing.get_context("fork"), worker_init, (None,))
+    # forkserver (other POSIX, or threads running): one clean server process imports the
+    # drawing side once and forks each worker from it, without the CLI as `__main__`;
+    # no locks or threads inherited from this process. spawn elsewhere.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context: Any = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
+    else:
+        context = multiprocessing.get_context("spawn")
+    return WorkerStart(context, worker_init, (root,))
+
+
+def _sync_file_system(out: Path) -> None:
+    """Flush the output folder's file system (cards written, renamed) to the disk: one call
+    where an fsync a card would cost ~4 ms each. syncfs on Linux, else sync."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            if libc.syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    except (OSError, AttributeError):
+        pass
+    os.sync()
 
 
 def _can_fork() -> bool:
@@ -771,11 +868,6 @@ def _extension(fmt: str) -> str:
     return "jpg" if fmt == "jpeg" else fmt
 
 
-def _caption_path(card_path: str) -> str:
-    return card_path.rsplit(".", 1)[0] + ".txt"
-
-
-_STOPPING: list[int] = []  # signals received: workers dying with us are not a crash
 _HELD: list[int] = []  # signals held while a card and its record are written together
 _holding = 0
 
@@ -811,14 +903,11 @@ def _terminate_as_interrupt() -> Iterator[None]:
         return
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        if signum == signal.SIGTERM:
-            _STOPPING.append(signum)
         if _holding:
             _HELD.append(signum)
             return
         raise _stop_for(signum)
 
-    _STOPPING.clear()
     _HELD.clear()
     previous = signal.signal(signal.SIGTERM, handler)
     previous_int = signal.getsignal(signal.SIGINT)

@@ -151,12 +151,15 @@ def answer(argv: list[str]) -> bool:
     out = parse_render(argv)
     if out is None:
         return False
-    from cardgen.batch.output import STATE_DIR
+    from cardgen.batch.folder import STATE_DIR, is_marked, read_regular
 
     try:
         out = _expanded(out)
-        stamp = json.loads((out / STATE_DIR / STAMP).read_text(encoding="utf-8"))
-        if not _same_request(stamp, argv, out):
+        if not is_marked(out):  # only a folder that is cardgen's: else the normal path says why
+            return False
+        data = read_regular(out / STATE_DIR / STAMP, strict=False)
+        stamp = json.loads(data or b"")
+        if not isinstance(stamp, dict) or not _same_request(stamp, argv, out):
             return False
         chunks = [(bool(err), str(text)) for err, text in stamp["transcript"]]
         for err, text in chunks:  # a line this terminal cannot show: let the CLI decide
@@ -164,8 +167,8 @@ def answer(argv: list[str]) -> bool:
             text.encode(stream.encoding or "utf-8")
         if not _unchanged_under_lock(stamp, out):
             return False
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, UnicodeError):
-        return False
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return False  # a stamp cardgen did not write, or one torn: the normal path redoes it
     for err, text in chunks:
         stream = sys.stderr if err else sys.stdout
         try:
@@ -208,7 +211,8 @@ def _same_request(stamp: dict[str, Any], argv: list[str], out: Path) -> bool:
 
 
 def _unchanged_under_lock(stamp: dict[str, Any], out: Path) -> bool:
-    from cardgen.batch.output import JOURNAL, STATE_DIR, OutputLock
+    from cardgen.batch.folder import STATE_DIR
+    from cardgen.batch.output import JOURNAL, OutputLock
     from cardgen.errors import CardgenError
 
     try:
@@ -334,7 +338,8 @@ def record(exit_code: int) -> bool:
 
 def _write_stamp(recorder: _Recorder, report: Any) -> bool:
     from cardgen import __version__
-    from cardgen.batch.output import STATE_DIR, OutputLock, write_atomic
+    from cardgen.batch.folder import STATE_DIR
+    from cardgen.batch.output import OutputLock, write_inside
     from cardgen.errors import CardgenError
 
     out = Path(report.out)
@@ -359,7 +364,7 @@ def _write_stamp(recorder: _Recorder, report: Any) -> bool:
         if not _settled(stamp, recorder, str(out)):
             return False
         body = json.dumps(stamp, ensure_ascii=False, separators=(",", ":"))
-        write_atomic(out / STATE_DIR / STAMP, body.encode("utf-8"))
+        write_inside(out, f"{STATE_DIR}/{STAMP}", body.encode("utf-8"))
         return True
     finally:
         lock.__exit__(None, None, None)

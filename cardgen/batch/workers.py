@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Callable
-from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from cardgen.batch.plan import Project
 from cardgen.errors import CardgenError
@@ -20,7 +17,9 @@ from cardgen.errors import CardgenError
 _WORKER_PROJECTS: dict[Path, Project] = {}
 
 
-def worker_init() -> None:
+def worker_init(root: Path | None) -> None:
+    """Run first in every worker. `root`: the project, to open and load fonts from, for a
+    worker that is not a fork of the main process (which has them already)."""
     # Ctrl-C reaches the whole process group; only the main process decides what to do,
     # and shuts the workers down once it has. SIGTERM ends a worker at once (a forked
     # worker would otherwise keep the main process's handler, made for the main process).
@@ -33,6 +32,7 @@ def worker_init() -> None:
     keep_freed_memory()  # forkserver workers; forked ones have it from the main process
 
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    _warm_up(root)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -82,32 +82,7 @@ class PackedError:
         return self.kind(self.message, file=self.file, line=self.line, key=self.key, hint=self.hint)
 
 
-class InlineExecutor(Executor):
-    """Runs tasks in this process, each when its result is asked for.
-
-    For `--jobs 1` and batches too small to pay for workers; lazy so that
-    cards are written one by one, as with workers.
-    """
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        return _Deferred(lambda: fn(*args, **kwargs))
-
-
-class _Deferred(Future[Any]):
-    def __init__(self, call: Callable[[], Any]) -> None:
-        super().__init__()
-        self._call = call
-
-    def result(self, timeout: float | None = None) -> Any:
-        if not self.done():
-            try:
-                self.set_result(self._call())
-            except Exception as exc:
-                self.set_exception(exc)
-        return super().result(timeout)
-
-
-def warm_up(root: Path | None) -> None:
+def _warm_up(root: Path | None) -> None:
     """Open the project, its fonts and the drawing side before the first card arrives.
 
     None for a forked worker: it has them already, as a copy of the main process.

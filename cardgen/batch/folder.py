@@ -1,0 +1,330 @@
+"""The output folder as cardgen's own: its marker, the checks before a run writes, safe paths.
+
+cardgen writes, renames and deletes only inside OUT, only through real folders (a symbolic
+link inside OUT is refused, never followed), and deletes only files it can prove it made:
+its own temporary files, and cards whose bytes match the record it wrote for them.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import stat
+from collections.abc import Iterable, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from cardgen.errors import InputError
+from cardgen.limits import MAX_STATE_FILE_BYTES
+
+STATE_DIR = ".cardgen"  # inside OUT: the marker, the lock, the journal of a run in progress
+MARKER = "output-folder.json"  # OUT/.cardgen/output-folder.json: OUT is cardgen's
+MARKER_BODY = b'{"cardgen": "output folder", "format": 1}\n'
+MANIFEST = "manifest.json"
+# cardgen's own files in OUT, and in OUT/.cardgen: replaced only when they are regular files.
+OWN_FILES = (MANIFEST, "captions.csv", "index.html")
+STATE_FILES = (
+    MARKER,
+    "lock",
+    "journal.jsonl",
+    "history.json",
+    "uptodate.json",
+    "gallery.sha256",
+)
+# Folders other cardgen commands write into the default output folder (`cardgen preview`,
+# `cardgen layouts`): they do not make a folder foreign.
+OTHER_COMMANDS = ("preview", "layouts")
+# A selection names a folder of OUT: never one of cardgen's own names.
+RESERVED_NAMES = frozenset({*OWN_FILES, STATE_DIR, *OTHER_COMMANDS})
+
+_TEMP = re.compile(r"\..+\.cardgen-[0-9a-f]{8}\.tmp")
+
+
+def temp_name(name: str) -> str:
+    """The temporary name a file is written under before its rename: cardgen's own pattern."""
+    return f".{name}.cardgen-{os.urandom(4).hex()}.tmp"
+
+
+def is_temp_name(name: str) -> bool:
+    return _TEMP.fullmatch(name) is not None
+
+
+def check_selection_names(names: Iterable[tuple[str, Path]]) -> None:
+    """A selection whose name is one of cardgen's own files in OUT fails before any write."""
+    from cardgen.yamlio import display_path  # not on the up-to-date check's way: pydantic
+
+    for name, path in names:
+        if name.lower() in RESERVED_NAMES:
+            raise InputError(
+                f"selection file name {path.name!r} would name the output folder's "
+                f"{name!r}, which cardgen keeps for itself",
+                file=display_path(path),
+                hint="rename the selection, for example to 'my-" + path.name + "'",
+            )
+
+
+# --- whose folder ----------------------------------------------------------------------
+
+
+def refuse_dangerous(out: Path, project_root: Path, inputs: Sequence[Path]) -> None:
+    """`--out` may not be `/`, the home folder, the project folder or hold any input."""
+    from cardgen.yamlio import display_path
+
+    target = out.resolve()
+    home = _resolved_home()
+    what = None
+    if target.parent == target:
+        what = "the root of the file system"
+    elif home is not None and target == home:
+        what = "your home folder"
+    elif target == project_root.resolve():
+        what = "the project folder itself"
+    else:
+        for path in inputs:
+            resolved = path.resolve()
+            if resolved == target or target in resolved.parents:
+                what = f"a folder that holds cardgen's input {display_path(path)}"
+                break
+    if what is not None:
+        raise InputError(
+            f"--out {out}: refusing to write into {what}",
+            hint="name a folder of its own, like output/",
+        )
+
+
+def _resolved_home() -> Path | None:
+    try:
+        return Path.home().resolve()
+    except (RuntimeError, OSError, KeyError):
+        return None
+
+
+def is_marked(out: Path) -> bool:
+    """Whether OUT carries cardgen's marker (a regular file, not a link)."""
+    data = read_regular(out / STATE_DIR / MARKER, limit=4096, missing_ok=True, strict=False)
+    if data is None:
+        return False
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("cardgen") == "output folder"
+
+
+def claim(out: Path, *, adopt: bool) -> None:
+    """Refuse to render into an existing folder that is not cardgen's (exit 2), unless
+    `adopt`. cardgen's own: the marker, or a folder an earlier cardgen rendered into (a
+    cardgen manifest or a `.cardgen/` of cardgen's files), or one that is empty but for
+    what `cardgen preview` and `cardgen layouts` write there. The marker is written by
+    `mark` once the run holds the folder's lock."""
+    try:
+        info = out.lstat()
+    except FileNotFoundError:
+        return
+    except OSError:
+        return  # reported by the lock, which names the folder and the reason
+    if not stat.S_ISDIR(info.st_mode) and not (
+        stat.S_ISLNK(info.st_mode) and out.is_dir()  # `--out` itself may be a link the user made
+    ):
+        return  # not a folder: the lock reports "cannot write to OUT: Not a directory"
+    if adopt or is_marked(out) or _made_by_earlier_cardgen(out) or _empty_but_ours(out):
+        return
+    raise InputError(
+        f"{out} is not empty and is not a cardgen output folder (no {STATE_DIR}/{MARKER})",
+        hint="render into a new or empty folder, or pass --adopt to let cardgen take it "
+        "over (it then replaces manifest.json, captions.csv and index.html there)",
+    )
+
+
+def _made_by_earlier_cardgen(out: Path) -> bool:
+    state = out / STATE_DIR
+    try:
+        if stat.S_ISDIR(state.lstat().st_mode):
+            names = [p.name for p in state.iterdir()]
+            if names and all(n in STATE_FILES or is_temp_name(n) for n in names):
+                return True
+    except OSError:
+        pass
+    data = read_regular(out / MANIFEST, missing_ok=True, strict=False)
+    if data is None:
+        return False
+    try:
+        body = json.loads(data)
+    except (ValueError, RecursionError):
+        return False
+    return (
+        isinstance(body, dict)
+        and str(body.get("generator", "")).startswith("cardgen ")
+        and isinstance(body.get("cards"), list)
+    )
+
+
+def _empty_but_ours(out: Path) -> bool:
+    try:
+        names = [p.name for p in out.iterdir()]
+    except OSError:
+        return False
+    return all(name in OTHER_COMMANDS and _only_pictures(out / name) for name in names)
+
+
+def _only_pictures(folder: Path) -> bool:
+    """A folder of PNG files and folders of them, no links: what preview and layouts write."""
+    for top, dirs, files in os.walk(folder):
+        for name in [*dirs, *files]:
+            if Path(top, name).is_symlink():
+                return False
+        if any(not f.endswith(".png") for f in files):
+            return False
+    return stat.S_ISDIR(folder.lstat().st_mode)
+
+
+def mark(out: Path) -> None:
+    """Write the marker (once): from now on OUT is known to be cardgen's."""
+    from cardgen.batch.output import write_inside
+
+    if not is_marked(out):
+        write_inside(out, f"{STATE_DIR}/{MARKER}", MARKER_BODY)
+
+
+def check_own_files(out: Path, card_paths: Iterable[str] = ()) -> None:
+    """cardgen's own files in OUT, and the files and folders of the cards it will write, must
+    be regular files and real folders (or absent): a link or a device is refused, exit 2."""
+    if not out.is_dir():
+        return
+    own = [*OWN_FILES, STATE_DIR, *(f"{STATE_DIR}/{n}" for n in STATE_FILES)]
+    folders = {STATE_DIR}
+    for path in card_paths:
+        parts = PurePosixPath(path).parts
+        folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
+        own += [path, caption_path(path)]
+    for rel in dict.fromkeys([*folders, *own]):
+        try:
+            info = (out / rel).lstat()
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        want_dir = rel in folders
+        if want_dir and stat.S_ISDIR(info.st_mode):
+            continue
+        if not want_dir and stat.S_ISREG(info.st_mode):
+            continue
+        raise InputError(
+            f"{out / rel} is {_kind(info.st_mode)}, where cardgen keeps "
+            + ("a folder of its own" if want_dir else "a file of its own"),
+            hint="cardgen never writes through links or into special files: remove it",
+        )
+
+
+def caption_path(card_path: str) -> str:
+    """The `.txt` of post and alt text beside a card."""
+    return card_path.rsplit(".", 1)[0] + ".txt"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a file"
+
+
+# --- paths read from the manifest, the journal and the history -------------------------
+
+
+def safe_relative(path: Any) -> str | None:
+    """`path` if it is a plain relative path inside OUT (no `..`, not absolute), else None."""
+    if not isinstance(path, str) or not path or "\\" in path or "\x00" in path:
+        return None
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or any(part in ("..", ".", "") for part in path.split("/")):
+        return None
+    return pure.as_posix()
+
+
+def open_inside(out: Path, rel: str) -> int | None:
+    """A read-only descriptor of the regular file OUT/`rel`, reached through real folders
+    only (no link is followed); None when it is missing, a link, a special file or `rel` is
+    not a plain path inside OUT."""
+    safe = safe_relative(rel)
+    if safe is None:
+        return None
+    *folders, name = safe.split("/")
+    try:
+        folder = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        for part in folders:
+            child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+            os.close(folder)
+            folder = child
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    except OSError:
+        return None
+    finally:
+        os.close(folder)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return fd
+
+
+def read_regular(
+    path: Path,
+    *,
+    limit: int = MAX_STATE_FILE_BYTES,
+    missing_ok: bool = False,
+    strict: bool = True,
+) -> bytes | None:
+    """The bytes of one of cardgen's own files, which must be a regular file (not a link, a
+    FIFO or a device) of at most `limit` bytes. None when missing (with `missing_ok`) or, not
+    `strict`, when unusable; `strict` makes an unusable file an InputError naming it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        raise
+    except OSError as exc:
+        if not strict:
+            return None
+        reason = "a symbolic link" if exc.errno == errno.ELOOP else exc.strerror
+        raise InputError(
+            f"cannot read {path}: {reason}",
+            hint="cardgen reads only regular files it wrote there: remove it",
+        ) from None
+    try:
+        info = os.fstat(fd)
+        problem = None
+        if not stat.S_ISREG(info.st_mode):
+            problem = f"it is {_kind(info.st_mode)}, not a file cardgen wrote"
+        elif info.st_size > limit:
+            problem = f"it is {info.st_size:,} bytes, more than the {limit:,} cardgen writes"
+        else:
+            data = _read_at_most(fd, limit + 1)
+            if len(data) <= limit:
+                return data
+            problem = f"it is more than the {limit:,} bytes cardgen writes"
+    finally:
+        os.close(fd)
+    if not strict:
+        return None
+    raise InputError(f"cannot use {path}: {problem}", hint="remove it")
+
+
+def _read_at_most(fd: int, size: int) -> bytes:
+    chunks = []
+    while size > 0:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
