@@ -6,6 +6,7 @@ Worker processes may import this module; only `python -m` runs it.
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 
@@ -13,15 +14,26 @@ import time
 def main() -> None:
     """Console entry point."""
     start_ns = time.time_ns()
-    from cardgen.batch import uptodate
-
-    argv = sys.argv[1:]
+    # SIGTERM (what `timeout`, systemd and schedulers send) stops cardgen as Ctrl-C does,
+    # from the first moment: exit 130, never a traceback nor a death by signal.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
-        if uptodate.answer(argv):
-            sys.exit(0)
+        _main(start_ns)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _main(start_ns: int) -> None:
+    from cardgen.batch import uptodate
+
+    argv = sys.argv[1:]
+    if uptodate.answer(argv):
+        sys.exit(0)
     from cardgen.cli import main as cli_main
 
     uptodate.arm(argv, start_ns, time.time_ns())
