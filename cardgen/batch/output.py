@@ -255,7 +255,7 @@ class Journal:
 
     def __init__(self, out: Path) -> None:
         self.path = out / STATE_DIR / JOURNAL
-        self._handle: Any = None
+        self._fd: int | None = None
 
     def read(self) -> list[dict[str, Any]]:
         data = read_regular(self.path, missing_ok=True)
@@ -270,15 +270,19 @@ class Journal:
         return records
 
     def append(self, record: dict[str, Any]) -> None:
-        if self._handle is None:
-            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
-            fd = os.open(self.path, flags, 0o666)
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                os.close(fd)
-                raise InputError(f"cannot write {self.path}: not a regular file", hint="remove it")
-            self._handle = open(fd, "a", encoding="utf-8")  # noqa: SIM115 (kept for the run)
-        self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._handle.flush()
+        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        try:
+            if self._fd is None:
+                flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
+                self._fd = os.open(self.path, flags, 0o666)
+                if not stat.S_ISREG(os.fstat(self._fd).st_mode):
+                    self.close()
+                    raise InputError(f"cannot write {self.path}: not a regular file")
+            view = memoryview(line)
+            while view:  # unbuffered: a line is in the file once this returns
+                view = view[os.write(self._fd, view) :]
+        except OSError as exc:
+            raise InputError(f"cannot write {self.path}: {exc.strerror}") from None
 
     def clear(self) -> None:
         """Called once the manifest holds everything the journal did."""
@@ -286,9 +290,10 @@ class Journal:
         self.path.unlink(missing_ok=True)
 
     def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+        if self._fd is not None:
+            with suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
 
 
 _HELD_LOCKS: set[int] = set()  # descriptors of the output locks this process holds

@@ -476,6 +476,7 @@ class _Run:
         self.manifest_paths: set[str] = set()  # what the manifest on disk names now
         self.writing = False
         self.wrote = False  # a card or caption file was written: sync before the manifest
+        self.written: list[dict[str, Any]] = []  # records of the cards this run wrote
         self._relative: dict[Path, str] = {}  # selection paths, relative to the project
 
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
@@ -707,6 +708,7 @@ class _Run:
         record["caption_file"] = caption_path(job.path)
         with _card_and_record_together():
             self.wrote = True
+            self.written.append(record)  # known before the file: a roll-back finds it
             write_inside(self.out, job.path, data)
             self._write_caption(record)
             card_id = _record_id(record)
@@ -784,7 +786,7 @@ class _Run:
 
     def _roll_back(self) -> None:
         self.journal.close()
-        for record in self.state.values():
+        for record in [*self.state.values(), *self.written]:
             if record["path"] not in self.manifest_paths:
                 self._remove_if_ours(record)
         self.journal.clear()
