@@ -161,10 +161,16 @@ def worker_pids(parent: int) -> list[int]:
     return pids
 
 
+# How a run may end after a stop signal: done before it came, interrupted (130), or, when
+# the signal came while Python itself was starting, before any handler, ended by it.
+ENDINGS = (0, 130, -signal.SIGINT, -signal.SIGTERM)
+
+
 def signal_at_random(root: Path, rng: Any, signum: int, *, bound: float = 30) -> tuple[int, float]:
     """Start a run, send `signum` to its whole process group at a random moment (start-up,
     fitting, drawing or writing), and wait at most `bound` seconds for every process of
-    the group to end. Returns (exit code, seconds it took to end); raises on a hang."""
+    the group to end. Returns (exit code, seconds it took to end); raises on a hang or a
+    traceback."""
     proc = start(root, *(["--force"] if rng.random() < 0.5 else []))
     try:
         time.sleep(rng.uniform(0.05, 2.5))
@@ -172,9 +178,10 @@ def signal_at_random(root: Path, rng: Any, signum: int, *, bound: float = 30) ->
             os.killpg(proc.pid, signum)
         sent = time.monotonic()
         try:
-            proc.communicate(timeout=bound)
+            _, stderr = proc.communicate(timeout=bound)
         except subprocess.TimeoutExpired:
             raise AssertionError(f"hung: still running {bound} s after the signal") from None
+        assert "Traceback" not in stderr, stderr
         ended = time.monotonic() - sent
         assert group_gone(proc, timeout=bound), "a worker outlived its run"
         return proc.returncode, ended

@@ -38,7 +38,7 @@ def tree(root: Path) -> dict[str, str]:
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
         if path.is_symlink():
-            found[rel] = "-> " + os.readlink(path)
+            found[rel] = f"-> {path.readlink()}"
         elif path.is_file():
             found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found
@@ -335,6 +335,7 @@ def test_a_full_disk_at_every_write_leaves_a_true_manifest_and_a_rerun_recovers(
     shutil.copytree(out, week_one, symlinks=True)
     brand = project / "layouts" / "brands" / "happy-as-a-mother.yaml"
     brand.write_text(brand.read_text().replace("#c0503a", "#3a50c0"))
+
     def week_two(fail_at: int) -> tuple[int, str, int]:
         shutil.rmtree(out)
         shutil.copytree(week_one, out, symlinks=True)
