@@ -454,4 +454,4 @@ def read_history(folder: Path) -> dict[str, Any]:
 
 def write_history(folder: Path, history: dict[str, Any]) -> None:
     data = json.dumps(history, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    write_inside(folder, f"{STATE_DIR}/{HISTORY}", data.encode("utf-8"))
+    write_inside(folder, f"{STATE_DIR}/{HISTORY}", data.encode("utf-8"), durable=True)
