@@ -134,15 +134,16 @@ class DrawPool:
         )
         # A stop signal between the fork and the worker's own handlers would run this
         # process's handler in the worker: held until the worker has set its own.
+        # And one arriving here is handled once the worker is on the list `close` stops.
         old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
         try:
             process.start()
+            tasks_in.close()
+            results_out.close()
+            os.set_blocking(results_in.fileno(), False)
+            self.workers.append(_Worker(process, tasks_out, results_in))
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
-        tasks_in.close()
-        results_out.close()
-        os.set_blocking(results_in.fileno(), False)
-        self.workers.append(_Worker(process, tasks_out, results_in))
 
     def _dispatch(self, urgent: Any = None) -> None:
         if urgent is not None and any(key == urgent for key, _ in self.pending):
