@@ -284,6 +284,14 @@ class Journal:
         except OSError as exc:
             raise InputError(f"cannot write {self.path}: {exc.strerror}") from None
 
+    def sync(self) -> None:
+        """The lines written so far reach the disk (before a durable manifest drops them)."""
+        if self._fd is not None:
+            try:
+                os.fsync(self._fd)
+            except OSError as exc:
+                raise InputError(f"cannot write {self.path}: {exc.strerror}") from None
+
     def clear(self) -> None:
         """Called once the manifest holds everything the journal did."""
         self.close()

@@ -631,8 +631,9 @@ class _Run:
         cached: list[tuple[CardJob, dict[str, Any]]],
     ) -> None:
         """Before any file the manifest on disk describes is replaced, that manifest is
-        rewritten without those cards (and durably): a run stopped at any point, even by
-        a power cut, leaves a manifest whose every card is on disk as it says."""
+        rewritten without those cards (and durably), their records moved to the journal: a
+        run stopped at any point, even by a power cut, leaves a manifest whose every card
+        is on disk as it says, and a journal with the rest."""
         changing: set[str] = set()
         for index in scenes:
             job = todo[index][0]
@@ -650,6 +651,12 @@ class _Run:
         }
         if {r["path"] for r in keep.values()} == self.manifest_paths:
             return
+        # The journal holds what the manifest lets go of: a run killed before redrawing
+        # those cards leaves them known, and the next run finds them whole or redraws them.
+        for card_id, record in self.listed.items():
+            if card_id not in keep:
+                self.journal.append(record)
+        self.journal.sync()
         write_manifest(self.out, f"cardgen {__version__}", list(keep.values()), durable=True)
         self.listed = keep
         self.manifest_paths = {r["path"] for r in keep.values()}
