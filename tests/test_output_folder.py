@@ -20,7 +20,7 @@ import pytest
 
 from tests.batchkit import make_project
 from tests.helpers import run_cli
-from tests.killkit import assert_folder_true, rerun
+from tests.killkit import assert_folder_true, journal_paths, rerun
 
 MARKER = Path(".cardgen") / "output-folder.json"
 
@@ -328,7 +328,7 @@ def test_a_full_disk_at_every_write_leaves_a_true_manifest_and_a_rerun_recovers(
 ) -> None:
     """Week two re-renders every card over week one's (a new brand colour); the disk is
     full at the 1st, 2nd, ... write. After each failure the manifest lists exactly the
-    cards on disk with their sha256 (no journal, no orphan), and a rerun ends with exit 0."""
+    cards on disk with their sha256 (no orphan card), and a rerun ends with exit 0."""
     out = project / "output"
     assert render()[0] == 0
     week_one = project.parent / "week-one"
@@ -348,8 +348,10 @@ def test_a_full_disk_at_every_write_leaves_a_true_manifest_and_a_rerun_recovers(
     failed = 0
     for fail_at in range(writes):
         code, stderr, _ = week_two(fail_at)
-        assert_folder_true(out, exact=True)
-        assert not (out / ".cardgen" / "journal.jsonl").exists()
+        cards = assert_folder_true(out, exact=True)
+        # a journal may stay only when the disk was full before any card changed: then it
+        # lists cards the manifest lists as well (the next run reads both)
+        assert journal_paths(out) <= {c["path"] for c in cards}
         assert not list(out.rglob("*.tmp"))
         if code != 0:  # only the gallery's own shortcut stamp may fail without an error
             assert code == 2
