@@ -404,3 +404,14 @@ def test_a_real_full_disk_leaves_a_true_manifest_and_a_rerun_recovers(
         subprocess.run(["mount", "-o", "remount,size=8m", str(disk)], check=True)
         assert render("--out", str(out))[0] == 0
         assert len(assert_folder_true(out, exact=True)) == 6
+
+
+def test_a_link_to_the_whole_disk_inside_out_is_not_walked(project: Path) -> None:
+    """The up-to-date stamp lists OUT's files without following links: a link to `/` in
+    OUT costs nothing (followed, it would walk the whole disk)."""
+    assert rerun(project).returncode == 0
+    (project / "output" / "elsewhere").symlink_to("/")
+    for _ in range(3):  # renders, then leaves the stamp, then is answered by it
+        done = rerun(project)
+        assert done.returncode == 0, done.stderr
+    assert (project / "output" / ".cardgen" / "uptodate.json").stat().st_size < 100_000

@@ -77,11 +77,12 @@ def _stat(path: str) -> Sig | None:
         return None
 
 
-def _walk(top: str, recursive: bool) -> dict[str, Sig | None] | None:
+def _walk(top: str, recursive: bool, *, follow: bool = True) -> dict[str, Sig | None] | None:
     """Every file under `top` (relative path -> signature), None when `top` is no folder.
 
-    Symbolic links are followed, as the renderer follows them; a broken one is None.
-    Raises OSError for a folder that cannot be listed.
+    Symbolic links are followed, as the renderer follows them (a broken one is None); not
+    with `follow` False (the output folder, where cardgen follows none: a link there to `/`
+    would walk the whole disk). Raises OSError for a folder that cannot be listed.
     """
     if not Path(top).is_dir():
         return None
@@ -97,12 +98,12 @@ def _walk(top: str, recursive: bool) -> dict[str, Sig | None] | None:
         with os.scandir(folder) as entries:
             for entry in entries:
                 name = prefix + entry.name
-                if entry.is_dir():
+                if entry.is_dir(follow_symlinks=follow):
                     if recursive and entry.name != "__pycache__":
                         stack.append((name + "/", entry.path))
                     continue
                 try:
-                    found[name] = _sig(entry.stat())
+                    found[name] = _sig(entry.stat(follow_symlinks=follow))
                 except FileNotFoundError:
                     found[name] = None
     return found
@@ -110,7 +111,7 @@ def _walk(top: str, recursive: bool) -> dict[str, Sig | None] | None:
 
 def _out_files(out: str) -> dict[str, Sig | None]:
     """The output folder's files, but for the lock (rewritten by every run) and the stamp."""
-    files = _walk(out, recursive=True) or {}
+    files = _walk(out, recursive=True, follow=False) or {}
     files.pop(".cardgen/lock", None)
     files.pop(".cardgen/" + STAMP, None)
     return files
