@@ -415,3 +415,14 @@ def test_a_link_to_the_whole_disk_inside_out_is_not_walked(project: Path) -> Non
         done = rerun(project)
         assert done.returncode == 0, done.stderr
     assert (project / "output" / ".cardgen" / "uptodate.json").stat().st_size < 100_000
+
+
+def test_a_journal_line_torn_by_a_kill_does_not_swallow_the_next_one(tmp_path: Path) -> None:
+    from cardgen.batch.output import Journal
+
+    (tmp_path / ".cardgen").mkdir()
+    (tmp_path / ".cardgen" / "journal.jsonl").write_text('{"path": "a"}\n{"path": "b", "by')
+    journal = Journal(tmp_path)
+    journal.append({"path": "c"})
+    journal.close()
+    assert [r["path"] for r in Journal(tmp_path).read()] == ["a", "c"]

@@ -273,11 +273,14 @@ class Journal:
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         try:
             if self._fd is None:
-                flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
+                flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
                 self._fd = os.open(self.path, flags, 0o666)
-                if not stat.S_ISREG(os.fstat(self._fd).st_mode):
+                info = os.fstat(self._fd)
+                if not stat.S_ISREG(info.st_mode):
                     self.close()
                     raise InputError(f"cannot write {self.path}: not a regular file")
+                if info.st_size and os.pread(self._fd, 1, info.st_size - 1) != b"\n":
+                    line = b"\n" + line  # after a line a killed run tore: not glued onto it
             view = memoryview(line)
             while view:  # unbuffered: a line is in the file once this returns
                 view = view[os.write(self._fd, view) :]
