@@ -22,7 +22,7 @@ from cardgen.drawing.scene import (
     SolidFill,
     TextBlock,
 )
-from cardgen.typography.fonts import load_font, run_direction, run_font
+from cardgen.typography.fonts import FEATURES, load_font, run_direction, run_font
 
 # Flat cards (solid colours plus anti-aliased edges) are written as 256-colour
 # palette PNGs: about a third of the bytes of full-colour PNG level 6, in less
@@ -261,6 +261,7 @@ def _mask(
                     fill=drawable.colour[3],
                     anchor="ls",
                     direction=run_direction(run),  # type: ignore[arg-type]
+                    features=FEATURES,
                 )
     else:
         from cardgen.design.images import picture_for_box
@@ -320,6 +321,7 @@ def _text_runs(image: Image.Image, canvas: ImageDraw.ImageDraw, block: TextBlock
                 fill=colour if layer is not None else colour[:3],
                 anchor="ls",
                 direction=run_direction(run),  # type: ignore[arg-type]
+                features=FEATURES,
                 embedded_color=True,
             )
     if layer is not None:

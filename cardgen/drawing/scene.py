@@ -543,6 +543,7 @@ def _text(
             measure,
             hang=align == "left",
             max_lines=element.size.lines,
+            wrap=element.wrap,
         )
         if fitted is None:
             why = overflow(

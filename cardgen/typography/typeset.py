@@ -1,8 +1,10 @@
 """Line breaking, fitting and typographic clean-up: pure geometry through a `Measurer`.
 
 `fit_text` finds the largest font size in a range for which the text fits a
-box, breaking lines where Unicode allows (spaces, between CJK characters, with
-kinsoku), then balances the lines so the last one is not a ragged stub.
+box, breaking lines where `segment` allows (spaces, between phrases of Japanese
+and Chinese, between words of Thai, with kinsoku), then sets it with the best
+breaks of the whole paragraph (`linebreak`: even lines, no lone last word, no
+short word ending a line where that can be helped).
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 import functools
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from cardgen.typography.linebreak import BALANCE, LineWidths, best_breaks, greedy
+from cardgen.typography.segment import Pieces, breaks, segments
 
 
 class Measurer(Protocol):
@@ -88,101 +92,18 @@ def emphasis_spans(text: str) -> tuple[str, tuple[bool, ...]]:
     return "".join(plain), tuple(flags)
 
 
-# --- line break opportunities (a practical subset of UAX #14) -----------------
-
-# Kinsoku shori: characters that may not start a line (closing brackets, stops,
-# small kana, prolonged sound mark) and ones that may not end it (opening brackets).
-NO_LINE_START = frozenset(
-    "、。，．,.:;!?！？：；)]}）］｝〕〉》」』】〙〗〟’”»›・ーヽヾゝゞ々〻‐゠–〜～‥…‼⁇⁈⁉"
-    "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ%‰℃"
-)
-NO_LINE_END = frozenset("([{（［｛〔〈《「『【〘〖〝‘“«‹")
-_GLUE = frozenset("\u200d\u2060\u00a0\u202f\u2007\ufeff")  # ZWJ, word joiner, no-break spaces
+# --- measuring pieces ---------------------------------------------------------
 
 
-def _is_mark(char: str) -> bool:
-    """Characters that belong to the one before them: combining marks, selectors, modifiers."""
-    code = ord(char)
-    return (
-        unicodedata.category(char) in ("Mn", "Mc", "Me")
-        or 0xFE00 <= code <= 0xFE0F
-        or 0xE0000 <= code <= 0xE01EF
-        or 0x1F3FB <= code <= 0x1F3FF
-        or code == 0x200D
-    )
-
-
-def is_ideographic(char: str) -> bool:
-    """CJK ideographs, kana and emoji: a line may break before or after each one."""
-    code = ord(char)
-    return (
-        0x2E80 <= code <= 0x30FF  # radicals, CJK symbols and punctuation, kana
-        or 0x3100 <= code <= 0x31FF
-        or 0x3400 <= code <= 0x4DBF
-        or 0x4E00 <= code <= 0x9FFF
-        or 0xF900 <= code <= 0xFAFF
-        or 0xFF00 <= code <= 0xFFEF  # full-width forms
-        or 0x20000 <= code <= 0x3FFFF
-        or 0x1F000 <= code <= 0x1FAFF
-        or 0x2600 <= code <= 0x27BF
-    )
-
-
-def _break_before(text: str, i: int) -> bool:
-    prev, cur = text[i - 1], text[i]
-    if cur == " " or _is_mark(cur) or cur in _GLUE or prev in _GLUE:
-        return False
-    if cur in NO_LINE_START:
-        return False
-    if prev == " ":
-        # `« mot »`: no break after an opening bracket even across a space.
-        j = i - 1
-        while j >= 0 and text[j] == " ":
-            j -= 1
-        return j < 0 or text[j] not in NO_LINE_END
-    if prev in NO_LINE_END:
-        return False
-    if is_ideographic(prev) or is_ideographic(cur):
-        return True
-    # After a dash or hyphen between words (`well-being`, `this—that`).
-    return prev in "-\u2010\u2013\u2014" and cur.isalnum() and i >= 2 and text[i - 2].isalnum()
-
-
-def segments(text: str) -> list[str]:
-    """Unbreakable pieces of `text`, each keeping its trailing spaces; they join back to it."""
-    return list(_segments(text))
-
-
-@functools.lru_cache(maxsize=512)
-def _segments(text: str) -> tuple[str, ...]:
-    # Every size tried while fitting breaks the same text: find its pieces once.
-    pieces: list[str] = []
-    start = 0
-    for i in range(1, len(text)):
-        if _break_before(text, i):
-            pieces.append(text[start:i])
-            start = i
-    if text:
-        pieces.append(text[start:])
-    return tuple(pieces)
-
-
-# --- wrapping -----------------------------------------------------------------
-
-
-class _Widths:
-    """Segment widths at one size (with and without trailing spaces), measured once."""
-
-    def __init__(self, pieces: Sequence[str], size: int, measure: Measurer) -> None:
-        words, spaces, distinct = _split_spaces(tuple(pieces))
-        # Each size tried measures the same pieces: each distinct word once.
-        widths = {word: measure.width(word, size) for word in distinct}
-        space = measure.width(" ", size) if words else 0.0
-        self.bare: list[float] = [widths[word] if word else 0.0 for word in words]
-        self.full: list[float] = [b + space * n for b, n in zip(self.bare, spaces, strict=True)]
-
-    def line(self, start: int, end: int) -> float:
-        return sum(self.full[start : end - 1]) + self.bare[end - 1]
+def _widths(pieces: tuple[str, ...], size: int, measure: Measurer) -> LineWidths:
+    """Piece widths at one size (with and without trailing spaces), each word measured once."""
+    words, spaces, distinct = _split_spaces(pieces)
+    # Each size tried measures the same pieces: each distinct word once.
+    known = {word: measure.width(word, size) for word in distinct}
+    space = measure.width(" ", size) if words else 0.0
+    bare = [known[word] if word else 0.0 for word in words]
+    full = [b + space * n for b, n in zip(bare, spaces, strict=True)]
+    return LineWidths(bare, full)
 
 
 @functools.lru_cache(maxsize=512)
@@ -195,63 +116,7 @@ def _split_spaces(
     return words, spaces, tuple(dict.fromkeys(word for word in words if word))
 
 
-def _greedy(widths: _Widths, max_width: float, credit: float = 0.0) -> list[tuple[int, int]] | None:
-    """Lines as (first, past-last) segment indices; None when a segment is too wide.
-
-    `credit` is width the first line may use beyond `max_width` (a hung quote mark).
-    """
-    lines: list[tuple[int, int]] = []
-    start, used = 0, 0.0
-    bare, full = widths.bare, widths.full
-    count = len(bare)
-    room = max_width + credit  # the first line's
-    for i in range(count):
-        if i > start and used + bare[i] > room:
-            lines.append((start, i))
-            start, used = i, 0.0
-            room = max_width
-        if i == start and bare[i] > room:
-            return None
-        used += full[i]
-    if count:
-        lines.append((start, count))
-    return lines
-
-
-def _balanced(
-    widths: _Widths, max_width: float, credit: float, greedy: list[tuple[int, int]]
-) -> list[tuple[int, int]]:
-    """The narrowest wrap with as few lines as greedy: even lines, no stub at the end."""
-    count = len(greedy)
-    if count < 2:
-        return greedy
-    lo, hi = max(widths.bare) - credit, max_width
-    best = greedy
-    for _ in range(14):
-        if hi - lo < 0.5:
-            break
-        mid = (lo + hi) / 2
-        lines = _greedy(widths, mid, credit)
-        if lines is not None and len(lines) <= count:
-            best, hi = lines, mid
-        else:
-            lo = mid
-    return _no_widow(widths, max_width, best)
-
-
-def _no_widow(
-    widths: _Widths, max_width: float, lines: list[tuple[int, int]]
-) -> list[tuple[int, int]]:
-    """Pull a segment down when the last line holds one word and the one above can spare it."""
-    if len(lines) < 2:
-        return lines
-    (a0, a1), (b0, b1) = lines[-2], lines[-1]
-    if b1 - b0 == 1 and a1 - a0 >= 3 and widths.line(a1 - 1, b1) <= max_width:
-        return [*lines[:-2], (a0, a1 - 1), (a1 - 1, b1)]
-    return lines
-
-
-def _lines_of(text: str, pieces: list[str], spans: list[tuple[int, int]]) -> list[tuple[int, str]]:
+def _lines_of(pieces: Sequence[str], spans: list[tuple[int, int]]) -> list[tuple[int, str]]:
     offsets = [0]
     for piece in pieces:
         offsets.append(offsets[-1] + len(piece))
@@ -260,22 +125,11 @@ def _lines_of(text: str, pieces: list[str], spans: list[tuple[int, int]]) -> lis
 
 def wrap(words: list[str], max_width: float, size: int, measure: Measurer) -> list[str] | None:
     """Greedy line filling of space-separated words; None when a word is wider than the box."""
-    pieces = [w + " " for w in words[:-1]] + words[-1:]
-    spans = _greedy(_Widths(pieces, size, measure), max_width)
+    pieces = tuple(w + " " for w in words[:-1]) + tuple(words[-1:])
+    spans = greedy(_widths(pieces, size, measure), max_width)
     if spans is None:
         return None
-    return [line for _, line in _lines_of(" ".join(words), pieces, spans)]
-
-
-def balance(
-    words: list[str], max_width: float, size: int, measure: Measurer, count: int
-) -> list[str]:
-    """The narrowest wrap of `words` that still takes `count` lines."""
-    pieces = [w + " " for w in words[:-1]] + words[-1:]
-    widths = _Widths(pieces, size, measure)
-    greedy = _greedy(widths, max_width) or [(0, len(pieces))]
-    spans = _balanced(widths, max_width, 0.0, greedy) if len(greedy) == count else greedy
-    return [line for _, line in _lines_of(" ".join(words), pieces, spans)]
+    return [line for _, line in _lines_of(pieces, spans)]
 
 
 def normalise_space(text: str) -> str:
@@ -297,51 +151,66 @@ def set_at(
     measure: Measurer,
     *,
     hang: bool = False,
+    language: str | None = None,
+    wrap: str = BALANCE,
 ) -> FittedText | None:
     """Break `text` (single-spaced) at `size` into `box_w`; None if a piece is too wide.
 
+    Phrases are kept whole where they fit (Japanese, Chinese), else broken finer.
     With `hang`, an opening quote mark sits outside the left edge of the other
     lines, inside the box: every line is indented by its width but the first.
     """
-    broken = _Broken.of(text, size, box_w, measure, hang)
-    return broken.balanced(line_height, measure) if broken is not None else None
+    text = normalise_space(text)
+    for level in breaks(text, language).levels():
+        broken = _Broken.of(text, level, size, box_w, measure, hang)
+        if broken is not None:
+            return broken.best(line_height, measure, wrap)
+    return None
 
 
 @dataclass
 class _Broken:
-    """Text greedily broken at one size: enough to know its line count, not yet balanced."""
+    """Text greedily broken at one size: enough to know its line count, not yet the
+    best breaks."""
 
     text: str
     size: int
-    pieces: tuple[str, ...]
-    widths: _Widths
+    found: Pieces
+    widths: LineWidths
     indent: float
     avail: float
     spans: list[tuple[int, int]]
 
     @classmethod
     def of(
-        cls, text: str, size: int, box_w: float, measure: Measurer, hang: bool
+        cls, text: str, found: Pieces, size: int, box_w: float, measure: Measurer, hang: bool
     ) -> _Broken | None:
-        text = normalise_space(text)
         if not text:
             return None
-        pieces = _segments(text)
-        widths = _Widths(pieces, size, measure)
+        widths = _widths(found.pieces, size, measure)
         indent = hang_width(text, size, measure) if hang else 0.0
         avail = box_w - indent
-        spans = _greedy(widths, avail, indent)
+        spans = greedy(widths, avail, indent)
         if spans is None:
             return None
-        return cls(text, size, pieces, widths, indent, avail, spans)
+        return cls(text, size, found, widths, indent, avail, spans)
 
     def height(self, line_height: float, measure: Measurer) -> float:
         ascent, descent = measure.metrics(self.size)
         return (len(self.spans) - 1) * (self.size * line_height) + ascent + descent  # as FittedText
 
-    def balanced(self, line_height: float, measure: Measurer) -> FittedText:
-        spans = _balanced(self.widths, self.avail, self.indent, self.spans)
-        lines = _lines_of(self.text, list(self.pieces), spans)
+    def best(self, line_height: float, measure: Measurer, wrap: str) -> FittedText:
+        found = self.found
+        spans = best_breaks(
+            self.widths,
+            self.avail,
+            found.penalties,
+            found.lone,
+            self.spans,
+            credit=self.indent,
+            wrap=wrap,
+        )
+        lines = _lines_of(found.pieces, spans)
         ascent, descent = measure.metrics(self.size)
         return FittedText(
             size=self.size,
@@ -366,18 +235,44 @@ def fit_text(
     *,
     hang: bool = False,
     max_lines: int | None = None,
+    language: str | None = None,
+    wrap: str = BALANCE,
 ) -> FittedText | None:
     """The largest size in [min_size, max_size] whose broken lines fit the box
-    (in at most `max_lines` lines when given).
+    (in at most `max_lines` lines when given), set with the best breaks.
 
-    Binary search over sizes: fitting is monotonic in practice, and the
-    caller checks the final ink against the box anyway. Balancing keeps the
-    greedy line count, so sizes are judged on the greedy break and only the
-    chosen one is balanced.
+    Binary search over sizes: fitting is monotonic in practice, and the caller
+    checks the final ink against the box anyway. Greedy filling gives the fewest
+    lines, so sizes are judged on it and only the chosen one gets its best breaks
+    (`linebreak`), in as many lines. `language` (guessed from the text when None)
+    picks the break rules; `wrap` is `balance` (even lines) or `pretty`.
+    Japanese and Chinese phrases are kept whole unless one is wider than the box
+    at the smallest size: then the text is broken between characters.
     """
+    text = normalise_space(text)
+    for level in breaks(text, language).levels():
+        best = _largest(
+            text, level, box_w, box_h, min_size, max_size, line_height, measure, hang, max_lines
+        )
+        if best is not None:
+            return best.best(line_height, measure, wrap)
+    return None
 
+
+def _largest(
+    text: str,
+    found: Pieces,
+    box_w: float,
+    box_h: float,
+    min_size: int,
+    max_size: int,
+    line_height: float,
+    measure: Measurer,
+    hang: bool,
+    max_lines: int | None,
+) -> _Broken | None:
     def fits(size: int) -> _Broken | None:
-        broken = _Broken.of(text, size, box_w, measure, hang)
+        broken = _Broken.of(text, found, size, box_w, measure, hang)
         if broken is None or broken.height(line_height, measure) > box_h:
             return None
         if max_lines is not None and len(broken.spans) > max_lines:
@@ -395,7 +290,7 @@ def fit_text(
             best, lo = broken, mid
         else:
             hi = mid - 1
-    return best.balanced(line_height, measure)
+    return best
 
 
 def overflow(
