@@ -19,7 +19,7 @@ from cardgen.typography.segment import (
     breaks,
     segments,
 )
-from cardgen.typography.typeset import fit_text, set_at, wrap
+from cardgen.typography.typeset import fit_text, prepare, set_at, smarten, wrap
 
 
 class Monospace:
@@ -297,7 +297,8 @@ def test_best_breaks_table(
     fewest = greedy(line_widths, max_width)
     assert fewest is not None
     penalties = [0.0] * (len(widths) - 1)
-    assert best_breaks(line_widths, max_width, penalties, [0.0] * len(widths), fewest) == expected
+    lines, paid = best_breaks(line_widths, max_width, penalties, [0.0] * len(widths), fewest)
+    assert lines == expected and paid == 0.0
 
 
 def test_a_penalty_moves_a_break() -> None:
@@ -305,5 +306,83 @@ def test_a_penalty_moves_a_break() -> None:
     fewest = greedy(widths, 5.2)
     assert fewest is not None
     penalties = [0.0, 0.0, 5.0, 0.0, 0.0]  # breaking after the third piece is costly
-    lines = best_breaks(widths, 5.2, penalties, [0.0] * 6, fewest)
+    lines, paid = best_breaks(widths, 5.2, penalties, [0.0] * 6, fewest)
+    assert paid == 0.0
     assert lines in ([(0, 2), (2, 6)], [(0, 4), (4, 6)])
+
+
+# --- the text as the card sets it ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("rock 'n' roll", "rock \u2019n\u2019 roll"),
+        ("rock \u2018n\u2019 roll", "rock \u2019n\u2019 roll"),
+        ("between 10-20 people", "between 10\u201320 people"),
+        ("pages 3.5-4.5 and 1,000-2,000", "pages 3.5\u20134.5 and 1,000\u20132,000"),
+        ("on 2026-11-25, COVID-19 and well-being", "on 2026-11-25, COVID-19 and well-being"),
+        ("ISBN 978-3-16 stays", "ISBN 978-3-16 stays"),
+    ],
+)
+def test_smarten_typographic_substitutions(raw: str, expected: str) -> None:
+    assert smarten(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "text", "emphasised"),
+    [
+        ("it _is_ so", "it is so", "is"),
+        ("it *is* so", "it is so", "is"),
+        ("it **really** is", "it really is", "really"),
+        ("a __big__ deal", "a big deal", "big"),
+        ("snake_case_name stays", "snake_case_name stays", ""),
+        ("2 * 3 * 4 = 24", "2 * 3 * 4 = 24", ""),
+        ("_one_ and _two_", "one and two", "onetwo"),
+    ],
+)
+def test_emphasis_marks_are_removed(raw: str, text: str, emphasised: str) -> None:
+    plain, flags = prepare(raw, "en")
+    assert plain == text
+    assert "".join(c for c, f in zip(plain, flags, strict=True) if f) == emphasised
+
+
+@pytest.mark.parametrize(
+    ("raw", "language", "expected"),
+    [
+        # French: narrow no-break spaces inside « » and before ? ! ; :
+        ("Il a dit\u00a0: « oui\u00a0» ?", "fr", "Il a dit\u202f: «\u202foui\u202f»\u202f?"),
+        ("Vraiment ! Et toi ; non", "fr", "Vraiment\u202f! Et toi\u202f; non"),
+        ("Pas d’espace?", "fr", "Pas d’espace?"),  # spaces change, none is added
+        ("Really ? « yes »", "en", "Really ? « yes »"),
+        # Japanese and Chinese: no space beside their punctuation.
+        ("今日は晴れ。 明日は 「雨」 です 。", "ja", "今日は晴れ。明日は「雨」です。"),
+        ("你好 ， 世界 。", "zh-Hans", "你好，世界。"),
+        ("日本 語 OK", "ja", "日本 語 OK"),  # spaces between words stay
+    ],
+)
+def test_local_spacing(raw: str, language: str, expected: str) -> None:
+    assert prepare(raw, language)[0] == expected
+
+
+def test_a_narrow_no_break_space_glues_and_survives_fitting() -> None:
+    text, _ = prepare("Est-ce vraiment la question « essentielle » ?", "fr")
+    for width in range(80, 400, 7):
+        fitted = set_at(text, 10, width, 1.2, M)
+        if fitted is None:
+            continue
+        assert "\u202f" in "".join(fitted.lines)
+        for line in fitted.lines:
+            assert not line.startswith(("?", "\u00bb", "\u202f")) and not line.endswith("\u00ab")
+
+
+def test_a_slightly_smaller_size_is_taken_to_spare_a_lone_last_word() -> None:
+    text = "aaaaaaaa bbbbbbbbbb cccccccccc"
+    # At 20 px (10 px a letter) the last two words need 210 px: `cccccccccc` would be alone.
+    alone = set_at(text, 20, 200, 1.2, M)
+    assert alone is not None and alone.lines[-1] == "cccccccccc"
+    fitted = fit_text(text, 200, 1000, 10, 20, 1.2, M)
+    assert fitted is not None and fitted.size == 19
+    assert fitted.lines == ("aaaaaaaa", "bbbbbbbbbb cccccccccc")
+    # Where no size within SIZE_GIVE breaks better, the largest size stands.
+    assert fit_text("aaaaaaaaaaaaaaaaaa bbbbbbbbbb", 200, 1000, 10, 20, 1.2, M).size == 20  # type: ignore[union-attr]

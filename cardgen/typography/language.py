@@ -37,8 +37,7 @@ SHORT_WORDS: dict[str, frozenset[str]] = {
         "tus no sr. sra."
     ),
     "pt": _words(
-        "a o as os um uma de do da dos das em no na nos nas por com para se ao à seu sua "
-        "sr. sra."
+        "a o as os um uma de do da dos das em no na nos nas por com para se ao à seu sua sr. sra."
     ),
     "it": _words(
         "a al allo alla ai agli alle il lo la i gli le un uno una di da del della dei in con "

@@ -88,8 +88,9 @@ def best_breaks(
     *,
     credit: float = 0.0,
     wrap: str = BALANCE,
-) -> list[tuple[int, int]]:
-    """The cheapest way to set the pieces in as many lines as `fewest` (a greedy break).
+) -> tuple[list[tuple[int, int]], float]:
+    """The cheapest way to set the pieces in as many lines as `fewest` (a greedy break),
+    and what its breaks cost in penalties (raggedness aside).
 
     `penalties[i]` is the cost of a break after piece i, `lone[i]` that of piece i
     alone on the last line; room is measured as a share of `max_width`.
@@ -97,7 +98,7 @@ def best_breaks(
     count = len(fewest)
     pieces = len(widths.bare)
     if count < 2:
-        return fewest
+        return fewest, 0.0
     latest = [end for _, end in fewest]  # greedy from the start: the furthest each line ends
     earliest = _from_the_end(widths, max_width, credit, count)  # each line's earliest start
     prefix = [0.0]
@@ -108,17 +109,17 @@ def best_breaks(
     def width(start: int, end: int) -> float:
         return prefix[end - 1] - prefix[start] + bare[end - 1]
 
-    # costs[end] of the best first k lines ending before piece `end`, with the break before.
-    costs: dict[int, float] = {0: 0.0}
+    # For each end, the best first k lines ending before piece `end`: (cost, penalties).
+    costs: dict[int, tuple[float, float]] = {0: (0.0, 0.0)}
     choices: list[dict[int, int]] = []
     for k in range(count):
         room = max_width + (credit if k == 0 else 0.0)
         last = k == count - 1
         ends = [pieces] if last else range(earliest[k + 1], latest[k] + 1)
-        step: dict[int, float] = {}
+        step: dict[int, tuple[float, float]] = {}
         chosen: dict[int, int] = {}
         for end in ends:
-            for start, before in costs.items():
+            for start, (before, paid) in costs.items():
                 if start >= end:
                     continue
                 used = width(start, end)
@@ -126,16 +127,15 @@ def best_breaks(
                     used > room - _EPSILON and widths.line(start, end) > room
                 ):
                     continue
-                cost = before + _line_cost(room - used, used, room, max_width, last, wrap)
                 if last:
-                    if end - start == 1:
-                        cost += lone[start]
+                    penalty = lone[start] if end - start == 1 else 0.0
                 else:
-                    cost += penalties[end - 1]
-                if end not in step or cost < step[end]:
-                    step[end], chosen[end] = cost, start
+                    penalty = penalties[end - 1]
+                cost = before + penalty + _line_cost(room - used, used, room, max_width, last, wrap)
+                if end not in step or cost < step[end][0]:
+                    step[end], chosen[end] = (cost, paid + penalty), start
         if not step:
-            return fewest  # rounding left no way through: keep the greedy break
+            return fewest, 0.0  # rounding left no way through: keep the greedy break
         costs = step
         choices.append(chosen)
     lines: list[tuple[int, int]] = []
@@ -144,7 +144,7 @@ def best_breaks(
         start = chosen[end]
         lines.append((start, end))
         end = start
-    return lines[::-1]
+    return lines[::-1], costs[pieces][1]
 
 
 def _line_cost(

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from cardgen.typography.language import detect, primary
 from cardgen.typography.linebreak import BALANCE, LineWidths, best_breaks, greedy
 from cardgen.typography.segment import Pieces, breaks, segments
 
@@ -52,13 +53,30 @@ class FittedText:
 # --- typographic clean-up -----------------------------------------------------
 
 HANGING_OPENERS = "\u201c\u2018\u00ab\u201e\u201a"  # “ ‘ « „ ‚
-_OPEN_CONTEXT = " \t\n([{<\u2014\u2013\u00a0/"
-_EMPHASIS = re.compile(r"\*(?=\S)([^*]*?\S)\*")
+_OPEN_CONTEXT = " \t\n([{<\u2014\u2013\u00a0\u202f/"
+# `*word*`, `_word_`, `**word**`, `__word__`: not inside a word (snake_case) nor around spaces.
+_EMPHASIS = re.compile(r"(?<![\w*])(\*\*|__|\*|_)(?=[^\s*_])(.+?)(?<=[^\s*_])\1(?![\w*])")
+_ROCK_N_ROLL = re.compile(r"(?<!\w)['\u2018\u2019]n['\u2018\u2019](?!\w)")  # 'n' elides a and d
+_RANGE = re.compile(r"(?<![\d\-])(\d+(?:[.,]\d+)*)-(\d+(?:[.,]\d+)*)(?![\d\-])")  # not 2026-11-25
+# Spaces that are only typography: a no-break space keeps its place and kind.
+_COLLAPSIBLE = re.compile(r"[^\S\u00a0\u202f\u2007]+")
+_CJK_PUNCTUATION = "\u3000-\u303f\u30fb\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+_SPACE_BY_CJK_PUNCTUATION = re.compile(
+    rf"[ \u00a0]+(?=[{_CJK_PUNCTUATION}])|(?<=[{_CJK_PUNCTUATION}])[ \u00a0]+"
+)
+_FRENCH_SPACE_BEFORE = re.compile(r"[ \u00a0\u202f]+(?=[?!;:\u00bb\u203a])")
+_FRENCH_SPACE_AFTER = re.compile(r"(?<=[\u00ab\u2039])[ \u00a0\u202f]+")
+NARROW_NO_BREAK_SPACE = "\u202f"
 
 
 def smarten(text: str) -> str:
-    """Straight quotes and apostrophes to curly ones, `--` to an em dash."""
+    """Straight quotes and apostrophes to curly ones, `--` to an em dash, `'n'` to ’n’,
+    a hyphen between two numbers (`10-20`) to an en dash."""
     text = re.sub(r"-{2,3}", "\u2014", text)
+    if "-" in text:
+        text = _RANGE.sub("\\1\u2013\\2", text)
+    if "n" in text:
+        text = _ROCK_N_ROLL.sub("\u2019n\u2019", text)
     if '"' not in text and "'" not in text:
         return text
     out: list[str] = []
@@ -76,20 +94,41 @@ def smarten(text: str) -> str:
     return "".join(out)
 
 
+def local_spacing(text: str, language: str) -> str:
+    """Spaces as the language sets them (only spaces change, never other characters):
+    none beside Japanese and Chinese punctuation (`。`, `「`: they carry their own
+    space), and in French a narrow no-break space inside `« »` and before `? ! ; :`
+    (a full word space looks gappy at display sizes)."""
+    if any(0x3000 <= ord(c) <= 0x303F or 0xFF01 <= ord(c) <= 0xFF65 for c in text):
+        text = _SPACE_BY_CJK_PUNCTUATION.sub("", text)
+    if primary(language) == "fr":
+        text = _FRENCH_SPACE_BEFORE.sub(NARROW_NO_BREAK_SPACE, text)
+        text = _FRENCH_SPACE_AFTER.sub(NARROW_NO_BREAK_SPACE, text)
+    return text
+
+
 def emphasis_spans(text: str) -> tuple[str, tuple[bool, ...]]:
-    """`*word*` marks emphasis: the text without the asterisks, and a flag per character."""
+    """`*word*` or `_word_` (or doubled) marks emphasis: the text without the marks, and
+    a flag per character."""
     plain: list[str] = []
     flags: list[bool] = []
     last = 0
     for match in _EMPHASIS.finditer(text):
         plain.append(text[last : match.start()])
         flags.extend([False] * (match.start() - last))
-        plain.append(match.group(1))
-        flags.extend([True] * len(match.group(1)))
+        plain.append(match.group(2))
+        flags.extend([True] * len(match.group(2)))
         last = match.end()
     plain.append(text[last:])
     flags.extend([False] * (len(text) - last))
     return "".join(plain), tuple(flags)
+
+
+def prepare(raw: str, language: str | None = None) -> tuple[str, tuple[bool, ...]]:
+    """Text as the card sets it, with its emphasis flags: curly quotes and dashes,
+    spaces collapsed and set for `language` (guessed when None), emphasis marks out."""
+    text = normalise_space(smarten(raw))
+    return emphasis_spans(local_spacing(text, language or detect(text)))
 
 
 # --- measuring pieces ---------------------------------------------------------
@@ -133,7 +172,9 @@ def wrap(words: list[str], max_width: float, size: int, measure: Measurer) -> li
 
 
 def normalise_space(text: str) -> str:
-    return " ".join(text.split())
+    """Runs of white space to one space; no-break spaces stay (they glue, and French
+    sets them narrow)."""
+    return _COLLAPSIBLE.sub(" ", text).strip()
 
 
 def hang_width(text: str, size: int, measure: Measurer) -> float:
@@ -141,6 +182,12 @@ def hang_width(text: str, size: int, measure: Measurer) -> float:
     if len(text) > 1 and text[0] in HANGING_OPENERS:
         return measure.width(text[0], size)
     return 0.0
+
+
+# A text may be set this much smaller than the largest size that fits, when that
+# spares it a penalised break (a lone last word, a stranded `the`): a typesetter's trade.
+SIZE_GIVE = 0.9
+_SIZE_STEP = 0.02
 
 
 def set_at(
@@ -164,7 +211,7 @@ def set_at(
     for level in breaks(text, language).levels():
         broken = _Broken.of(text, level, size, box_w, measure, hang)
         if broken is not None:
-            return broken.best(line_height, measure, wrap)
+            return broken.best(line_height, measure, wrap)[0]
     return None
 
 
@@ -199,9 +246,10 @@ class _Broken:
         ascent, descent = measure.metrics(self.size)
         return (len(self.spans) - 1) * (self.size * line_height) + ascent + descent  # as FittedText
 
-    def best(self, line_height: float, measure: Measurer, wrap: str) -> FittedText:
+    def best(self, line_height: float, measure: Measurer, wrap: str) -> tuple[FittedText, float]:
+        """The text set with its best breaks, and what their penalties cost."""
         found = self.found
-        spans = best_breaks(
+        spans, penalty = best_breaks(
             self.widths,
             self.avail,
             found.penalties,
@@ -212,7 +260,7 @@ class _Broken:
         )
         lines = _lines_of(found.pieces, spans)
         ascent, descent = measure.metrics(self.size)
-        return FittedText(
+        fitted = FittedText(
             size=self.size,
             lines=tuple(line for _, line in lines),
             line_pitch=self.size * line_height,
@@ -222,6 +270,44 @@ class _Broken:
             starts=tuple(start for start, _ in lines),
             hang=self.indent,
         )
+        return fitted, penalty
+
+
+@dataclass(frozen=True)
+class _Search:
+    """What every size tried is judged against: the text, its pieces and the box."""
+
+    text: str
+    found: Pieces
+    box_w: float
+    box_h: float
+    line_height: float
+    measure: Measurer
+    hang: bool
+    max_lines: int | None
+
+    def at(self, size: int) -> _Broken | None:
+        """The text greedily broken at `size`, or None when it does not fit there."""
+        broken = _Broken.of(self.text, self.found, size, self.box_w, self.measure, self.hang)
+        if broken is None or broken.height(self.line_height, self.measure) > self.box_h:
+            return None
+        if self.max_lines is not None and len(broken.spans) > self.max_lines:
+            return None
+        return broken
+
+    def largest(self, min_size: int, max_size: int) -> _Broken | None:
+        lo, hi = max(1, min_size), max(max_size, min_size)
+        best = self.at(lo)
+        if best is None:
+            return None
+        while lo < hi:
+            mid = math.ceil((lo + hi) / 2)
+            broken = self.at(mid)
+            if broken is not None:
+                best, lo = broken, mid
+            else:
+                hi = mid - 1
+        return best
 
 
 def fit_text(
@@ -238,59 +324,44 @@ def fit_text(
     language: str | None = None,
     wrap: str = BALANCE,
 ) -> FittedText | None:
-    """The largest size in [min_size, max_size] whose broken lines fit the box
-    (in at most `max_lines` lines when given), set with the best breaks.
+    """Close to the largest size in [min_size, max_size] whose lines fit the box (in
+    at most `max_lines` lines when given), set with the best breaks.
 
     Binary search over sizes: fitting is monotonic in practice, and the caller
     checks the final ink against the box anyway. Greedy filling gives the fewest
     lines, so sizes are judged on it and only the chosen one gets its best breaks
-    (`linebreak`), in as many lines. `language` (guessed from the text when None)
-    picks the break rules; `wrap` is `balance` (even lines) or `pretty`.
-    Japanese and Chinese phrases are kept whole unless one is wider than the box
-    at the smallest size: then the text is broken between characters.
+    (`linebreak`), in as many lines. When those breaks still pay a penalty (a lone
+    last word, a short word ending a line), a few sizes down to `SIZE_GIVE` of it are
+    tried, and the largest that breaks with fewer penalties wins. `language` (guessed
+    from the text when None) picks the break rules; `wrap` is `balance` (even lines)
+    or `pretty`. Japanese and Chinese phrases are kept whole unless one is wider than
+    the box at the smallest size: then the text is broken between characters.
     """
     text = normalise_space(text)
     for level in breaks(text, language).levels():
-        best = _largest(
-            text, level, box_w, box_h, min_size, max_size, line_height, measure, hang, max_lines
-        )
-        if best is not None:
-            return best.best(line_height, measure, wrap)
+        search = _Search(text, level, box_w, box_h, line_height, measure, hang, max_lines)
+        largest = search.largest(min_size, max_size)
+        if largest is None:
+            continue
+        fitted, penalty = largest.best(line_height, measure, wrap)
+        for size in _gentler_sizes(largest.size, min_size):
+            if penalty <= 0.0:
+                break
+            broken = search.at(size)
+            if broken is not None:
+                candidate, cost = broken.best(line_height, measure, wrap)
+                if cost < penalty - 1e-9:
+                    fitted, penalty = candidate, cost
+        return fitted
     return None
 
 
-def _largest(
-    text: str,
-    found: Pieces,
-    box_w: float,
-    box_h: float,
-    min_size: int,
-    max_size: int,
-    line_height: float,
-    measure: Measurer,
-    hang: bool,
-    max_lines: int | None,
-) -> _Broken | None:
-    def fits(size: int) -> _Broken | None:
-        broken = _Broken.of(text, found, size, box_w, measure, hang)
-        if broken is None or broken.height(line_height, measure) > box_h:
-            return None
-        if max_lines is not None and len(broken.spans) > max_lines:
-            return None
-        return broken
-
-    lo, hi = max(1, min_size), max(max_size, min_size)
-    best = fits(lo)
-    if best is None:
-        return None
-    while lo < hi:
-        mid = math.ceil((lo + hi) / 2)
-        broken = fits(mid)
-        if broken is not None:
-            best, lo = broken, mid
-        else:
-            hi = mid - 1
-    return best
+def _gentler_sizes(size: int, min_size: int) -> list[int]:
+    """Sizes below `size` worth trying for better breaks: steps of about 2%, down to
+    `SIZE_GIVE` of it (never below `min_size`)."""
+    step = max(1, round(size * _SIZE_STEP))
+    floor = max(min_size, math.ceil(size * SIZE_GIVE))
+    return list(range(size - step, floor - 1, -step))
 
 
 def overflow(
