@@ -12,6 +12,7 @@ language, in the quote's lines:
 - line ends after a short word (`a`, `the`, `of`, `de`, `la`..., the lists of
   `cardgen.typography.language`), as a share of every line end but the last;
 - lines starting with a spaced dash;
+- Japanese and Chinese line ends inside a phrase (as BudouX finds phrases);
 - the time `build_scene` takes per card (median and 90th percentile).
 
 The articles are read, never copied. The numbers in benchmarks/README.md come
@@ -52,6 +53,29 @@ def lone_last_line(lines: tuple[str, ...], language: str) -> bool:
         return len([c for c in last if c.isalnum()]) <= 3
     # Words, not punctuation: `essentiel ?` (or with a no-break space) is one word.
     return len([w for w in last.split() if any(c.isalnum() for c in w)]) <= 1
+
+
+def breaks_inside_phrases(lines: tuple[str, ...], language: str) -> int:
+    """Japanese and Chinese line ends that BudouX finds inside a phrase (`裁` / `量`)."""
+    if primary(language) not in CJK or len(lines) < 2:
+        return 0
+    import budoux
+
+    text = "".join(lines)
+    parser = (
+        budoux.load_default_japanese_parser()
+        if primary(language) == "ja"
+        else budoux.load_default_simplified_chinese_parser()
+    )
+    ends, at = set(), 0
+    for phrase in parser.parse(text):
+        at += len(phrase)
+        ends.add(at)
+    at, inside = 0, 0
+    for line in lines[:-1]:
+        at += len(line)
+        inside += at not in ends
+    return inside
 
 
 def ends_after_short_word(line: str, language: str) -> bool:
@@ -104,6 +128,7 @@ def measure(corpus: Path, quotes: int) -> dict[str, Any]:
                     row["line_ends"] += len(lines) - 1
                     row["short_ends"] += sum(ends_after_short_word(x, language) for x in lines[:-1])
                     row["dash_starts"] += sum(x.startswith(DASHES) for x in lines[1:])
+                    row["inside_phrase"] += breaks_inside_phrases(lines, language)
     result = {}
     for group, row in sorted(totals.items()):
         samples = sorted(times[group]) or [0.0]
@@ -126,14 +151,15 @@ def main(argv: list[str] | None = None) -> None:
     result = measure(args.corpus, args.quotes)
     print(
         f"{'language':<9}{'cards':>7}{'multi-line':>11}{'lone last':>15}"
-        f"{'short-word ends':>22}{'dash starts':>12}{'failed':>8}{'ms/card':>9}"
+        f"{'short-word ends':>22}{'dash starts':>12}{'in phrase':>10}{'failed':>8}{'ms/card':>9}"
     )
     for group, row in result.items():
         print(
             f"{group:<9}{row['cards']:>7}{row['multi_line']:>11}"
             f"{row['lone_last']:>7} ({row['lone_last_share']:>5.1%})"
             f"{row['short_ends']:>7}/{row['line_ends']:<6} ({row['short_end_share']:>5.1%})"
-            f"{row['dash_starts']:>12}{row.get('failed', 0):>8}{row['scene_ms_median']:>9.2f}"
+            f"{row['dash_starts']:>12}{row['inside_phrase']:>10}{row.get('failed', 0):>8}"
+            f"{row['scene_ms_median']:>9.2f}"
         )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
