@@ -221,7 +221,7 @@ def features(text: str, doc: Document) -> dict[str, float]:
     content = content_words(words, doc.lexicon)
     return {
         "general": general(words),
-        "balance": balance(text, words, doc.lexicon),
+        "balance": balance(text, content),
         "rare words": rare_words(content, doc.lexicon),
         "key terms": key_terms(content, doc),
         "back-reference": back_reference(text, words),
@@ -232,6 +232,15 @@ def features(text: str, doc: Document) -> dict[str, float]:
         "definition": definition(words),
         "advice": advice(words),
     }
+
+
+# Flaws that spoil a passage whichever of its sentences has them.
+_FLAWS = ("chatter", "specific", "story")
+
+
+def worst(parts: Sequence[dict[str, float]]) -> dict[str, float]:
+    """The flaw features of consecutive sentences read as one passage: each at its worst."""
+    return {name: max(part[name] for part in parts) for name in _FLAWS}
 
 
 def general(words: Sequence[str]) -> float:
@@ -245,12 +254,12 @@ def general(words: Sequence[str]) -> float:
     return max(0.0, min(1.0, 0.5 * tense + 0.5 * min(1.0, generic / 2)))
 
 
-def balance(text: str, words: Sequence[str], lexicon: Lexicon) -> float:
+def balance(text: str, content: Sequence[str]) -> float:
     """Antithesis and parallelism: a contrast turn, repeated key words, clauses that echo."""
     lowered = text.lower()
-    triggers = set(words) & _CONTRAST_TRIGGERS
+    triggers = _CONTRAST_TRIGGERS.intersection(_words(lowered))
     contrast = bool(triggers) and any(pattern.search(lowered) for pattern in _CONTRAST)
-    stems = Counter(stem(w) for w in content_words(words, lexicon))
+    stems = Counter(stem(w) for w in content)
     repeated = sum(1 for count in stems.values() if count > 1)
     clauses = [c.split() for c in re.split(r"[;:,\u2014\u2013\u3001\u060c]|--", lowered)]
     openers = Counter(c[0] for c in clauses if len(c) > 1)

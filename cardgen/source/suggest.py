@@ -19,7 +19,15 @@ from cardgen.errors import InputError
 from cardgen.source.articles import Article, load_article
 from cardgen.source.lexicon import Lexicon, guess_language, load_lexicon
 from cardgen.source.matching import ArticleIndex, Located
-from cardgen.source.quotability import Document, back_reference, chatter, document, features, tokens
+from cardgen.source.quotability import (
+    Document,
+    back_reference,
+    chatter,
+    worst,
+    document,
+    features,
+    tokens,
+)
 
 # Card-friendly lengths, in Latin-character widths (a CJK character counts two): the ideal
 # range reads at a glance; past MAX_CHARS a passage is only offered cut down to an elision.
@@ -124,20 +132,20 @@ def candidates(index: ArticleIndex, lexicon: Lexicon) -> list[Candidate]:
     doc = document([text[a:b] for para in spans for a, b in para], lexicon)
     found: list[Candidate] = []
     for number, sentences in enumerate(spans, start=1):
-        leaning = [back_reference(text[a:b], tokens(text[a:b], lexicon)) for a, b in sentences]
+        facts = [features(text[a:b], doc) for a, b in sentences]
         for first in range(len(sentences)):
             for last in range(first, min(first + MAX_SENTENCES, len(sentences))):
                 start, end = _unquoted(text, sentences[first][0], sentences[last][1])
                 window = sentences[first : last + 1]
-                candidate = _candidate(index, number, (start, end), window, doc)
+                candidate = _candidate(
+                    index, number, (start, end), window, doc, facts[first : last + 1]
+                )
                 if candidate is None:
                     continue
-                inner = leaning[first + 1 : last + 1]
+                inner = [f["back-reference"] for f in facts[first + 1 : last + 1]]
                 candidate.values["completes"] = max(inner, default=0.0)
                 candidate.values["sentences"] = float(last - first)
                 candidate.values["paragraph edge"] = float(first == 0 or last == len(sentences) - 1)
-                pieces = [text[a:b] for a, b in sentences[first : last + 1]]
-                candidate.values["chatter"] = max(chatter(tokens(p, lexicon)) for p in pieces)
                 found.append(candidate)
     return found
 
@@ -148,6 +156,7 @@ def _candidate(
     span: tuple[int, int],
     window: Sequence[tuple[int, int]],
     doc: Document,
+    facts: Sequence[dict[str, float]],
 ) -> Candidate | None:
     """The passage at `span` (cut to an elision when too long), or None if no card can carry it.
 
@@ -169,7 +178,9 @@ def _candidate(
         passage, spans = elision.text, elision.spans
     if width(passage) < MIN_CHARS:
         return None
-    values = features(passage, doc)
+    # Words read together (antithesis across sentences, key terms); flaws of any one sentence.
+    values = features(passage, doc) if len(window) > 1 or len(spans) > 1 else dict(facts[0])
+    values.update(worst(facts))
     values["length"] = length_fit(width(passage))
     values["elided"] = float(len(spans) > 1)
     return Candidate(passage, paragraph, spans, values)
