@@ -72,13 +72,15 @@ _PAST = frozenset(
 # Turns that set one thing against another.
 _CONTRAST = (
     re.compile(r"\bnot\b[^.;:!?]{1,80}\bbut\b"),
+    # "X is not A; it is B": a negation answered by a parallel clause
+    re.compile(r"\b(?:is|are)\s+not\b[^.;:!?]{1,60}[;:,\u2014]\s*\w+\s+(?:is|are)\b"),
     re.compile(r"\b(?:more|less|rather|better|worse|greater)\b[^.;:!?]{0,60}\bthan\b"),
     re.compile(r"\bneither\b[^.;!?]{1,60}\bnor\b"),
     re.compile(r"\bthe (?:more|less)\b[^.;!?]{1,60}\bthe (?:more|less)\b"),
     re.compile(r"\bne\b[^.;:!?]{1,40}\bpas\b[^.;:!?]{1,60}\bmais\b"),
     re.compile(r"\bplus\b[^.;:!?]{1,60}\bque\b"),
 )
-_CONTRAST_TRIGGERS = _set("but than nor more less mais que")
+_CONTRAST_TRIGGERS = _set("but than nor more less not mais que")
 # A sentence opening with one of these continues the one before it.
 _CONNECTIVES = frozenset(
     """
@@ -250,7 +252,7 @@ def general(words: Sequence[str]) -> float:
     present = sum(1 for w in words if w in _PRESENT)
     past = sum(1 for w in words if w in _PAST)
     generic = sum(1 for w in words if w in _GENERIC)
-    tense = (present - past) / (present + past) if present + past else 0.0
+    tense = (present - past) / (present + past) if present + past else 0.5
     return max(0.0, min(1.0, 0.5 * tense + 0.5 * min(1.0, generic / 2)))
 
 
@@ -294,6 +296,8 @@ def back_reference(text: str, words: Sequence[str]) -> float:
         return 0.8
     score = 0.0
     for at, word in enumerate(words[:4]):
+        if word in _DEFINING and at > 0:
+            continue  # "That which …": the relative word is the definition, not a pointer
         if word in _POINTERS and not _defined(words, at):
             score = max(score, 1.0 if at == 0 else 0.6)
     if _LATER_POINTERS & set(words) and _LATER_POINTER.search(text.lower()):

@@ -23,10 +23,10 @@ from cardgen.source.quotability import (
     Document,
     back_reference,
     chatter,
-    worst,
     document,
     features,
     tokens,
+    worst,
 )
 
 # Card-friendly lengths, in Latin-character widths (a CJK character counts two): the ideal
@@ -59,7 +59,7 @@ WEIGHTS: dict[str, float] = {
     "elided": -0.2,
     "specific": -0.2,
     "advice": -0.35,
-    "back-reference": -0.6,
+    "back-reference": -1.0,
     "chatter": -1.5,
 }
 # Taken off a candidate for every passage already chosen from its paragraph.
@@ -213,7 +213,11 @@ def rank(
             Suggestion(c.text, c.paragraph, round(best_score, 4), c.start, c.end, c.spans, parts)
         )
         per_paragraph[c.paragraph] = per_paragraph.get(c.paragraph, 0) + 1
-        remaining = [r for r in remaining if r[2].end <= c.start or r[2].start >= c.end]
+        remaining = [
+            r
+            for r in remaining
+            if (r[2].end <= c.start or r[2].start >= c.end) and r[2].text != c.text
+        ]
     return chosen
 
 
