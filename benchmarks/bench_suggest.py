@@ -81,6 +81,7 @@ def run(settings: Settings, folder: Path | None = None) -> dict[str, Any]:
         "truth": {w["slug"]: len(w["truth"]) for w in works},
         "seconds": seconds,
         "cli_seconds": _cli_seconds(works, settings),
+        "load": round(os.getloadavg()[0], 1),
         "notes": notes,
     }
 
@@ -197,7 +198,11 @@ def report(result: dict[str, Any]) -> str:
         f"{slug} ({secs['words'][slug]:,} words) {t * 1000:.0f} ms"
         for slug, t in secs["per_work"].items()
     )
-    lines += ["", f"Time per article (load + rank, in process, median of 3): {per}."]
+    lines += [
+        "",
+        f"Time per article (load + rank, in process, median of 3; load average "
+        f"{result.get('load', '?')} on the machine's 2 cores at the end): {per}.",
+    ]
     if result.get("cli_seconds") is not None:
         lines.append(
             f"`cardgen suggest` on the longest, a fresh process: {result['cli_seconds']:.2f} s."
