@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from cardgen.errors import InputError
+from cardgen.inputs import read_input
 from cardgen.limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -70,24 +71,7 @@ def display_path(path: Path) -> str:
 def read_yaml(path: Path) -> YamlDocument:
     """Parse `path` safely; duplicate keys and syntax errors become InputError."""
     shown = display_path(path)
-    try:
-        # Check the size before reading, so a huge file is never loaded.
-        size = path.stat().st_size
-        if size > MAX_YAML_BYTES:
-            raise InputError(
-                f"file is {size:,} bytes, more than the {MAX_YAML_BYTES:,} allowed",
-                file=shown,
-                hint="split it into several files",
-            )
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", file=shown, hint="check the path") from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a YAML file", file=shown) from None
-    except OSError as exc:
-        raise InputError(
-            f"cannot read file: {exc.strerror or exc}", file=shown, hint="check its permissions"
-        ) from None
+    raw = read_input(path, what="file", shown=shown, limit=MAX_YAML_BYTES, hint="check the path")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
