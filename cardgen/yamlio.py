@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from cardgen.errors import InputError
+from cardgen.errors import InputError, clipped
 from cardgen.inputs import read_input
 from cardgen.limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 
@@ -62,6 +62,10 @@ class YamlDocument:
 
 def display_path(path: Path) -> str:
     """The path as a user typed it: relative to the current folder when inside it."""
+    try:  # as written first: a link's own name, not the file it points to
+        return str(path.absolute().relative_to(Path.cwd().absolute()))
+    except ValueError:
+        pass
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
@@ -355,16 +359,10 @@ def _explain(
         error["type"] not in ("missing",)
         and isinstance(value, str | int | float)
         and repr(value) not in message
+        and clipped(value) not in message
     ):
-        message = f"{_short_repr(value)}: {message}"
+        message = f"{clipped(value)}: {message}"
     return InputError(message, file=shown, line=line, key=dotted, hint=hint)
-
-
-def _short_repr(value: str | int | float) -> str:
-    """The offending value, quoted, cut short so the error stays one readable line."""
-    if isinstance(value, str) and len(value) > 60:
-        return f"{value[:40]!r}... ({len(value):,} characters)"
-    return repr(value)
 
 
 def _data_path(model: type[BaseModel], data: Any, loc: tuple[Any, ...]) -> PathKey:

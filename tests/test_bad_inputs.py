@@ -78,9 +78,11 @@ def build_project(name: str, spec: dict[str, Any], target: Path) -> None:
     for rel, text in (spec.get("outside") or {}).items():
         (target.parent / rel).write_text(text, encoding="utf-8")
     for rel in spec.get("fifos") or []:
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
         (target / rel).unlink(missing_ok=True)
         os.mkfifo(target / rel)
     for rel, pointee in (spec.get("symlinks") or {}).items():
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
         (target / rel).unlink(missing_ok=True)
         (target / rel).symlink_to(pointee)
 

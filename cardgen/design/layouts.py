@@ -9,6 +9,7 @@ Colours and fonts may name brand values (`brand.accent`, `brand.fonts.serif`).
 from __future__ import annotations
 
 import copy
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     model_validator,
@@ -86,6 +88,14 @@ def resolve_length(value: str | float | int, axis: Axis, width: int, height: int
     return min(width, height) * number / 100
 
 
+def _finite(value: Any) -> Any:
+    """Before a length is read as text or a number: `.nan` and `.inf` are YAML floats."""
+    if isinstance(value, float) and not math.isfinite(value):
+        msg = f"{value!r} is not a length: numbers must be finite"
+        raise ValueError(msg)
+    return value
+
+
 def _check_length(value: Any) -> Any:
     parse_length(value)
     return value
@@ -146,10 +156,10 @@ def _check_size(value: Any) -> Any:
     return value
 
 
-Length = Annotated[str | float | int, AfterValidator(_check_length)]
+Length = Annotated[str | float | int, BeforeValidator(_finite), AfterValidator(_check_length)]
 Layer = Annotated[int, Field(ge=-1000, le=1000)]  # `z`: the order elements are drawn in
-Extent = Annotated[str | float | int, AfterValidator(_check_extent)]
-FontSize = Annotated[str | float | int, AfterValidator(_check_size)]
+Extent = Annotated[str | float | int, BeforeValidator(_finite), AfterValidator(_check_extent)]
+FontSize = Annotated[str | float | int, BeforeValidator(_finite), AfterValidator(_check_size)]
 Colour = Annotated[str, AfterValidator(_check_colour)]
 
 

@@ -203,9 +203,8 @@ def load_selection(path: Path, *, project_root: Path | None = None) -> LoadedSel
             key="article.source",
         )
     article_path = path.parent / source
-    _check_inside(
-        article_path, path, project_root or Path.cwd(), shown, doc.line_of(("article", "source"))
-    )
+    where = doc.line_of(("article", "source"))
+    _check_inside(spec.article.source, path, project_root or Path.cwd(), shown, where)
     article = load_article(article_path, shown=display_path(article_path))
     article_index = ArticleIndex(article)
     article_shown = display_path(article_path)
@@ -258,12 +257,12 @@ def load_selection(path: Path, *, project_root: Path | None = None) -> LoadedSel
 
 
 def _check_inside(
-    article: Path, selection: Path, project: Path, shown: str, line: int | None
+    source: str, selection: Path, project: Path, shown: str, line: int | None
 ) -> None:
     """A link must not take the article outside the project: its text would go on cards,
     into post text and captions.csv (think of a link to a credentials file)."""
     try:
-        real = article.resolve()
+        real = (selection.parent / source).resolve()
     except (OSError, RuntimeError):  # a loop of links
         raise InputError(
             "article source is a loop of symbolic links",
@@ -275,8 +274,7 @@ def _check_inside(
     if not any(real.is_relative_to(home) for home in homes):
         # `source:` has no `..` and is relative: only a symbolic link can lead out.
         raise InputError(
-            f"article source '{display_path(article)}' is a link to a file outside the "
-            "project folder",
+            f"article source '{source}' is a link to a file outside the project folder",
             file=shown,
             line=line,
             key="article.source",
