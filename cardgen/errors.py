@@ -47,7 +47,8 @@ class CardgenError(Exception):
             text += f" ({self.hint})"
         text = " ".join(text.split())
         if len(text) > MAX_ERROR_CHARS:  # a value echoed from a huge input must not flood logs
-            text = text[: MAX_ERROR_CHARS - 30] + f"... ({len(text):,} characters in all)"
+            tail = f"... ({len(text):,} characters in all)"
+            text = text[: MAX_ERROR_CHARS - len(tail)] + tail
         return text
 
 
