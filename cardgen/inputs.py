@@ -10,6 +10,7 @@ between never waits), and nothing is read past the cap.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from pathlib import Path
@@ -17,6 +18,9 @@ from pathlib import Path
 from cardgen.errors import InputError
 
 _CHUNK = 1 << 20
+# Non-blocking: opening a FIFO for reading would otherwise wait for a writer.
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+_READ_FLAGS |= getattr(os, "O_CLOEXEC", 0)
 _KINDS = (
     (stat.S_ISDIR, "a folder"),
     (stat.S_ISFIFO, "a named pipe (FIFO)"),
@@ -58,9 +62,8 @@ def read_input(
 ) -> bytes:
     """The bytes of `path`, a regular file of at most `limit` bytes, else an InputError."""
     check_input(path, what=what, shown=shown, limit=limit, hint=hint)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
-        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, _READ_FLAGS)
     except OSError as exc:
         raise InputError(
             f"cannot read {what}: {exc.strerror or exc}", file=shown, hint="check its permissions"
@@ -85,6 +88,18 @@ def read_input(
     finally:
         os.close(fd)
     return b"".join(chunks)
+
+
+def open_regular(path: str | Path) -> io.BufferedReader | None:
+    """`path` opened for reading if it is a regular file, else None (a FIFO, a device...).
+
+    For code that hashes files it did not choose (the up-to-date stamp lists folders): the
+    open never waits for a FIFO's writer and a device is never read."""
+    fd = os.open(path, _READ_FLAGS)
+    if file_kind(os.fstat(fd).st_mode) is not None:
+        os.close(fd)
+        return None
+    return io.BufferedReader(io.FileIO(fd, "rb"))
 
 
 def _require_regular(info: os.stat_result, what: str, shown: str, limit: int) -> None:

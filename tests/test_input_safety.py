@@ -350,3 +350,23 @@ def test_templates_take_plain_names_only(template: str, problem: str) -> None:
 def test_an_error_line_is_never_huge() -> None:
     line = InputError("x" * 1_000_000, file="a.yaml", hint="y" * 5000).one_line()
     assert len(line) <= 2000 and "characters in all" in line
+
+
+def test_pipes_and_devices_in_the_fonts_folder_never_hang_a_rerun(tmp_path: Path) -> None:
+    """The second, fully cached render records its up-to-date stamp, which hashes the small
+    files of the folders it read: a FIFO or a link to /dev/zero there must not be read."""
+    import subprocess
+    import sys
+
+    root = project(tmp_path / "p", "It is a quotable sentence.\n")
+    (root / "fonts").mkdir()
+    os.mkfifo(root / "fonts" / "Pipe-Regular.ttf")
+    (root / "fonts" / "Zero-Regular.otf").symlink_to("/dev/zero")
+    command = [sys.executable, "-m", "cardgen", "render", "--platform", "x"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    for _ in range(3):
+        done = subprocess.run(
+            command, cwd=root, capture_output=True, text=True, timeout=120, env=env, check=False
+        )
+        assert done.returncode == 0, done.stderr
+    assert (root / "output" / ".cardgen" / "uptodate.json").is_file()
