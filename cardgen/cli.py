@@ -249,15 +249,49 @@ def _failure_table(failures: list[Any]) -> None:
 
 
 @app.command()
-def check(selections: Selections = None, platform: PlatformOpt = None) -> None:
-    """Verify quotes, schemas and fit without rendering anything."""
+def check(
+    selections: Selections = None,
+    platform: PlatformOpt = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Warnings (attribution, contrast...) are errors.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Every problem as one JSON document on stdout.")
+    ] = False,
+) -> None:
+    """Verify quotes, attribution, schemas and fit without rendering; lists every problem."""
     import cardgen
 
-    warnings: list[str] = []
-    jobs = _run(lambda: cardgen.check(selections, platforms=platform, warnings=warnings))
-    _warn(warnings)
-    quotes = {(job.selection.name, job.quote.id) for job in jobs}
-    typer.echo(f"ok: {len(quotes)} quotes verified, {len(jobs)} cards fit")
+    report = _run(lambda: cardgen.check(selections, platforms=platform))
+    code = report.exit_code(strict=strict)
+    if as_json:
+        document = {
+            "ok": code == 0,
+            "exit_code": code,
+            "selections": report.selections,
+            "quotes": report.quotes,
+            "cards": report.cards,
+            "errors": sum(p.severity == "error" for p in report.problems),
+            "warnings": sum(p.severity == "warning" for p in report.problems),
+            "problems": [p.as_json() for p in report.problems],
+        }
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        raise typer.Exit(code)
+    for problem in report.problems:
+        severity = "error" if strict else problem.severity
+        typer.echo(f"{severity}: {problem.message}", err=True)
+    errors = sum(p.severity == "error" for p in report.problems)
+    warnings = len(report.problems) - errors
+    if code == 0:
+        typer.echo(f"ok: {report.quotes} quotes verified, {report.cards} cards fit")
+    else:
+        typer.echo(
+            f"{errors + (warnings if strict else 0)} errors"
+            + (f", {warnings} warnings" if warnings and not strict else "")
+            + f" in {report.selections} selections ({report.quotes} quotes verified, "
+            f"{report.cards} cards fit)"
+        )
+    raise typer.Exit(code)
 
 
 @app.command()
