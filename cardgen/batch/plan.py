@@ -136,8 +136,17 @@ class RenderReport:
     inputs: list[Path] = field(default_factory=list)  # files read: selections, articles, images
 
 
-def load_selections(paths: Sequence[Path] | None, project: Project) -> list[LoadedSelection]:
-    """The given selection files, or every `quotes/*.yaml` of the project."""
+def load_selections(
+    paths: Sequence[Path] | None,
+    project: Project,
+    *,
+    failures: list[Failure] | None = None,
+) -> list[LoadedSelection]:
+    """The given selection files, or every `quotes/*.yaml` of the project.
+
+    With `failures` (`render --keep-going`), a quote that is not found fails alone:
+    it is listed there and the selection's other quotes are kept.
+    """
     files = list(paths) if paths else project.selection_files()
     if not files:
         raise InputError(
@@ -148,7 +157,11 @@ def load_selections(paths: Sequence[Path] | None, project: Project) -> list[Load
     loaded = []
     for path in files:
         _usable_name(path)
-        selection = load_selection(path)
+        selection = load_selection(path, collect=failures is not None)
+        for problem in selection.problems:
+            shown = _relative(path, project.root)
+            assert failures is not None
+            failures.append(Failure(shown, problem.quote_id, "*", problem.error.one_line()))
         if selection.name in names:
             raise _twin(names[selection.name], path)
         names[selection.name] = path
