@@ -13,8 +13,8 @@ from cardgen.batch.captions import (
     alt_text,
     caption,
     count,
-    fitted_caption,
     fill_template,
+    fitted_caption,
     graphemes,
     x_weighted,
 )
@@ -164,19 +164,30 @@ def test_then_hashtags_go_when_even_without_the_quote_it_is_too_long() -> None:
 
 def test_a_custom_limit_too_small_for_anything_is_cut_at_a_word() -> None:
     platform = replace(P["threads"], caption_limit=10)
-    text, note = fitted_caption(parts("A quote.", attribution="Somebody With A Long Name"), platform)
+    text, note = fitted_caption(
+        parts("A quote.", attribution="Somebody With A Long Name"), platform
+    )
     assert len(text) <= 10 and text.endswith("\u2026") and note is not None
 
 
 @pytest.mark.parametrize(
     ("quote", "attribution", "shown", "by"),
     [
-        ("Ambition doesn't mean we're \"selfish\" -- ever.", "Lara",
-         "Ambition doesn\u2019t mean we\u2019re \u201cselfish\u201d \u2014 ever.", "Lara"),
+        (
+            "Ambition doesn't mean we're \"selfish\" -- ever.",
+            "Lara",
+            "Ambition doesn\u2019t mean we\u2019re \u201cselfish\u201d \u2014 ever.",
+            "Lara",
+        ),
         ("It's *never* too late.", "O'Neil", "It\u2019s never too late.", "O\u2019Neil"),
-        ("L'art est long, la vie est courte.", None, "L\u2019art est long, la vie est courte.", None),
+        (
+            "L'art est long, la vie est courte.",
+            None,
+            "L\u2019art est long, la vie est courte.",
+            None,
+        ),
     ],
-)  # fmt: skip
+)
 def test_captions_and_alt_text_show_the_card_typography(
     quote: str, attribution: str | None, shown: str, by: str | None
 ) -> None:

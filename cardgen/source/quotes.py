@@ -395,7 +395,7 @@ def word_diff(quote: str, passage: str, context: int = 2) -> str:
             words = article[a0:a1]
             head = words[:context] if number else []
             tail = words[-context:] if number < len(ops) - 1 else []
-            if len(words) > len(head) + len(tail):
+            if len(words) > len(head) + len(tail) + 1:  # never "…" for a single word
                 words = [*head, "\u2026", *tail]
             for word in words:
                 glued = not _WORDLIKE.match(word) and word != "\u2026"
