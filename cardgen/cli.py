@@ -295,6 +295,52 @@ def check(
 
 
 @app.command()
+def init(
+    folder: Annotated[
+        Path, typer.Argument(help="Folder for the new project (default: this one).")
+    ] = Path(),
+    name: Annotated[
+        str | None, typer.Option("--name", help="Brand name (default: the folder's name).")
+    ] = None,
+    colors: Annotated[
+        str | None,
+        typer.Option(
+            "--colors",
+            help="Brand colours: '#bg,#text,#accent' (in that order) or 'accent=#c33,...'.",
+        ),
+    ] = None,
+    fonts: Annotated[
+        str | None,
+        typer.Option(
+            "--fonts", help="Font families: 'Serif,Sans,Display' (in that order) or 'sans=Inter'."
+        ),
+    ] = None,
+    handle: Annotated[
+        str | None, typer.Option("--handle", help="Social handle, e.g. @studio.")
+    ] = None,
+    logo: Annotated[
+        Path | None, typer.Option("--logo", help="Logo file (PNG, JPEG, WebP or SVG), copied in.")
+    ] = None,
+    website: Annotated[
+        str | None, typer.Option("--website", help="Website, for {url} when an article has none.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a folder that is not empty.")
+    ] = False,
+) -> None:
+    """Write a starter project: a selection and article, a brand kit, .gitignore, README."""
+    from cardgen.starter import StarterOptions, init_project
+
+    options = StarterOptions(
+        name=name, colors=colors, fonts=fonts, handle=handle, logo=logo, website=website
+    )
+    written = _run(lambda: init_project(folder, options, force=force))
+    for path in written:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"next: cd {folder} && cardgen check && cardgen render")
+
+
+@app.command()
 def suggest(
     article: Annotated[Path, typer.Argument(help="An article: .txt, .md or .html.")],
     count: Annotated[

@@ -91,6 +91,19 @@ class Project:
             self._brands[name] = load_brand(self.layouts, name)
         return self._brands[name]
 
+    def layout_brand(self, layout_name: str, resolved: Layout) -> str | None:
+        """The brand a layout names by default, honoured for the project's own layouts.
+
+        A bundled layout names the bundled example's kit (for its look in the example):
+        a project without a brand of its own gets the neutral built-in one instead,
+        never the example's handle, hashtags and logo.
+        """
+        if resolved.brand is None or self.layouts.origin(layout_name) == "project":
+            return resolved.brand
+        if (self.root / "layouts" / "brands" / f"{resolved.brand}.yaml").is_file():
+            return resolved.brand  # the project keeps that kit itself
+        return None
+
     def loaded(self) -> list[Layout | Brand]:
         """The resolved layouts and the brands loaded so far."""
         return [*self._layouts.values(), *self._brands.values()]
@@ -218,7 +231,7 @@ def _job(
         quote=quote,
         platform=platform,
         layout=layout_name,
-        brand=brand or quote.brand or resolved.brand,
+        brand=brand or quote.brand or project.layout_brand(layout_name, resolved),
         fmt=chosen_fmt,
         path=f"{selection.name}/{quote.id}/{platform.id}."
         + ("jpg" if chosen_fmt == "jpeg" else chosen_fmt),
