@@ -342,7 +342,9 @@ def init(
 
 @app.command()
 def suggest(
-    article: Annotated[Path, typer.Argument(help="An article: .txt, .md or .html.")],
+    article: Annotated[
+        str, typer.Argument(help="An article: .txt, .md or .html, or a web page's http(s) URL.")
+    ],
     count: Annotated[
         int, typer.Option("-n", "--count", min=1, max=100, help="How many passages.")
     ] = 10,
@@ -351,14 +353,24 @@ def suggest(
         typer.Option(
             "--save-in",
             help="Folder the YAML will be saved in; article.source is relative to it "
-            "(default: quotes/ if the article is under it, else the article's folder).",
+            "(default: quotes/ if the article is under it, else the article's folder; for a "
+            "URL, quotes/ if there is one, else this folder).",
         ),
     ] = None,
 ) -> None:
     """Print the most quotable passages of ARTICLE as a selection YAML."""
+    from cardgen.source.fetch import ensure_snapshot, is_url
     from cardgen.source.suggest import suggest_selection
 
-    typer.echo(_run(lambda: suggest_selection(article, count, save_in)), nl=False)
+    def run() -> str:
+        if not is_url(article):
+            return suggest_selection(Path(article), count, save_in)
+        # A page is fetched once into FOLDER/articles/, next to where the YAML will live.
+        folder = save_in or (Path("quotes") if Path("quotes").is_dir() else Path())
+        snapshot = ensure_snapshot(article, folder)
+        return suggest_selection(snapshot.html, count, folder)
+
+    typer.echo(_run(run), nl=False)
 
 
 @app.command()

@@ -21,6 +21,7 @@ from cardgen.errors import CardgenError, ContentError, InputError, QuoteNotFound
 from cardgen.limits import MAX_QUOTE_CHARS
 from cardgen.source.articles import Article, load_article
 from cardgen.source.attribution import Speaker, analyse, check_attribution, speaker_of
+from cardgen.source.fetch import ensure_snapshot, is_url
 from cardgen.source.invisible import find_invisible
 from cardgen.source.matching import ArticleIndex, Located, Miss, normalise
 from cardgen.yamlio import YamlDocument, display_path, read_yaml, validate
@@ -213,23 +214,20 @@ def load_selection(path: Path, *, collect: bool = False) -> LoadedSelection:
                 hint="ids name output folders and must be unique in the file",
             )
         seen[quote.id] = index
-    if "://" in spec.article.source:
-        raise InputError(
-            f"article source '{spec.article.source}' is a URL; cardgen does not use the network",
-            file=shown,
-            line=doc.line_of(("article", "source")),
-            key="article.source",
-            hint="save the article next to the selection and give its relative path",
-        )
-    source = Path(spec.article.source)
-    if source.is_absolute() or ".." in source.parts:
-        raise InputError(
-            f"article source '{spec.article.source}' must be a relative path inside the project",
-            file=shown,
-            line=doc.line_of(("article", "source")),
-            key="article.source",
-        )
-    article_path = path.parent / source
+    source_line = doc.line_of(("article", "source"))
+    if is_url(spec.article.source):
+        article_path = _snapshot(spec.article.source, path, shown, source_line)
+    else:
+        source = Path(spec.article.source)
+        if source.is_absolute() or ".." in source.parts:
+            raise InputError(
+                f"article source '{spec.article.source}' must be a relative path inside the "
+                "project",
+                file=shown,
+                line=source_line,
+                key="article.source",
+            )
+        article_path = path.parent / source
     article = load_article(article_path, shown=display_path(article_path))
     article_index = ArticleIndex(article)
     article_shown = display_path(article_path)
@@ -278,11 +276,24 @@ def load_selection(path: Path, *, collect: bool = False) -> LoadedSelection:
         quotes=tuple(quotes),
         title=spec.article.title or article.title,
         author=spec.article.author or article.author,
-        url=spec.article.url or article.url,
+        url=spec.article.url or article.url or _web_source(spec.article.source),
         publisher=publisher,
         problems=tuple(problems),
         platform_lines=_platform_lines(doc, spec),
     )
+
+
+def _snapshot(url: str, path: Path, shown: str, line: int | None) -> Path:
+    """The snapshot of a web article beside the selection, fetched once."""
+    try:
+        return ensure_snapshot(url, path.parent, shown=shown).html
+    except InputError as exc:
+        exc.file, exc.line, exc.key = shown, line, "article.source"
+        raise
+
+
+def _web_source(source: str) -> str | None:
+    return source.strip() if is_url(source) else None
 
 
 def default_attribution(speaker: Speaker) -> str | None:
