@@ -241,3 +241,24 @@ def test_the_bundled_example_is_credited_to_the_blog() -> None:
     assert {q.attribution for q in selection.quotes} == {"Happy as a Mother"}
     assert all(q.speaker is not None and q.speaker.kind == "narration" for q in selection.quotes)
     assert not [w for q in selection.quotes for w in q.warnings]
+
+
+def test_suggest_writes_who_speaks_each_passage(tmp_path: Path) -> None:
+    import yaml
+
+    from cardgen.source.suggest import suggest_selection
+
+    article = tmp_path / "bakery.md"
+    article.write_text(
+        "---\ntitle: Bakers\nauthor: Jo Writer\n---\n\n"
+        "Maria Lopez runs a bakery near the river and opens at five.\n\n"
+        "“Bread teaches patience to everyone who bakes it, and patience is a gift,” she says.\n\n"
+        "Good work is slow work, and nobody here is ever in a hurry to finish it.\n",
+        encoding="utf-8",
+    )
+    document = yaml.safe_load(suggest_selection(article, 5, tmp_path))
+    credited = {q["text"]: q.get("attribution") for q in document["quotes"]}
+    bread = next(text for text in credited if text.startswith("“Bread") or "Bread" in text)
+    assert credited[bread] == "Maria Lopez"
+    slow = next(text for text in credited if text.startswith("Good work"))
+    assert credited[slow] == "Jo Writer"

@@ -189,6 +189,18 @@ def speaker_of(
     return Speaker("narration", author or publisher, None, about)
 
 
+def attributions(
+    paragraphs: Sequence[str],
+    spans: Sequence[tuple[int, int]],
+    *,
+    author: str | None,
+    publisher: str | None,
+) -> list[Speaker]:
+    """The speaker of each span of one article (for `suggest`: one analysis for all)."""
+    voices = analyse(paragraphs, [author or ""])
+    return [speaker_of(voices, span, author=author, publisher=publisher) for span in spans]
+
+
 def check_attribution(
     speaker: Speaker,
     credited: str | None,

@@ -96,7 +96,7 @@ def fetch_page(url: str, *, shown: str | None = None) -> Page:
     try:
         with (
             httpx.Client(
-                follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=timeout, trust_env=False
+                follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=timeout
             ) as client,
             client.stream("GET", url, headers=headers) as response,
         ):

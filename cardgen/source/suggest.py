@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cardgen.errors import InputError
 from cardgen.source.articles import Article, is_cjk, load_article
+from cardgen.source.attribution import attributions
 from cardgen.source.matching import ArticleIndex
 
 # Card-friendly lengths, in Latin-character widths (a CJK character counts two): the
@@ -196,10 +197,21 @@ def selection_yaml(article: Article, suggestions: list[Suggestion], source: str)
         "quotes:",
     ]
     taken: set[str] = set()
-    for rank, suggestion in enumerate(suggestions, start=1):
+    speakers = attributions(
+        article.paragraphs,
+        [(s.start, s.end) for s in suggestions],
+        author=article.author,
+        publisher=article.publisher,
+    )
+    for rank, (suggestion, speaker) in enumerate(zip(suggestions, speakers, strict=True), 1):
         quote_id = slug_for(suggestion.text, taken, f"quote-{rank}")
         lines.append(f"  # {rank}. paragraph {suggestion.paragraph}, score {suggestion.score:.2f}")
-        item = dump([{"id": quote_id, "text": suggestion.text}]).rstrip("\n")
+        if speaker.name is None and speaker.kind == "quoted":
+            lines.append("  # a quoted speaker the article does not name: add `attribution:`")
+        elif speaker.name is None:
+            lines.append("  # the article names no author: add `author:` under `article:`")
+        entry = {"id": quote_id, "text": suggestion.text, "attribution": speaker.name}
+        item = dump([{k: v for k, v in entry.items() if v is not None}]).rstrip("\n")
         lines.extend("  " + line for line in item.split("\n"))
     return "\n".join(lines) + "\n"
 
