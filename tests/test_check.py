@@ -223,3 +223,20 @@ def test_unknown_platform_ids_get_a_did_you_mean_and_the_line(
 )
 def test_word_diff(quote: str, passage: str, diff: str) -> None:
     assert word_diff(quote, passage) == diff
+
+
+def test_render_warns_about_attribution_and_records_it(project: Path) -> None:
+    (project / "quotes" / "bad.yaml").write_text(
+        BAD.replace("platforms: [twitter]", "platforms: [x]").replace(
+            '  - id: misquote\n    text: "Ambition doesn\'t mean we were selfish."\n', ""
+        ),
+        encoding="utf-8",
+    )
+    code, _, stderr = run_cli("render", "-j", "1", "--platform", "x")
+    assert code == 0, stderr
+    assert "warning: quotes/bad.yaml:7 quote 'race' credits 'Maria Lopez'" in stderr
+    records = json.loads((project / "output" / "manifest.json").read_text())["cards"]
+    race = next(r for r in records if r["quote_id"] == "race")
+    assert any("speaks about Maria Lopez" in w for w in race["warnings"])
+    bread = next(r for r in records if r["quote_id"] == "bread")
+    assert bread["attribution"] == "Maria Lopez" and bread["warnings"] == []
