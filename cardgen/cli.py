@@ -357,6 +357,14 @@ def suggest(
             "URL, quotes/ if there is one, else this folder).",
         ),
     ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Say why each passage ranked where it did: a YAML comment under each one "
+            "lists the features that made its score.",
+        ),
+    ] = False,
 ) -> None:
     """Print the most quotable passages of ARTICLE as a selection YAML."""
     from cardgen.source.fetch import ensure_snapshot, is_url
@@ -364,11 +372,11 @@ def suggest(
 
     def run() -> str:
         if not is_url(article):
-            return suggest_selection(Path(article), count, save_in)
+            return suggest_selection(Path(article), count, save_in, explain=explain)
         # A page is fetched once into FOLDER/articles/, next to where the YAML will live.
         folder = save_in or (Path("quotes") if Path("quotes").is_dir() else Path())
         snapshot = ensure_snapshot(article, folder)
-        return suggest_selection(snapshot.html, count, folder)
+        return suggest_selection(snapshot.html, count, folder, explain=explain)
 
     typer.echo(_run(run), nl=False)
 
