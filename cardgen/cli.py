@@ -285,13 +285,18 @@ def check(
     if code == 0:
         typer.echo(f"ok: {report.quotes} quotes verified, {report.cards} cards fit")
     else:
+        counted = _plural(errors + (warnings if strict else 0), "error")
+        if warnings and not strict:
+            counted += ", " + _plural(warnings, "warning")
         typer.echo(
-            f"{errors + (warnings if strict else 0)} errors"
-            + (f", {warnings} warnings" if warnings and not strict else "")
-            + f" in {report.selections} selections ({report.quotes} quotes verified, "
-            f"{report.cards} cards fit)"
+            f"{counted} in {_plural(report.selections, 'selection')} ({report.quotes} quotes "
+            f"verified, {report.cards} cards fit)"
         )
     raise typer.Exit(code)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 @app.command()

@@ -100,7 +100,7 @@ def test_check_lists_every_problem_of_every_selection(project: Path) -> None:
     ), stderr
     assert any(line.startswith("error: quotes/broken.yaml") for line in lines), stderr
     assert len(lines) == 4, stderr
-    assert "3 errors, 1 warnings in 2 selections" in stdout
+    assert "3 errors, 1 warning in 2 selections" in stdout
 
 
 def test_check_json_shape(project: Path) -> None:
@@ -147,7 +147,7 @@ def test_strict_makes_attribution_warnings_errors(project: Path) -> None:
     assert "Maria Lopez's words" in stderr
     code, stdout, stderr = run_cli("check", "--strict")
     assert code == 1 and stderr.startswith("error: quotes/good.yaml:10 quote 'bread'")
-    assert "1 errors in 1 selections" in stdout
+    assert "1 error in 1 selection" in stdout
 
 
 def test_no_author_anywhere_is_a_warning_naming_the_quote(project: Path) -> None:

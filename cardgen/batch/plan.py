@@ -170,7 +170,7 @@ def load_selections(
     loaded = []
     for path in files:
         _usable_name(path)
-        selection = load_selection(path, collect=failures is not None)
+        selection = load_selection(path, project_root=project.root, collect=failures is not None)
         for problem in selection.problems:
             shown = _relative(path, project.root)
             assert failures is not None
@@ -386,12 +386,14 @@ def check(
 def _check_load(path: Path, project: Project, report: CheckReport) -> LoadedSelection | None:
     try:
         _usable_name(path)
-        selection = load_selection(path, collect=True)
+        selection = load_selection(path, project_root=project.root, collect=True)
     except CardgenError as exc:
         report.add(Problem.of(exc))
         return None
     for problem in selection.problems:
         report.add(Problem.of(problem.error, problem.quote_id))
+    for warning in selection.article.warnings:
+        report.add(Problem("warning", warning, 0, str(selection.path)))
     return selection
 
 
@@ -553,7 +555,12 @@ def _record(
         "alt_text": snippets[1],
         "status": "rendered",
         "texts": facts["texts"],
-        "warnings": [*facts["warnings"], *job.quote.warnings, *caption_warnings(job, project)],
+        "warnings": [
+            *facts["warnings"],
+            *selection.article.warnings,
+            *job.quote.warnings,
+            *caption_warnings(job, project),
+        ],
     }
 
 

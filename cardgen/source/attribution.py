@@ -9,6 +9,7 @@ compares what a selection credits with what the text says.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -78,6 +79,8 @@ _BEFORE = (
     re.compile(rf"(?i:according to|selon|d['’]après)\s+(?P<who>{_NAME})\s*[:,]?\s*$"),
     re.compile(rf"{_VERB}\s+(?P<who>{_NAME})\s*[:,]\s*$"),
 )  # fmt: skip
+# A speech verb (or "according to") right before a name: `said Ana Ruiz`.
+_TAG_BEFORE_NAME = re.compile(rf"(?:{_VERB}|according to|selon)$", re.IGNORECASE)
 # Capitalised runs that name places and organisations rather than people.
 _INSTITUTION = re.compile(
     r"\b(?:Times|Post|Magazine|Journal|News|School|University|College|Institute|Area|"
@@ -240,6 +243,9 @@ def check_attribution(
     return None
 
 
+_TITLE_WORDS = frozenset("dr mr mrs ms mx prof m mme mlle de van von".split())  # noqa: SIM905
+
+
 def same_person(a: str, b: str) -> bool:
     """'Lara', 'Bazelon', 'Dr. Lara Bazelon' and 'Lara Bazelon' are one person."""
     wa, wb = _name_words(a), _name_words(b)
@@ -248,9 +254,9 @@ def same_person(a: str, b: str) -> bool:
     return wa <= wb or wb <= wa
 
 
-def _name_words(name: str) -> set[str]:
+def _name_words(name: str) -> frozenset[str]:
     words = {w.lower() for w in _WORDS_IN.findall(name)}
-    return words - {"dr", "mr", "mrs", "ms", "mx", "prof", "m", "mme", "mlle", "de", "van", "von"}
+    return frozenset(words - _TITLE_WORDS)
 
 
 def _is_org(credited: str, publisher: str | None) -> bool:
@@ -359,12 +365,10 @@ def _find_people(voices: Voices, known: Sequence[str]) -> None:
             name = " ".join(words)
             rest = paragraph[match.end() :].lstrip(" ,")
             before = paragraph[: match.start()].rstrip()
-            reporting = bool(_REPORTS.match(rest)) or bool(
-                re.search(rf"(?:{_VERB}|according to|selon)$", before, re.IGNORECASE)
-            )
+            reporting = bool(_REPORTS.match(rest)) or bool(_TAG_BEFORE_NAME.search(before[-40:]))
             titled = bool(re.match(_TITLE + r"\w", name)) and len(words) > 1
             runs.append((base + match.start() + skipped, name, reporting or titled))
-    confirmed = [name for _, name, sure in runs if sure] + [k for k in known if k]
+    confirmed = {name for _, name, sure in runs if sure} | {k for k in known if k}
     full: dict[str, int] = {}
     for _, name, _ in runs:
         if len(name.split()) in (2, 3) and any(same_person(c, name) for c in confirmed):
@@ -384,7 +388,7 @@ def _find_people(voices: Voices, known: Sequence[str]) -> None:
 
 def _in_prose(voices: Voices, offset: int) -> bool:
     """The offset is in a paragraph of sentences, not a heading or a list of titles."""
-    index = max(i for i, start in enumerate(voices.starts) if start <= offset)
+    index = bisect.bisect_right(voices.starts, offset) - 1
     paragraph = voices.paragraphs[index].rstrip()
     return paragraph[-1:] in '.!?…\u201d\u00bb"' and len(paragraph.split()) >= 3
 
