@@ -18,6 +18,7 @@ from typing import Any, Literal
 from cardgen.batch.captions import CaptionParts, alt_text, fitted_caption
 from cardgen.design.layouts import Brand, Layout, LayoutSource, load_brand, resolve_layout
 from cardgen.design.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
+from cardgen.drawing.encoders import default_format, extension
 from cardgen.errors import EXIT_CONTENT, CardgenError, InputError
 from cardgen.source.quotes import LoadedSelection, Quote, load_selection
 from cardgen.yamlio import display_path
@@ -225,7 +226,7 @@ def _job(
             exc.line = selection.platform_lines.get((quote.id, platform_id), quote.line)
             exc.message = f"quote '{quote.id}': {exc.message}"
         raise
-    chosen_fmt = fmt or platform.format
+    chosen_fmt = fmt or default_format(platform.format, resolved.background.image is not None)
     return CardJob(
         selection=selection,
         quote=quote,
@@ -233,8 +234,7 @@ def _job(
         layout=layout_name,
         brand=brand or quote.brand or project.layout_brand(layout_name, resolved),
         fmt=chosen_fmt,
-        path=f"{selection.name}/{quote.id}/{platform.id}."
-        + ("jpg" if chosen_fmt == "jpeg" else chosen_fmt),
+        path=f"{selection.name}/{quote.id}/{platform.id}." + extension(chosen_fmt),
     )
 
 
