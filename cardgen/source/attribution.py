@@ -129,6 +129,7 @@ class Voices:
 
     paragraphs: tuple[str, ...]
     starts: tuple[int, ...]
+    text: str  # the paragraphs joined by blank lines, as Article.text: offsets index it
     speeches: list[Speech] = field(default_factory=list)
     people: list[tuple[int, str]] = field(default_factory=list)  # (offset, full name) mentions
     reported: set[str] = field(default_factory=set)  # people quoted or reported in narration
@@ -140,7 +141,7 @@ def analyse(paragraphs: Sequence[str], known: Sequence[str] = ()) -> Voices:
     for paragraph in paragraphs:
         starts.append(at)
         at += len(paragraph) + 2
-    voices = Voices(tuple(paragraphs), tuple(starts))
+    voices = Voices(tuple(paragraphs), tuple(starts), "\n\n".join(paragraphs))
     _find_people(voices, [k for k in known if k])
     previous: Speech | None = None
     carried = False  # the last paragraph's quote ran on into this one
@@ -412,7 +413,7 @@ def _mentions_pronoun(paragraph: str) -> bool:
 
 
 def _slice(voices: Voices, start: int, end: int) -> str:
-    return "\n\n".join(voices.paragraphs)[start:end]
+    return voices.text[start:end]
 
 
 def _about(voices: Voices, start: int, end: int, exclude: str | None) -> tuple[str, ...]:
