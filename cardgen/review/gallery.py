@@ -151,7 +151,12 @@ def prepare() -> jinja2.Template:
     return _environment().get_template("gallery.html.j2")
 
 
-def render_gallery(records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform]) -> str:
+def render_gallery(
+    records: Sequence[Mapping[str, Any]],
+    platforms: Mapping[str, Platform],
+    *,
+    out: Path | None = None,
+) -> str:
     """The page's HTML; every value from articles or YAML is escaped by the template."""
     return gallery_page(records, platforms).decode("utf-8")
 
@@ -160,14 +165,14 @@ def gallery_page(records: Sequence[Mapping[str, Any]], platforms: Mapping[str, P
     """The page as UTF-8, encoded piece by piece as the template makes it."""
     from markupsafe import Markup
 
-    script = _asset("gallery.js")
+    script = asset("gallery.js")
     # Our own static assets, not user data: they go in verbatim.
     # Streamed: the whole page as one str (2-4 bytes a character) and a list of its pieces
     # were ~15 MB at once for a 1000-card batch.
     page = io.BytesIO()
     for piece in prepare().generate(
         view=gallery_view(records, platforms),
-        style=Markup(_asset("gallery.css")),
+        style=Markup(asset("gallery.css")),
         script=Markup(script),
         script_hash=_csp_hash(script),
     ):
@@ -221,7 +226,7 @@ def _inputs_digest(records: Sequence[Mapping[str, Any]], platforms: Mapping[str,
         digest.update(b"\n")  # JSON text holds no raw newline: parts cannot run together
     digest.update(Path(__file__).read_bytes())
     for name in ("gallery.html.j2", "gallery.css", "gallery.js"):
-        digest.update(_asset(name).encode("utf-8"))
+        digest.update(asset(name).encode("utf-8"))
     return digest.hexdigest()
 
 
@@ -307,8 +312,14 @@ def _platform_name(pid: str, platforms: Mapping[str, Platform]) -> str:
     return platforms[pid].name if pid in platforms else pid
 
 
-def _asset(name: str) -> str:
+def asset(name: str) -> str:
+    """One of the page's own static files in `templates/` (not user data)."""
     return (resources.files("cardgen.review") / "templates" / name).read_text(encoding="utf-8")
+
+
+def script_csp_source() -> str:
+    """The CSP source allowing the page's inline script (for the server's CSP header)."""
+    return _csp_hash(asset("gallery.js"))
 
 
 def _csp_hash(script: str) -> str:
