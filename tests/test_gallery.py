@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from cardgen.batch.plan import Project, render
 from cardgen.design.platforms import BUILTIN
@@ -216,13 +216,17 @@ def test_quotes_follow_their_selection_file_and_paths_are_never_absolute(tmp_pat
         "  - id: alpha\n    find: a\n  - id: mid\n    find: m\n",
         encoding="utf-8",
     )
-    relative = [_record(quote_id=q, selection="quotes/week.yaml", path=f"w/{q}/i.png")
-                for q in ("alpha", "mid", "zeta")]
+    relative = [
+        _record(quote_id=q, selection="quotes/week.yaml", path=f"w/{q}/i.png")
+        for q in ("alpha", "mid", "zeta")
+    ]
     page = parse(write_gallery(out, relative, PLATFORMS).read_text(encoding="utf-8"))
     assert [t for t in page.texts["qid"]][-3:] == ["zeta", "alpha", "mid"]
     # A selection given by absolute path (outside the project) shows by its name only.
-    absolute = [_record(quote_id=q, selection=str(selection), path=f"w/{q}/i.png")
-                for q in ("alpha", "mid", "zeta")]
+    absolute = [
+        _record(quote_id=q, selection=str(selection), path=f"w/{q}/i.png")
+        for q in ("alpha", "mid", "zeta")
+    ]
     html = write_gallery(out, absolute, PLATFORMS).read_text(encoding="utf-8")
     page = parse(html)
     assert [t for t in page.texts["qid"]][-3:] == ["zeta", "alpha", "mid"]

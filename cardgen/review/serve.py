@@ -10,11 +10,13 @@ model is in the README ("The review server").
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import gzip
 import hashlib
 import json
 import mimetypes
+import socket
 import sys
 import threading
 import typing
@@ -488,10 +490,35 @@ class GalleryServer(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = BACKLOG
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}/"
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        with self._connections_lock:
+            self._connections.add(connection)
+        return connection, address
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        """Stop listening and end kept-alive connections too: a stopped server answers none."""
+        super().server_close()
+        with self._connections_lock:
+            open_now = list(self._connections)
+        for connection in open_now:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A dropped or timed-out connection is no news; anything else is one line."""
