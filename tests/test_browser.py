@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from cardgen.batch.captions import count
 from cardgen.batch.plan import Project, render
+from cardgen.design.platforms import BUILTIN
 from cardgen.review.serve import GalleryHandler, GalleryServer, serve_in_thread
 from tests.gallery_project import HOSTILE_AUTHOR, HOSTILE_QUOTE, HOSTILE_TITLE, make_project
 
 CHROMIUM = Path("/usr/bin/chromium")
+PLATFORMS = {p.id: p for p in BUILTIN}
 ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
 # Without the background-networking flags Chromium keeps calling home, which on a
 # closed network floods it with refused connections.
@@ -539,3 +543,147 @@ def test_polling_backs_off_and_gives_up_when_the_server_stops(
         assert count < 15  # backed off: not one poll every second
     finally:
         context.close()
+
+
+@pytest.fixture
+def review_site(
+    site: tuple[Path, GalleryServer], tmp_path: Path
+) -> Iterator[tuple[Path, GalleryServer]]:
+    """A private copy of the rendered batch, served: review tests write review.json."""
+    out = tmp_path / "out"
+    shutil.copytree(site[0], out, symlinks=True)
+    (out / "review.json").unlink(missing_ok=True)
+    server, thread = serve_in_thread(out)
+    yield out, server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def review_page(context: BrowserContext, url: str) -> Page:
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="load")
+    page.wait_for_function("() => document.body.classList.contains('reviewing')", timeout=10_000)
+    page.evaluate("() => { window.__errors = []; }")
+    return page
+
+
+def test_approve_reject_and_edit_a_caption_with_a_live_count(
+    browser: Browser, review_site: tuple[Path, GalleryServer]
+) -> None:
+    out, server = review_site
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = review_page(context, server.url)
+        cards = page.locator(".card[data-platform='x']")
+        first, second = cards.nth(0), cards.nth(1)
+        first.get_by_role("button", name="Approve").click()
+        expect_pressed = "button.approve[aria-pressed='true']"
+        page.wait_for_selector(f".card[data-platform='x'] {expect_pressed}")
+        second.get_by_role("button", name="Reject").click()
+        page.wait_for_function(
+            "() => document.querySelector('#review-tally').textContent"
+            ".startsWith('1 approved, 1 rejected')"
+        )
+        # Edit the first card's caption: the count is the server's, the CLI's way.
+        first.get_by_role("button", name="Edit caption").click()
+        area = first.locator("textarea")
+        assert area.evaluate("a => a === document.activeElement")
+        text = "Short \U0001f469\u200d\U0001f4bb caption with https://example.com/a/long/path"
+        area.fill(text)
+        counter = first.locator(".live-count")
+        expected = count(text, PLATFORMS["x"])
+        page.wait_for_function(
+            f"el => el.textContent.startsWith('{expected} of 280')", arg=counter.element_handle()
+        )
+        area.fill("y" * 300)
+        page.wait_for_function(
+            "el => el.textContent === '300 of 280: over the limit'", arg=counter.element_handle()
+        )
+        assert axe_violations(page) == []  # the editor too
+        area.fill(text)
+        first.get_by_role("button", name="Save caption").click()
+        page.wait_for_function(
+            f"el => el.textContent === {json.dumps(text)}",
+            arg=first.locator("p.text.caption").element_handle(),
+        )
+        held = json.loads((out / "review.json").read_text(encoding="utf-8"))["cards"]
+        sha_first = first.get_attribute("data-sha")
+        assert held[sha_first] == {
+            "status": "approved",
+            "caption": text,
+            "path": first.get_attribute("data-path"),
+            "updated": held[sha_first]["updated"],
+        }
+        assert held[second.get_attribute("data-sha")]["status"] == "rejected"
+        # The copy button copies the edited caption; a reload shows every decision again.
+        page.reload(wait_until="load")
+        page.wait_for_function("() => document.body.classList.contains('reviewing')")
+        first = page.locator(".card[data-platform='x']").nth(0)
+        assert first.locator("p.text.caption").text_content() == text
+        assert first.locator("button.approve").get_attribute("aria-pressed") == "true"
+        assert page.locator("#review-tally").text_content() == (
+            "1 approved, 1 rejected of 12 cards"
+        )
+        # Approve again to clear it.
+        first.get_by_role("button", name="Approve").click()
+        page.wait_for_function(
+            "() => document.querySelector('#review-tally').textContent.startsWith('0 approved')"
+        )
+        assert axe_violations(page) == []
+    finally:
+        context.close()
+
+
+def test_two_tabs_never_lose_one_another(
+    browser: Browser, review_site: tuple[Path, GalleryServer]
+) -> None:
+    out, server = review_site
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        one, two = review_page(context, server.url), review_page(context, server.url)
+        for n in range(4):
+            one.locator(".card").nth(n).get_by_role("button", name="Approve").click()
+            two.locator(".card").nth(n + 4).get_by_role("button", name="Reject").click()
+        for tab in (one, two):
+            tab.wait_for_function(
+                "() => document.querySelectorAll('button[aria-pressed=\"true\"]').length === 4"
+            )
+        held = json.loads((out / "review.json").read_text(encoding="utf-8"))["cards"]
+        assert sorted(d["status"] for d in held.values()) == ["approved"] * 4 + ["rejected"] * 4
+        one.reload(wait_until="load")
+        one.wait_for_function("() => document.body.classList.contains('reviewing')")
+        assert one.locator("#review-tally").text_content() == "4 approved, 4 rejected of 12 cards"
+    finally:
+        context.close()
+
+
+def test_zip_downloads_from_the_page(
+    browser: Browser, review_site: tuple[Path, GalleryServer]
+) -> None:
+    _, server = review_site
+    context = browser.new_context(accept_downloads=True)
+    try:
+        page = review_page(context, server.url)
+        page.locator(".downloads summary").click()
+        with page.expect_download() as info:
+            page.get_by_role("link", name="X (Twitter) post image (zip)").click()
+        with zipfile.ZipFile(info.value.path()) as archive:
+            assert sum(n.endswith(".png") for n in archive.namelist()) == 3
+        with page.expect_download() as info:
+            page.locator(".quote-zip").first.click()
+        with zipfile.ZipFile(info.value.path()) as archive:
+            assert sum(n.endswith(".png") for n in archive.namelist()) == 4
+    finally:
+        context.close()
+
+
+def test_the_static_file_has_no_review_controls(
+    watched: Watched, site: tuple[Path, GalleryServer]
+) -> None:
+    out, _ = site
+    page = watched.open((out / "index.html").as_uri())
+    assert page.locator("button.approve, .downloads, .quote-zip").count() == 0
+    assert watched.errors == []

@@ -284,15 +284,21 @@ class GalleryHandler(BaseHTTPRequestHandler):
         return None
 
     def get_routes(self) -> dict[str, Route]:
-        """GET endpoints under /__cardgen/."""
+        """GET endpoints under /__cardgen/: the live scripts and the review API."""
+        from cardgen.review import api
+
         return {
             VERSION_PATH: lambda h, q: _json({"version": version(h.out)}, cache="no-store"),
             RELOAD_PATH: lambda h, q: _asset_reply("reload.js"),
+            REVIEW_SCRIPT_PATH: lambda h, q: _asset_reply("review.js"),
+            **api.GET_ROUTES,
         }
 
     def post_routes(self) -> dict[str, Route]:
-        """POST endpoints under /__cardgen/."""
-        return {}
+        """POST endpoints under /__cardgen/: the review API's changes."""
+        from cardgen.review import api
+
+        return dict(api.POST_ROUTES)
 
     def read_json_body(self) -> Any:
         """The request's JSON body (BadRequest when missing, too long or not JSON)."""
@@ -318,7 +324,7 @@ class GalleryHandler(BaseHTTPRequestHandler):
             html = (self.out / "index.html").read_text(encoding="utf-8")
         except FileNotFoundError:
             html = self._page_from_manifest()
-        body = inject_scripts(html, served_version, review=False).encode("utf-8")
+        body = inject_scripts(html, served_version).encode("utf-8")
         return Reply(
             body,
             "text/html; charset=utf-8",
