@@ -242,6 +242,7 @@ def test_keyboard_alone_reaches_filters_and_copy_buttons(
     out, server = site
     page = watched.open(server.url)
     focused = "() => { const e = document.activeElement; return [e.tagName, e.className, e.id]; }"
+    page.wait_for_function("() => document.body.classList.contains('reviewing')")
     page.keyboard.press("Tab")
     assert page.evaluate(focused) == ["A", "skip", ""]
     page.keyboard.press("Tab")
@@ -262,7 +263,14 @@ def test_keyboard_alone_reaches_filters_and_copy_buttons(
     page.keyboard.press("Tab")
     assert page.evaluate(focused)[1] == "fold-all"
     page.keyboard.press("Tab")
-    assert page.evaluate(focused)[0] == "SUMMARY"
+    assert page.evaluate(focused)[0] == "SUMMARY"  # the zip downloads (served only)
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused)[0] == "SUMMARY"  # the jump list
+    # Served, each card has its review toggles first.
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused)[1] == "approve"
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused)[1] == "reject"
     page.keyboard.press("Tab")
     assert page.evaluate(focused)[1] == "thumb"
     page.keyboard.press("Tab")
@@ -288,8 +296,9 @@ def test_hostile_text_is_text_in_the_dom(
     by = section.locator(".said .by").text_content() or ""
     assert HOSTILE_AUTHOR in by and HOSTILE_TITLE in by
     assert section.locator("a[href^='javascript']").count() == 0
-    # Only the page's script and the live-reload script exist; no <b> or <img> from the YAML.
-    assert page.evaluate("document.scripts.length") == 2
+    # Only the page's script and the server's reload and review scripts exist; no <b> or
+    # <img> from the YAML.
+    assert page.evaluate("document.scripts.length") == 3
     assert section.locator(".said b, .said img").count() == 0
     assert watched.errors == []
 

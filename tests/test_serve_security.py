@@ -344,3 +344,21 @@ def test_a_half_sent_request_times_out(out: Path, monkeypatch: pytest.MonkeyPatc
 def test_server_runs_as_the_user_that_started_it_only_on_loopback(server: GalleryServer) -> None:
     assert server.server_address[0] == "127.0.0.1"
     assert os.getpid() > 0
+
+
+def test_a_refused_post_never_leaks_its_body_into_the_next_request(server: GalleryServer) -> None:
+    port = port_of(server)
+    smuggled = b"GET /s/a/x.png HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % port
+    body = b'{"x": 1}' + smuggled
+    request_bytes = (
+        b"POST /__cardgen/decision HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+        b"Origin: http://evil.example\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % (port, len(body))
+    ) + body
+    reply = raw(server, request_bytes)
+    assert reply.startswith(b"HTTP/1.1 403")
+    assert reply.count(b"HTTP/1.1 ") == 1  # the body was not read as a second request
+    too_long = b"POST /__cardgen/decision HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % port
+    too_long += b"Content-Type: application/json\r\nContent-Length: 5000000\r\n\r\n{}"
+    reply = raw(server, too_long)
+    assert reply.startswith(b"HTTP/1.1 400") and b"too long" in reply

@@ -188,7 +188,7 @@ class GalleryHandler(BaseHTTPRequestHandler):
     root: str
     platforms: Mapping[str, Platform]
     _csp_value: str = FILE_CSP
-    _sent_security: bool = False
+    _body_read: bool = False
 
     def __init__(
         self, *args: Any, out: Path, platforms: Mapping[str, Platform], **kwargs: Any
@@ -207,9 +207,17 @@ class GalleryHandler(BaseHTTPRequestHandler):
         self._answer(head=True)
 
     def do_POST(self) -> None:
+        self._body_read = False
         if not self._check_host():
+            self.close_connection = True
             return
-        self._guarded(lambda: self._post(), head=False)
+        self._guarded(self._post, head=False)
+
+    def _post_reply(self, reply: Reply) -> Reply:
+        # A body left unread would be taken for the next request on a kept-alive connection.
+        if not self._body_read:
+            self.close_connection = True
+        return reply
 
     def _answer(self, *, head: bool) -> None:
         if not self._check_host():
@@ -263,14 +271,18 @@ class GalleryHandler(BaseHTTPRequestHandler):
         return self._file(real, immutable="/".join(parts).startswith(THUMBS_PREFIX))
 
     def _post(self) -> Reply:
-        parts = url_to_parts(self.path)
-        route = self.post_routes().get("/" + "/".join(parts))
-        if route is None:
-            return _text("Not found.\n", HTTPStatus.NOT_FOUND)
-        refusal = self._cross_site()
-        if refusal:
-            return _text(f"Forbidden: {refusal}.\n", HTTPStatus.FORBIDDEN)
-        return route(self, {})
+        try:
+            parts = url_to_parts(self.path)
+            route = self.post_routes().get("/" + "/".join(parts))
+            if route is None:
+                return self._post_reply(_text("Not found.\n", HTTPStatus.NOT_FOUND))
+            refusal = self._cross_site()
+            if refusal:
+                return self._post_reply(_text(f"Forbidden: {refusal}.\n", HTTPStatus.FORBIDDEN))
+            return self._post_reply(route(self, {}))
+        except Exception:  # answered by _guarded; the connection must not go on either way
+            self._post_reply(_text("", HTTPStatus.BAD_REQUEST))
+            raise
 
     def _cross_site(self) -> str | None:
         """Why a POST is refused: the page's own requests are same-origin JSON."""
@@ -307,9 +319,11 @@ class GalleryHandler(BaseHTTPRequestHandler):
         except ValueError:
             raise BadRequest("a JSON body with a Content-Length is needed") from None
         if not 0 <= length <= MAX_BODY:
-            raise BadRequest("the body is too long")
+            raise BadRequest("the body is too long")  # left unread: the connection closes
+        data = self.rfile.read(length)
+        self._body_read = len(data) == length
         try:
-            return json.loads(self.rfile.read(length).decode("utf-8"))
+            return json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             raise BadRequest("the body is not JSON") from None
 
