@@ -8,6 +8,7 @@ import hashlib
 import http.client
 import io
 import json
+import os
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -498,3 +499,31 @@ def test_zips_per_platform_and_per_quote(server: GalleryServer, out: Path) -> No
     assert call(server, "GET", "/__cardgen/zip?platform=nope")[0] == 404
     assert call(server, "GET", "/__cardgen/zip")[0] == 400
     assert call(server, "GET", "/__cardgen/zip?quote=" + "0" * 64)[0] == 404
+
+
+def test_a_review_file_that_is_a_pipe_or_device_is_refused_not_read(out: Path) -> None:
+    os.mkfifo(out / "review.json")
+    with pytest.raises(InputError, match="named pipe"):
+        decisions.load(out)
+    (out / "review.json").unlink()
+    (out / "review.json").symlink_to("/dev/zero")
+    with pytest.raises(InputError, match="device"):
+        decisions.load(out)
+
+
+def test_thumbnails_never_read_outside_the_output_folder(out: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from cardgen.review.thumbs import ensure_thumbnails
+
+    Image.new("RGB", (40, 40), "red").save(tmp_path / "secret.png")
+    inside = out / "inside.png"
+    Image.new("RGB", (40, 40), "blue").save(inside)
+    records = [
+        {"sha256": "a" * 64, "path": "../secret.png"},
+        {"sha256": "b" * 64, "path": "inside.png"},
+    ]
+    (out / "link.png").symlink_to(tmp_path / "secret.png")
+    records.append({"sha256": "c" * 64, "path": "link.png"})
+    made = ensure_thumbnails(out, records)
+    assert made == {"b" * 64: f".cardgen/thumbs/{'b' * 64}.webp"}

@@ -21,6 +21,7 @@ from cardgen.batch.captions import count
 from cardgen.design.platforms import Platform
 from cardgen.errors import InputError
 from cardgen.review import decisions
+from cardgen.review.decisions import read_manifest_bytes
 
 if TYPE_CHECKING:
     from cardgen.review.serve import GalleryHandler, Reply
@@ -47,7 +48,7 @@ def cards_by_hash(out: Path) -> dict[str, dict[str, Any]]:
     if held and held[0] == key:
         return held[1]
     try:
-        records = json.loads(manifest.read_text(encoding="utf-8"))["cards"]
+        records = json.loads(read_manifest_bytes(manifest))["cards"]
         by_hash = {str(r["sha256"]): r for r in records if isinstance(r, dict) and "sha256" in r}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{manifest} is not a cardgen manifest ({exc})") from None

@@ -27,6 +27,7 @@ LOCK_FILE = "review.lock"  # in OUT/.cardgen/
 FORMAT = 1
 STATUSES = ("approved", "rejected")
 MAX_CAPTION = 100_000  # far above any platform's limit: a guard, not a rule
+MAX_REVIEW_BYTES = 200_000_000  # 1,000 cards with 100 kB captions each
 _HASH_CHARS = frozenset("0123456789abcdef")
 _THREAD_LOCK = threading.Lock()
 
@@ -54,11 +55,14 @@ def load(out: Path) -> dict[str, Decision]:
     A file edited into nonsense is an InputError naming the file and the line; it is
     never overwritten while it is unreadable.
     """
+    from cardgen.inputs import read_input
+
     path = review_path(out)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         return {}
+    raw = read_input(path, what="review decisions", shown=str(path), limit=MAX_REVIEW_BYTES)
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise _bad(path, None, "is not UTF-8 text") from None
     try:
@@ -194,3 +198,16 @@ def summary(
         "cards": len(records),
         "gone": sum(1 for s in decisions if s not in records),
     }
+
+
+MAX_MANIFEST_BYTES = 500_000_000
+
+
+def read_manifest_bytes(manifest: Path) -> bytes:
+    """`OUT/manifest.json`'s bytes, read as any input is (a regular file, capped);
+    FileNotFoundError when there is none."""
+    from cardgen.inputs import read_input
+
+    if not manifest.exists():
+        raise FileNotFoundError(manifest)
+    return read_input(manifest, what="manifest", shown=str(manifest), limit=MAX_MANIFEST_BYTES)

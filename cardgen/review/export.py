@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from cardgen.errors import InputError
 from cardgen.review import decisions
+from cardgen.review.decisions import read_manifest_bytes
 
 FORMATS = ("buffer", "hootsuite", "later", "csv")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -144,7 +145,7 @@ def approved_posts(
 
     manifest = out / "manifest.json"
     try:
-        records = json.loads(manifest.read_text(encoding="utf-8"))["cards"]
+        records = json.loads(read_manifest_bytes(manifest))["cards"]
         by_hash = {str(r["sha256"]): r for r in records}
     except FileNotFoundError:
         raise InputError(f"no manifest in {out}", hint="run `cardgen render` first") from None

@@ -173,6 +173,9 @@ def selection_order(out: Path, selections: Iterable[str]) -> dict[tuple[str, str
     relative to the working folder or OUT's parent); a file that cannot be read adds none."""
     import yaml
 
+    from cardgen.inputs import read_input
+    from cardgen.limits import MAX_YAML_BYTES
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     places: dict[tuple[str, str], int] = {}
     for selection in set(selections):
@@ -180,10 +183,11 @@ def selection_order(out: Path, selections: Iterable[str]) -> dict[tuple[str, str
         candidates = [given] if given.is_absolute() else [Path.cwd() / given, out.parent / given]
         for candidate in candidates:
             try:
-                data = yaml.load(candidate.read_text(encoding="utf-8"), Loader=loader)
+                raw = read_input(candidate, what="selection", shown=selection, limit=MAX_YAML_BYTES)
+                data = yaml.load(raw.decode("utf-8"), Loader=loader)
                 quotes = data["quotes"]
                 ids = [q["id"] for q in quotes if isinstance(q, dict) and "id" in q]
-            except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError):
+            except (InputError, ValueError, yaml.YAMLError, KeyError, TypeError):
                 continue
             for n, quote_id in enumerate(ids):
                 places.setdefault((selection, str(quote_id)), n)

@@ -54,7 +54,10 @@ def ensure_thumbnails(out: Path, records: Iterable[Mapping[str, Any]]) -> dict[s
     """Make the missing thumbnails of these cards; {sha256: path relative to OUT} of every
     card that has one. A card that cannot be read gets none (the page shows the card)."""
     from cardgen.batch.output import write_atomic
+    from cardgen.inputs import read_input
+    from cardgen.limits import MAX_IMAGE_BYTES
 
+    root = out.resolve()
     folder = out / THUMBS_DIR
     wanted: dict[str, str] = {}
     for record in records:
@@ -70,7 +73,10 @@ def ensure_thumbnails(out: Path, records: Iterable[Mapping[str, Any]]) -> dict[s
     def build(item: tuple[str, str]) -> str | None:
         sha, path = item
         try:
-            data = (out / path).read_bytes()
+            card = (out / path).resolve()
+            if not card.is_relative_to(root):  # a hand-edited manifest: never read outside OUT
+                return None
+            data = read_input(card, what="card", shown=path, limit=MAX_IMAGE_BYTES)
             write_atomic(folder / f"{sha}.webp", make_thumbnail(data))
         except Exception:  # an unreadable or foreign file: no thumbnail, never a failed render
             return None
