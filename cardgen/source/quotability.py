@@ -64,7 +64,7 @@ _PRESENT = frozenset(
 )
 _PAST = frozenset(
     """
-    was were had did said went came got took knew saw told felt found gave began became
+    was were had did went came got took knew saw told felt found gave began became
     wrote left ran sat stood asked replied met heard looked seemed tried wanted
     était étaient avait avaient fut furent fit dit alla vint eut
     """.split()  # noqa: SIM905
@@ -102,6 +102,7 @@ _POINTERS = frozenset(
 _DEFINING = _set("who whom whose which that what qui que dont")
 _COPULA = _set("is are est sont")
 _ADVICE_OPENERS = _set("let beware never always remember do don't be soyez ne")
+_PERSONS = _set("he she they those celui celle ceux celles")
 _BE = _set("is was are were 's est était sont")
 _POINTER_PREFIXES = (
     "その",
@@ -138,11 +139,9 @@ _REPORTING = frozenset(
     according dit répond explique raconte ajoute
     """.split()  # noqa: SIM905
 )
-_LATER_POINTERS = _set("former latter same above such again likewise")
-_LATER_POINTER = re.compile(r"\b(?:the (?:former|latter|same)|as (?:above|such)|again|likewise)\b")
+_LATER_POINTERS = _set("former latter above such likewise")
+_LATER_POINTER = re.compile(r"\b(?:the (?:former|latter)|as (?:above|such)|likewise)\b")
 _QUOTED = re.compile(r"[\u201c\"\u00ab\u300c]([^\u201d\"\u00bb\u300d]{20,})[\u201d\"\u00bb\u300d]")
-_NAME = re.compile(r"(?<=[\w,;] )[A-Z][a-z]+")
-_NAME_ZIPF = 3.0
 _OPEN_QUOTES = '"\u201c\u00ab\u300c\u2018'
 
 
@@ -152,6 +151,7 @@ class Document:
 
     lexicon: Lexicon
     keyness: dict[str, float]  # stem -> how characteristic of this article (0..1)
+    names: frozenset[str] = frozenset()  # words only ever written capitalised here
 
     @property
     def language(self) -> str:
@@ -214,7 +214,20 @@ def document(sentences: Sequence[str], lexicon: Lexicon) -> Document:
     raw = {key: math.log1p(count - 1) * rarity[key] for key, count in counts.items() if count > 1}
     top = max(raw.values(), default=0.0)
     keyness = {key: value / top for key, value in raw.items()} if top else {}
-    return Document(lexicon, keyness)
+    return Document(lexicon, keyness, names(sentences))
+
+
+def names(sentences: Sequence[str]) -> frozenset[str]:
+    """Words (lower case) seen capitalised inside sentences and never in lower case."""
+    capital: set[str] = set()
+    lower: set[str] = set()
+    for sentence in sentences:
+        for at, word in enumerate(_WORD.findall(sentence)):
+            if word[:1].islower():
+                lower.add(word.lower())
+            elif at and word[:1].isupper() and not word.isupper():
+                capital.add(word.lower())
+    return frozenset(capital - lower)
 
 
 def features(text: str, doc: Document) -> dict[str, float]:
@@ -228,7 +241,7 @@ def features(text: str, doc: Document) -> dict[str, float]:
         "key terms": key_terms(content, doc),
         "back-reference": back_reference(text, words),
         "chatter": chatter(words),
-        "specific": specific(text, words, doc.lexicon),
+        "specific": specific(text, words, doc.names),
         "story": story(words),
         "speech": speech(text, words),
         "definition": definition(words),
@@ -311,6 +324,8 @@ def _defined(words: Sequence[str], at: int) -> bool:
     after = words[at + 1 : at + 3]
     if after and after[0] in _DEFINING:
         return True
+    if word in _PERSONS and "who" in words[at + 1 : at + 6]:
+        return True  # "He is great who …", "They are happy who …"
     if word in ("it", "il", "ce", "c'") and after and after[0] in _BE:
         # "It is hard to …", "It is through X that …", "Il est rare que …", "C'est … qui"
         rest = words[at + 2 :]
@@ -349,15 +364,17 @@ def chatter(words: Sequence[str]) -> float:
     return min(1.0, fillers / 2 + short)
 
 
-def specific(text: str, words: Sequence[str], lexicon: Lexicon) -> float:
-    """Figures, names, brackets and questions tie a passage to its story."""
+def specific(text: str, words: Sequence[str], names: frozenset[str]) -> float:
+    """Figures, names, brackets and questions tie a passage to its story.
+
+    Names are the article's words that only ever appear capitalised ("Lara", "Quebec"), so
+    a name opening a sentence counts as well as one inside it.
+    """
     digits = any(c.isdigit() for c in text)
-    names = len(_NAME.findall(text))
-    if words and lexicon.zipf and lexicon.frequency(words[0]) < _NAME_ZIPF:
-        names += 1  # a subject such as "Lara" or "Quebec": rare as a plain word
+    named = sum(1 for w in words if w in names)
     brackets = any(c in text for c in "()[]")
     question = any(c in text for c in "?\uff1f\u061f")
-    return min(1.0, 0.5 * digits + 0.2 * min(names, 3) + 0.3 * brackets + 0.4 * question)
+    return min(1.0, 0.5 * digits + 0.35 * named + 0.3 * brackets + 0.4 * question)
 
 
 def story(words: Sequence[str]) -> float:

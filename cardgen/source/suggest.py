@@ -57,8 +57,8 @@ WEIGHTS: dict[str, float] = {
     "story": 0.1,
     "key terms": 0.05,
     "elided": -0.2,
-    "specific": -0.2,
     "advice": -0.35,
+    "specific": -0.5,
     "back-reference": -1.0,
     "chatter": -1.5,
 }
