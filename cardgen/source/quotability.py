@@ -70,17 +70,17 @@ _PAST = frozenset(
     """.split()  # noqa: SIM905
 )
 # Turns that set one thing against another.
+# Each with a word it cannot match without, so most sentences skip the search.
 _CONTRAST = (
-    re.compile(r"\bnot\b[^.;:!?]{1,80}\bbut\b"),
+    ("but", re.compile(r"\bnot\b[^.;:!?]{1,80}\bbut\b")),
     # "X is not A; it is B": a negation answered by a parallel clause
-    re.compile(r"\b(?:is|are)\s+not\b[^.;:!?]{1,60}[;:,\u2014]\s*\w+\s+(?:is|are)\b"),
-    re.compile(r"\b(?:more|less|rather|better|worse|greater)\b[^.;:!?]{0,60}\bthan\b"),
-    re.compile(r"\bneither\b[^.;!?]{1,60}\bnor\b"),
-    re.compile(r"\bthe (?:more|less)\b[^.;!?]{1,60}\bthe (?:more|less)\b"),
-    re.compile(r"\bne\b[^.;:!?]{1,40}\bpas\b[^.;:!?]{1,60}\bmais\b"),
-    re.compile(r"\bplus\b[^.;:!?]{1,60}\bque\b"),
+    ("not", re.compile(r"\b(?:is|are)\s+not\b[^.;:!?]{1,60}[;:,\u2014]\s*\w+\s+(?:is|are)\b")),
+    ("than", re.compile(r"\b(?:more|less|rather|better|worse|greater)\b[^.;:!?]{0,60}\bthan\b")),
+    ("nor", re.compile(r"\bneither\b[^.;!?]{1,60}\bnor\b")),
+    ("the", re.compile(r"\bthe (?:more|less)\b[^.;!?]{1,60}\bthe (?:more|less)\b")),
+    ("mais", re.compile(r"\bne\b[^.;:!?]{1,40}\bpas\b[^.;:!?]{1,60}\bmais\b")),
+    ("que", re.compile(r"\bplus\b[^.;:!?]{1,60}\bque\b")),
 )
-_CONTRAST_TRIGGERS = _set("but than nor more less not mais que")
 # A sentence opening with one of these continues the one before it.
 _CONNECTIVES = frozenset(
     """
@@ -141,6 +141,7 @@ _REPORTING = frozenset(
 )
 _LATER_POINTERS = _set("former latter above such likewise")
 _LATER_POINTER = re.compile(r"\b(?:the (?:former|latter)|as (?:above|such)|likewise)\b")
+_DIGIT = re.compile(r"\d")
 _QUOTED = re.compile(r"[\u201c\"\u00ab\u300c]([^\u201d\"\u00bb\u300d]{20,})[\u201d\"\u00bb\u300d]")
 _OPEN_QUOTES = '"\u201c\u00ab\u300c\u2018'
 
@@ -272,8 +273,8 @@ def general(words: Sequence[str]) -> float:
 def balance(text: str, content: Sequence[str]) -> float:
     """Antithesis and parallelism: a contrast turn, repeated key words, clauses that echo."""
     lowered = text.lower()
-    triggers = _CONTRAST_TRIGGERS.intersection(_words(lowered))
-    contrast = bool(triggers) and any(pattern.search(lowered) for pattern in _CONTRAST)
+    present = set(_words(lowered))
+    contrast = any(word in present and rule.search(lowered) for word, rule in _CONTRAST)
     stems = Counter(stem(w) for w in content)
     repeated = sum(1 for count in stems.values() if count > 1)
     clauses = [c.split() for c in re.split(r"[;:,\u2014\u2013\u3001\u060c]|--", lowered)]
@@ -370,7 +371,7 @@ def specific(text: str, words: Sequence[str], names: frozenset[str]) -> float:
     Names are the article's words that only ever appear capitalised ("Lara", "Quebec"), so
     a name opening a sentence counts as well as one inside it.
     """
-    digits = any(c.isdigit() for c in text)
+    digits = _DIGIT.search(text) is not None
     named = sum(1 for w in words if w in names)
     brackets = any(c in text for c in "()[]")
     question = any(c in text for c in "?\uff1f\u061f")

@@ -28,6 +28,7 @@ from cardgen.source.quotability import (
     tokens,
     worst,
 )
+from cardgen.source.sentences import split_sentences
 
 # Card-friendly lengths, in Latin-character widths (a CJK character counts two): the ideal
 # range reads at a glance; past MAX_CHARS a passage is only offered cut down to an elision.
@@ -113,22 +114,28 @@ class Candidate:
 def suggest(article: Article, n: int = 10) -> list[Suggestion]:
     """The `n` best self-contained passages of `article`, best first, none overlapping."""
     lexicon = load_lexicon(guess_language(article.text))
-    index = ArticleIndex(article)
-    found = candidates(index, lexicon)
+    found = candidates(article, lexicon)
+    index: ArticleIndex | None = None
     while True:
         chosen = rank(found, n)
         # Elisions are built from the article's own characters; check them as `check` will.
+        if not any(s.elided for s in chosen):
+            return chosen
+        index = index or ArticleIndex(article)
         failed = {(s.start, s.end) for s in chosen if s.elided and not verifies(index, s)}
         if not failed:
             return chosen
         found = [c for c in found if (c.start, c.end) not in failed or len(c.spans) == 1]
 
 
-def candidates(index: ArticleIndex, lexicon: Lexicon) -> list[Candidate]:
+def candidates(article: Article, lexicon: Lexicon) -> list[Candidate]:
     """Every passage a card could carry, with its features."""
-    article = index.article
-    spans = [index.sentence_spans(p) for p in range(1, len(article.paragraphs) + 1)]
     text = article.text
+    spans: list[list[tuple[int, int]]] = []
+    at = 0
+    for paragraph in article.paragraphs:  # offsets in Article.text, as ArticleIndex has them
+        spans.append([(at + a, at + b) for a, b in split_sentences(paragraph)])
+        at += len(paragraph) + 2
     doc = document([text[a:b] for para in spans for a, b in para], lexicon)
     found: list[Candidate] = []
     for number, sentences in enumerate(spans, start=1):
@@ -138,7 +145,7 @@ def candidates(index: ArticleIndex, lexicon: Lexicon) -> list[Candidate]:
                 start, end = _unquoted(text, sentences[first][0], sentences[last][1])
                 window = sentences[first : last + 1]
                 candidate = _candidate(
-                    index, number, (start, end), window, doc, facts[first : last + 1]
+                    text, number, (start, end), window, doc, facts[first : last + 1]
                 )
                 if candidate is None:
                     continue
@@ -151,7 +158,7 @@ def candidates(index: ArticleIndex, lexicon: Lexicon) -> list[Candidate]:
 
 
 def _candidate(
-    index: ArticleIndex,
+    text: str,
     paragraph: int,
     span: tuple[int, int],
     window: Sequence[tuple[int, int]],
@@ -163,7 +170,7 @@ def _candidate(
     A cut drops whole sentences from a run of sentences, or clauses from a single sentence,
     so what is left still reads as the author's own sentences.
     """
-    passage = index.text[span[0] : span[1]]
+    passage = text[span[0] : span[1]]
     if not _card_shaped(passage):
         return None
     spans: tuple[tuple[int, int], ...] = (span,)
@@ -172,7 +179,7 @@ def _candidate(
             cuts = [(a[1], b[0]) for a, b in itertools.pairwise(window)]
         else:
             cuts = [(span[0] + m.start(), span[0] + m.end()) for m in _CLAUSE_END.finditer(passage)]
-        elision = elide(index, span, cuts, doc.lexicon)
+        elision = elide(text, paragraph, span, cuts, doc.lexicon)
         if elision is None:
             return None
         passage, spans = elision.text, elision.spans
@@ -271,7 +278,8 @@ _CLAUSE_END = re.compile(r"[,;:\u2014\u3001\u060c]|--")
 
 
 def elide(
-    index: ArticleIndex,
+    text: str,
+    paragraph: int,
     span: tuple[int, int],
     cuts: Sequence[tuple[int, int]],
     lexicon: Lexicon,
@@ -282,7 +290,6 @@ def elide(
     the cuts that fit MAX_CHARS the one that keeps most wins. Passages over MAX_ELIDED are not
     cut: too little of them would remain.
     """
-    text = index.text
     if width(text[span[0] : span[1]]) > MAX_ELIDED:
         return None
     mark = width(ELISION_MARK)
@@ -308,7 +315,7 @@ def elide(
     return Located(
         text[span[0] : head_end] + ELISION_MARK + text[tail_start : span[1]],
         ((span[0], head_end), (tail_start, span[1])),
-        index.paragraph_of(span[0]),
+        paragraph,
     )
 
 
