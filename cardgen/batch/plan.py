@@ -127,7 +127,7 @@ def load_selections(paths: Sequence[Path] | None, project: Project) -> list[Load
                 file=display_path(path),
                 hint="rename it to start with a letter or digit, like 'my-article.yaml'",
             )
-        selection = load_selection(path)
+        selection = load_selection(path, project_root=project.root)
         if selection.name in names:
             raise InputError(
                 f"two selections are named '{selection.name}' ({names[selection.name]} and {path})",
@@ -247,7 +247,8 @@ def check(
         scene = _scene(job, project)
         _snippets(job, project)
         if warnings is not None:
-            warnings.extend(w for w in scene.warnings if w not in warnings)
+            found = (*scene.warnings, *job.selection.article.warnings)
+            warnings.extend(w for w in found if w not in warnings)
     return jobs
 
 
@@ -354,7 +355,7 @@ def _record(
         "alt_text": snippets[1],
         "status": "rendered",
         "texts": facts["texts"],
-        "warnings": facts["warnings"],
+        "warnings": [*facts["warnings"], *selection.article.warnings],
     }
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cardgen.batch.plan import Project
 from cardgen.errors import InputError
-from cardgen.source.invisible import find_invisible
+from cardgen.source.invisible import find_invisible, find_unsafe
 
 
 def render_text(
@@ -32,6 +32,9 @@ def render_text(
     hidden = find_invisible(text)
     if hidden:
         raise InputError(f"the quote holds an {hidden}", hint="remove it and type the text again")
+    unsafe = find_unsafe(by) if by else None
+    if unsafe:  # the attribution is a one-line field, as in a selection
+        raise InputError(f"--by: {unsafe}", hint="remove it and type the name again")
     project = project or Project.open()
     target = project.platform(platform)
     resolved = project.layout(layout, target)

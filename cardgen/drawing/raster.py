@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import math
+from pathlib import Path
 from typing import cast
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
@@ -22,7 +23,7 @@ from cardgen.drawing.scene import (
     SolidFill,
     TextBlock,
 )
-from cardgen.typography.fonts import load_font, run_direction, run_font
+from cardgen.typography.fonts import damaged_font, load_font, run_direction, run_font
 
 # Flat cards (solid colours plus anti-aliased edges) are written as 256-colour
 # palette PNGs: about a third of the bytes of full-colour PNG level 6, in less
@@ -42,6 +43,33 @@ PALETTE_MAX_KEY_COLOURS = 16  # more large areas of distinct colour: a gradient,
 
 def draw_scene(scene: Scene) -> Image.Image:
     """The card as an RGB image."""
+    try:
+        return _draw_scene(scene)
+    except OSError as exc:
+        # FreeType can fail drawing glyphs that measured well (a damaged font's hinting or
+        # outlines): name the font file, as for any other bad input.
+        culprit = _undrawable_face(scene)
+        if culprit is None:
+            raise
+        raise damaged_font(culprit, exc) from None
+
+
+def _undrawable_face(scene: Scene) -> Path | None:
+    """The font file of the first piece of the scene's text that FreeType cannot draw."""
+    for block in scene.drawables:
+        if not isinstance(block, TextBlock):
+            continue
+        for line in block.lines:
+            pieces = [(run.face, run.text) for run in line.runs] or [(block.face, line.text)]
+            for face, text in pieces:
+                try:
+                    run_font(face, block.size)[0].getmask(text)
+                except OSError:
+                    return face.path
+    return None
+
+
+def _draw_scene(scene: Scene) -> Image.Image:
     image = _background(scene.width, scene.height, scene.background)
     # One drawing context for every opaque paint (each costs ~30 us to make); pastes
     # change the image in place, so it stays valid.

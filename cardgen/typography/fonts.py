@@ -19,6 +19,8 @@ from typing import Any
 from PIL import ImageFont, features
 
 from cardgen.errors import InputError
+from cardgen.inputs import check_input
+from cardgen.limits import MAX_FONT_BYTES
 from cardgen.typography import shaping
 from cardgen.typography.fontfiles import FONT_SUFFIXES
 from cardgen.typography.fontfiles import font_folders as font_folders  # re-exported: its old home
@@ -59,8 +61,13 @@ class FontFace:
 
 def _describe(path: Path) -> FontFace | None:
     try:
+        # FreeType opens the file itself: only a regular file within the cap gets that far.
+        check_input(path, what="font", shown=str(path), limit=MAX_FONT_BYTES)
         font = ImageFont.truetype(str(path), 12)
-    except OSError:
+        # Drawing a few glyphs runs the hinting program and the rasteriser: a file whose
+        # tables are damaged fails here, once, instead of in the middle of a batch.
+        font.getmask("Hg")
+    except (OSError, InputError):
         return None
     family, style = font.getname()
     if not family:
@@ -222,7 +229,23 @@ def _first_strike_ppem(cblc: bytes) -> int | None:
 @functools.lru_cache(maxsize=1024)
 def load_font(path: Path, size: int, index: int = 0) -> ImageFont.FreeTypeFont:
     """The font at `path` in `size` pixels, loaded once per process."""
-    return ImageFont.truetype(str(path), size, index=index, layout_engine=LAYOUT_ENGINE)
+    try:
+        return ImageFont.truetype(str(path), size, index=index, layout_engine=LAYOUT_ENGINE)
+    except OSError as exc:
+        raise damaged_font(path, exc) from None
+
+
+def damaged_font(path: Path, exc: OSError) -> InputError:
+    """FreeType failed on a font file that opened (corrupt outlines, a truncated table):
+    an error naming the file, not an internal error."""
+    from cardgen.yamlio import display_path
+
+    reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+    return InputError(
+        f"font file is damaged or unreadable ({reason})",
+        file=display_path(path),
+        hint="replace it with a good copy, or remove it from the fonts folder",
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -424,7 +447,10 @@ def run_width(face: FontFace, text: str, size: int) -> float:
         if width is not None:
             return width
     font, scale = run_font(face, size)
-    return float(font.getlength(text)) * scale
+    try:
+        return float(font.getlength(text)) * scale
+    except OSError as exc:
+        raise damaged_font(face.path, exc) from None
 
 
 def run_font(face: FontFace, size: int) -> tuple[ImageFont.FreeTypeFont, float]:
@@ -477,7 +503,10 @@ class ChainMeasurer:
         ascent = descent = 0
         for face in self.faces:
             font, scale = run_font(face, size)
-            a, d = font.getmetrics()
+            try:
+                a, d = font.getmetrics()
+            except OSError as exc:
+                raise damaged_font(face.path, exc) from None
             ascent, descent = max(ascent, round(a * scale)), max(descent, round(d * scale))
         self._metrics[size] = (ascent, descent)
         return ascent, descent
@@ -528,7 +557,10 @@ class ChainMeasurer:
             ink = self.chain.run_inks.get(key)
             if ink is None:
                 font, scale = run_font(run.face, size)
-                bbox = font.getbbox(run.text, anchor="ls", direction=_direction(run))
+                try:
+                    bbox = font.getbbox(run.text, anchor="ls", direction=_direction(run))
+                except OSError as exc:
+                    raise damaged_font(run.face.path, exc) from None
                 ink = self.chain.run_inks[key] = tuple(v * scale for v in bbox)
                 _bound(self.chain.run_inks)
             x0, y0, x1, y1 = ink
@@ -580,7 +612,10 @@ class FontMeasurer:
 
     def ink_box(self, text: str, size: int) -> tuple[int, int, int, int]:
         """Bounding box of the inked pixels relative to the baseline start."""
-        box = load_font(self.face.path, size, self.face.index).getbbox(text, anchor="ls")
+        try:
+            box = load_font(self.face.path, size, self.face.index).getbbox(text, anchor="ls")
+        except OSError as exc:
+            raise damaged_font(self.face.path, exc) from None
         return int(box[0]), int(box[1]), int(box[2]), int(box[3])
 
 
