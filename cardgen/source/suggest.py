@@ -63,8 +63,15 @@ WEIGHTS: dict[str, float] = {
     "back-reference": -1.0,
     "chatter": -1.5,
 }
-# Taken off a candidate for every passage already chosen from its paragraph.
+# Taken off a candidate for every passage already chosen from its paragraph beyond the
+# first FREE_PER_PARAGRAPH: a long essay paragraph often holds two lines worth quoting,
+# but not ten.
 SAME_PARAGRAPH = 0.5
+FREE_PER_PARAGRAPH = 1
+# A passage sharing more than this share of its words with one already chosen says the
+# same thing again (Jaccard similarity of the word sets).
+REPEATS = 0.5
+REPEAT_PENALTY = 1.0
 
 _CLOSING = "\"')]}\u2019\u201d\u00bb\u300d\u300f\uff09"
 _TERMINAL = ".!?\u2026\u3002\uff01\uff1f\u061f"
@@ -196,36 +203,59 @@ def _candidate(
 def rank(
     found: Sequence[Candidate], n: int, weights: dict[str, float] | None = None
 ) -> list[Suggestion]:
-    """Score candidates and pick the best `n`: no overlaps, paragraphs spread out."""
+    """Score candidates and pick the best `n`: no overlaps, paragraphs and ideas spread out."""
     weights = weights or WEIGHTS
     scored = sorted(
         ((_contributions(c, weights), c) for c in found),
         key=lambda pair: (-sum(v for _, v in pair[0]), pair[1].start, pair[1].end),
     )
     chosen: list[Suggestion] = []
-    per_paragraph: dict[int, int] = {}
+    taken: dict[int, int] = {}  # paragraph -> passages chosen from it
+    said: list[frozenset[str]] = []  # the words of each chosen passage
     remaining = [(sum(v for _, v in parts), parts, c) for parts, c in scored]
     while remaining and len(chosen) < n:
-        best_at, best_score = -1, float("-inf")
+        best: tuple[float, int, tuple[tuple[str, float], ...]] | None = None
         for at, (score, _, c) in enumerate(remaining):
-            adjusted = score - SAME_PARAGRAPH * per_paragraph.get(c.paragraph, 0)
-            if adjusted > best_score:
-                best_at, best_score = at, adjusted
-            if score <= best_score:
-                break  # sorted by raw score: nothing later can beat it
-        _, parts, c = remaining[best_at]
-        if per_paragraph.get(c.paragraph, 0):
-            parts = (*parts, ("same paragraph", best_score - sum(v for _, v in parts)))
+            if best is not None and score <= best[0]:
+                break  # sorted by raw score, and penalties only lower it: nothing later wins
+            penalties = _spread(c, taken, said)
+            adjusted = score + sum(v for _, v in penalties)
+            if best is None or adjusted > best[0]:
+                best = (adjusted, at, penalties)
+        assert best is not None
+        adjusted, at, penalties = best
+        _, parts, c = remaining[at]
         chosen.append(
-            Suggestion(c.text, c.paragraph, round(best_score, 4), c.start, c.end, c.spans, parts)
+            Suggestion(
+                c.text, c.paragraph, round(adjusted, 4), c.start, c.end, c.spans, parts + penalties
+            )
         )
-        per_paragraph[c.paragraph] = per_paragraph.get(c.paragraph, 0) + 1
+        taken[c.paragraph] = taken.get(c.paragraph, 0) + 1
+        said.append(_word_set(c.text))
         remaining = [
             r
             for r in remaining
             if (r[2].end <= c.start or r[2].start >= c.end) and r[2].text != c.text
         ]
     return chosen
+
+
+def _spread(
+    c: Candidate, taken: dict[int, int], said: Sequence[frozenset[str]]
+) -> tuple[tuple[str, float], ...]:
+    """What keeps the list varied: a paragraph already drawn on, words already shown."""
+    out: list[tuple[str, float]] = []
+    extra = taken.get(c.paragraph, 0) - FREE_PER_PARAGRAPH
+    if extra > 0:
+        out.append(("same paragraph", -SAME_PARAGRAPH * extra))
+    words = _word_set(c.text)
+    if any(len(words & seen) > REPEATS * len(words | seen) for seen in said):
+        out.append(("repeats a passage above", -REPEAT_PENALTY))
+    return tuple(out)
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", text.lower()))
 
 
 def _contributions(c: Candidate, weights: dict[str, float]) -> tuple[tuple[str, float], ...]:
