@@ -37,7 +37,8 @@ STATE_FILES = (
 # `cardgen layouts`): they do not make a folder foreign.
 OTHER_COMMANDS = ("preview", "layouts")
 # A selection names a folder of OUT: never one of cardgen's own names.
-RESERVED_NAMES = frozenset({*OWN_FILES, STATE_DIR, *OTHER_COMMANDS})
+RESERVED_NAMES = frozenset({*OWN_FILES, "review.json", STATE_DIR, *OTHER_COMMANDS})
+STATE_FOLDERS = ("thumbs",)  # the review page's thumbnails
 
 _TEMP = re.compile(r"\..+\.cardgen-[0-9a-f]{8}\.tmp")
 
@@ -143,7 +144,8 @@ def _made_by_earlier_cardgen(out: Path) -> bool:
     try:
         if stat.S_ISDIR(state.lstat().st_mode):
             names = [p.name for p in state.iterdir()]
-            if names and all(n in STATE_FILES or is_temp_name(n) for n in names):
+            own = (*STATE_FILES, *STATE_FOLDERS)
+            if names and all(n in own or is_temp_name(n) for n in names):
                 return True
     except OSError:
         pass
