@@ -353,11 +353,11 @@ def test_a_full_disk_at_every_write_leaves_a_true_manifest_and_a_rerun_recovers(
         # lists cards the manifest lists as well (the next run reads both)
         assert journal_paths(out) <= {c["path"] for c in cards}
         assert not list(out.rglob("*.tmp"))
-        if code != 0:  # only the gallery's own shortcut stamp may fail without an error
+        if code != 0:  # shortcuts (the gallery stamp, the page thumbnails) may fail silently
             assert code == 2
             one_error(stderr, "No space left on device")
             failed += 1
-    assert failed >= writes - 1
+    assert failed >= 8  # the shrunk manifest, the 6 cards and the manifest at least
     for _ in range(2):
         assert render()[0] == 0
         assert len(assert_folder_true(out, exact=True)) == 6
