@@ -55,10 +55,12 @@ from cardgen.drawing.scene import (
 )
 from cardgen.errors import InputError
 from cardgen.limits import MAX_FONT_PX
+from cardgen.typography.typeset import is_ideographic
 
 GROW_WORDS = 4  # a quote this short may take its layout's `size.grow`
 GROW_UNTIL_WORDS = 20  # from here on, `size.max`
-LONG_QUOTE_WORDS = 40  # `check` warns: such a quote is set small on most platforms
+LONG_QUOTE_WORDS = 40
+CJK_LINE_HEIGHT = 1.6  # Japanese and Chinese text: at least this line height  # `check` warns: such a quote is set small on most platforms
 
 Shape = RectShape | LineShape | TextBlock | ImageShape
 Laid = list[tuple[Element, Part]]
@@ -202,7 +204,7 @@ class Card:
         box = setup.box
         room = (box[0] - safe[0], safe[2] - box[2])
         block, _ = set_text(
-            element,
+            self._spaced(element, prepared),
             prepared,
             box,
             self._sizes(element, setup, prepared),
@@ -310,6 +312,15 @@ class Card:
         if _shows_quote(element):
             self.quote_size = block.size
             self.quote_words = max(self.quote_words, _words(prepared.text))
+
+    def _spaced(self, element: TextElement, prepared: PreparedText) -> TextElement:
+        """Chinese and Japanese read best with open leading: at least `CJK_LINE_HEIGHT`."""
+        if element.line_height >= CJK_LINE_HEIGHT or _words(prepared.text) == 0:
+            return element
+        ideographs = sum(1 for c in prepared.text if is_ideographic(c))
+        if ideographs * 2 < len(prepared.text):
+            return element
+        return element.model_copy(update={"line_height": CJK_LINE_HEIGHT})
 
     def _align(self, element: TextElement, prepared: PreparedText) -> str:
         align = element.align
@@ -489,7 +500,7 @@ class Card:
         if prepared is None:
             return _Block([], (0, 0, 0, 0))
         block, height = set_text(
-            child,
+            self._spaced(child, prepared),
             prepared,
             (0, 0, max_w, max_h),
             self._sizes(child, setup, prepared),
@@ -567,7 +578,7 @@ class Card:
             start, end = (x, y0), (x, y0 + length)
             ink = (x - thickness // 2, y0, x - thickness // 2 + thickness, y0 + length)
         drawn = replace(shape, start=start, end=end)
-        return Part(drawn, None, slot or ink, ink)
+        return Part(drawn, None, ink, ink)
 
     def _visible(self, element: Element) -> bool:
         if isinstance(element, TextElement):
@@ -593,8 +604,6 @@ def _shows_quote(element: Element) -> bool:
 
 def _words(text: str) -> int:
     """Words of a text; Chinese and Japanese count a word for every two characters."""
-    from cardgen.typography.typeset import is_ideographic
-
     ideographs = sum(1 for c in text if is_ideographic(c))
     spaced = len("".join(c if not is_ideographic(c) else " " for c in text).split())
     return spaced + math.ceil(ideographs / 2)

@@ -472,6 +472,9 @@ def quote_mark_block(
     """A decorative mark scaled so its ink fills the box height (or width), its ink's
     top-left corner on the box's."""
     face = resolver.face(element.font)
+    if char and not resolver.chain(element.font).missing(char):
+        # A mark the display face lacks (「 in a Latin serif) comes from the fallbacks.
+        face = resolver.chain(element.font).face_for(char[0]) or face
     measure = FontMeasurer(face)
     probe = 200
     x0, y0, x1, y1 = measure.ink_box(char, probe)

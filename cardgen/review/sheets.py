@@ -1,0 +1,20 @@
+"""`make sheets`: a contact sheet per layout (samples in four languages on four
+platforms), written to the folder given (default `output/sheets`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str]) -> int:
+    from cardgen.review.preview import write_layout_sheets
+
+    out = Path(argv[0]) if argv else Path("output/sheets")
+    for path in write_layout_sheets(out, argv[1:] or None):
+        sys.stdout.write(f"{path}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
