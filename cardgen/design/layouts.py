@@ -175,7 +175,8 @@ class SizeRange(_Strict):
     # At most this many lines (the mkdocs-style "lines" form); the size still comes from the search.
     lines: int | None = Field(default=None, ge=1, le=50)
     # Short quotes may grow past `max` up to this size (reached at `GROW_WORDS` words or
-    # fewer, tapering to `max` at `GROW_UNTIL_WORDS`): big type for a few words.
+    # fewer, tapering to `max` at `GROW_UNTIL_WORDS`): big type for a few words. A grow
+    # at or under `max` changes nothing.
     grow: FontSize | None = None
 
     @model_validator(mode="after")
@@ -184,11 +185,6 @@ class SizeRange(_Strict):
         if low[1] == high[1] and low[0] > high[0]:
             msg = f"min {self.min!r} is larger than max {self.max!r}"
             raise ValueError(msg)
-        if self.grow is not None:
-            grow = parse_length(self.grow)
-            if grow[1] == high[1] and grow[0] < high[0]:
-                msg = f"grow {self.grow!r} is smaller than max {self.max!r} (grow is the larger)"
-                raise ValueError(msg)
         return self
 
 
@@ -964,6 +960,19 @@ def _element_ids(elements: list[Any]) -> list[str]:
     return out
 
 
+def _children_boxes_optional(schema: dict[str, Any]) -> None:
+    """A group's children need no `box` (nor `x`, `y`, `w` or `h` in it): the model fills
+    them in; the schema, which cannot say "only inside a group", accepts both."""
+    for name, definition in schema.get("$defs", {}).items():
+        required = definition.get("required")
+        if not isinstance(required, list):
+            continue
+        if name == "Box":
+            definition["required"] = []
+        elif name.endswith("Element"):
+            definition["required"] = [k for k in required if k != "box"]
+
+
 SCHEMA_KINDS = ("layout", "brand", "selection")
 
 
@@ -984,6 +993,7 @@ def json_schema(kind: str) -> dict[str, Any]:
             [(LayoutFile, "validation"), (LayoutPatchFile, "validation")]
         )
         schema: dict[str, Any] = {"anyOf": list(refs.values()), **top}
+        _children_boxes_optional(schema)
     elif kind == "selection":
         from cardgen.source.quotes import Selection
 

@@ -59,8 +59,8 @@ from cardgen.typography.typeset import is_ideographic
 
 GROW_WORDS = 4  # a quote this short may take its layout's `size.grow`
 GROW_UNTIL_WORDS = 20  # from here on, `size.max`
-LONG_QUOTE_WORDS = 40
-CJK_LINE_HEIGHT = 1.6  # Japanese and Chinese text: at least this line height  # `check` warns: such a quote is set small on most platforms
+LONG_QUOTE_WORDS = 40  # `check` warns: such a quote is set small on most platforms
+CJK_LINE_HEIGHT = 1.6  # Japanese and Chinese text: at least this line height
 
 Shape = RectShape | LineShape | TextBlock | ImageShape
 Laid = list[tuple[Element, Part]]
@@ -243,24 +243,37 @@ class Card:
         grown = math.floor(resolve_length(grow, "s", w, h)) if grow is not None else None
         floor = self._floor(element)
         largest = max(high, grown or 0)
-        if floor and largest < floor:
+        if floor and largest < floor and self._below_floor_everywhere(element):
             raise self._contradiction(element, largest, floor)
+        # Legibility wins over a size range written for other platforms: at least the floor.
         low = max(low, floor)
         setup = TextSetup(
             box,
             self.resolver.chain(element.font),
             min(low, MAX_FONT_PX),
-            min(max(high, low), MAX_FONT_PX),
+            min(max(high, low), MAX_FONT_PX),  # never under the floor
             min(grown, MAX_FONT_PX) if grown else None,
         )
         self.reuse.setups[id(element)] = setup
         return setup
 
-    def _floor(self, element: TextElement) -> int:
-        """The legibility floor of a text on this card, in card px."""
+    def _floor(self, element: TextElement, width: int | None = None) -> int:
+        """The legibility floor of a text on this card (or one `width` px wide), in px."""
         legibility = self.layout.legibility
         phone = legibility.quote if _shows_quote(element) else legibility.small
-        return math.ceil(phone * self.platform.width / PHONE_WIDTH - 1e-9)
+        return round(phone * (width or self.platform.width) / PHONE_WIDTH)
+
+    def _below_floor_everywhere(self, element: TextElement) -> bool:
+        """True when the element's largest size is under the floor on every built-in
+        platform: the size range contradicts the floor (on only some, the floor wins)."""
+        from cardgen.design.platforms import BUILTIN
+
+        value = element.size.grow if element.size.grow is not None else element.size.max
+        for platform in BUILTIN:
+            largest = math.floor(resolve_length(value, "s", platform.width, platform.height))
+            if largest >= self._floor(element, platform.width):
+                return False
+        return True
 
     def _contradiction(self, element: TextElement, largest: int, floor: int) -> InputError:
         kind = "quote" if _shows_quote(element) else "small"
@@ -272,12 +285,11 @@ class Card:
             f"layout '{self.layout.name}' element '{element.id or element.role}': size up to "
             f"{shown} is {largest}px on {self.platform.id}, {phone:.1f} px on a "
             f"{PHONE_WIDTH}-px phone, below the legibility floor of {floor_phone:g} px "
-            f"(legibility.{kind}): the size range contradicts the floor"
+            f"(legibility.{kind}), and so on every platform: the size range contradicts the floor"
         )
         hint = (
-            f"raise size.max to at least {floor}px on this platform "
-            f"({floor / min(self.platform.width, self.platform.height) * 100:.1f}%s), "
-            f"or lower legibility.{kind}"
+            f"raise size.max to at least {floor / self.platform.width * 100:.1f}%w "
+            f"(the floor on every platform), or lower legibility.{kind}"
         )
         where = locate(self.layout.name, value) if isinstance(value, str) else None
         if where is None:

@@ -21,6 +21,7 @@ from cardgen.errors import ContentError, InputError, QuoteNotFound
 from cardgen.limits import MAX_QUOTE_CHARS
 from cardgen.source.articles import Article, load_article
 from cardgen.source.invisible import find_invisible
+from cardgen.source.language import check_code
 from cardgen.source.matching import ArticleIndex, Located, Miss, normalise
 from cardgen.yamlio import display_path, read_yaml, validate
 
@@ -57,6 +58,9 @@ class ArticleRef(BaseModel):
     author: Shown | None = None
     url: Annotated[str, AfterValidator(_web_address)] | None = None
     publisher: Shown | None = None
+    # The article's language (`en`, `fr`, `ja`, `pt-BR`): the quote mark and layout follow
+    # it; guessed from each quote's text when left out.
+    lang: Annotated[str, AfterValidator(check_code)] | None = None
 
 
 class Defaults(BaseModel):
