@@ -450,24 +450,25 @@ PHONE_WIDTH = 390
 MAX_FLOOR = 60
 
 
+def _meetable_floor(value: float) -> float:
+    if value > MAX_FLOOR:
+        msg = (
+            f"floor {value:g} px cannot be met on any platform: every card is seen "
+            f"{PHONE_WIDTH} px wide on a phone, where text above {MAX_FLOOR} px leaves room "
+            "for a word or two a line (typical floors: quote 14, small 10)"
+        )
+        raise ValueError(msg)
+    return value
+
+
+Floor = Annotated[float, Field(ge=0), AfterValidator(_meetable_floor)]
+
+
 class Legibility(_Strict):
     """The legibility floor, in px on a 390-px-wide phone feed."""
 
-    quote: float = Field(default=14, ge=0)
-    small: float = Field(default=10, ge=0)  # attribution, source, handle: every other text
-
-    @model_validator(mode="after")
-    def _meetable(self) -> Legibility:
-        for name in ("quote", "small"):
-            value = getattr(self, name)
-            if value > MAX_FLOOR:
-                msg = (
-                    f"{name} floor {value:g} px cannot be met on any platform: every card is seen "
-                    f"{PHONE_WIDTH} px wide on a phone, where text above {MAX_FLOOR} px leaves "
-                    "room for a word or two a line (typical floors: quote 14, small 10)"
-                )
-                raise ValueError(msg)
-        return self
+    quote: Floor = 14
+    small: Floor = 10  # attribution, source, handle: every other text
 
 
 class _LayoutHead(_Strict):
