@@ -22,6 +22,7 @@ def render_text(
 ) -> Path:
     """Render `text` as one card and return the file written."""
     from cardgen.batch.output import write_atomic
+    from cardgen.drawing.memory import keep_freed_memory
     from cardgen.drawing.raster import draw_scene, encode
     from cardgen.drawing.scene import CardText, build_scene
 
@@ -45,5 +46,6 @@ def render_text(
         out = Path("output") / "quotes" / f"{slug}-{target.id}.{fmt}"
     suffix = out.suffix.lower().lstrip(".")
     fmt = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "webp": "webp"}.get(suffix, fmt)
+    keep_freed_memory()  # as batches do: a `quote` loop would fault each canvas in again
     write_atomic(out, encode(draw_scene(scene), fmt))
     return out
