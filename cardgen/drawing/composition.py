@@ -522,11 +522,12 @@ class Card:
             self._floor_note(child, setup),
         )
         self._note_quote(child, block, prepared)
-        tall = min(max_h, math.ceil(height))
+        # The lines' height, and any ink beyond it (a tail or accent past the metrics).
+        top, tall = min(0, block.ink_box[1]), max(math.ceil(height), block.ink_box[3])
         wide = max_w
         if not column and not _shows_quote(child):
             wide = min(max_w, max(0, block.ink_box[2]) + 1)  # small print in a row: its width
-        box = (0, 0, wide, tall)
+        box = (0, top, wide, tall)
         block = replace(block, box=box)
         w, h = self.platform.width, self.platform.height
         part = Part(block, shadow_of(child, block, self.resolver, w, h), box, block.ink_box)

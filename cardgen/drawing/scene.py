@@ -571,7 +571,6 @@ def set_text(
     min_size, max_size = sizes
     text, measure = prepared.text, prepared.measure
     box_w, box_h = box[2] - box[0], box[3] - box[1]
-    allowed = (box[0] - room[0], box[1], box[2] + room[1], box[3])
     advice = floor_note or (
         "shorten the quote, or give this layout a larger box or smaller minimum size"
     )
@@ -598,6 +597,9 @@ def set_text(
         lines, ink_box = _place(
             fitted, text, prepared.marks, box, align, valign, measure, 1 if prepared.rtl else 0
         )
+        # Only hanging punctuation may leave the box, and only as far as `room` allows.
+        hung = hung_box(lines, box)
+        allowed = (max(hung[0], box[0] - room[0]), box[1], min(hung[2], box[2] + room[1]), box[3])
         lines, ink_box = _nudge(lines, ink_box, allowed)
         if _inside(ink_box, allowed):
             break
@@ -679,6 +681,18 @@ def hanging_prefix(line: str) -> str:
     if line[0] in "\u2014\u2013":
         return line[:2] if line[1] == " " else line[0]
     return line[0]
+
+
+def hung_box(lines: tuple[PlacedLine, ...], box: BoxPx) -> BoxPx:
+    """`box` widened by the punctuation that hangs out of it (opening marks, dashes)."""
+    left, right = box[0], box[2]
+    for line in lines:
+        if not hanging_prefix(line.text):
+            continue
+        left = min(left, math.floor(line.x))
+        end = line.x + sum(run.width for run in line.runs)
+        right = max(right, math.ceil(end)) if any(run.rtl for run in line.runs) else right
+    return left, box[1], right, box[3]
 
 
 def _place(

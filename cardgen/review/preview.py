@@ -339,6 +339,45 @@ def write_layout_sheets(
     return written
 
 
+def write_readme_pictures(
+    out: Path, names: Sequence[str] | None = None, project: Project | None = None
+) -> list[Path]:
+    """Small pictures of each layout for the README: the medium English sample on a
+    square and a landscape card side by side, 180 px high, as `OUT/NAME.png`."""
+    from cardgen.batch.output import write_atomic
+    from cardgen.review.samples import sample
+
+    project = project or Project.open()
+    written = []
+    for name in names or project.layouts.layout_names():
+        cells = []
+        for platform_id in ("instagram-square", "linkedin"):
+            platform = project.platform(platform_id)
+            layout = project.layout(name, platform)
+            kit = project.brand(layout.brand)
+            content = sample("en", "medium", handle=kit.handle or "", url=kit.website or "")
+            scene = build_scene(content, layout, kit, platform, project.font_registry())
+            image = draw_scene(scene)
+            size = (round(image.width * 180 / image.height), 180)
+            cells.append(image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0))
+        strip = Image.new("RGB", (sum(c.width for c in cells) + 8, 180), (255, 255, 255))
+        strip.paste(cells[0], (0, 0))
+        strip.paste(cells[1], (cells[0].width + 8, 0))
+        path = out / f"{name}.png"
+        write_atomic(path, _small_png(strip))
+        written.append(path)
+    return written
+
+
+def _small_png(image: Image.Image) -> bytes:
+    """A 64-colour palette PNG: a few dozen KB for a picture in the README."""
+    import io
+
+    buffer = io.BytesIO()
+    image.quantize(64, method=Image.Quantize.MEDIANCUT).save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
 def _grid(title: str, rows: Sequence[tuple[str, Sequence[Image.Image]]]) -> Image.Image:
     label_w = 110
     width = label_w + GAP + max(sum(c.width + GAP for c in cells) for _, cells in rows)
