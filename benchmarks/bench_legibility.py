@@ -73,7 +73,8 @@ def main(argv: list[str]) -> int:
     corpus = Path(argv[0])
     layouts = argv[2].split(",") if len(argv) > 2 and argv[1] == "--layouts" else None
     rows = measure(corpus, layouts)
-    sys.stdout.write("| layout | platform | smallest quote | smallest small print | cards not made |\n")
+    header = "| layout | platform | smallest quote | smallest small print | cards not made |"
+    sys.stdout.write(header + "\n")
     sys.stdout.write("|---|---|---|---|---|\n")
     for name, platform_id, quote, small, failed in rows:
         sys.stdout.write(f"| {name} | {platform_id} | {quote:.1f} | {small:.1f} | {failed} |\n")

@@ -14,7 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import bench_cold, bench_encode, bench_fit, bench_render, bench_scaling
+from benchmarks import (
+    bench_cold,
+    bench_encode,
+    bench_fit,
+    bench_render,
+    bench_scaling,
+    bench_suggest,
+)
 from benchmarks.harness import ROOT, Settings, machine
 
 HERE = Path(__file__).resolve().parent
@@ -51,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         head, rest = text.split(START, 1)
         _, tail = rest.split(END, 1)
         readme.write_text(f"{head}{START}\n{table}\n{END}{tail}", encoding="utf-8")
+        if results.get("suggest", {}).get("status") == "measured":
+            bench_suggest.write_readme(results["suggest"])
         print(f"updated {readme.relative_to(ROOT)}")
     return 0
 
@@ -61,6 +70,7 @@ BENCHES: dict[str, Callable[[Settings], dict[str, Any]]] = {
     "fit": bench_fit.run,
     "cold": bench_cold.run,
     "scaling": bench_scaling.run,
+    "suggest": bench_suggest.run,
 }
 
 
@@ -265,6 +275,19 @@ def report(results: dict[str, Any]) -> str:
                 f"| unchanged 300-card rerun under 5% of the full render "
                 f"| {inc['status']}: {inc['why']} | n/a |"
             )
+    suggested = results.get("suggest")
+    if suggested and suggested.get("status") == "measured":
+        ours = suggested["rows"][0]["held_out"]["@20"]
+        best = max((r["held_out"]["@20"] or 0.0) for r in suggested["rows"][1:])
+        if ours is not None:
+            lines.append(
+                f"| `suggest` recall@20 on works kept out of tuning at least "
+                f"{bench_suggest.TARGET_RECALL} and over twice the best baseline "
+                f"| {ours:.2f} (best baseline {best:.2f}; table below) "
+                f"| {_verdict(ours >= bench_suggest.TARGET_RECALL and ours > 2 * best)} |"
+            )
+    elif suggested:
+        lines.append(f"| `suggest` recall against shared quotes | {suggested['why']} | n/a |")
     cold = results.get("cold")
     if cold:
         for name, label in (("help", "`cardgen --help`"), ("quote", "`cardgen quote ...`")):

@@ -274,11 +274,20 @@ def suggest(
             "(default: quotes/ if the article is under it, else the article's folder).",
         ),
     ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Say why each passage ranked where it did: a YAML comment under each one "
+            "lists the features that made its score.",
+        ),
+    ] = False,
 ) -> None:
     """Print the most quotable passages of ARTICLE as a selection YAML."""
     from cardgen.source.suggest import suggest_selection
 
-    typer.echo(_run(lambda: suggest_selection(article, count, save_in)), nl=False)
+    text = _run(lambda: suggest_selection(article, count, save_in, explain=explain))
+    typer.echo(text, nl=False)
 
 
 @app.command()

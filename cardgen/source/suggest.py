@@ -1,87 +1,321 @@
-"""Rank an article's quotable passages and write them as a selection YAML."""
+"""Rank an article's quotable passages and write them as a selection YAML.
+
+Candidates are runs of one to three sentences of one paragraph (a long one is offered as an
+elision, "A […] C."); each is described by the features of `quotability`, scored by a fixed
+weighted sum (weights tuned on a development set of essays, see benchmarks/README.md), and the
+best are picked greedily, spread over the article's paragraphs.
+"""
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cardgen.errors import InputError
-from cardgen.source.articles import Article, is_cjk, load_article
-from cardgen.source.matching import ArticleIndex
+from cardgen.source.articles import Article, load_article
+from cardgen.source.lexicon import Lexicon, guess_language, load_lexicon
+from cardgen.source.matching import ArticleIndex, Located
+from cardgen.source.quotability import (
+    Document,
+    back_reference,
+    chatter,
+    document,
+    features,
+    tokens,
+    worst,
+)
 
-# Card-friendly lengths, in Latin-character widths (a CJK character counts two): the
-# shorter end of the ideal range reads at a glance, longer passages need a small font.
-MIN_CHARS, IDEAL_LOW, IDEAL_HIGH, LONG, MAX_CHARS = 25, 35, 110, 160, 240
+# Card-friendly lengths, in Latin-character widths (a CJK character counts two): the ideal
+# range reads at a glance; past MAX_CHARS a passage is only offered cut down to an elision.
+MIN_CHARS, IDEAL_LOW, IDEAL_HIGH, MAX_CHARS = 25, 40, 200, 240
 MAX_SENTENCES = 3
+# Each elision fragment keeps at least this many characters, so the cut reads as one thought.
+MIN_FRAGMENT = 30
+MAX_ELIDED = 400
+ELISION_MARK = " [\u2026] "
 
-# Openers that lean on what came before: a card has no "before".
-_DANGLING = frozenset(
-    """
-    this that these those it its they them their he she his her him which such there
-    here but and so or nor yet also then however therefore still plus instead besides
-    because voilà que qu'il qu'elle qu'on qu'ils parce porque
-    ce cet cette ces cela ça il elle ils elles mais et donc alors puis pourtant ensuite
-    esto eso esta este estos estas ello él ella ellos ellas pero y entonces también
-    sin luego además
-    """.split()  # noqa: SIM905
-)
-_DANGLING_PREFIXES = ("その", "この", "それ", "これ", "しかし", "でも", "だから", "そして", "また")
-_DANGLING_PREFIXES_RTL = ("لكن", "هذا", "هذه", "ذلك", "تلك", "لذلك")
-# Words of general statements: the voice of a quote rather than of a report.
-_STRONG = frozenset(
-    """
-    we us our you your everyone nobody nothing never always every must should can
-    is are means mean matters matter don't doesn't isn't aren't can't won't
-    nous vous notre nos jamais toujours chaque faut est sont c'est n'est
-    nosotros nuestro nuestra siempre nunca cada es son
-    """.split()  # noqa: SIM905
-)
-# Reporting verbs mark dialogue and anecdote, which need their scene around them.
-_REPORTING = frozenset(
-    """
-    said says told tells asked asks replied explained explains recalled recalls noted notes
-    added pointed shared shares according dit répond explique raconte dijo explica cuenta
-    """.split()  # noqa: SIM905
-)
+# How much each feature counts (features are about 0..1). Fitted by a logistic regression on
+# the candidates of the development set's tuning works (benchmarks/README.md), rounded; set by
+# hand: length and elided (what a card can carry), speech and specific (the set has no
+# journalism, where names and figures tie a sentence to its story), and
+# back-reference and chatter made stronger than fitted, so that no passage that needs the
+# sentence before it, and no small talk, reaches the top.
+WEIGHTS: dict[str, float] = {
+    "general": 1.8,
+    "rare words": 1.5,
+    "balance": 0.8,
+    "definition": 0.4,
+    "length": 0.4,
+    "speech": 0.3,
+    "completes": 0.2,
+    "sentences": 0.15,
+    "paragraph edge": 0.1,
+    "story": 0.1,
+    "key terms": 0.05,
+    "elided": -0.2,
+    "specific": -0.2,
+    "advice": -0.35,
+    "back-reference": -1.0,
+    "chatter": -1.5,
+}
+# Taken off a candidate for every passage already chosen from its paragraph.
+SAME_PARAGRAPH = 0.5
+
 _CLOSING = "\"')]}\u2019\u201d\u00bb\u300d\u300f\uff09"
 _TERMINAL = ".!?\u2026\u3002\uff01\uff1f\u061f"
-_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A quotable passage: the article's own characters, where it is, and how good it is."""
+    """A quotable passage: the article's own characters, where it is, and how good it is.
+
+    `start`/`end` bound the passage in `Article.text` (for an elision, the whole stretch it
+    cuts from); `spans` are the pieces the card shows. Later stages (attribution) work from
+    these offsets and `paragraph`.
+    """
 
     text: str
     paragraph: int  # 1-based
     score: float
     start: int  # offsets in Article.text
     end: int
+    spans: tuple[tuple[int, int], ...] = ()
+    contributions: tuple[tuple[str, float], ...] = ()  # (feature, weight x value), for --explain
+    attribution: str | None = None
+
+    @property
+    def elided(self) -> bool:
+        return len(self.spans) > 1
+
+
+@dataclass
+class Candidate:
+    """A passage being considered: where it is and its feature values."""
+
+    text: str
+    paragraph: int
+    spans: tuple[tuple[int, int], ...]
+    values: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def start(self) -> int:
+        return self.spans[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.spans[-1][1]
 
 
 def suggest(article: Article, n: int = 10) -> list[Suggestion]:
     """The `n` best self-contained passages of `article`, best first, none overlapping."""
+    lexicon = load_lexicon(guess_language(article.text))
     index = ArticleIndex(article)
-    candidates: list[Suggestion] = []
-    for number in range(1, len(article.paragraphs) + 1):
-        spans = index.sentence_spans(number)
-        for first in range(len(spans)):
-            for last in range(first, min(first + MAX_SENTENCES, len(spans))):
-                start, end = _unquoted(article.text, spans[first][0], spans[last][1])
-                text = article.text[start:end]
-                score = score_passage(text, sentences=last - first + 1)
-                if score > 0:
-                    candidates.append(Suggestion(text, number, score, start, end))
-    candidates.sort(key=lambda s: (-s.score, s.start))
+    found = candidates(index, lexicon)
+    while True:
+        chosen = rank(found, n)
+        # Elisions are built from the article's own characters; check them as `check` will.
+        failed = {(s.start, s.end) for s in chosen if s.elided and not verifies(index, s)}
+        if not failed:
+            return chosen
+        found = [c for c in found if (c.start, c.end) not in failed or len(c.spans) == 1]
+
+
+def candidates(index: ArticleIndex, lexicon: Lexicon) -> list[Candidate]:
+    """Every passage a card could carry, with its features."""
+    article = index.article
+    spans = [index.sentence_spans(p) for p in range(1, len(article.paragraphs) + 1)]
+    text = article.text
+    doc = document([text[a:b] for para in spans for a, b in para], lexicon)
+    found: list[Candidate] = []
+    for number, sentences in enumerate(spans, start=1):
+        facts = [features(text[a:b], doc) for a, b in sentences]
+        for first in range(len(sentences)):
+            for last in range(first, min(first + MAX_SENTENCES, len(sentences))):
+                start, end = _unquoted(text, sentences[first][0], sentences[last][1])
+                window = sentences[first : last + 1]
+                candidate = _candidate(
+                    index, number, (start, end), window, doc, facts[first : last + 1]
+                )
+                if candidate is None:
+                    continue
+                inner = [f["back-reference"] for f in facts[first + 1 : last + 1]]
+                candidate.values["completes"] = max(inner, default=0.0)
+                candidate.values["sentences"] = float(last - first)
+                candidate.values["paragraph edge"] = float(first == 0 or last == len(sentences) - 1)
+                found.append(candidate)
+    return found
+
+
+def _candidate(
+    index: ArticleIndex,
+    paragraph: int,
+    span: tuple[int, int],
+    window: Sequence[tuple[int, int]],
+    doc: Document,
+    facts: Sequence[dict[str, float]],
+) -> Candidate | None:
+    """The passage at `span` (cut to an elision when too long), or None if no card can carry it.
+
+    A cut drops whole sentences from a run of sentences, or clauses from a single sentence,
+    so what is left still reads as the author's own sentences.
+    """
+    passage = index.text[span[0] : span[1]]
+    if not _card_shaped(passage):
+        return None
+    spans: tuple[tuple[int, int], ...] = (span,)
+    if width(passage) > MAX_CHARS:
+        if len(window) > 1:
+            cuts = [(a[1], b[0]) for a, b in itertools.pairwise(window)]
+        else:
+            cuts = [(span[0] + m.start(), span[0] + m.end()) for m in _CLAUSE_END.finditer(passage)]
+        elision = elide(index, span, cuts, doc.lexicon)
+        if elision is None:
+            return None
+        passage, spans = elision.text, elision.spans
+    if width(passage) < MIN_CHARS:
+        return None
+    # Words read together (antithesis across sentences, key terms); flaws of any one sentence.
+    values = features(passage, doc) if len(window) > 1 or len(spans) > 1 else dict(facts[0])
+    values.update(worst(facts))
+    values["length"] = length_fit(width(passage))
+    values["elided"] = float(len(spans) > 1)
+    return Candidate(passage, paragraph, spans, values)
+
+
+def rank(
+    found: Sequence[Candidate], n: int, weights: dict[str, float] | None = None
+) -> list[Suggestion]:
+    """Score candidates and pick the best `n`: no overlaps, paragraphs spread out."""
+    weights = weights or WEIGHTS
+    scored = sorted(
+        ((_contributions(c, weights), c) for c in found),
+        key=lambda pair: (-sum(v for _, v in pair[0]), pair[1].start, pair[1].end),
+    )
     chosen: list[Suggestion] = []
-    for candidate in candidates:
-        if len(chosen) >= n:
-            break
-        if all(candidate.end <= c.start or candidate.start >= c.end for c in chosen):
-            chosen.append(candidate)
+    per_paragraph: dict[int, int] = {}
+    remaining = [(sum(v for _, v in parts), parts, c) for parts, c in scored]
+    while remaining and len(chosen) < n:
+        best_at, best_score = -1, float("-inf")
+        for at, (score, _, c) in enumerate(remaining):
+            adjusted = score - SAME_PARAGRAPH * per_paragraph.get(c.paragraph, 0)
+            if adjusted > best_score:
+                best_at, best_score = at, adjusted
+            if score <= best_score:
+                break  # sorted by raw score: nothing later can beat it
+        _, parts, c = remaining[best_at]
+        if per_paragraph.get(c.paragraph, 0):
+            parts = (*parts, ("same paragraph", best_score - sum(v for _, v in parts)))
+        chosen.append(
+            Suggestion(c.text, c.paragraph, round(best_score, 4), c.start, c.end, c.spans, parts)
+        )
+        per_paragraph[c.paragraph] = per_paragraph.get(c.paragraph, 0) + 1
+        remaining = [
+            r
+            for r in remaining
+            if (r[2].end <= c.start or r[2].start >= c.end) and r[2].text != c.text
+        ]
     return chosen
+
+
+def _contributions(c: Candidate, weights: dict[str, float]) -> tuple[tuple[str, float], ...]:
+    parts = [(name, round(weights[name] * c.values.get(name, 0.0), 4)) for name in weights]
+    return tuple(sorted((p for p in parts if p[1]), key=lambda p: -abs(p[1])))
+
+
+def score_passage(text: str, *, sentences: int = 1) -> float:
+    """The score of `text` alone, as if it were a one-paragraph article (0 if no card fits)."""
+    if not _card_shaped(text) or not MIN_CHARS <= width(text) <= MAX_CHARS:
+        return 0.0
+    lexicon = load_lexicon(guess_language(text))
+    doc = document([text], lexicon)
+    values = features(text, doc)
+    values["length"] = length_fit(width(text))
+    values["sentences"] = float(sentences - 1)
+    values["chatter"] = chatter(tokens(text, lexicon))
+    return round(sum(WEIGHTS[k] * values.get(k, 0.0) for k in WEIGHTS), 4)
+
+
+_WIDE = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0002ffff]")
+
+
+def width(text: str) -> int:
+    """Length in Latin-character widths: a CJK character counts two."""
+    return len(text) + len(_WIDE.findall(text))
+
+
+def length_fit(chars: int) -> float:
+    """1 in the ideal range, less for passages a card shows too small or too big."""
+    if chars < IDEAL_LOW:
+        return max(0.0, 0.5 + 0.5 * (chars - MIN_CHARS) / (IDEAL_LOW - MIN_CHARS))
+    if chars <= IDEAL_HIGH:
+        return 1.0
+    return max(0.0, 1.0 - 0.7 * (chars - IDEAL_HIGH) / (MAX_CHARS - IDEAL_HIGH))
+
+
+def _card_shaped(text: str) -> bool:
+    """A whole statement: ends a sentence, starts with a capital, no links."""
+    stripped = text.rstrip(_CLOSING + " \u00a0")
+    if not stripped or stripped[-1] not in _TERMINAL or stripped.endswith(("...", "\u2026")):
+        return False
+    first = next((c for c in text if c.isalnum()), "")
+    if not first or first.islower() or first.isdigit() or _unbalanced_quotes(text):
+        return False
+    return not ("http" in text or "://" in text or "@" in text or "www." in text)
+
+
+_CLAUSE_END = re.compile(r"[,;:\u2014\u3001\u060c]|--")
+
+
+def elide(
+    index: ArticleIndex,
+    span: tuple[int, int],
+    cuts: Sequence[tuple[int, int]],
+    lexicon: Lexicon,
+) -> Located | None:
+    """A too-long passage cut to "head […] tail", or None when no cut fits a card.
+
+    `cuts` are (end of head, start of tail) article offsets where the passage may be cut. Of
+    the cuts that fit MAX_CHARS the one that keeps most wins. Passages over MAX_ELIDED are not
+    cut: too little of them would remain.
+    """
+    text = index.text
+    if width(text[span[0] : span[1]]) > MAX_ELIDED:
+        return None
+    mark = width(ELISION_MARK)
+    best: tuple[int, int, int] | None = None  # (width shown, head end, tail start)
+    for head_end, _ in cuts:
+        head = text[span[0] : head_end].rstrip()
+        if width(head) < MIN_FRAGMENT:
+            continue
+        for _, tail_start in cuts:
+            if tail_start <= head_end:
+                continue
+            tail = text[tail_start : span[1]].lstrip()
+            kept = width(head) + mark + width(tail)
+            if width(tail) < MIN_FRAGMENT or not tail[:1].isalnum() or kept > MAX_CHARS:
+                continue
+            if back_reference(tail, tokens(tail, lexicon)) > 0:
+                continue  # "A. […] But C." or "A, […] which C": the tail needs what was cut
+            if best is None or kept > best[0]:
+                best = (kept, span[0] + len(head), span[1] - len(tail))
+    if best is None:
+        return None
+    _, head_end, tail_start = best
+    return Located(
+        text[span[0] : head_end] + ELISION_MARK + text[tail_start : span[1]],
+        ((span[0], head_end), (tail_start, span[1])),
+        index.paragraph_of(span[0]),
+    )
+
+
+def verifies(index: ArticleIndex, suggestion: Suggestion) -> bool:
+    """Whether `text:` with this suggestion's text selects exactly its own spans."""
+    located = index.select_text(suggestion.text)
+    return isinstance(located, Located) and located.spans == suggestion.spans
 
 
 # Quotation marks that may enclose a whole passage; the card adds its own.
@@ -107,56 +341,8 @@ def _unquoted(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def score_passage(text: str, *, sentences: int = 1) -> float:
-    """0 for passages a card cannot stand on; otherwise higher is more quotable (about 0..2)."""
-    stripped = text.rstrip(_CLOSING + " \u00a0")
-    if not stripped or stripped[-1] not in _TERMINAL:
-        return 0.0  # a heading, a list fragment, or a sentence cut short
-    first = next((c for c in text if c.isalnum()), "")
-    if not first or first.islower() or first.isdigit():
-        return 0.0  # starts mid-sentence or with a number
-    if "http" in text or "@" in text or "://" in text:
-        return 0.0
-    width = sum(2 if is_cjk(c) else 1 for c in text)
-    if width < MIN_CHARS or width > MAX_CHARS:
-        return 0.0
-    if IDEAL_LOW <= width <= IDEAL_HIGH:
-        score = 1.0
-    elif width < IDEAL_LOW:
-        score = 0.7 + 0.3 * (width - MIN_CHARS) / (IDEAL_LOW - MIN_CHARS)
-    elif width <= LONG:
-        score = 1.0 - 0.2 * (width - IDEAL_HIGH) / (LONG - IDEAL_HIGH)
-    else:
-        score = 0.8 - 0.5 * (width - LONG) / (MAX_CHARS - LONG)
-    words = [w.lower().replace("\u2019", "'") for w in _WORD.findall(text)]
-    if words and (
-        words[0] in _DANGLING
-        or text.lstrip("\"'\u201c\u00ab ").startswith(_DANGLING_PREFIXES + _DANGLING_PREFIXES_RTL)
-    ):
-        score -= 0.7
-    if words:
-        # Dense in general words ("we", "never", "means"): a statement, not a report.
-        strong = sum(1 for w in words if w in _STRONG)
-        score += 0.8 * min(1.0, 4 * strong / len(words))
-        if any(w in _REPORTING for w in words):
-            score -= 0.4
-        if sum(len(w) for w in words) / len(words) > 7:
-            score -= 0.2  # long words read as jargon on a card
-    if any(c.isdigit() for c in text):
-        score -= 0.3  # figures and dates tie a passage to its story
-    if "?" in text or "\uff1f" in text or "\u061f" in text:
-        score -= 0.2
-    if any(c in text for c in "();:[]"):
-        score -= 0.15
-    if stripped.endswith(("\u2026", "...")):
-        score -= 0.5  # trails off: not a complete thought
-    if _unbalanced_quotes(text):
-        score -= 0.5
-    score -= 0.15 * (sentences - 1)
-    return round(max(score, 0.0), 4)
-
-
 def _unbalanced_quotes(text: str) -> bool:
+    """A quotation mark or bracket opened or closed outside the passage."""
     pairs = (("\u201c", "\u201d"), ("\u00ab", "\u00bb"), ("\u300c", "\u300d"), ("(", ")"))
     if any(text.count(a) != text.count(b) for a, b in pairs):
         return True
@@ -175,8 +361,13 @@ def slug_for(text: str, taken: set[str], fallback: str) -> str:
     return candidate
 
 
-def selection_yaml(article: Article, suggestions: list[Suggestion], source: str) -> str:
-    """A selection file (quotes/NAME.yaml) naming `source` and quoting every suggestion."""
+def selection_yaml(
+    article: Article, suggestions: list[Suggestion], source: str, *, explain: bool = False
+) -> str:
+    """A selection file (quotes/NAME.yaml) naming `source` and quoting every suggestion.
+
+    With `explain`, a comment under each rank lists what its score is made of.
+    """
     import yaml
 
     def dump(data: object) -> str:
@@ -199,9 +390,28 @@ def selection_yaml(article: Article, suggestions: list[Suggestion], source: str)
     for rank, suggestion in enumerate(suggestions, start=1):
         quote_id = slug_for(suggestion.text, taken, f"quote-{rank}")
         lines.append(f"  # {rank}. paragraph {suggestion.paragraph}, score {suggestion.score:.2f}")
-        item = dump([{"id": quote_id, "text": suggestion.text}]).rstrip("\n")
-        lines.extend("  " + line for line in item.split("\n"))
+        if explain:
+            lines.extend(f"  #    {line}" for line in explanation(suggestion))
+        item: dict[str, str] = {"id": quote_id, "text": suggestion.text}
+        if suggestion.attribution:
+            item["attribution"] = suggestion.attribution
+        lines.extend("  " + line for line in dump([item]).rstrip("\n").split("\n"))
     return "\n".join(lines) + "\n"
+
+
+def explanation(suggestion: Suggestion) -> list[str]:
+    """Why a suggestion scored what it did: each feature's share of the score, largest first."""
+    parts = [f"{name} {value:+.2f}" for name, value in suggestion.contributions]
+    lines, line = [], "why:"
+    for part in parts:
+        if len(line) + len(part) > 90:
+            lines.append(line.rstrip(","))
+            line = "    "
+        line += f" {part},"
+    lines.append(line.rstrip(","))
+    if suggestion.elided:
+        lines.append("cut to an elision: the card leaves out what […] stands for")
+    return lines
 
 
 def source_for(article_path: Path, save_in: Path | None) -> tuple[str, Path]:
@@ -226,7 +436,9 @@ def source_for(article_path: Path, save_in: Path | None) -> tuple[str, Path]:
     return article_path.relative_to(folder).as_posix(), folder
 
 
-def suggest_selection(article_path: Path, n: int = 10, save_in: Path | None = None) -> str:
+def suggest_selection(
+    article_path: Path, n: int = 10, save_in: Path | None = None, *, explain: bool = False
+) -> str:
     """Load an article and return a selection YAML of its `n` best passages."""
     if n < 1:
         raise InputError(f"-n {n}: ask for at least one suggestion")
@@ -239,4 +451,4 @@ def suggest_selection(article_path: Path, n: int = 10, save_in: Path | None = No
             file=str(article_path),
             hint="complete sentences of 25 to 240 characters make good cards",
         )
-    return selection_yaml(article, found, source)
+    return selection_yaml(article, found, source, explain=explain)
