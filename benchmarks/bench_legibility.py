@@ -1,11 +1,12 @@
 """Legibility on real articles: the smallest quote and the smallest small print each
 layout sets on each platform, in px as seen on a 390-px-wide phone feed.
 
-    python -m benchmarks.bench_legibility CORPUS_DIR [--layouts a,b]
+    python -m benchmarks.bench_legibility CORPUS_DIR [--root CHECKOUT]
 
 Quotes: each article's five best suggestions (`cardgen suggest`) and its longest
 paragraph. Uses only `build_scene` and `Scene.texts`, so the same script measures
-an older checkout (`PYTHONPATH=OLD_CHECKOUT python -m benchmarks.bench_legibility`).
+an older checkout and its layouts: `PYTHONPATH=OLD python benchmarks/bench_legibility.py
+CORPUS --root OLD`.
 A card that cannot be made (text that does not fit) is counted, not measured.
 """
 
@@ -32,16 +33,16 @@ def quotes_of(corpus: Path) -> list[str]:
     return quotes
 
 
-def measure(corpus: Path, layouts: list[str] | None) -> list[tuple[str, str, float, float, int]]:
+def measure(corpus: Path, root: Path) -> list[tuple[str, str, float, float, int]]:
     from cardgen.batch.plan import Project
     from cardgen.design.cardtext import CardText
     from cardgen.drawing.scene import build_scene
     from cardgen.errors import CardgenError
 
-    project = Project.open(Path(__file__).resolve().parent.parent)
+    project = Project.open(root)
     quotes = quotes_of(corpus)
     rows = []
-    for name in layouts or project.layouts.layout_names():
+    for name in project.layouts.layout_names():
         for platform_id in PLATFORMS:
             platform = project.platform(platform_id)
             layout = project.layout(name, platform)
@@ -71,8 +72,8 @@ def measure(corpus: Path, layouts: list[str] | None) -> list[tuple[str, str, flo
 
 def main(argv: list[str]) -> int:
     corpus = Path(argv[0])
-    layouts = argv[2].split(",") if len(argv) > 2 and argv[1] == "--layouts" else None
-    rows = measure(corpus, layouts)
+    root = Path(argv[2]) if len(argv) > 2 and argv[1] == "--root" else Path(__file__).parent.parent
+    rows = measure(corpus, root.resolve())
     header = "| layout | platform | smallest quote | smallest small print | cards not made |"
     sys.stdout.write(header + "\n")
     sys.stdout.write("|---|---|---|---|---|\n")

@@ -61,7 +61,7 @@ def test_every_text_meets_the_floor_on_every_platform(layout_name: str) -> None:
                 for text in scene.texts:
                     phone = text.size * PHONE_WIDTH / width
                     floor = 14 if text.role == "quote" else 10
-                    assert phone >= floor - 0.2, (layout_name, platform_id, text.role, phone)
+                    assert phone >= floor, (layout_name, platform_id, text.role, phone)
                     checked += 1
     assert checked > 100
 

@@ -148,8 +148,8 @@ def test_text_that_cannot_fit(project: Path) -> None:
     (project / "quotes" / "articles" / "a.txt").write_text(f"Intro.\n\n{long}\n")
     code, _, stderr = render(project, GOOD.replace("It's here.", long))
     assert code == 1
-    # The minimum is the legibility floor: 14 px on a 390-px phone is 57 px on x's 1600.
-    assert "quote text of sel/one does not fit on x at the minimum size 57px" in stderr
+    # The minimum is the legibility floor: 14 px on a 390-px phone is 58 px on x (1600 wide).
+    assert "quote text of sel/one does not fit on x at the minimum size 58px" in stderr
     assert "px wider than the " in stderr
     assert "elision ([…]) or use a taller platform" in stderr
     assert not (project / "output").exists()

@@ -261,7 +261,8 @@ class Card:
         """The legibility floor of a text on this card (or one `width` px wide), in px."""
         legibility = self.layout.legibility
         phone = legibility.quote if _shows_quote(element) else legibility.small
-        return round(phone * (width or self.platform.width) / PHONE_WIDTH)
+        # Up to a whole pixel (a hair's tolerance for `3.6%w`-style sizes written to it).
+        return math.ceil(phone * (width or self.platform.width) / PHONE_WIDTH - 1e-3)
 
     def _below_floor_everywhere(self, element: TextElement) -> bool:
         """True when the element's largest size is under the floor on every built-in
