@@ -45,7 +45,23 @@ class CardgenError(Exception):
         text = " ".join([*parts, self.message])
         if self.hint:
             text += f" ({self.hint})"
-        return " ".join(text.split())
+        text = " ".join(text.split())
+        if len(text) > MAX_ERROR_CHARS:  # a value echoed from a huge input must not flood logs
+            tail = f"... ({len(text):,} characters in all)"
+            text = text[: MAX_ERROR_CHARS - len(tail)] + tail
+        return text
+
+
+MAX_ERROR_CHARS = 2000  # one error line: long enough for a closest passage and a hint
+
+
+def clipped(value: object, limit: int = 60) -> str:
+    """`value` quoted for an error message, cut short so the line stays readable."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f" ({len(value):,} characters)" if isinstance(value, str) else ""
+    return text[: max(10, limit - 3)] + "..." + size
 
 
 class InputError(CardgenError):

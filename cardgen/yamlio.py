@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from cardgen.errors import InputError
+from cardgen.errors import InputError, clipped
+from cardgen.inputs import read_input
 from cardgen.limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -61,6 +62,10 @@ class YamlDocument:
 
 def display_path(path: Path) -> str:
     """The path as a user typed it: relative to the current folder when inside it."""
+    try:  # as written first: a link's own name, not the file it points to
+        return str(path.absolute().relative_to(Path.cwd().absolute()))
+    except ValueError:
+        pass
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
@@ -70,24 +75,7 @@ def display_path(path: Path) -> str:
 def read_yaml(path: Path) -> YamlDocument:
     """Parse `path` safely; duplicate keys and syntax errors become InputError."""
     shown = display_path(path)
-    try:
-        # Check the size before reading, so a huge file is never loaded.
-        size = path.stat().st_size
-        if size > MAX_YAML_BYTES:
-            raise InputError(
-                f"file is {size:,} bytes, more than the {MAX_YAML_BYTES:,} allowed",
-                file=shown,
-                hint="split it into several files",
-            )
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", file=shown, hint="check the path") from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a YAML file", file=shown) from None
-    except OSError as exc:
-        raise InputError(
-            f"cannot read file: {exc.strerror or exc}", file=shown, hint="check its permissions"
-        ) from None
+    raw = read_input(path, what="file", shown=shown, limit=MAX_YAML_BYTES, hint="check the path")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -371,16 +359,10 @@ def _explain(
         error["type"] not in ("missing",)
         and isinstance(value, str | int | float)
         and repr(value) not in message
+        and clipped(value) not in message
     ):
-        message = f"{_short_repr(value)}: {message}"
+        message = f"{clipped(value)}: {message}"
     return InputError(message, file=shown, line=line, key=dotted, hint=hint)
-
-
-def _short_repr(value: str | int | float) -> str:
-    """The offending value, quoted, cut short so the error stays one readable line."""
-    if isinstance(value, str) and len(value) > 60:
-        return f"{value[:40]!r}... ({len(value):,} characters)"
-    return repr(value)
 
 
 def _data_path(model: type[BaseModel], data: Any, loc: tuple[Any, ...]) -> PathKey:

@@ -23,7 +23,7 @@ SELECTION = f"""article:
   source: articles/review.txt
   title: '{HOSTILE_TITLE}'
   author: "{HOSTILE_AUTHOR}"
-  url: 'https://example.com/a?b=1&c="><script>window.__pwned = 3</script>'
+  url: 'https://example.com/a?b=1&c="><script>window.__pwned=3</script>'
 defaults:
   layout: classic
   brand: happy-as-a-mother

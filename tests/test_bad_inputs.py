@@ -11,6 +11,9 @@ article), and a `case.yaml`:
     unreadable: [quotes/articles/a.txt]   # optional: files that cannot be read
     sparse: {quotes/articles/big.txt: 25000000}   # optional: huge files made at run time
     generated: {quotes/sel.yaml: [["[", 5000], ["]", 5000]]}   # optional: repeated text
+    fifos: [quotes/articles/a.txt]        # optional: named pipes made at run time
+    symlinks: {quotes/articles/a.txt: /dev/zero}   # optional: links made at run time
+    outside: {secret.txt: "text"}         # optional: files beside (outside) the project
 
 Every case must exit with its code, print exactly one line on stderr
 containing each fragment and no traceback, and leave no temporary or partial
@@ -25,6 +28,7 @@ import io
 import json
 import os
 import shutil
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,6 +52,9 @@ CASE_KEYS = {
     "unreadable",
     "sparse",
     "generated",
+    "fifos",
+    "symlinks",
+    "outside",
 }
 
 
@@ -68,6 +75,16 @@ def build_project(name: str, spec: dict[str, Any], target: Path) -> None:
     for rel, parts in (spec.get("generated") or {}).items():
         text = "".join(str(piece) * int(times) for piece, times in parts)
         (target / rel).write_text(text, encoding="utf-8")
+    for rel, text in (spec.get("outside") or {}).items():
+        (target.parent / rel).write_text(text, encoding="utf-8")
+    for rel in spec.get("fifos") or []:
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        (target / rel).unlink(missing_ok=True)
+        os.mkfifo(target / rel)
+    for rel, pointee in (spec.get("symlinks") or {}).items():
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        (target / rel).unlink(missing_ok=True)
+        (target / rel).symlink_to(pointee)
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -75,7 +92,12 @@ def snapshot(root: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
-        if path.is_dir():
+        mode = path.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            found[rel] = f"link to {path.readlink()}"  # never followed: it may be /dev/zero
+        elif not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            found[rel] = f"special {stat.S_IFMT(mode):o}"  # a FIFO: reading it would block
+        elif path.is_dir():
             found[rel] = "dir"
         elif path.stat().st_size > 50_000_000:
             found[rel] = f"size {path.stat().st_size}"  # the sparse giants: not read
@@ -99,6 +121,7 @@ def unreadable(paths: list[Path]) -> Iterator[None]:
     targets = {p.resolve() for p in paths}
     real_read_bytes = Path.read_bytes
     real_open = Path.open
+    real_os_open = os.open
 
     def read_bytes(self: Path) -> bytes:
         if self.resolve() in targets:
@@ -110,9 +133,15 @@ def unreadable(paths: list[Path]) -> Iterator[None]:
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
         return real_open(self, *args, **kwargs)
 
+    def os_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if Path(path).resolve() in targets:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_os_open(path, flags, *args, **kwargs)
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Path, "read_bytes", read_bytes)
         patch.setattr(Path, "open", path_open)
+        patch.setattr(os, "open", os_open)
         yield
 
 

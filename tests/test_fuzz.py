@@ -7,7 +7,9 @@
 
 Targets: the YAML reader, the selection loader (with its article and quote
 verification), the layout, brand and platform loaders with layout resolution
-and scene building, and the article loader.
+and scene building, the article loader, text fields and article metadata (what
+loads is free of control, bidi and zero-width characters), and templates (only
+plain `{field}` names pass).
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ from cardgen.design.platforms import BUILTIN, load_platforms
 from cardgen.drawing.scene import CardText, build_scene
 from cardgen.errors import CardgenError
 from cardgen.source.articles import load_article
+from cardgen.source.invisible import find_unsafe, web_address_problem
 from cardgen.source.quotes import ArticleIndex, load_selection, normalise
+from cardgen.templates import template_fields
 from cardgen.typography.fonts import font_folders, registry_for
 from cardgen.yamlio import read_yaml
 
-TARGETS = 9  # the number of fuzz tests below, to split a long budget evenly
+TARGETS = 12  # the number of fuzz tests below, to split a long budget evenly
 BUDGET = float(os.environ.get("CARDGEN_FUZZ_SECONDS", "0")) / TARGETS
 QUICK = settings(
     max_examples=int(os.environ.get("CARDGEN_FUZZ_EXAMPLES", "30")),
@@ -95,11 +99,26 @@ WEIRD_TEXT = st.text(
     | st.sampled_from("\t\n\r :-#&*!|>'\"[]{},%@`"),
     max_size=80,
 )
+# Characters that hide, reorder or break a line: refused in YAML, cleaned from articles.
+HOSTILE_CHARS = st.sampled_from(
+    ["\u202e", "\u202a", "\u2066", "\u200b", "\u2060", "\ufeff", "\x07", "\x1b", "\x00",
+     "\n", "\r", "\t", "\u2028", "\u0085", "\x7f", "\u200d", "\u200f"]
+)  # fmt: skip
+HOSTILE_TEXT = st.lists(HOSTILE_CHARS | st.text(max_size=8), max_size=8).map("".join)
+URLS = st.sampled_from(
+    ["https://ok.example/a", "http://x.example", "https://ok.example\n\nURGENT: https://evil",
+     "javascript:alert(1)", "https:///etc/passwd", "ftp://x.example", "https://a b.example",
+     "example.com", "https://ok.example/\u202e", ""]
+) | HOSTILE_TEXT  # fmt: skip
+HUGE_NUMBERS = st.sampled_from(
+    [float("nan"), float("inf"), -float("inf"), 1e308, -1e308, 1e12, 10**30, -(10**20)]
+)
 SCALARS = (
     st.none()
     | st.booleans()
     | st.integers(min_value=-(10**12), max_value=10**12)
     | st.floats(allow_nan=True, allow_infinity=True)
+    | HUGE_NUMBERS
     | WEIRD_TEXT
 )
 SELECTION_KEYS = [
@@ -115,10 +134,15 @@ LAYOUT_KEYS = [
 ]  # fmt: skip
 LENGTHS = (
     st.sampled_from(
-        ["10%", "50%", "100%", "0", "-5%", "3%s", "8%s", "40px", "0.1%h", "1e9", "5000%s", "99999"]
+        ["10%", "50%", "100%", "0", "-5%", "3%s", "8%s", "40px", "0.1%h", "1e9", "5000%s", "99999",
+         "1e308%", "9" * 400 + "%", "-" + "9" * 40 + "px", "1000%s", "1001%"]
     )
     | st.floats(-1e6, 1e6)
     | st.integers(-(10**9), 10**9)
+    | HUGE_NUMBERS
+)  # fmt: skip
+SHADOWS = st.fixed_dictionaries(
+    {}, optional={"dx": LENGTHS, "dy": LENGTHS, "blur": LENGTHS, "color": st.just("#00000055")}
 )
 COLOURS = st.sampled_from(["#000", "#ffffff", "#12345", "brand.text", "brand.nope", "white", "red"])
 
@@ -190,7 +214,20 @@ TEXT_ELEMENTS = st.fixed_dictionaries(
     {
         "type": st.just("text"),
         "box": BOXES,
-        "text": st.sampled_from(["{quote}", "{attribution} — {title}", "{nope}", "{", "}{"]),
+        "text": st.sampled_from(
+            [
+                "{quote}",
+                "{attribution} — {title}",
+                "{nope}",
+                "{",
+                "}{",
+                "{quote:>300000000}",
+                "{quote!r}",
+                "{title.__class__}",
+                "{quote[0]}",
+                "{0}",
+            ]
+        ),
     },
     optional={
         "id": ELEMENT_IDS,
@@ -202,13 +239,15 @@ TEXT_ELEMENTS = st.fixed_dictionaries(
         "valign": st.sampled_from(["top", "middle", "bottom"]),
         "uppercase": st.booleans(),
         "role": st.sampled_from(["quote", "attribution", "x"]),
+        "shadow": SHADOWS,
+        "z": st.integers(-5, 5) | HUGE_NUMBERS,
     },
 )
 SHAPE_ELEMENTS = st.one_of(
     st.fixed_dictionaries(
         {"type": st.just("rect"), "box": BOXES},
         optional={"id": ELEMENT_IDS, "fill": COLOURS, "radius": LENGTHS,
-                  "opacity": st.floats(-1, 2)},
+                  "opacity": st.floats(-1, 2) | HUGE_NUMBERS, "shadow": SHADOWS},
     ),
     st.fixed_dictionaries(
         {"type": st.just("line"), "box": BOXES},
@@ -235,7 +274,7 @@ LAYOUTS = st.fixed_dictionaries(
                     {"stops": st.lists(COLOURS, max_size=9)},
                     optional={
                         "kind": st.sampled_from(["linear", "radial", "conic"]),
-                        "angle": st.floats(allow_nan=True),
+                        "angle": st.floats(allow_nan=True) | HUGE_NUMBERS,
                     },
                 ),
             },
@@ -418,3 +457,109 @@ def test_article_loader(project: Path, raw: bytes, suffix: str, wanted: str, fin
     for paragraph in article.paragraphs[:3]:
         if normalise(paragraph)[0]:
             assert index.locate(paragraph, find=False) is not None, paragraph
+
+
+# --- text fields, article metadata, templates ------------------------------------------
+
+
+def _safe(value: str | None) -> bool:
+    return value is None or find_unsafe(value) is None
+
+
+TEXT_FIELD_SELECTIONS = st.fixed_dictionaries(
+    {
+        "article": st.fixed_dictionaries(
+            {"source": st.just("articles/a.txt")},
+            optional={
+                "title": HOSTILE_TEXT, "author": HOSTILE_TEXT, "publisher": HOSTILE_TEXT,
+                "url": URLS,
+            },
+        ),
+        "quotes": st.lists(
+            st.fixed_dictionaries(
+                {"id": st.just("one"), "text": st.just("It's here")},
+                optional={
+                    "attribution": HOSTILE_TEXT,
+                    "hashtags": st.lists(HOSTILE_TEXT, max_size=2),
+                },
+            ),
+            min_size=1,
+            max_size=1,
+        ),
+    },
+    optional={"defaults": st.fixed_dictionaries({"hashtags": st.lists(HOSTILE_TEXT, max_size=3)})},
+)  # fmt: skip
+
+
+@fuzz
+@given(data=TEXT_FIELD_SELECTIONS)
+def test_text_fields(project: Path, data: dict[str, Any]) -> None:
+    """Whatever a selection's text fields hold, what loads is one clean line each."""
+    path = project / "quotes" / "fields.yaml"
+    path.write_text(dump(data), encoding="utf-8")
+    loaded = only_cardgen_errors(lambda: load_selection(path))
+    if loaded is None:
+        return
+    quote = loaded.quotes[0]
+    for value in (
+        loaded.title,
+        loaded.author,
+        loaded.publisher,
+        quote.attribution,
+        *quote.hashtags,
+    ):
+        assert _safe(value), value
+    assert loaded.url is None or web_address_problem(loaded.url) is None, loaded.url
+
+
+@fuzz
+@given(
+    meta=st.dictionaries(
+        st.sampled_from(["title", "author", "authors", "url", "link", "publisher", "date"]),
+        HOSTILE_TEXT | URLS | SCALARS,
+        max_size=5,
+    ),
+    html=st.booleans(),
+)
+def test_article_metadata(project: Path, meta: dict[str, Any], html: bool) -> None:
+    """An article's own title, author, url and publisher come out clean, with warnings."""
+    if html:
+        path = project / "quotes" / "articles" / "meta.html"
+        tags = "".join(
+            f'<meta name="{k}" content="{str(v).replace(chr(34), "")}">' for k, v in meta.items()
+        )
+        path.write_text(
+            f"<html><head>{tags}<title>{meta.get('title', '')}</title></head><body><article>"
+            "<p>It is a quotable sentence, long enough to be the body of the page.</p>"
+            "</article></body></html>",
+            encoding="utf-8",
+            errors="replace",
+        )
+    else:
+        path = project / "quotes" / "articles" / "meta.md"
+        path.write_text("---\n" + dump(meta) + "---\n\nIt is here.\n", encoding="utf-8")
+    article = only_cardgen_errors(lambda: load_article(path))
+    if article is None:
+        return
+    for value in (article.title, article.author, article.publisher):
+        assert _safe(value), value
+    assert article.url is None or web_address_problem(article.url) is None, article.url
+
+
+TEMPLATE_PIECES = st.sampled_from(
+    ["{", "}", "{{", "}}", "quote", "title", ":", "!", "r", ">", "300000000", ".", "[0]", " ", "x"]
+)
+
+
+@fuzz
+@given(template=st.lists(TEMPLATE_PIECES | WEIRD_TEXT, max_size=12).map("".join))
+def test_templates(template: str) -> None:
+    """A template is refused with a short message, or has plain names that fill plainly."""
+    try:
+        names = template_fields(template, ["quote", "title"], "template")
+    except ValueError as exc:
+        assert len(str(exc)) < 400
+        return
+    filled = template.format_map({"quote": "Q", "title": "T"})
+    assert set(names) <= {"quote", "title"}
+    assert len(filled) <= len(template)  # no padding, no repr: names shrink to one letter

@@ -442,7 +442,7 @@ def test_svg_too_big(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("cardgen.design.images.MAX_SVG_BYTES", 100)
     code, stderr = svg_check(project, "big.svg", "<svg>" + " " * 200 + "</svg>")
     assert code == 2
-    assert "layouts/big.svg SVG is 211 bytes, more than 100" in stderr
+    assert "layouts/big.svg SVG is 211 bytes, more than the 100 allowed" in stderr
 
 
 def test_svg_not_utf8(project: Path) -> None:
@@ -476,7 +476,7 @@ def test_svg_cover_that_would_be_too_large(project: Path, monkeypatch: pytest.Mo
     code, stderr = check(project, layout)
     assert code == 2
     assert "layouts/wide.svg SVG would be rendered at" in stderr
-    assert "(use fit: contain, or an image closer to the box's shape)" in stderr
+    assert "use fit: contain, or an image closer to its shape)" in stderr
 
 
 def test_image_removed_after_loading() -> None:

@@ -16,6 +16,7 @@ from cardgen.design.platforms import Insets, Platform
 from cardgen.drawing.raster import draw_scene
 from cardgen.drawing.scene import CardText, ImageShape, RectShape, ShadowShape, build_scene
 from cardgen.errors import InputError
+from cardgen.limits import MAX_LENGTH_PERCENT, MAX_LENGTH_PX
 from cardgen.typography.fonts import font_folders, registry_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,6 +171,11 @@ def test_contain_fits_inside_and_cover_fills(iw: int, ih: int, bw: int, bh: int)
 @given(st.floats(-1e6, 1e6, allow_nan=False), st.sampled_from(["px", "%", "%w", "%h", "%s", ""]))
 def test_lengths_parse_back(number: float, unit: str) -> None:
     text = f"{number:.3f}{unit}"
+    bound = MAX_LENGTH_PX if unit in ("px", "") else MAX_LENGTH_PERCENT
+    if abs(float(f"{number:.3f}")) > bound:
+        with pytest.raises(ValueError, match="out of range"):
+            parse_length(text)
+        return
     value, parsed_unit = parse_length(text)
     assert abs(value - float(f"{number:.3f}")) < 1e-6
     assert parsed_unit == (unit or "px")

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import regex
 import textwrap3
 
-from cardgen.design.platforms import Platform
+from cardgen.design.platforms import CAPTION_FIELDS, Platform, check_caption_template
 from cardgen.errors import ContentError
 
 DEFAULT_TEMPLATE = "\u201c{quote}\u201d{by}\n\n{title} {url}\n\n{hashtags}"
-TEMPLATE_FIELDS = ("quote", "by", "attribution", "title", "url", "hashtags", "handle")
+TEMPLATE_FIELDS = CAPTION_FIELDS
 
 # twitter-text v3 configuration (twitter-text/config/v3.json): weights are in
 # hundredths; these code point ranges weigh 100 (one character), everything
@@ -108,21 +108,13 @@ def fill_template(template: str, parts: CaptionParts, hashtags: tuple[str, ...])
 
 
 def check_template(template: str) -> str | None:
-    """An error message when `template` names an unknown field or is malformed, else None."""
-    import string
+    """An error message when `template` is not plain `{field}` text with {quote}, else None.
 
+    (`layouts/platforms.yaml` checks templates as it loads; this guards the library.)"""
     try:
-        names = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+        check_caption_template(template)
     except ValueError as exc:
-        return f"caption template {template!r} is malformed: {exc}"
-    unknown = [n for n in names if n not in TEMPLATE_FIELDS]
-    if unknown:
-        return (
-            f"caption template {template!r} uses unknown field '{{{unknown[0]}}}' "
-            f"(fields: {', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)})"
-        )
-    if "quote" not in names:
-        return f"caption template {template!r} must contain {{quote}}"
+        return str(exc)
     return None
 
 

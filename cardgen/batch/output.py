@@ -266,7 +266,8 @@ PLACEHOLDERS = ("date", "year", "month", "day", "week")
 def expand_out(out: Path, today: Any = None) -> Path:
     """`--out` with date placeholders filled: {date} 2026-11-25, {week} 2026-W48, {year} ..."""
     import datetime as dt
-    import string
+
+    from cardgen.templates import template_fields
 
     text = str(out)
     if "{" not in text and "}" not in text:
@@ -281,15 +282,9 @@ def expand_out(out: Path, today: Any = None) -> Path:
         "week": f"{year:04d}-W{week:02d}",
     }
     try:
-        names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
-    except ValueError as exc:
-        raise InputError(f"--out {text!r}: {exc}", hint="placeholders look like {week}") from None
-    for name in names:
-        if name not in values:
-            raise InputError(
-                f"--out {text!r}: unknown placeholder '{{{name}}}'",
-                hint="use " + ", ".join("{" + p + "}" for p in PLACEHOLDERS),
-            )
+        template_fields(text, PLACEHOLDERS, "--out", "placeholder")
+    except ValueError as exc:  # plain names only: `{week:>300000000}` would be 300 MB
+        raise InputError(str(exc)) from None
     return Path(text.format_map(values))
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from cardgen.batch.captions import CaptionParts, alt_text, caption
 from cardgen.design.layouts import Brand, Layout, LayoutSource, load_brand, resolve_layout
 from cardgen.design.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
+from cardgen.drawing.encoders import default_format, extension
 from cardgen.errors import CardgenError, InputError
 from cardgen.source.quotes import LoadedSelection, Quote, load_selection
 from cardgen.yamlio import display_path
@@ -127,7 +128,7 @@ def load_selections(paths: Sequence[Path] | None, project: Project) -> list[Load
                 file=display_path(path),
                 hint="rename it to start with a letter or digit, like 'my-article.yaml'",
             )
-        selection = load_selection(path)
+        selection = load_selection(path, project_root=project.root)
         if selection.name in names:
             raise InputError(
                 f"two selections are named '{selection.name}' ({names[selection.name]} and {path})",
@@ -167,7 +168,9 @@ def plan(
                         exc.file = display_path(selection.path)
                         exc.message = f"quote '{quote.id}': {exc.message}"
                     raise
-                chosen_fmt = fmt or platform.format
+                chosen_fmt = fmt or default_format(
+                    platform.format, resolved.background.image is not None
+                )
                 jobs.append(
                     CardJob(
                         selection=selection,
@@ -176,8 +179,7 @@ def plan(
                         layout=layout_name,
                         brand=brand or quote.brand or resolved.brand,
                         fmt=chosen_fmt,
-                        path=f"{selection.name}/{quote.id}/{platform.id}."
-                        + ("jpg" if chosen_fmt == "jpeg" else chosen_fmt),
+                        path=f"{selection.name}/{quote.id}/{platform.id}." + extension(chosen_fmt),
                     )
                 )
     return jobs
@@ -247,7 +249,8 @@ def check(
         scene = _scene(job, project)
         _snippets(job, project)
         if warnings is not None:
-            warnings.extend(w for w in scene.warnings if w not in warnings)
+            found = (*scene.warnings, *job.selection.article.warnings)
+            warnings.extend(w for w in found if w not in warnings)
     return jobs
 
 
@@ -368,7 +371,7 @@ def _record(
         "status": "rendered",
         "texts": facts["texts"],
         "elements": facts["elements"],
-        "warnings": facts["warnings"],
+        "warnings": [*facts["warnings"], *selection.article.warnings],
     }
 
 

@@ -123,7 +123,12 @@ def _join(top: str, name: str) -> str:
 def _hash(path: str) -> str:
     import hashlib  # not on the fast path's way unless a file was touched
 
-    with open(path, "rb") as handle:
+    from cardgen.inputs import open_regular
+
+    handle = open_regular(path)  # a FIFO or /dev/zero in a listed folder is never read
+    if handle is None:
+        return "not a regular file"
+    with handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFilter, UnidentifiedImageError
 
 from cardgen.errors import InputError
-from cardgen.limits import MAX_IMAGE_PIXELS, MAX_SVG_BYTES, MAX_SVG_RATIO
+from cardgen.inputs import read_input
+from cardgen.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_SVG_BYTES, MAX_SVG_RATIO
 from cardgen.yamlio import display_path
 
 # Shrink big photos by whole factors first, then Lanczos: several times faster, same look.
@@ -49,7 +50,9 @@ def probe(path: str | Path, box_size: tuple[int, int] | None = None, fit: str = 
     """
     path = Path(path)
     if path.suffix.lower() != ".svg":
-        _bitmap(path, _stat(path))
+        bitmap = _bitmap(path, _stat(path))
+        if box_size is not None:
+            _check_render_size(path, _fitted_size(bitmap.size, box_size, fit), "drawn")
         return
     load_image(path, _svg_size(path, 256))
     if box_size is not None:
@@ -64,18 +67,25 @@ def fit_image(
 ) -> Image.Image:
     """Scale to fit inside `box_size` (contain) or to fill it, cropped at `focal` (cover)."""
     box_w, box_h = max(1, box_size[0]), max(1, box_size[1])
-    scale_w, scale_h = box_w / image.width, box_h / image.height
+    new = _fitted_size(image.size, box_size, fit)
     if fit == "cover":
-        scale = max(scale_w, scale_h)
-        new = (max(box_w, round(image.width * scale)), max(box_h, round(image.height * scale)))
         scaled = image.resize(new, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
         # Put the focal point at the box centre, without leaving the image.
         left = min(max(0, round(new[0] * focal[0] - box_w / 2)), new[0] - box_w)
         top = min(max(0, round(new[1] * focal[1] - box_h / 2)), new[1] - box_h)
         return scaled.crop((left, top, left + box_w, top + box_h))
-    scale = min(scale_w, scale_h)
-    new = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     return image.resize(new, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+
+
+def _fitted_size(size: tuple[int, int], box_size: tuple[int, int], fit: str) -> tuple[int, int]:
+    """The size an image of `size` is scaled to, to be contained in or to cover the box."""
+    box_w, box_h = max(1, box_size[0]), max(1, box_size[1])
+    scale_w, scale_h = box_w / size[0], box_h / size[1]
+    if fit == "cover":
+        scale = max(scale_w, scale_h)
+        return max(box_w, round(size[0] * scale)), max(box_h, round(size[1] * scale))
+    scale = min(scale_w, scale_h)
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
 
 def image_for_box(
@@ -158,12 +168,13 @@ def _svg_target(path: Path, box_size: tuple[int, int], fit: str) -> tuple[int, i
     return max(1, round(box_h * ratio)), box_h
 
 
-def _check_render_size(path: Path, size: tuple[int, int]) -> None:
+def _check_render_size(path: Path, size: tuple[int, int], done: str = "rendered") -> None:
     if size[0] * size[1] > MAX_IMAGE_PIXELS:
+        what = "SVG" if path.suffix.lower() == ".svg" else "image"
         raise InputError(
-            f"SVG would be rendered at {size[0]}x{size[1]}, more than {MAX_IMAGE_PIXELS:,} pixels",
+            f"{what} would be {done} at {size[0]}x{size[1]}, more than {MAX_IMAGE_PIXELS:,} pixels",
             file=display_path(path),
-            hint="use fit: contain, or an image closer to the box's shape",
+            hint="make the layout's box smaller, use fit: contain, or an image closer to its shape",
         )
 
 
@@ -214,7 +225,8 @@ def _bitmap(path: Path, stat: tuple[int, int]) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as opened:
+            data = read_input(path, what="image", shown=shown, limit=MAX_IMAGE_BYTES)
+            with Image.open(io.BytesIO(data)) as opened:
                 pixels = opened.width * opened.height
                 if pixels > MAX_IMAGE_PIXELS:
                     raise InputError(
@@ -250,11 +262,10 @@ def _svg_size(path: Path, width: int) -> tuple[int, int]:
 def _svg_source(path: Path, stat: tuple[int, int]) -> tuple[str, float]:
     """The SVG's text, checked to name no other file, and its width/height ratio."""
     shown = display_path(path)
-    if stat[1] > MAX_SVG_BYTES:
-        raise InputError(f"SVG is {stat[1]:,} bytes, more than {MAX_SVG_BYTES:,}", file=shown)
+    data = read_input(path, what="SVG", shown=shown, limit=MAX_SVG_BYTES)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
         raise InputError("cannot read the SVG as UTF-8 text", file=shown) from None
     if _EXTERNAL_REF.search(text) or _CSS_URL.search(text):
         raise InputError(

@@ -9,8 +9,8 @@ Colours and fonts may name brand values (`brand.accent`, `brand.fonts.serif`).
 from __future__ import annotations
 
 import copy
+import math
 import re
-import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     model_validator,
@@ -25,8 +26,11 @@ from pydantic import (
 
 from cardgen.design.cardtext import TEMPLATE_FIELDS
 from cardgen.design.platforms import Platform
-from cardgen.errors import InputError
-from cardgen.limits import MAX_FONT_PX
+from cardgen.errors import InputError, clipped
+from cardgen.fields import Hashtag, OneLine, Website
+from cardgen.inputs import file_kind
+from cardgen.limits import MAX_FONT_PX, MAX_LENGTH_PERCENT, MAX_LENGTH_PX
+from cardgen.templates import template_fields
 from cardgen.yamlio import YamlDocument, display_path, read_yaml, validate
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the cardgen package
@@ -56,12 +60,20 @@ def parse_length(value: str | float | int) -> tuple[float, str]:
         msg = f"{value!r} is not a length"
         raise ValueError(msg)
     if isinstance(value, int | float):
-        return float(value), "px"
-    match = _LENGTH.match(value)
-    if not match:
-        msg = f"{value!r} is not a length (use 40, '40px', '10%', '10%w', '10%h' or '5%s')"
+        number, unit = float(value), "px"
+    else:
+        match = _LENGTH.match(value)
+        if not match:
+            msg = (
+                f"{clipped(value)} is not a length (use 40, '40px', '10%', '10%w', '10%h' or '5%s')"
+            )
+            raise ValueError(msg)
+        number, unit = float(match.group(1)), match.group(2) or "px"
+    bound = MAX_LENGTH_PX if unit == "px" else MAX_LENGTH_PERCENT
+    if not abs(number) <= bound:  # also refuses nan and inf ("1e999", or 400 digits)
+        msg = f"{clipped(value)} is out of range: lengths are within ±{bound:,}{unit}"
         raise ValueError(msg)
-    return float(match.group(1)), match.group(2) or "px"
+    return number, unit
 
 
 def resolve_length(value: str | float | int, axis: Axis, width: int, height: int) -> float:
@@ -74,6 +86,14 @@ def resolve_length(value: str | float | int, axis: Axis, width: int, height: int
     if unit == "%h" or (unit == "%" and axis == "y"):
         return height * number / 100
     return min(width, height) * number / 100
+
+
+def _finite(value: Any) -> Any:
+    """Before a length is read as text or a number: `.nan` and `.inf` are YAML floats."""
+    if isinstance(value, float) and not math.isfinite(value):
+        msg = f"{value!r} is not a length: numbers must be finite"
+        raise ValueError(msg)
+    return value
 
 
 def _check_length(value: Any) -> Any:
@@ -116,7 +136,7 @@ def _check_extent(value: Any) -> Any:
     """A width, height or thickness: a length that is not negative."""
     number, _ = parse_length(value)
     if number < 0:
-        msg = f"{value!r} is negative; sizes must be zero or more"
+        msg = f"{clipped(value)} is negative; sizes must be zero or more"
         raise ValueError(msg)
     return value
 
@@ -125,22 +145,27 @@ def _check_size(value: Any) -> Any:
     """A font size: a length greater than zero."""
     number, unit = parse_length(value)
     if number <= 0:
-        msg = f"{value!r}: a font size must be greater than zero"
+        msg = f"{clipped(value)}: a font size must be greater than zero"
         raise ValueError(msg)
     if unit == "px" and number > MAX_FONT_PX:
-        msg = f"{value!r}: a font size may be at most {MAX_FONT_PX:,} pixels"
+        msg = f"{clipped(value)}: a font size may be at most {MAX_FONT_PX:,} pixels"
+        raise ValueError(msg)
+    if unit != "px" and number > 100:
+        msg = f"{clipped(value)}: a font size may be at most 100{unit} (the whole side)"
         raise ValueError(msg)
     return value
 
 
-Length = Annotated[str | float | int, AfterValidator(_check_length)]
-Extent = Annotated[str | float | int, AfterValidator(_check_extent)]
-FontSize = Annotated[str | float | int, AfterValidator(_check_size)]
+Length = Annotated[str | float | int, BeforeValidator(_finite), AfterValidator(_check_length)]
+Layer = Annotated[int, Field(ge=-1000, le=1000)]  # `z`: the order elements are drawn in
+Extent = Annotated[str | float | int, BeforeValidator(_finite), AfterValidator(_check_extent)]
+FontSize = Annotated[str | float | int, BeforeValidator(_finite), AfterValidator(_check_size)]
 Colour = Annotated[str, AfterValidator(_check_colour)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan: `.nan` and `.inf` are YAML floats; no number in a layout may be one.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Box(_Strict):
@@ -206,23 +231,7 @@ TEMPLATE_NAMES = TEMPLATE_FIELDS
 
 def _check_template(value: str) -> str:
     """`{quote} — {title}`: only known names, no format specs, balanced braces."""
-    try:
-        parts = list(string.Formatter().parse(value))
-    except ValueError as exc:
-        msg = f"{value!r}: {exc} (write a literal brace as '{{{{' or '}}}}')"
-        raise ValueError(msg) from None
-    for _, name, spec, conversion in parts:
-        if name is None:
-            continue
-        if name in TEMPLATE_NAMES and (spec or conversion):
-            msg = f"{value!r}: formats like '!r' or ':>10' are not supported in templates"
-            raise ValueError(msg)
-        if name not in TEMPLATE_NAMES:
-            msg = (
-                f"{value!r}: unknown template field '{{{name}}}' "
-                f"(use {', '.join('{' + n + '}' for n in TEMPLATE_NAMES)})"
-            )
-            raise ValueError(msg)
+    template_fields(value, TEMPLATE_NAMES, "text template")
     return value
 
 
@@ -240,7 +249,7 @@ def _check_mark_chars(value: dict[str, str]) -> dict[str, str]:
 class TextElement(_Strict):
     type: Literal["text"]
     id: str | None = None
-    z: int = 0
+    z: Layer = 0
     shadow: Shadow | None = None
     role: str = "text"
     text: Annotated[str, AfterValidator(_check_template)]
@@ -254,6 +263,7 @@ class TextElement(_Strict):
     uppercase: bool = False
     hide_if_empty: bool = True
     emphasis_color: Colour = "brand.accent"  # for `*words*` in the text
+    wrap: Literal["balance", "pretty"] = "balance"  # even lines, or full lines but the last
 
 
 class QuoteMarkElement(_Strict):
@@ -261,7 +271,7 @@ class QuoteMarkElement(_Strict):
 
     type: Literal["quote_mark"]
     id: str | None = None
-    z: int = 0
+    z: Layer = 0
     shadow: Shadow | None = None
     box: Box
     char: str = Field(default="\u201c", min_length=1, max_length=2)
@@ -294,7 +304,7 @@ class RectElement(_Strict):
 
     type: Literal["rect"]
     id: str | None = None
-    z: int = 0
+    z: Layer = 0
     box: Box
     fill: Colour = "brand.accent"
     radius: Extent = 0
@@ -309,7 +319,7 @@ class LineElement(_Strict):
 
     type: Literal["line"]
     id: str | None = None
-    z: int = 0
+    z: Layer = 0
     box: Box
     color: Colour = "brand.accent"
     thickness: Extent = "0.4%s"
@@ -329,7 +339,7 @@ class ImageElement(_Strict):
 
     type: Literal["image"]
     id: str | None = None
-    z: int = 0
+    z: Layer = 0
     box: Box
     src: str = Field(min_length=1)
     fit: Literal["contain", "cover"] = "contain"
@@ -422,7 +432,7 @@ def flatten(elements: list[Element]) -> list[Element]:
 
 class Gradient(_Strict):
     kind: Literal["linear", "radial"] = "linear"
-    angle: float = 180.0  # degrees, CSS-like: 180 runs top to bottom
+    angle: float = Field(default=180.0, ge=-3600, le=3600)  # degrees, CSS: 180 runs downwards
     stops: list[Colour] = Field(min_length=2, max_length=8)
 
 
@@ -473,7 +483,7 @@ class Legibility(_Strict):
 
 class _LayoutHead(_Strict):
     name: str = ""
-    description: str = ""
+    description: OneLine = ""  # used in alt text
     brand: str | None = None
     background: Background = Background()
     legibility: Legibility = Legibility()
@@ -534,9 +544,9 @@ class Brand(_Strict):
     colors: dict[str, BrandColour] = Field(default_factory=dict)
     fonts: BrandFonts = BrandFonts()
     logo: str | None = None
-    handle: str | None = None
-    website: str | None = None
-    hashtags: list[str] = Field(default_factory=list)
+    handle: OneLine | None = None
+    website: Website | None = None  # a URL or a bare domain: {url} when the article has none
+    hashtags: list[Hashtag] = Field(default_factory=list)
 
     def colour(self, value: str) -> str:
         """Resolve `brand.NAME` to the brand's colour; other values pass through."""
@@ -612,7 +622,7 @@ class LayoutSource:
             raise InputError(f"{kind} name {name!r} must be a plain name like 'classic'")
         for folder in self.folders:
             path = (folder / "brands" if kind == "brand" else folder) / f"{name}.yaml"
-            if path.is_file():
+            if path.exists():  # read_yaml refuses anything but a regular file
                 return path
         known = self.layout_names() if kind == "layout" else self.brand_names()
         import difflib
@@ -785,7 +795,18 @@ def image_path(value: str, doc: YamlDocument, key: tuple[str | int, ...]) -> Pat
             line=line,
             key=dotted,
         )
-    if not path.is_file():
+    try:
+        kind = file_kind(path.stat().st_mode)
+    except OSError:
+        kind = "missing"
+    if kind not in (None, "missing"):
+        raise InputError(
+            f"image {value!r} is {kind}, not a regular file",
+            file=shown,
+            line=line,
+            key=dotted,
+        )
+    if kind == "missing":
         raise InputError(
             f"image {value!r} not found",
             hint=f"paths are relative to {display_path(doc.path.parent) or '.'}/",

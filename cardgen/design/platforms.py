@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from cardgen.errors import InputError
-from cardgen.limits import MAX_CANVAS_SIDE
+from cardgen.errors import InputError, clipped
+from cardgen.fields import OneLine
+from cardgen.limits import MAX_CANVAS_SIDE, MAX_FILE_LIMIT, MAX_TEXT_LIMIT
+from cardgen.templates import template_fields
 
 AspectClass = Literal["square", "portrait", "tall", "landscape"]
 CaptionCounting = Literal["chars", "x-weighted", "graphemes"]
@@ -247,22 +249,37 @@ DEFAULT_PLATFORMS: tuple[str, ...] = (
 )
 
 
+# The fields a caption template may use (batch.captions fills them).
+CAPTION_FIELDS = ("quote", "by", "attribution", "title", "url", "hashtags", "handle")
+
+
+def check_caption_template(value: str) -> str:
+    if "quote" not in template_fields(value, CAPTION_FIELDS, "caption template"):
+        msg = f"caption template {clipped(value)} must contain {{quote}}"
+        raise ValueError(msg)
+    return value
+
+
+Inset = Annotated[int, Field(ge=0, le=MAX_CANVAS_SIDE)]
+TextLimit = Annotated[int, Field(gt=0, le=MAX_TEXT_LIMIT)]
+
+
 class PlatformOverride(BaseModel):
     """One entry of `layouts/platforms.yaml`: a new preset or changes to one."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    name: str | None = None
+    name: OneLine | None = None
     width: int | None = Field(default=None, gt=0, le=MAX_CANVAS_SIDE)
     height: int | None = Field(default=None, gt=0, le=MAX_CANVAS_SIDE)
-    safe: tuple[NonNegativeInt, NonNegativeInt, NonNegativeInt, NonNegativeInt] | None = None
+    safe: tuple[Inset, Inset, Inset, Inset] | None = None
     format: Literal["png", "jpeg", "webp"] | None = None
-    file_limit: int | None = Field(default=None, gt=0)
-    caption_limit: int | None = Field(default=None, gt=0)
+    file_limit: int | None = Field(default=None, gt=0, le=MAX_FILE_LIMIT)
+    caption_limit: TextLimit | None = None
     caption_counting: CaptionCounting | None = None
-    alt_limit: int | None = Field(default=None, gt=0)
-    max_hashtags: int | None = Field(default=None, ge=0)
-    caption_template: str | None = None
+    alt_limit: TextLimit | None = None
+    max_hashtags: int | None = Field(default=None, ge=0, le=MAX_TEXT_LIMIT)
+    caption_template: Annotated[str, AfterValidator(check_caption_template)] | None = None
 
 
 class PlatformsFile(BaseModel):
@@ -281,7 +298,7 @@ def load_platforms(project_dir: Path | None = None) -> dict[str, Platform]:
     if project_dir is None:
         return presets
     path = project_dir / "layouts" / "platforms.yaml"
-    if not path.is_file():
+    if not path.exists():  # a folder, device or pipe of that name is refused by read_yaml
         return presets
     from cardgen.yamlio import display_path, read_yaml, validate
 

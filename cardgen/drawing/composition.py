@@ -55,7 +55,7 @@ from cardgen.drawing.scene import (
 )
 from cardgen.errors import InputError
 from cardgen.limits import MAX_FONT_PX
-from cardgen.typography.typeset import is_ideographic
+from cardgen.typography.segment import is_ideographic
 
 GROW_WORDS = 4  # a quote this short may take its layout's `size.grow`
 GROW_UNTIL_WORDS = 20  # from here on, `size.max`

@@ -42,14 +42,7 @@ from cardgen.typography.fonts import (
     chain_for,
     describe_char,
 )
-from cardgen.typography.typeset import (
-    FittedText,
-    emphasis_spans,
-    fit_text,
-    normalise_space,
-    overflow,
-    smarten,
-)
+from cardgen.typography.typeset import FittedText, fit_text, overflow, prepare
 
 RGBA = tuple[int, int, int, int]
 BoxPx = tuple[int, int, int, int]
@@ -531,7 +524,7 @@ def prepare_text(
     raw = content.fill(element.text)
     if element.uppercase:
         raw = raw.upper()
-    text, marks = emphasis_spans(normalise_space(smarten(raw)))
+    text, marks = prepare(raw)
     if not text:
         return None
     where = f"{element.role} text of {label or 'card'}"
@@ -584,6 +577,7 @@ def set_text(
             element.line_height,
             measure,
             max_lines=element.size.lines,
+            wrap=element.wrap,
         )
         if fitted is None:
             why = overflow(
@@ -668,10 +662,9 @@ def _inside(ink: BoxPx, box: BoxPx) -> bool:
 
 
 # Punctuation that hangs into the margin when it opens a line, so the letters of every
-# line align: opening quotes, brackets and dashes.
-HANGING = frozenset(
-    "\u201c\u2018\u00ab\u00bb\u201e\u201a\u2039\u203a\"'([{\u2014\u2013\u300c\u300e"
-)
+# line align: opening quotes, brackets and dashes. (Not Japanese and Chinese brackets:
+# their full-width glyphs keep their own space and stay in the text's grid.)
+HANGING = frozenset("\u201c\u2018\u00ab\u00bb\u201e\u201a\u2039\u203a\"'([{\u2014\u2013")
 
 
 def hanging_prefix(line: str) -> str:

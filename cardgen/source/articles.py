@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cardgen.errors import InputError
-from cardgen.limits import MAX_ARTICLE_BYTES
+from cardgen.inputs import read_input
+from cardgen.limits import MAX_ARTICLE_BYTES, MAX_FIELD_CHARS, MAX_PARAGRAPH_CHARS
+from cardgen.source.invisible import clean_line, web_address_problem
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
@@ -24,6 +27,8 @@ class Article:
     url: str | None = None
     publisher: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
+    # What cleaning its metadata changed (control or invisible characters, a bad url).
+    warnings: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -40,20 +45,9 @@ def load_article(path: Path, *, shown: str | None = None) -> Article:
             file=shown,
             hint="use a .txt, .md or .html file",
         )
-    try:
-        size = path.stat().st_size
-        if size > MAX_ARTICLE_BYTES:
-            raise InputError(
-                f"article is {size:,} bytes, more than the {MAX_ARTICLE_BYTES:,} allowed",
-                file=shown,
-            )
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("article not found", file=shown, hint="check `article.source`") from None
-    except IsADirectoryError:
-        raise InputError("article is a folder, not a file", file=shown) from None
-    except OSError as exc:
-        raise InputError(f"cannot read article: {exc.strerror}", file=shown) from None
+    raw = read_input(
+        path, what="article", shown=shown, limit=MAX_ARTICLE_BYTES, hint="check `article.source`"
+    )
     text = decode_text(raw, shown)
     if suffix in (".md", ".markdown"):
         from cardgen.source.markdown_text import markdown_article
@@ -65,9 +59,61 @@ def load_article(path: Path, *, shown: str | None = None) -> Article:
         article = html_article(path, text, shown)
     else:
         article = plain_article(path, text)
+    check_paragraph_lengths(article.paragraphs, shown)
     if not any(_visible(paragraph) for paragraph in article.paragraphs):
         raise InputError("article has no text", file=shown, hint="check `article.source`")
-    return article
+    return clean_metadata(article, shown)
+
+
+def clean_metadata(article: Article, shown: str) -> Article:
+    """The article's own title, author, url and publisher made safe to show, with a warning
+    for each change: unlike YAML a user wrote, an article is not theirs to fix.
+
+    Control characters and line breaks become spaces and invisible characters (bidi
+    controls, zero-width spaces) are dropped; a url that is not one line of http(s) is
+    left out, since it would go into every post."""
+    warnings: list[str] = []
+    found: dict[str, str | None] = {}
+    for name in ("title", "author", "url", "publisher"):
+        value = getattr(article, name)
+        if value is None:
+            found[name] = None
+            continue
+        value = value[:MAX_FIELD_CHARS]
+        cleaned, problem = clean_line(value)
+        if name == "url":
+            problem = web_address_problem(value)
+            cleaned = value if problem is None else ""
+            if problem:
+                warnings.append(f"{shown}: left out the article's url, which {problem}")
+        elif problem:
+            warnings.append(f"{shown}: removed {problem} from the article's {name}")
+        found[name] = cleaned or None
+    if not warnings and all(found[k] == getattr(article, k) for k in found):
+        return article
+    meta = {k: v for k, v in article.meta.items() if k not in found}
+    meta.update({k: v for k, v in found.items() if v})
+    return replace(
+        article,
+        title=found["title"],
+        author=found["author"],
+        url=found["url"],
+        publisher=found["publisher"],
+        meta=meta,
+        warnings=(*article.warnings, *warnings),
+    )
+
+
+def check_paragraph_lengths(paragraphs: Iterable[str], shown: str) -> None:
+    """Refuse a paragraph no card could show: matching and fitting it would take minutes."""
+    for number, paragraph in enumerate(paragraphs, start=1):
+        if len(paragraph) > MAX_PARAGRAPH_CHARS:
+            raise InputError(
+                f"paragraph {number} is {len(paragraph):,} characters long, more than the "
+                f"{MAX_PARAGRAPH_CHARS:,} allowed",
+                file=shown,
+                hint="separate paragraphs with blank lines",
+            )
 
 
 def _visible(text: str) -> bool:
@@ -77,8 +123,13 @@ def _visible(text: str) -> bool:
 
 def decode_text(raw: bytes, shown: str) -> str:
     """UTF-8 (with or without BOM) with any line endings, normalised to NFC and \\n."""
-    if b"\x00" in raw[:8192]:
-        raise InputError("article looks binary (NUL bytes)", file=shown, hint="give a text file")
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise InputError(
+            f"article looks binary (a NUL byte at byte {nul:,})",
+            file=shown,
+            hint="give a text file",
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

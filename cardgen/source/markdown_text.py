@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from cardgen.errors import InputError
+from cardgen.limits import MAX_FRONT_MATTER_BYTES
 from cardgen.source.articles import Article, block_text
 
 # Front-matter keys that say who wrote the article and where it lives.
@@ -22,8 +24,7 @@ def markdown_article(path: Path, text: str, shown: str) -> Article:
     """Parse Markdown (CommonMark + tables) into its visible paragraphs and front matter."""
     from markdown_it import MarkdownIt
 
-    del shown  # Markdown always renders: nothing here can be unusable
-    meta, body = split_front_matter(text)
+    meta, body = split_front_matter(text, shown)
     parser = MarkdownIt("commonmark").enable("table")
     paragraphs: list[str] = []
     first_heading: str | None = None
@@ -50,7 +51,7 @@ def markdown_article(path: Path, text: str, shown: str) -> Article:
     )
 
 
-def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+def split_front_matter(text: str, shown: str = "article") -> tuple[dict[str, Any], str]:
     """(front matter, the Markdown after it).
 
     Front matter is a YAML block fenced by `---` lines at the very top.
@@ -65,9 +66,16 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
         # An opening `---` that never closes is a thematic break, not front matter.
         return {}, text
     block = "\n".join(lines[1:end])
+    if len(block) > MAX_FRONT_MATTER_BYTES:
+        raise InputError(
+            f"front matter is {len(block):,} characters long, more than the "
+            f"{MAX_FRONT_MATTER_BYTES:,} allowed",
+            file=shown,
+            hint="front matter holds a few keys such as title and author",
+        )
     try:
-        data = yaml.safe_load(block)
-    except yaml.YAMLError:
+        data = _load(block)
+    except (yaml.YAMLError, ValueError, RecursionError):
         # Site generators are lenient with front matter (Jekyll posts often are not strict
         # YAML); the article is the body, so read what top-level `key: value` lines we can.
         data = _loose_front_matter(lines[1:end])
@@ -83,10 +91,16 @@ def _loose_front_matter(lines: list[str]) -> dict[str, Any]:
         if not sep or not key or key[0].isspace() or not key.strip().isidentifier():
             continue
         try:
-            data[key.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError:
+            data[key.strip()] = _load(value)
+        except (yaml.YAMLError, ValueError, RecursionError):
             data[key.strip()] = value.strip()
     return data
+
+
+def _load(text: str) -> Any:
+    """YAML with every scalar a string: only names are read from front matter, so a
+    `date: 2024-02-30` (no such day) or a huge integer has nothing to fail on."""
+    return yaml.load(text, Loader=yaml.BaseLoader)
 
 
 def _meta_value(meta: dict[str, Any], keys: tuple[str, ...]) -> str | None:

@@ -18,7 +18,8 @@ from pydantic import (
 )
 
 from cardgen.errors import ContentError, InputError, QuoteNotFound
-from cardgen.limits import MAX_QUOTE_CHARS
+from cardgen.fields import Hashtag, OneLine, WebAddress
+from cardgen.limits import MAX_QUOTE_CHARS, MAX_SHOWN_QUOTE_CHARS
 from cardgen.source.articles import Article, load_article
 from cardgen.source.invisible import find_invisible
 from cardgen.source.language import check_code
@@ -38,26 +39,15 @@ def _no_invisible(value: str | None) -> str | None:
     return value
 
 
-# Text that goes on a card as written: no hidden reordering characters.
-Shown = Annotated[str, AfterValidator(_no_invisible)]
-
-
-def _web_address(value: str) -> str:
-    # The url goes into post text and the review page: only a web address belongs there.
-    if not re.match(r"^https?://[^\s/]+", value, re.IGNORECASE):
-        msg = f"{value!r} is not a web address (use an http:// or https:// URL)"
-        raise ValueError(msg)
-    return value
-
-
 class ArticleRef(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     source: str = Field(min_length=1)
-    title: Shown | None = None
-    author: Shown | None = None
-    url: Annotated[str, AfterValidator(_web_address)] | None = None
-    publisher: Shown | None = None
+    # One-line fields (cardgen.fields): no control, bidi or zero-width characters.
+    title: OneLine | None = None
+    author: OneLine | None = None
+    url: WebAddress | None = None  # it goes into post text and the review page
+    publisher: OneLine | None = None
     # The article's language (`en`, `fr`, `ja`, `pt-BR`): the quote mark and layout follow
     # it; guessed from each quote's text when left out.
     lang: Annotated[str, AfterValidator(check_code)] | None = None
@@ -69,7 +59,7 @@ class Defaults(BaseModel):
     layout: str | None = None
     brand: str | None = None
     platforms: list[str] | None = None
-    hashtags: list[str] | None = None
+    hashtags: list[Hashtag] | None = None
 
 
 class QuoteSpec(BaseModel):
@@ -84,11 +74,11 @@ class QuoteSpec(BaseModel):
     sentence: int | Annotated[str, StringConstraints(pattern=r"^\s*\d+\s*-\s*\d+\s*$")] | None = (
         None
     )
-    attribution: Shown | None = None
+    attribution: OneLine | None = None
     layout: str | None = None
     brand: str | None = None
     platforms: list[str] | None = None
-    hashtags: list[str] | None = None
+    hashtags: list[Hashtag] | None = None
 
     @field_validator("id", mode="before")
     @classmethod
@@ -182,8 +172,11 @@ class LoadedSelection:
     publisher: str | None
 
 
-def load_selection(path: Path) -> LoadedSelection:
-    """Read, validate and verify one selection; any problem raises a CardgenError."""
+def load_selection(path: Path, *, project_root: Path | None = None) -> LoadedSelection:
+    """Read, validate and verify one selection; any problem raises a CardgenError.
+
+    The article must lie, links resolved, inside the selection's folder or the project
+    folder (`project_root`, default the current folder)."""
     doc = read_yaml(path)
     spec = validate(doc, Selection)
     shown = display_path(path)
@@ -215,6 +208,8 @@ def load_selection(path: Path) -> LoadedSelection:
             key="article.source",
         )
     article_path = path.parent / source
+    where = doc.line_of(("article", "source"))
+    _check_inside(spec.article.source, path, project_root or Path.cwd(), shown, where)
     article = load_article(article_path, shown=display_path(article_path))
     article_index = ArticleIndex(article)
     article_shown = display_path(article_path)
@@ -224,6 +219,14 @@ def load_selection(path: Path) -> LoadedSelection:
         located = _select(article_index, q)
         if isinstance(located, Miss):
             raise _not_found(located, article_index, shown, where, article_shown, q.id)
+        if len(located.text) > MAX_SHOWN_QUOTE_CHARS:
+            raise ContentError(
+                f"quote '{q.id}' is {len(located.text):,} characters long, more than the "
+                f"{MAX_SHOWN_QUOTE_CHARS:,} a card can show",
+                file=shown,
+                line=where,
+                hint="select a sentence or two: `sentence:` picks some of a paragraph's",
+            )
         hidden = find_invisible(located.text)
         if hidden:
             # The article's own characters go on the card: an override there would reorder it.
@@ -256,6 +259,32 @@ def load_selection(path: Path) -> LoadedSelection:
         url=spec.article.url or article.url,
         publisher=spec.article.publisher or article.publisher,
     )
+
+
+def _check_inside(
+    source: str, selection: Path, project: Path, shown: str, line: int | None
+) -> None:
+    """A link must not take the article outside the project: its text would go on cards,
+    into post text and captions.csv (think of a link to a credentials file)."""
+    try:
+        real = (selection.parent / source).resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        raise InputError(
+            "article source is a loop of symbolic links",
+            file=shown,
+            line=line,
+            key="article.source",
+        ) from None
+    homes = (selection.resolve().parent, project.resolve())
+    if not any(real.is_relative_to(home) for home in homes):
+        # `source:` has no `..` and is relative: only a symbolic link can lead out.
+        raise InputError(
+            f"article source '{source}' is a link to a file outside the project folder",
+            file=shown,
+            line=line,
+            key="article.source",
+            hint="copy the article into the project instead of linking to it",
+        )
 
 
 __all__ = ["ArticleIndex", "normalise"]  # from source.matching, kept importable here

@@ -19,6 +19,8 @@ from typing import Any
 from PIL import ImageFont, features
 
 from cardgen.errors import InputError
+from cardgen.inputs import check_input
+from cardgen.limits import MAX_FONT_BYTES
 from cardgen.typography import shaping
 from cardgen.typography.fontfiles import FONT_SUFFIXES
 from cardgen.typography.fontfiles import font_folders as font_folders  # re-exported: its old home
@@ -39,6 +41,11 @@ WEIGHTS = {
     "black": 900,
 }
 LAYOUT_ENGINE = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+# OpenType features every text is measured and drawn with: lining figures, since
+# old-style ones (EB Garamond's default) read as letters beside CJK text (1 as ı).
+FEATURES: list[str] | None = (
+    list(shaping.FEATURES) if LAYOUT_ENGINE == ImageFont.Layout.RAQM else None
+)
 
 
 @dataclass(frozen=True)
@@ -59,8 +66,13 @@ class FontFace:
 
 def _describe(path: Path) -> FontFace | None:
     try:
+        # FreeType opens the file itself: only a regular file within the cap gets that far.
+        check_input(path, what="font", shown=str(path), limit=MAX_FONT_BYTES)
         font = ImageFont.truetype(str(path), 12)
-    except OSError:
+        # Drawing a few glyphs runs the hinting program and the rasteriser: a file whose
+        # tables are damaged fails here, once, instead of in the middle of a batch.
+        font.getmask("Hg")
+    except (OSError, InputError):
         return None
     family, style = font.getname()
     if not family:
@@ -222,7 +234,23 @@ def _first_strike_ppem(cblc: bytes) -> int | None:
 @functools.lru_cache(maxsize=1024)
 def load_font(path: Path, size: int, index: int = 0) -> ImageFont.FreeTypeFont:
     """The font at `path` in `size` pixels, loaded once per process."""
-    return ImageFont.truetype(str(path), size, index=index, layout_engine=LAYOUT_ENGINE)
+    try:
+        return ImageFont.truetype(str(path), size, index=index, layout_engine=LAYOUT_ENGINE)
+    except OSError as exc:
+        raise damaged_font(path, exc) from None
+
+
+def damaged_font(path: Path, exc: OSError) -> InputError:
+    """FreeType failed on a font file that opened (corrupt outlines, a truncated table):
+    an error naming the file, not an internal error."""
+    from cardgen.yamlio import display_path
+
+    reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+    return InputError(
+        f"font file is damaged or unreadable ({reason})",
+        file=display_path(path),
+        hint="replace it with a good copy, or remove it from the fonts folder",
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -247,6 +275,16 @@ def _joins_previous(char: str) -> bool:
 _UNSHOWN = {"Co": "a private-use character", "Cn": "an unassigned code point"}
 
 
+@functools.lru_cache(maxsize=4096)
+def emoji_presentation(char: str) -> bool:
+    """True for characters shown as colour emoji even without U+FE0F (⚽, 🆚, 💪)."""
+    if ord(char) < 0x2300:
+        return False
+    import regex  # only for text with symbols
+
+    return regex.match(r"\p{Emoji_Presentation}", char) is not None
+
+
 def describe_char(char: str) -> str:
     """`'★' U+2605 BLACK STAR`; characters without a face of their own by code point only."""
     category = unicodedata.category(char)
@@ -257,20 +295,30 @@ def describe_char(char: str) -> str:
 
 # The chain every layout ends with: wide-coverage faces, found where installed.
 # Serif text first tries the serif designs of the same scripts.
-SERIF_FALLBACKS = ("Noto Serif", "Noto Serif CJK JP", "Noto Naskh Arabic", "Noto Serif Hebrew")
+# Colour emoji come before the CJK fonts, which also draw some emoji (⚽, 🆚) in black.
+SERIF_FALLBACKS = (
+    "Noto Serif",
+    "Noto Color Emoji",
+    "Noto Serif CJK JP",
+    "Noto Naskh Arabic",
+    "Noto Serif Hebrew",
+    "Noto Serif Thai",
+    "Noto Serif Lao",
+)
 DEFAULT_FALLBACKS = (
     "Noto Sans",
     "Noto Serif",
+    "Noto Color Emoji",
     "Noto Sans CJK JP",
     "Noto Naskh Arabic",
     "Noto Sans Arabic",
     "Noto Sans Hebrew",
     "Noto Sans Devanagari",
     "Noto Sans Thai",
+    "Noto Sans Lao",
     "Noto Sans Armenian",
     "Noto Sans Georgian",
     "Noto Sans Ethiopic",
-    "Noto Color Emoji",
     "Noto Sans Symbols",
     "Noto Sans Symbols2",
     "Noto Sans Math",
@@ -309,15 +357,19 @@ class FontChain:
         self.run_inks.clear()
 
     def face_for(self, char: str, emoji: bool = False) -> FontFace | None:
-        """The face that draws `char` (`emoji`: prefer a colour font, as after U+FE0F)."""
+        """The face that draws `char` (`emoji`: prefer a colour font, as after U+FE0F;
+        characters shown as emoji by default, like ⚽, always do)."""
+        emoji = emoji or emoji_presentation(char)
         key = (char, emoji)
         if key not in self._chosen:
             code = ord(char)
-            faces = self.faces
-            if emoji:
-                faces = tuple(
-                    sorted(faces, key=lambda f: font_info(f.path, f.index).strike is None)
+            # A colour (bitmap) font draws emoji; text symbols (♥ without U+FE0F) come
+            # from an outline font where one has them.
+            faces = tuple(
+                sorted(
+                    self.faces, key=lambda f: (font_info(f.path, f.index).strike is None) == emoji
                 )
+            )
             found = next((f for f in faces if code in font_info(f.path, f.index).chars), None)
             self._chosen[key] = found or _system_face_for(char, self.primary)
         return self._chosen[key]
@@ -424,7 +476,10 @@ def run_width(face: FontFace, text: str, size: int) -> float:
         if width is not None:
             return width
     font, scale = run_font(face, size)
-    return float(font.getlength(text)) * scale
+    try:
+        return float(font.getlength(text, features=FEATURES)) * scale
+    except OSError as exc:
+        raise damaged_font(face.path, exc) from None
 
 
 def run_font(face: FontFace, size: int) -> tuple[ImageFont.FreeTypeFont, float]:
@@ -477,7 +532,10 @@ class ChainMeasurer:
         ascent = descent = 0
         for face in self.faces:
             font, scale = run_font(face, size)
-            a, d = font.getmetrics()
+            try:
+                a, d = font.getmetrics()
+            except OSError as exc:
+                raise damaged_font(face.path, exc) from None
             ascent, descent = max(ascent, round(a * scale)), max(descent, round(d * scale))
         self._metrics[size] = (ascent, descent)
         return ascent, descent
@@ -528,7 +586,12 @@ class ChainMeasurer:
             ink = self.chain.run_inks.get(key)
             if ink is None:
                 font, scale = run_font(run.face, size)
-                bbox = font.getbbox(run.text, anchor="ls", direction=_direction(run))
+                try:
+                    bbox = font.getbbox(
+                        run.text, anchor="ls", direction=_direction(run), features=FEATURES
+                    )
+                except OSError as exc:
+                    raise damaged_font(run.face.path, exc) from None
                 ink = self.chain.run_inks[key] = tuple(v * scale for v in bbox)
                 _bound(self.chain.run_inks)
             x0, y0, x1, y1 = ink
@@ -580,7 +643,11 @@ class FontMeasurer:
 
     def ink_box(self, text: str, size: int) -> tuple[int, int, int, int]:
         """Bounding box of the inked pixels relative to the baseline start."""
-        box = load_font(self.face.path, size, self.face.index).getbbox(text, anchor="ls")
+        try:
+            font = load_font(self.face.path, size, self.face.index)
+            box = font.getbbox(text, anchor="ls", features=FEATURES)
+        except OSError as exc:
+            raise damaged_font(self.face.path, exc) from None
         return int(box[0]), int(box[1]), int(box[2]), int(box[3])
 
 
