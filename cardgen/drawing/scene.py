@@ -100,6 +100,7 @@ class PlacedRun:
     width: float
     rtl: bool = False
     emphasis: bool = False
+    spacing: float = 0.0  # letter-spacing in px after each letter
 
 
 @dataclass(frozen=True)
@@ -724,7 +725,15 @@ def _place(
             hang = hanging_prefix(line) if base == 0 else ""
             x -= measure.width(hang, fitted.size) if hang else 0.0
         placed = tuple(
-            PlacedRun(r.text, r.face, r.x, r.width, r.rtl, bool(marks and marks[start + r.start]))
+            PlacedRun(
+                r.text,
+                r.face,
+                r.x,
+                r.width,
+                r.rtl,
+                bool(marks and marks[start + r.start]),
+                r.spacing,
+            )
             for r in runs
         )
         lines.append(PlacedLine(line, x, baseline, placed))
