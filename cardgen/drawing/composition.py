@@ -7,7 +7,9 @@ right-to-left quote gets the layout mirrored. Pure geometry: fonts are measured.
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from dataclasses import dataclass, replace
 
 from cardgen.design.cardtext import CardText
@@ -55,7 +57,6 @@ from cardgen.drawing.scene import (
 )
 from cardgen.errors import InputError
 from cardgen.limits import MAX_FONT_PX
-from cardgen.typography.segment import is_ideographic
 
 GROW_WORDS = 4  # a quote this short may take its layout's `size.grow`
 GROW_UNTIL_WORDS = 20  # from here on, `size.max`
@@ -64,13 +65,16 @@ CJK_LINE_HEIGHT = 1.6  # Japanese and Chinese text: at least this line height
 
 Shape = RectShape | LineShape | TextBlock | ImageShape
 Laid = list[tuple[Element, Part]]
+# A part and the offset it still has to move by: blocks nest, and moving each part once
+# (when the top group is placed) is much cheaper than at every level.
+Placed = tuple[Element, Part, int, int]
 
 
 @dataclass(frozen=True)
 class _Block:
     """Elements laid out from (0, 0): what they draw and the box their slots cover."""
 
-    parts: Laid
+    parts: list[Placed]
     extent: BoxPx
 
 
@@ -328,10 +332,9 @@ class Card:
 
     def _spaced(self, element: TextElement, prepared: PreparedText) -> TextElement:
         """Chinese and Japanese read best with open leading: at least `CJK_LINE_HEIGHT`."""
-        if element.line_height >= CJK_LINE_HEIGHT or _words(prepared.text) == 0:
+        if element.line_height >= CJK_LINE_HEIGHT:
             return element
-        ideographs = sum(1 for c in prepared.text if is_ideographic(c))
-        if ideographs * 2 < len(prepared.text):
+        if _cjk_count(prepared.text) * 2 < len(prepared.text):
             return element
         return element.model_copy(update={"line_height": CJK_LINE_HEIGHT})
 
@@ -359,7 +362,7 @@ class Card:
         inner = (area[0] + pad, area[1] + pad, area[2] - pad, area[3] - pad)
         room = (inner[0] - safe[0], safe[2] - inner[2])
         block = self._stack(group, inner[2] - inner[0], inner[3] - inner[1], room, top=True)
-        parts = [(e, _moved(p, inner[0], inner[1])) for e, p in block.parts]
+        parts = [(e, _moved(p, dx + inner[0], dy + inner[1])) for e, p, dx, dy in block.parts]
         extent = _shift(block.extent, inner[0], inner[1])
         inks = [p.ink for _, p in parts if p.drawable is not None]
         ink = _union(inks) if inks else extent
@@ -393,7 +396,9 @@ class Card:
         blocks: dict[int, _Block] = {}
         used = sum(self._thickness(c) for c in followers)
         # Fixed-size children first (shapes, then small print), then the quote takes the rest.
-        fixed = [c for c in children if c not in followers and c not in flexible]
+        # (By identity: comparing pydantic models compares every field.)
+        placed_later = {id(c) for c in followers} | {id(c) for c in flexible}
+        fixed = [c for c in children if id(c) not in placed_later]
         fixed.sort(key=lambda c: isinstance(c, TextElement | GroupElement))
         for child in [*fixed, *flexible]:
             remaining = max(0, main_max - used - gaps)
@@ -423,7 +428,7 @@ class Card:
             start = free
         elif group.justify == "space-between" and len(children) > 1:
             extra = free / (len(children) - 1)
-        parts: Laid = []
+        parts: list[Placed] = []
         slots: dict[int, BoxPx] = {}
         at = start
         for child in children:
@@ -437,7 +442,7 @@ class Card:
                 offset = cross_max - size_cross
             x, y = (offset, round(at)) if column else (round(at), offset)
             dx, dy = x - block.extent[0], y - block.extent[1]
-            parts.extend((e, _moved(p, dx, dy)) for e, p in block.parts)
+            parts.extend((e, p, pdx + dx, pdy + dy) for e, p, pdx, pdy in block.parts)
             slots[id(child)] = (
                 x,
                 y,
@@ -447,11 +452,12 @@ class Card:
             at += size_main + gap + extra
         if not column:
             parts = self._marks_to_first_line(parts)
-        inks = {e.id: p.ink for e, p in parts if e.id}
+        inks = {e.id: _shift(p.ink, pdx, pdy) for e, p, pdx, pdy in parts if e.id}
         for child in followers:
             assert isinstance(child, LineElement)
             slot = slots[id(child)]
-            parts.append((child, self._following_line(child, inks, None, slot, group.align)))
+            part = self._following_line(child, inks, None, slot, group.align)
+            parts.append((child, part, 0, 0))
         extent = _union(list(slots.values()))
         return _Block(parts, extent)
 
@@ -471,9 +477,20 @@ class Card:
         drawable: Shape | None
         if isinstance(child, QuoteMarkElement):
             char = mark_char(child, self.lang)
+            mark_key = (id(child), ("mark", char, max_w, max_h))
+            if mark_key in self.reuse.parts:
+                part = self.reuse.parts[mark_key]
+                return _Block([(child, part, 0, 0)], part.box)
             drawable = quote_mark_block(child, self.resolver, (0, 0, max_w, max_h), char)
-            ink = drawable.ink_box
-            drawable = replace(drawable, box=ink)
+            drawable = replace(drawable, box=drawable.ink_box)
+            part = Part(
+                drawable,
+                shadow_of(child, drawable, self.resolver, w, h),
+                drawable.box,
+                drawable.ink_box,
+            )
+            self.reuse.remember(mark_key, part)
+            return _Block([(child, part, 0, 0)], part.box)
         elif isinstance(child, LineElement):
             thickness = self._thickness(child)
             if child.orientation == "horizontal":
@@ -490,22 +507,43 @@ class Card:
                     end=(thickness // 2, max_h),
                 )
                 box = (0, 0, thickness, max_h)
-            return _Block([(child, Part(drawable, None, box, box))], box)
+            return _Block([(child, Part(drawable, None, box, box), 0, 0)], box)
         elif isinstance(child, RectElement):
             drawable = replace(rect_shape(child, self.resolver, w, h), box=(0, 0, max_w, max_h))
         else:
             assert isinstance(child, ImageElement)
+            # Checking a picture's file costs a decode: once per file version and size.
+            known = reuse_key(child, self.content, self.resolver.brand)
+            key = (known[0], (known[1], max_w, max_h)) if known is not None else None
+            if key is not None and key in self.reuse.parts:
+                part = self.reuse.parts[key]
+                return _Block([(child, part, 0, 0)], part.box)
             image = image_shape(child, self.resolver.brand, w, h)
             if image is None:
                 return _Block([], (0, 0, 0, 0))
             drawable = _fitted_image(replace(image, box=(0, 0, max_w, max_h)))
+            shadow = shadow_of(child, drawable, self.resolver, w, h)
+            part = Part(drawable, shadow, drawable.box, _ink_of(drawable))
+            if key is not None:
+                self.reuse.remember(key, part)
+            return _Block([(child, part, 0, 0)], part.box)
         shadow = shadow_of(child, drawable, self.resolver, w, h)
         extent = _box_of(drawable)
-        return _Block([(child, Part(drawable, shadow, extent, _ink_of(drawable)))], extent)
+        part = Part(drawable, shadow, extent, _ink_of(drawable))
+        return _Block([(child, part, 0, 0)], extent)
 
     def _child_text(
         self, child: TextElement, max_w: int, max_h: int, room: tuple[int, int], column: bool
     ) -> _Block:
+        # Small print (attribution, title, handle) is the same on every card of a batch:
+        # laid out once for its text, room and size cap, like a fixed element.
+        key: tuple[int, object] | None = None
+        if not _shows_quote(child):
+            facts = (self.content.fill(child.text), max_w, max_h, room, column, self.quote_size)
+            key = (id(child), ("text", self.mirrored, facts))
+            if key in self.reuse.parts:
+                part = self.reuse.parts[key]
+                return _Block([(child, part, 0, 0)], part.box)
         setup = self._setup(child, clip=False)
         prepared = prepare_text(
             child, self.content, self.resolver, self.platform, self.label, setup.chain
@@ -532,19 +570,19 @@ class Card:
         block = replace(block, box=box)
         w, h = self.platform.width, self.platform.height
         part = Part(block, shadow_of(child, block, self.resolver, w, h), box, block.ink_box)
-        return _Block([(child, part)], box)
+        if key is not None:
+            self.reuse.remember(key, part)
+        return _Block([(child, part, 0, 0)], box)
 
-    def _marks_to_first_line(self, parts: Laid) -> Laid:
+    def _marks_to_first_line(self, parts: list[Placed]) -> list[Placed]:
         """In a row, a quote mark sits level with the top of the quote's first line."""
-        quote = next((p for e, p in parts if isinstance(e, TextElement) and _shows_quote(e)), None)
-        if quote is None:
+        tops = [p.ink[1] + dy for e, p, _, dy in parts if _shows_quote(e)]
+        if not tops:
             return parts
-        out: Laid = []
-        for element, part in parts:
-            if isinstance(element, QuoteMarkElement):
-                part = _moved(part, 0, quote.ink[1] - part.ink[1])
-            out.append((element, part))
-        return out
+        return [
+            (e, p, dx, tops[0] - p.ink[1] if isinstance(e, QuoteMarkElement) else dy)
+            for e, p, dx, dy in parts
+        ]
 
     def _thickness(self, line: Element) -> int:
         if not isinstance(line, LineElement):
@@ -616,10 +654,21 @@ def _shows_quote(element: Element) -> bool:
     return False
 
 
+# Chinese and Japanese characters (kana, ideographs, full-width forms): counted as
+# half a word each, and what makes a text want open leading.
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+@functools.lru_cache(maxsize=256)
+def _cjk_count(text: str) -> int:
+    return len(_CJK.findall(text))
+
+
+@functools.lru_cache(maxsize=256)
 def _words(text: str) -> int:
     """Words of a text; Chinese and Japanese count a word for every two characters."""
-    ideographs = sum(1 for c in text if is_ideographic(c))
-    spaced = len("".join(c if not is_ideographic(c) else " " for c in text).split())
+    ideographs = _cjk_count(text)
+    spaced = len(_CJK.sub(" ", text).split()) if ideographs else len(text.split())
     return spaced + math.ceil(ideographs / 2)
 
 
@@ -639,8 +688,9 @@ def _aligned(low: int, high: int, length: int, align: str) -> int:
     return low
 
 
-def _largest_text(parts: Laid) -> int:
-    return max((p.drawable.size for e, p in parts if isinstance(p.drawable, TextBlock)), default=0)
+def _largest_text(parts: list[Placed]) -> int:
+    sizes = [p.drawable.size for _, p, _, _ in parts if isinstance(p.drawable, TextBlock)]
+    return max(sizes, default=0)
 
 
 def _union(boxes: list[BoxPx]) -> BoxPx:

@@ -3,6 +3,7 @@ quote's language from its script, or from common words for Latin-script text."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 # ISO 639-1: the primary language subtag of a code must be one of these.
@@ -50,48 +51,36 @@ _WORDS = {lang: frozenset(words.split()) for lang, words in _COMMON_WORDS.items(
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
+_SCRIPTS = {
+    "ar": re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufeff]"),
+    "he": re.compile("[\u0590-\u05ff]"),
+    "ja": re.compile("[\u3040-\u30ff]"),  # kana: Japanese even among many kanji
+    "ko": re.compile("[\uac00-\ud7af\u1100-\u11ff]"),
+    "zh": re.compile("[\u4e00-\u9fff\u3400-\u4dbf]"),
+    "th": re.compile("[\u0e00-\u0e7f]"),
+    "lo": re.compile("[\u0e80-\u0eff]"),
+    "ru": re.compile("[\u0400-\u04ff]"),
+    "el": re.compile("[\u0370-\u03ff]"),
+    "hi": re.compile("[\u0900-\u097f]"),
+}
+_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
+
+
+@functools.lru_cache(maxsize=1024)
 def detect(text: str) -> str:
     """The language a quote is most likely in: by script first (Arabic, Hebrew, kana,
     Hangul, Han, Thai, ...), then by common words for Latin script; `en` by default."""
-    counts: dict[str, int] = {}
-    for char in text:
-        script = _script(ord(char))
-        if script:
-            counts[script] = counts.get(script, 0) + 1
-    if counts.get("ja"):  # kana: Japanese even with many kanji
+    counts = {lang: len(script.findall(text)) for lang, script in _SCRIPTS.items()}
+    counts = {lang: n for lang, n in counts.items() if n}
+    if counts.get("ja"):
         return "ja"
     if counts:
         best = max(counts, key=lambda k: counts[k])
         if best == "zh" and counts.get("ko"):
             return "ko"
-        latin = sum(1 for c in text if c.isalpha() and ord(c) < 0x250)
-        if counts[best] >= latin:
+        if counts[best] >= len(_LATIN_LETTER.findall(text)):
             return best
     return _latin_language(text)
-
-
-def _script(code: int) -> str:
-    if 0x0600 <= code <= 0x06FF or 0x0750 <= code <= 0x077F or 0xFB50 <= code <= 0xFEFF:
-        return "ar"
-    if 0x0590 <= code <= 0x05FF:
-        return "he"
-    if 0x3040 <= code <= 0x30FF:
-        return "ja"
-    if 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF:
-        return "ko"
-    if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF:
-        return "zh"
-    if 0x0E00 <= code <= 0x0E7F:
-        return "th"
-    if 0x0E80 <= code <= 0x0EFF:
-        return "lo"
-    if 0x0400 <= code <= 0x04FF:
-        return "ru"
-    if 0x0370 <= code <= 0x03FF:
-        return "el"
-    if 0x0900 <= code <= 0x097F:
-        return "hi"
-    return ""
 
 
 def _latin_language(text: str) -> str:
