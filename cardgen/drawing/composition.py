@@ -103,7 +103,7 @@ class Card:
     # --- the whole card ---------------------------------------------------------
 
     def lay_out(self) -> tuple[list[Drawable], list[str], list[ElementInfo]]:
-        ordered = sorted(self.layout.elements, key=lambda e: e.z)
+        ordered = sorted(self._shown(self.layout.elements), key=lambda e: e.z)
         laid: dict[int, Laid] = {}
         # The quote first (small print is capped at its size), rules that follow a text last.
         for element in sorted(ordered, key=self._priority):
@@ -152,8 +152,6 @@ class Card:
 
     def _top(self, element: Element) -> Laid:
         """A top-level element: placed by its own box."""
-        if not self._visible(element):
-            return []
         if isinstance(element, GroupElement):
             return self._group(element)
         if isinstance(element, LineElement) and element.follow:
@@ -387,7 +385,7 @@ class Card:
         main_max = max_h if column else max_w
         cross_max = max_w if column else max_h
         gap = round(resolve_length(group.gap, "s", w, h))
-        children = [c for c in sorted(group.children, key=lambda c: c.z) if self._visible(c)]
+        children = sorted(self._shown(group.children), key=lambda c: c.z)
         if not children:
             return _Block([], (0, 0, 0, 0))
         gaps = gap * (len(children) - 1)
@@ -631,6 +629,21 @@ class Card:
             ink = (x - thickness // 2, y0, x - thickness // 2 + thickness, y0 + length)
         drawn = replace(shape, start=start, end=end)
         return Part(drawn, None, ink, ink)
+
+    def _shown(self, elements: list[Element]) -> list[Element]:
+        """The elements drawn: not empty texts, nor a rule written just before one (no
+        rule stands over nothing), nor a mark the quote's language does without."""
+        gone = set()
+        for index, element in enumerate(elements):
+            if not self._visible(element):
+                gone.add(id(element))
+                if (
+                    isinstance(element, TextElement)
+                    and index
+                    and isinstance(elements[index - 1], LineElement)
+                ):
+                    gone.add(id(elements[index - 1]))
+        return [e for e in elements if id(e) not in gone]
 
     def _visible(self, element: Element) -> bool:
         if isinstance(element, TextElement):
