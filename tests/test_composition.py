@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -336,3 +337,10 @@ def test_scene_records_follow_the_pixels() -> None:
         max(i[2] for i in inner),
         max(i[3] for i in inner),
     )
+
+
+def test_no_rule_over_a_missing_attribution() -> None:
+    scene = scene_of("classic", "instagram-square", replace(sample("en", "short"), attribution=""))
+    ids = {e.id for e in scene.elements}
+    assert "attribution" not in ids and "rule" not in ids
+    assert "source" in ids  # the title still shows
