@@ -23,6 +23,8 @@ from cardgen.source.quotes import LoadedSelection, Quote, load_selection
 from cardgen.yamlio import display_path
 
 DEFAULT_LAYOUT = "classic"
+# The files at the top of an output folder; a selection's cards go in a folder of its name.
+OWN_FILES = ("manifest.json", "captions.csv", "index.html")
 
 
 @dataclass
@@ -120,6 +122,14 @@ def load_selections(paths: Sequence[Path] | None, project: Project) -> list[Load
     names: dict[str, Path] = {}
     loaded = []
     for path in files:
+        if path.stem.lower() in OWN_FILES:
+            # The name becomes an output folder: it would stand where cardgen's file goes.
+            raise InputError(
+                f"selection file name {path.name!r} would name a folder in the place of the "
+                f"output folder's {path.stem}",
+                file=display_path(path),
+                hint="rename it, e.g. 'my-article.yaml'",
+            )
         if path.stem.startswith(".") or not path.stem.strip():
             # The name becomes an output folder: `...yaml` would name `..`, outside it.
             raise InputError(

@@ -258,7 +258,7 @@ class QuoteMarkElement(_Strict):
     z: Layer = 0
     shadow: Shadow | None = None
     box: Box
-    char: str = Field(default="\u201c", min_length=1, max_length=2)
+    char: OneLine = Field(default="\u201c", min_length=1, max_length=2)
     font: FontSpec = FontSpec()
     color: Colour = "brand.accent"
 
