@@ -18,7 +18,8 @@ from cardgen.batch.plan import Project  # noqa: E402
 from cardgen.design.layouts import TextElement, resolve_length  # noqa: E402
 from cardgen.drawing.scene import CardText, _intersect, _Resolver, build_scene  # noqa: E402
 from cardgen.typography.fonts import ChainMeasurer  # noqa: E402
-from cardgen.typography.typeset import _segments, fit_text  # noqa: E402
+from cardgen.typography.segment import breaks  # noqa: E402
+from cardgen.typography.typeset import fit_text  # noqa: E402
 
 QUOTES = {
     "english": "Ambition doesn\u2019t mean we are selfish. It just means that we strive for "
@@ -60,7 +61,7 @@ def main() -> None:
 
         def fit(text: str = text) -> None:
             # Fresh: no widths or line-break pieces remembered between runs.
-            _segments.cache_clear()
+            breaks.cache_clear()
             measure = ChainMeasurer(chain, text)
             fitted = fit_text(
                 text,

@@ -7,16 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cardgen.typography.direction import levels, visual_order
-from cardgen.typography.typeset import (
-    NO_LINE_END,
-    NO_LINE_START,
-    emphasis_spans,
-    fit_text,
-    overflow,
-    segments,
-    set_at,
-    smarten,
-)
+from cardgen.typography.segment import NO_LINE_END, NO_LINE_START, segments
+from cardgen.typography.typeset import emphasis_spans, fit_text, overflow, set_at, smarten
 
 
 class Monospace:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from PIL import ImageFont, features
 
 from cardgen.typography import shaping
-from cardgen.typography.fonts import load_font
+from cardgen.typography.fonts import FEATURES, load_font
 
 FONTS = sorted((Path(__file__).parent.parent / "fonts").rglob("*.[ot]tf"))
 needs_raqm = pytest.mark.skipif(not features.check("raqm"), reason="Pillow without raqm")
@@ -23,7 +23,7 @@ NEUTRAL = " 0123456789.,;:!?'\"()-–—’“”…€$%&/\u00a0"
 
 
 def pillow_width(path: Path, text: str, size: int) -> float:
-    return float(load_font(path, size).getlength(text))
+    return float(load_font(path, size).getlength(text, features=FEATURES))
 
 
 @needs_raqm

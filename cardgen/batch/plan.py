@@ -18,6 +18,7 @@ from typing import Any
 from cardgen.batch.captions import CaptionParts, alt_text, caption
 from cardgen.design.layouts import Brand, Layout, LayoutSource, load_brand, resolve_layout
 from cardgen.design.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
+from cardgen.drawing.encoders import default_format, extension
 from cardgen.errors import CardgenError, InputError
 from cardgen.source.quotes import LoadedSelection, Quote, load_selection
 from cardgen.yamlio import display_path
@@ -177,7 +178,9 @@ def plan(
                         exc.file = display_path(selection.path)
                         exc.message = f"quote '{quote.id}': {exc.message}"
                     raise
-                chosen_fmt = fmt or platform.format
+                chosen_fmt = fmt or default_format(
+                    platform.format, resolved.background.image is not None
+                )
                 jobs.append(
                     CardJob(
                         selection=selection,
@@ -186,8 +189,7 @@ def plan(
                         layout=layout_name,
                         brand=brand or quote.brand or resolved.brand,
                         fmt=chosen_fmt,
-                        path=f"{selection.name}/{quote.id}/{platform.id}."
-                        + ("jpg" if chosen_fmt == "jpeg" else chosen_fmt),
+                        path=f"{selection.name}/{quote.id}/{platform.id}." + extension(chosen_fmt),
                     )
                 )
     return jobs

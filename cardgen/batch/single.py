@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from cardgen.batch.plan import Project
+from cardgen.drawing.encoders import default_format, extension
 from cardgen.errors import InputError
 from cardgen.source.invisible import find_invisible, find_unsafe
 
@@ -43,10 +44,10 @@ def render_text(
         quote=text, attribution=by or "", handle=kit.handle or "", url=kit.website or ""
     )
     scene = build_scene(content, resolved, kit, target, project.font_registry(), label="quote")
-    fmt: str = target.format
+    fmt = default_format(target.format, resolved.background.image is not None)
     if out is None:
         slug = "-".join(re.findall(r"[a-z0-9]+", text.lower())[:6]) or "quote"
-        out = Path("output") / "quotes" / f"{slug}-{target.id}.{fmt}"
+        out = Path("output") / "quotes" / f"{slug}-{target.id}.{extension(fmt)}"
     suffix = out.suffix.lower().lstrip(".")
     fmt = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "webp": "webp"}.get(suffix, fmt)
     keep_freed_memory()  # as batches do: a `quote` loop would fault each canvas in again

@@ -248,6 +248,7 @@ class TextElement(_Strict):
     uppercase: bool = False
     hide_if_empty: bool = True
     emphasis_color: Colour = "brand.accent"  # for `*words*` in the text
+    wrap: Literal["balance", "pretty"] = "balance"  # even lines, or full lines but the last
 
 
 class QuoteMarkElement(_Strict):

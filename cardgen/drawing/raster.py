@@ -23,7 +23,13 @@ from cardgen.drawing.scene import (
     SolidFill,
     TextBlock,
 )
-from cardgen.typography.fonts import damaged_font, load_font, run_direction, run_font
+from cardgen.typography.fonts import (
+    FEATURES,
+    damaged_font,
+    load_font,
+    run_direction,
+    run_font,
+)
 
 # Flat cards (solid colours plus anti-aliased edges) are written as 256-colour
 # palette PNGs: about a third of the bytes of full-colour PNG level 6, in less
@@ -39,6 +45,12 @@ PALETTE_SAMPLE_STEP = 4  # flatness is judged on every 4th pixel of every 4th ro
 PALETTE_MAX_SAMPLE_COLOURS = 1024  # more distinct colours than this: not a flat card
 KEY_COLOUR_SHARE = 0.01  # a colour on at least 1% of the card must come out exact
 PALETTE_MAX_KEY_COLOURS = 16  # more large areas of distinct colour: a gradient, not flat
+# A palette that moves more than 0.5% of a card's smooth areas by 3+ levels bands
+# visibly (the `card` layout's soft shadow: 2-4%; flat cards: at most 0.06%).
+BANDING_STEP = 8
+BANDING_MAX_SHARE = 0.005
+_MOVED = [255 if level >= 3 else 0 for level in range(256)] * 3
+_SMOOTH = [255 if level <= 6 else 0 for level in range(256)] * 3
 
 
 def draw_scene(scene: Scene) -> Image.Image:
@@ -187,7 +199,28 @@ def _flat_palette(
     for index, colour in key.items():
         palette[3 * index : 3 * index + 3] = colour
     quantised.putpalette(palette)
-    return quantised
+    return None if _bands(image, quantised) else quantised
+
+
+def banding(image: Image.Image, quantised: Image.Image) -> float:
+    """Share of the card's smooth areas (soft shadows, gradients, where neighbouring
+    pixels differ by at most a few levels) that the palette moves by 3 levels or more:
+    there a palette shows steps (bands). Measured on every 8th pixel of every 8th row,
+    per channel; anti-aliased text edges are not smooth, so they do not count."""
+    grid = (max(1, image.width // BANDING_STEP), max(1, image.height // BANDING_STEP))
+    original = image.resize(grid, Image.Resampling.NEAREST)
+    palette = quantised.resize(grid, Image.Resampling.NEAREST).convert("RGB")
+    moved = ImageChops.difference(original, palette).point(_MOVED)
+    smooth = ImageChops.lighter(
+        ImageChops.difference(original, ImageChops.offset(original, 1, 0)),
+        ImageChops.difference(original, ImageChops.offset(original, 0, 1)),
+    ).point(_SMOOTH)
+    counts = ImageChops.multiply(moved, smooth).histogram()
+    return max(counts[255], counts[511], counts[767]) / (grid[0] * grid[1])
+
+
+def _bands(image: Image.Image, quantised: Image.Image) -> bool:
+    return banding(image, quantised) > BANDING_MAX_SHARE
 
 
 def _pixel_with(pixels: bytes, colour: bytes, stride: int = 3) -> int:
@@ -289,6 +322,7 @@ def _mask(
                     fill=drawable.colour[3],
                     anchor="ls",
                     direction=run_direction(run),  # type: ignore[arg-type]
+                    features=FEATURES,
                 )
     else:
         from cardgen.design.images import picture_for_box
@@ -348,6 +382,7 @@ def _text_runs(image: Image.Image, canvas: ImageDraw.ImageDraw, block: TextBlock
                 fill=colour if layer is not None else colour[:3],
                 anchor="ls",
                 direction=run_direction(run),  # type: ignore[arg-type]
+                features=FEATURES,
                 embedded_color=True,
             )
     if layer is not None:

@@ -38,14 +38,7 @@ from cardgen.typography.fonts import (
     chain_for,
     describe_char,
 )
-from cardgen.typography.typeset import (
-    FittedText,
-    emphasis_spans,
-    fit_text,
-    normalise_space,
-    overflow,
-    smarten,
-)
+from cardgen.typography.typeset import FittedText, fit_text, overflow, prepare
 
 RGBA = tuple[int, int, int, int]
 BoxPx = tuple[int, int, int, int]
@@ -504,7 +497,7 @@ def _text(
     raw = content.fill(element.text)
     if element.uppercase:
         raw = raw.upper()
-    text, marks = emphasis_spans(normalise_space(smarten(raw)))
+    text, marks = prepare(raw)
     if not text:
         return None
     where = f"{element.role} text of {label or 'card'}"
@@ -543,6 +536,7 @@ def _text(
             measure,
             hang=align == "left",
             max_lines=element.size.lines,
+            wrap=element.wrap,
         )
         if fitted is None:
             why = overflow(

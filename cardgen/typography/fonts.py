@@ -41,6 +41,11 @@ WEIGHTS = {
     "black": 900,
 }
 LAYOUT_ENGINE = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+# OpenType features every text is measured and drawn with: lining figures, since
+# old-style ones (EB Garamond's default) read as letters beside CJK text (1 as ı).
+FEATURES: list[str] | None = (
+    list(shaping.FEATURES) if LAYOUT_ENGINE == ImageFont.Layout.RAQM else None
+)
 
 
 @dataclass(frozen=True)
@@ -270,6 +275,16 @@ def _joins_previous(char: str) -> bool:
 _UNSHOWN = {"Co": "a private-use character", "Cn": "an unassigned code point"}
 
 
+@functools.lru_cache(maxsize=4096)
+def emoji_presentation(char: str) -> bool:
+    """True for characters shown as colour emoji even without U+FE0F (⚽, 🆚, 💪)."""
+    if ord(char) < 0x2300:
+        return False
+    import regex  # only for text with symbols
+
+    return regex.match(r"\p{Emoji_Presentation}", char) is not None
+
+
 def describe_char(char: str) -> str:
     """`'★' U+2605 BLACK STAR`; characters without a face of their own by code point only."""
     category = unicodedata.category(char)
@@ -280,20 +295,30 @@ def describe_char(char: str) -> str:
 
 # The chain every layout ends with: wide-coverage faces, found where installed.
 # Serif text first tries the serif designs of the same scripts.
-SERIF_FALLBACKS = ("Noto Serif", "Noto Serif CJK JP", "Noto Naskh Arabic", "Noto Serif Hebrew")
+# Colour emoji come before the CJK fonts, which also draw some emoji (⚽, 🆚) in black.
+SERIF_FALLBACKS = (
+    "Noto Serif",
+    "Noto Color Emoji",
+    "Noto Serif CJK JP",
+    "Noto Naskh Arabic",
+    "Noto Serif Hebrew",
+    "Noto Serif Thai",
+    "Noto Serif Lao",
+)
 DEFAULT_FALLBACKS = (
     "Noto Sans",
     "Noto Serif",
+    "Noto Color Emoji",
     "Noto Sans CJK JP",
     "Noto Naskh Arabic",
     "Noto Sans Arabic",
     "Noto Sans Hebrew",
     "Noto Sans Devanagari",
     "Noto Sans Thai",
+    "Noto Sans Lao",
     "Noto Sans Armenian",
     "Noto Sans Georgian",
     "Noto Sans Ethiopic",
-    "Noto Color Emoji",
     "Noto Sans Symbols",
     "Noto Sans Symbols2",
     "Noto Sans Math",
@@ -332,15 +357,19 @@ class FontChain:
         self.run_inks.clear()
 
     def face_for(self, char: str, emoji: bool = False) -> FontFace | None:
-        """The face that draws `char` (`emoji`: prefer a colour font, as after U+FE0F)."""
+        """The face that draws `char` (`emoji`: prefer a colour font, as after U+FE0F;
+        characters shown as emoji by default, like ⚽, always do)."""
+        emoji = emoji or emoji_presentation(char)
         key = (char, emoji)
         if key not in self._chosen:
             code = ord(char)
-            faces = self.faces
-            if emoji:
-                faces = tuple(
-                    sorted(faces, key=lambda f: font_info(f.path, f.index).strike is None)
+            # A colour (bitmap) font draws emoji; text symbols (♥ without U+FE0F) come
+            # from an outline font where one has them.
+            faces = tuple(
+                sorted(
+                    self.faces, key=lambda f: (font_info(f.path, f.index).strike is None) == emoji
                 )
+            )
             found = next((f for f in faces if code in font_info(f.path, f.index).chars), None)
             self._chosen[key] = found or _system_face_for(char, self.primary)
         return self._chosen[key]
@@ -448,7 +477,7 @@ def run_width(face: FontFace, text: str, size: int) -> float:
             return width
     font, scale = run_font(face, size)
     try:
-        return float(font.getlength(text)) * scale
+        return float(font.getlength(text, features=FEATURES)) * scale
     except OSError as exc:
         raise damaged_font(face.path, exc) from None
 
@@ -558,7 +587,9 @@ class ChainMeasurer:
             if ink is None:
                 font, scale = run_font(run.face, size)
                 try:
-                    bbox = font.getbbox(run.text, anchor="ls", direction=_direction(run))
+                    bbox = font.getbbox(
+                        run.text, anchor="ls", direction=_direction(run), features=FEATURES
+                    )
                 except OSError as exc:
                     raise damaged_font(run.face.path, exc) from None
                 ink = self.chain.run_inks[key] = tuple(v * scale for v in bbox)
@@ -613,7 +644,8 @@ class FontMeasurer:
     def ink_box(self, text: str, size: int) -> tuple[int, int, int, int]:
         """Bounding box of the inked pixels relative to the baseline start."""
         try:
-            box = load_font(self.face.path, size, self.face.index).getbbox(text, anchor="ls")
+            font = load_font(self.face.path, size, self.face.index)
+            box = font.getbbox(text, anchor="ls", features=FEATURES)
         except OSError as exc:
             raise damaged_font(self.face.path, exc) from None
         return int(box[0]), int(box[1]), int(box[2]), int(box[3])

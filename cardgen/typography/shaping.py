@@ -19,6 +19,9 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+# OpenType features on for every text (`fonts.FEATURES` gives them to Pillow too).
+FEATURES = ("lnum",)
+_HB_FEATURES = dict.fromkeys(FEATURES, True)
 # Unicode blocks of the scripts measured here (start, end inclusive, script).
 _SCRIPT_BLOCKS = (
     (0x0041, 0x024F, "latin"),
@@ -111,7 +114,7 @@ def advance(path: Path, index: int, text: str, size: int) -> float | None:
     buffer = hb.Buffer()
     buffer.add_str(text)
     buffer.guess_segment_properties()
-    hb.shape(font, buffer, {})
+    hb.shape(font, buffer, _HB_FEATURES)
     advance_26_6: int = sum(position.x_advance for position in buffer.glyph_positions)
     return advance_26_6 / 64
 

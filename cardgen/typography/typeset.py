@@ -1,8 +1,10 @@
 """Line breaking, fitting and typographic clean-up: pure geometry through a `Measurer`.
 
 `fit_text` finds the largest font size in a range for which the text fits a
-box, breaking lines where Unicode allows (spaces, between CJK characters, with
-kinsoku), then balances the lines so the last one is not a ragged stub.
+box, breaking lines where `segment` allows (spaces, between phrases of Japanese
+and Chinese, between words of Thai, with kinsoku), then sets it with the best
+breaks of the whole paragraph (`linebreak`: even lines, no lone last word, no
+short word ending a line where that can be helped).
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ from __future__ import annotations
 import functools
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from cardgen.typography.language import detect, primary
+from cardgen.typography.linebreak import BALANCE, LineWidths, best_breaks, greedy
+from cardgen.typography.segment import Pieces, breaks, segments
 
 
 class Measurer(Protocol):
@@ -48,13 +53,30 @@ class FittedText:
 # --- typographic clean-up -----------------------------------------------------
 
 HANGING_OPENERS = "\u201c\u2018\u00ab\u201e\u201a"  # “ ‘ « „ ‚
-_OPEN_CONTEXT = " \t\n([{<\u2014\u2013\u00a0/"
-_EMPHASIS = re.compile(r"\*(?=\S)([^*]*?\S)\*")
+_OPEN_CONTEXT = " \t\n([{<\u2014\u2013\u00a0\u202f/"
+# `*word*`, `_word_`, `**word**`, `__word__`: not inside a word (snake_case) nor around spaces.
+_EMPHASIS = re.compile(r"(?<![\w*])(\*\*|__|\*|_)(?=[^\s*_])(.+?)(?<=[^\s*_])\1(?![\w*])")
+_ROCK_N_ROLL = re.compile(r"(?<!\w)['\u2018\u2019]n['\u2018\u2019](?!\w)")  # 'n' elides a and d
+_RANGE = re.compile(r"(?<![\d\-])(\d+(?:[.,]\d+)*)-(\d+(?:[.,]\d+)*)(?![\d\-])")  # not 2026-11-25
+# Spaces that are only typography: a no-break space keeps its place and kind.
+_COLLAPSIBLE = re.compile(r"[^\S\u00a0\u202f\u2007]+")
+_CJK_PUNCTUATION = "\u3000-\u303f\u30fb\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+_SPACE_BY_CJK_PUNCTUATION = re.compile(
+    rf"[ \u00a0]+(?=[{_CJK_PUNCTUATION}])|(?<=[{_CJK_PUNCTUATION}])[ \u00a0]+"
+)
+_FRENCH_SPACE_BEFORE = re.compile(r"[ \u00a0\u202f]+(?=[?!;:\u00bb\u203a])")
+_FRENCH_SPACE_AFTER = re.compile(r"(?<=[\u00ab\u2039])[ \u00a0\u202f]+")
+NARROW_NO_BREAK_SPACE = "\u202f"
 
 
 def smarten(text: str) -> str:
-    """Straight quotes and apostrophes to curly ones, `--` to an em dash."""
+    """Straight quotes and apostrophes to curly ones, `--` to an em dash, `'n'` to ’n’,
+    a hyphen between two numbers (`10-20`) to an en dash."""
     text = re.sub(r"-{2,3}", "\u2014", text)
+    if "-" in text:
+        text = _RANGE.sub("\\1\u2013\\2", text)
+    if "n" in text:
+        text = _ROCK_N_ROLL.sub("\u2019n\u2019", text)
     if '"' not in text and "'" not in text:
         return text
     out: list[str] = []
@@ -72,117 +94,55 @@ def smarten(text: str) -> str:
     return "".join(out)
 
 
+def local_spacing(text: str, language: str) -> str:
+    """Spaces as the language sets them (only spaces change, never other characters):
+    none beside Japanese and Chinese punctuation (`。`, `「`: they carry their own
+    space), and in French a narrow no-break space inside `« »` and before `? ! ; :`
+    (a full word space looks gappy at display sizes)."""
+    if any(0x3000 <= ord(c) <= 0x303F or 0xFF01 <= ord(c) <= 0xFF65 for c in text):
+        text = _SPACE_BY_CJK_PUNCTUATION.sub("", text)
+    if primary(language) == "fr":
+        text = _FRENCH_SPACE_BEFORE.sub(NARROW_NO_BREAK_SPACE, text)
+        text = _FRENCH_SPACE_AFTER.sub(NARROW_NO_BREAK_SPACE, text)
+    return text
+
+
 def emphasis_spans(text: str) -> tuple[str, tuple[bool, ...]]:
-    """`*word*` marks emphasis: the text without the asterisks, and a flag per character."""
+    """`*word*` or `_word_` (or doubled) marks emphasis: the text without the marks, and
+    a flag per character."""
     plain: list[str] = []
     flags: list[bool] = []
     last = 0
     for match in _EMPHASIS.finditer(text):
         plain.append(text[last : match.start()])
         flags.extend([False] * (match.start() - last))
-        plain.append(match.group(1))
-        flags.extend([True] * len(match.group(1)))
+        plain.append(match.group(2))
+        flags.extend([True] * len(match.group(2)))
         last = match.end()
     plain.append(text[last:])
     flags.extend([False] * (len(text) - last))
     return "".join(plain), tuple(flags)
 
 
-# --- line break opportunities (a practical subset of UAX #14) -----------------
-
-# Kinsoku shori: characters that may not start a line (closing brackets, stops,
-# small kana, prolonged sound mark) and ones that may not end it (opening brackets).
-NO_LINE_START = frozenset(
-    "、。，．,.:;!?！？：；)]}）］｝〕〉》」』】〙〗〟’”»›・ーヽヾゝゞ々〻‐゠–〜～‥…‼⁇⁈⁉"
-    "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ%‰℃"
-)
-NO_LINE_END = frozenset("([{（［｛〔〈《「『【〘〖〝‘“«‹")
-_GLUE = frozenset("\u200d\u2060\u00a0\u202f\u2007\ufeff")  # ZWJ, word joiner, no-break spaces
+def prepare(raw: str, language: str | None = None) -> tuple[str, tuple[bool, ...]]:
+    """Text as the card sets it, with its emphasis flags: curly quotes and dashes,
+    spaces collapsed and set for `language` (guessed when None), emphasis marks out."""
+    text = normalise_space(smarten(raw))
+    return emphasis_spans(local_spacing(text, language or detect(text)))
 
 
-def _is_mark(char: str) -> bool:
-    """Characters that belong to the one before them: combining marks, selectors, modifiers."""
-    code = ord(char)
-    return (
-        unicodedata.category(char) in ("Mn", "Mc", "Me")
-        or 0xFE00 <= code <= 0xFE0F
-        or 0xE0000 <= code <= 0xE01EF
-        or 0x1F3FB <= code <= 0x1F3FF
-        or code == 0x200D
-    )
+# --- measuring pieces ---------------------------------------------------------
 
 
-def is_ideographic(char: str) -> bool:
-    """CJK ideographs, kana and emoji: a line may break before or after each one."""
-    code = ord(char)
-    return (
-        0x2E80 <= code <= 0x30FF  # radicals, CJK symbols and punctuation, kana
-        or 0x3100 <= code <= 0x31FF
-        or 0x3400 <= code <= 0x4DBF
-        or 0x4E00 <= code <= 0x9FFF
-        or 0xF900 <= code <= 0xFAFF
-        or 0xFF00 <= code <= 0xFFEF  # full-width forms
-        or 0x20000 <= code <= 0x3FFFF
-        or 0x1F000 <= code <= 0x1FAFF
-        or 0x2600 <= code <= 0x27BF
-    )
-
-
-def _break_before(text: str, i: int) -> bool:
-    prev, cur = text[i - 1], text[i]
-    if cur == " " or _is_mark(cur) or cur in _GLUE or prev in _GLUE:
-        return False
-    if cur in NO_LINE_START:
-        return False
-    if prev == " ":
-        # `« mot »`: no break after an opening bracket even across a space.
-        j = i - 1
-        while j >= 0 and text[j] == " ":
-            j -= 1
-        return j < 0 or text[j] not in NO_LINE_END
-    if prev in NO_LINE_END:
-        return False
-    if is_ideographic(prev) or is_ideographic(cur):
-        return True
-    # After a dash or hyphen between words (`well-being`, `this—that`).
-    return prev in "-\u2010\u2013\u2014" and cur.isalnum() and i >= 2 and text[i - 2].isalnum()
-
-
-def segments(text: str) -> list[str]:
-    """Unbreakable pieces of `text`, each keeping its trailing spaces; they join back to it."""
-    return list(_segments(text))
-
-
-@functools.lru_cache(maxsize=512)
-def _segments(text: str) -> tuple[str, ...]:
-    # Every size tried while fitting breaks the same text: find its pieces once.
-    pieces: list[str] = []
-    start = 0
-    for i in range(1, len(text)):
-        if _break_before(text, i):
-            pieces.append(text[start:i])
-            start = i
-    if text:
-        pieces.append(text[start:])
-    return tuple(pieces)
-
-
-# --- wrapping -----------------------------------------------------------------
-
-
-class _Widths:
-    """Segment widths at one size (with and without trailing spaces), measured once."""
-
-    def __init__(self, pieces: Sequence[str], size: int, measure: Measurer) -> None:
-        words, spaces, distinct = _split_spaces(tuple(pieces))
-        # Each size tried measures the same pieces: each distinct word once.
-        widths = {word: measure.width(word, size) for word in distinct}
-        space = measure.width(" ", size) if words else 0.0
-        self.bare: list[float] = [widths[word] if word else 0.0 for word in words]
-        self.full: list[float] = [b + space * n for b, n in zip(self.bare, spaces, strict=True)]
-
-    def line(self, start: int, end: int) -> float:
-        return sum(self.full[start : end - 1]) + self.bare[end - 1]
+def _widths(pieces: tuple[str, ...], size: int, measure: Measurer) -> LineWidths:
+    """Piece widths at one size (with and without trailing spaces), each word measured once."""
+    words, spaces, distinct = _split_spaces(pieces)
+    # Each size tried measures the same pieces: each distinct word once.
+    known = {word: measure.width(word, size) for word in distinct}
+    space = measure.width(" ", size) if words else 0.0
+    bare = [known[word] if word else 0.0 for word in words]
+    full = [b + space * n for b, n in zip(bare, spaces, strict=True)]
+    return LineWidths(bare, full)
 
 
 @functools.lru_cache(maxsize=512)
@@ -195,63 +155,7 @@ def _split_spaces(
     return words, spaces, tuple(dict.fromkeys(word for word in words if word))
 
 
-def _greedy(widths: _Widths, max_width: float, credit: float = 0.0) -> list[tuple[int, int]] | None:
-    """Lines as (first, past-last) segment indices; None when a segment is too wide.
-
-    `credit` is width the first line may use beyond `max_width` (a hung quote mark).
-    """
-    lines: list[tuple[int, int]] = []
-    start, used = 0, 0.0
-    bare, full = widths.bare, widths.full
-    count = len(bare)
-    room = max_width + credit  # the first line's
-    for i in range(count):
-        if i > start and used + bare[i] > room:
-            lines.append((start, i))
-            start, used = i, 0.0
-            room = max_width
-        if i == start and bare[i] > room:
-            return None
-        used += full[i]
-    if count:
-        lines.append((start, count))
-    return lines
-
-
-def _balanced(
-    widths: _Widths, max_width: float, credit: float, greedy: list[tuple[int, int]]
-) -> list[tuple[int, int]]:
-    """The narrowest wrap with as few lines as greedy: even lines, no stub at the end."""
-    count = len(greedy)
-    if count < 2:
-        return greedy
-    lo, hi = max(widths.bare) - credit, max_width
-    best = greedy
-    for _ in range(14):
-        if hi - lo < 0.5:
-            break
-        mid = (lo + hi) / 2
-        lines = _greedy(widths, mid, credit)
-        if lines is not None and len(lines) <= count:
-            best, hi = lines, mid
-        else:
-            lo = mid
-    return _no_widow(widths, max_width, best)
-
-
-def _no_widow(
-    widths: _Widths, max_width: float, lines: list[tuple[int, int]]
-) -> list[tuple[int, int]]:
-    """Pull a segment down when the last line holds one word and the one above can spare it."""
-    if len(lines) < 2:
-        return lines
-    (a0, a1), (b0, b1) = lines[-2], lines[-1]
-    if b1 - b0 == 1 and a1 - a0 >= 3 and widths.line(a1 - 1, b1) <= max_width:
-        return [*lines[:-2], (a0, a1 - 1), (a1 - 1, b1)]
-    return lines
-
-
-def _lines_of(text: str, pieces: list[str], spans: list[tuple[int, int]]) -> list[tuple[int, str]]:
+def _lines_of(pieces: Sequence[str], spans: list[tuple[int, int]]) -> list[tuple[int, str]]:
     offsets = [0]
     for piece in pieces:
         offsets.append(offsets[-1] + len(piece))
@@ -260,26 +164,17 @@ def _lines_of(text: str, pieces: list[str], spans: list[tuple[int, int]]) -> lis
 
 def wrap(words: list[str], max_width: float, size: int, measure: Measurer) -> list[str] | None:
     """Greedy line filling of space-separated words; None when a word is wider than the box."""
-    pieces = [w + " " for w in words[:-1]] + words[-1:]
-    spans = _greedy(_Widths(pieces, size, measure), max_width)
+    pieces = tuple(w + " " for w in words[:-1]) + tuple(words[-1:])
+    spans = greedy(_widths(pieces, size, measure), max_width)
     if spans is None:
         return None
-    return [line for _, line in _lines_of(" ".join(words), pieces, spans)]
-
-
-def balance(
-    words: list[str], max_width: float, size: int, measure: Measurer, count: int
-) -> list[str]:
-    """The narrowest wrap of `words` that still takes `count` lines."""
-    pieces = [w + " " for w in words[:-1]] + words[-1:]
-    widths = _Widths(pieces, size, measure)
-    greedy = _greedy(widths, max_width) or [(0, len(pieces))]
-    spans = _balanced(widths, max_width, 0.0, greedy) if len(greedy) == count else greedy
-    return [line for _, line in _lines_of(" ".join(words), pieces, spans)]
+    return [line for _, line in _lines_of(pieces, spans)]
 
 
 def normalise_space(text: str) -> str:
-    return " ".join(text.split())
+    """Runs of white space to one space; no-break spaces stay (they glue, and French
+    sets them narrow)."""
+    return _COLLAPSIBLE.sub(" ", text).strip()
 
 
 def hang_width(text: str, size: int, measure: Measurer) -> float:
@@ -287,6 +182,12 @@ def hang_width(text: str, size: int, measure: Measurer) -> float:
     if len(text) > 1 and text[0] in HANGING_OPENERS:
         return measure.width(text[0], size)
     return 0.0
+
+
+# A text may be set this much smaller than the largest size that fits, when that
+# spares it a penalised break (a lone last word, a stranded `the`): a typesetter's trade.
+SIZE_GIVE = 0.9
+_SIZE_STEP = 0.02
 
 
 def set_at(
@@ -297,53 +198,69 @@ def set_at(
     measure: Measurer,
     *,
     hang: bool = False,
+    language: str | None = None,
+    wrap: str = BALANCE,
 ) -> FittedText | None:
     """Break `text` (single-spaced) at `size` into `box_w`; None if a piece is too wide.
 
+    Phrases are kept whole where they fit (Japanese, Chinese), else broken finer.
     With `hang`, an opening quote mark sits outside the left edge of the other
     lines, inside the box: every line is indented by its width but the first.
     """
-    broken = _Broken.of(text, size, box_w, measure, hang)
-    return broken.balanced(line_height, measure) if broken is not None else None
+    text = normalise_space(text)
+    for level in breaks(text, language).levels():
+        broken = _Broken.of(text, level, size, box_w, measure, hang)
+        if broken is not None:
+            return broken.best(line_height, measure, wrap)[0]
+    return None
 
 
 @dataclass
 class _Broken:
-    """Text greedily broken at one size: enough to know its line count, not yet balanced."""
+    """Text greedily broken at one size: enough to know its line count, not yet the
+    best breaks."""
 
     text: str
     size: int
-    pieces: tuple[str, ...]
-    widths: _Widths
+    found: Pieces
+    widths: LineWidths
     indent: float
     avail: float
     spans: list[tuple[int, int]]
 
     @classmethod
     def of(
-        cls, text: str, size: int, box_w: float, measure: Measurer, hang: bool
+        cls, text: str, found: Pieces, size: int, box_w: float, measure: Measurer, hang: bool
     ) -> _Broken | None:
-        text = normalise_space(text)
         if not text:
             return None
-        pieces = _segments(text)
-        widths = _Widths(pieces, size, measure)
+        widths = _widths(found.pieces, size, measure)
         indent = hang_width(text, size, measure) if hang else 0.0
         avail = box_w - indent
-        spans = _greedy(widths, avail, indent)
+        spans = greedy(widths, avail, indent)
         if spans is None:
             return None
-        return cls(text, size, pieces, widths, indent, avail, spans)
+        return cls(text, size, found, widths, indent, avail, spans)
 
     def height(self, line_height: float, measure: Measurer) -> float:
         ascent, descent = measure.metrics(self.size)
         return (len(self.spans) - 1) * (self.size * line_height) + ascent + descent  # as FittedText
 
-    def balanced(self, line_height: float, measure: Measurer) -> FittedText:
-        spans = _balanced(self.widths, self.avail, self.indent, self.spans)
-        lines = _lines_of(self.text, list(self.pieces), spans)
+    def best(self, line_height: float, measure: Measurer, wrap: str) -> tuple[FittedText, float]:
+        """The text set with its best breaks, and what their penalties cost."""
+        found = self.found
+        spans, penalty = best_breaks(
+            self.widths,
+            self.avail,
+            found.penalties,
+            found.lone,
+            self.spans,
+            credit=self.indent,
+            wrap=wrap,
+        )
+        lines = _lines_of(found.pieces, spans)
         ascent, descent = measure.metrics(self.size)
-        return FittedText(
+        fitted = FittedText(
             size=self.size,
             lines=tuple(line for _, line in lines),
             line_pitch=self.size * line_height,
@@ -353,6 +270,44 @@ class _Broken:
             starts=tuple(start for start, _ in lines),
             hang=self.indent,
         )
+        return fitted, penalty
+
+
+@dataclass(frozen=True)
+class _Search:
+    """What every size tried is judged against: the text, its pieces and the box."""
+
+    text: str
+    found: Pieces
+    box_w: float
+    box_h: float
+    line_height: float
+    measure: Measurer
+    hang: bool
+    max_lines: int | None
+
+    def at(self, size: int) -> _Broken | None:
+        """The text greedily broken at `size`, or None when it does not fit there."""
+        broken = _Broken.of(self.text, self.found, size, self.box_w, self.measure, self.hang)
+        if broken is None or broken.height(self.line_height, self.measure) > self.box_h:
+            return None
+        if self.max_lines is not None and len(broken.spans) > self.max_lines:
+            return None
+        return broken
+
+    def largest(self, min_size: int, max_size: int) -> _Broken | None:
+        lo, hi = max(1, min_size), max(max_size, min_size)
+        best = self.at(lo)
+        if best is None:
+            return None
+        while lo < hi:
+            mid = math.ceil((lo + hi) / 2)
+            broken = self.at(mid)
+            if broken is not None:
+                best, lo = broken, mid
+            else:
+                hi = mid - 1
+        return best
 
 
 def fit_text(
@@ -366,36 +321,47 @@ def fit_text(
     *,
     hang: bool = False,
     max_lines: int | None = None,
+    language: str | None = None,
+    wrap: str = BALANCE,
 ) -> FittedText | None:
-    """The largest size in [min_size, max_size] whose broken lines fit the box
-    (in at most `max_lines` lines when given).
+    """Close to the largest size in [min_size, max_size] whose lines fit the box (in
+    at most `max_lines` lines when given), set with the best breaks.
 
-    Binary search over sizes: fitting is monotonic in practice, and the
-    caller checks the final ink against the box anyway. Balancing keeps the
-    greedy line count, so sizes are judged on the greedy break and only the
-    chosen one is balanced.
+    Binary search over sizes: fitting is monotonic in practice, and the caller
+    checks the final ink against the box anyway. Greedy filling gives the fewest
+    lines, so sizes are judged on it and only the chosen one gets its best breaks
+    (`linebreak`), in as many lines. When those breaks still pay a penalty (a lone
+    last word, a short word ending a line), a few sizes down to `SIZE_GIVE` of it are
+    tried, and the largest that breaks with fewer penalties wins. `language` (guessed
+    from the text when None) picks the break rules; `wrap` is `balance` (even lines)
+    or `pretty`. Japanese and Chinese phrases are kept whole unless one is wider than
+    the box at the smallest size: then the text is broken between characters.
     """
+    text = normalise_space(text)
+    for level in breaks(text, language).levels():
+        search = _Search(text, level, box_w, box_h, line_height, measure, hang, max_lines)
+        largest = search.largest(min_size, max_size)
+        if largest is None:
+            continue
+        fitted, penalty = largest.best(line_height, measure, wrap)
+        for size in _gentler_sizes(largest.size, min_size):
+            if penalty <= 0.0:
+                break
+            broken = search.at(size)
+            if broken is not None:
+                candidate, cost = broken.best(line_height, measure, wrap)
+                if cost < penalty - 1e-9:
+                    fitted, penalty = candidate, cost
+        return fitted
+    return None
 
-    def fits(size: int) -> _Broken | None:
-        broken = _Broken.of(text, size, box_w, measure, hang)
-        if broken is None or broken.height(line_height, measure) > box_h:
-            return None
-        if max_lines is not None and len(broken.spans) > max_lines:
-            return None
-        return broken
 
-    lo, hi = max(1, min_size), max(max_size, min_size)
-    best = fits(lo)
-    if best is None:
-        return None
-    while lo < hi:
-        mid = math.ceil((lo + hi) / 2)
-        broken = fits(mid)
-        if broken is not None:
-            best, lo = broken, mid
-        else:
-            hi = mid - 1
-    return best.balanced(line_height, measure)
+def _gentler_sizes(size: int, min_size: int) -> list[int]:
+    """Sizes below `size` worth trying for better breaks: steps of about 2%, down to
+    `SIZE_GIVE` of it (never below `min_size`)."""
+    step = max(1, round(size * _SIZE_STEP))
+    floor = max(min_size, math.ceil(size * SIZE_GIVE))
+    return list(range(size - step, floor - 1, -step))
 
 
 def overflow(

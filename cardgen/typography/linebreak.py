@@ -1,0 +1,157 @@
+"""Total-fit line breaking: the best breaks for the whole paragraph at once.
+
+In the spirit of Knuth and Plass (and CSS `text-wrap: pretty`): every way of
+breaking a paragraph into a given number of lines is scored by its raggedness
+(the squared room left on each line) plus the penalties of its breaks (a short
+word ending a line, a dash starting one, `segment`'s costs) and of a lone word on
+the last line, and the cheapest wins. `balance` counts the last line's room too,
+so lines come out even (`text-wrap: balance`); `pretty` leaves the last line
+ragged unless it is very short.
+
+Pure arithmetic on widths: no text, no fonts. The number of lines is fixed by the
+caller (greedy filling gives the fewest), and each break can only lie between where
+greedy filling from the start and from the end put it, so the search stays small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+BALANCE = "balance"
+PRETTY = "pretty"
+WRAPS = (BALANCE, PRETTY)
+PRETTY_LAST_LINE = 0.4  # with `pretty`, a last line shorter than this share of the box costs
+_EPSILON = 1e-6
+
+
+@dataclass(frozen=True)
+class LineWidths:
+    """Widths of the pieces of a paragraph: with their trailing spaces (`full`), and
+    without (`bare`, as when a piece ends a line)."""
+
+    bare: Sequence[float]
+    full: Sequence[float]
+
+    def line(self, start: int, end: int) -> float:
+        """Width of pieces[start:end] set as one line (its trailing spaces dropped)."""
+        return sum(self.full[start : end - 1]) + self.bare[end - 1]
+
+
+def greedy(
+    widths: LineWidths, max_width: float, credit: float = 0.0
+) -> list[tuple[int, int]] | None:
+    """Lines as (first, past-last) piece indices, each filled as far as it goes: the
+    fewest lines. None when a piece is wider than the box.
+
+    `credit` is width the first line may use beyond `max_width` (a hung quote mark).
+    """
+    lines: list[tuple[int, int]] = []
+    start, used = 0, 0.0
+    bare, full = widths.bare, widths.full
+    count = len(bare)
+    room = max_width + credit  # the first line's
+    for i in range(count):
+        if i > start and used + bare[i] > room:
+            lines.append((start, i))
+            start, used = i, 0.0
+            room = max_width
+        if i == start and bare[i] > room:
+            return None
+        used += full[i]
+    if count:
+        lines.append((start, count))
+    return lines
+
+
+def _from_the_end(widths: LineWidths, max_width: float, credit: float, count: int) -> list[int]:
+    """The earliest piece each line can start at when every line after it is filled
+    as far back as it goes: starts[k] for line k (0-based) of `count` lines."""
+    pieces = len(widths.bare)
+    starts = [0] * count
+    end = pieces
+    for k in range(count - 1, 0, -1):
+        start = end - 1
+        while start - 1 >= k and widths.line(start - 1, end) <= max_width:
+            start -= 1
+        starts[k] = start
+        end = start
+    return starts
+
+
+def best_breaks(
+    widths: LineWidths,
+    max_width: float,
+    penalties: Sequence[float],
+    lone: Sequence[float],
+    fewest: list[tuple[int, int]],
+    *,
+    credit: float = 0.0,
+    wrap: str = BALANCE,
+) -> tuple[list[tuple[int, int]], float]:
+    """The cheapest way to set the pieces in as many lines as `fewest` (a greedy break),
+    and what its breaks cost in penalties (raggedness aside).
+
+    `penalties[i]` is the cost of a break after piece i, `lone[i]` that of piece i
+    alone on the last line; room is measured as a share of `max_width`.
+    """
+    count = len(fewest)
+    pieces = len(widths.bare)
+    if count < 2:
+        return fewest, 0.0
+    latest = [end for _, end in fewest]  # greedy from the start: the furthest each line ends
+    earliest = _from_the_end(widths, max_width, credit, count)  # each line's earliest start
+    prefix = [0.0]
+    for value in widths.full:
+        prefix.append(prefix[-1] + value)
+    bare = widths.bare
+
+    def width(start: int, end: int) -> float:
+        return prefix[end - 1] - prefix[start] + bare[end - 1]
+
+    # For each end, the best first k lines ending before piece `end`: (cost, penalties).
+    costs: dict[int, tuple[float, float]] = {0: (0.0, 0.0)}
+    choices: list[dict[int, int]] = []
+    for k in range(count):
+        room = max_width + (credit if k == 0 else 0.0)
+        last = k == count - 1
+        ends = [pieces] if last else range(earliest[k + 1], latest[k] + 1)
+        step: dict[int, tuple[float, float]] = {}
+        chosen: dict[int, int] = {}
+        for end in ends:
+            for start, (before, paid) in costs.items():
+                if start >= end:
+                    continue
+                used = width(start, end)
+                if used > room + _EPSILON or (
+                    used > room - _EPSILON and widths.line(start, end) > room
+                ):
+                    continue
+                if last:
+                    penalty = lone[start] if end - start == 1 else 0.0
+                else:
+                    penalty = penalties[end - 1]
+                cost = before + penalty + _line_cost(room - used, used, room, max_width, last, wrap)
+                if end not in step or cost < step[end][0]:
+                    step[end], chosen[end] = (cost, paid + penalty), start
+        if not step:
+            return fewest, 0.0  # rounding left no way through: keep the greedy break
+        costs = step
+        choices.append(chosen)
+    lines: list[tuple[int, int]] = []
+    end = pieces
+    for chosen in reversed(choices):
+        start = chosen[end]
+        lines.append((start, end))
+        end = start
+    return lines[::-1], costs[pieces][1]
+
+
+def _line_cost(
+    slack: float, used: float, room: float, max_width: float, last: bool, wrap: str
+) -> float:
+    if last and wrap == PRETTY:
+        short = PRETTY_LAST_LINE - used / room
+        return short * short if short > 0 else 0.0
+    share = slack / max_width
+    return share * share

@@ -1,0 +1,242 @@
+"""Where a line may break, and how much each break costs: pure text, no fonts.
+
+Breaks come from a practical subset of UAX #14 (spaces, after hyphens and dashes
+between words, between CJK characters with kinsoku), refined per script:
+Japanese and Chinese break between phrases (BudouX), Thai, Lao, Khmer and
+Burmese between dictionary words (ICU's line breaker, through icu4py), Korean at
+spaces. Each break gets a penalty (a short word left at a line's end, a dash
+starting the next line, a break inside a phrase) that `linebreak` weighs against
+ragged lines. Both libraries are imported only for text that needs them.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from cardgen.typography.language import detect, primary, short_words
+
+# Kinsoku shori: characters that may not start a line (closing brackets, stops,
+# small kana, prolonged sound mark) and ones that may not end it (opening brackets).
+NO_LINE_START = frozenset(
+    "、。，．,.:;!?！？：；)]}）］｝〕〉》」』】〙〗〟’”»›・ーヽヾゝゞ々〻‐゠–〜～‥…‼⁇⁈⁉"
+    "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ%‰℃"
+)
+NO_LINE_END = frozenset("([{（［｛〔〈《「『【〘〖〝‘“«‹")
+_GLUE = frozenset("\u200d\u2060\u00a0\u202f\u2007\ufeff")  # ZWJ, word joiner, no-break spaces
+_DASHES = "-\u2010\u2013\u2014\u2015"
+
+# Penalties, in the units of `linebreak`'s raggedness (a line left wholly empty costs 1).
+WIDOW = 1.0  # one word, emoji or a 1-3 character phrase alone on the last line
+SHORT_WORD = 0.2  # a line ending in `a`, `the`, `de`, `la`...
+DASH_START = 0.6  # a spaced dash starting a line (`word — word`)
+HYPHEN = 0.05  # a line ending inside a hyphenated word (`well-` / `being`)
+NUMBER = 0.1  # a number parted from the word after it (`10` / `km`)
+EMOJI_ATTACHED = 0.3  # an emoji parted from the word it was written against
+INSIDE_PHRASE = 0.5  # a break inside a Japanese or Chinese phrase (only when one is too wide)
+_PHRASE_SHORT = 3  # a phrase of at most this many characters is a widow on the last line
+
+# Scripts written without spaces between words, broken by a dictionary (ICU).
+_DICTIONARY_SCRIPTS = ((0x0E00, 0x0EFF), (0x1780, 0x17FF), (0x1000, 0x109F), (0x19E0, 0x19FF))
+
+
+def _is_mark(char: str) -> bool:
+    """Characters that belong to the one before them: combining marks, selectors, modifiers."""
+    code = ord(char)
+    return (
+        unicodedata.category(char) in ("Mn", "Mc", "Me")
+        or 0xFE00 <= code <= 0xFE0F
+        or 0xE0000 <= code <= 0xE01EF
+        or 0x1F3FB <= code <= 0x1F3FF
+        or code == 0x200D
+    )
+
+
+def is_ideographic(char: str) -> bool:
+    """CJK ideographs, kana and emoji: a line may break before or after each one."""
+    code = ord(char)
+    return (
+        0x2E80 <= code <= 0x30FF  # radicals, CJK symbols and punctuation, kana
+        or 0x3100 <= code <= 0x31FF
+        or 0x3400 <= code <= 0x4DBF
+        or 0x4E00 <= code <= 0x9FFF
+        or 0xF900 <= code <= 0xFAFF
+        or 0xFF00 <= code <= 0xFFEF  # full-width forms
+        or 0x20000 <= code <= 0x3FFFF
+        or is_emoji(char)
+    )
+
+
+def is_emoji(char: str) -> bool:
+    code = ord(char)
+    return 0x1F000 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF
+
+
+def is_cjk(char: str) -> bool:
+    """Han, kana and CJK punctuation (not emoji)."""
+    return is_ideographic(char) and not is_emoji(char)
+
+
+def _in_dictionary_script(char: str) -> bool:
+    code = ord(char)
+    return any(first <= code <= last for first, last in _DICTIONARY_SCRIPTS)
+
+
+def _break_before(text: str, i: int) -> bool:
+    prev, cur = text[i - 1], text[i]
+    if cur == " " or _is_mark(cur) or cur in _GLUE or prev in _GLUE:
+        return False
+    if cur in NO_LINE_START:
+        return False
+    if prev == " ":
+        # `« mot »`: no break after an opening bracket even across a space.
+        j = i - 1
+        while j >= 0 and text[j] == " ":
+            j -= 1
+        return j < 0 or text[j] not in NO_LINE_END
+    if prev in NO_LINE_END:
+        return False
+    if is_ideographic(prev) or is_ideographic(cur):
+        return True
+    # After a dash or hyphen between words (`well-being`, `this—that`).
+    return prev in _DASHES and cur.isalnum() and i >= 2 and text[i - 2].isalnum()
+
+
+def segments(text: str) -> list[str]:
+    """Unbreakable pieces of `text`, each keeping its trailing spaces; they join back to it.
+
+    The finest pieces: every place a line may break, whatever it costs."""
+    return list(breaks(text).finest.pieces)
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """`text` cut where lines may break, with what each break and each lone piece costs."""
+
+    pieces: tuple[str, ...]  # each keeps its trailing spaces; they join back to the text
+    penalties: tuple[float, ...]  # of a line break after pieces[i] (one fewer than pieces)
+    lone: tuple[float, ...]  # of pieces[i] alone on the last line
+
+
+@dataclass(frozen=True)
+class Breaks:
+    """The pieces to break a text into: phrases first, and finer ones for when a phrase
+    is wider than the box (`fine`, or None when there is nothing finer)."""
+
+    language: str
+    coarse: Pieces
+    fine: Pieces | None
+
+    @property
+    def finest(self) -> Pieces:
+        return self.fine or self.coarse
+
+    def levels(self) -> tuple[Pieces, ...]:
+        return (self.coarse,) if self.fine is None else (self.coarse, self.fine)
+
+
+@functools.lru_cache(maxsize=512)
+def breaks(text: str, language: str | None = None) -> Breaks:
+    """Every size tried while fitting breaks the same text: find its breaks once."""
+    language = language or detect(text)
+    if not text:
+        empty = Pieces((), (), ())
+        return Breaks(language, empty, None)
+    offsets = [i for i in range(1, len(text)) if _break_before(text, i)]
+    if any(_in_dictionary_script(c) for c in text):
+        offsets = sorted(set(offsets) | _dictionary_breaks(text, language))
+    phrase_ends = _phrase_ends(text, language) if any(is_cjk(c) for c in text) else None
+    costs = {i: _penalty(text, i, language, phrase_ends) for i in offsets}
+    fine = _pieces(text, offsets, costs)
+    coarse_offsets = [i for i in offsets if costs[i] < INSIDE_PHRASE]
+    if len(coarse_offsets) == len(offsets):
+        return Breaks(language, fine, None)
+    return Breaks(language, _pieces(text, coarse_offsets, costs), fine)
+
+
+def _pieces(text: str, offsets: list[int], costs: dict[int, float]) -> Pieces:
+    bounds = [0, *offsets, len(text)]
+    pieces = tuple(text[a:b] for a, b in itertools.pairwise(bounds))
+    return Pieces(pieces, tuple(costs[i] for i in offsets), tuple(_lone(p) for p in pieces))
+
+
+def _lone(piece: str) -> float:
+    visible = [c for c in piece if not c.isspace() and unicodedata.category(c)[0] != "P"]
+    if visible and all(is_cjk(c) for c in visible) and len(visible) > _PHRASE_SHORT:
+        return 0.0  # a Japanese or Chinese phrase long enough to end a paragraph
+    return WIDOW
+
+
+_NUMBER = re.compile(r"[0-9][0-9.,:/]*")
+
+
+def _penalty(text: str, i: int, language: str, phrase_ends: frozenset[int] | None) -> float:
+    """What a line break before text[i] costs."""
+    prev, cur = text[i - 1], text[i]
+    inside = phrase_ends is not None and prev != " " and i not in phrase_ends
+    if inside and (is_cjk(prev) or is_cjk(cur)):
+        return INSIDE_PHRASE
+    cost = 0.0
+    if prev == " ":
+        word = text[:i].rstrip(" ").rsplit(" ", 1)[-1]
+        lowered = word.lower()
+        if lowered in short_words(language) or (len(word) == 1 and word.isalpha()):
+            cost += SHORT_WORD
+        elif _NUMBER.fullmatch(word) and cur.isalpha():
+            cost += NUMBER
+        if cur in _DASHES and (i + 1 == len(text) or text[i + 1] == " "):
+            cost += DASH_START
+    elif prev in _DASHES:
+        cost += HYPHEN
+    elif is_emoji(cur) and prev.isalnum():
+        cost += EMOJI_ATTACHED
+    return cost
+
+
+def _phrase_ends(text: str, language: str) -> frozenset[int]:
+    """Offsets where BudouX ends a phrase of Japanese or Chinese."""
+    ends, at = set(), 0
+    for phrase in _budoux_parser(_budoux_model(text, language)).parse(text):
+        at += len(phrase)
+        ends.add(at)
+    return frozenset(ends)
+
+
+def _budoux_model(text: str, language: str) -> str:
+    if any(0x3040 <= ord(c) <= 0x30FF for c in text) or primary(language) == "ja":
+        return "ja"
+    return "zh-Hant" if language == "zh-Hant" else "zh-Hans"
+
+
+@functools.cache
+def _budoux_parser(model: str) -> Any:
+    import budoux  # ~0.15 s: only for text with Japanese or Chinese
+
+    if model == "ja":
+        return budoux.load_default_japanese_parser()
+    if model == "zh-Hant":
+        return budoux.load_default_traditional_chinese_parser()
+    return budoux.load_default_simplified_chinese_parser()
+
+
+def _dictionary_breaks(text: str, language: str) -> set[int]:
+    """Offsets between two words of Thai, Lao, Khmer or Burmese, as ICU finds them."""
+    from icu4py.breakers import LineBreaker  # only for text in those scripts
+
+    found = set()
+    for start, _ in LineBreaker(text, _icu_locale(text, language)).segments():
+        if 0 < start < len(text):
+            before, after = text[start - 1], text[start]
+            if _in_dictionary_script(before) and _in_dictionary_script(after):
+                found.add(start)
+    return found
+
+
+def _icu_locale(text: str, language: str) -> str:
+    if primary(language) in ("th", "lo", "km", "my"):
+        return primary(language)
+    return detect(text)
