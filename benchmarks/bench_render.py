@@ -25,6 +25,7 @@ from cardgen.drawing.raster import (
     PALETTE_COLOURS,
     PALETTE_PNG_OPTIONS,
     PHOTO_PNG_OPTIONS,
+    draw_run,
     draw_scene,
     encode,
     flat_palette,
@@ -41,7 +42,7 @@ from cardgen.drawing.scene import (
     TextBlock,
     build_scene,
 )
-from cardgen.typography.fonts import LAYOUT_ENGINE, run_direction
+from cardgen.typography.fonts import LAYOUT_ENGINE
 
 FontKey = tuple[Path, int]
 NON_FLAT_PLATFORMS = ("instagram-square", "instagram-story", "facebook")
@@ -108,13 +109,14 @@ class Floor:
             elif any(line.runs for line in item.lines):
                 for line in item.lines:
                     for run in line.runs:
-                        target.text(
+                        # One Pillow call a run (a letter-spaced run: one a letter, where
+                        # the shaper puts it), as cardgen draws it.
+                        draw_run(
+                            target,
+                            run,
+                            self.fonts[(run.face.path, item.size)],
                             (line.x + run.x, line.baseline),
-                            run.text,
-                            font=self.fonts[(run.face.path, item.size)],
-                            fill=fill,
-                            anchor="ls",
-                            direction=run_direction(run),  # type: ignore[arg-type]
+                            fill,
                             embedded_color=True,
                         )
             else:

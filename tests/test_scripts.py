@@ -20,6 +20,7 @@ from cardgen.typography.fonts import (
     font_info,
     load_font,
 )
+from cardgen.typography.tracking import HEAVY_EM, UPPERCASE_EM, is_capitals, tracking_em
 from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,3 +120,98 @@ def test_figures_line_with_the_capitals(project: Project) -> None:
     assert abs(one[1] - capital[1]) <= 3  # the figure's top is at the capital height
     block = quote_block(project, "裁量労働制は1ヶ月で慣れた。")
     assert block.ink_box[3] > block.ink_box[1]
+
+
+# --- letter-spacing ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "capitals"),
+    [
+        ("LARA BAZELON", True),
+        ("NASA is here", False),
+        ("A", False),
+        ("ÉTÉ 2026", True),
+        ("42", False),
+    ],
+)
+def test_capitals_are_text_whose_cased_letters_are_all_upper(text: str, capitals: bool) -> None:
+    assert is_capitals(text) == capitals
+
+
+@pytest.mark.parametrize(
+    ("capitals", "weight", "size", "em"),
+    [
+        (False, 400, 100, 0.0),  # regular text keeps the font's spacing
+        (True, 400, 20, UPPERCASE_EM),
+        (False, 700, 40, 0.0),  # heavy but small: untouched
+        (False, 700, 60, HEAVY_EM / 2),  # halfway up the ramp
+        (False, 800, 120, HEAVY_EM),
+        (True, 800, 120, UPPERCASE_EM + HEAVY_EM),
+    ],
+)
+def test_tracking_table(capitals: bool, weight: int, size: int, em: float) -> None:
+    assert tracking_em(capitals, weight, size) == pytest.approx(em)
+
+
+def test_a_larger_size_never_sets_narrower() -> None:
+    # Fitting searches sizes assuming widths grow with size: the ramp must keep that.
+    for size in range(20, 200):
+        advance = 0.45  # a narrow letter's advance, in ems
+        here = size * (advance + tracking_em(False, 900, size))
+        there = (size + 1) * (advance + tracking_em(False, 900, size + 1))
+        assert there > here
+
+
+def test_capitals_are_measured_and_placed_spaced(project: Project) -> None:
+    registry = project.font_registry()
+    chain = chain_for(registry, registry.find("Inter", "semibold"))
+    spaced, plain = (
+        ChainMeasurer(chain, "LARA BAZELON"),
+        ChainMeasurer(chain, "LARA BAZELON", False),
+    )
+    extra = spaced.width("LARA", 40) - plain.width("LARA", 40)
+    assert extra == pytest.approx(4 * UPPERCASE_EM * 40)
+    runs = spaced.layout_line("LARA BAZELON", 40)
+    assert all(run.spacing == pytest.approx(UPPERCASE_EM * 40) for run in runs)
+    # The ink box reaches as far as the spaced letters do.
+    wide, narrow = (
+        spaced.ink_box(runs, 40),
+        plain.ink_box(plain.layout_line("LARA BAZELON", 40), 40),
+    )
+    assert wide[2] - narrow[2] == pytest.approx(11 * UPPERCASE_EM * 40, abs=1)
+
+
+def test_right_to_left_and_emoji_runs_are_not_spaced(project: Project) -> None:
+    registry = project.font_registry()
+    chain = chain_for(registry, registry.find("Inter", "bold"))
+    measure = ChainMeasurer(chain, "SALAM سلام 💪")
+    runs = measure.layout_line("SALAM سلام 💪", 120)
+    spacing = {run.text.strip(): run.spacing for run in runs if run.text.strip()}
+    assert spacing["سلام"] == 0.0 and spacing["💪"] == 0.0
+
+
+def test_spaced_capitals_are_drawn_where_they_were_measured(project: Project) -> None:
+    platform = project.platform("instagram-square")
+    layout = project.layout("photo", platform)  # an upper-case attribution
+    scene = build_scene(
+        CardText(quote="Short and sweet.", attribution="Lara Bazelon"),
+        layout,
+        project.brand(layout.brand),
+        platform,
+        project.font_registry(),
+    )
+    block = next(d for d in scene.drawables if isinstance(d, TextBlock) and d.role == "attribution")
+    assert block.lines[0].text == "LARA BAZELON"
+    assert all(run.spacing > 0 for run in block.lines[0].runs)
+    from PIL import ImageDraw
+
+    from cardgen.drawing import raster
+    from tests.helpers import ink_bbox
+
+    canvas = Image.new("RGB", (platform.width, platform.height), (0, 0, 0))
+    raster._text_runs(canvas, ImageDraw.Draw(canvas), block)  # the block alone, on black
+    found = ink_bbox(canvas, (0, 0, 0), threshold=60)
+    assert found is not None
+    x0, _, x1, _ = block.ink_box
+    assert abs(found[0] - x0) <= 3 and abs(found[2] - x1) <= 3

@@ -266,6 +266,12 @@ def test_thai_breaks_between_dictionary_words() -> None:
         )
 
 
+def test_thai_after_an_emoji_still_breaks_between_words() -> None:
+    # ICU counts UTF-16 units, Python characters: an emoji before Thai must not shift them.
+    pieces = [p.rstrip() for p in segments("\U0001f600\U0001f600 ภาษาไทยเป็นภาษา")]
+    assert pieces[-4:] == ["ภาษา", "ไทย", "เป็น", "ภาษา"]
+
+
 def test_lao_breaks_between_words() -> None:
     pieces = segments("ພາສາລາວເປັນພາສາ")
     assert len(pieces) >= 3 and "".join(pieces) == "ພາສາລາວເປັນພາສາ"

@@ -17,6 +17,7 @@ from cardgen.drawing.scene import (
     ImageFill,
     ImageShape,
     LineShape,
+    PlacedRun,
     RectShape,
     Scene,
     ShadowShape,
@@ -30,6 +31,7 @@ from cardgen.typography.fonts import (
     run_direction,
     run_font,
 )
+from cardgen.typography.shaping import cluster_offsets
 
 # Flat cards (solid colours plus anti-aliased edges) are written as 256-colour
 # palette PNGs: about a third of the bytes of full-colour PNG level 6, in less
@@ -315,15 +317,7 @@ def _mask(
                 run_face, scale = run_font(run.face, drawable.size)
                 if scale != 1.0:
                     continue  # colour bitmap glyphs (emoji) cast no shadow
-                draw.text(
-                    (line.x + run.x, line.baseline),
-                    run.text,
-                    font=run_face,
-                    fill=drawable.colour[3],
-                    anchor="ls",
-                    direction=run_direction(run),  # type: ignore[arg-type]
-                    features=FEATURES,
-                )
+                draw_run(draw, run, run_face, (line.x + run.x, line.baseline), drawable.colour[3])
     else:
         from cardgen.design.images import picture_for_box
 
@@ -375,18 +369,64 @@ def _text_runs(image: Image.Image, canvas: ImageDraw.ImageDraw, block: TextBlock
             if scale != 1.0:
                 _bitmap_run(target, run.text, font, scale, x, line.baseline)
                 continue
-            draw.text(
-                (x, line.baseline),
-                run.text,
-                font=font,
-                fill=colour if layer is not None else colour[:3],
-                anchor="ls",
-                direction=run_direction(run),  # type: ignore[arg-type]
-                features=FEATURES,
-                embedded_color=True,
-            )
+            fill = colour if layer is not None else colour[:3]
+            draw_run(draw, run, font, (x, line.baseline), fill, embedded_color=True)
     if layer is not None:
         image.paste(layer, (0, 0), layer)
+
+
+def draw_run(
+    draw: ImageDraw.ImageDraw,
+    run: PlacedRun,
+    font: ImageFont.FreeTypeFont,
+    at: tuple[float, float],
+    fill: float | tuple[int, ...],
+    embedded_color: bool = False,
+) -> None:
+    """One run with its left end on `at`; a letter-spaced run letter by letter, each
+    where the font puts it after the letters before (kerning kept) plus the spacing."""
+    x, baseline = at
+    if not run.spacing:
+        draw.text(
+            (x, baseline),
+            run.text,
+            font=font,
+            fill=fill,
+            anchor="ls",
+            direction=run_direction(run),  # type: ignore[arg-type]
+            features=FEATURES,
+            embedded_color=embedded_color,
+        )
+        return
+    size = round(font.size)
+    offsets = cluster_offsets(run.face.path, run.face.index, run.text, size) or {}
+    for start, letter, before in _letters(run.text):
+        advance = offsets.get(start)
+        if advance is None:
+            advance = font.getlength(run.text[:start], features=FEATURES) if start else 0.0
+        draw.text(
+            (x + advance + run.spacing * before, baseline),
+            letter,
+            font=font,
+            fill=fill,
+            anchor="ls",
+            features=FEATURES,
+            embedded_color=embedded_color,
+        )
+
+
+def _letters(text: str) -> list[tuple[int, str, int]]:
+    """(offset, letter with its combining marks, letters before it) for each letter."""
+    from cardgen.typography.tracking import spaced_letters
+
+    found: list[tuple[int, str, int]] = []
+    for index, char in enumerate(text):
+        if found and not spaced_letters(char):
+            offset, letter, before = found[-1]
+            found[-1] = (offset, letter + char, before)
+        else:
+            found.append((index, char, len(found)))
+    return found
 
 
 def _bitmap_run(

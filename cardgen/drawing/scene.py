@@ -96,6 +96,7 @@ class PlacedRun:
     width: float
     rtl: bool = False
     emphasis: bool = False
+    spacing: float = 0.0  # letter-spacing in px after each letter
 
 
 @dataclass(frozen=True)
@@ -661,7 +662,15 @@ def _place(
             # A hung opening quote sits in the indent the other lines keep.
             x = box[0] + (0.0 if index == 0 else fitted.hang)
         placed = tuple(
-            PlacedRun(r.text, r.face, r.x, r.width, r.rtl, bool(marks and marks[start + r.start]))
+            PlacedRun(
+                r.text,
+                r.face,
+                r.x,
+                r.width,
+                r.rtl,
+                bool(marks and marks[start + r.start]),
+                r.spacing,
+            )
             for r in runs
         )
         lines.append(PlacedLine(line, x, baseline, placed))

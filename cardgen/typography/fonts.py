@@ -24,6 +24,7 @@ from cardgen.limits import MAX_FONT_BYTES
 from cardgen.typography import shaping
 from cardgen.typography.fontfiles import FONT_SUFFIXES
 from cardgen.typography.fontfiles import font_folders as font_folders  # re-exported: its old home
+from cardgen.typography.tracking import is_capitals, spaced_letters, tracking_em
 
 WEIGHTS = {
     "thin": 100,
@@ -466,6 +467,12 @@ class Run:
     x: float
     width: float
     rtl: bool
+    spacing: float = 0.0  # letter-spacing in px after each letter (`tracking`)
+
+
+def is_trackable(face: FontFace, text: str) -> bool:
+    """Runs that take letter-spacing: outline fonts, scripts whose letters stand apart."""
+    return font_info(face.path, face.index).strike is None and shaping.simple(text)
 
 
 def run_width(face: FontFace, text: str, size: int) -> float:
@@ -498,8 +505,13 @@ class ChainMeasurer:
     # size search cheap.
     REFERENCE_SIZE = 256
 
-    def __init__(self, chain: FontChain, text: str = "") -> None:
+    def __init__(self, chain: FontChain, text: str = "", tracking: bool = True) -> None:
         self.chain = chain
+        # Letter-spacing for this text (capitals looser, large heavy type tighter),
+        # in ems per size; `tracking=False` measures the font's own spacing.
+        self._capitals = tracking and is_capitals(text)
+        self._tracking = tracking
+        self._letters: dict[str, int] = {}
         used = {face for _, _, face in chain.runs(text)} if text else set()
         order = {face: i for i, face in enumerate(chain.faces)}
         # Faces fontconfig found for single characters come after the chain's own.
@@ -520,7 +532,28 @@ class ChainMeasurer:
                 self._widths.clear()
             reference = self.exact_width(text, self.REFERENCE_SIZE)
             self._widths[text] = reference
-        return reference * size / self.REFERENCE_SIZE
+        width = reference * size / self.REFERENCE_SIZE
+        spacing = self.spacing(size)
+        return width + spacing * self._trackable_letters(text) if spacing else width
+
+    def spacing(self, size: int) -> float:
+        """Letter-spacing in px at `size` (0 for most text)."""
+        if not self._tracking:
+            return 0.0
+        weight = self.chain.primary.weight
+        return size * tracking_em(self._capitals, weight, size)
+
+    def _trackable_letters(self, text: str) -> int:
+        found = self._letters.get(text)
+        if found is None:
+            found = sum(
+                spaced_letters(text[a:b])
+                for a, b, face in self.chain.runs(text)
+                if is_trackable(face, text[a:b])
+            )
+            if len(self._letters) < _CHAIN_CACHE_LIMIT:
+                self._letters[text] = found
+        return found
 
     def exact_width(self, text: str, size: int) -> float:
         return sum(run_width(face, text[a:b], size) for a, b, face in self.chain.runs(text))
@@ -564,6 +597,7 @@ class ChainMeasurer:
                         pieces.append((start, i, face, line_levels[start]))
                         start = i
         runs, x = [], 0.0
+        spacing = self.spacing(size)
         for index in visual_order([p[3] for p in pieces]):
             a, b, face, level = pieces[index]
             text = line[a:b]
@@ -572,7 +606,9 @@ class ChainMeasurer:
             if width < 0:
                 width = self.chain.run_widths[key] = run_width(face, text, size)
                 _bound(self.chain.run_widths)
-            runs.append(Run(a, text, face, x, width, level % 2 == 1))
+            spaced = spacing if spacing and is_trackable(face, text) else 0.0
+            width += spaced * spaced_letters(text)
+            runs.append(Run(a, text, face, x, width, level % 2 == 1, spaced))
             x += width
         return runs
 
@@ -595,6 +631,8 @@ class ChainMeasurer:
                 ink = self.chain.run_inks[key] = tuple(v * scale for v in bbox)
                 _bound(self.chain.run_inks)
             x0, y0, x1, y1 = ink
+            if run.spacing:  # letter-spacing moves every letter but the first
+                x1 += run.spacing * (spaced_letters(run.text) - 1)
             box = [
                 min(box[0], run.x + x0),
                 min(box[1], y0),

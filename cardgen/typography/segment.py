@@ -227,8 +227,14 @@ def _dictionary_breaks(text: str, language: str) -> set[int]:
     """Offsets between two words of Thai, Lao, Khmer or Burmese, as ICU finds them."""
     from icu4py.breakers import LineBreaker  # only for text in those scripts
 
+    # ICU counts UTF-16 code units: an emoji or other astral character counts two.
+    index_of, units = {}, 0
+    for index, char in enumerate(text):
+        index_of[units] = index
+        units += 2 if ord(char) > 0xFFFF else 1
     found = set()
-    for start, _ in LineBreaker(text, _icu_locale(text, language)).segments():
+    for unit, _ in LineBreaker(text, _icu_locale(text, language)).segments():
+        start = index_of.get(unit, 0)
         if 0 < start < len(text):
             before, after = text[start - 1], text[start]
             if _in_dictionary_script(before) and _in_dictionary_script(after):

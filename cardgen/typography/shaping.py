@@ -119,6 +119,30 @@ def advance(path: Path, index: int, text: str, size: int) -> float | None:
     return advance_26_6 / 64
 
 
+def cluster_offsets(path: Path, index: int, text: str, size: int) -> dict[int, float] | None:
+    """Where each character that starts a glyph cluster of `text` sits from the run's
+    left end, in pixels at `size` (letter-spaced runs are drawn letter by letter there),
+    or None when Pillow must shape the text."""
+    if not simple(text):
+        return None
+    font = _hb_font(path, index)
+    if font is None:
+        return None
+    import uharfbuzz as hb
+
+    font.scale = (size * 64, size * 64)
+    buffer = hb.Buffer()
+    buffer.add_str(text)
+    buffer.guess_segment_properties()
+    hb.shape(font, buffer, _HB_FEATURES)
+    offsets: dict[int, float] = {}
+    x = 0
+    for info, position in zip(buffer.glyph_infos, buffer.glyph_positions, strict=True):
+        offsets.setdefault(info.cluster, x / 64)
+        x += position.x_advance
+    return offsets
+
+
 def forget() -> None:
     """Drop the HarfBuzz faces and fonts (font files were replaced)."""
     _hb_font.cache_clear()
