@@ -17,6 +17,8 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "render": "cardgen.batch.plan",
     "check": "cardgen.batch.plan",
+    "CheckReport": "cardgen.batch.plan",
+    "Problem": "cardgen.batch.plan",
     "plan": "cardgen.batch.plan",
     "load_selections": "cardgen.batch.plan",
     "Project": "cardgen.batch.plan",
@@ -36,7 +38,16 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from cardgen.batch.plan import Project, RenderReport, check, load_selections, plan, render
+    from cardgen.batch.plan import (
+        CheckReport,
+        Problem,
+        Project,
+        RenderReport,
+        check,
+        load_selections,
+        plan,
+        render,
+    )
     from cardgen.design.platforms import load_platforms
     from cardgen.errors import CardgenError, ContentError, InputError
     from cardgen.source.articles import load_article
@@ -48,8 +59,10 @@ if TYPE_CHECKING:
 __all__ = [
     "ArticleIndex",
     "CardgenError",
+    "CheckReport",
     "ContentError",
     "InputError",
+    "Problem",
     "Project",
     "RenderReport",
     "Suggestion",

@@ -249,20 +249,107 @@ def _failure_table(failures: list[Any]) -> None:
 
 
 @app.command()
-def check(selections: Selections = None, platform: PlatformOpt = None) -> None:
-    """Verify quotes, schemas and fit without rendering anything."""
+def check(
+    selections: Selections = None,
+    platform: PlatformOpt = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Warnings (attribution, contrast...) are errors.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Every problem as one JSON document on stdout.")
+    ] = False,
+) -> None:
+    """Verify quotes, attribution, schemas and fit without rendering; lists every problem."""
     import cardgen
 
-    warnings: list[str] = []
-    jobs = _run(lambda: cardgen.check(selections, platforms=platform, warnings=warnings))
-    _warn(warnings)
-    quotes = {(job.selection.name, job.quote.id) for job in jobs}
-    typer.echo(f"ok: {len(quotes)} quotes verified, {len(jobs)} cards fit")
+    report = _run(lambda: cardgen.check(selections, platforms=platform))
+    code = report.exit_code(strict=strict)
+    if as_json:
+        document = {
+            "ok": code == 0,
+            "exit_code": code,
+            "selections": report.selections,
+            "quotes": report.quotes,
+            "cards": report.cards,
+            "errors": sum(p.severity == "error" for p in report.problems),
+            "warnings": sum(p.severity == "warning" for p in report.problems),
+            "problems": [p.as_json() for p in report.problems],
+        }
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        raise typer.Exit(code)
+    for problem in report.problems:
+        severity = "error" if strict else problem.severity
+        typer.echo(f"{severity}: {problem.message}", err=True)
+    errors = sum(p.severity == "error" for p in report.problems)
+    warnings = len(report.problems) - errors
+    if code == 0:
+        typer.echo(f"ok: {report.quotes} quotes verified, {report.cards} cards fit")
+    else:
+        counted = _plural(errors + (warnings if strict else 0), "error")
+        if warnings and not strict:
+            counted += ", " + _plural(warnings, "warning")
+        typer.echo(
+            f"{counted} in {_plural(report.selections, 'selection')} ({report.quotes} quotes "
+            f"verified, {report.cards} cards fit)"
+        )
+    raise typer.Exit(code)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+@app.command()
+def init(
+    folder: Annotated[
+        Path, typer.Argument(help="Folder for the new project (default: this one).")
+    ] = Path(),
+    name: Annotated[
+        str | None, typer.Option("--name", help="Brand name (default: the folder's name).")
+    ] = None,
+    colors: Annotated[
+        str | None,
+        typer.Option(
+            "--colors",
+            help="Brand colours: '#bg,#text,#accent' (in that order) or 'accent=#c33,...'.",
+        ),
+    ] = None,
+    fonts: Annotated[
+        str | None,
+        typer.Option(
+            "--fonts", help="Font families: 'Serif,Sans,Display' (in that order) or 'sans=Inter'."
+        ),
+    ] = None,
+    handle: Annotated[
+        str | None, typer.Option("--handle", help="Social handle, e.g. @studio.")
+    ] = None,
+    logo: Annotated[
+        Path | None, typer.Option("--logo", help="Logo file (PNG, JPEG, WebP or SVG), copied in.")
+    ] = None,
+    website: Annotated[
+        str | None, typer.Option("--website", help="Website, for {url} when an article has none.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a folder that is not empty.")
+    ] = False,
+) -> None:
+    """Write a starter project: a selection and article, a brand kit, .gitignore, README."""
+    from cardgen.starter import StarterOptions, init_project
+
+    options = StarterOptions(
+        name=name, colors=colors, fonts=fonts, handle=handle, logo=logo, website=website
+    )
+    written = _run(lambda: init_project(folder, options, force=force))
+    for path in written:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"next: cd {folder} && cardgen check && cardgen render")
 
 
 @app.command()
 def suggest(
-    article: Annotated[Path, typer.Argument(help="An article: .txt, .md or .html.")],
+    article: Annotated[
+        str, typer.Argument(help="An article: .txt, .md or .html, or a web page's http(s) URL.")
+    ],
     count: Annotated[
         int, typer.Option("-n", "--count", min=1, max=100, help="How many passages.")
     ] = 10,
@@ -271,7 +358,8 @@ def suggest(
         typer.Option(
             "--save-in",
             help="Folder the YAML will be saved in; article.source is relative to it "
-            "(default: quotes/ if the article is under it, else the article's folder).",
+            "(default: quotes/ if the article is under it, else the article's folder; for a "
+            "URL, quotes/ if there is one, else this folder).",
         ),
     ] = None,
     explain: Annotated[
@@ -284,10 +372,18 @@ def suggest(
     ] = False,
 ) -> None:
     """Print the most quotable passages of ARTICLE as a selection YAML."""
+    from cardgen.source.fetch import ensure_snapshot, is_url
     from cardgen.source.suggest import suggest_selection
 
-    text = _run(lambda: suggest_selection(article, count, save_in, explain=explain))
-    typer.echo(text, nl=False)
+    def run() -> str:
+        if not is_url(article):
+            return suggest_selection(Path(article), count, save_in, explain=explain)
+        # A page is fetched once into FOLDER/articles/, next to where the YAML will live.
+        folder = save_in or (Path("quotes") if Path("quotes").is_dir() else Path())
+        snapshot = ensure_snapshot(article, folder)
+        return suggest_selection(snapshot.html, count, folder, explain=explain)
+
+    typer.echo(_run(run), nl=False)
 
 
 @app.command()

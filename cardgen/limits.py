@@ -36,5 +36,10 @@ MAX_IMAGE_BYTES = 100_000_000  # a bitmap picture or logo file (a 50-megapixel J
 MAX_SVG_BYTES = 5_000_000  # an SVG logo file
 MAX_SVG_RATIO = 20  # width over height (or height over width) of an SVG logo
 
-# Network: cardgen never fetches anything unless a future option asks it to.
-NETWORK_ACCESS = False
+# Network: only an `article.source` that is a URL with no snapshot yet, and
+# `cardgen suggest URL`, fetch anything: one GET of that page (cardgen/source/fetch.py).
+NETWORK_ACCESS = True
+MAX_PAGE_BYTES = 5_000_000  # an article's page; the largest news pages are ~2 MB of HTML
+MAX_REDIRECTS = 5
+FETCH_SECONDS = 20.0  # reading the page (httpx: each read, write or pool wait)
+FETCH_CONNECT_SECONDS = 10.0

@@ -224,16 +224,21 @@ def test_manifest_and_files_are_shared_readable(project: Path) -> None:
 BAD_QUOTE = """\
 article:
   source: articles/other.txt
+  author: Ada Other
+defaults:
+  platforms: [bluesky]
 quotes:
   - id: missing
     text: "This sentence is not in the article."
+  - id: found
+    text: "Something else entirely."
 """
 
 
-def test_keep_going_renders_the_rest_and_exits_1_with_a_table(project: Path) -> None:
+def test_keep_going_fails_only_the_missing_quote_and_exits_1_with_a_table(project: Path) -> None:
     (project / "quotes" / "articles" / "other.txt").write_text("Something else entirely.\n")
     (project / "quotes" / "other.yaml").write_text(BAD_QUOTE)
-    long_quote = "Q " * 160 + "end."  # 324 graphemes: over Bluesky's 300
+    long_quote = "Q " * 160 + "end."  # 324 graphemes: over Bluesky's 300, caption shortened
     selection = project / "quotes" / "weekly.yaml"
     article = project / "quotes" / "articles" / "weekly.txt"
     article.write_text(article.read_text() + f"\n{long_quote}\n")
@@ -245,23 +250,24 @@ def test_keep_going_renders_the_rest_and_exits_1_with_a_table(project: Path) -> 
 
     code, stdout, stderr = run_cli("render", "--keep-going")
     assert code == 1, stderr
-    assert "rendered 3 cards, 0 cached, 2 failed" in stdout
+    assert "rendered 5 cards, 0 cached, 1 failed" in stdout
     lines = stderr.splitlines()
-    assert lines[0] == "2 failed:"
-    assert lines[1].split() == ["selection", "quote", "platform", "error"]
-    assert any("quotes/other.yaml" in line and "missing" in line for line in lines[2:])
-    assert any("long" in line and "bluesky" in line and "300" in line for line in lines[2:])
-    assert card_files(project / "output") == {
-        c["path"] for c in manifest(project / "output")["cards"]
-    }
-    assert len(card_files(project / "output")) == 3
+    at = lines.index("1 failed:")
+    assert lines[at + 1].split() == ["selection", "quote", "platform", "error"]
+    assert "quotes/other.yaml" in lines[at + 2] and "missing" in lines[at + 2]
+    # The long quote's card is made; its caption left the quote text out, with a warning.
+    assert any("quote 'long'" in line and "over its 300" in line for line in lines[:at])
+    files = card_files(project / "output")
+    assert files == {c["path"] for c in manifest(project / "output")["cards"]}
+    assert "other/found/bluesky.png" in files and "weekly/long/bluesky.png" in files
+    assert len(files) == 5
 
     code, stdout, _ = run_cli("render", "--keep-going", "--json")
     assert code == 1
     events = [json.loads(line) for line in stdout.splitlines()]
     failed = [e for e in events if e.get("status") == "failed"]
-    assert sorted(e["quote_id"] for e in failed) == ["*", "long"]
-    assert events[-1]["failed"] == 2 and events[-1]["cached"] == 3
+    assert [(e["quote_id"], e["platform"]) for e in failed] == [("missing", "*")]
+    assert events[-1]["failed"] == 1 and events[-1]["cached"] == 5
 
 
 def test_a_second_run_on_a_locked_folder_exits_2_or_waits(project: Path) -> None:

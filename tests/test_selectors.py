@@ -140,7 +140,8 @@ def test_misquote_message_format(tmp_path: Path) -> None:
     assert info.value.exit_code == 1
     assert re.fullmatch(
         r"error: s\.yaml:7 quote 'seesaw' not found in en\.txt; closest passage \((9\d)%\) at "
-        r'paragraph 3: "Patience is not waiting; it is paying attention\."',
+        r'paragraph 3: "Patience is not waiting; it is paying attention\."; '
+        r"differs: … is paying \{\+close\+\} attention\.",
         "error: " + info.value.one_line(),
     ), info.value.one_line()
 

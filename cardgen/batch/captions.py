@@ -1,14 +1,18 @@
 """Post text (caption) and alt text for a card, counted the way each platform counts.
 
-A caption comes from a template per platform; when it is too long it sheds
-hashtags (last first), then the title, then the link. The quote itself is
-never cut: a quote that does not fit is an error.
+A caption comes from a template per platform, with the quote in the card's own
+typography (curly quotes, em dashes). When it is over the platform's limit it
+sheds hashtags (last first), then the title, then the link; when the quote alone
+is too long, it leaves out the quote text instead (the card shows it), with the
+hashtags, title and link back as far as they fit, and says so in a warning: it
+never refuses the card.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import regex
 import textwrap3
@@ -21,10 +25,15 @@ TEMPLATE_FIELDS = CAPTION_FIELDS
 
 # twitter-text v3 configuration (twitter-text/config/v3.json): weights are in
 # hundredths; these code point ranges weigh 100 (one character), everything
-# else 200. An emoji sequence weighs 200 whatever its length; a URL, 23.
+# else 200. An emoji sequence weighs 200 whatever its length; a URL, 23. URLs
+# are found by twitter-text's own extractor (bare domains such as example.co.uk
+# included); its emoji extractor is ~6 ms a caption, so emoji are found here.
 _X_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 X_URL_LENGTH = 23
-_URL = regex.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,:;!?)\]}'\u201d\u2019]")
+MASTODON_URL_LENGTH = 23
+# Mastodon shortens only links with a scheme (its composer's counter, `urlRegex`).
+_SCHEME_URL = regex.compile(r"(?i)(?<![\w/])https?://[^\s<>\"]+[^\s<>\".,:;!?)\]}'\u201d\u2019]")
+_EMPTY_QUOTES = re.compile(r"[\u201c\"\u00ab\u201e\u300c]\s*[\u201d\"\u00bb\u201c\u300d]")
 _EMOJI = regex.compile(r"\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3")
 _GRAPHEME = regex.compile(r"\X")
 
@@ -45,15 +54,24 @@ def graphemes(text: str) -> int:
 
 
 def x_weighted(text: str) -> int:
-    """Length as X counts it: CJK and emoji 2, most Latin 1, every URL 23."""
+    """Length as X counts it (twitter-text): CJK and emoji 2, most Latin 1, every URL 23,
+    bare domains (`example.co.uk`) included."""
+    from twitter_text.extract_urls import extract_urls_with_indices
+
     text = unicodedata.normalize("NFC", text)
     total = 0
     position = 0
-    for match in _URL.finditer(text):
-        total += _x_plain(text[position : match.start()]) + X_URL_LENGTH * 100
-        position = match.end()
+    for url in extract_urls_with_indices(text):
+        start, end = url["indices"]
+        total += _x_plain(text[position:start]) + X_URL_LENGTH * 100
+        position = end
     total += _x_plain(text[position:])
     return (total + 99) // 100  # X rounds a partial weight up
+
+
+def mastodon_length(text: str) -> int:
+    """Length as Mastodon counts it: characters (code points), every http(s) link 23."""
+    return len(_SCHEME_URL.sub("x" * MASTODON_URL_LENGTH, text))
 
 
 def _x_plain(text: str) -> int:
@@ -75,6 +93,8 @@ def count(text: str, platform: Platform) -> int:
         return x_weighted(text)
     if platform.caption_counting == "graphemes":
         return graphemes(text)
+    if platform.caption_counting == "mastodon":
+        return mastodon_length(text)
     return len(text)
 
 
@@ -118,41 +138,97 @@ def check_template(template: str) -> str | None:
     return None
 
 
+def as_on_card(text: str | None) -> str | None:
+    """The text as the card shows it: curly quotes, em dashes, no `*emphasis*` marks."""
+    from cardgen.typography.typeset import emphasis_spans, normalise_space, smarten
+
+    if not text:
+        return text
+    return emphasis_spans(normalise_space(smarten(text)))[0]
+
+
+def typeset_parts(parts: CaptionParts) -> CaptionParts:
+    """The parts with the card's typography: what the post says matches the card."""
+    return replace(
+        parts,
+        quote=as_on_card(parts.quote) or "",
+        attribution=as_on_card(parts.attribution),
+        title=as_on_card(parts.title),
+    )
+
+
 def caption(parts: CaptionParts, platform: Platform) -> str:
-    """The post text within the platform's limit: sheds hashtags, then the title, then the link."""
+    """The post text within the platform's limit (see `fitted_caption`)."""
+    return fitted_caption(parts, platform)[0]
+
+
+def fitted_caption(parts: CaptionParts, platform: Platform) -> tuple[str, str | None]:
+    """The post text within the platform's limit, and a warning when it lost the quote.
+
+    Over the limit, the caption sheds hashtags (last first), then the title, then the
+    link; over even then, it leaves out the quote text (the card shows it) and sheds
+    hashtags, the title and the link again as needed; text over even then (a very low
+    custom limit) is cut at a word boundary with `…`.
+    """
     template = platform.caption_template or DEFAULT_TEMPLATE
     problem = check_template(template)
     if problem:
         raise ContentError(problem, hint="fix caption_template in layouts/platforms.yaml")
+    parts = typeset_parts(parts)
     tags = tuple(dict.fromkeys(t.lstrip("#") for t in parts.hashtags if t.lstrip("#")))
     if platform.max_hashtags is not None:
         tags = tags[: platform.max_hashtags]
     limit = platform.caption_limit
-
-    def fits(text: str) -> bool:
-        return limit is None or count(text, platform) <= limit
-
-    for kept in range(len(tags), -1, -1):
-        text = fill_template(template, parts, tags[:kept])
-        if fits(text):
-            return text
-    for shorter in (
-        CaptionParts(parts.quote, parts.attribution, None, parts.url, (), parts.handle),
-        CaptionParts(parts.quote, parts.attribution, None, None, (), parts.handle),
-    ):
-        text = fill_template(template, shorter, ())
-        if fits(text):
-            return text
-    bare = fill_template(template, CaptionParts(parts.quote, parts.attribution, None, None, ()), ())
-    raise ContentError(
-        f"the caption is {count(bare, platform)} {_unit(platform)} even without hashtags, "
-        f"title and link, over the {limit} {platform.name} allows",
-        hint="choose a shorter quote for this platform; cardgen never cuts a quote",
+    full = fill_template(template, parts, tags)
+    if limit is None or count(full, platform) <= limit:
+        return full, None
+    # Hashtags (last first), then the title, then the link: the usual trimming, no warning.
+    quoted = [(parts, tags[:fewer]) for fewer in range(len(tags) - 1, -1, -1)]
+    quoted += [(replace(parts, title=None), ()), (replace(parts, title=None, url=None), ())]
+    for shorter, kept in quoted:
+        text = fill_template(template, shorter, kept)
+        if count(text, platform) <= limit:
+            return text, None
+    unquoted = replace(parts, quote="")
+    tries = [(unquoted, tags[:number]) for number in range(len(tags), -1, -1)]
+    tries += [(replace(unquoted, title=None), ()), (replace(unquoted, title=None, url=None), ())]
+    left_out = ["the quote text"]
+    for shorter, kept in tries:
+        text = _EMPTY_QUOTES.sub("", fill_template(template, shorter, kept)).strip()
+        text = "\n".join(line.strip() for line in text.split("\n"))
+        if count(text, platform) <= limit:
+            break
+    else:
+        text = _cut(text, limit, platform)
+        left_out.append("the rest cut at a word")
+    if len(kept) < len(tags):
+        left_out.append(f"{len(tags) - len(kept)} of {len(tags)} hashtags")
+    if shorter.title is None and parts.title:
+        left_out.append("the title")
+    if shorter.url is None and parts.url:
+        left_out.append("the link")
+    note = (
+        f"caption for {platform.id} is {count(full, platform)} {_unit(platform)}, over its "
+        f"{limit} even without hashtags, title and link: shortened by leaving out "
+        f"{', '.join(left_out)} "
+        "(the card shows the quote)"
     )
+    return text, note
+
+
+def _cut(text: str, limit: int, platform: Platform) -> str:
+    width = limit
+    while width > 1:
+        shorter = str(textwrap3.shorten(text, width=width, placeholder=" \u2026"))
+        if count(shorter, platform) <= limit:
+            return shorter
+        width -= max(1, width // 20)
+    return "\u2026"
 
 
 def alt_text(parts: CaptionParts, description: str, platform: Platform) -> str:
     """What a screen reader says: the quote, who said it, then what the card looks like."""
+    parts = typeset_parts(parts)
     said = f"\u201c{parts.quote}\u201d"
     if parts.attribution:
         said += f" \u2014 {parts.attribution}"

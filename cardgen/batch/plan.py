@@ -13,19 +13,44 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from cardgen.batch.captions import CaptionParts, alt_text, caption
+from cardgen.batch.captions import CaptionParts, alt_text, fitted_caption
 from cardgen.design.layouts import Brand, Layout, LayoutSource, load_brand, resolve_layout
 from cardgen.design.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
 from cardgen.drawing.encoders import default_format, extension
-from cardgen.errors import CardgenError, InputError
+from cardgen.errors import EXIT_CONTENT, CardgenError, InputError
 from cardgen.source.quotes import LoadedSelection, Quote, load_selection
 from cardgen.yamlio import display_path
 
 DEFAULT_LAYOUT = "classic"
 # The files at the top of an output folder; a selection's cards go in a folder of its name.
 OWN_FILES = ("manifest.json", "captions.csv", "index.html")
+# Names people use for a platform that are not its id: `twitter` is `x`.
+PLATFORM_ALIASES = {
+    "twitter": "x",
+    "tweet": "x",
+    "x-twitter": "x",
+    "instagram": "instagram-square",
+    "insta": "instagram-square",
+    "ig": "instagram-square",
+    "instagram-feed": "instagram-square",
+    "story": "instagram-story",
+    "stories": "instagram-story",
+    "instagram-reel": "instagram-story",
+    "reels": "instagram-story",
+    "fb": "facebook",
+    "meta": "facebook",
+    "linked-in": "linkedin",
+    "li": "linkedin",
+    "bsky": "bluesky",
+    "blue-sky": "bluesky",
+    "toot": "mastodon",
+    "fediverse": "mastodon",
+    "open-graph": "og",
+    "opengraph": "og",
+    "pin": "pinterest",
+}
 
 
 @dataclass
@@ -57,7 +82,9 @@ class Project:
 
     def platform(self, platform_id: str) -> Platform:
         if platform_id not in self.platforms:
-            close = difflib.get_close_matches(platform_id, list(self.platforms), n=1)
+            alias = PLATFORM_ALIASES.get(platform_id.lower())
+            close = [alias] if alias in self.platforms else []
+            close = close or difflib.get_close_matches(platform_id, list(self.platforms), n=1)
             hint = f"did you mean '{close[0]}'?" if close else "`cardgen platforms` lists them"
             raise InputError(f"unknown platform '{platform_id}'", hint=hint)
         return self.platforms[platform_id]
@@ -66,6 +93,19 @@ class Project:
         if name not in self._brands:
             self._brands[name] = load_brand(self.layouts, name)
         return self._brands[name]
+
+    def layout_brand(self, layout_name: str, resolved: Layout) -> str | None:
+        """The brand a layout names by default, honoured for the project's own layouts.
+
+        A bundled layout names the bundled example's kit (for its look in the example):
+        a project without a brand of its own gets the neutral built-in one instead,
+        never the example's handle, hashtags and logo.
+        """
+        if resolved.brand is None or self.layouts.origin(layout_name) == "project":
+            return resolved.brand
+        if (self.root / "layouts" / "brands" / f"{resolved.brand}.yaml").is_file():
+            return resolved.brand  # the project keeps that kit itself
+        return None
 
     def loaded(self) -> list[Layout | Brand]:
         """The resolved layouts and the brands loaded so far."""
@@ -112,8 +152,17 @@ class RenderReport:
     inputs: list[Path] = field(default_factory=list)  # files read: selections, articles, images
 
 
-def load_selections(paths: Sequence[Path] | None, project: Project) -> list[LoadedSelection]:
-    """The given selection files, or every `quotes/*.yaml` of the project."""
+def load_selections(
+    paths: Sequence[Path] | None,
+    project: Project,
+    *,
+    failures: list[Failure] | None = None,
+) -> list[LoadedSelection]:
+    """The given selection files, or every `quotes/*.yaml` of the project.
+
+    With `failures` (`render --keep-going`), a quote that is not found fails alone:
+    it is listed there and the selection's other quotes are kept.
+    """
     files = list(paths) if paths else project.selection_files()
     if not files:
         raise InputError(
@@ -123,27 +172,14 @@ def load_selections(paths: Sequence[Path] | None, project: Project) -> list[Load
     names: dict[str, Path] = {}
     loaded = []
     for path in files:
-        if path.stem.lower() in OWN_FILES:
-            # The name becomes an output folder: it would stand where cardgen's file goes.
-            raise InputError(
-                f"selection file name {path.name!r} would name a folder in the place of the "
-                f"output folder's {path.stem}",
-                file=display_path(path),
-                hint="rename it, e.g. 'my-article.yaml'",
-            )
-        if path.stem.startswith(".") or not path.stem.strip():
-            # The name becomes an output folder: `...yaml` would name `..`, outside it.
-            raise InputError(
-                f"selection file name {path.name!r} cannot name an output folder",
-                file=display_path(path),
-                hint="rename it to start with a letter or digit, like 'my-article.yaml'",
-            )
-        selection = load_selection(path, project_root=project.root)
+        _usable_name(path)
+        selection = load_selection(path, project_root=project.root, collect=failures is not None)
+        for problem in selection.problems:
+            shown = _relative(path, project.root)
+            assert failures is not None
+            failures.append(Failure(shown, problem.quote_id, "*", problem.error.one_line()))
         if selection.name in names:
-            raise InputError(
-                f"two selections are named '{selection.name}' ({names[selection.name]} and {path})",
-                hint="selection file names name output folders and must differ",
-            )
+            raise _twin(names[selection.name], path)
         names[selection.name] = path
         loaded.append(selection)
     return loaded
@@ -167,32 +203,41 @@ def plan(
     for selection in selections:
         for quote in selection.quotes:
             for platform_id in platforms or quote.platforms or DEFAULT_PLATFORMS:
-                layout_name = layout or quote.layout or DEFAULT_LAYOUT
-                try:
-                    platform = project.platform(platform_id)
-                    resolved = project.layout(layout_name, platform)
-                except CardgenError as exc:
-                    # Name the selection that asked for the platform or layout; the
-                    # command line's own choices were checked above.
-                    if exc.file is None:
-                        exc.file = display_path(selection.path)
-                        exc.message = f"quote '{quote.id}': {exc.message}"
-                    raise
-                chosen_fmt = fmt or default_format(
-                    platform.format, resolved.background.image is not None
-                )
-                jobs.append(
-                    CardJob(
-                        selection=selection,
-                        quote=quote,
-                        platform=platform,
-                        layout=layout_name,
-                        brand=brand or quote.brand or resolved.brand,
-                        fmt=chosen_fmt,
-                        path=f"{selection.name}/{quote.id}/{platform.id}." + extension(chosen_fmt),
-                    )
-                )
+                jobs.append(_job(selection, quote, platform_id, project, layout, brand, fmt))
     return jobs
+
+
+def _job(
+    selection: LoadedSelection,
+    quote: Quote,
+    platform_id: str,
+    project: Project,
+    layout: str | None,
+    brand: str | None,
+    fmt: str | None,
+) -> CardJob:
+    layout_name = layout or quote.layout or DEFAULT_LAYOUT
+    try:
+        platform = project.platform(platform_id)
+        resolved = project.layout(layout_name, platform)
+    except CardgenError as exc:
+        # Name the selection (and line) that asked for the platform or layout; the
+        # command line's own choices were checked before.
+        if exc.file is None:
+            exc.file = display_path(selection.path)
+            exc.line = selection.platform_lines.get((quote.id, platform_id), quote.line)
+            exc.message = f"quote '{quote.id}': {exc.message}"
+        raise
+    chosen_fmt = fmt or default_format(platform.format, resolved.background.image is not None)
+    return CardJob(
+        selection=selection,
+        quote=quote,
+        platform=platform,
+        layout=layout_name,
+        brand=brand or quote.brand or project.layout_brand(layout_name, resolved),
+        fmt=chosen_fmt,
+        path=f"{selection.name}/{quote.id}/{platform.id}." + extension(chosen_fmt),
+    )
 
 
 def render(
@@ -241,27 +286,164 @@ def render(
     )
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing `check` found: an error (exit 1 or 2) or a warning."""
+
+    severity: Literal["error", "warning"]
+    message: str  # the whole line, as printed after `error: ` or `warning: `
+    exit_code: int = 0  # 1 content, 2 unusable input; 0 for a warning
+    file: str | None = None
+    line: int | None = None
+    quote_id: str | None = None
+    platform: str | None = None
+
+    @classmethod
+    def of(
+        cls, exc: CardgenError, quote_id: str | None = None, platform: str | None = None
+    ) -> Problem:
+        return cls("error", exc.one_line(), exc.exit_code, exc.file, exc.line, quote_id, platform)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "quote_id": self.quote_id,
+            "platform": self.platform,
+            "exit_code": self.exit_code,
+        }
+
+
+@dataclass
+class CheckReport:
+    """Everything `check` found in one run, every selection and card."""
+
+    selections: int = 0
+    quotes: int = 0  # verified
+    cards: int = 0  # planned and fitted
+    problems: list[Problem] = field(default_factory=list)
+    jobs: list[CardJob] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        if all(p.message != problem.message for p in self.problems):
+            self.problems.append(problem)
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        """2 for unusable input, 1 for content (and warnings when `strict`), else 0."""
+        codes = [p.exit_code for p in self.problems if p.severity == "error"]
+        if strict and any(p.severity == "warning" for p in self.problems):
+            codes.append(EXIT_CONTENT)
+        return max(codes, default=0)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [p.message for p in self.problems if p.severity == "warning"]
+
+
 def check(
     selections: Sequence[Path] | None = None,
     *,
     project: Project | None = None,
     platforms: Sequence[str] | None = None,
     warnings: list[str] | None = None,
-) -> list[CardJob]:
-    """Verify quotes, schemas and fit for every card; draws and writes nothing.
+) -> CheckReport:
+    """Verify quotes, schemas, attribution and fit of every card; draws and writes nothing.
 
-    Warnings (such as low text contrast) are appended to `warnings` when given.
+    Every problem of every selection is collected in the report instead of stopping
+    at the first. A run that cannot start (no selections, an unknown `--platform`)
+    raises. Warnings are also appended to `warnings` when given.
     """
     project = project or Project.open()
-    loaded = load_selections(selections, project)
-    jobs = plan(loaded, project, platforms=platforms)
-    for job in jobs:
+    files = list(selections) if selections else project.selection_files()
+    if not files:
+        load_selections(files, project)  # raises the usual "no selections" error
+    for wanted in platforms or ():
+        project.platform(wanted)
+    report = CheckReport()
+    names: dict[str, Path] = {}
+    for path in files:
+        selection = _check_load(path, project, report)
+        if selection is None:
+            continue
+        if selection.name in names:
+            report.add(Problem.of(_twin(names[selection.name], path)))
+            continue
+        names[selection.name] = path
+        report.selections += 1
+        for quote in selection.quotes:
+            report.quotes += 1
+            for warning in quote.warnings:
+                report.add(
+                    Problem("warning", warning, 0, str(selection.path), quote.line, quote.id)
+                )
+            for platform_id in platforms or quote.platforms or DEFAULT_PLATFORMS:
+                _check_card(selection, quote, platform_id, project, report)
+    if warnings is not None:
+        warnings.extend(w for w in report.warnings if w not in warnings)
+    return report
+
+
+def _check_load(path: Path, project: Project, report: CheckReport) -> LoadedSelection | None:
+    try:
+        _usable_name(path)
+        selection = load_selection(path, project_root=project.root, collect=True)
+    except CardgenError as exc:
+        report.add(Problem.of(exc))
+        return None
+    for problem in selection.problems:
+        report.add(Problem.of(problem.error, problem.quote_id))
+    for warning in selection.article.warnings:
+        report.add(Problem("warning", warning, 0, str(selection.path)))
+    return selection
+
+
+def _check_card(
+    selection: LoadedSelection,
+    quote: Quote,
+    platform_id: str,
+    project: Project,
+    report: CheckReport,
+) -> None:
+    try:
+        job = _job(selection, quote, platform_id, project, None, None, None)
         scene = _scene(job, project)
         _snippets(job, project)
-        if warnings is not None:
-            found = (*scene.warnings, *job.selection.article.warnings)
-            warnings.extend(w for w in found if w not in warnings)
-    return jobs
+    except CardgenError as exc:
+        report.add(Problem.of(exc, quote.id, platform_id))
+        return
+    report.cards += 1
+    report.jobs.append(job)
+    for warning in (*scene.warnings, *caption_warnings(job, project)):
+        report.add(
+            Problem("warning", warning, 0, str(selection.path), quote.line, quote.id, platform_id)
+        )
+
+
+def _usable_name(path: Path) -> None:
+    if path.stem.lower() in OWN_FILES:
+        # The name becomes an output folder: it would stand where cardgen's file goes.
+        raise InputError(
+            f"selection file name {path.name!r} would name a folder in the place of the "
+            f"output folder's {path.stem}",
+            file=display_path(path),
+            hint="rename it, e.g. 'my-article.yaml'",
+        )
+    if path.stem.startswith(".") or not path.stem.strip():
+        # The name becomes an output folder: `...yaml` would name `..`, outside it.
+        raise InputError(
+            f"selection file name {path.name!r} cannot name an output folder",
+            file=display_path(path),
+            hint="rename it to start with a letter or digit, like 'my-article.yaml'",
+        )
+
+
+def _twin(first: Path, second: Path) -> InputError:
+    return InputError(
+        f"two selections are named '{second.stem}' ({first} and {second})",
+        hint="selection file names name output folders and must differ",
+    )
 
 
 def _content(job: CardJob, brand: Brand) -> Any:
@@ -295,26 +477,42 @@ def _scene(job: CardJob, project: Project) -> Any:
         raise
 
 
-def _snippets(job: CardJob, project: Project) -> tuple[str, str]:
-    """(caption, alt text) of a card."""
+def _caption_parts(job: CardJob, project: Project) -> CaptionParts:
     brand = project.brand(job.brand)
-    layout = project.layout(job.layout, job.platform)
     selection = job.selection
-    parts = CaptionParts(
+    return CaptionParts(
         quote=job.quote.text,
         attribution=job.quote.attribution,
         title=selection.title,
-        url=selection.url,
+        url=selection.url or brand.website,
         hashtags=tuple(job.quote.hashtags or brand.hashtags),
         handle=brand.handle,
     )
+
+
+def _snippets(job: CardJob, project: Project) -> tuple[str, str]:
+    """(caption, alt text) of a card."""
+    layout = project.layout(job.layout, job.platform)
+    parts = _caption_parts(job, project)
     description = layout.description or f"Quote card in the {job.layout} layout"
     try:
-        return caption(parts, job.platform), alt_text(parts, description, job.platform)
+        return fitted_caption(parts, job.platform)[0], alt_text(parts, description, job.platform)
     except CardgenError as exc:
-        exc.file = exc.file or display_path(selection.path)
+        exc.file = exc.file or display_path(job.selection.path)
         exc.message = f"quote '{job.quote.id}': {exc.message}"
         raise
+
+
+def caption_warnings(job: CardJob, project: Project) -> list[str]:
+    """A card's caption shortened to fit its platform, said as a warning naming the quote."""
+    try:
+        note = fitted_caption(_caption_parts(job, project), job.platform)[1]
+    except CardgenError:
+        return []  # reported as the card's error by _snippets
+    if note is None:
+        return []
+    where = display_path(job.selection.path) + (f":{job.quote.line}" if job.quote.line else "")
+    return [f"{where} quote '{job.quote.id}': {note}"]
 
 
 def scene_facts(scene: Any) -> dict[str, Any]:
@@ -367,7 +565,12 @@ def _record(
         "alt_text": snippets[1],
         "status": "rendered",
         "texts": facts["texts"],
-        "warnings": [*facts["warnings"], *selection.article.warnings],
+        "warnings": [
+            *facts["warnings"],
+            *selection.article.warnings,
+            *job.quote.warnings,
+            *caption_warnings(job, project),
+        ],
     }
 
 

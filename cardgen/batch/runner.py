@@ -148,7 +148,7 @@ def _load(
     loaded = []
     for path in files:
         try:
-            loaded.extend(load_selections([path], project))
+            loaded.extend(load_selections([path], project, failures=failures))
         except ContentError as exc:  # a misquote: the file's other selections still render
             failures.append(Failure(_relative(path, project.root), "*", "*", exc.one_line()))
     names: dict[str, Path] = {}

@@ -39,7 +39,7 @@ def render_text(
     project = project or Project.open()
     target = project.platform(platform)
     resolved = project.layout(layout, target)
-    kit = project.brand(brand or resolved.brand)
+    kit = project.brand(brand or project.layout_brand(layout, resolved))
     content = CardText(
         quote=text, attribution=by or "", handle=kit.handle or "", url=kit.website or ""
     )

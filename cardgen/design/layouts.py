@@ -430,9 +430,21 @@ class Brand(_Strict):
         return str(family)
 
 
+# The neutral kit of a project that names no brand of its own: every colour and font
+# role the bundled layouts use, in quiet greys and slate; no logo, handle or hashtags.
 DEFAULT_BRAND = Brand(
     name="default",
-    colors={"background": "#faf7f2", "text": "#1d1b19", "accent": "#b5523b", "muted": "#6b635b"},
+    colors={
+        "background": "#f6f5f2",
+        "text": "#1f1f1f",
+        "accent": "#3d5a80",
+        "muted": "#5c5c5c",
+        "deep": "#243040",
+        "deep-2": "#151c26",
+        "light": "#f6f5f2",
+        "blush": "#c9d3df",
+    },
+    fonts=BrandFonts(serif="EB Garamond", sans="Inter", display="Noto Serif"),
 )
 
 

@@ -19,7 +19,7 @@ from cardgen.limits import MAX_CANVAS_SIDE, MAX_FILE_LIMIT, MAX_TEXT_LIMIT
 from cardgen.templates import template_fields
 
 AspectClass = Literal["square", "portrait", "tall", "landscape"]
-CaptionCounting = Literal["chars", "x-weighted", "graphemes"]
+CaptionCounting = Literal["chars", "x-weighted", "graphemes", "mastodon"]
 
 MB = 1_000_000
 MIB = 1024 * 1024
@@ -220,6 +220,7 @@ BUILTIN: tuple[Platform, ...] = (
         format="png",
         file_limit=16 * MIB,
         caption_limit=500,
+        caption_counting="mastodon",  # characters, every http(s) link 23
         # Mastodon server (MediaAttachment::MAX_DESCRIPTION_LENGTH): 1,500 characters.
         alt_limit=1500,
         notes="limits vary by server",

@@ -176,12 +176,9 @@ def build_scene(
     drawables: list[Drawable] = []
     warnings: list[str] = []
     # z-order: higher `z` is drawn later (on top); equal `z` keeps the file's order.
+    hidden = _hidden(layout, content)
     for element in sorted(layout.elements, key=lambda e: e.z):
-        if (
-            isinstance(element, TextElement)
-            and element.hide_if_empty
-            and content.is_empty(element.text)
-        ):
+        if id(element) in hidden:
             continue
         key = _reuse_key(element, content, brand)
         part = group.parts.get(key) if key is not None else None
@@ -199,6 +196,23 @@ def build_scene(
     background = _background(layout, resolver, w, h)
     texts = tuple(d for d in drawables if isinstance(d, TextBlock) and d.role != "quote_mark")
     return Scene(w, h, background, tuple(drawables), platform.safe_box, texts, tuple(warnings))
+
+
+def _hidden(layout: Layout, content: CardText) -> set[int]:
+    """Elements left out (by id): text whose fields are all empty, and a rule (a line)
+    just before such a text in the file, so no rule stands over nothing."""
+    elements = layout.elements
+    gone: set[int] = set()
+    for index, element in enumerate(elements):
+        if (
+            isinstance(element, TextElement)
+            and element.hide_if_empty
+            and content.is_empty(element.text)
+        ):
+            gone.add(id(element))
+            if index and isinstance(elements[index - 1], LineElement):
+                gone.add(id(elements[index - 1]))
+    return gone
 
 
 @dataclass(frozen=True)

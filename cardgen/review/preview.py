@@ -161,8 +161,9 @@ def _scene(
     layout: str | None,
     brand: str | None,
 ) -> Scene:
-    resolved = project.layout(layout or quote.layout or DEFAULT_LAYOUT, platform)
-    kit: Brand = project.brand(brand or quote.brand or resolved.brand)
+    name = layout or quote.layout or DEFAULT_LAYOUT
+    resolved = project.layout(name, platform)
+    kit: Brand = project.brand(brand or quote.brand or project.layout_brand(name, resolved))
     content = CardText(
         quote=quote.text,
         attribution=quote.attribution or "",

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from cardgen.errors import InputError
 from cardgen.source.articles import Article, load_article
+from cardgen.source.attribution import attributions
 from cardgen.source.lexicon import Lexicon, guess_language, load_lexicon
 from cardgen.source.matching import ArticleIndex, Located
 from cardgen.source.quotability import (
@@ -387,14 +388,25 @@ def selection_yaml(
         "quotes:",
     ]
     taken: set[str] = set()
-    for rank, suggestion in enumerate(suggestions, start=1):
+    speakers = attributions(
+        article.paragraphs,
+        [(s.start, s.end) for s in suggestions],
+        author=article.author,
+        publisher=article.publisher,
+    )
+    for rank, (suggestion, speaker) in enumerate(zip(suggestions, speakers, strict=True), 1):
         quote_id = slug_for(suggestion.text, taken, f"quote-{rank}")
         lines.append(f"  # {rank}. paragraph {suggestion.paragraph}, score {suggestion.score:.2f}")
         if explain:
             lines.extend(f"  #    {line}" for line in explanation(suggestion))
+        credited = suggestion.attribution or speaker.name
+        if credited is None and speaker.kind == "quoted":
+            lines.append("  # a quoted speaker the article does not name: add `attribution:`")
+        elif credited is None:
+            lines.append("  # the article names no author: add `author:` under `article:`")
         item: dict[str, str] = {"id": quote_id, "text": suggestion.text}
-        if suggestion.attribution:
-            item["attribution"] = suggestion.attribution
+        if credited:
+            item["attribution"] = credited
         lines.extend("  " + line for line in dump([item]).rstrip("\n").split("\n"))
     return "\n".join(lines) + "\n"
 
