@@ -329,6 +329,7 @@ def test_a_penalty_moves_a_break() -> None:
         ("pages 3.5-4.5 and 1,000-2,000", "pages 3.5\u20134.5 and 1,000\u20132,000"),
         ("on 2026-11-25, COVID-19 and well-being", "on 2026-11-25, COVID-19 and well-being"),
         ("ISBN 978-3-16 stays", "ISBN 978-3-16 stays"),
+        ("see site.fr/5-6 for 5-6 ideas", "see site.fr/5-6 for 5\u20136 ideas"),
     ],
 )
 def test_smarten_typographic_substitutions(raw: str, expected: str) -> None:
@@ -345,6 +346,9 @@ def test_smarten_typographic_substitutions(raw: str, expected: str) -> None:
         ("snake_case_name stays", "snake_case_name stays", ""),
         ("2 * 3 * 4 = 24", "2 * 3 * 4 = 24", ""),
         ("_one_ and _two_", "one and two", "onetwo"),
+        # Handles and web addresses are shown as written.
+        ("follow @_handle_ now", "follow @_handle_ now", ""),
+        ("see site.com/_draft_ and _this_", "see site.com/_draft_ and this", "this"),
     ],
 )
 def test_emphasis_marks_are_removed(raw: str, text: str, emphasised: str) -> None:

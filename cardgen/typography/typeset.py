@@ -67,6 +67,17 @@ _SPACE_BY_CJK_PUNCTUATION = re.compile(
 _FRENCH_SPACE_BEFORE = re.compile(r"[ \u00a0\u202f]+(?=[?!;:\u00bb\u203a])")
 _FRENCH_SPACE_AFTER = re.compile(r"(?<=[\u00ab\u2039])[ \u00a0\u202f]+")
 NARROW_NO_BREAK_SPACE = "\u202f"
+# Web addresses and handles are shown as written: no dashes or emphasis inside them.
+_ADDRESS = re.compile(r"\S*(?:://|www\.|@|/)\S*|\S+\.(?:com|org|net|io|co|fr|de|jp|uk)\b\S*")
+
+
+def _unless_address(match: re.Match[str], replacement: str) -> str:
+    """`replacement`, unless the match lies in a web address or handle."""
+    text, start = match.string, match.start()
+    word_start = text.rfind(" ", 0, start) + 1
+    word_end = text.find(" ", match.end())
+    word = text[word_start : None if word_end < 0 else word_end]
+    return match[0] if _ADDRESS.fullmatch(word) else replacement
 
 
 def smarten(text: str) -> str:
@@ -74,7 +85,7 @@ def smarten(text: str) -> str:
     a hyphen between two numbers (`10-20`) to an en dash."""
     text = re.sub(r"-{2,3}", "\u2014", text)
     if "-" in text:
-        text = _RANGE.sub("\\1\u2013\\2", text)
+        text = _RANGE.sub(lambda m: _unless_address(m, f"{m[1]}\u2013{m[2]}"), text)
     if "n" in text:
         text = _ROCK_N_ROLL.sub("\u2019n\u2019", text)
     if '"' not in text and "'" not in text:
@@ -113,7 +124,10 @@ def emphasis_spans(text: str) -> tuple[str, tuple[bool, ...]]:
     plain: list[str] = []
     flags: list[bool] = []
     last = 0
+    addresses = [m.span() for m in _ADDRESS.finditer(text)] if "_" in text else []
     for match in _EMPHASIS.finditer(text):
+        if any(a < match.end() and match.start() < b for a, b in addresses):
+            continue  # `@_name_` or `site.com/_x_`: an address, not emphasis
         plain.append(text[last : match.start()])
         flags.extend([False] * (match.start() - last))
         plain.append(match.group(2))
