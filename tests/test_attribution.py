@@ -150,6 +150,32 @@ def last_paragraph(
             "narration",
             "Writer Name",
         ),
+        # a credit line after the closing mark
+        (["“The sea does not forgive those who forget it.” — Ana Ruiz"], "quoted", "Ana Ruiz"),
+        # French compound tense: « … », a-t-elle ajouté
+        (
+            [
+                "Marie Dupont était là ce matin.",
+                "« Nous reviendrons plus forts que jamais après cette saison », a-t-elle ajouté.",
+            ],
+            "quoted",
+            "Marie Dupont",
+        ),
+        # « … », a déclaré Name
+        (
+            ["« Le climat est la question de notre siècle », a déclaré Paul Martin, chercheur."],
+            "quoted",
+            "Paul Martin",
+        ),
+        # a quote split by its tag: “…,” she told me, “…”
+        (
+            [
+                "Lara Bazelon was clear about it.",
+                "“Ambition is not a dirty word,” she told me, “and mothers should claim it.”",
+            ],
+            "quoted",
+            "Lara Bazelon",
+        ),
     ],
 )
 def test_speaker_of_the_last_paragraph(paragraphs: list[str], kind: str, name: str | None) -> None:

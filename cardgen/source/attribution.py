@@ -72,6 +72,10 @@ _AFTER = (
     re.compile(rf"^\s*[,—–-]?\s*{_VERB}\s+{_WHO}"),
     re.compile(rf"^\s*[,—–-]?\s*(?:{_VERBS_FR})(?:-t)?-(?P<who>il|elle|ils|elles|on)\b"),
     re.compile(rf"^\s*[,—–-]?\s*(?i:according to|selon|d['’]après)\s+(?P<who>{_NAME})"),
+    # French compound tenses: `», a-t-elle ajouté`
+    re.compile(r"^\s*,?\s*a-t-(?P<who>il|elle|ils|elles|on)\s+\w+"),
+    # a credit line: `” — Ana Ruiz`
+    re.compile(rf"^\s*[—–]\s*(?P<who>{_NAME})\s*[.,]?\s*$"),
 )
 # A tag right before an opening mark: `Lara says, ` `She told me: ` `According to X, `
 _BEFORE = (
