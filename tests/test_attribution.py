@@ -150,6 +150,33 @@ def last_paragraph(
             "narration",
             "Writer Name",
         ),
+        # a role instead of a name: the person the article introduced with it
+        (
+            [
+                "The mayor, Tom Reyes, spoke at noon.",
+                "“We have waited long enough for this bridge,” the mayor said.",
+            ],
+            "quoted",
+            "Tom Reyes",
+        ),
+        (
+            [
+                "Ana Ruiz, the company’s founder, was blunt.",
+                "“Nobody gets rich by waiting for permission,” the founder said.",
+            ],
+            "quoted",
+            "Ana Ruiz",
+        ),
+        (
+            [
+                "Le maire Jean Dupont était présent.",
+                "« Nous ne laisserons personne au bord de la route », a déclaré le maire.",
+            ],
+            "quoted",
+            "Jean Dupont",
+        ),
+        # a role the article never tied to a name: a quoted speaker
+        (["“The bridge will never open on time,” the engineer said."], "quoted", None),
         # a credit line after the closing mark
         (["“The sea does not forgive those who forget it.” — Ana Ruiz"], "quoted", "Ana Ruiz"),
         # French compound tense: « … », a-t-elle ajouté

@@ -55,7 +55,10 @@ _NAME = rf"{_TITLE}?{_CAP}(?:\s+(?:{_PARTICLE}\s+)?{_CAP}){{0,3}}"
 _PRONOUNS = {"he", "she", "they", "il", "elle", "ils", "elles", "on", "i", "je", "we", "nous"}
 _FIRST_PERSON = {"i", "je", "we", "nous"}
 _PRONOUN = r"(?:he|she|they|il|elle|ils|elles|on|I|je|j'|we|nous)"
-_WHO = rf"(?P<who>{_NAME}|{_PRONOUN}|[Hh]e|[Ss]he|[Tt]hey|[Ii]l|[Ee]lle)"
+# A role instead of a name ("the mayor said", "explique la chercheuse"): resolved to the
+# person the article introduced with it ("The mayor, Tom Reyes," / "Tom Reyes, the mayor").
+_ROLE = r"(?:[Tt]he|[Ll]a|[Ll]e|[Ll]['’])\s*(?P<role>[a-zà-ÿ][a-zà-ÿ-]{2,})"
+_WHO = rf"(?P<who>{_NAME}|{_PRONOUN}|[Hh]e|[Ss]he|[Tt]hey|[Ii]l|[Ee]lle|{_ROLE})"
 _NOT_NAMES = frozenset(
     """
     The A An This That These Those It Its He She They We You I But And So Or Yet Then When
@@ -330,6 +333,8 @@ def _tag(
 
 def _plausible(who: str) -> bool:
     first = who.split()[0]
+    if re.fullmatch(_ROLE, who):
+        return True
     return who.lower() in _PRONOUNS or first not in _NOT_NAMES or bool(re.match(_TITLE, who))
 
 
@@ -340,7 +345,24 @@ def _resolve(who: str, offset: int, voices: Voices) -> str | None:
     if who.lower() in _PRONOUNS:
         earlier = [name for at, name in voices.people if at < offset]
         return earlier[-1] if earlier else None
+    role = re.fullmatch(_ROLE, who)
+    if role:
+        return _introduced_as(role.group("role"), voices.text[:offset], voices)
     return _full_name(who, voices)
+
+
+def _introduced_as(role: str, before: str, voices: Voices) -> str | None:
+    """The person the text named with `role` last: `The mayor, Tom Reyes,` `Tom Reyes,
+    the city's mayor` `le maire Jean Dupont` `Jean Dupont, la maire de Lyon`."""
+    role = re.escape(role)
+    patterns = (
+        rf"\b(?i:the|le|la|l['’])\s*{role},?\s+(?P<name>{_NAME})",
+        rf"(?P<name>{_NAME}),\s+(?i:the|a|an|le|la|l['’]|un|une)\s*(?:[\w'’-]+\s+){{0,2}}{role}\b",
+    )
+    found = [(m.start(), m.group("name")) for p in patterns for m in re.finditer(p, before)]
+    if not found:
+        return None
+    return _full_name(max(found)[1], voices)
 
 
 def _full_name(name: str, voices: Voices) -> str:

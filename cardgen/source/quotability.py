@@ -64,23 +64,23 @@ _PRESENT = frozenset(
 )
 _PAST = frozenset(
     """
-    was were had did said went came got took knew saw told felt found gave began became
+    was were had did went came got took knew saw told felt found gave began became
     wrote left ran sat stood asked replied met heard looked seemed tried wanted
     était étaient avait avaient fut furent fit dit alla vint eut
     """.split()  # noqa: SIM905
 )
 # Turns that set one thing against another.
+# Each with a word it cannot match without, so most sentences skip the search.
 _CONTRAST = (
-    re.compile(r"\bnot\b[^.;:!?]{1,80}\bbut\b"),
+    ("but", re.compile(r"\bnot\b[^.;:!?]{1,80}\bbut\b")),
     # "X is not A; it is B": a negation answered by a parallel clause
-    re.compile(r"\b(?:is|are)\s+not\b[^.;:!?]{1,60}[;:,\u2014]\s*\w+\s+(?:is|are)\b"),
-    re.compile(r"\b(?:more|less|rather|better|worse|greater)\b[^.;:!?]{0,60}\bthan\b"),
-    re.compile(r"\bneither\b[^.;!?]{1,60}\bnor\b"),
-    re.compile(r"\bthe (?:more|less)\b[^.;!?]{1,60}\bthe (?:more|less)\b"),
-    re.compile(r"\bne\b[^.;:!?]{1,40}\bpas\b[^.;:!?]{1,60}\bmais\b"),
-    re.compile(r"\bplus\b[^.;:!?]{1,60}\bque\b"),
+    ("not", re.compile(r"\b(?:is|are)\s+not\b[^.;:!?]{1,60}[;:,\u2014]\s*\w+\s+(?:is|are)\b")),
+    ("than", re.compile(r"\b(?:more|less|rather|better|worse|greater)\b[^.;:!?]{0,60}\bthan\b")),
+    ("nor", re.compile(r"\bneither\b[^.;!?]{1,60}\bnor\b")),
+    ("the", re.compile(r"\bthe (?:more|less)\b[^.;!?]{1,60}\bthe (?:more|less)\b")),
+    ("mais", re.compile(r"\bne\b[^.;:!?]{1,40}\bpas\b[^.;:!?]{1,60}\bmais\b")),
+    ("que", re.compile(r"\bplus\b[^.;:!?]{1,60}\bque\b")),
 )
-_CONTRAST_TRIGGERS = _set("but than nor more less not mais que")
 # A sentence opening with one of these continues the one before it.
 _CONNECTIVES = frozenset(
     """
@@ -102,6 +102,7 @@ _POINTERS = frozenset(
 _DEFINING = _set("who whom whose which that what qui que dont")
 _COPULA = _set("is are est sont")
 _ADVICE_OPENERS = _set("let beware never always remember do don't be soyez ne")
+_PERSONS = _set("he she they those celui celle ceux celles")
 _BE = _set("is was are were 's est était sont")
 _POINTER_PREFIXES = (
     "その",
@@ -138,11 +139,10 @@ _REPORTING = frozenset(
     according dit répond explique raconte ajoute
     """.split()  # noqa: SIM905
 )
-_LATER_POINTERS = _set("former latter same above such again likewise")
-_LATER_POINTER = re.compile(r"\b(?:the (?:former|latter|same)|as (?:above|such)|again|likewise)\b")
+_LATER_POINTERS = _set("former latter above such likewise")
+_LATER_POINTER = re.compile(r"\b(?:the (?:former|latter)|as (?:above|such)|likewise)\b")
+_DIGIT = re.compile(r"\d")
 _QUOTED = re.compile(r"[\u201c\"\u00ab\u300c]([^\u201d\"\u00bb\u300d]{20,})[\u201d\"\u00bb\u300d]")
-_NAME = re.compile(r"(?<=[\w,;] )[A-Z][a-z]+")
-_NAME_ZIPF = 3.0
 _OPEN_QUOTES = '"\u201c\u00ab\u300c\u2018'
 
 
@@ -152,6 +152,7 @@ class Document:
 
     lexicon: Lexicon
     keyness: dict[str, float]  # stem -> how characteristic of this article (0..1)
+    names: frozenset[str] = frozenset()  # words only ever written capitalised here
 
     @property
     def language(self) -> str:
@@ -214,7 +215,20 @@ def document(sentences: Sequence[str], lexicon: Lexicon) -> Document:
     raw = {key: math.log1p(count - 1) * rarity[key] for key, count in counts.items() if count > 1}
     top = max(raw.values(), default=0.0)
     keyness = {key: value / top for key, value in raw.items()} if top else {}
-    return Document(lexicon, keyness)
+    return Document(lexicon, keyness, names(sentences))
+
+
+def names(sentences: Sequence[str]) -> frozenset[str]:
+    """Words (lower case) seen capitalised inside sentences and never in lower case."""
+    capital: set[str] = set()
+    lower: set[str] = set()
+    for sentence in sentences:
+        for at, word in enumerate(_WORD.findall(sentence)):
+            if word[:1].islower():
+                lower.add(word.lower())
+            elif at and word[:1].isupper() and not word.isupper():
+                capital.add(word.lower())
+    return frozenset(capital - lower)
 
 
 def features(text: str, doc: Document) -> dict[str, float]:
@@ -228,7 +242,7 @@ def features(text: str, doc: Document) -> dict[str, float]:
         "key terms": key_terms(content, doc),
         "back-reference": back_reference(text, words),
         "chatter": chatter(words),
-        "specific": specific(text, words, doc.lexicon),
+        "specific": specific(text, words, doc.names),
         "story": story(words),
         "speech": speech(text, words),
         "definition": definition(words),
@@ -259,8 +273,8 @@ def general(words: Sequence[str]) -> float:
 def balance(text: str, content: Sequence[str]) -> float:
     """Antithesis and parallelism: a contrast turn, repeated key words, clauses that echo."""
     lowered = text.lower()
-    triggers = _CONTRAST_TRIGGERS.intersection(_words(lowered))
-    contrast = bool(triggers) and any(pattern.search(lowered) for pattern in _CONTRAST)
+    present = set(_words(lowered))
+    contrast = any(word in present and rule.search(lowered) for word, rule in _CONTRAST)
     stems = Counter(stem(w) for w in content)
     repeated = sum(1 for count in stems.values() if count > 1)
     clauses = [c.split() for c in re.split(r"[;:,\u2014\u2013\u3001\u060c]|--", lowered)]
@@ -311,6 +325,8 @@ def _defined(words: Sequence[str], at: int) -> bool:
     after = words[at + 1 : at + 3]
     if after and after[0] in _DEFINING:
         return True
+    if word in _PERSONS and "who" in words[at + 1 : at + 6]:
+        return True  # "He is great who …", "They are happy who …"
     if word in ("it", "il", "ce", "c'") and after and after[0] in _BE:
         # "It is hard to …", "It is through X that …", "Il est rare que …", "C'est … qui"
         rest = words[at + 2 :]
@@ -349,15 +365,17 @@ def chatter(words: Sequence[str]) -> float:
     return min(1.0, fillers / 2 + short)
 
 
-def specific(text: str, words: Sequence[str], lexicon: Lexicon) -> float:
-    """Figures, names, brackets and questions tie a passage to its story."""
-    digits = any(c.isdigit() for c in text)
-    names = len(_NAME.findall(text))
-    if words and lexicon.zipf and lexicon.frequency(words[0]) < _NAME_ZIPF:
-        names += 1  # a subject such as "Lara" or "Quebec": rare as a plain word
+def specific(text: str, words: Sequence[str], names: frozenset[str]) -> float:
+    """Figures, names, brackets and questions tie a passage to its story.
+
+    Names are the article's words that only ever appear capitalised ("Lara", "Quebec"), so
+    a name opening a sentence counts as well as one inside it.
+    """
+    digits = _DIGIT.search(text) is not None
+    named = sum(1 for w in words if w in names)
     brackets = any(c in text for c in "()[]")
     question = any(c in text for c in "?\uff1f\u061f")
-    return min(1.0, 0.5 * digits + 0.2 * min(names, 3) + 0.3 * brackets + 0.4 * question)
+    return min(1.0, 0.5 * digits + 0.35 * named + 0.3 * brackets + 0.4 * question)
 
 
 def story(words: Sequence[str]) -> float:

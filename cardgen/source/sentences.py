@@ -30,6 +30,7 @@ _END = re.compile(
     rf"(?:[{re.escape(_CLOSERS)}]|[ \u00a0\u202f][\u00bb\u203a])*"
 )
 _WORD_BEFORE = re.compile(r"([^\W\d_](?:[\w.]*[^\W_])?)\.$")
+_LONGEST_WORD = 64
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)+$")
 
 
@@ -96,6 +97,9 @@ def _first_letter(text: str, at: int) -> str | None:
 
 def _is_abbreviation(before: str, nxt: str | None) -> bool:
     """Whether the word ending in the full stop at the end of `before` is an abbreviation."""
+    # Only the last word matters: searching the whole paragraph before every full stop
+    # made long paragraphs quadratic.
+    before = before[-_LONGEST_WORD:]
     match = _WORD_BEFORE.search(before)
     if match is None:
         return False

@@ -29,6 +29,7 @@ from cardgen.source.quotability import (
     tokens,
     worst,
 )
+from cardgen.source.sentences import split_sentences
 
 # Card-friendly lengths, in Latin-character widths (a CJK character counts two): the ideal
 # range reads at a glance; past MAX_CHARS a passage is only offered cut down to an elision.
@@ -58,13 +59,20 @@ WEIGHTS: dict[str, float] = {
     "story": 0.1,
     "key terms": 0.05,
     "elided": -0.2,
-    "specific": -0.2,
     "advice": -0.35,
+    "specific": -0.5,
     "back-reference": -1.0,
     "chatter": -1.5,
 }
-# Taken off a candidate for every passage already chosen from its paragraph.
+# Taken off a candidate for every passage already chosen from its paragraph beyond the
+# first FREE_PER_PARAGRAPH: a long essay paragraph often holds two lines worth quoting,
+# but not ten.
 SAME_PARAGRAPH = 0.5
+FREE_PER_PARAGRAPH = 1
+# A passage sharing more than this share of its words with one already chosen says the
+# same thing again (Jaccard similarity of the word sets).
+REPEATS = 0.5
+REPEAT_PENALTY = 1.0
 
 _CLOSING = "\"')]}\u2019\u201d\u00bb\u300d\u300f\uff09"
 _TERMINAL = ".!?\u2026\u3002\uff01\uff1f\u061f"
@@ -114,22 +122,28 @@ class Candidate:
 def suggest(article: Article, n: int = 10) -> list[Suggestion]:
     """The `n` best self-contained passages of `article`, best first, none overlapping."""
     lexicon = load_lexicon(guess_language(article.text))
-    index = ArticleIndex(article)
-    found = candidates(index, lexicon)
+    found = candidates(article, lexicon)
+    index: ArticleIndex | None = None
     while True:
         chosen = rank(found, n)
         # Elisions are built from the article's own characters; check them as `check` will.
+        if not any(s.elided for s in chosen):
+            return chosen
+        index = index or ArticleIndex(article)
         failed = {(s.start, s.end) for s in chosen if s.elided and not verifies(index, s)}
         if not failed:
             return chosen
         found = [c for c in found if (c.start, c.end) not in failed or len(c.spans) == 1]
 
 
-def candidates(index: ArticleIndex, lexicon: Lexicon) -> list[Candidate]:
+def candidates(article: Article, lexicon: Lexicon) -> list[Candidate]:
     """Every passage a card could carry, with its features."""
-    article = index.article
-    spans = [index.sentence_spans(p) for p in range(1, len(article.paragraphs) + 1)]
     text = article.text
+    spans: list[list[tuple[int, int]]] = []
+    at = 0
+    for paragraph in article.paragraphs:  # offsets in Article.text, as ArticleIndex has them
+        spans.append([(at + a, at + b) for a, b in split_sentences(paragraph)])
+        at += len(paragraph) + 2
     doc = document([text[a:b] for para in spans for a, b in para], lexicon)
     found: list[Candidate] = []
     for number, sentences in enumerate(spans, start=1):
@@ -139,7 +153,7 @@ def candidates(index: ArticleIndex, lexicon: Lexicon) -> list[Candidate]:
                 start, end = _unquoted(text, sentences[first][0], sentences[last][1])
                 window = sentences[first : last + 1]
                 candidate = _candidate(
-                    index, number, (start, end), window, doc, facts[first : last + 1]
+                    text, number, (start, end), window, doc, facts[first : last + 1]
                 )
                 if candidate is None:
                     continue
@@ -152,7 +166,7 @@ def candidates(index: ArticleIndex, lexicon: Lexicon) -> list[Candidate]:
 
 
 def _candidate(
-    index: ArticleIndex,
+    text: str,
     paragraph: int,
     span: tuple[int, int],
     window: Sequence[tuple[int, int]],
@@ -164,7 +178,7 @@ def _candidate(
     A cut drops whole sentences from a run of sentences, or clauses from a single sentence,
     so what is left still reads as the author's own sentences.
     """
-    passage = index.text[span[0] : span[1]]
+    passage = text[span[0] : span[1]]
     if not _card_shaped(passage):
         return None
     spans: tuple[tuple[int, int], ...] = (span,)
@@ -173,7 +187,7 @@ def _candidate(
             cuts = [(a[1], b[0]) for a, b in itertools.pairwise(window)]
         else:
             cuts = [(span[0] + m.start(), span[0] + m.end()) for m in _CLAUSE_END.finditer(passage)]
-        elision = elide(index, span, cuts, doc.lexicon)
+        elision = elide(text, paragraph, span, cuts, doc.lexicon)
         if elision is None:
             return None
         passage, spans = elision.text, elision.spans
@@ -190,36 +204,59 @@ def _candidate(
 def rank(
     found: Sequence[Candidate], n: int, weights: dict[str, float] | None = None
 ) -> list[Suggestion]:
-    """Score candidates and pick the best `n`: no overlaps, paragraphs spread out."""
+    """Score candidates and pick the best `n`: no overlaps, paragraphs and ideas spread out."""
     weights = weights or WEIGHTS
     scored = sorted(
         ((_contributions(c, weights), c) for c in found),
         key=lambda pair: (-sum(v for _, v in pair[0]), pair[1].start, pair[1].end),
     )
     chosen: list[Suggestion] = []
-    per_paragraph: dict[int, int] = {}
+    taken: dict[int, int] = {}  # paragraph -> passages chosen from it
+    said: list[frozenset[str]] = []  # the words of each chosen passage
     remaining = [(sum(v for _, v in parts), parts, c) for parts, c in scored]
     while remaining and len(chosen) < n:
-        best_at, best_score = -1, float("-inf")
+        best: tuple[float, int, tuple[tuple[str, float], ...]] | None = None
         for at, (score, _, c) in enumerate(remaining):
-            adjusted = score - SAME_PARAGRAPH * per_paragraph.get(c.paragraph, 0)
-            if adjusted > best_score:
-                best_at, best_score = at, adjusted
-            if score <= best_score:
-                break  # sorted by raw score: nothing later can beat it
-        _, parts, c = remaining[best_at]
-        if per_paragraph.get(c.paragraph, 0):
-            parts = (*parts, ("same paragraph", best_score - sum(v for _, v in parts)))
+            if best is not None and score <= best[0]:
+                break  # sorted by raw score, and penalties only lower it: nothing later wins
+            penalties = _spread(c, taken, said)
+            adjusted = score + sum(v for _, v in penalties)
+            if best is None or adjusted > best[0]:
+                best = (adjusted, at, penalties)
+        assert best is not None
+        adjusted, at, penalties = best
+        _, parts, c = remaining[at]
         chosen.append(
-            Suggestion(c.text, c.paragraph, round(best_score, 4), c.start, c.end, c.spans, parts)
+            Suggestion(
+                c.text, c.paragraph, round(adjusted, 4), c.start, c.end, c.spans, parts + penalties
+            )
         )
-        per_paragraph[c.paragraph] = per_paragraph.get(c.paragraph, 0) + 1
+        taken[c.paragraph] = taken.get(c.paragraph, 0) + 1
+        said.append(_word_set(c.text))
         remaining = [
             r
             for r in remaining
             if (r[2].end <= c.start or r[2].start >= c.end) and r[2].text != c.text
         ]
     return chosen
+
+
+def _spread(
+    c: Candidate, taken: dict[int, int], said: Sequence[frozenset[str]]
+) -> tuple[tuple[str, float], ...]:
+    """What keeps the list varied: a paragraph already drawn on, words already shown."""
+    out: list[tuple[str, float]] = []
+    extra = taken.get(c.paragraph, 0) - FREE_PER_PARAGRAPH
+    if extra > 0:
+        out.append(("same paragraph", -SAME_PARAGRAPH * extra))
+    words = _word_set(c.text)
+    if any(len(words & seen) > REPEATS * len(words | seen) for seen in said):
+        out.append(("repeats a passage above", -REPEAT_PENALTY))
+    return tuple(out)
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", text.lower()))
 
 
 def _contributions(c: Candidate, weights: dict[str, float]) -> tuple[tuple[str, float], ...]:
@@ -272,7 +309,8 @@ _CLAUSE_END = re.compile(r"[,;:\u2014\u3001\u060c]|--")
 
 
 def elide(
-    index: ArticleIndex,
+    text: str,
+    paragraph: int,
     span: tuple[int, int],
     cuts: Sequence[tuple[int, int]],
     lexicon: Lexicon,
@@ -283,7 +321,6 @@ def elide(
     the cuts that fit MAX_CHARS the one that keeps most wins. Passages over MAX_ELIDED are not
     cut: too little of them would remain.
     """
-    text = index.text
     if width(text[span[0] : span[1]]) > MAX_ELIDED:
         return None
     mark = width(ELISION_MARK)
@@ -309,7 +346,7 @@ def elide(
     return Located(
         text[span[0] : head_end] + ELISION_MARK + text[tail_start : span[1]],
         ((span[0], head_end), (tail_start, span[1])),
-        index.paragraph_of(span[0]),
+        paragraph,
     )
 
 
