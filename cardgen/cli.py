@@ -602,6 +602,57 @@ def gallery(
     typer.echo(str(path))
 
 
+@app.command()
+def export(
+    to: Annotated[
+        str, typer.Option("--to", help="buffer, hootsuite, later or csv (cardgen's own).")
+    ],
+    file: Annotated[Path, typer.Option("--out", "-o", help="The bulk-upload file to write.")],
+    approved: Annotated[
+        bool, typer.Option("--approved", help="Export the cards approved in `cardgen serve`.")
+    ] = False,
+    folder: Annotated[Path, typer.Option("--from", help="Output folder holding the cards.")] = Path(
+        "output"
+    ),
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Where OUT is published: image URLs instead of paths."),
+    ] = None,
+    slots: Annotated[
+        str | None,
+        typer.Option("--slots", help='Weekly times, e.g. "Mon 09:00, Wed 12:00, Fri 17:00".'),
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option("--timezone", help="IANA zone of --slots (default: local).")
+    ] = None,
+) -> None:
+    """Write the approved cards as a scheduler's bulk-upload file (one quote per slot)."""
+    from cardgen.errors import InputError
+    from cardgen.review.export import export as run_export
+
+    if not approved:
+        _fail(
+            InputError(
+                "only approved cards are exported",
+                hint="pass --approved (review in `cardgen serve`)",
+            ).one_line(),
+            EXIT_INPUT,
+        )
+    report = _run(
+        lambda: run_export(folder, to, file, base_url=base_url, slots=slots, zone=timezone)
+    )
+    when = ""
+    if report.first is not None and report.last is not None:
+        when = f", {report.first:%a %Y-%m-%d %H:%M} to {report.last:%a %Y-%m-%d %H:%M %Z}"
+    typer.echo(f"wrote {report.posts} posts of {report.quotes} quotes to {report.path}{when}")
+    if report.gone:
+        typer.echo(
+            f"note: {report.gone} decisions in {folder / 'review.json'} are for cards no longer "
+            "in the manifest (kept, not exported)",
+            err=True,
+        )
+
+
 def main() -> None:
     """Console entry point."""
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import regex
 from pydantic import AfterValidator
 
 from cardgen.errors import clipped
@@ -30,10 +31,24 @@ def _one_line(value: str) -> str:
     return value
 
 
+# What platforms link as a hashtag: letters and their marks (any script), digits and
+# underscores. Anything else ends the tag early in a post ("#a&b" links "#a") or is
+# markup that a caption would carry into every post.
+_HASHTAG_WORD = regex.compile(r"[\p{L}\p{M}\p{N}_]+")
+
+
 def _hashtag(value: str) -> str:
     value = _one_line(value)
-    if not value.lstrip("#") or any(char.isspace() for char in value):
+    word = value[1:] if value.startswith("#") else value
+    if not word or any(char.isspace() for char in value):
         msg = f"{clipped(value)} is not a hashtag (one word, like 'workingmoms')"
+        raise ValueError(msg)
+    if not _HASHTAG_WORD.fullmatch(word):
+        bad = next(c for c in word if not _HASHTAG_WORD.fullmatch(c))
+        msg = (
+            f"{clipped(value)} is not a hashtag: {bad!r} cannot be in one "
+            "(letters, digits and _ only, like 'working_moms')"
+        )
         raise ValueError(msg)
     return value
 

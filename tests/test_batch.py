@@ -36,10 +36,12 @@ def manifest(out: Path) -> dict[str, Any]:
 
 
 def card_files(out: Path) -> set[str]:
+    # Cards only: not temporaries, nor the review page's thumbnails in OUT/.cardgen/.
     return {
         p.relative_to(out).as_posix()
         for p in out.rglob("*")
-        if p.suffix in (".png", ".jpg", ".webp") and not p.name.startswith(".")
+        if p.suffix in (".png", ".jpg", ".webp")
+        and not any(part.startswith(".") for part in p.relative_to(out).parts)
     }
 
 

@@ -5,9 +5,12 @@ Screenshots at phone and desktop width go to tests/_artifacts/ for a human to lo
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
+import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,11 +18,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from cardgen.batch.captions import count
 from cardgen.batch.plan import Project, render
-from cardgen.review.serve import GalleryServer, serve_in_thread
+from cardgen.design.platforms import BUILTIN
+from cardgen.review.serve import GalleryHandler, GalleryServer, serve_in_thread
 from tests.gallery_project import HOSTILE_AUTHOR, HOSTILE_QUOTE, HOSTILE_TITLE, make_project
 
 CHROMIUM = Path("/usr/bin/chromium")
+PLATFORMS = {p.id: p for p in BUILTIN}
 ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
 # Without the background-networking flags Chromium keeps calling home, which on a
 # closed network floods it with refused connections.
@@ -43,7 +49,36 @@ if not CHROMIUM.exists() and not os.environ.get("CI"):
 
 pytestmark = pytest.mark.slow
 
-IMAGES_LOADED = """() => Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)"""
+# Thumbnails load lazily: every image on screen has loaded (those below wait for a scroll).
+IMAGES_LOADED = """() => Array.from(document.images)
+    .filter(i => { const r = i.getBoundingClientRect();
+                   return r.width > 0 && r.top < innerHeight && r.bottom > 0; })
+    .every(i => i.complete && i.naturalWidth > 0)"""
+ALL_IMAGES_LOADED = (
+    """() => Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)"""
+)
+AXE = Path(importlib.util.find_spec("axe_playwright_python").origin).parent / "axe.min.js"  # type: ignore[arg-type, union-attr]
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is now (WCAG 2.x A and AA, best practices)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        """() => axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations.map(
+            v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target)})))"""
+    )
+    return list(result)
+
+
+def scroll_through(page: Page) -> None:
+    """Scroll to the bottom in screenfuls so every lazy image loads, then back to the top."""
+    page.evaluate(
+        """async () => { for (let y = 0; y < document.body.scrollHeight; y += innerHeight / 2) {
+            window.scrollTo(0, y); await new Promise(r => setTimeout(r, 30)); }
+          window.scrollTo(0, 0); }"""
+    )
+    page.wait_for_function(ALL_IMAGES_LOADED, timeout=15_000)
 
 
 @pytest.fixture(scope="module")
@@ -109,16 +144,22 @@ def test_page_loads_clean_every_image_loads_screenshots(
 ) -> None:
     out, server = site
     page = watched.open(server.url)
+    scroll_through(page)
     images = page.evaluate(
         """() => Array.from(document.images).map(i => ({src: i.getAttribute('src'),
+            card: i.closest('.card').dataset.path, loading: i.loading,
+            link: i.closest('a').getAttribute('href'),
             natural: [i.naturalWidth, i.naturalHeight], shown: [i.clientWidth, i.clientHeight],
             alt: i.alt}))"""
     )
     cards = {c["path"]: c for c in manifest(out)}
     assert len(images) == len(cards) == 12
     for image in images:
-        card = cards[image["src"]]
-        assert image["natural"] == [card["width"], card["height"]]
+        card = cards[image["card"]]
+        # A small thumbnail, lazily loaded; the full card a click away.
+        assert image["src"] == f".cardgen/thumbs/{card['sha256']}.webp"
+        assert image["loading"] == "lazy" and image["link"] == card["path"]
+        assert max(image["natural"]) <= 360
         assert image["alt"] == card["alt_text"]
         # Thumbnails keep the card's true aspect ratio.
         shown_ratio = image["shown"][0] / image["shown"][1]
@@ -185,7 +226,7 @@ def test_copy_buttons_put_caption_and_alt_text_on_the_clipboard(
     page = watched.open(server.url)
     cards = manifest(out)
     first = page.locator(".card").first
-    card = next(c for c in cards if c["path"] == first.locator("img").get_attribute("src"))
+    card = next(c for c in cards if c["path"] == first.get_attribute("data-path"))
     first.get_by_role("button", name="Copy caption").click()
     assert page.evaluate("navigator.clipboard.readText()") == card["caption"]
     assert first.get_by_role("button", name="Copied").count() == 1
@@ -201,11 +242,13 @@ def test_keyboard_alone_reaches_filters_and_copy_buttons(
     out, server = site
     page = watched.open(server.url)
     focused = "() => { const e = document.activeElement; return [e.tagName, e.className, e.id]; }"
+    page.wait_for_function("() => document.body.classList.contains('reviewing')")
     page.keyboard.press("Tab")
     assert page.evaluate(focused) == ["A", "skip", ""]
     page.keyboard.press("Tab")
+    assert page.evaluate(focused) == ["INPUT", "", "filter-text"]
+    page.keyboard.press("Tab")
     assert page.evaluate(focused) == ["SELECT", "", "filter-platform"]
-    # Arrow keys change a focused select; the filter follows.
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Tab")
     assert page.evaluate(focused) == ["SELECT", "", "filter-layout"]
@@ -215,16 +258,25 @@ def test_keyboard_alone_reaches_filters_and_copy_buttons(
         ".card:not([hidden])", "cards => cards.map(c => c.dataset.platform)"
     )
     assert set(platforms) == {first_platform}
-    # Onwards: the quote's source link, the first card's full-size link, its copy button.
+    # Onwards: fold-all, the jump list, then (one platform: cards flow without their quote
+    # headings) the first card's full-size link and its copy button.
     page.keyboard.press("Tab")
-    source = page.evaluate("() => document.activeElement.getAttribute('href')")
-    assert source.startswith("https://example.com/a?b=1")
+    assert page.evaluate(focused)[1] == "fold-all"
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused)[0] == "SUMMARY"  # the zip downloads (served only)
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused)[0] == "SUMMARY"  # the jump list
+    # Served, each card has its review toggles first.
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused)[1] == "approve"
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused)[1] == "reject"
     page.keyboard.press("Tab")
     assert page.evaluate(focused)[1] == "thumb"
     page.keyboard.press("Tab")
     assert page.evaluate(focused)[1] == "copy"
     page.keyboard.press("Enter")
-    src = page.locator(".card:not([hidden]) img").first.get_attribute("src")
+    src = page.locator(".card:not([hidden])").first.get_attribute("data-path")
     card = next(c for c in manifest(out) if c["path"] == src)
     assert page.evaluate("navigator.clipboard.readText()") == card["caption"]
     # The focus ring is visible (not removed by the styles).
@@ -244,8 +296,9 @@ def test_hostile_text_is_text_in_the_dom(
     by = section.locator(".said .by").text_content() or ""
     assert HOSTILE_AUTHOR in by and HOSTILE_TITLE in by
     assert section.locator("a[href^='javascript']").count() == 0
-    # Only the page's script and the live-reload script exist; no <b> or <img> from the YAML.
-    assert page.evaluate("document.scripts.length") == 2
+    # Only the page's script and the server's reload and review scripts exist; no <b> or
+    # <img> from the YAML.
+    assert page.evaluate("document.scripts.length") == 3
     assert section.locator(".said b, .said img").count() == 0
     assert watched.errors == []
 
@@ -302,4 +355,344 @@ def test_page_reloads_when_a_render_finishes(
     finally:
         shutil.rmtree(out)
         shutil.copytree(backup, out)
+    assert watched.errors == []
+
+
+VISIBLE = (
+    "() => Array.from(document.querySelectorAll('.card'))"
+    ".filter(c => c.offsetParent !== null).map(c => c.dataset.path)"
+)
+
+
+def test_search_box_matches_quote_text_attribution_and_ids(
+    watched: Watched, site: tuple[Path, GalleryServer]
+) -> None:
+    _, server = site
+    page = watched.open(server.url)
+    page.fill("#filter-text", "long ROAD")  # words of the quote, any case, any order
+    assert page.locator(".quote:not([hidden]) .said p").first.text_content() == (
+        "Small steps every day add up to a long road walked."
+    )
+    assert page.locator(".quote:not([hidden])").count() == 1
+    assert page.locator("#shown").text_content() == "Showing 4 of 12 cards"
+    assert page.url.endswith("#q=long%20ROAD")
+    page.fill("#filter-text", "review-page")  # an id
+    assert page.locator(".quote:not([hidden]) h2 .qid").text_content() == "review-page"
+    page.fill("#filter-text", "O'Brien")  # the attribution (every quote has it)
+    assert page.locator(".quote:not([hidden])").count() == 3
+    page.fill("#filter-text", "o'brien tom")
+    assert page.locator(".quote:not([hidden]) h2 .qid").text_content() == "hostile"
+    # The jump list follows the search.
+    assert page.locator(".jump li:not([hidden])").count() == 1
+    page.fill("#filter-text", "no such words anywhere")
+    assert page.locator(".none-shown").is_visible()
+    page.fill("#filter-text", "")
+    assert len(page.evaluate(VISIBLE)) == 12
+    assert watched.errors == []
+
+
+def test_jump_list_and_folding_groups(watched: Watched, site: tuple[Path, GalleryServer]) -> None:
+    _, server = site
+    page = watched.open(f"{server.url}#layout=classic")
+    page.locator(".jump summary").click()
+    page.locator(".jump a", has_text="review-page").click()
+    target = page.locator("section.quote", has=page.locator("h2 .qid", has_text="review-page"))
+    assert page.evaluate("() => document.activeElement.closest('section').id") == (
+        target.get_attribute("id")
+    )
+    top = target.evaluate("s => s.getBoundingClientRect().top")
+    assert -2 <= top < 200  # scrolled to it (to the sub-pixel)
+    assert page.url.endswith("#layout=classic")  # the filters stay
+    # A group folds and unfolds with its heading's button (a disclosure, keyboard first).
+    fold = target.locator("button.fold")
+    fold.focus()
+    page.keyboard.press("Enter")
+    assert fold.get_attribute("aria-expanded") == "false"
+    assert target.locator(".card").first.is_hidden()
+    page.keyboard.press("Space")
+    assert fold.get_attribute("aria-expanded") == "true"
+    assert target.locator(".card").first.is_visible()
+    page.get_by_role("button", name="Collapse all quotes").click()
+    assert page.locator("button.fold[aria-expanded='true']").count() == 0
+    assert page.get_by_role("button", name="Expand all quotes").get_attribute("aria-pressed") == (
+        "true"
+    )
+    page.get_by_role("button", name="Expand all quotes").click()
+    assert page.locator("button.fold[aria-expanded='false']").count() == 0
+    assert watched.errors == []
+
+
+def test_one_platform_flows_across_quotes(
+    watched: Watched, site: tuple[Path, GalleryServer]
+) -> None:
+    _, server = site
+    page = watched.open(server.url)
+    page.select_option("#filter-platform", "x")
+    tops = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.card')).filter(c => !c.hidden)
+            .map(c => Math.round(c.getBoundingClientRect().top))"""
+    )
+    assert len(tops) == 3 and len(set(tops)) == 1  # one row, not one card per row
+    # Each card names its quote, since the quote headings are not shown.
+    assert page.locator(".card:not([hidden]) .qref").first.is_visible()
+    assert not page.locator("section.quote h2").first.is_visible()
+    assert watched.errors == []
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "#platform=%",
+        "#platform=%E0%A4%A",
+        "#=x&&layout",
+        "#platform=x=y",
+        "#%",
+        "#q=%zz&layout=bold",
+    ],
+)
+def test_malformed_fragments_never_break_the_filters(
+    watched: Watched, site: tuple[Path, GalleryServer], fragment: str
+) -> None:
+    _, server = site
+    page = watched.open(server.url + fragment)
+    assert watched.errors == []
+    page.fill("#filter-text", "")
+    page.select_option("#filter-layout", "")
+    page.select_option("#filter-platform", "x")
+    shown = page.eval_on_selector_all(
+        ".card:not([hidden])", "cards => cards.map(c => c.dataset.platform)"
+    )
+    assert shown == ["x", "x", "x"]
+    assert page.url.endswith("#platform=x")
+    assert watched.errors == []
+
+
+def test_no_sideways_scroll_from_320_to_1440_px(
+    watched: Watched, site: tuple[Path, GalleryServer]
+) -> None:
+    _, server = site
+    page = watched.open(server.url)
+    for fragment in ("", "#platform=x"):
+        page.goto(server.url + fragment)
+        page.locator(".jump summary").click()
+        for width in (320, 360, 390, 480, 768, 1024, 1280, 1440):
+            page.set_viewport_size({"width": width, "height": 800})
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= width, (fragment, width, scroll)
+    assert watched.errors == []
+
+
+def test_axe_finds_no_violations(watched: Watched, site: tuple[Path, GalleryServer]) -> None:
+    _, server = site
+    page = watched.open(server.url)
+    scroll_through(page)
+    assert axe_violations(page) == []
+    page.locator(".jump summary").click()
+    page.select_option("#filter-platform", "x")
+    page.get_by_role("button", name="Collapse all quotes").click()
+    assert axe_violations(page) == []
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert axe_violations(page) == []
+
+
+def test_a_reload_revalidates_instead_of_downloading_again(
+    watched: Watched, site: tuple[Path, GalleryServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, server = site
+    page = watched.open(server.url)
+    scroll_through(page)
+    answered: list[tuple[str, int]] = []
+    send = GalleryHandler._send
+
+    def counting(self: GalleryHandler, reply: Any, *, head: bool) -> None:
+        send(self, reply, head=head)
+        answered.append((self.path, int(reply.status)))
+
+    monkeypatch.setattr(GalleryHandler, "_send", counting)
+    page.reload(wait_until="load")
+    scroll_through(page)
+    images = [(path, status) for path, status in answered if path.endswith((".png", ".webp"))]
+    # Each card either revalidated (304) or, for thumbnails (immutable), not asked for at all.
+    assert [p for p, status in images if status != 304] == []
+    assert watched.errors == []
+
+
+def test_polling_backs_off_and_gives_up_when_the_server_stops(
+    browser: Browser, tmp_path: Path
+) -> None:
+    root = tmp_path / "project"
+    make_project(root)
+    out = root / "out"
+    render(None, out=out, project=Project.open(root), platforms=["x"])
+    server, thread = serve_in_thread(out)
+    context = browser.new_context()
+    page = context.new_page()
+    polls: list[float] = []
+    page.on("request", lambda r: polls.append(time.monotonic()) if "version" in r.url else None)
+    try:
+        page.clock.install()
+        page.goto(server.url, wait_until="load")
+        page.clock.run_for(3_000)
+        page.wait_for_timeout(300)
+        assert polls, "the page polls while the server runs"
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        # Two minutes of page time: the backoff gives up and says so.
+        for _ in range(40):
+            page.clock.run_for(5_000)
+            page.wait_for_timeout(60)
+        note = page.locator("#cardgen-offline")
+        assert "has stopped" in (note.text_content() or "")
+        assert note.get_attribute("role") == "status"
+        count = len(polls)
+        page.clock.run_for(600_000)
+        page.wait_for_timeout(300)
+        assert len(polls) == count  # no more polling
+        assert count < 15  # backed off: not one poll every second
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def review_site(
+    site: tuple[Path, GalleryServer], tmp_path: Path
+) -> Iterator[tuple[Path, GalleryServer]]:
+    """A private copy of the rendered batch, served: review tests write review.json."""
+    out = tmp_path / "out"
+    shutil.copytree(site[0], out, symlinks=True)
+    (out / "review.json").unlink(missing_ok=True)
+    server, thread = serve_in_thread(out)
+    yield out, server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def review_page(context: BrowserContext, url: str) -> Page:
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="load")
+    page.wait_for_function("() => document.body.classList.contains('reviewing')", timeout=10_000)
+    page.evaluate("() => { window.__errors = []; }")
+    return page
+
+
+def test_approve_reject_and_edit_a_caption_with_a_live_count(
+    browser: Browser, review_site: tuple[Path, GalleryServer]
+) -> None:
+    out, server = review_site
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = review_page(context, server.url)
+        cards = page.locator(".card[data-platform='x']")
+        first, second = cards.nth(0), cards.nth(1)
+        first.get_by_role("button", name="Approve").click()
+        expect_pressed = "button.approve[aria-pressed='true']"
+        page.wait_for_selector(f".card[data-platform='x'] {expect_pressed}")
+        second.get_by_role("button", name="Reject").click()
+        page.wait_for_function(
+            "() => document.querySelector('#review-tally').textContent"
+            ".startsWith('1 approved, 1 rejected')"
+        )
+        # Edit the first card's caption: the count is the server's, the CLI's way.
+        first.get_by_role("button", name="Edit caption").click()
+        area = first.locator("textarea")
+        assert area.evaluate("a => a === document.activeElement")
+        text = "Short \U0001f469\u200d\U0001f4bb caption with https://example.com/a/long/path"
+        area.fill(text)
+        counter = first.locator(".live-count")
+        expected = count(text, PLATFORMS["x"])
+        page.wait_for_function(
+            f"el => el.textContent.startsWith('{expected} of 280')", arg=counter.element_handle()
+        )
+        area.fill("y" * 300)
+        page.wait_for_function(
+            "el => el.textContent === '300 of 280: over the limit'", arg=counter.element_handle()
+        )
+        assert axe_violations(page) == []  # the editor too
+        area.fill(text)
+        first.get_by_role("button", name="Save caption").click()
+        page.wait_for_function(
+            f"el => el.textContent === {json.dumps(text)}",
+            arg=first.locator("p.text.caption").element_handle(),
+        )
+        held = json.loads((out / "review.json").read_text(encoding="utf-8"))["cards"]
+        sha_first = first.get_attribute("data-sha")
+        assert held[sha_first] == {
+            "status": "approved",
+            "caption": text,
+            "path": first.get_attribute("data-path"),
+            "updated": held[sha_first]["updated"],
+        }
+        assert held[second.get_attribute("data-sha")]["status"] == "rejected"
+        # The copy button copies the edited caption; a reload shows every decision again.
+        page.reload(wait_until="load")
+        page.wait_for_function("() => document.body.classList.contains('reviewing')")
+        first = page.locator(".card[data-platform='x']").nth(0)
+        assert first.locator("p.text.caption").text_content() == text
+        assert first.locator("button.approve").get_attribute("aria-pressed") == "true"
+        assert page.locator("#review-tally").text_content() == (
+            "1 approved, 1 rejected of 12 cards"
+        )
+        # Approve again to clear it.
+        first.get_by_role("button", name="Approve").click()
+        page.wait_for_function(
+            "() => document.querySelector('#review-tally').textContent.startsWith('0 approved')"
+        )
+        assert axe_violations(page) == []
+    finally:
+        context.close()
+
+
+def test_two_tabs_never_lose_one_another(
+    browser: Browser, review_site: tuple[Path, GalleryServer]
+) -> None:
+    out, server = review_site
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        one, two = review_page(context, server.url), review_page(context, server.url)
+        for n in range(4):
+            one.locator(".card").nth(n).get_by_role("button", name="Approve").click()
+            two.locator(".card").nth(n + 4).get_by_role("button", name="Reject").click()
+        for tab in (one, two):
+            tab.wait_for_function(
+                "() => document.querySelectorAll('button[aria-pressed=\"true\"]').length === 4"
+            )
+        held = json.loads((out / "review.json").read_text(encoding="utf-8"))["cards"]
+        assert sorted(d["status"] for d in held.values()) == ["approved"] * 4 + ["rejected"] * 4
+        one.reload(wait_until="load")
+        one.wait_for_function("() => document.body.classList.contains('reviewing')")
+        assert one.locator("#review-tally").text_content() == "4 approved, 4 rejected of 12 cards"
+    finally:
+        context.close()
+
+
+def test_zip_downloads_from_the_page(
+    browser: Browser, review_site: tuple[Path, GalleryServer]
+) -> None:
+    _, server = review_site
+    context = browser.new_context(accept_downloads=True)
+    try:
+        page = review_page(context, server.url)
+        page.locator(".downloads summary").click()
+        with page.expect_download() as info:
+            page.get_by_role("link", name="X (Twitter) post image (zip)").click()
+        with zipfile.ZipFile(info.value.path()) as archive:
+            assert sum(n.endswith(".png") for n in archive.namelist()) == 3
+        with page.expect_download() as info:
+            page.locator(".quote-zip").first.click()
+        with zipfile.ZipFile(info.value.path()) as archive:
+            assert sum(n.endswith(".png") for n in archive.namelist()) == 4
+    finally:
+        context.close()
+
+
+def test_the_static_file_has_no_review_controls(
+    watched: Watched, site: tuple[Path, GalleryServer]
+) -> None:
+    out, _ = site
+    page = watched.open((out / "index.html").as_uri())
+    assert page.locator("button.approve, .downloads, .quote-zip").count() == 0
     assert watched.errors == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
@@ -325,3 +327,15 @@ def test_x_weight_adds_up_and_every_url_weighs_23(a: str, b: str, url: str) -> N
     if "." not in a:
         assert graphemes(a) <= x_weighted(a) <= 2 * len(a)
     assert x_weighted(f"{a} {url} {b}") == x_weighted(a) + 1 + 23 + 1 + x_weighted(b)
+
+
+def test_x_counts_urls_without_setuptools() -> None:
+    """A Python 3.12+ venv has no pkg_resources, which twitter-text's __init__ imports."""
+    code = (
+        "import sys; sys.modules['pkg_resources'] = None\n"
+        "from cardgen.batch.captions import x_weighted\n"
+        "print(x_weighted('see example.co.uk'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "27" and done.stderr == ""

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from cardgen.batch.plan import Project, render
 from cardgen.design.platforms import BUILTIN
@@ -81,9 +82,17 @@ def test_every_render_writes_a_gallery_listing_every_card(
     page = parse((out / "index.html").read_text(encoding="utf-8"))
     assert len(page.cards) == len(page.images) == len(cards) == 12
     by_path = {c["path"]: c for c in cards}
-    for image in page.images:
-        card = by_path[str(image["src"])]
-        assert (out / str(image["src"])).is_file()
+    for item, image in zip(page.cards, page.images, strict=True):
+        card = by_path[str(item["data-path"])]
+        assert (out / card["path"]).is_file()
+        # A small WebP named by the card's hash stands in for the card, loaded lazily.
+        assert image["src"] == f".cardgen/thumbs/{card['sha256']}.webp"
+        assert image["loading"] == "lazy"
+        with Image.open(out / str(image["src"])) as thumb:
+            assert thumb.format == "WEBP" and max(thumb.size) <= 360
+            assert thumb.width / thumb.height == pytest.approx(
+                card["width"] / card["height"], rel=0.02
+            )
         # True size in the attributes: the browser keeps the aspect ratio before loading.
         assert (image["width"], image["height"]) == (str(card["width"]), str(card["height"]))
         assert image["alt"] == card["alt_text"]
@@ -194,7 +203,44 @@ def test_cards_are_grouped_by_quote_then_platform_order() -> None:
     ]
     page = parse(render_gallery(records, PLATFORMS))
     assert [c["data-platform"] for c in page.cards] == ["instagram-square", "linkedin", "x"]
-    assert page.text_of("qid") == "ab"
+    assert page.text_of("qid") == "abab"  # the jump list, then the groups
+
+
+def test_quotes_follow_their_selection_file_and_paths_are_never_absolute(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "quotes").mkdir()
+    selection = tmp_path / "quotes" / "week.yaml"
+    selection.write_text(
+        "article: {source: a.txt}\nquotes:\n  - id: zeta\n    find: z\n"
+        "  - id: alpha\n    find: a\n  - id: mid\n    find: m\n",
+        encoding="utf-8",
+    )
+    relative = [
+        _record(quote_id=q, selection="quotes/week.yaml", path=f"w/{q}/i.png")
+        for q in ("alpha", "mid", "zeta")
+    ]
+    page = parse(write_gallery(out, relative, PLATFORMS).read_text(encoding="utf-8"))
+    assert [t for t in page.texts["qid"]][-3:] == ["zeta", "alpha", "mid"]
+    # A selection given by absolute path (outside the project) shows by its name only.
+    absolute = [
+        _record(quote_id=q, selection=str(selection), path=f"w/{q}/i.png")
+        for q in ("alpha", "mid", "zeta")
+    ]
+    html = write_gallery(out, absolute, PLATFORMS).read_text(encoding="utf-8")
+    page = parse(html)
+    assert [t for t in page.texts["qid"]][-3:] == ["zeta", "alpha", "mid"]
+    assert set(page.texts["where"]) == {"week.yaml"}
+    assert str(tmp_path) not in html
+    # Unknown selections (no file) fall back to ids, whatever order the records come in.
+    shuffled = [_record(quote_id=q, path=f"w/{q}/i.png") for q in ("b", "c", "a")]
+    assert render_gallery(shuffled, PLATFORMS) == render_gallery(shuffled[::-1], PLATFORMS)
+
+
+def test_search_text_covers_quote_attribution_and_ids() -> None:
+    record = _record(quote_id="Seesaw-1", text="Like a SEESAW, ça va", attribution="Lara B.")
+    html = render_gallery([record], PLATFORMS)
+    assert 'data-search="like a seesaw, ça va lara b. seesaw-1 quotes/s.yaml"' in html
 
 
 def test_gallery_is_byte_identical_for_equal_input(tmp_path: Path) -> None:
@@ -259,7 +305,7 @@ def test_manifest_and_gallery_agree(hostile_run: tuple[Path, list[dict[str, Any]
     out, _ = hostile_run
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     page = parse((out / "index.html").read_text(encoding="utf-8"))
-    assert sorted(str(i["src"]) for i in page.images) == sorted(
+    assert sorted(str(c["data-path"]) for c in page.cards) == sorted(
         c["path"] for c in manifest["cards"]
     )
 

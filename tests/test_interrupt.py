@@ -82,10 +82,12 @@ def wait_for_a_card(
 
 
 def images(out: Path) -> set[str]:
+    # Cards only: not temporaries, nor the review page's thumbnails in OUT/.cardgen/.
     return {
         p.relative_to(out).as_posix()
         for p in out.rglob("*")
-        if p.suffix in (".png", ".jpg", ".webp") and not p.name.startswith(".")
+        if p.suffix in (".png", ".jpg", ".webp")
+        and not any(part.startswith(".") for part in p.relative_to(out).parts)
     }
 
 

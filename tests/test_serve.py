@@ -97,7 +97,7 @@ def test_serves_gallery_with_reload_script_and_cards(server: GalleryServer, out:
 def test_version_changes_when_a_render_finishes(server: GalleryServer, out: Path) -> None:
     def served_version() -> str:
         status, kind, body = get(server.url + VERSION_PATH.lstrip("/"))
-        assert status == 200 and kind == "application/json"
+        assert status == 200 and kind == "application/json; charset=utf-8"
         return str(json.loads(body)["version"])
 
     first = served_version()
@@ -107,13 +107,23 @@ def test_version_changes_when_a_render_finishes(server: GalleryServer, out: Path
     assert served_version() != first
 
 
-def test_nothing_outside_the_output_folder_is_served(server: GalleryServer) -> None:
+def raw(server: GalleryServer, request: bytes) -> bytes:
+    """Send bytes as they are; the whole reply (the server closes after it)."""
     host, port = server.server_address[:2]
     with socket.create_connection((str(host), port), timeout=5) as conn:
-        conn.sendall(b"GET /../secret.txt HTTP/1.0\r\n\r\n")
-        reply = conn.makefile("rb").read()
-    assert reply.startswith(b"HTTP/1.0 404")
-    assert b"outside the output folder" not in reply
+        conn.sendall(request)
+        return conn.makefile("rb").read()
+
+
+def test_nothing_outside_the_output_folder_is_served(server: GalleryServer) -> None:
+    port = server.server_address[1]
+    for path in (b"/../secret.txt", b"/%2e%2e/secret.txt", b"/s/..%2f..%2fsecret.txt"):
+        reply = raw(
+            server, b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n"
+            % port,
+        )
+        assert reply.startswith((b"HTTP/1.1 400", b"HTTP/1.1 404")), reply[:40]
+        assert b"outside the output folder" not in reply
 
 
 def test_waiting_page_before_the_first_render(tmp_path: Path) -> None:

@@ -10,9 +10,17 @@ never refuses the card.
 
 from __future__ import annotations
 
+import functools
+import importlib
+import importlib.util
 import re
+import sys
+import types
 import unicodedata
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any, cast
 
 import regex
 import textwrap3
@@ -56,17 +64,39 @@ def graphemes(text: str) -> int:
 def x_weighted(text: str) -> int:
     """Length as X counts it (twitter-text): CJK and emoji 2, most Latin 1, every URL 23,
     bare domains (`example.co.uk`) included."""
-    from twitter_text.extract_urls import extract_urls_with_indices
-
     text = unicodedata.normalize("NFC", text)
     total = 0
     position = 0
-    for url in extract_urls_with_indices(text):
+    for url in _twitter_urls()(text):
         start, end = url["indices"]
         total += _x_plain(text[position:start]) + X_URL_LENGTH * 100
         position = end
     total += _x_plain(text[position:])
     return (total + 99) // 100  # X rounds a partial weight up
+
+
+@functools.cache
+def _twitter_urls() -> Callable[[str], list[dict[str, Any]]]:
+    """twitter-text's URL extractor, without needing setuptools.
+
+    The package's `__init__` also loads an emoji table through `pkg_resources`, which a
+    Python 3.12+ venv does not have (no setuptools) and setuptools 81+ warns about on
+    stderr; the URL modules need neither, so they are loaded without that `__init__`.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from twitter_text.extract_urls import extract_urls_with_indices
+    except ImportError:
+        found = importlib.util.find_spec("twitter_text")
+        if found is None or not found.submodule_search_locations:
+            raise
+        package = types.ModuleType("twitter_text")
+        package.__path__ = list(found.submodule_search_locations)
+        sys.modules["twitter_text"] = package
+        urls = importlib.import_module("twitter_text.extract_urls")
+        extract_urls_with_indices = urls.extract_urls_with_indices
+    return cast(Callable[[str], list[dict[str, Any]]], extract_urls_with_indices)
 
 
 def mastodon_length(text: str) -> int:

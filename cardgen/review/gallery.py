@@ -13,10 +13,10 @@ import functools
 import hashlib
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote as url_quote
 
@@ -54,6 +54,9 @@ class CardView:
 
     key: str  # unique in the page, used for element ids
     path: str  # URL relative to index.html
+    thumb: str  # the small WebP's URL (the card itself when it has none)
+    sha256: str
+    quote_id: str
     platform_id: str
     platform_name: str
     layout: str
@@ -72,13 +75,14 @@ class QuoteView:
     """A quote with its cards, one per platform, in the platforms' order."""
 
     key: str
-    selection: str
+    selection: str  # as shown: relative, never a machine's absolute path
     quote_id: str
     text: str
     attribution: str | None
     title: str | None
     url: str | None
     cards: tuple[CardView, ...]
+    search: str  # what the search box matches: text, attribution, ids, lowercased
 
 
 @dataclass(frozen=True)
@@ -93,35 +97,60 @@ class GalleryView:
 
 
 def gallery_view(
-    records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform]
+    records: Sequence[Mapping[str, Any]],
+    platforms: Mapping[str, Platform],
+    *,
+    thumbs: Mapping[str, str] | None = None,
+    order: Mapping[tuple[str, str], int] | None = None,
 ) -> GalleryView:
-    """Group the run's cards by quote, then platform, with counts and warnings."""
-    order = {pid: i for i, pid in enumerate(platforms)}
+    """Group the run's cards by quote (in the selections' order), then platform.
+
+    `thumbs` maps a card's sha256 to its thumbnail (relative to OUT); `order` gives each
+    (selection, quote id) its place in its selection file (see `selection_order`).
+    """
+    by_platform = {pid: i for i, pid in enumerate(platforms)}
+    thumbs = thumbs or {}
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
-    for record in sorted(records, key=lambda r: (r["selection"], r["quote_id"])):
+    for record in records:
         groups.setdefault((record["selection"], record["quote_id"]), []).append(record)
+    places = order or {}
+
+    def place(key: tuple[str, str]) -> tuple[str, int, str]:
+        # Selections by name, quotes by their place in the file; unknown ones after, by id
+        # (not as met: records come in no fixed order, and equal runs give equal pages).
+        return (key[0], places.get(key, len(places)), key[1])
+
     quotes = []
-    for index, ((selection, quote_id), cards) in enumerate(groups.items()):
-        cards.sort(key=lambda r: (order.get(r["platform"], len(order)), r["platform"]))
+    for index, key in enumerate(sorted(groups, key=place)):
+        selection, quote_id = key
+        cards = sorted(
+            groups[key],
+            key=lambda r: (by_platform.get(r["platform"], len(by_platform)), r["platform"]),
+        )
         first = cards[0]
         source = first.get("source") or {}
+        attribution = first.get("attribution")
+        shown = display_selection(selection)
         quotes.append(
             QuoteView(
                 key=f"q{index}",
-                selection=selection,
+                selection=shown,
                 quote_id=quote_id,
                 text=first["text"],
-                attribution=first.get("attribution"),
+                attribution=attribution,
                 title=source.get("title"),
                 url=_safe_url(source.get("url")),
                 cards=tuple(
-                    _card(f"q{index}-{n}", r, platforms.get(r["platform"]))
+                    _card(f"q{index}-{n}", r, platforms.get(r["platform"]), thumbs)
                     for n, r in enumerate(cards)
                 ),
+                search=" ".join(
+                    str(part) for part in (first["text"], attribution or "", quote_id, shown)
+                ).lower(),
             )
         )
     on_page = {r["platform"] for r in records}
-    page_platforms = sorted(on_page, key=lambda pid: (order.get(pid, len(order)), pid))
+    page_platforms = sorted(on_page, key=lambda pid: (by_platform.get(pid, len(by_platform)), pid))
     return GalleryView(
         generator=f"cardgen {__version__}",
         quotes=tuple(quotes),
@@ -129,6 +158,41 @@ def gallery_view(
         layouts=tuple(sorted({r["layout"] for r in records})),
         card_count=len(records),
     )
+
+
+def display_selection(selection: str) -> str:
+    """A selection path as the page shows it: relative paths as they are, an absolute one
+    (a selection outside the project) by its file name only, since the page is shared."""
+    if selection.startswith("/") or PureWindowsPath(selection).is_absolute():
+        return PurePosixPath(selection.replace("\\", "/")).name
+    return selection
+
+
+def selection_order(out: Path, selections: Iterable[str]) -> dict[tuple[str, str], int]:
+    """Each quote's place in its selection file, read from the file (found as given, or
+    relative to the working folder or OUT's parent); a file that cannot be read adds none."""
+    import yaml
+
+    from cardgen.inputs import read_input
+    from cardgen.limits import MAX_YAML_BYTES
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    places: dict[tuple[str, str], int] = {}
+    for selection in set(selections):
+        given = Path(selection)
+        candidates = [given] if given.is_absolute() else [Path.cwd() / given, out.parent / given]
+        for candidate in candidates:
+            try:
+                raw = read_input(candidate, what="selection", shown=selection, limit=MAX_YAML_BYTES)
+                data = yaml.load(raw.decode("utf-8"), Loader=loader)
+                quotes = data["quotes"]
+                ids = [q["id"] for q in quotes if isinstance(q, dict) and "id" in q]
+            except (InputError, ValueError, yaml.YAMLError, KeyError, TypeError):
+                continue
+            for n, quote_id in enumerate(ids):
+                places.setdefault((selection, str(quote_id)), n)
+            break
+    return places
 
 
 @functools.cache
@@ -151,23 +215,37 @@ def prepare() -> jinja2.Template:
     return _environment().get_template("gallery.html.j2")
 
 
-def render_gallery(records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform]) -> str:
-    """The page's HTML; every value from articles or YAML is escaped by the template."""
-    return gallery_page(records, platforms).decode("utf-8")
+def render_gallery(
+    records: Sequence[Mapping[str, Any]],
+    platforms: Mapping[str, Platform],
+    *,
+    out: Path | None = None,
+) -> str:
+    """The page's HTML; every value from articles or YAML is escaped by the template.
+    With `out`, quotes follow their selection files and existing thumbnails are used."""
+    thumbs = _existing_thumbs(out, records) if out is not None else None
+    order = selection_order(out, (r["selection"] for r in records)) if out is not None else None
+    return gallery_page(records, platforms, thumbs=thumbs, order=order).decode("utf-8")
 
 
-def gallery_page(records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform]) -> bytes:
+def gallery_page(
+    records: Sequence[Mapping[str, Any]],
+    platforms: Mapping[str, Platform],
+    *,
+    thumbs: Mapping[str, str] | None = None,
+    order: Mapping[tuple[str, str], int] | None = None,
+) -> bytes:
     """The page as UTF-8, encoded piece by piece as the template makes it."""
     from markupsafe import Markup
 
-    script = _asset("gallery.js")
+    script = asset("gallery.js")
     # Our own static assets, not user data: they go in verbatim.
     # Streamed: the whole page as one str (2-4 bytes a character) and a list of its pieces
     # were ~15 MB at once for a 1000-card batch.
     page = io.BytesIO()
     for piece in prepare().generate(
-        view=gallery_view(records, platforms),
-        style=Markup(_asset("gallery.css")),
+        view=gallery_view(records, platforms, thumbs=thumbs, order=order),
+        style=Markup(asset("gallery.css")),
         script=Markup(script),
         script_hash=_csp_hash(script),
     ):
@@ -178,24 +256,28 @@ def gallery_page(records: Sequence[Mapping[str, Any]], platforms: Mapping[str, P
 def write_gallery(
     out: Path, records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform]
 ) -> Path:
-    """Write `OUT/index.html` atomically; returns its path.
+    """Make missing thumbnails, then write `OUT/index.html` atomically; returns its path.
 
     Rendering means importing Jinja and its template (~0.1-0.2 s), so a digest of
     everything the page is made of is kept beside it (`OUT/.cardgen/gallery.sha256`,
     with the page's own hash) and an unchanged page is left as it is.
     """
     from cardgen.batch.output import STATE_DIR, write_atomic
+    from cardgen.review.thumbs import ensure_thumbnails, prune_thumbnails
 
+    thumbs = ensure_thumbnails(out, records)
+    prune_thumbnails(out, thumbs)
+    order = selection_order(out, (r["selection"] for r in records))
     path = out / "index.html"
     stamp = out / STATE_DIR / GALLERY_STAMP
-    inputs = _inputs_digest(records, platforms)
+    inputs = _inputs_digest(records, platforms, [sorted(thumbs.items()), sorted(order.items())])
     try:
         held_inputs, held_page = stamp.read_text(encoding="ascii").split()
         if held_inputs == inputs and hashlib.sha256(path.read_bytes()).hexdigest() == held_page:
             return path
     except (OSError, ValueError):
         pass  # no stamp, a torn one or no page: render
-    data = gallery_page(records, platforms)
+    data = gallery_page(records, platforms, thumbs=thumbs, order=order)
     write_atomic(path, data)
     # Only a shortcut: if it cannot be written, the next run renders the page again.
     with contextlib.suppress(InputError):
@@ -204,34 +286,43 @@ def write_gallery(
 
 
 GALLERY_STAMP = "gallery.sha256"
+PAGE_ASSETS = ("gallery.html.j2", "gallery.css", "gallery.js")
 
 
-def _inputs_digest(records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform]) -> str:
+def _inputs_digest(
+    records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform], extra: list[Any]
+) -> str:
     """What the page is made of: cardgen's version and this module, the templates,
-    the records and the platforms (their order and limits)."""
+    the records, the platforms (their order and limits), thumbnails and quote order."""
     digest = hashlib.sha256()
     # Record by record: one JSON text of a whole batch would be megabytes held at once.
     parts: list[Any] = [
         __version__,
         *records,
         [[pid, dataclasses.asdict(p)] for pid, p in platforms.items()],
+        *extra,
     ]
     for part in parts:
         digest.update(json.dumps(part, sort_keys=True, default=str, ensure_ascii=False).encode())
         digest.update(b"\n")  # JSON text holds no raw newline: parts cannot run together
     digest.update(Path(__file__).read_bytes())
-    for name in ("gallery.html.j2", "gallery.css", "gallery.js"):
-        digest.update(_asset(name).encode("utf-8"))
+    for name in PAGE_ASSETS:
+        digest.update(asset(name).encode("utf-8"))
     return digest.hexdigest()
 
 
 def write_gallery_from_manifest(out: Path, platforms: Mapping[str, Platform]) -> Path:
-    """Rebuild `OUT/index.html` from `OUT/manifest.json` (e.g. after editing a template)."""
+    """Rebuild `OUT/index.html` (and missing thumbnails) from `OUT/manifest.json`
+    (e.g. after editing a template)."""
     from cardgen.batch.output import write_atomic
+    from cardgen.review.thumbs import ensure_thumbnails
 
     manifest = out / "manifest.json"
     try:
-        page = gallery_page(json.loads(manifest.read_text(encoding="utf-8"))["cards"], platforms)
+        records = json.loads(manifest.read_text(encoding="utf-8"))["cards"]
+        thumbs = ensure_thumbnails(out, records)
+        order = selection_order(out, (r["selection"] for r in records))
+        page = gallery_page(records, platforms, thumbs=thumbs, order=order)
     except FileNotFoundError:
         raise InputError(
             f"no manifest in {out}", hint="run `cardgen render` first, or pass --out"
@@ -246,7 +337,21 @@ def write_gallery_from_manifest(out: Path, platforms: Mapping[str, Platform]) ->
     return path
 
 
-def _card(key: str, record: Mapping[str, Any], platform: Platform | None) -> CardView:
+def _existing_thumbs(out: Path, records: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Thumbnails already on disk for these cards (the server builds no new ones)."""
+    from cardgen.review.thumbs import is_card_hash, thumb_path
+
+    found = {}
+    for record in records:
+        sha = record.get("sha256")
+        if is_card_hash(sha) and (out / thumb_path(str(sha))).is_file():
+            found[str(sha)] = thumb_path(str(sha))
+    return found
+
+
+def _card(
+    key: str, record: Mapping[str, Any], platform: Platform | None, thumbs: Mapping[str, str]
+) -> CardView:
     caption_text = record.get("caption") or ""
     alt = record.get("alt_text") or ""
     caption = Counted(
@@ -270,9 +375,14 @@ def _card(key: str, record: Mapping[str, Any], platform: Platform | None) -> Car
                 f"file is {where} the {platform.name} limit: "
                 f"{size / 1e6:.2f} MB of {platform.file_limit / 1e6:g} MB"
             )
+    path = url_quote(str(record["path"]))
+    sha = str(record.get("sha256") or "")
     return CardView(
         key=key,
-        path=url_quote(str(record["path"])),
+        path=path,
+        thumb=url_quote(thumbs[sha]) if sha in thumbs else path,
+        sha256=sha,
+        quote_id=str(record["quote_id"]),
         platform_id=record["platform"],
         platform_name=platform.name if platform else record["platform"],
         layout=record["layout"],
@@ -307,8 +417,14 @@ def _platform_name(pid: str, platforms: Mapping[str, Platform]) -> str:
     return platforms[pid].name if pid in platforms else pid
 
 
-def _asset(name: str) -> str:
+def asset(name: str) -> str:
+    """One of the page's own static files in `templates/` (not user data)."""
     return (resources.files("cardgen.review") / "templates" / name).read_text(encoding="utf-8")
+
+
+def script_csp_source() -> str:
+    """The CSP source allowing the page's inline script (for the server's CSP header)."""
+    return _csp_hash(asset("gallery.js"))
 
 
 def _csp_hash(script: str) -> str:

@@ -1,46 +1,78 @@
 "use strict";
 (function () {
+  var main = document.getElementById("cards");
   var cards = Array.prototype.slice.call(document.querySelectorAll(".card"));
   var sections = Array.prototype.slice.call(document.querySelectorAll(".quote"));
+  var jumps = Array.prototype.slice.call(document.querySelectorAll(".jump li"));
   var selects = Array.prototype.slice.call(document.querySelectorAll("select[data-filter]"));
+  var search = document.getElementById("filter-text");
+  var foldAll = document.querySelector(".fold-all");
   var shown = document.getElementById("shown");
   var noneShown = document.querySelector(".none-shown");
   var status = document.getElementById("copied");
+  var FILTER_KEYS = ["q", "platform", "layout"];
 
-  // Filters live in the address (#platform=x&layout=bold) so a filtered view can be shared.
+  function decode(text) {
+    // A malformed escape (`#platform=%`) is taken literally instead of throwing.
+    try { return decodeURIComponent(text.replace(/\+/g, " ")); } catch (e) { return text; }
+  }
+
+  // Filters live in the address (#platform=x&layout=bold&q=word) so a view can be shared;
+  // a plain anchor (#q3, from the jump list) leaves them alone.
   function readHash() {
+    var hash = location.hash.replace(/^#/, "");
+    if (hash && hash.indexOf("=") < 0) return false;
     var wanted = {};
-    location.hash.replace(/^#/, "").split("&").forEach(function (pair) {
-      var parts = pair.split("=");
-      if (parts.length === 2) wanted[decodeURIComponent(parts[0])] = decodeURIComponent(parts[1]);
+    hash.split("&").forEach(function (pair) {
+      var at = pair.indexOf("=");
+      if (at < 1) return;
+      var key = decode(pair.slice(0, at));
+      if (FILTER_KEYS.indexOf(key) >= 0) wanted[key] = decode(pair.slice(at + 1));
     });
     selects.forEach(function (select) {
       var value = wanted[select.dataset.filter] || "";
       var known = Array.prototype.some.call(select.options, function (o) { return o.value === value; });
       select.value = known ? value : "";
     });
+    if (search) search.value = wanted.q || "";
+    return true;
   }
 
   function writeHash() {
-    var pairs = selects.filter(function (s) { return s.value; }).map(function (s) {
-      return encodeURIComponent(s.dataset.filter) + "=" + encodeURIComponent(s.value);
+    var pairs = [];
+    if (search && search.value.trim()) pairs.push("q=" + encodeURIComponent(search.value.trim()));
+    selects.forEach(function (s) {
+      if (s.value) pairs.push(encodeURIComponent(s.dataset.filter) + "=" + encodeURIComponent(s.value));
     });
     var bare = location.pathname + location.search;
     history.replaceState(null, "", pairs.length ? bare + "#" + pairs.join("&") : bare);
   }
 
+  function words() {
+    return search ? search.value.normalize("NFC").toLocaleLowerCase().split(/\s+/).filter(Boolean) : [];
+  }
+
   function applyFilters() {
     var visible = 0;
-    cards.forEach(function (card) {
-      var match = selects.every(function (s) {
-        return !s.value || card.dataset[s.dataset.filter] === s.value;
+    var terms = words();
+    var platform = "";
+    selects.forEach(function (s) { if (s.dataset.filter === "platform") platform = s.value; });
+    sections.forEach(function (section, n) {
+      var haystack = section.dataset.search || "";
+      var found = terms.every(function (t) { return haystack.indexOf(t) >= 0; });
+      var any = false;
+      Array.prototype.forEach.call(section.querySelectorAll(".card"), function (card) {
+        var match = found && selects.every(function (s) {
+          return !s.value || card.dataset[s.dataset.filter] === s.value;
+        });
+        card.hidden = !match;
+        if (match) { visible += 1; any = true; }
       });
-      card.hidden = !match;
-      if (match) visible += 1;
+      section.hidden = !any;
+      if (jumps[n]) jumps[n].hidden = !any;
     });
-    sections.forEach(function (section) {
-      section.hidden = !section.querySelector(".card:not([hidden])");
-    });
+    // One platform: its cards flow across quotes in one grid, each naming its quote.
+    if (main) main.classList.toggle("flat", Boolean(platform));
     if (noneShown) noneShown.hidden = visible > 0 || cards.length === 0;
     if (shown) {
       shown.textContent = visible === cards.length
@@ -49,10 +81,60 @@
     }
   }
 
-  selects.forEach(function (select) {
-    select.addEventListener("change", function () { writeHash(); applyFilters(); });
+  function onFilter() { writeHash(); applyFilters(); }
+  selects.forEach(function (select) { select.addEventListener("change", onFilter); });
+  if (search) search.addEventListener("input", onFilter);
+  window.addEventListener("hashchange", function () { if (readHash()) applyFilters(); });
+
+  // Groups fold; the jump list scrolls to a quote without touching the filters.
+  function fold(section, open) {
+    var button = section.querySelector("button.fold");
+    var body = document.getElementById(button.getAttribute("aria-controls"));
+    button.setAttribute("aria-expanded", String(open));
+    body.hidden = !open;
+  }
+
+  function syncFoldAll() {
+    if (!foldAll) return;
+    var allClosed = sections.every(function (s) {
+      return s.querySelector("button.fold").getAttribute("aria-expanded") === "false";
+    });
+    foldAll.textContent = allClosed ? "Expand all quotes" : "Collapse all quotes";
+    foldAll.setAttribute("aria-pressed", String(allClosed));
+  }
+
+  if (foldAll) {
+    foldAll.addEventListener("click", function () {
+      var close = foldAll.getAttribute("aria-pressed") !== "true";
+      sections.forEach(function (s) { fold(s, !close); });
+      syncFoldAll();
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target : null;
+    if (!target) return;
+    var toggle = target.closest("button.fold");
+    if (toggle) {
+      fold(toggle.closest(".quote"), toggle.getAttribute("aria-expanded") !== "true");
+      syncFoldAll();
+      return;
+    }
+    var jump = target.closest(".jump a");
+    if (jump) {
+      var section = document.getElementById(jump.getAttribute("href").slice(1));
+      if (!section) return;
+      event.preventDefault();
+      fold(section, true);
+      syncFoldAll();
+      section.scrollIntoView({block: "start"});
+      var button = section.querySelector("button.fold");
+      if (button) button.focus({preventScroll: true});
+      return;
+    }
+    var copyButton = target.closest("button.copy");
+    if (copyButton) copyFrom(copyButton);
   });
-  window.addEventListener("hashchange", function () { readHash(); applyFilters(); });
 
   function fallbackCopy(text) {
     var area = document.createElement("textarea");
@@ -75,9 +157,7 @@
     return fallbackCopy(text);
   }
 
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest ? event.target.closest("button.copy") : null;
-    if (!button) return;
+  function copyFrom(button) {
     var source = document.getElementById(button.dataset.copy);
     if (!source) return;
     var label = button.dataset.label || button.textContent;
@@ -94,7 +174,7 @@
       button.textContent = label;
       button.classList.remove("done");
     }, 2000);
-  });
+  }
 
   readHash();
   applyFilters();
