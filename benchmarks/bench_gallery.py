@@ -80,7 +80,7 @@ def batch(cards: int) -> tuple[Path, float]:
     shutil.rmtree(root, ignore_errors=True)
     make_project(root, quotes, PLATFORMS)
     started = time.perf_counter()
-    render(None, out=out, jobs=2, project=Project.open(root))
+    render(None, out=out, jobs=2, project=Project.open(root))  # once; kept for reruns
     return out, time.perf_counter() - started
 
 
