@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: demo test lint pytest goldens fuzz system-deps clean bench
+.PHONY: demo test lint pytest goldens fuzz system-deps clean bench sheets
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ test: lint pytest
 # Regenerate the golden images after an intended visual change (then look at them!).
 goldens: $(TEST_STAMP)
 	$(BIN)/pytest tests/test_golden.py tests/test_golden_scripts.py --regen-goldens
+
+# Contact sheets for looking at the layouts: per layout, a short, a medium and a long
+# sample quote in English, French, Japanese and Arabic on square, story, Pinterest and
+# landscape, written to output/sheets/LAYOUT.png.
+sheets: $(STAMP)
+	$(BIN)/python -m cardgen.review.sheets output/sheets
 
 # Speed against the Pillow floor, encoders, scaling, cold start: numbers, plots and
 # the table in benchmarks/README.md (a few minutes; BENCH_QUICK=1 for a smoke run).

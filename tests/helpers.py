@@ -24,13 +24,47 @@ def mean_difference(a: Image.Image, b: Image.Image) -> float:
     return sum(ImageStat.Stat(diff).mean) / 3
 
 
+# A golden must catch small local changes, which a whole-image mean dilutes to nothing
+# (an attribution left out moves the mean by ~0.3, a letter by ~0.05): the difference is
+# also judged tile by tile, and by how many pixels changed clearly.
+TILE = 16  # px, at the golden's size
+TILE_EPSILON = 4.0  # mean difference per channel inside any one tile
+CHANGED_LEVEL = 48  # a pixel whose channels differ by more than this has changed...
+MAX_CHANGED_PIXELS = 12  # ...and no more than this many may (anti-aliasing noise)
+
+
+def difference_report(a: Image.Image, b: Image.Image) -> tuple[float, float, int]:
+    """(mean difference, worst tile's mean difference, pixels clearly changed)."""
+    diff = ImageChops.difference(a.convert("RGB"), b.convert("RGB"))
+    mean = sum(ImageStat.Stat(diff).mean) / 3
+    grey = diff.convert("L", (1 / 3, 1 / 3, 1 / 3, 0))
+    width, height = grey.size
+    tiles = grey.resize(
+        (max(1, -(-width // TILE)), max(1, -(-height // TILE))), Image.Resampling.BOX
+    )
+    worst_tile = float(tiles.getextrema()[1])  # type: ignore[index]
+    strongest = ImageChops.lighter(
+        ImageChops.lighter(diff.getchannel(0), diff.getchannel(1)), diff.getchannel(2)
+    )
+    changed = sum(strongest.point(lambda v: 255 if v > CHANGED_LEVEL else 0).histogram()[255:])
+    return mean, worst_tile, changed
+
+
 def assert_image_similar(
     actual: Image.Image, expected: Image.Image, epsilon: float, name: str
 ) -> None:
-    """Mode and size first, then the mean difference; on failure save both and the diff."""
+    """Mode and size first, then the mean difference, the worst tile and the count of
+    clearly changed pixels; on failure save both images and the difference."""
     assert actual.size == expected.size, f"{name}: size {actual.size} != {expected.size}"
-    difference = mean_difference(actual, expected)
-    if difference > epsilon:
+    mean, tile, changed = difference_report(actual, expected)
+    problems = []
+    if mean > epsilon:
+        problems.append(f"mean difference {mean:.2f} > {epsilon}")
+    if tile > TILE_EPSILON:
+        problems.append(f"a {TILE}px tile differs by {tile:.1f} > {TILE_EPSILON}")
+    if changed > MAX_CHANGED_PIXELS:
+        problems.append(f"{changed} pixels changed by more than {CHANGED_LEVEL} levels")
+    if problems:
         FAILURES.mkdir(exist_ok=True)
         actual.save(FAILURES / f"{name}.actual.png")
         expected.save(FAILURES / f"{name}.expected.png")
@@ -38,8 +72,8 @@ def assert_image_similar(
             FAILURES / f"{name}.diff.png"
         )
         raise AssertionError(
-            f"{name}: mean difference {difference:.2f} > {epsilon} "
-            f"(images saved in {FAILURES}; `make goldens` regenerates after an intended change)"
+            f"{name}: {'; '.join(problems)} (images saved in {FAILURES}; "
+            "`make goldens` regenerates after an intended change)"
         )
 
 

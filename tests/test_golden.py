@@ -7,7 +7,9 @@ rewrites them after an intended visual change; look at them before committing.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -16,7 +18,7 @@ from cardgen.batch.plan import Project
 from cardgen.design.layouts import LayoutSource
 from cardgen.drawing.raster import draw_scene
 from cardgen.drawing.scene import CardText, build_scene
-from tests.helpers import assert_image_similar, compare_with_golden
+from tests.helpers import assert_image_similar, compare_with_golden, mean_difference
 
 IMAGES = Path(__file__).resolve().parent / "images"
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,18 +34,19 @@ CONTENT = CardText(
 EPSILON = 2.0  # mean difference per channel (0-255) at half size
 
 
-def render_card(layout_name: str, platform_id: str) -> Image.Image:
+def render_card(layout_name: str, platform_id: str, content: CardText = CONTENT) -> Image.Image:
     project = Project.open(ROOT)
     platform = project.platform(platform_id)
     layout = project.layout(layout_name, platform)
     brand = project.brand(layout.brand)
-    scene = build_scene(CONTENT, layout, brand, platform, project.font_registry())
+    scene = build_scene(content, layout, brand, platform, project.font_registry())
     image = draw_scene(scene)
     return image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS)
 
 
 def test_bundled_layouts_are_covered() -> None:
     assert {"classic", "bold", "photo", "minimal", "card"} <= set(LAYOUTS)
+    assert len(LAYOUTS) >= 8
 
 
 @pytest.mark.parametrize("platform_id", PLATFORMS)
@@ -68,3 +71,51 @@ def test_comparison_catches_a_changed_card() -> None:
     image = image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS)
     with Image.open(golden) as expected, pytest.raises(AssertionError):
         assert_image_similar(image, expected, EPSILON, "negative-control")
+
+
+def _erased(role: str) -> Image.Image:
+    """The golden card with one text painted over in the background colour: the card a
+    broken renderer that forgot it would draw, without the rest moving."""
+    project = Project.open(ROOT)
+    platform = project.platform("instagram-square")
+    layout = project.layout("classic", platform)
+    scene = build_scene(
+        CONTENT, layout, project.brand(layout.brand), platform, project.font_registry()
+    )
+    image = draw_scene(scene)
+    info = next(e for e in scene.elements if e.role == role)
+    x0, y0, x1, y1 = info.ink_box
+    image.paste(image.getpixel((5, 5)), (x0 - 2, y0 - 2, x1 + 2, y1 + 2))
+    return image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS)
+
+
+@pytest.mark.parametrize(
+    ("what", "make"),
+    [
+        # Negative controls: changes a whole-image mean would pass (about 0.3 and 0.05).
+        ("attribution missing", lambda: _erased("attribution")),
+        ("source missing", lambda: _erased("source")),
+        (
+            "one letter changed",
+            lambda: render_card(
+                "classic",
+                "instagram-square",
+                replace(CONTENT, quote=CONTENT.quote.replace("strive", "strove")),
+            ),
+        ),
+    ],
+)
+def test_comparison_catches_small_changes(what: str, make: Any) -> None:
+    """A golden fails on a card that lacks its attribution or differs by one letter."""
+    image = make()
+    with Image.open(IMAGES / "classic-instagram-square.png") as expected:
+        assert mean_difference(image, expected) < EPSILON  # a mean alone would pass it
+        with pytest.raises(AssertionError):
+            assert_image_similar(image, expected, EPSILON, f"negative-control-{what}")
+
+
+def test_comparison_accepts_the_same_card() -> None:
+    """The positive control: the card the golden was made from passes."""
+    image = render_card("classic", "instagram-square")
+    with Image.open(IMAGES / "classic-instagram-square.png") as expected:
+        assert_image_similar(image, expected, EPSILON, "positive-control")

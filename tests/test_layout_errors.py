@@ -296,7 +296,7 @@ def test_a_child_layout_patches_and_adds_elements(project: Path) -> None:
             "    type: rect",
             "    type: star",
             "layouts/child.yaml:7 elements.badge.type: unknown element type 'star' "
-            "(use one of text, quote_mark, rect, line, image)",
+            "(use one of text, quote_mark, rect, line, image, group)",
         ),
         (
             "    z: -1",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,9 +68,21 @@ def test_overrides_apply_by_aspect_class() -> None:
     source = LayoutSource.for_project(ROOT)
     square = resolve_layout(source, "classic", PLATFORMS["instagram-square"])
     story = resolve_layout(source, "classic", PLATFORMS["instagram-story"])
-    quote_square = next(e for e in square.elements if getattr(e, "id", None) == "quote")
-    quote_story = next(e for e in story.elements if getattr(e, "id", None) == "quote")
-    assert quote_square.box.y == "20%" and quote_story.box.y == "24.5%"
+    landscape = resolve_layout(source, "classic", PLATFORMS["linkedin"])
+    block = {
+        name: _by_id(layout.elements, "block")
+        for name, layout in (("square", square), ("story", story), ("landscape", landscape))
+    }
+    assert block["square"].direction == block["story"].direction == "column"
+    assert block["landscape"].direction == "row"  # the mark beside the first line
+    quote = _by_id(landscape.elements, "quote")  # patched inside the group
+    assert quote.size.max == "10%s"
+
+
+def _by_id(elements: list[Any], wanted: str) -> Any:
+    from cardgen.design.layouts import flatten
+
+    return next(e for e in flatten(elements) if getattr(e, "id", None) == wanted)
 
 
 def test_extends_and_cycles(tmp_path: Path) -> None:
@@ -82,7 +95,7 @@ def test_extends_and_cycles(tmp_path: Path) -> None:
     source = LayoutSource.for_project(tmp_path)
     child = resolve_layout(source, "child", PLATFORMS["x"])
     assert child.background.color == "#000000"
-    assert len(child.elements) == 5
+    assert [e.id for e in child.elements] == ["block"]
     with pytest.raises(InputError, match="circular 'extends': a -> b -> a"):
         resolve_layout(source, "a", PLATFORMS["x"])
 

@@ -194,7 +194,7 @@ def test_layout_schema_knows_every_element_type() -> None:
         for definition in schema["$defs"].values()
         if "type" in definition.get("properties", {})
     }
-    assert types == {"text", "quote_mark", "rect", "line", "image"}
+    assert types == {"text", "quote_mark", "rect", "line", "image", "group"}
 
 
 def test_schema_unknown_kind() -> None:

@@ -40,6 +40,39 @@ def project() -> Project:
     return Project.open(ROOT)
 
 
+# A layout of fixed boxes (no group): its mark, rule, attribution and source are the
+# same on every card of a platform, so they are laid out once. (In a group, where they
+# sit depends on the quote, so they are laid out with it.)
+FLAT = """
+name: flat
+brand: happy-as-a-mother
+elements:
+  - {type: quote_mark, id: mark, box: {x: 9%, y: 7%, w: 14%, h: 10%}}
+  - {type: text, id: quote, role: quote, text: "{quote}", box: {x: 9%, y: 20%, w: 82%, h: 52%}}
+  - {type: line, id: rule, box: {x: 9%, y: 76%, w: 9%, h: 0}}
+  - type: text
+    id: attribution
+    role: attribution
+    text: "{attribution}"
+    box: {x: 9%, y: 78.5%, w: 82%, h: 5.5%}
+    size: {min: 2.6%w, max: 3.3%w}
+  - type: text
+    id: source
+    role: source
+    text: "{title}"
+    box: {x: 9%, y: 84.5%, w: 82%, h: 8%}
+    size: {min: 2.6%w, max: 2.7%w}
+"""
+
+
+@pytest.fixture(scope="module")
+def flat(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    root = tmp_path_factory.mktemp("flat")
+    (root / "layouts").mkdir()
+    (root / "layouts" / "flat.yaml").write_text(FLAT)
+    return Project.open(root)
+
+
 def card(
     project: Project,
     quote: str,
@@ -65,7 +98,10 @@ def by_role(built: Scene) -> dict[str, scene.TextBlock]:
     return {d.role: d for d in built.drawables if isinstance(d, scene.TextBlock)}
 
 
-@pytest.mark.parametrize("layout_name", ["bold", "card", "classic", "minimal", "photo"])
+@pytest.mark.parametrize(
+    "layout_name",
+    ["bold", "card", "classic", "minimal", "photo", "headline", "editorial", "night", "essay"],
+)
 def test_reused_parts_give_the_scene_a_fresh_start_gives(
     project: Project, layout_name: str
 ) -> None:
@@ -77,14 +113,15 @@ def test_reused_parts_give_the_scene_a_fresh_start_gives(
         assert reused == fresh, (layout_name, platform.id)
 
 
-def test_the_quote_is_laid_out_for_each_card_the_rest_once(project: Project) -> None:
-    first, second = by_role(card(project, QUOTES[0])), by_role(card(project, QUOTES[1]))
+def test_the_quote_is_laid_out_for_each_card_the_rest_once(flat: Project) -> None:
+    first = by_role(card(flat, QUOTES[0], "flat"))
+    second = by_role(card(flat, QUOTES[1], "flat"))
     assert set(first) == {"quote_mark", "quote", "attribution", "source"}
     assert first["quote"] != second["quote"]
     for role in ("quote_mark", "attribution", "source"):
         assert second[role] is first[role]
     # Each card has its own quote: it is fitted every time, never looked up.
-    again = by_role(card(project, QUOTES[1]))
+    again = by_role(card(flat, QUOTES[1], "flat"))
     assert again["quote"] == second["quote"] and again["quote"] is not second["quote"]
 
 
@@ -103,13 +140,14 @@ def test_a_reused_part_keeps_its_contrast_warning(project: Project) -> None:
         assert len(warnings) == 1 and "attribution text" in warnings[0]
 
 
-def test_a_layout_error_is_raised_on_every_card(project: Project) -> None:
+def test_a_layout_error_is_raised_on_every_card(flat: Project) -> None:
     """Only what was laid out is remembered: a text box outside the safe area fails each time."""
     from cardgen.design.layouts import Box
     from cardgen.errors import InputError
 
+    project = flat
     platform = project.platform("instagram-story")
-    layout = project.layout("classic", platform)
+    layout = project.layout("flat", platform)
     moved = [
         e.model_copy(update={"box": Box(x=0, y=0, w="100%", h="5%")})
         if getattr(e, "role", "") == "quote"

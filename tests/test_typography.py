@@ -114,13 +114,18 @@ def test_emphasis_is_drawn_in_the_accent_colour(project: Project) -> None:
 
 
 def test_curly_quotes_dash_and_hanging_mark(project: Project) -> None:
-    block = quote_block(card(project, '"Ambition -- it turns out -- is not selfish at all, ever."'))
+    said = '"Ambition" -- it turns out -- is not "selfish" at all, ever.'
+    block = quote_block(card(project, said))
     text = " ".join(line.text for line in block.lines)
-    assert text.startswith("\u201c") and text.endswith("\u201d") and "\u2014" in text
+    assert text.startswith("\u201cAmbition\u201d") and "\u2014" in text
+    assert "\u201cselfish\u201d" in text
     assert len(block.lines) > 1
     first, second = block.lines[0], block.lines[1]
-    assert first.x < second.x  # the mark hangs left of the text's edge
-    assert block.ink_box[0] >= block.box[0]
+    assert first.x < second.x == block.box[0]  # the mark hangs; the letters align
+    assert block.ink_box[0] < block.box[0]  # into the margin
+    # A quote wholly in quote marks loses them under the layout's own mark.
+    whole = quote_block(card(project, '"Ambition is not selfish at all, ever."'))
+    assert whole.lines[0].text.startswith("Ambition")
 
 
 def test_missing_glyph_names_the_character(project: Project) -> None:
@@ -222,9 +227,11 @@ def test_cli_prints_contrast_warnings_without_failing(cli_project: Path) -> None
 def test_layout_lines_form_and_emphasis_from_the_cli(cli_project: Path) -> None:
     layout = cli_project / "layouts" / "classic.yaml"
     text = layout.read_text()
-    assert "size: {min: 3%s, max: 8%s}" in text
+    assert "size: {min: 3.6%w, max: 7.5%s, grow: 11%s}" in text
     layout.write_text(
-        text.replace("size: {min: 3%s, max: 8%s}", "size: {min: 2%s, max: 8%s, lines: 2}")
+        text.replace(
+            "size: {min: 3.6%w, max: 7.5%s, grow: 11%s}", "size: {min: 2%s, max: 8%s, lines: 2}"
+        )
     )
     write(cli_project, "Ambition does not mean that we are selfish, it means we strive for more.")
     code, _, stderr = run_cli("render", "--platform", "instagram-square")

@@ -458,6 +458,7 @@ def _content(job: CardJob, brand: Brand) -> Any:
         handle=brand.handle or "",
         url=selection.url or brand.website or "",
         author=selection.author or "",
+        lang=selection.spec.article.lang or "",
     )
 
 
@@ -527,11 +528,23 @@ def scene_facts(scene: Any) -> dict[str, Any]:
                 "font": block.face.full_name,
                 "font_size": block.size,
                 "lines": len(block.lines),
+                "line_texts": [line.text for line in block.lines],
                 "box": list(block.box),
                 "ink_box": list(block.ink_box),
                 "fonts": [face.full_name for face in block.faces],
             }
             for block in scene.texts
+        ],
+        "elements": [
+            {
+                "id": info.id,
+                "type": info.type,
+                "role": info.role,
+                "box": list(info.box),
+                "ink_box": list(info.ink_box),
+                **({"lines": list(info.lines)} if info.type == "text" else {}),
+            }
+            for info in scene.elements
         ],
         "warnings": list(scene.warnings),
     }
@@ -565,6 +578,7 @@ def _record(
         "alt_text": snippets[1],
         "status": "rendered",
         "texts": facts["texts"],
+        "elements": facts["elements"],
         "warnings": [
             *facts["warnings"],
             *selection.article.warnings,

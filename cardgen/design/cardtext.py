@@ -21,6 +21,7 @@ class CardText:
     handle: str = ""
     url: str = ""
     author: str = ""
+    lang: str = ""  # the quote's language code when known; else guessed from its text
 
     def fill(self, template: str) -> str:
         values = {name: getattr(self, name) for name in TEMPLATE_FIELDS}

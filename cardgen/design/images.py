@@ -324,3 +324,12 @@ def _svg(path: Path, stat: tuple[int, int], size: tuple[int, int]) -> Image.Imag
     if image.size != size:
         image = image.resize(size, Image.Resampling.LANCZOS)
     return image
+
+
+def aspect(path: str | Path) -> float:
+    """Width over height of the image at `path` (decoded once, cached)."""
+    path = Path(path)
+    if path.suffix.lower() == ".svg":
+        return _svg_source(path, _stat(path))[1]
+    image = _bitmap(path, _stat(path))
+    return image.width / max(1, image.height)

@@ -199,6 +199,10 @@ class SizeRange(_Strict):
     max: FontSize = "8%s"
     # At most this many lines (the mkdocs-style "lines" form); the size still comes from the search.
     lines: int | None = Field(default=None, ge=1, le=50)
+    # Short quotes may grow past `max` up to this size (reached at `GROW_WORDS` words or
+    # fewer, tapering to `max` at `GROW_UNTIL_WORDS`): big type for a few words. A grow
+    # at or under `max` changes nothing.
+    grow: FontSize | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> SizeRange:
@@ -231,6 +235,17 @@ def _check_template(value: str) -> str:
     return value
 
 
+def _check_mark_chars(value: dict[str, str]) -> dict[str, str]:
+    from cardgen.source.language import check_code
+
+    for code, char in value.items():
+        check_code(code)
+        if len(char) > 2:
+            msg = f"{code}: {char!r} is not a quote mark (one or two characters, or '' for none)"
+            raise ValueError(msg)
+    return value
+
+
 class TextElement(_Strict):
     type: Literal["text"]
     id: str | None = None
@@ -260,8 +275,28 @@ class QuoteMarkElement(_Strict):
     shadow: Shadow | None = None
     box: Box
     char: OneLine = Field(default="\u201c", min_length=1, max_length=2)
+    # The mark by the quote's language (`fr: "«"`, `ja: ""` for none); see DEFAULT_MARKS.
+    chars: Annotated[dict[str, str], AfterValidator(_check_mark_chars)] = Field(
+        default_factory=dict
+    )
     font: FontSpec = FontSpec()
     color: Colour = "brand.accent"
+
+
+# The decorative mark each language opens a quote with, drawn on its own (so the
+# right-to-left ones show the glyph seen at the right-hand start of a quote).
+DEFAULT_MARKS = {
+    "fr": "\u00ab",
+    "ru": "\u00ab",
+    "uk": "\u00ab",
+    "de": "\u201e",
+    "pl": "\u201e",
+    "cs": "\u201e",
+    "ja": "\u300c",
+    "ar": "\u00bb",
+    "fa": "\u00bb",
+    "he": "\u201d",
+}
 
 
 class RectElement(_Strict):
@@ -290,6 +325,8 @@ class LineElement(_Strict):
     thickness: Extent = "0.4%s"
     orientation: Literal["horizontal", "vertical"] = "horizontal"
     opacity: float = Field(default=1.0, ge=0.0, le=1.0)
+    # The id of a text whose ink the rule follows: its width (horizontal) or height.
+    follow: str | None = None
 
 
 class ImageElement(_Strict):
@@ -315,10 +352,82 @@ class ImageElement(_Strict):
     bleed: bool = False  # false: kept inside the platform's safe area, like text (logos)
 
 
+class Backdrop(_Strict):
+    """A panel (a scrim) drawn behind a group's children, hugging them."""
+
+    fill: Colour = "#00000080"
+    padding: Extent = "3%s"
+    radius: Extent = 0
+    opacity: float = Field(default=1.0, ge=0.0, le=1.0)
+    shadow: Shadow | None = None
+
+
+class GroupElement(_Strict):
+    """Children laid out one after another, like a CSS flex container.
+
+    A column stacks them, a row puts them side by side; each child takes the
+    size of its content (a text its lines, a mark or rule its own size), `gap`
+    apart, and the whole block is placed in the group's box by `justify` (along
+    the direction) and `align` (across it). The child showing `{quote}` takes
+    the room the others leave. A child's `box` gives only its largest size.
+    """
+
+    type: Literal["group"]
+    id: str | None = None
+    z: int = 0
+    box: Box
+    direction: Literal["column", "row"] = "column"
+    gap: Extent = "2%s"
+    justify: Literal["start", "center", "end", "space-between"] = "center"
+    align: Literal["start", "center", "end"] = "start"
+    backdrop: Backdrop | None = None
+    children: list[Element] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _child_boxes(cls, data: Any) -> Any:
+        """Children are placed by the group: a box gives only `w` and `h` (default: the
+        group's); `x` and `y` would be ignored, so they are refused."""
+        if not isinstance(data, dict):
+            return data
+        children = data.get("children")
+        if isinstance(children, list) and not children:
+            msg = "a group needs at least one child element"
+            raise ValueError(msg)
+        if not isinstance(children, list):
+            return data
+        filled = []
+        for child in children:
+            if isinstance(child, dict):
+                box = child.get("box", {})
+                if isinstance(box, dict):
+                    if "x" in box or "y" in box:
+                        msg = (
+                            f"child {child.get('id') or child.get('type')!r}: a group places its "
+                            "children, give only w and h in their box (no x or y)"
+                        )
+                        raise ValueError(msg)
+                    box = {"x": 0, "y": 0, "w": "100%", "h": "100%", **box}
+                child = {**child, "box": box}
+            filled.append(child)
+        return {**data, "children": filled}
+
+
 Element = Annotated[
-    TextElement | QuoteMarkElement | RectElement | LineElement | ImageElement,
+    TextElement | QuoteMarkElement | RectElement | LineElement | ImageElement | GroupElement,
     Field(discriminator="type"),
 ]
+GroupElement.model_rebuild()
+
+
+def flatten(elements: list[Element]) -> list[Element]:
+    """Every element, groups' children after their group (depth first)."""
+    out: list[Element] = []
+    for element in elements:
+        out.append(element)
+        if isinstance(element, GroupElement):
+            out.extend(flatten(element.children))
+    return out
 
 
 class Gradient(_Strict):
@@ -343,11 +452,42 @@ class Background(_Strict):
     image: BackgroundImage | None = None
 
 
+# Smallest sizes as people see them: a card on a phone feed is about 390 px wide, so
+# a size on the card counts as size x 390 / card width.
+PHONE_WIDTH = 390
+# Every card shows 390 px wide on a phone, whatever its platform: a floor above this
+# leaves fewer than about a dozen characters a line, which no card can hold.
+MAX_FLOOR = 60
+
+
+def _meetable_floor(value: float) -> float:
+    if value > MAX_FLOOR:
+        msg = (
+            f"floor {value:g} px cannot be met on any platform: every card is seen "
+            f"{PHONE_WIDTH} px wide on a phone, where text above {MAX_FLOOR} px leaves room "
+            "for a word or two a line (typical floors: quote 14, small 10)"
+        )
+        raise ValueError(msg)
+    return value
+
+
+Floor = Annotated[float, Field(ge=0), AfterValidator(_meetable_floor)]
+
+
+class Legibility(_Strict):
+    """The legibility floor, in px on a 390-px-wide phone feed."""
+
+    quote: Floor = 14
+    small: Floor = 10  # attribution, source, handle: every other text
+
+
 class _LayoutHead(_Strict):
     name: str = ""
     description: OneLine = ""  # used in alt text
     brand: str | None = None
     background: Background = Background()
+    legibility: Legibility = Legibility()
+    mirror_rtl: bool = True  # right-to-left quotes mirror the layout (mark, rules, logo, align)
 
 
 class Layout(_LayoutHead):
@@ -377,6 +517,7 @@ ELEMENT_MODELS: dict[str, type[BaseModel]] = {
     "rect": RectElement,
     "line": LineElement,
     "image": ImageElement,
+    "group": GroupElement,
 }
 
 
@@ -810,9 +951,12 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
                     ids.append(element_id)
                     continue
                 if element_id not in ids:
+                    if isinstance(patch, dict) and _patch_child(elements, element_id, patch):
+                        continue
+                    known = _element_ids(elements)
                     raise InputError(
                         f"override names element '{element_id}', which the layout does not have",
-                        hint=f"element ids: {', '.join(str(i) for i in ids if i) or 'none'}",
+                        hint=f"element ids: {', '.join(known) or 'none'}",
                     )
                 at = ids.index(element_id)
                 elements[at] = merge(elements[at], patch) if isinstance(patch, dict) else patch
@@ -822,6 +966,45 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+def _patch_child(elements: list[Any], element_id: str, patch: dict[str, Any]) -> bool:
+    """Patch the element `element_id` inside a group's children (at any depth)."""
+    for element in elements:
+        children = element.get("children") if isinstance(element, dict) else None
+        if not isinstance(children, list):
+            continue
+        for at, child in enumerate(children):
+            if isinstance(child, dict) and child.get("id") == element_id:
+                children[at] = merge(child, patch)
+                return True
+        if _patch_child(children, element_id, patch):
+            return True
+    return False
+
+
+def _element_ids(elements: list[Any]) -> list[str]:
+    out: list[str] = []
+    for element in elements:
+        if isinstance(element, dict):
+            if element.get("id"):
+                out.append(str(element["id"]))
+            if isinstance(element.get("children"), list):
+                out.extend(_element_ids(element["children"]))
+    return out
+
+
+def _children_boxes_optional(schema: dict[str, Any]) -> None:
+    """A group's children need no `box` (nor `x`, `y`, `w` or `h` in it): the model fills
+    them in; the schema, which cannot say "only inside a group", accepts both."""
+    for name, definition in schema.get("$defs", {}).items():
+        required = definition.get("required")
+        if not isinstance(required, list):
+            continue
+        if name == "Box":
+            definition["required"] = []
+        elif name.endswith("Element"):
+            definition["required"] = [k for k in required if k != "box"]
 
 
 SCHEMA_KINDS = ("layout", "brand", "selection")
@@ -844,6 +1027,7 @@ def json_schema(kind: str) -> dict[str, Any]:
             [(LayoutFile, "validation"), (LayoutPatchFile, "validation")]
         )
         schema: dict[str, Any] = {"anyOf": list(refs.values()), **top}
+        _children_boxes_optional(schema)
     elif kind == "selection":
         from cardgen.source.quotes import Selection
 

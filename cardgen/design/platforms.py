@@ -185,7 +185,10 @@ BUILTIN: tuple[Platform, ...] = (
         caption_limit=500,
         # Pinterest help, "Add alt text to Pins": up to 500 characters.
         alt_limit=500,
-        notes="title 100, description 500",
+        # Pinterest's creative guidelines: keep clear of the lower corners, which its
+        # product icons cover in feeds, and of the save button at the top right.
+        safe=Insets(60, 90, 60, 165),
+        notes="title 100, description 500; text kept out of the bottom 11% (product icons)",
     ),
     _preset(
         "threads",

@@ -12,16 +12,19 @@ from cardgen.design.cardtext import TEMPLATE_FIELDS as TEMPLATE_FIELDS  # re-exp
 from cardgen.design.cardtext import CardText as CardText
 from cardgen.design.images import file_version, probe
 from cardgen.design.layouts import (
+    Backdrop,
     Brand,
     Element,
     FontSpec,
     Gradient,
+    GroupElement,
     ImageElement,
     Layout,
     LineElement,
     QuoteMarkElement,
     RectElement,
     TextElement,
+    flatten,
     locate,
     parse_colour,
     resolve_length,
@@ -29,6 +32,7 @@ from cardgen.design.layouts import (
 from cardgen.design.platforms import Platform
 from cardgen.errors import InputError, MissingGlyph, TextDoesNotFit
 from cardgen.limits import MAX_FONT_PX
+from cardgen.source.language import detect
 from cardgen.typography.fonts import (
     ChainMeasurer,
     FontChain,
@@ -158,6 +162,19 @@ class Scene:
     safe_box: BoxPx
     texts: tuple[TextBlock, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())  # e.g. low contrast; never fatal
+    elements: tuple[ElementInfo, ...] = field(default=())  # every element drawn, for the manifest
+
+
+@dataclass(frozen=True)
+class ElementInfo:
+    """What the manifest records of an element: the box it was given and the ink it drew."""
+
+    id: str
+    type: str
+    role: str
+    box: BoxPx
+    ink_box: BoxPx
+    lines: tuple[str, ...] = ()
 
 
 def build_scene(
@@ -170,90 +187,46 @@ def build_scene(
     label: str = "",
 ) -> Scene:
     """Lay out one card. `label` names the card in errors (`selection/quote on platform`)."""
+    from cardgen.drawing.composition import Card, mirrored, strip_outer_quotes
+
     w, h = platform.width, platform.height
-    resolver = _Resolver(brand, registry, layout.name)
-    group = _group(layout, brand, registry, platform)
-    drawables: list[Drawable] = []
-    warnings: list[str] = []
-    # z-order: higher `z` is drawn later (on top); equal `z` keeps the file's order.
-    hidden = _hidden(layout, content)
-    for element in sorted(layout.elements, key=lambda e: e.z):
-        if id(element) in hidden:
-            continue
-        key = _reuse_key(element, content, brand)
-        part = group.parts.get(key) if key is not None else None
-        if part is None:
-            part = _part(element, content, layout, resolver, platform, drawables, label, group)
-            if key is not None:
-                group.remember(key, part)
-        if part.warning:
-            warnings.append(part.warning)
-        if part.drawable is None:
-            continue
-        if part.shadow is not None:
-            drawables.append(part.shadow)
-        drawables.append(part.drawable)
+    lang = content.lang or detect(content.quote)
+    mirror = layout.mirror_rtl and base_level(content.quote) == 1
+    if mirror:
+        layout = mirrored(layout, platform)
+    resolver = Resolver(brand, registry, layout.name)
+    if any(
+        isinstance(e, QuoteMarkElement) and mark_char(e, lang) for e in flatten(layout.elements)
+    ):
+        # The layout's own mark opens the quote: its outer quote marks would say it twice.
+        content = replace(content, quote=strip_outer_quotes(content.quote))
+    group = reuse_group(layout, brand, registry, platform)
+    card = Card(content, layout, resolver, platform, label, group, mirrored=mirror, lang=lang)
+    drawables, warnings, infos = card.lay_out()
+    warnings.extend(card.length_warnings())
     background = _background(layout, resolver, w, h)
     texts = tuple(d for d in drawables if isinstance(d, TextBlock) and d.role != "quote_mark")
-    return Scene(w, h, background, tuple(drawables), platform.safe_box, texts, tuple(warnings))
-
-
-def _hidden(layout: Layout, content: CardText) -> set[int]:
-    """Elements left out (by id): text whose fields are all empty, and a rule (a line)
-    just before such a text in the file, so no rule stands over nothing."""
-    elements = layout.elements
-    gone: set[int] = set()
-    for index, element in enumerate(elements):
-        if (
-            isinstance(element, TextElement)
-            and element.hide_if_empty
-            and content.is_empty(element.text)
-        ):
-            gone.add(id(element))
-            if index and isinstance(elements[index - 1], LineElement):
-                gone.add(id(elements[index - 1]))
-    return gone
+    return Scene(
+        w,
+        h,
+        background,
+        tuple(drawables),
+        platform.safe_box,
+        texts,
+        tuple(warnings),
+        tuple(infos),
+    )
 
 
 @dataclass(frozen=True)
-class _Part:
-    """What one element adds to a card: its drawable, shadow and contrast warning."""
+class Part:
+    """What one element adds to a card: its drawable and shadow, the box it was given
+    and the box of the ink it draws."""
 
     drawable: RectShape | LineShape | TextBlock | ImageShape | None
     shadow: ShadowShape | None = None
-    warning: str | None = None
-
-
-def _part(
-    element: Element,
-    content: CardText,
-    layout: Layout,
-    resolver: _Resolver,
-    platform: Platform,
-    drawn: list[Drawable],
-    label: str,
-    group: _Group,
-) -> _Part:
-    w, h = platform.width, platform.height
-    drawable: RectShape | LineShape | TextBlock | ImageShape | None = None
-    warning = None
-    if isinstance(element, RectElement):
-        drawable = _rect(element, resolver, w, h)
-    elif isinstance(element, LineElement):
-        drawable = _line(element, resolver, w, h)
-    elif isinstance(element, ImageElement):
-        drawable = _image(element, resolver.brand, w, h)
-        if drawable is not None and not element.bleed:
-            drawable = _inside_safe_area(drawable, platform, layout.name)
-    elif isinstance(element, QuoteMarkElement):
-        drawable = _quote_mark(element, resolver, platform)
-    elif isinstance(element, TextElement):
-        drawable = _text(element, content, resolver, platform, label, group.setups)
-        if drawable is not None:
-            warning = _contrast_warning(element, drawable, layout, drawn, resolver, w)
-    if drawable is None:
-        return _Part(None, None, warning)
-    return _Part(drawable, _shadow(element, drawable, resolver, w, h), warning)
+    box: BoxPx = (0, 0, 0, 0)
+    ink: BoxPx = (0, 0, 0, 0)
 
 
 # Every card of a (layout, brand, platform) shares its quote mark, rules, shapes, logo
@@ -265,45 +238,49 @@ def _part(
 # are frozen and kept alive by the table, so their identities are safe keys.
 _REUSE_GROUPS = 64  # (layout, brand, registry, platform) groups remembered
 _REUSE_PARTS = 256  # parts remembered per group
-_ReuseKey = tuple[int, str | tuple[int, int] | None]
+_ReuseKey = tuple[int, object]
 
 
 @dataclass(frozen=True)
-class _TextSetup:
-    """What laying out a text element takes from its group alone."""
+class TextSetup:
+    """What laying out a text element takes from its group alone: its box (clipped to
+    the safe area), fonts, and sizes in px (the floor already applied to `min_size`)."""
 
     box: BoxPx
     chain: FontChain
     min_size: int
     max_size: int
+    grow_size: int | None  # short quotes may grow up to this size
 
 
 @dataclass
-class _Group:
+class ReuseGroup:
     held: tuple[Layout, Brand, FontRegistry]  # keeps the ids in the key valid
-    parts: dict[_ReuseKey, _Part] = field(default_factory=dict)
-    setups: dict[int, _TextSetup] = field(default_factory=dict)  # by id(element)
+    parts: dict[_ReuseKey, Part] = field(default_factory=dict)
+    setups: dict[int, TextSetup] = field(default_factory=dict)  # by id(element)
 
-    def remember(self, key: _ReuseKey, part: _Part) -> None:
+    def remember(self, key: _ReuseKey, part: Part) -> None:
         if len(self.parts) >= _REUSE_PARTS:
             self.parts.clear()
         self.parts[key] = part
 
 
-_REUSED: dict[tuple[int, int, int, Platform], _Group] = {}
+_REUSED: dict[tuple[int, int, int, Platform], ReuseGroup] = {}
 
 
-def _group(layout: Layout, brand: Brand, registry: FontRegistry, platform: Platform) -> _Group:
+def reuse_group(
+    layout: Layout, brand: Brand, registry: FontRegistry, platform: Platform
+) -> ReuseGroup:
     key = (id(layout), id(brand), id(registry), platform)
     group = _REUSED.get(key)
     if group is None:
         if len(_REUSED) >= _REUSE_GROUPS:
             _REUSED.clear()
-        group = _REUSED[key] = _Group((layout, brand, registry))
+        group = _REUSED[key] = ReuseGroup((layout, brand, registry))
     return group
 
 
-def _reuse_key(element: Element, content: CardText, brand: Brand) -> _ReuseKey | None:
+def reuse_key(element: Element, content: CardText, brand: Brand) -> _ReuseKey | None:
     """What the element's part depends on besides its group; None: not reused."""
     if isinstance(element, ImageElement):
         path = element.src
@@ -321,7 +298,7 @@ def _reuse_key(element: Element, content: CardText, brand: Brand) -> _ReuseKey |
     return id(element), ""
 
 
-class _Resolver:
+class Resolver:
     """Brand names to concrete colours and font faces, with layout-named errors."""
 
     def __init__(self, brand: Brand, registry: FontRegistry, layout: str) -> None:
@@ -383,7 +360,7 @@ def forget_chains() -> None:
 
 
 def _background(
-    layout: Layout, resolver: _Resolver, w: int = 1000, h: int = 1000
+    layout: Layout, resolver: Resolver, w: int = 1000, h: int = 1000
 ) -> SolidFill | GradientFill | ImageFill:
     gradient: Gradient | None = layout.background.gradient
     photo = layout.background.image
@@ -399,12 +376,12 @@ def _background(
     return SolidFill(resolver.colour(layout.background.color))
 
 
-def _gradient(gradient: Gradient, resolver: _Resolver) -> GradientFill:
+def _gradient(gradient: Gradient, resolver: Resolver) -> GradientFill:
     stops = tuple(resolver.colour(c) for c in gradient.stops)
     return GradientFill(gradient.kind, gradient.angle, stops)
 
 
-def _rect(element: RectElement, resolver: _Resolver, w: int, h: int) -> RectShape:
+def rect_shape(element: RectElement, resolver: Resolver, w: int, h: int) -> RectShape:
     colour = resolver.colour(element.fill, opacity=element.opacity)
     radius = round(resolve_length(element.radius, "s", w, h))
     stroke = resolver.colour(element.stroke, opacity=element.opacity) if element.stroke else None
@@ -414,7 +391,7 @@ def _rect(element: RectElement, resolver: _Resolver, w: int, h: int) -> RectShap
     )
 
 
-def _image(element: ImageElement, brand: Brand, w: int, h: int) -> ImageShape | None:
+def image_shape(element: ImageElement, brand: Brand, w: int, h: int) -> ImageShape | None:
     path = element.src
     if path == "brand.logo":
         if brand.logo is None:
@@ -440,9 +417,9 @@ def _image(element: ImageElement, brand: Brand, w: int, h: int) -> ImageShape | 
     )
 
 
-def _inside_safe_area(shape: ImageShape, platform: Platform, layout: str) -> ImageShape:
+def inside_safe_area(shape: ImageShape, platform: Platform, layout: str) -> ImageShape:
     """A logo is content: app controls must not cover it, so its box is clipped like text."""
-    box = _intersect(shape.box, platform.safe_box)
+    box = intersect(shape.box, platform.safe_box)
     if box[2] - box[0] <= 0 or box[3] - box[1] <= 0:
         raise InputError(
             f"layout '{layout}' has an image with no room inside the safe area of {platform.id}",
@@ -451,14 +428,14 @@ def _inside_safe_area(shape: ImageShape, platform: Platform, layout: str) -> Ima
     return replace(shape, box=box)
 
 
-def _shadow(
-    element: Element,
+def shadow_of(
+    element: Element | Backdrop,
     drawable: RectShape | LineShape | TextBlock | ImageShape,
-    resolver: _Resolver,
+    resolver: Resolver,
     w: int,
     h: int,
 ) -> ShadowShape | None:
-    spec = element.shadow if not isinstance(element, LineElement) else None
+    spec = element.shadow if not isinstance(element, LineElement | GroupElement) else None
     if spec is None:
         return None
     offset = (
@@ -469,7 +446,7 @@ def _shadow(
     return ShadowShape(drawable, resolver.colour(spec.color), offset, blur)
 
 
-def _line(element: LineElement, resolver: _Resolver, w: int, h: int) -> LineShape:
+def line_shape(element: LineElement, resolver: Resolver, w: int, h: int) -> LineShape:
     left, top, right, bottom = element.box.pixels(w, h)
     thickness = max(1, round(resolve_length(element.thickness, "s", w, h)))
     if element.orientation == "horizontal":
@@ -479,36 +456,72 @@ def _line(element: LineElement, resolver: _Resolver, w: int, h: int) -> LineShap
     return LineShape(start, end, resolver.colour(element.color, element.opacity), thickness)
 
 
-def _intersect(a: BoxPx, b: BoxPx) -> BoxPx:
+def intersect(a: BoxPx, b: BoxPx) -> BoxPx:
     return max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
 
 
-def _quote_mark(element: QuoteMarkElement, resolver: _Resolver, platform: Platform) -> TextBlock:
-    """A decorative mark scaled so its ink fills the box height (or width)."""
-    box = _intersect(element.box.pixels(platform.width, platform.height), platform.safe_box)
+def quote_mark_block(
+    element: QuoteMarkElement, resolver: Resolver, box: BoxPx, char: str
+) -> TextBlock:
+    """A decorative mark scaled so its ink fills the box height (or width), its ink's
+    top-left corner on the box's."""
     face = resolver.face(element.font)
+    if char and not resolver.chain(element.font).missing(char):
+        # A mark the display face lacks (「 in a Latin serif) comes from the fallbacks.
+        face = resolver.chain(element.font).face_for(char[0]) or face
     measure = FontMeasurer(face)
     probe = 200
-    x0, y0, x1, y1 = measure.ink_box(element.char, probe)
+    x0, y0, x1, y1 = measure.ink_box(char, probe)
     ink_w, ink_h = max(1, x1 - x0), max(1, y1 - y0)
     scale = min((box[3] - box[1]) / ink_h, (box[2] - box[0]) / ink_w)
     size = min(MAX_FONT_PX, max(1, math.floor(probe * scale)))
-    x0, y0, x1, y1 = measure.ink_box(element.char, size)
-    # Put the ink's top-left corner on the box's top-left corner.
+    x0, y0, x1, y1 = measure.ink_box(char, size)
     x, baseline = box[0] - x0, box[1] - y0
     ink = (box[0], box[1], box[0] + x1 - x0, box[1] + y1 - y0)
-    line = PlacedLine(element.char, x, baseline)
+    line = PlacedLine(char, x, baseline)
     return TextBlock("quote_mark", face, size, resolver.colour(element.color), (line,), box, ink)
 
 
-def _text(
+def mark_char(element: QuoteMarkElement, lang: str) -> str:
+    """The mark drawn for a quote in `lang`: the layout's `chars`, its own `char` when
+    written, the language's usual mark, or “ ("" draws none)."""
+    from cardgen.design.layouts import DEFAULT_MARKS
+    from cardgen.source.language import primary
+
+    base = primary(lang) if lang else ""
+    for key in (lang, base):
+        if key in element.chars:
+            return element.chars[key]
+    if "char" in element.model_fields_set:
+        return element.char
+    return DEFAULT_MARKS.get(base, element.char)
+
+
+@dataclass(frozen=True)
+class PreparedText:
+    """A text element's words and fonts for one card, before a size is chosen."""
+
+    text: str
+    marks: tuple[bool, ...]
+    chain: FontChain
+    measure: ChainMeasurer
+    rtl: bool
+    colour: RGBA
+    emphasis: RGBA | None
+    where: str  # names the text in errors
+    on: str
+
+
+def prepare_text(
     element: TextElement,
     content: CardText,
-    resolver: _Resolver,
+    resolver: Resolver,
     platform: Platform,
     label: str,
-    setups: dict[int, _TextSetup] | None = None,
-) -> TextBlock | None:
+    chain: FontChain,
+) -> PreparedText | None:
+    """The element's text filled in and cleaned up, checked to have a font for every
+    character; None when it is empty."""
     raw = content.fill(element.text)
     if element.uppercase:
         raw = raw.upper()
@@ -516,30 +529,45 @@ def _text(
     if not text:
         return None
     where = f"{element.role} text of {label or 'card'}"
-    on = f"on {platform.id}"
-    setup = setups.get(id(element)) if setups is not None else None
-    if setup is None:
-        setup = _text_setup(element, resolver, platform)
-        if setups is not None:
-            setups[id(element)] = setup
-    box, chain, min_size, max_size = setup.box, setup.chain, setup.min_size, setup.max_size
-    box_w, box_h = box[2] - box[0], box[3] - box[1]
     missing = chain.missing(text)
     if missing:
         shown = ", ".join(describe_char(c) for c in missing[:3])
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
         raise MissingGlyph(
-            f"{where} {on}: no available font has {shown}{more} in {_excerpt(text)}",
+            f"{where} on {platform.id}: no available font has {shown}{more} in {excerpt(text)}",
             hint="add a font that has it to fonts/ or to the layout's font.fallback, "
             "or remove the character",
         )
-    measure = ChainMeasurer(chain, text)
-    rtl = _base_level(text) == 1
-    align = element.align
-    if rtl and align != "center":  # left and right mean start and end in right-to-left text
-        align = "right" if align == "left" else "left"
     colour = resolver.colour(element.color)
     emphasis = resolver.colour(element.emphasis_color) if any(marks) else None
+    measure = ChainMeasurer(chain, text)
+    rtl = base_level(text) == 1
+    return PreparedText(
+        text, marks, chain, measure, rtl, colour, emphasis, where, f"on {platform.id}"
+    )
+
+
+def set_text(
+    element: TextElement,
+    prepared: PreparedText,
+    box: BoxPx,
+    sizes: tuple[int, int],
+    align: str,
+    valign: str,
+    room: tuple[int, int] = (0, 0),
+    floor_note: str = "",
+) -> tuple[TextBlock, float]:
+    """Fit the text into `box` at the largest size in `sizes` and place its lines.
+
+    Punctuation that opens a line hangs into the margin: up to `room` px (left, right)
+    outside the box. Returns the block and the height of its lines (ascent to descent).
+    """
+    min_size, max_size = sizes
+    text, measure = prepared.text, prepared.measure
+    box_w, box_h = box[2] - box[0], box[3] - box[1]
+    advice = floor_note or (
+        "shorten the quote, or give this layout a larger box or smaller minimum size"
+    )
     while True:
         fitted = fit_text(
             text,
@@ -549,7 +577,6 @@ def _text(
             max_size,
             element.line_height,
             measure,
-            hang=align == "left",
             max_lines=element.size.lines,
             wrap=element.wrap,
         )
@@ -558,63 +585,54 @@ def _text(
                 text, box_w, box_h, min_size, element.line_height, measure, element.size.lines
             )
             raise TextDoesNotFit(
-                f"{where} does not fit {on} at the minimum size {min_size}px: {why}; "
-                f"text {_excerpt(text)}",
-                hint="shorten the quote, or give this layout a larger box or smaller minimum size",
+                f"{prepared.where} does not fit {prepared.on} at the minimum size "
+                f"{min_size}px: {why}; text {excerpt(text)}",
+                hint=advice,
             )
         lines, ink_box = _place(
-            fitted, text, marks, box, align, element.valign, measure, 1 if rtl else 0
+            fitted, text, prepared.marks, box, align, valign, measure, 1 if prepared.rtl else 0
         )
-        lines, ink_box = _nudge(lines, ink_box, box)
-        if _inside(ink_box, box):
+        # Only hanging punctuation may leave the box, and only as far as `room` allows.
+        hung = hung_box(lines, box)
+        allowed = (max(hung[0], box[0] - room[0]), box[1], min(hung[2], box[2] + room[1]), box[3])
+        lines, ink_box = _nudge(lines, ink_box, allowed)
+        if _inside(ink_box, allowed):
             break
         # Shaped ink can reach past the font's nominal metrics (stacked marks, swashes).
         if fitted.size <= min_size:
             spill = max(
-                box[0] - ink_box[0], box[1] - ink_box[1], ink_box[2] - box[2], ink_box[3] - box[3]
+                allowed[0] - ink_box[0],
+                allowed[1] - ink_box[1],
+                ink_box[2] - allowed[2],
+                ink_box[3] - allowed[3],
             )
             raise TextDoesNotFit(
-                f"{where} does not fit {on} at the minimum size {min_size}px: its ink reaches "
-                f"{spill}px outside the box; text {_excerpt(text)}",
-                hint="shorten the quote, or give this layout a larger box or smaller minimum size",
+                f"{prepared.where} does not fit {prepared.on} at the minimum size {min_size}px: "
+                f"its ink reaches {spill}px outside the box; text {excerpt(text)}",
+                hint=advice,
             )
         max_size = fitted.size - 1
-    return TextBlock(
+    block = TextBlock(
         element.role,
-        chain.primary,
+        prepared.chain.primary,
         fitted.size,
-        colour,
+        prepared.colour,
         lines,
         box,
         ink_box,
-        emphasis,
+        prepared.emphasis,
         tuple(measure.faces),
     )
+    return block, fitted.height
 
 
-def _text_setup(element: TextElement, resolver: _Resolver, platform: Platform) -> _TextSetup:
-    w, h = platform.width, platform.height
-    box = _intersect(element.box.pixels(w, h), platform.safe_box)
-    if box[2] <= box[0] or box[3] <= box[1]:
-        raise InputError(
-            f"layout '{resolver.layout}' element '{element.id or element.role}' has no room "
-            f"inside the safe area of {platform.id}",
-            hint="move its box or add an override for this platform",
-        )
-    chain = resolver.chain(element.font)
-    min_size = max(1, math.floor(resolve_length(element.size.min, "s", w, h)))
-    max_size = max(min_size, math.floor(resolve_length(element.size.max, "s", w, h)))
-    # Relative sizes can ask for more than FreeType draws; no card needs that much.
-    return _TextSetup(box, chain, min(min_size, MAX_FONT_PX), min(max_size, MAX_FONT_PX))
-
-
-def _base_level(text: str) -> int:
+def base_level(text: str) -> int:
     from cardgen.typography.direction import base_level
 
     return base_level(text)
 
 
-def _excerpt(text: str, limit: int = 60) -> str:
+def excerpt(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "\u2026")
 
 
@@ -642,6 +660,33 @@ def _nudge(
 
 def _inside(ink: BoxPx, box: BoxPx) -> bool:
     return ink[0] >= box[0] and ink[1] >= box[1] and ink[2] <= box[2] and ink[3] <= box[3]
+
+
+# Punctuation that hangs into the margin when it opens a line, so the letters of every
+# line align: opening quotes, brackets and dashes. (Not Japanese and Chinese brackets:
+# their full-width glyphs keep their own space and stay in the text's grid.)
+HANGING = frozenset("\u201c\u2018\u00ab\u00bb\u201e\u201a\u2039\u203a\"'([{\u2014\u2013")
+
+
+def hanging_prefix(line: str) -> str:
+    """The part of a line's start that hangs: an opening mark, or a dash and its space."""
+    if len(line) < 2 or line[0] not in HANGING:
+        return ""
+    if line[0] in "\u2014\u2013":
+        return line[:2] if line[1] == " " else line[0]
+    return line[0]
+
+
+def hung_box(lines: tuple[PlacedLine, ...], box: BoxPx) -> BoxPx:
+    """`box` widened by the punctuation that hangs out of it (opening marks, dashes)."""
+    left, right = box[0], box[2]
+    for line in lines:
+        if not hanging_prefix(line.text):
+            continue
+        left = min(left, math.floor(line.x))
+        end = line.x + sum(run.width for run in line.runs)
+        right = max(right, math.ceil(end)) if any(run.rtl for run in line.runs) else right
+    return left, box[1], right, box[3]
 
 
 def _place(
@@ -672,9 +717,13 @@ def _place(
             x = box[0] + (box_w - line_w) / 2
         elif align == "right":
             x = box[2] - line_w
+            if base == 1:  # a right-to-left line starts at the right: its opener hangs there
+                hang = hanging_prefix(line)
+                x += measure.width(hang, fitted.size) if hang else 0.0
         else:
-            # A hung opening quote sits in the indent the other lines keep.
-            x = box[0] + (0.0 if index == 0 else fitted.hang)
+            x = float(box[0])
+            hang = hanging_prefix(line) if base == 0 else ""
+            x -= measure.width(hang, fitted.size) if hang else 0.0
         placed = tuple(
             PlacedRun(
                 r.text,
@@ -733,12 +782,12 @@ def contrast_ratio(a: RGBA, b: RGBA) -> float:
 PHONE_WIDTH_CSS = 390
 
 
-def _contrast_warning(
+def contrast_warning(
     element: TextElement,
     block: TextBlock,
     layout: Layout,
     drawn: list[Drawable],
-    resolver: _Resolver,
+    resolver: Resolver,
     canvas_width: int,
 ) -> str | None:
     """A warning when the text fails WCAG AA against any background it sits on."""

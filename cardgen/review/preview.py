@@ -294,6 +294,110 @@ def write_thumbnails(
     return paths
 
 
+# --- layout sheets -----------------------------------------------------------
+
+SHEET_PLATFORMS = ("instagram-square", "instagram-story", "pinterest", "linkedin")
+SHEET_CELL = 300  # card height on a layout sheet
+
+
+def write_layout_sheets(
+    out: Path, names: Sequence[str] | None = None, project: Project | None = None
+) -> list[Path]:
+    """For each layout, `OUT/NAME.png`: a short, a medium and a long sample quote in four
+    languages (rows) on square, story, Pinterest and landscape (columns)."""
+    from cardgen.batch.output import write_atomic
+    from cardgen.review.samples import LANGUAGES, LENGTHS, sample
+
+    project = project or Project.open()
+    platforms = [project.platform(p) for p in SHEET_PLATFORMS]
+    written = []
+    for name in names or project.layouts.layout_names():
+        rows = []
+        for lang in LANGUAGES:
+            for length in LENGTHS:
+                cells = []
+                for platform in platforms:
+                    layout = project.layout(name, platform)
+                    kit = project.brand(layout.brand)
+                    content = sample(lang, length, handle=kit.handle or "", url=kit.website or "")
+                    try:
+                        scene = build_scene(
+                            content, layout, kit, platform, project.font_registry(), label=name
+                        )
+                        image = draw_scene(scene)
+                    except CardgenError as error:
+                        image = _problem_card(platform, error)
+                    width = round(image.width * SHEET_CELL / image.height)
+                    cells.append(
+                        image.resize(
+                            (width, SHEET_CELL), Image.Resampling.LANCZOS, reducing_gap=2.0
+                        )
+                    )
+                rows.append((f"{lang} {length}", cells))
+        path = out / f"{name}.png"
+        write_atomic(path, encode(_grid(name, rows), "png"))
+        written.append(path)
+    return written
+
+
+def write_readme_pictures(
+    out: Path, names: Sequence[str] | None = None, project: Project | None = None
+) -> list[Path]:
+    """Small pictures of each layout for the README: the medium English sample on a
+    square and a landscape card side by side, 180 px high, as `OUT/NAME.png`."""
+    from cardgen.batch.output import write_atomic
+    from cardgen.review.samples import sample
+
+    project = project or Project.open()
+    written = []
+    for name in names or project.layouts.layout_names():
+        cells = []
+        for platform_id in ("instagram-square", "linkedin"):
+            platform = project.platform(platform_id)
+            layout = project.layout(name, platform)
+            kit = project.brand(layout.brand)
+            content = sample("en", "medium", handle=kit.handle or "", url=kit.website or "")
+            scene = build_scene(content, layout, kit, platform, project.font_registry())
+            image = draw_scene(scene)
+            size = (round(image.width * 180 / image.height), 180)
+            cells.append(image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0))
+        strip = Image.new("RGB", (sum(c.width for c in cells) + 8, 180), (255, 255, 255))
+        strip.paste(cells[0], (0, 0))
+        strip.paste(cells[1], (cells[0].width + 8, 0))
+        path = out / f"{name}.png"
+        write_atomic(path, _small_png(strip))
+        written.append(path)
+    return written
+
+
+def _small_png(image: Image.Image) -> bytes:
+    """A 64-colour palette PNG: a few dozen KB for a picture in the README."""
+    import io
+
+    buffer = io.BytesIO()
+    image.quantize(64, method=Image.Quantize.MEDIANCUT).save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _grid(title: str, rows: Sequence[tuple[str, Sequence[Image.Image]]]) -> Image.Image:
+    label_w = 110
+    width = label_w + GAP + max(sum(c.width + GAP for c in cells) for _, cells in rows)
+    height = 48 + len(rows) * (SHEET_CELL + GAP)
+    sheet = Image.new("RGB", (width, height), SHEET_BACKGROUND)
+    draw = ImageDraw.Draw(sheet)
+    font = _label_font(22)
+    draw.text((GAP, 12), title, font=font, fill=(40, 40, 44))
+    y = 48
+    for label, cells in rows:
+        draw.text((GAP, y + SHEET_CELL // 2 - 10), label, font=_label_font(18), fill=(60, 60, 66))
+        x = label_w + GAP
+        for cell in cells:
+            sheet.paste(cell, (x, y))
+            x += cell.width + GAP
+        y += SHEET_CELL + GAP
+    return sheet
+
+
 # --- watching ----------------------------------------------------------------
 
 

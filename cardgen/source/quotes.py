@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,6 +24,7 @@ from cardgen.source.articles import Article, load_article
 from cardgen.source.attribution import Speaker, analyse, check_attribution, speaker_of
 from cardgen.source.fetch import ensure_snapshot, is_url
 from cardgen.source.invisible import find_invisible
+from cardgen.source.language import check_code
 from cardgen.source.matching import ArticleIndex, Located, Miss, normalise
 from cardgen.yamlio import YamlDocument, display_path, read_yaml, validate
 
@@ -48,6 +50,9 @@ class ArticleRef(BaseModel):
     author: OneLine | None = None
     url: WebAddress | None = None  # it goes into post text and the review page
     publisher: OneLine | None = None
+    # The article's language (`en`, `fr`, `ja`, `pt-BR`): the quote mark and layout follow
+    # it; guessed from each quote's text when left out.
+    lang: Annotated[str, AfterValidator(check_code)] | None = None
 
 
 class Defaults(BaseModel):

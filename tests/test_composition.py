@@ -1,0 +1,346 @@
+"""Composition: groups that flow, hanging punctuation, legibility floors, length-aware
+sizes, right-to-left mirroring, marks by language and what the manifest records."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from cardgen.batch.plan import Project
+from cardgen.design.cardtext import CardText
+from cardgen.design.layouts import PHONE_WIDTH
+from cardgen.drawing.composition import strip_outer_quotes
+from cardgen.drawing.scene import ElementInfo, Scene, TextBlock, build_scene
+from cardgen.errors import TextDoesNotFit
+from cardgen.review.samples import LANGUAGES, LENGTHS, sample
+from cardgen.source.language import detect
+from tests.helpers import run_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = Project.open(ROOT)
+LAYOUTS = tuple(PROJECT.layouts.layout_names())
+PLATFORMS = tuple(PROJECT.platforms)
+MARKED = ("classic", "card", "night")  # layouts that draw a decorative quote mark
+
+
+def scene_of(layout_name: str, platform_id: str, content: CardText) -> Scene:
+    platform = PROJECT.platform(platform_id)
+    layout = PROJECT.layout(layout_name, platform)
+    brand = PROJECT.brand(layout.brand)
+    return build_scene(content, layout, brand, platform, PROJECT.font_registry())
+
+
+def element(scene: Scene, wanted: str) -> ElementInfo:
+    return next(e for e in scene.elements if e.id == wanted)
+
+
+def quote_block(scene: Scene) -> TextBlock:
+    return next(t for t in scene.texts if t.role == "quote")
+
+
+# --- the legibility floor -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout_name", LAYOUTS)
+def test_every_text_meets_the_floor_on_every_platform(layout_name: str) -> None:
+    """At a 390-px phone feed no quote is under 14 px and no small print under 10 px; a
+    quote that cannot meet it fails, saying to elide or take a taller platform."""
+    checked = 0
+    for platform_id in PLATFORMS:
+        width = PROJECT.platform(platform_id).width
+        for lang in LANGUAGES:
+            for length in ("short", "medium"):
+                try:
+                    scene = scene_of(layout_name, platform_id, sample(lang, length))
+                except TextDoesNotFit as error:
+                    assert "elision" in str(error.hint)
+                    continue
+                for text in scene.texts:
+                    phone = text.size * PHONE_WIDTH / width
+                    floor = 14 if text.role == "quote" else 10
+                    assert phone >= floor, (layout_name, platform_id, text.role, phone)
+                    checked += 1
+    assert checked > 100
+
+
+def test_a_quote_too_long_for_the_floor_fails_with_advice() -> None:
+    long = " ".join(["Every word of this passage is needed and none can go."] * 14)
+    with pytest.raises(TextDoesNotFit) as caught:
+        scene_of("classic", "linkedin", CardText(quote=long, attribution="A. Person"))
+    assert "legibility floor" in str(caught.value.hint)
+    assert "elision ([…])" in str(caught.value.hint)
+    assert "taller platform" in str(caught.value.hint)
+
+
+@pytest.mark.parametrize("layout_name", LAYOUTS)
+def test_small_print_is_never_larger_than_the_quote(layout_name: str) -> None:
+    for platform_id in ("instagram-square", "linkedin", "instagram-story", "pinterest"):
+        for length in LENGTHS:
+            try:
+                scene = scene_of(layout_name, platform_id, sample("en", length))
+            except TextDoesNotFit:
+                continue
+            quote = quote_block(scene).size
+            for text in scene.texts:
+                assert text.size <= quote, (layout_name, platform_id, length, text.role)
+
+
+def test_short_quotes_grow_and_long_ones_shrink() -> None:
+    sizes = {
+        length: quote_block(scene_of("headline", "instagram-square", sample("en", length))).size
+        for length in LENGTHS
+    }
+    assert sizes["short"] > sizes["medium"] > sizes["long"]
+    # Past the layout's max (9%s): up to its grow size (15%s of 1080 px).
+    assert sizes["short"] > 0.09 * 1080
+
+
+def test_check_warns_about_long_quotes(tmp_path: Path) -> None:
+    words = " ".join(f"word{i}" for i in range(45)) + "."
+    (tmp_path / "quotes" / "articles").mkdir(parents=True)
+    (tmp_path / "quotes" / "articles" / "a.txt").write_text(f"Intro.\n\n{words}\n")
+    (tmp_path / "quotes" / "sel.yaml").write_text(
+        "article: {source: articles/a.txt, title: T, author: A}\n"
+        "defaults: {layout: essay, platforms: [instagram-portrait]}\n"
+        f"quotes:\n  - id: long\n    text: '{words}'\n"
+    )
+    import os
+
+    before = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        code, stdout, stderr = run_cli("check")
+    finally:
+        os.chdir(before)
+    assert code == 0, stderr
+    assert "45 words" in stdout + stderr
+    assert "elision" in stdout + stderr
+
+
+# --- groups -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout_name", MARKED)
+@pytest.mark.parametrize("platform_id", ["instagram-square", "instagram-story", "linkedin", "x"])
+@pytest.mark.parametrize("length", LENGTHS)
+def test_the_mark_stays_next_to_the_first_line(
+    layout_name: str, platform_id: str, length: str
+) -> None:
+    try:
+        scene = scene_of(layout_name, platform_id, sample("en", length))
+    except TextDoesNotFit:
+        pytest.skip("too long for this platform at the floor")
+    mark, quote = element(scene, "mark").ink_box, element(scene, "quote").ink_box
+    short_side = min(scene.width, scene.height)
+    if mark[3] <= quote[1]:  # above the quote
+        assert quote[1] - mark[3] <= 0.06 * short_side
+        assert abs(mark[0] - quote[0]) <= 0.03 * scene.width
+    else:  # beside the first line
+        assert 0 <= quote[0] - mark[2] <= 0.06 * scene.width
+        assert abs(mark[1] - quote[1]) <= 0.03 * short_side
+
+
+def test_the_block_moves_as_one() -> None:
+    """A short quote is centred with its mark, rule and byline, not left in a fixed box."""
+    scene = scene_of("classic", "instagram-story", sample("en", "short"))
+    inks = [e.ink_box for e in scene.elements if e.type != "group"]
+    top, bottom = min(i[1] for i in inks), max(i[3] for i in inks)
+    safe = scene.safe_box
+    # The block's middle is the safe area's middle, give or take the font's air.
+    assert abs((top + bottom) / 2 - (safe[1] + safe[3]) / 2) < 0.04 * scene.height
+    gaps = sorted(inks, key=lambda i: i[1])
+    assert all(b[1] - a[3] < 0.08 * scene.width for a, b in itertools.pairwise(gaps))
+
+
+def test_a_rule_follows_its_text() -> None:
+    for length in ("short", "long"):
+        scene = scene_of("night", "instagram-square", sample("en", length))
+        rule, name = element(scene, "rule").ink_box, element(scene, "attribution").ink_box
+        assert rule[2] - rule[0] == name[2] - name[0]
+    scene = scene_of("minimal", "instagram-square", sample("en", "medium"))
+    accent, quote = element(scene, "accent").ink_box, element(scene, "quote").ink_box
+    assert (accent[1], accent[3]) == (quote[1], quote[3])  # as tall as the quote
+
+
+# --- hanging punctuation and quote marks -------------------------------------------------
+
+
+def test_an_opening_quote_hangs_in_the_margin() -> None:
+    content = CardText(
+        quote="\u201cIt\u2019s all very well,\u201d she said, \u201cbut who will do the work "
+        "when everyone has gone home for the night?\u201d",
+        attribution="A. Person",
+    )
+    scene = scene_of("minimal", "instagram-square", content)
+    block = quote_block(scene)
+    first, second = block.lines[0], block.lines[1]
+    assert first.text.startswith("\u201c")
+    # The letters of the first line start where the second line's do.
+    letters = first.x + first.runs[0].x + _width_of_mark(block)
+    assert abs(letters - second.x) <= 1.5
+    assert block.ink_box[0] < element(scene, "quote").box[0]  # the mark is in the margin
+
+
+def _width_of_mark(block: TextBlock) -> float:
+    from cardgen.typography.fonts import FontMeasurer
+
+    return FontMeasurer(block.face).width("\u201c", block.size)
+
+
+def test_a_dash_opening_a_line_hangs_too() -> None:
+    scene = scene_of(
+        "minimal", "instagram-square", CardText(quote="Rest.", attribution="Maya Laurent")
+    )
+    name = next(t for t in scene.texts if t.role == "attribution")  # "— Maya Laurent"
+    quote = quote_block(scene)
+    assert name.lines[0].text.startswith("\u2014 ")
+    assert name.lines[0].x < quote.lines[0].x  # the dash and its space hang
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("\u201cWords matter.\u201d", "Words matter."),
+        ('"Words matter."', "Words matter."),
+        ("\u00ab Les mots comptent. \u00bb", "Les mots comptent."),
+        ("\u300c言葉は大切です。\u300d", "言葉は大切です。"),
+        ("\u201cA\u201d and \u201cB\u201d", "\u201cA\u201d and \u201cB\u201d"),
+        ("\u201cA,\u201d she said.", "\u201cA,\u201d she said."),
+        ("Plain words.", "Plain words."),
+    ],
+)
+def test_outer_quote_marks(text: str, expected: str) -> None:
+    assert strip_outer_quotes(text) == expected
+
+
+def test_a_quoted_quote_is_not_quoted_twice_under_the_mark() -> None:
+    content = CardText(quote="\u201cRest is part of the work.\u201d", attribution="M. L.")
+    marked = quote_block(scene_of("classic", "instagram-square", content))
+    assert not marked.lines[0].text.startswith("\u201c")
+    assert not marked.lines[-1].text.endswith("\u201d")
+    plain = quote_block(scene_of("bold", "instagram-square", content))  # no mark: kept
+    assert plain.lines[0].text.startswith("\u201c")
+
+
+@pytest.mark.parametrize(
+    ("lang", "mark"), [("en", "\u201c"), ("fr", "\u00ab"), ("ja", "\u300c"), ("ar", "\u00bb")]
+)
+def test_the_mark_follows_the_language(lang: str, mark: str) -> None:
+    scene = scene_of("classic", "instagram-square", sample(lang, "medium"))
+    drawn = next(d for d in scene.drawables if isinstance(d, TextBlock) and d.role == "quote_mark")
+    assert drawn.lines[0].text == mark
+    # Guessed from the text alone when the selection does not say.
+    assert detect(sample(lang, "medium").quote) == lang
+
+
+def test_a_layout_can_choose_marks_per_language(tmp_path: Path) -> None:
+    (tmp_path / "layouts").mkdir()
+    (tmp_path / "layouts" / "plain.yaml").write_text(
+        "extends: classic\nname: plain\nelements:\n  mark: {chars: {ja: '', fr: '\u201c'}}\n"
+    )
+    project = Project.open(tmp_path)
+    platform = project.platform("instagram-square")
+    layout = project.layout("plain", platform)
+    brand = project.brand(layout.brand)
+    for lang, expected in (("ja", None), ("fr", "\u201c")):
+        scene = build_scene(sample(lang, "short"), layout, brand, platform, project.font_registry())
+        marks = [d for d in scene.drawables if isinstance(d, TextBlock) and d.role == "quote_mark"]
+        assert [m.lines[0].text for m in marks] == ([expected] if expected else [])
+
+
+def test_japanese_gets_open_leading() -> None:
+    block = quote_block(scene_of("classic", "instagram-square", sample("ja", "medium")))
+    assert block.lines[1].baseline - block.lines[0].baseline >= 1.5 * block.size
+
+
+# --- right to left ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout_name", ["classic", "night", "minimal", "editorial", "bold"])
+@pytest.mark.parametrize("platform_id", ["instagram-square", "linkedin"])
+def test_right_to_left_quotes_mirror_the_layout(layout_name: str, platform_id: str) -> None:
+    english = scene_of(layout_name, platform_id, sample("en", "short"))
+    arabic = scene_of(layout_name, platform_id, sample("ar", "short"))
+    middle = english.width / 2
+    for info in english.elements:
+        if info.type in ("group", "rect") or info.id not in {e.id for e in arabic.elements}:
+            continue
+        mirrored = element(arabic, info.id)
+        ltr_centre = (info.ink_box[0] + info.ink_box[2]) / 2
+        rtl_centre = (mirrored.ink_box[0] + mirrored.ink_box[2]) / 2
+        if abs(ltr_centre - middle) > 0.05 * english.width:  # off-centre: must swap sides
+            assert (ltr_centre < middle) != (rtl_centre < middle), (info.id, info, mirrored)
+    quote = element(arabic, "quote")
+    assert quote.box[2] - quote.ink_box[2] <= 0.02 * arabic.width  # set from the right edge
+
+
+def test_mirroring_can_be_turned_off(tmp_path: Path) -> None:
+    (tmp_path / "layouts").mkdir()
+    (tmp_path / "layouts" / "fixed.yaml").write_text(
+        "extends: classic\nname: fixed\nmirror_rtl: false\n"
+    )
+    project = Project.open(tmp_path)
+    platform = project.platform("instagram-square")
+    layout = project.layout("fixed", platform)
+    scene = build_scene(
+        sample("ar", "short"),
+        layout,
+        project.brand(layout.brand),
+        platform,
+        project.font_registry(),
+    )
+    assert element(scene, "mark").ink_box[0] < scene.width / 2  # the mark stays on the left
+
+
+# --- the manifest -------------------------------------------------------------------
+
+
+def test_the_manifest_records_every_element(tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    shutil.copytree(ROOT / "quotes", tmp_path / "quotes")
+    before = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        code, _, stderr = run_cli(
+            "render", "--platform", "instagram-square", "--layout", "night", "--out", "out"
+        )
+    finally:
+        os.chdir(before)
+    assert code == 0, stderr
+    card = json.loads((tmp_path / "out" / "manifest.json").read_text())["cards"][0]
+    ids = [e["id"] for e in card["elements"]]
+    assert {"block", "mark", "quote", "attribution", "rule", "source"} <= set(ids)
+    for info in card["elements"]:
+        assert len(info["box"]) == 4 and len(info["ink_box"]) == 4
+        assert info["ink_box"][0] <= info["ink_box"][2]
+    quote = next(e for e in card["elements"] if e["id"] == "quote")
+    assert " ".join(quote["lines"]).replace("\u00a0", " ").split()[0]
+    text = next(t for t in card["texts"] if t["role"] == "quote")
+    assert text["line_texts"] == quote["lines"] and text["lines"] == len(quote["lines"])
+
+
+def test_scene_records_follow_the_pixels() -> None:
+    scene = scene_of("classic", "instagram-square", sample("en", "medium"))
+    quote = element(scene, "quote")
+    assert quote.lines == tuple(line.text for line in quote_block(scene).lines)
+    block = element(scene, "block")
+    inner = [e.ink_box for e in scene.elements if e.id not in ("block",)]
+    assert block.ink_box == (
+        min(i[0] for i in inner),
+        min(i[1] for i in inner),
+        max(i[2] for i in inner),
+        max(i[3] for i in inner),
+    )
+
+
+def test_no_rule_over_a_missing_attribution() -> None:
+    scene = scene_of("classic", "instagram-square", replace(sample("en", "short"), attribution=""))
+    ids = {e.id for e in scene.elements}
+    assert "attribution" not in ids and "rule" not in ids
+    assert "source" in ids  # the title still shows
