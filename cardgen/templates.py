@@ -11,12 +11,19 @@ import string
 from collections.abc import Sequence
 
 from cardgen.errors import clipped
+from cardgen.source.invisible import find_invisible
 
 
 def template_fields(
     template: str, allowed: Sequence[str], what: str, noun: str = "field"
 ) -> list[str]:
-    """The field names `template` uses, in order; a ValueError (one line) if it is not plain."""
+    """The field names `template` uses, in order; a ValueError (one line) if it is not plain.
+
+    Its own text may not hide or reorder what it shows (bidi controls, zero-width spaces)."""
+    hidden = find_invisible(template)
+    if hidden:
+        msg = f"{what} {clipped(template)}: {hidden}; remove it"
+        raise ValueError(msg)
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError as exc:

@@ -132,7 +132,7 @@ def test_a_selection_named_like_cardgen_s_own_files_fails_before_writing(
     (project / "quotes" / "weekly.yaml").unlink()
     code, stderr = render()
     assert code == 2
-    one_error(stderr, f"{name}.yaml", "keeps for itself")
+    one_error(stderr, f"{name}.yaml", "folder")
     assert not (project / "output").exists()
 
 

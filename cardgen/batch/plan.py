@@ -24,6 +24,8 @@ from cardgen.source.quotes import LoadedSelection, Quote, load_selection
 from cardgen.yamlio import display_path
 
 DEFAULT_LAYOUT = "classic"
+# The files at the top of an output folder; a selection's cards go in a folder of its name.
+OWN_FILES = ("manifest.json", "captions.csv", "index.html")
 # Names people use for a platform that are not its id: `twitter` is `x`.
 PLATFORM_ALIASES = {
     "twitter": "x",
@@ -423,6 +425,14 @@ def _check_card(
 
 
 def _usable_name(path: Path) -> None:
+    if path.stem.lower() in OWN_FILES:
+        # The name becomes an output folder: it would stand where cardgen's file goes.
+        raise InputError(
+            f"selection file name {path.name!r} would name a folder in the place of the "
+            f"output folder's {path.stem}",
+            file=display_path(path),
+            hint="rename it, e.g. 'my-article.yaml'",
+        )
     if path.stem.startswith(".") or not path.stem.strip():
         # The name becomes an output folder: `...yaml` would name `..`, outside it.
         raise InputError(

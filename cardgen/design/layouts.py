@@ -274,7 +274,7 @@ class QuoteMarkElement(_Strict):
     z: Layer = 0
     shadow: Shadow | None = None
     box: Box
-    char: str = Field(default="\u201c", min_length=1, max_length=2)
+    char: OneLine = Field(default="\u201c", min_length=1, max_length=2)
     # The mark by the quote's language (`fr: "«"`, `ja: ""` for none); see DEFAULT_MARKS.
     chars: Annotated[dict[str, str], AfterValidator(_check_mark_chars)] = Field(
         default_factory=dict
