@@ -40,8 +40,9 @@ def test_simple_text_measures_as_pillow_does(
     text = data.draw(st.text(alphabet=script + NEUTRAL, min_size=1, max_size=40))
     width = shaping.advance(path, 0, text, size)
     assert width is not None
-    # Same shaper, same unhinted outlines: only 26.6 rounding of the scale differs.
-    assert width == pytest.approx(pillow_width(path, text, size), abs=0.1 + len(text) * 0.01)
+    # Same shaper, same unhinted outlines: only 26.6 rounding of the scale differs, up to
+    # 1/64 px an advance (hypothesis found 18 digits of Inter Bold at 6 px 0.28 px apart).
+    assert width == pytest.approx(pillow_width(path, text, size), abs=0.1 + len(text) / 64)
 
 
 @pytest.mark.parametrize(
