@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -273,6 +274,14 @@ def test_gallery_command_without_a_manifest_is_a_clear_error(tmp_path: Path) -> 
         assert code == 2, body
         assert "is not a cardgen manifest" in stderr and stderr.count("\n") == 1
         assert not (tmp_path / "index.html").exists()
+
+
+def test_gallery_command_refuses_a_manifest_that_is_a_fifo(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "manifest.json")  # read as a file, it would wait for a writer forever
+    code, _, stderr = run_cli("gallery", "--out", str(tmp_path))
+    assert code == 2
+    assert "manifest" in stderr and "FIFO" in stderr and stderr.count("\n") == 1
+    assert not (tmp_path / "index.html").exists()
 
 
 def _record(**overrides: Any) -> dict[str, Any]:

@@ -109,7 +109,9 @@ def test_preview_and_layout_thumbnails_do_not_make_output_foreign(project: Path)
     assert code == 0, stderr
 
 
-@pytest.mark.parametrize("where", ["/", "home", ".", "quotes", "..", "quotes/articles"])
+@pytest.mark.parametrize(
+    "where", ["/", "home", ".", "quotes", "..", "quotes/articles", "layouts", "fonts"]
+)
 def test_out_that_is_root_home_the_project_or_holds_inputs_is_refused(
     project: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:

@@ -82,6 +82,8 @@ def refuse_dangerous(out: Path, project_root: Path, inputs: Sequence[Path]) -> N
         what = "your home folder"
     elif target == project_root.resolve():
         what = "the project folder itself"
+    elif target.parent == project_root.resolve() and target.name in _PROJECT_FOLDERS:
+        what = f"the project's own {target.name}/ folder"
     else:
         for path in inputs:
             resolved = path.resolve()
@@ -93,6 +95,10 @@ def refuse_dangerous(out: Path, project_root: Path, inputs: Sequence[Path]) -> N
             f"--out {out}: refusing to write into {what}",
             hint="name a folder of its own, like output/",
         )
+
+
+# Folders of a project that hold its inputs, even when this run reads none of them.
+_PROJECT_FOLDERS = frozenset({"quotes", "layouts", "fonts"})
 
 
 def _resolved_home() -> Path | None:

@@ -315,11 +315,18 @@ def write_gallery_from_manifest(out: Path, platforms: Mapping[str, Platform]) ->
     """Rebuild `OUT/index.html` (and missing thumbnails) from `OUT/manifest.json`
     (e.g. after editing a template)."""
     from cardgen.batch.output import write_atomic
+    from cardgen.inputs import read_input
+    from cardgen.limits import MAX_STATE_FILE_BYTES
     from cardgen.review.thumbs import ensure_thumbnails
 
     manifest = out / "manifest.json"
+    if not manifest.exists() and not manifest.is_symlink():
+        raise InputError(f"no manifest in {out}", hint="run `cardgen render` first, or pass --out")
     try:
-        records = json.loads(manifest.read_text(encoding="utf-8"))["cards"]
+        # A FIFO or device in its place is refused, never waited on or read without end.
+        limit = MAX_STATE_FILE_BYTES
+        data = read_input(manifest, what="manifest", shown=str(manifest), limit=limit)
+        records = json.loads(data.decode("utf-8"))["cards"]
         thumbs = ensure_thumbnails(out, records)
         order = selection_order(out, (r["selection"] for r in records))
         page = gallery_page(records, platforms, thumbs=thumbs, order=order)
