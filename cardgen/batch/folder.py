@@ -82,14 +82,15 @@ def refuse_dangerous(out: Path, project_root: Path, inputs: Sequence[Path]) -> N
         what = "your home folder"
     elif target == project_root.resolve():
         what = "the project folder itself"
-    elif target.parent == project_root.resolve() and target.name in _PROJECT_FOLDERS:
-        what = f"the project's own {target.name}/ folder"
     else:
         for path in inputs:
             resolved = path.resolve()
             if resolved == target or target in resolved.parents:
                 what = f"a folder that holds cardgen's input {display_path(path)}"
                 break
+        else:
+            if target.parent == project_root.resolve() and target.name in _PROJECT_FOLDERS:
+                what = f"the project's own {target.name}/ folder"
     if what is not None:
         raise InputError(
             f"--out {out}: refusing to write into {what}",
