@@ -101,8 +101,8 @@ def _hb_font(path: Path, index: int) -> Any:
     return hb.Font(found)
 
 
-def advance(path: Path, index: int, text: str, size: int) -> float | None:
-    """Advance width of `text` in pixels at `size`, or None when Pillow must measure it."""
+def _shaped(path: Path, index: int, text: str, size: int) -> Any | None:
+    """`text` shaped by HarfBuzz at `size` (a uharfbuzz Buffer), or None when Pillow must."""
     if not simple(text):
         return None
     font = _hb_font(path, index)
@@ -115,6 +115,14 @@ def advance(path: Path, index: int, text: str, size: int) -> float | None:
     buffer.add_str(text)
     buffer.guess_segment_properties()
     hb.shape(font, buffer, _HB_FEATURES)
+    return buffer
+
+
+def advance(path: Path, index: int, text: str, size: int) -> float | None:
+    """Advance width of `text` in pixels at `size`, or None when Pillow must measure it."""
+    buffer = _shaped(path, index, text, size)
+    if buffer is None:
+        return None
     advance_26_6: int = sum(position.x_advance for position in buffer.glyph_positions)
     return advance_26_6 / 64
 
@@ -123,18 +131,9 @@ def cluster_offsets(path: Path, index: int, text: str, size: int) -> dict[int, f
     """Where each character that starts a glyph cluster of `text` sits from the run's
     left end, in pixels at `size` (letter-spaced runs are drawn letter by letter there),
     or None when Pillow must shape the text."""
-    if not simple(text):
+    buffer = _shaped(path, index, text, size)
+    if buffer is None:
         return None
-    font = _hb_font(path, index)
-    if font is None:
-        return None
-    import uharfbuzz as hb
-
-    font.scale = (size * 64, size * 64)
-    buffer = hb.Buffer()
-    buffer.add_str(text)
-    buffer.guess_segment_properties()
-    hb.shape(font, buffer, _HB_FEATURES)
     offsets: dict[int, float] = {}
     x = 0
     for info, position in zip(buffer.glyph_infos, buffer.glyph_positions, strict=True):
