@@ -635,8 +635,16 @@ def export(
     timezone: Annotated[
         str | None, typer.Option("--timezone", help="IANA zone of --slots (default: local).")
     ] = None,
+    day_first: Annotated[
+        bool,
+        typer.Option("--day-first", help="Hootsuite: DD/MM/YYYY dates (default MM/DD/YYYY)."),
+    ] = False,
 ) -> None:
-    """Write the approved cards as a scheduler's bulk-upload file (one quote per slot)."""
+    """Write the approved cards as a scheduler's bulk upload (one quote per slot).
+
+    Buffer and Hootsuite: one CSV per platform when several are approved (each upload
+    goes to one social account). Later has no CSV import: --out names a new folder of
+    the images in posting order, their captions and a posts.csv checklist."""
     from cardgen.errors import InputError
     from cardgen.review.export import export as run_export
 
@@ -649,12 +657,16 @@ def export(
             EXIT_INPUT,
         )
     report = _run(
-        lambda: run_export(folder, to, file, base_url=base_url, slots=slots, zone=timezone)
+        lambda: run_export(
+            folder, to, file, base_url=base_url, slots=slots, zone=timezone, day_first=day_first
+        )
     )
     when = ""
     if report.first is not None and report.last is not None:
         when = f", {report.first:%a %Y-%m-%d %H:%M} to {report.last:%a %Y-%m-%d %H:%M %Z}"
-    typer.echo(f"wrote {report.posts} posts of {report.quotes} quotes to {report.path}{when}")
+    typer.echo(f"wrote {report.posts} posts of {report.quotes} quotes{when}:")
+    for path in report.paths:
+        typer.echo(f"  {path}")
     if report.gone:
         typer.echo(
             f"note: {report.gone} decisions in {folder / 'review.json'} are for cards no longer "
