@@ -69,6 +69,7 @@ from cardgen.batch.workers import PackedError, draw_in_worker, worker_init
 from cardgen.drawing.memory import keep_freed_memory
 from cardgen.errors import CardgenError, ContentError, InputError
 from cardgen.limits import WORKER_MEMORY_BYTES
+from cardgen.review.thumbs import store_thumbnail
 from cardgen.source.quotes import LoadedSelection
 from cardgen.yamlio import display_path
 
@@ -695,8 +696,9 @@ class _Run:
                 )
                 self._fail(job, error)
                 continue
-            data, final_fmt = result
+            data, final_fmt, thumb = result
             self._write_card(job, key, scenes.pop(index).facts, data, final_fmt, snippets)
+            store_thumbnail(self.out, self.written[-1]["sha256"], thumb)  # made by the worker
 
     def _write_card(
         self,
