@@ -153,12 +153,20 @@ def remove_inside(out: Path, rel: str) -> None:
 
 
 def write_manifest(
-    out: Path, generator: str, cards: list[dict[str, Any]], *, durable: bool = True
+    out: Path,
+    generator: str,
+    cards: list[dict[str, Any]],
+    *,
+    durable: bool = True,
+    carousels: list[dict[str, Any]] | None = None,
 ) -> Path:
     """`OUT/manifest.json`, written last, sorted so equal runs give equal bytes; durable:
-    after a power cut it is the old manifest or the new one, never a torn or empty file."""
+    after a power cut it is the old manifest or the new one, never a torn or empty file.
+    `carousels` (batch.carousels records) are listed after the cards when there are any."""
     ordered = sorted(cards, key=lambda c: (c["selection"], c["quote_id"], c["platform"]))
-    body = {"generator": generator, "cards": ordered}
+    body: dict[str, Any] = {"generator": generator, "cards": ordered}
+    if carousels:
+        body["carousels"] = carousels
     path = out / MANIFEST
     # Left alone when unchanged: an all-cached rerun then rewrites nothing.
     write_if_changed(path, pretty_json(body), durable=durable)

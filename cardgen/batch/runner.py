@@ -24,6 +24,14 @@ from types import FrameType
 from typing import Any, NamedTuple
 
 from cardgen import __version__
+from cardgen.batch.carousels import (
+    CarouselJob,
+    caption_rows,
+    old_carousels,
+    plan_carousels,
+    relative,
+    render_all,
+)
 from cardgen.batch.folder import (
     STATE_DIR,
     caption_path,
@@ -162,6 +170,7 @@ def run_batch(
     if pick is not None and history is not None:
         loaded = _pick(loaded, pick, history)
     card_jobs = plan(loaded, project, platforms=platforms, layout=layout, brand=brand, fmt=fmt)
+    carousel_jobs = plan_carousels(loaded, project, platforms=platforms, layout=layout, brand=brand)
     check_own_files(out, [job.path for job in card_jobs])
     workers, note = usable_jobs(jobs)
     if note is not None:
@@ -172,6 +181,7 @@ def run_batch(
         mark(out)
         run = _Run(project, out, force=force, keep_going=keep_going, emit=emit)
         run.failures.extend(failures)
+        run.carousels = (carousel_jobs, [relative(s.path, project.root) for s in loaded])
         report = run.execute(card_jobs, workers)
         if history is not None:
             _remember(history_dir, history, report, card_jobs, project)
@@ -479,6 +489,8 @@ class _Run:
         self.wrote = False  # a card or caption file was written: sync before the manifest
         self.written: list[dict[str, Any]] = []  # records of the cards this run wrote
         self._relative: dict[Path, str] = {}  # selection paths, relative to the project
+        self.carousels: tuple[list[CarouselJob], list[str]] = ([], [])  # jobs, selections read
+        self.carousel_records: list[dict[str, Any]] | None = None  # drawn after the cards
 
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
         known = _known_records(self.out, _warner(self.emit))
@@ -558,6 +570,9 @@ class _Run:
                 self._keep_cached(job, record)
             self._draw_all(pool, todo, scenes)
             pool.close()
+            self.carousel_records = render_all(
+                self.out, *self.carousels, self.project, old_carousels(self.out), self.emit
+            )
         except BaseException:
             pool.close(graceful=False)
             # Interrupted or failed once writing began: the manifest still lists what is on disk.
@@ -779,14 +794,19 @@ class _Run:
             if card_id not in self.fresh:
                 record = {**record, "status": "kept"}
             records.append(record)
+        carousels = self.carousel_records
+        if carousels is None:  # interrupted or failed first: listed as they were
+            carousels = old_carousels(self.out)
         try:
-            write_captions_csv(self.out, records)
+            write_captions_csv(self.out, [*records, *caption_rows(carousels)])
             from cardgen.review.gallery import write_gallery
 
-            write_gallery(self.out, records, self.project.platforms)
-            if self.wrote:
+            write_gallery(self.out, records, self.project.platforms, carousels=carousels)
+            if self.wrote or carousels:
                 _sync_file_system(self.out)  # every card on disk before the manifest names it
-            manifest = write_manifest(self.out, f"cardgen {__version__}", records)
+            manifest = write_manifest(
+                self.out, f"cardgen {__version__}", records, carousels=carousels
+            )
         except (CardgenError, OSError):
             self._roll_back()
             raise

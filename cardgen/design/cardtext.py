@@ -7,7 +7,17 @@ import functools
 import string
 from dataclasses import dataclass
 
-TEMPLATE_FIELDS = ("quote", "attribution", "title", "publisher", "handle", "url", "author")
+# `slide`: "3/7" on a carousel's slides, empty on a single card (hiding its element).
+TEMPLATE_FIELDS = (
+    "quote",
+    "attribution",
+    "title",
+    "publisher",
+    "handle",
+    "url",
+    "author",
+    "slide",
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +31,7 @@ class CardText:
     handle: str = ""
     url: str = ""
     author: str = ""
+    slide: str = ""
     lang: str = ""  # the quote's language code when known; else guessed from its text
 
     def fill(self, template: str) -> str:

@@ -22,6 +22,7 @@ from cardgen.fields import Hashtag, OneLine, WebAddress
 from cardgen.limits import MAX_QUOTE_CHARS, MAX_SHOWN_QUOTE_CHARS
 from cardgen.source.articles import Article, load_article
 from cardgen.source.attribution import Speaker, analyse, check_attribution, speaker_of
+from cardgen.source.carousels import CarouselSpec, carousel_lines, check_carousels
 from cardgen.source.fetch import ensure_snapshot, is_url
 from cardgen.source.invisible import find_invisible
 from cardgen.source.language import check_code
@@ -143,6 +144,7 @@ class Selection(BaseModel):
     article: ArticleRef
     defaults: Defaults = Defaults()
     quotes: list[QuoteSpec] = Field(min_length=1)
+    carousels: list[CarouselSpec] = Field(default_factory=list)  # see source.carousels
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,7 @@ class LoadedSelection:
     problems: tuple[QuoteProblem, ...] = ()  # quotes left out (only when asked to collect)
     # (quote id, platform id) -> line of the platform in the file, for errors
     platform_lines: dict[tuple[str, str], int] = field(default_factory=dict)
+    carousel_lines: dict[str, int] = field(default_factory=dict)  # source.carousel_lines
 
 
 def load_selection(
@@ -212,6 +215,7 @@ def load_selection(
                 hint="ids name output folders and must be unique in the file",
             )
         seen[quote.id] = index
+    check_carousels(doc, spec.carousels, list(seen), shown)
     source_line = doc.line_of(("article", "source"))
     if is_url(spec.article.source):
         article_path = _snapshot(spec.article.source, path, shown, source_line)
@@ -279,6 +283,7 @@ def load_selection(
         publisher=publisher,
         problems=tuple(problems),
         platform_lines=_platform_lines(doc, spec),
+        carousel_lines=carousel_lines(doc, spec.carousels),
     )
 
 
