@@ -323,7 +323,7 @@ def series(maker: SlideMaker, slides: list[Slide]) -> list[tuple[Slide, Any]]:
     for i, slide in enumerate(slides):
         small = i in first and quote_size(first[i]) < SPLIT_BELOW * typical
         if (i in failed or small) and sentence_count(slide.text.headline) > 1:
-            expanded += _split(maker, slide, failed.get(i))
+            expanded += _split(maker, slide, failed.get(i), typical)
         elif i in failed:
             raise failed[i]
         else:
@@ -346,7 +346,11 @@ def series(maker: SlideMaker, slides: list[Slide]) -> list[tuple[Slide, Any]]:
         else:
             scenes.append(maker.scene(slide.text, slide_number(i + 1, total)))
     quote_sizes = [quote_size(s) for sl, s in zip(expanded, scenes, strict=True) if _is_quote(sl)]
-    common = min(quote_sizes, default=0)
+    typical = statistics.median(quote_sizes) if quote_sizes else 0
+    # One size for the series: the smallest that is not an outlier; an outlier (a passage
+    # that fits only far smaller even split) keeps its own size rather than shrink all.
+    in_series = [size for size in quote_sizes if size >= SPLIT_BELOW * typical]
+    common = min(in_series, default=0)
     final = []
     for i, (slide, scene) in enumerate(zip(expanded, scenes, strict=True)):
         if _is_quote(slide) and quote_size(scene) > common:
@@ -359,8 +363,12 @@ def _is_quote(slide: Slide) -> bool:
     return slide.text.role == "quote"
 
 
-def _split(maker: SlideMaker, slide: Slide, error: CardgenError | None) -> list[Slide]:
-    """The passage in the fewest parts that each fit on a slide."""
+def _split(
+    maker: SlideMaker, slide: Slide, error: CardgenError | None, typical: float
+) -> list[Slide]:
+    """The passage in the fewest parts that each fit on a slide at about the series' size
+    (at least SPLIT_BELOW of `typical`); else in the parts that come closest."""
+    best: tuple[int, list[SlideText]] | None = None
     for parts in range(2, MAX_PARTS + 1):
         runs = split_passage(slide.text.headline, parts)
         texts = [
@@ -370,15 +378,17 @@ def _split(maker: SlideMaker, slide: Slide, error: CardgenError | None) -> list[
             for n, run in enumerate(runs, 1)
         ]
         try:
-            for text in texts:
-                maker.scene(text, "")
+            smallest = min(quote_size(maker.scene(text, "")) for text in texts)
         except ContentError as exc:
             error = exc
-            if len(runs) < parts:
-                break
-            continue
-        return [Slide(text, slide.quote) for text in texts]
-    raise error or ContentError(f"quote '{slide.text.name}' cannot fit on a slide")
+            smallest = 0
+        if smallest and (best is None or smallest > best[0]):
+            best = (smallest, texts)
+        if smallest >= SPLIT_BELOW * typical or len(runs) < parts:
+            break
+    if best is None:
+        raise error or ContentError(f"quote '{slide.text.name}' cannot fit on a slide")
+    return [Slide(text, slide.quote) for text in best[1]]
 
 
 # --- drawing and writing ------------------------------------------------------------------
