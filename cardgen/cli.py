@@ -380,18 +380,34 @@ def suggest(
             "lists the features that made its score.",
         ),
     ] = False,
+    carousel: Annotated[
+        int | None,
+        typer.Option(
+            "--carousel",
+            metavar="N",
+            help="Propose a carousel instead: the N best passages in reading order, with a "
+            "cover and a closing slide.",
+        ),
+    ] = None,
 ) -> None:
     """Print the most quotable passages of ARTICLE as a selection YAML."""
     from cardgen.source.fetch import ensure_snapshot, is_url
     from cardgen.source.suggest import suggest_selection
 
+    def one(path: Path, folder: Path | None) -> str:
+        if carousel is None:
+            return suggest_selection(path, count, folder, explain=explain)
+        from cardgen.source.carousel_suggest import suggest_carousel
+
+        return suggest_carousel(path, carousel, folder)
+
     def run() -> str:
         if not is_url(article):
-            return suggest_selection(Path(article), count, save_in, explain=explain)
+            return one(Path(article), save_in)
         # A page is fetched once into FOLDER/articles/, next to where the YAML will live.
         folder = save_in or (Path("quotes") if Path("quotes").is_dir() else Path())
         snapshot = ensure_snapshot(article, folder)
-        return suggest_selection(snapshot.html, count, folder, explain=explain)
+        return one(snapshot.html, folder)
 
     typer.echo(_run(run), nl=False)
 

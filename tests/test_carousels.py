@@ -264,3 +264,27 @@ def test_split_passage_keeps_every_sentence_in_order(sentences: list[str], parts
         assert split_sentences(run)[-1][1] == len(run)
     if len(runs) > 1:
         assert runs[0].endswith(" \u2026") and runs[-1].startswith("\u2026 ")
+
+
+def test_suggest_carousel_proposes_the_best_passages_in_reading_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path, "")
+    monkeypatch.chdir(root)
+    code, stdout, stderr = run_cli("suggest", "quotes/articles/garden.txt", "--carousel", "3")
+    assert code == 0, stderr
+    import yaml
+
+    data = yaml.safe_load(stdout)
+    ids = [q["id"] for q in data["quotes"]]
+    assert len(ids) == 3
+    (carousel_spec,) = data["carousels"]
+    assert carousel_spec["slides"] == ["cover", *ids, "closing"]
+    article = (root / "quotes/articles/garden.txt").read_text(encoding="utf-8")
+    starts = [article.index(q["text"].split(".")[0]) for q in data["quotes"]]
+    assert starts == sorted(starts)  # the order the article has them in
+    (root / "quotes" / "suggested.yaml").write_text(stdout, encoding="utf-8")
+    code, _, stderr = run_cli("check", "quotes/suggested.yaml")
+    assert code == 0, stderr
+    code, _, stderr = run_cli("suggest", "quotes/articles/garden.txt", "--carousel", "19")
+    assert code == 2 and "1 to 18 quotes" in stderr
