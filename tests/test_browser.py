@@ -742,7 +742,12 @@ def test_carousels_show_as_strips_with_downloads(
             page.set_viewport_size({"width": width, "height": 800})
             assert page.evaluate("document.documentElement.scrollWidth") <= width
         assert axe_violations(page) == []
-        page.screenshot(path=str(ARTIFACTS / "carousels-390.png"), full_page=False)
+        ARTIFACTS.mkdir(exist_ok=True)
+        for width in (390, 1440):
+            page.set_viewport_size({"width": width, "height": 900})
+            strips.nth(0).scroll_into_view_if_needed()
+            page.wait_for_function(IMAGES_LOADED, timeout=15_000)
+            strips.nth(0).screenshot(path=str(ARTIFACTS / f"carousel-strip-{width}.png"))
         assert watched.errors == []
     finally:
         context.close()
