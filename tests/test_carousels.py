@@ -288,3 +288,14 @@ def test_suggest_carousel_proposes_the_best_passages_in_reading_order(
     assert code == 0, stderr
     code, _, stderr = run_cli("suggest", "quotes/articles/garden.txt", "--carousel", "19")
     assert code == 2 and "1 to 18 quotes" in stderr
+
+
+def test_check_finds_a_carousel_on_a_platform_that_takes_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_project(
+        tmp_path, "carousels:\n  - id: c\n    slides: [seeds]\n    platforms: [facebook]\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    code, _, stderr = run_cli("check")
+    assert code == 2 and "quotes/garden.yaml:23" in stderr and "takes no carousel" in stderr

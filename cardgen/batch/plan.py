@@ -383,6 +383,12 @@ def check(
                 )
             for platform_id in platforms or quote.platforms or DEFAULT_PLATFORMS:
                 _check_card(selection, quote, platform_id, project, report)
+        try:  # its carousels: platforms that take them, slide limits, layouts
+            from cardgen.batch.carousels import plan_carousels
+
+            plan_carousels([selection], project, platforms=platforms)
+        except CardgenError as exc:
+            report.add(Problem.of(exc))
     if warnings is not None:
         warnings.extend(w for w in report.warnings if w not in warnings)
     return report
