@@ -299,3 +299,27 @@ def test_check_finds_a_carousel_on_a_platform_that_takes_none(
     monkeypatch.chdir(tmp_path)
     code, _, stderr = run_cli("check")
     assert code == 2 and "quotes/garden.yaml:23" in stderr and "takes no carousel" in stderr
+
+
+def test_carousels_of_other_selections_are_kept_and_removed_ones_deleted(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "carousels:\n  - id: c\n    slides: [cover, seeds, river]\n")
+    other = root / "quotes" / "other.yaml"
+    other.write_text(
+        "article: {source: articles/garden.txt, title: Other}\n"
+        "defaults: {platforms: [x]}\nquotes:\n  - id: daily\n    paragraph: 4\n",
+        encoding="utf-8",
+    )
+    project = Project.open(root)
+    render(None, out=root / "out", project=project)
+    render([other], out=root / "out", project=project)
+    manifest = json.loads((root / "out" / "manifest.json").read_text(encoding="utf-8"))
+    (kept,) = manifest["carousels"]
+    assert kept["status"] == "kept" and all(
+        (root / "out" / s["path"]).is_file() for s in kept["slides"]
+    )
+    garden = root / "quotes" / "garden.yaml"
+    garden.write_text(garden.read_text(encoding="utf-8").split("carousels:")[0], encoding="utf-8")
+    render([garden], out=root / "out", project=project)
+    manifest = json.loads((root / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert "carousels" not in manifest
+    assert not any((root / "out" / s["path"]).exists() for s in kept["slides"])
