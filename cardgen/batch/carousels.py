@@ -187,13 +187,14 @@ def _plan_one(
                 folder=f"{selection.name}/{CAROUSELS_DIR}/{spec.id}/{pid}",
             )
         )
-    if not jobs and own:
+    if not jobs and only is None:
         raise InputError(
-            f"carousel '{spec.id}': none of its platforms is rendered in this run",
+            f"carousel '{spec.id}': none of defaults.platforms takes a carousel",
             file=shown,
             line=lines.get(spec.id),
+            hint="give it `platforms:` of its own: " + ", ".join(CAROUSEL_KINDS),
         )
-    return jobs
+    return jobs  # with --platform, a carousel on none of them is left out of this run
 
 
 # --- slides -----------------------------------------------------------------------------
