@@ -165,7 +165,9 @@ def _plan_one(
             )
         canvas = document_platform(target) if kind.kind == "pdf" else target
         try:
-            resolved = project.layout(layout_name, canvas)
+            # Not project.layout: its cache is keyed by platform id, and a LinkedIn document's
+            # canvas is not the LinkedIn card's.
+            resolved = resolve_layout(project.layouts, layout_name, canvas)
         except CardgenError as exc:
             if exc.file is None:
                 exc.file, exc.line = shown, lines.get(f"{spec.id}.layout", lines.get(spec.id))
