@@ -323,3 +323,28 @@ def test_carousels_of_other_selections_are_kept_and_removed_ones_deleted(tmp_pat
     manifest = json.loads((root / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert "carousels" not in manifest
     assert not any((root / "out" / s["path"]).exists() for s in kept["slides"])
+
+
+def test_defaults_carousel_fills_in_what_a_carousel_leaves_out(tmp_path: Path) -> None:
+    root = make_project(
+        tmp_path,
+        "carousels:\n  - id: a\n    slides: [seeds, river]\n"
+        "  - id: b\n    slides: [daily]\n    platforms: [instagram-square]\n",
+    )
+    garden = root / "quotes" / "garden.yaml"
+    text = garden.read_text(encoding="utf-8").replace(
+        "  hashtags: [garden]\n",
+        "  hashtags: [garden]\n  carousel: {platforms: [x], numbers: false, call_to_action: Go}\n",
+    )
+    garden.write_text(text, encoding="utf-8")
+    render(None, out=root / "out", project=Project.open(root))
+    manifest = json.loads((root / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert [(c["carousel_id"], c["platform"]) for c in manifest["carousels"]] == [
+        ("a", "x"),
+        ("b", "instagram-square"),
+    ]
+    first, second = manifest["carousels"]
+    assert (first["numbers"], first["call_to_action"]) == (False, "Go")
+    assert (second["numbers"], second["call_to_action"]) == (False, "Go")
+    code, _, stderr = run_cli("check", str(garden))
+    assert code == 0, stderr

@@ -137,7 +137,7 @@ def _plan_one(
     layout_name = layout or spec.layout or selection.spec.defaults.layout or DEFAULT_LAYOUT
     jobs = []
     for j, pid in enumerate(names):
-        line = lines.get(f"{spec.id}.platforms.{j}") if own else lines.get(spec.id)
+        line = lines.get(f"{spec.id}.platforms.{j}", lines.get(spec.id))
         if only is not None and pid not in only:
             continue
         try:
@@ -454,6 +454,8 @@ def render_carousel(out: Path, job: CarouselJob, project: Project) -> dict[str, 
         "layout": job.layout,
         "brand": maker.brand.name,
         "title": job.spec.title or job.selection.title,
+        "numbers": job.spec.numbers,
+        "call_to_action": job.spec.call_to_action,
         "quote_font_size": min(
             (r["font_size"] for r in records if r["role"] == "quote"), default=None
         ),

@@ -63,6 +63,32 @@ class CarouselSpec(BaseModel):
         return value
 
 
+class CarouselDefaults(BaseModel):
+    """`defaults.carousel`: what every carousel of the file has unless it says otherwise."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    platforms: list[str] | None = None
+    layout: str | None = None
+    brand: str | None = None
+    call_to_action: OneLine | None = Field(default=None, min_length=1, max_length=120)
+    hashtags: list[Hashtag] | None = None
+    numbers: bool | None = None
+
+
+def with_defaults(
+    carousels: list[CarouselSpec], defaults: CarouselDefaults | None
+) -> list[CarouselSpec]:
+    """Each carousel with `defaults.carousel` filled in where it sets nothing itself."""
+    if defaults is None:
+        return carousels
+    given = {k: v for k, v in defaults.model_dump().items() if v is not None}
+    return [
+        c.model_copy(update={k: v for k, v in given.items() if k not in c.model_fields_set})
+        for c in carousels
+    ]
+
+
 def check_carousels(
     doc: YamlDocument, carousels: list[CarouselSpec], quote_ids: list[str], shown: str
 ) -> None:

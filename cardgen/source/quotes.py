@@ -22,7 +22,13 @@ from cardgen.fields import Hashtag, OneLine, WebAddress
 from cardgen.limits import MAX_QUOTE_CHARS, MAX_SHOWN_QUOTE_CHARS
 from cardgen.source.articles import Article, load_article
 from cardgen.source.attribution import Speaker, analyse, check_attribution, speaker_of
-from cardgen.source.carousels import CarouselSpec, carousel_lines, check_carousels
+from cardgen.source.carousels import (
+    CarouselDefaults,
+    CarouselSpec,
+    carousel_lines,
+    check_carousels,
+    with_defaults,
+)
 from cardgen.source.fetch import ensure_snapshot, is_url
 from cardgen.source.invisible import find_invisible
 from cardgen.source.language import check_code
@@ -63,6 +69,7 @@ class Defaults(BaseModel):
     brand: str | None = None
     platforms: list[str] | None = None
     hashtags: list[Hashtag] | None = None
+    carousel: CarouselDefaults | None = None  # defaults for every entry of `carousels:`
 
 
 class QuoteSpec(BaseModel):
@@ -216,6 +223,9 @@ def load_selection(
             )
         seen[quote.id] = index
     check_carousels(doc, spec.carousels, list(seen), shown)
+    if spec.defaults.carousel is not None:
+        merged = with_defaults(spec.carousels, spec.defaults.carousel)
+        spec = spec.model_copy(update={"carousels": merged})
     source_line = doc.line_of(("article", "source"))
     if is_url(spec.article.source):
         article_path = _snapshot(spec.article.source, path, shown, source_line)
