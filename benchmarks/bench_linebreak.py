@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from cardgen.batch.plan import Project
-from cardgen.drawing.scene import CardText, TextBlock, build_scene
+from cardgen.design.cardtext import CardText
+from cardgen.drawing.scene import TextBlock, build_scene
 from cardgen.errors import CardgenError
 from cardgen.source.articles import load_article
 from cardgen.source.suggest import suggest

@@ -19,6 +19,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from benchmarks.harness import QUOTE, ROOT, Settings, interleaved
 from cardgen.batch.plan import Project
+from cardgen.design.cardtext import CardText
 from cardgen.design.platforms import BUILTIN
 from cardgen.drawing.raster import (
     ENCODE_OPTIONS,
@@ -32,7 +33,6 @@ from cardgen.drawing.raster import (
     is_photo_like,
 )
 from cardgen.drawing.scene import (
-    CardText,
     ImageShape,
     LineShape,
     RectShape,

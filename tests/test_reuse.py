@@ -12,19 +12,12 @@ from PIL import Image
 
 from cardgen.batch.plan import Project
 from cardgen.design import images
+from cardgen.design.cardtext import CardText
 from cardgen.design.layouts import Brand
 from cardgen.design.platforms import BUILTIN
 from cardgen.drawing import scene
 from cardgen.drawing.raster import draw_scene
-from cardgen.drawing.scene import (
-    CardText,
-    ImageShape,
-    LineShape,
-    RectShape,
-    Scene,
-    SolidFill,
-    build_scene,
-)
+from cardgen.drawing.scene import ImageShape, LineShape, RectShape, Scene, SolidFill, build_scene
 from cardgen.errors import InputError
 from cardgen.typography.fonts import forget_font_files
 

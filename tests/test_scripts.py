@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from cardgen.batch.plan import Project
-from cardgen.drawing.scene import CardText, TextBlock, build_scene
+from cardgen.design.cardtext import CardText
+from cardgen.drawing.scene import TextBlock, build_scene
 from cardgen.typography.fonts import (
     DEFAULT_FALLBACKS,
     SERIF_FALLBACKS,

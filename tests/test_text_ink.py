@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from cardgen.batch.plan import Project
+from cardgen.design.cardtext import CardText
 from cardgen.design.platforms import BUILTIN
 from cardgen.drawing.raster import draw_scene
-from cardgen.drawing.scene import CardText, Scene, SolidFill, TextBlock, build_scene, hung_box
+from cardgen.drawing.scene import Scene, SolidFill, TextBlock, build_scene, hung_box
 from cardgen.errors import MissingGlyph, TextDoesNotFit
 from tests.helpers import ink_bbox
 

@@ -10,9 +10,10 @@ import pytest
 from PIL import Image
 
 from cardgen.batch.plan import Project
+from cardgen.design.cardtext import CardText
 from cardgen.design.layouts import Brand
 from cardgen.drawing.raster import draw_scene
-from cardgen.drawing.scene import CardText, TextBlock, build_scene
+from cardgen.drawing.scene import TextBlock, build_scene
 from cardgen.errors import MissingGlyph, TextDoesNotFit
 from cardgen.typography.fonts import ChainMeasurer, chain_for, describe_char, font_info
 from tests.helpers import run_cli
@@ -275,7 +276,8 @@ def test_contrast_is_checked_against_the_gradient_stops(project: Project) -> Non
 
 def test_forgetting_font_files_sees_a_replaced_font(tmp_path: Path) -> None:
     """`preview --watch` calls this when a font changes: nothing old may be remembered."""
-    from cardgen.typography.fonts import font_folders, font_info, forget_font_files, registry_for
+    from cardgen.typography.fontfiles import font_folders
+    from cardgen.typography.fonts import font_info, forget_font_files, registry_for
 
     fonts = tmp_path / "fonts"
     fonts.mkdir()

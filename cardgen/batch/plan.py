@@ -7,7 +7,6 @@ fitted, then the cards are drawn and written, and the manifest last.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,10 +15,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cardgen.batch.captions import CaptionParts, alt_text, fitted_caption
+from cardgen.design.cardtext import CardText, card_text
 from cardgen.design.layouts import Brand, Layout, LayoutSource, load_brand, resolve_layout
 from cardgen.design.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
 from cardgen.drawing.encoders import default_format, extension
-from cardgen.errors import EXIT_CONTENT, CardgenError, InputError
+from cardgen.errors import EXIT_CONTENT, CardgenError, InputError, did_you_mean
 from cardgen.source.quotes import LoadedSelection, Quote, load_selection
 from cardgen.yamlio import display_path
 
@@ -71,7 +71,8 @@ class Project:
         )
 
     def font_registry(self) -> Any:
-        from cardgen.typography.fonts import font_folders, registry_for
+        from cardgen.typography.fontfiles import font_folders
+        from cardgen.typography.fonts import registry_for
 
         return registry_for(font_folders(self.root))
 
@@ -83,9 +84,11 @@ class Project:
     def platform(self, platform_id: str) -> Platform:
         if platform_id not in self.platforms:
             alias = PLATFORM_ALIASES.get(platform_id.lower())
-            close = [alias] if alias in self.platforms else []
-            close = close or difflib.get_close_matches(platform_id, list(self.platforms), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "`cardgen platforms` lists them"
+            hint = (
+                f"did you mean '{alias}'?"
+                if alias in self.platforms
+                else did_you_mean(platform_id, self.platforms, "`cardgen platforms` lists them")
+            )
             raise InputError(f"unknown platform '{platform_id}'", hint=hint)
         return self.platforms[platform_id]
 
@@ -449,20 +452,9 @@ def _twin(first: Path, second: Path) -> InputError:
     )
 
 
-def _content(job: CardJob, brand: Brand) -> Any:
-    from cardgen.design.cardtext import CardText
-
-    selection = job.selection
-    return CardText(
-        quote=job.quote.text,
-        attribution=job.quote.attribution or "",
-        title=selection.title or "",
-        publisher=selection.publisher or "",
-        handle=brand.handle or "",
-        url=selection.url or brand.website or "",
-        author=selection.author or "",
-        lang=selection.spec.article.lang or "",
-    )
+def _content(job: CardJob, brand: Brand) -> CardText:
+    quote = job.quote
+    return card_text(quote.text, brand, attribution=quote.attribution, article=job.selection)
 
 
 def _scene(job: CardJob, project: Project) -> Any:

@@ -8,8 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from cardgen.design.cardtext import TEMPLATE_FIELDS as TEMPLATE_FIELDS  # re-exported: old home
-from cardgen.design.cardtext import CardText as CardText
+from cardgen.design.cardtext import CardText
 from cardgen.design.images import file_version, probe
 from cardgen.design.layouts import (
     Backdrop,

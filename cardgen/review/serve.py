@@ -89,18 +89,12 @@ def version(out: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def inject_scripts(html: str, served_version: str, *, review: bool = True) -> str:
-    """The page plus the reload (and review) scripts before `</body>` (or at the end)."""
+def inject_scripts(html: str, served_version: str) -> str:
+    """The page plus the reload and review scripts before `</body>` (or at the end)."""
     tags = f'<script src="{RELOAD_PATH}" data-version="{served_version}"></script>\n'
-    if review:
-        tags += f'<script src="{REVIEW_SCRIPT_PATH}"></script>\n'
+    tags += f'<script src="{REVIEW_SCRIPT_PATH}"></script>\n'
     at = html.lower().rfind("</body>")
     return html + tags if at < 0 else html[:at] + tags + html[at:]
-
-
-def inject_reload(html: str, served_version: str) -> str:
-    """The page plus the reload script alone (tools that show other pages)."""
-    return inject_scripts(html, served_version, review=False)
 
 
 class BadRequest(Exception):

@@ -29,7 +29,6 @@ from cardgen.source.matching import ArticleIndex, Located, Miss, normalise
 from cardgen.yamlio import YamlDocument, display_path, read_yaml, validate
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 SELECTORS = ("text", "find", "paragraph")
 
 
@@ -367,9 +366,6 @@ def _check_inside(
             key="article.source",
             hint="copy the article into the project instead of linking to it",
         )
-
-
-__all__ = ["ArticleIndex", "normalise"]  # from source.matching, kept importable here
 
 
 def _select(index: ArticleIndex, spec: QuoteSpec) -> Located | Miss:

@@ -18,12 +18,11 @@ from typing import Any
 
 from PIL import ImageFont, features
 
-from cardgen.errors import InputError
+from cardgen.errors import InputError, did_you_mean
 from cardgen.inputs import check_input
 from cardgen.limits import MAX_FONT_BYTES
 from cardgen.typography import shaping
 from cardgen.typography.fontfiles import FONT_SUFFIXES
-from cardgen.typography.fontfiles import font_folders as font_folders  # re-exported: its old home
 from cardgen.typography.tracking import is_capitals, spaced_letters, tracking_em
 
 WEIGHTS = {
@@ -113,9 +112,6 @@ class FontRegistry:
         # System faces come after the project's and bundled ones, so those win a tie.
         self.system_faces: list[FontFace] = system_faces() if system else []
 
-    def families(self) -> list[str]:
-        return sorted({face.family for face in self.faces})
-
     def all_faces(self) -> list[FontFace]:
         return [*self.faces, *self.system_faces]
 
@@ -131,14 +127,9 @@ class FontRegistry:
             f for f in self.system_faces if f.family.lower() == family.lower()
         ]
         if not candidates:
-            import difflib
-
             known = sorted({f.family for f in self.all_faces()})
-            close = difflib.get_close_matches(family, known, n=1)
-            hint = (
-                f"did you mean '{close[0]}'?"
-                if close
-                else ("add its .ttf/.otf files to fonts/; `cardgen fonts` lists what is available")
+            hint = did_you_mean(
+                family, known, "add its .ttf/.otf files to fonts/; `cardgen fonts` lists them"
             )
             if self.unreadable:
                 # The family may be in a file FreeType cannot open: name it, the likely cause.
@@ -624,7 +615,7 @@ class ChainMeasurer:
                 font, scale = run_font(run.face, size)
                 try:
                     bbox = font.getbbox(
-                        run.text, anchor="ls", direction=_direction(run), features=FEATURES
+                        run.text, anchor="ls", direction=run_direction(run), features=FEATURES
                     )
                 except OSError as exc:
                     raise damaged_font(run.face.path, exc) from None
@@ -647,15 +638,11 @@ def _bound(cache: dict[Any, Any]) -> None:
         cache.clear()  # a long batch must not grow without end
 
 
-def _direction(run: Run) -> str | None:
+def run_direction(run: Run) -> str | None:
+    """The `direction` to pass to Pillow for a run (None without raqm)."""
     if LAYOUT_ENGINE != ImageFont.Layout.RAQM:
         return None
     return "rtl" if run.rtl else "ltr"
-
-
-def run_direction(run: Run) -> str | None:
-    """The `direction` to pass to Pillow for a run (None without raqm)."""
-    return _direction(run)
 
 
 @functools.lru_cache(maxsize=65536)
