@@ -36,8 +36,9 @@ from cardgen.design.cardtext import CardText
 from cardgen.drawing.scene import TextBlock, build_scene
 from cardgen.errors import CardgenError
 from cardgen.source.articles import load_article
+from cardgen.source.language import detect, primary
 from cardgen.source.suggest import suggest
-from cardgen.typography.language import detect, primary, short_words
+from cardgen.typography.shortwords import short_words
 
 ROOT = Path(__file__).resolve().parent.parent
 PLATFORMS = ("instagram-square", "instagram-story", "linkedin", "pinterest")

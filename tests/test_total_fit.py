@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardgen.typography.language import detect, short_words
+from cardgen.source.language import detect
 from cardgen.typography.linebreak import PRETTY, LineWidths, best_breaks, greedy
 from cardgen.typography.segment import (
     DASH_START,
@@ -19,6 +19,7 @@ from cardgen.typography.segment import (
     breaks,
     segments,
 )
+from cardgen.typography.shortwords import short_words
 from cardgen.typography.typeset import fit_text, prepare, set_at, smarten, wrap
 
 
@@ -59,6 +60,8 @@ M = Monospace()
         ("ພາສາລາວເປັນພາສາ", "lo"),
         ("행복은 마음속에 있다", "ko"),
         ("الطموح لا يعني أننا أنانيون", "ar"),
+        ("« Courage, toujours »", "fr"),  # guillemets: French even without its words
+        ("L’envie d’oser, qu’importe", "fr"),  # elided articles and pronouns
         ("12345 !!", "und"),
         ("Zxq wvb", "und"),
     ],

@@ -12,6 +12,7 @@ from cardgen.errors import InputError
 from cardgen.inputs import read_input
 from cardgen.limits import MAX_ARTICLE_BYTES, MAX_FIELD_CHARS, MAX_PARAGRAPH_CHARS
 from cardgen.source.invisible import clean_line, web_address_problem
+from cardgen.source.language import is_cjk
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
@@ -161,18 +162,6 @@ def join_lines(lines: list[str]) -> str:
             out += " "
         out += line
     return out
-
-
-def is_cjk(char: str) -> bool:
-    """Ideographs, kana and full-width forms: scripts written without spaces between words."""
-    code = ord(char)
-    return (
-        0x3000 <= code <= 0x30FF  # CJK punctuation, kana
-        or 0x3400 <= code <= 0x9FFF  # CJK ideographs
-        or 0xF900 <= code <= 0xFAFF
-        or 0xFF00 <= code <= 0xFFEF  # full-width forms
-        or 0x20000 <= code <= 0x2FFFF
-    )
 
 
 def plain_article(path: Path, text: str) -> Article:

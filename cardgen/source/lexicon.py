@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from cardgen.source.articles import is_cjk
+from cardgen.source.language import is_cjk
 
 # Zipf scale: log10 of a word's frequency per billion words. "the" is about 7.7, "aristocracy"
 # 3.2; a word missing from the list is rarer than the list's floor.
