@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cardgen.source.articles import Article
+from cardgen.source.article_text import Article
 from cardgen.source.language import is_cjk
 from cardgen.source.sentences import split_sentences
 

@@ -20,7 +20,8 @@ from pydantic import (
 from cardgen.errors import CardgenError, ContentError, InputError, QuoteNotFound
 from cardgen.fields import Hashtag, OneLine, WebAddress
 from cardgen.limits import MAX_QUOTE_CHARS, MAX_SHOWN_QUOTE_CHARS
-from cardgen.source.articles import Article, load_article
+from cardgen.source.article_text import Article
+from cardgen.source.articles import load_article
 from cardgen.source.attribution import Speaker, analyse, check_attribution, speaker_of
 from cardgen.source.fetch import ensure_snapshot, is_url
 from cardgen.source.invisible import find_invisible
