@@ -89,7 +89,7 @@ def ends_after_short_word(line: str, language: str) -> bool:
 
 def measure(corpus: Path, quotes: int) -> dict[str, Any]:
     project = Project.open(ROOT)
-    registry = project.font_registry()
+    registry, memo = project.font_registry(), project.scene_memo()
     totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     times: dict[str, list[float]] = defaultdict(list)
     articles = sorted(
@@ -113,7 +113,12 @@ def measure(corpus: Path, quotes: int) -> dict[str, Any]:
                     start = time.perf_counter()
                     try:
                         scene = build_scene(
-                            content, layout, project.brand(layout.brand), platform, registry
+                            content,
+                            layout,
+                            project.brand(layout.brand),
+                            platform,
+                            registry,
+                            memo=memo,
                         )
                     except CardgenError:
                         totals[group]["failed"] += 1

@@ -184,7 +184,7 @@ def draw_background(scene: Scene) -> Image.Image:
 
 def run(settings: Settings, project: Project | None = None) -> dict[str, Any]:
     project = project or Project.open(ROOT)
-    registry = project.font_registry()
+    registry, memo = project.font_registry(), project.scene_memo()
     platforms = BUILTIN[:1] if settings.quick else BUILTIN
     layouts = project.layouts.layout_names()
     if settings.quick:
@@ -202,10 +202,10 @@ def run(settings: Settings, project: Project | None = None) -> dict[str, Any]:
                 platform: Any = platform,
                 content: CardText = content,
             ) -> bytes:
-                scene = build_scene(content, layout, brand, platform, registry)
+                scene = build_scene(content, layout, brand, platform, registry, memo=memo)
                 return encode(draw_scene(scene), "png")
 
-            scene = build_scene(content, layout, brand, platform, registry)
+            scene = build_scene(content, layout, brand, platform, registry, memo=memo)
             flat = isinstance(scene.background, SolidFill)
             if not flat and platform.id not in NON_FLAT_PLATFORMS:
                 continue  # the 1.1x target is for flat cards: the others on a few sizes

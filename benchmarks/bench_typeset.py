@@ -68,7 +68,7 @@ def main() -> None:
     layout = project.layout("classic", platform)
     brand = project.brand(layout.brand)
     element = _quote_element(layout.elements)
-    resolver = Resolver(brand, project.font_registry(), layout.name)
+    resolver = Resolver(brand, project.font_registry(), layout)
     chain = resolver.chain(element.font)
     w, h = platform.width, platform.height
     # The quote sits in a group that gives it the room its neighbours leave: the safe
@@ -102,6 +102,7 @@ def main() -> None:
                 brand,
                 platform,
                 project.font_registry(),
+                memo=project.scene_memo(),
             )
 
         fit_median, fit_p90 = timings(fit)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from cardgen.batch.captions import CaptionParts, alt_text, fitted_caption
 from cardgen.design.cardtext import CardText, card_text
@@ -22,6 +22,9 @@ from cardgen.drawing.encoders import default_format, extension
 from cardgen.errors import EXIT_CONTENT, CardgenError, InputError, did_you_mean
 from cardgen.source.quotes import LoadedSelection, Quote, load_selection
 from cardgen.yamlio import display_path
+
+if TYPE_CHECKING:
+    from cardgen.drawing.scene import SceneMemo
 
 DEFAULT_LAYOUT = "classic"
 # The files at the top of an output folder; a selection's cards go in a folder of its name.
@@ -62,6 +65,7 @@ class Project:
     platforms: dict[str, Platform]
     _brands: dict[str | None, Brand] = field(default_factory=dict)
     _layouts: dict[tuple[str, str], Layout] = field(default_factory=dict)
+    _scene_memo: SceneMemo | None = None
 
     @classmethod
     def open(cls, root: Path | None = None) -> Project:
@@ -75,6 +79,14 @@ class Project:
         from cardgen.typography.fonts import registry_for
 
         return registry_for(font_folders(self.root))
+
+    def scene_memo(self) -> SceneMemo:
+        """What building this project's cards remembers from card to card (`build_scene`)."""
+        if self._scene_memo is None:
+            from cardgen.drawing.scene import SceneMemo
+
+            self._scene_memo = SceneMemo()
+        return self._scene_memo
 
     def selection_files(self) -> list[Path]:
         # Hidden files (editor backups, `.#x.yaml` locks) are not selections.
@@ -465,7 +477,13 @@ def _scene(job: CardJob, project: Project) -> Any:
     label = f"{job.selection.name}/{job.quote.id}"
     try:
         return build_scene(
-            _content(job, brand), layout, brand, job.platform, project.font_registry(), label=label
+            _content(job, brand),
+            layout,
+            brand,
+            job.platform,
+            project.font_registry(),
+            label=label,
+            memo=project.scene_memo(),
         )
     except CardgenError as exc:
         if exc.file is None:

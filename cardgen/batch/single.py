@@ -42,7 +42,8 @@ def render_text(
     resolved = project.layout(layout, target)
     kit = project.brand(brand or project.layout_brand(layout, resolved))
     content = card_text(text, kit, attribution=by)
-    scene = build_scene(content, resolved, kit, target, project.font_registry(), label="quote")
+    registry, memo = project.font_registry(), project.scene_memo()
+    scene = build_scene(content, resolved, kit, target, registry, label="quote", memo=memo)
     fmt = default_format(target.format, resolved.background.image is not None)
     if out is None:
         slug = "-".join(re.findall(r"[a-z0-9]+", text.lower())[:6]) or "quote"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -21,6 +21,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     model_validator,
 )
 
@@ -487,6 +488,9 @@ class Layout(_LayoutHead):
     """A designer's layout after `extends:` and `overrides:` are applied."""
 
     elements: list[Element] = Field(default_factory=list)
+    # The files it came from (itself first, then what it extends), so that an error
+    # found later, while building a card, can point at the line to fix (`locate`).
+    _sources: tuple[YamlDocument, ...] = PrivateAttr(default=())
 
 
 class LayoutFile(Layout):
@@ -587,9 +591,15 @@ DEFAULT_BRAND = Brand(
 
 @dataclass(frozen=True)
 class LayoutSource:
-    """Where layouts and brands are looked up: the project's folder, then cardgen's."""
+    """Where layouts and brands are looked up: the project's folder, then cardgen's.
+
+    It remembers the layout files it parsed (by path, time and size): a preview
+    resolves one layout for a dozen platforms and parses it once per version."""
 
     folders: tuple[Path, ...]
+    _parsed: dict[tuple[Path, int, int], tuple[LayoutFile | LayoutPatchFile, YamlDocument]] = (
+        field(default_factory=dict, compare=False, repr=False)
+    )
 
     @classmethod
     def for_project(cls, project_dir: Path | None) -> LayoutSource:
@@ -637,14 +647,18 @@ class LayoutSource:
 ASPECT_CLASSES = ("square", "portrait", "tall", "landscape")
 
 
-def load_layout_file(path: Path) -> tuple[LayoutFile | LayoutPatchFile, YamlDocument]:
-    """Read and validate one layout file; image paths become absolute (checked to exist)."""
+def load_layout_file(
+    path: Path, source: LayoutSource | None = None
+) -> tuple[LayoutFile | LayoutPatchFile, YamlDocument]:
+    """Read and validate one layout file; image paths become absolute (checked to exist).
+    With `source`, a file unchanged since that source parsed it is not parsed again."""
+    parsed = source._parsed if source is not None else {}
     try:
         stat = path.stat()
         key: tuple[Path, int, int] | None = (path.resolve(), stat.st_mtime_ns, stat.st_size)
     except OSError:
         key = None
-    cached = _LOADED.get(key) if key else None
+    cached = parsed.get(key) if key else None
     if cached is None:
         doc = read_yaml(path)
         layout: LayoutFile | LayoutPatchFile
@@ -657,15 +671,11 @@ def load_layout_file(path: Path) -> tuple[LayoutFile | LayoutPatchFile, YamlDocu
         _anchor_sources(doc.data, (), doc)
         cached = (layout, doc)
         if key:
-            # A preview resolves one layout for a dozen platforms; parse it once per version.
-            if len(_LOADED) > 64:
-                _LOADED.clear()
-            _LOADED[key] = cached
+            if len(parsed) > 64:
+                parsed.clear()
+            parsed[key] = cached
     layout, doc = cached
     return layout, YamlDocument(doc.path, copy.deepcopy(doc.data), doc.lines)
-
-
-_LOADED: dict[tuple[Path, int, int], tuple[LayoutFile | LayoutPatchFile, YamlDocument]] = {}
 
 
 def _check_override_keys(layout: LayoutFile | LayoutPatchFile, doc: YamlDocument) -> None:
@@ -825,7 +835,8 @@ def load_brand(source: LayoutSource, name: str | None) -> Brand:
 
 def resolve_layout(source: LayoutSource, name: str, platform: Platform) -> Layout:
     """The layout `name` with its parents and the overrides for `platform` merged in."""
-    data, overrides, shown = _merged_data(source, name, ())
+    docs: list[YamlDocument] = []
+    data, overrides, shown = _merged_data(source, name, (), docs)
     for key in (platform.aspect_class, platform.id):
         for override in overrides:
             if key in override:
@@ -838,7 +849,7 @@ def resolve_layout(source: LayoutSource, name: str, platform: Platform) -> Layou
     data.pop("extends", None)
     data.pop("overrides", None)
     try:
-        return validate(YamlDocument(Path(shown), data, {}), Layout)
+        layout = validate(YamlDocument(Path(shown), data, {}), Layout)
     except InputError as exc:  # an override produced an invalid layout
         where = f"{exc.key}: " if exc.key else ""
         raise InputError(
@@ -847,24 +858,25 @@ def resolve_layout(source: LayoutSource, name: str, platform: Platform) -> Layou
             file=shown,
             hint=exc.hint,
         ) from None
+    layout._sources = tuple(docs)
+    return layout
 
 
 def _merged_data(
-    source: LayoutSource, name: str, chain: tuple[str, ...]
+    source: LayoutSource, name: str, chain: tuple[str, ...], docs: list[YamlDocument]
 ) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+    """The layout `name` merged over what it extends, the overrides of each (parents
+    first) and its file as shown; `docs` gets each file read, the child's first."""
     if name in chain:
         cycle = " -> ".join([*chain, name])
         raise InputError(f"circular 'extends': {cycle}", hint="remove one of the extends")
     path = source.find(name, "layout")
-    layout, doc = load_layout_file(path)
-    _CHAIN_DOCS[chain[0] if chain else name] = [
-        *(_CHAIN_DOCS.get(chain[0], []) if chain else []),
-        doc,
-    ]
+    layout, doc = load_layout_file(path, source)
+    docs.append(doc)
     data = copy.deepcopy(doc.data)
     shown = display_path(path)
     if layout.extends:
-        parent, parent_overrides, _ = _merged_data(source, layout.extends, (*chain, name))
+        parent, parent_overrides, _ = _merged_data(source, layout.extends, (*chain, name), docs)
         own_overrides = data.pop("overrides", {}) or {}
         parent.pop("name", None)  # a child is known by its own name, not its parent's
         try:
@@ -876,14 +888,9 @@ def _merged_data(
     return data, [data.pop("overrides", {}) or {}], shown
 
 
-# The files each resolved layout came from (itself first, then what it extends), so
-# that an error found later, while building a card, can point at the line to fix.
-_CHAIN_DOCS: dict[str, list[YamlDocument]] = {}
-
-
-def locate(layout_name: str, value: str) -> tuple[str, int | None, str] | None:
-    """(file, line, key) where layout `layout_name` (or a parent) writes the string `value`."""
-    for doc in _CHAIN_DOCS.get(layout_name, []):
+def locate(layout: Layout, value: str) -> tuple[str, int | None, str] | None:
+    """(file, line, key) where `layout` (or a layout it extends) writes the string `value`."""
+    for doc in layout._sources:
         found = _find_value(doc.data, value, ())
         if found is not None:
             return display_path(doc.path), doc.line_of(found), dotted(found)

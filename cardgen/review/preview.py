@@ -158,7 +158,8 @@ def _scene(
     kit: Brand = project.brand(brand or quote.brand or project.layout_brand(name, resolved))
     content = card_text(quote.text, kit, attribution=quote.attribution, article=selection)
     label = f"{selection.name}/{quote.id}"
-    return build_scene(content, resolved, kit, platform, project.font_registry(), label=label)
+    registry, memo = project.font_registry(), project.scene_memo()
+    return build_scene(content, resolved, kit, platform, registry, label=label, memo=memo)
 
 
 def contact_sheet(cards: Sequence[tuple[Platform, Image.Image]], *, title: str = "") -> Image.Image:
@@ -272,7 +273,8 @@ def write_thumbnails(
     for name in names:
         layout = project.layout(name, platform)
         kit = project.brand(layout.brand)
-        scene = build_scene(SAMPLE, layout, kit, platform, project.font_registry(), label=name)
+        registry, memo = project.font_registry(), project.scene_memo()
+        scene = build_scene(SAMPLE, layout, kit, platform, registry, label=name, memo=memo)
         image = draw_scene(scene).resize((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS)
         path = out / "layouts" / f"{name}.png"
         write_atomic(path, encode(image, "png"))
@@ -308,7 +310,13 @@ def write_layout_sheets(
                     content = sample(lang, length, handle=kit.handle or "", url=kit.website or "")
                     try:
                         scene = build_scene(
-                            content, layout, kit, platform, project.font_registry(), label=name
+                            content,
+                            layout,
+                            kit,
+                            platform,
+                            project.font_registry(),
+                            label=name,
+                            memo=project.scene_memo(),
                         )
                         image = draw_scene(scene)
                     except CardgenError as error:
@@ -343,7 +351,8 @@ def write_readme_pictures(
             layout = project.layout(name, platform)
             kit = project.brand(layout.brand)
             content = sample("en", "medium", handle=kit.handle or "", url=kit.website or "")
-            scene = build_scene(content, layout, kit, platform, project.font_registry())
+            registry, memo = project.font_registry(), project.scene_memo()
+            scene = build_scene(content, layout, kit, platform, registry, memo=memo)
             image = draw_scene(scene)
             size = (round(image.width * 180 / image.height), 180)
             cells.append(image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0))

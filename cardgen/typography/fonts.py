@@ -111,6 +111,9 @@ class FontRegistry:
                         self.unreadable.append(path)
         # System faces come after the project's and bundled ones, so those win a tie.
         self.system_faces: list[FontFace] = system_faces() if system else []
+        # Chains remember which face draws each character and what they measured, so a
+        # batch's cards share them: kept with the registry whose faces they use.
+        self._chains: dict[tuple[FontFace, tuple[str, ...], bool], FontChain] = {}
 
     def all_faces(self) -> list[FontFace]:
         return [*self.faces, *self.system_faces]
@@ -137,6 +140,20 @@ class FontRegistry:
                 hint = f"these font files could not be read and were skipped: {broken}; {hint}"
             raise InputError(f"font family '{family}' not found", hint=hint)
         return min(candidates, key=lambda f: (f.italic != italic, abs(f.weight - wanted)))
+
+    def chain(
+        self, primary: FontFace, fallbacks: tuple[str, ...] = (), serif: bool = False
+    ) -> FontChain:
+        """`chain_for` these faces, made once and kept (with what it measures)."""
+        key = (primary, fallbacks, serif)
+        found = self._chains.get(key)
+        if found is None:
+            found = self._chains[key] = chain_for(self, primary, fallbacks, serif)
+        return found
+
+    def chains(self) -> list[FontChain]:
+        """The chains made so far (benchmarks empty what they measured)."""
+        return list(self._chains.values())
 
 
 @functools.cache
@@ -685,6 +702,3 @@ def forget_font_files() -> None:
     for cache in (registry_for, font_info, load_font, _system_face_for, text_width):
         cache.cache_clear()
     shaping.forget()
-    from cardgen.drawing.scene import forget_chains
-
-    forget_chains()
