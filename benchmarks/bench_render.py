@@ -177,9 +177,9 @@ def chosen_encoding(image: Image.Image) -> str:
 
 
 def draw_background(scene: Scene) -> Image.Image:
-    from cardgen.drawing.raster import _background
+    from cardgen.drawing.raster import background_image
 
-    return _background(scene.width, scene.height, scene.background)
+    return background_image(scene.width, scene.height, scene.background)
 
 
 def run(settings: Settings, project: Project | None = None) -> dict[str, Any]:

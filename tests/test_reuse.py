@@ -312,11 +312,11 @@ def test_a_gradient_background_is_its_ramp_through_each_channels_table(
     from cardgen.drawing import raster
 
     for size in ((1200, 630), (300, 500), (3, 2)):
-        ramp = raster._ramp(*size, fill)
-        tables = [raster._lut(tuple(stop[c] for stop in fill.stops)) for c in range(3)]
+        ramp = raster.gradient_ramp(*size, fill)
+        tables = [raster.channel_table(tuple(stop[c] for stop in fill.stops)) for c in range(3)]
         expected = Image.merge("RGB", [ramp.point(table) for table in tables])
         for _ in range(2):  # the second time from the kept ramp
-            assert raster._background(*size, fill).tobytes() == expected.tobytes()
+            assert raster.background_image(*size, fill).tobytes() == expected.tobytes()
 
 
 def test_a_picture_path_reads_the_same_however_it_is_spelled(tmp_path: Path) -> None:

@@ -211,7 +211,7 @@ def test_spaced_capitals_are_drawn_where_they_were_measured(project: Project) ->
     from tests.helpers import ink_bbox
 
     canvas = Image.new("RGB", (platform.width, platform.height), (0, 0, 0))
-    raster._text_runs(canvas, ImageDraw.Draw(canvas), block)  # the block alone, on black
+    raster.draw_text_block(canvas, ImageDraw.Draw(canvas), block)  # the block alone, on black
     found = ink_bbox(canvas, (0, 0, 0), threshold=60)
     assert found is not None
     x0, _, x1, _ = block.ink_box

@@ -228,11 +228,11 @@ def font_info(path: Path, index: int = 0) -> FontInfo:
         return FontInfo(frozenset(), None)
     strike = None
     if "CBLC" in face.table_tags:
-        strike = _first_strike_ppem(face.reference_table("CBLC").data)
+        strike = first_strike_ppem(face.reference_table("CBLC").data)
     return FontInfo(frozenset(face.unicodes), strike)
 
 
-def _first_strike_ppem(cblc: bytes) -> int | None:
+def first_strike_ppem(cblc: bytes) -> int | None:
     """ppemY of the first bitmap size record of a CBLC table (OpenType spec: an 8-byte
     header, then 48-byte BitmapSize records whose ppemY is at byte 45)."""
     if len(cblc) < 8 + 48 or int.from_bytes(cblc[4:8], "big") < 1:
