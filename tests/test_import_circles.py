@@ -79,15 +79,30 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+# Circles still being taken apart (issue 15 item 4), each with who takes it apart. A new
+# circle fails at once; one that is gone but still listed fails too, so the list only
+# shrinks.
+BEING_UNTANGLED = [
+    ["cardgen.batch.folder", "cardgen.batch.output"],  # the batch split
+    ["cardgen.batch.plan", "cardgen.batch.runner", "cardgen.batch.workers"],  # the batch split
+    # `build_scene` moves from scene to composition once the scene speed-up has landed.
+    ["cardgen.drawing.composition", "cardgen.drawing.scene"],
+]
+
+
 def test_cardgen_has_no_import_circles() -> None:
     graph = import_graph()
+    found = circles(graph)
     described = [
         " <-> ".join(group)
         + ": "
         + "; ".join(f"{a} -> {b}" for a in group for b in sorted(graph[a]) if b in group)
-        for group in circles(graph)
+        for group in found
+        if group not in BEING_UNTANGLED
     ]
     assert not described, "import circles:\n" + "\n".join(described)
+    gone = [group for group in BEING_UNTANGLED if group not in found]
+    assert not gone, f"no longer circles, take them off BEING_UNTANGLED: {gone}"
 
 
 def test_the_check_finds_a_circle() -> None:
