@@ -61,27 +61,20 @@ def is_cjk(char: str) -> bool:
     )
 
 
-def _words(spaced: str) -> frozenset[str]:
-    return frozenset(spaced.split())
-
-
 # What tells these languages apart in a few sentences: frequent words, weighted by
 # how specific they are to one language.
-_MARKERS: dict[str, frozenset[str]] = {
-    "en": _words(
-        "the and of to is that it was for with you this are be not have we they what "
-        "but his her my your our from an at by"
-    ),
-    "fr": _words(
-        "le la les des est et une un du que qui pas pour dans sur avec ce nous vous je "
-        "au aux ne plus mais être"
-    ),
-    "es": _words("el la los las es y una un del que en por para con no se lo su pero más"),
-    "pt": _words("o os as é e uma um do da dos das que em não para com se mas"),
-    "it": _words("il lo gli è e una un di che non per con sono della ma più"),
-    "de": _words("der die das und ist ein eine nicht mit von zu den dem ich sie wir auf auch"),
-    "nl": _words("de het een en is van niet met op zijn dat voor ook"),
+_MARKER_WORDS = {
+    "en": "the and of to is that it was for with you this are be not have we they what "
+    "but his her my your our from an at by",
+    "fr": "le la les des est et une un du que qui pas pour dans sur avec ce nous vous je "
+    "au aux ne plus mais être",
+    "es": "el la los las es y una un del que en por para con no se lo su pero más",
+    "pt": "o os as é e uma um do da dos das que em não para com se mas",
+    "it": "il lo gli è e una un di che non per con sono della ma più",
+    "de": "der die das und ist ein eine nicht mit von zu den dem ich sie wir auf auch",
+    "nl": "de het een en is van niet met op zijn dat voor ook",
 }
+_MARKERS = {lang: frozenset(words.split()) for lang, words in _MARKER_WORDS.items()}
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
 _ELIDED = re.compile(r"^(?:l|d|qu|c|j|n|s)['\u2019]")
 
@@ -139,10 +132,11 @@ def detect(text: str) -> str:
         return "zh-Hant" if traditional > simplified else "zh-Hans"
     if script != "latin":
         return script
-    return _latin_language(text)
+    return latin_language(text)
 
 
-def _latin_language(text: str) -> str:
+def latin_language(text: str) -> str:
+    """The language of Latin-script `text` by its most common words (`und`: no clue)."""
     if "«" in text or "»" in text:
         return "fr"
     words = [w.lower() for w in _WORD.findall(text)]
