@@ -1,9 +1,17 @@
-"""Test helpers: image comparison with a tolerance, ink boxes from pixels, a CLI runner."""
+"""Test helpers: image comparison with a tolerance, ink boxes from pixels, a CLI runner,
+a disk that fills up."""
 
 from __future__ import annotations
 
+import errno
+import io
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import pytest
 from PIL import Image, ImageChops, ImageStat
 from typer.testing import CliRunner
 
@@ -103,3 +111,39 @@ def ink_bbox(
     diff = ImageChops.difference(image.convert("RGB"), flat).convert("L")
     mask = diff.point(lambda v: 255 if v > threshold else 0)
     return mask.getbbox()
+
+
+class _FullDisk(io.RawIOBase):
+    """A file handle that writes half of what it is given, then reports a full disk."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        os.write(self.fd, bytes(data)[: len(data) // 2])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self.fd)
+        super().close()
+
+
+@contextmanager
+def disk_full_at(write: int) -> Iterator[list[int]]:
+    """The `write`-th file cardgen writes (0-based) finds the disk full; yields the count."""
+    real_fdopen = os.fdopen
+    count = [0]
+
+    def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
+        count[0] += 1
+        if count[0] - 1 == write:
+            return _FullDisk(fd)
+        return real_fdopen(fd, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "fdopen", fdopen)
+        yield count
