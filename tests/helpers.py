@@ -1,5 +1,5 @@
 """Test helpers: image comparison with a tolerance, ink boxes from pixels, a CLI runner,
-a disk that fills up."""
+one card's scene and a font chain of a project, a disk that fills up."""
 
 from __future__ import annotations
 
@@ -15,7 +15,11 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 from typer.testing import CliRunner
 
+from cardgen.batch.plan import Project
 from cardgen.cli import app
+from cardgen.design.cardtext import CardText
+from cardgen.drawing.scene import Scene, build_scene
+from cardgen.typography.fonts import FontChain, chain_for
 
 FAILURES = Path(__file__).resolve().parent / "_failures"
 
@@ -147,3 +151,26 @@ def disk_full_at(write: int) -> Iterator[list[int]]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(os, "fdopen", fdopen)
         yield count
+
+
+def card_scene(
+    project: Project,
+    quote: str,
+    layout: str = "classic",
+    platform: str = "instagram-square",
+    **fields: str,
+) -> Scene:
+    """The scene of one card of `project`: QUOTE (and its other text FIELDS) in LAYOUT
+    on PLATFORM, with the layout's brand."""
+    target = project.platform(platform)
+    resolved = project.layout(layout, target)
+    brand = project.brand(resolved.brand)
+    content = CardText(quote=quote, **fields)
+    registry, memo = project.font_registry(), project.scene_memo()
+    return build_scene(content, resolved, brand, target, registry, memo=memo)
+
+
+def font_chain(project: Project, family: str = "EB Garamond") -> FontChain:
+    """`family` and the serif fallbacks after it, from the project's fonts."""
+    registry = project.font_registry()
+    return chain_for(registry, registry.find(family), serif=True)

@@ -16,7 +16,7 @@ from cardgen.drawing.raster import draw_scene
 from cardgen.drawing.scene import TextBlock, build_scene
 from cardgen.errors import MissingGlyph, TextDoesNotFit
 from cardgen.typography.fonts import ChainMeasurer, chain_for, describe_char, font_info
-from tests.helpers import run_cli
+from tests.helpers import font_chain, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,11 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def project() -> Project:
     return Project.open(ROOT)
-
-
-def chain(project: Project, family: str = "EB Garamond"):  # type: ignore[no-untyped-def]
-    registry = project.font_registry()
-    return chain_for(registry, registry.find(family), serif=True)
 
 
 @pytest.mark.parametrize(
@@ -42,18 +37,18 @@ def chain(project: Project, family: str = "EB Garamond"):  # type: ignore[no-unt
     ],
 )
 def test_every_script_gets_a_real_font(project: Project, char: str, family: str) -> None:
-    face = chain(project).face_for(char)
+    face = font_chain(project).face_for(char)
     assert face is not None and face.family == family
     assert ord(char) in font_info(face.path, face.index).chars
 
 
 def test_private_use_and_unassigned_characters_are_missing(project: Project) -> None:
-    assert chain(project).missing("ok \ue000 \U000e0061x\u0378") == ["\ue000", "\u0378"]
-    assert chain(project).missing("Ça va? 日本 😀 \u200d\ufe0f") == []
+    assert font_chain(project).missing("ok \ue000 \U000e0061x\u0378") == ["\ue000", "\u0378"]
+    assert font_chain(project).missing("Ça va? 日本 😀 \u200d\ufe0f") == []
 
 
 def test_colour_emoji_are_measured_at_their_scale(project: Project) -> None:
-    c = chain(project)
+    c = font_chain(project)
     emoji = c.face_for("😀")
     assert emoji is not None and font_info(emoji.path, emoji.index).strike == 109
     measure = ChainMeasurer(c, "a😀")
@@ -65,7 +60,7 @@ def test_colour_emoji_are_measured_at_their_scale(project: Project) -> None:
 
 
 def test_mixed_direction_line_is_ordered_right_to_left(project: Project) -> None:
-    c = chain(project)
+    c = font_chain(project)
     line = "Hello שלום עולם world"
     runs = ChainMeasurer(c, line).layout_line(line, 40)
     texts = [r.text.strip() for r in runs]
@@ -253,7 +248,7 @@ def test_layout_lines_form_and_emphasis_from_the_cli(cli_project: Path) -> None:
 
 
 def test_arabic_is_shaped_not_drawn_letter_by_letter(project: Project) -> None:
-    c = chain(project)
+    c = font_chain(project)
     measure = ChainMeasurer(c, "سلام")
     word = "سلام"
     # Joined (initial, medial, final) forms are narrower than the isolated letters side by side.
