@@ -155,17 +155,17 @@ def disk_full_at(write: int) -> Iterator[list[int]]:
 
 def card_scene(
     project: Project,
-    quote: str,
+    quote: str | CardText,
     layout: str = "classic",
     platform: str = "instagram-square",
     **fields: str,
 ) -> Scene:
-    """The scene of one card of `project`: QUOTE (and its other text FIELDS) in LAYOUT
-    on PLATFORM, with the layout's brand."""
+    """The scene of one card of `project`: QUOTE (and its other text FIELDS, or all of a
+    card's text) in LAYOUT on PLATFORM, with the layout's brand."""
     target = project.platform(platform)
     resolved = project.layout(layout, target)
     brand = project.brand(resolved.brand)
-    content = CardText(quote=quote, **fields)
+    content = quote if isinstance(quote, CardText) else CardText(quote=quote, **fields)
     registry, memo = project.font_registry(), project.scene_memo()
     return build_scene(content, resolved, brand, target, registry, memo=memo)
 
@@ -174,3 +174,22 @@ def font_chain(project: Project, family: str = "EB Garamond") -> FontChain:
     """`family` and the serif fallbacks after it, from the project's fonts."""
     registry = project.font_registry()
     return chain_for(registry, registry.find(family), serif=True)
+
+
+ONE_QUOTE = """\
+article:
+  source: articles/a.txt
+  author: Ada
+quotes:
+  - id: one
+    text: "{quote}"
+"""
+
+
+def write_one_quote(
+    project: Path, quote: str, paragraph: str | None = None, intro: str = "Intro."
+) -> None:
+    """`quotes/sel.yaml` selecting QUOTE (id `one`, by Ada) from `quotes/articles/a.txt`:
+    an INTRO paragraph, then PARAGRAPH (the quote alone by default)."""
+    (project / "quotes" / "articles" / "a.txt").write_text(f"{intro}\n\n{paragraph or quote}\n")
+    (project / "quotes" / "sel.yaml").write_text(ONE_QUOTE.format(quote=quote))

@@ -21,7 +21,7 @@ from cardgen.typography.fonts import (
     load_font,
 )
 from cardgen.typography.tracking import HEAVY_EM, UPPERCASE_EM, is_capitals, tracking_em
-from tests.helpers import card_scene, font_chain, run_cli
+from tests.helpers import card_scene, font_chain, run_cli, write_one_quote
 
 ROOT = Path(__file__).resolve().parent.parent
 THAI = "ความสุขไม่ได้อยู่ที่การมีทุกอย่าง แต่อยู่ที่การมองเห็นคุณค่าของสิ่งที่เรามีอยู่แล้ว"
@@ -48,20 +48,9 @@ def test_a_quote_without_spaces_between_words_is_set_in_lines(
     assert family in {face.family for face in block.faces}
 
 
-SELECTION = """\
-article:
-  source: articles/a.txt
-  author: Ada
-quotes:
-  - id: one
-    text: "{quote}"
-"""
-
-
 def test_a_thai_quote_renders_from_the_cli(project_dir: Path) -> None:
     shutil.copytree(ROOT / "layouts", project_dir / "layouts", dirs_exist_ok=True)
-    (project_dir / "quotes" / "articles" / "a.txt").write_text(f"บทนำ\n\n{THAI}\n")
-    (project_dir / "quotes" / "sel.yaml").write_text(SELECTION.format(quote=THAI))
+    write_one_quote(project_dir, THAI, intro="บทนำ")
     code, _, stderr = run_cli("render", "--platform", "instagram-square", "--platform", "x")
     assert code == 0, stderr
     manifest = json.loads((project_dir / "output" / "manifest.json").read_text())

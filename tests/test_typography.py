@@ -16,7 +16,7 @@ from cardgen.drawing.raster import draw_scene
 from cardgen.drawing.scene import TextBlock, build_scene
 from cardgen.errors import MissingGlyph, TextDoesNotFit
 from cardgen.typography.fonts import ChainMeasurer, chain_for, describe_char, font_info
-from tests.helpers import font_chain, run_cli
+from tests.helpers import font_chain, run_cli, write_one_quote
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -160,30 +160,15 @@ def test_low_contrast_is_a_warning_naming_the_colours(project: Project) -> None:
 
 # --- through the CLI --------------------------------------------------------------
 
-SELECTION = """\
-article:
-  source: articles/a.txt
-  author: Ada
-quotes:
-  - id: one
-    text: "{quote}"
-"""
-
-
 @pytest.fixture
 def cli_project(project_dir: Path) -> Path:
     shutil.copytree(ROOT / "layouts", project_dir / "layouts", dirs_exist_ok=True)
     return project_dir
 
 
-def write(project: Path, quote: str, article: str | None = None) -> None:
-    (project / "quotes" / "articles" / "a.txt").write_text(f"Intro.\n\n{article or quote}\n")
-    (project / "quotes" / "sel.yaml").write_text(SELECTION.format(quote=quote))
-
-
 @pytest.mark.parametrize("command", ["check", "render"])
 def test_cli_reports_a_character_no_font_has(cli_project: Path, command: str) -> None:
-    write(cli_project, "Snow \ue000 falls.")
+    write_one_quote(cli_project, "Snow \ue000 falls.")
     code, stdout, stderr = run_cli(command, "--platform", "x")
     assert code == 1, stdout + stderr
     assert "no available font has U+E000 (a private-use character)" in stderr
@@ -193,7 +178,7 @@ def test_cli_reports_a_character_no_font_has(cli_project: Path, command: str) ->
 
 def test_cli_renders_every_script_and_records_metrics(cli_project: Path) -> None:
     quote = "Ambition 野心 طموح שאפתנות 💪🏽 is not selfish."
-    write(cli_project, quote)
+    write_one_quote(cli_project, quote)
     code, _, stderr = run_cli("render", "--platform", "instagram-square")
     assert code == 0, stderr
     manifest = json.loads((cli_project / "output" / "manifest.json").read_text())
@@ -211,7 +196,7 @@ def test_cli_renders_every_script_and_records_metrics(cli_project: Path) -> None
 def test_cli_prints_contrast_warnings_without_failing(cli_project: Path) -> None:
     brand = cli_project / "layouts" / "brands" / "happy-as-a-mother.yaml"
     brand.write_text(brand.read_text().replace('text: "#2b2321"', 'text: "#8a7d72"'))
-    write(cli_project, "It is here.")
+    write_one_quote(cli_project, "It is here.")
     for command in ("check", "render"):
         code, _, stderr = run_cli(command, "--platform", "x")
         assert code == 0, stderr
@@ -229,7 +214,8 @@ def test_layout_lines_form_and_emphasis_from_the_cli(cli_project: Path) -> None:
             "size: {min: 3.6%w, max: 7.5%s, grow: 11%s}", "size: {min: 2%s, max: 8%s, lines: 2}"
         )
     )
-    write(cli_project, "Ambition does not mean that we are selfish, it means we strive for more.")
+    said = "Ambition does not mean that we are selfish, it means we strive for more."
+    write_one_quote(cli_project, said)
     code, _, stderr = run_cli("render", "--platform", "instagram-square")
     assert code == 0, stderr
     manifest = json.loads((cli_project / "output" / "manifest.json").read_text())
