@@ -56,7 +56,7 @@ def time_slides(folder: Path) -> tuple[float, dict[str, Any]]:
     """Seconds per slide over the three carousels, and their records."""
     project = project_in(folder, with_carousel=True)
     selection = load_selection(folder / "quotes" / "weekly.yaml", project_root=folder)
-    jobs = carousel_module.plan_carousels([selection], project)
+    jobs = carousel_module.plan_carousels([selection], project, default_layout="classic")
     out = folder / "out"
     start = time.perf_counter()
     records = {job.target.id: carousel_module.render_carousel(out, job, project) for job in jobs}
@@ -71,7 +71,9 @@ def pdf_size(folder: Path, page: tuple[int, int]) -> tuple[int, float]:
     try:
         project = project_in(folder, with_carousel=True)
         selection = load_selection(folder / "quotes" / "weekly.yaml", project_root=folder)
-        (job,) = carousel_module.plan_carousels([selection], project, platforms=["linkedin"])
+        (job,) = carousel_module.plan_carousels(
+            [selection], project, platforms=["linkedin"], default_layout="classic"
+        )
         start = time.perf_counter()
         record = carousel_module.render_carousel(folder / "out", job, project)
         return int(record["bytes"]), time.perf_counter() - start

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cardgen.batch.captions import (
     CaptionParts,
@@ -36,7 +36,6 @@ from cardgen.batch.captions import (
     count,
     fitted_caption,
 )
-from cardgen.batch.plan import DEFAULT_LAYOUT, Project
 from cardgen.design.cardtext import CardText
 from cardgen.design.carousel import (
     CAROUSEL_KINDS,
@@ -59,6 +58,9 @@ from cardgen.errors import CardgenError, ContentError, InputError
 from cardgen.source.carousels import CLOSING, COVER, CarouselSpec
 from cardgen.source.quotes import LoadedSelection, Quote
 from cardgen.yamlio import display_path
+
+if TYPE_CHECKING:
+    from cardgen.batch.plan import Project
 
 CAROUSELS_DIR = "carousels"
 # A quote slide whose best size is under this share of the series' typical size is
@@ -97,12 +99,14 @@ def plan_carousels(
     platforms: Sequence[str] | None = None,
     layout: str | None = None,
     brand: str | None = None,
+    default_layout: str,
 ) -> list[CarouselJob]:
-    """Every carousel of the batch on each of its platforms; input errors raised now."""
+    """Every carousel of the batch on each of its platforms; input errors raised now.
+    `default_layout`: the batch's (`plan.DEFAULT_LAYOUT`), for carousels that name none."""
     jobs = []
     for selection in selections:
         for spec in selection.spec.carousels:
-            jobs += _plan_one(selection, spec, project, platforms, layout, brand)
+            jobs += _plan_one(selection, spec, project, platforms, layout, brand, default_layout)
     return jobs
 
 
@@ -113,6 +117,7 @@ def _plan_one(
     only: Sequence[str] | None,
     layout: str | None,
     brand: str | None,
+    default_layout: str,
 ) -> list[CarouselJob]:
     shown = display_path(selection.path)
     lines = selection.carousel_lines
@@ -134,7 +139,7 @@ def _plan_one(
             hint="add `platforms:` to it (or defaults.platforms), e.g. "
             + ", ".join(CAROUSEL_KINDS),
         )
-    layout_name = layout or spec.layout or selection.spec.defaults.layout or DEFAULT_LAYOUT
+    layout_name = layout or spec.layout or selection.spec.defaults.layout or default_layout
     jobs = []
     for j, pid in enumerate(names):
         line = lines.get(f"{spec.id}.platforms.{j}", lines.get(spec.id))
@@ -292,6 +297,7 @@ class SlideMaker:
                 self.job.canvas,
                 self.registry,
                 label=label,
+                memo=self.project.scene_memo(),
             )
         except CardgenError as exc:
             exc.file = exc.file or display_path(self.job.selection.path)

@@ -423,7 +423,7 @@ def check(
         try:  # its carousels: platforms that take them, slide limits, layouts
             from cardgen.batch.carousels import plan_carousels
 
-            plan_carousels([selection], project, platforms=platforms)
+            plan_carousels([selection], project, platforms=platforms, default_layout=DEFAULT_LAYOUT)
         except CardgenError as exc:
             report.add(Problem.of(exc))
     if warnings is not None:

@@ -59,6 +59,7 @@ from cardgen.batch.output import (
     write_manifest,
 )
 from cardgen.batch.plan import (
+    DEFAULT_LAYOUT,
     CardJob,
     Failure,
     Project,
@@ -161,7 +162,12 @@ def run_batch(
         loaded = _pick(loaded, options.pick, history)
     card_jobs = plan(loaded, project, options=options)
     carousel_jobs = plan_carousels(
-        loaded, project, platforms=options.platforms, layout=options.layout, brand=options.brand
+        loaded,
+        project,
+        platforms=options.platforms,
+        layout=options.layout,
+        brand=options.brand,
+        default_layout=DEFAULT_LAYOUT,
     )
     check_own_files(out, [job.path for job in card_jobs])
     workers, note = usable_jobs(options.jobs)

@@ -3,7 +3,7 @@ text (or each post of a thread) and a download of its files (the PDF, or a zip).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote as url_quote
@@ -44,9 +44,10 @@ def carousel_views(
     records: Sequence[Mapping[str, Any]],
     platforms: Mapping[str, Platform],
     thumbs: set[str],
+    shown: Callable[[str], str],
 ) -> tuple[CarouselView, ...]:
-    """The page's view of the manifest's carousels; `thumbs`: hashes with a thumbnail."""
-    from cardgen.review.gallery import display_selection
+    """The page's view of the manifest's carousels; `thumbs`: hashes with a thumbnail;
+    `shown`: a selection's path as the page shows it (`gallery.display_selection`)."""
     from cardgen.review.thumbs import is_card_hash, thumb_path
 
     views = []
@@ -74,7 +75,7 @@ def carousel_views(
         views.append(
             CarouselView(
                 key=f"c{n}",
-                selection=display_selection(str(record.get("selection", ""))),
+                selection=shown(str(record.get("selection", ""))),
                 carousel_id=str(record.get("carousel_id", "")),
                 platform_id=str(record.get("platform", "")),
                 platform_name=platform.name if platform else str(record.get("platform", "")),

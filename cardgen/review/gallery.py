@@ -250,7 +250,7 @@ def gallery_page(
     page = io.BytesIO()
     for piece in prepare().generate(
         view=gallery_view(records, platforms, thumbs=thumbs, order=order),
-        carousels=carousel_views(carousels, platforms, carousel_thumbs or set()),
+        carousels=carousel_views(carousels, platforms, carousel_thumbs or set(), display_selection),
         style=Markup(asset("gallery.css")),
         script=Markup(script),
         script_hash=_csp_hash(script),
