@@ -25,9 +25,6 @@ PathKey = tuple[str | int, ...]
 # libyaml's parser when PyYAML has it (much faster: layouts are read for every platform of
 # a run); it gives the same nodes and marks, and errors are re-read with the pure parser.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# Older names, kept for code that imports them from here.
-MAX_DEPTH = MAX_YAML_DEPTH
-MAX_NODES = MAX_YAML_NODES
 
 
 def _new_loader(kind: Any, text: str, shown: str) -> Any:

@@ -52,7 +52,7 @@ class Platform:
     max_hashtags: int | None = None
     max_pixels_side: int | None = None
     notes: str = ""
-    # The post text's template (fields in batch.captions.TEMPLATE_FIELDS); None: the default.
+    # The post text's template (fields in CAPTION_FIELDS); None: the default.
     caption_template: str | None = None
 
     @property
