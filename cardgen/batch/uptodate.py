@@ -33,19 +33,22 @@ _COARSE_NS = 2_000_000_000
 # normal way. --wait is harmless: a held lock always goes the normal way.
 _VALUED = {"--platform", "-p", "--layout", "--brand", "--out", "-o", "--format", "--jobs", "-j"}
 _FLAGS = {"--keep-going", "--json", "--wait"}
-_GLOBAL_FLAGS = {"-v", "--verbose"}
+_GLOBAL_FLAGS = {"-v", "-vv", "--verbose", "-q", "--quiet", "--no-color"}
 
 Sig = list[int]  # [size, mtime_ns, ctime_ns, inode]
 
 
-def parse_render(argv: list[str]) -> Path | None:
-    """`--out` of a `render` command line the check understands, else None."""
+def parse_render(argv: list[str], default_out: str = "output") -> Path | None:
+    """`--out` of a `render` command line the check understands, else None.
+
+    `default_out` is the project's (`cardgen.toml`, `CARDGEN_OUT`) when the line has none.
+    """
     rest = list(argv)
     while rest and rest[0] in _GLOBAL_FLAGS:
         rest.pop(0)
     if not rest or rest.pop(0) != "render":
         return None
-    out = "output"
+    out = default_out
     while rest:
         token = rest.pop(0)
         name, eq, value = token.partition("=")
@@ -154,18 +157,21 @@ def answer(argv: list[str]) -> bool:
 
     False means the normal path must run: nothing was printed or written.
     """
-    out = parse_render(argv)
-    if out is None:
+    if parse_render(argv) is None:
         return False
     from cardgen.batch.folder import STATE_DIR, is_marked, read_regular
 
     try:
+        settings = _settings()
+        out = parse_render(argv, settings["settings"]["out"]["value"])
+        if settings["root"] != str(Path.cwd()) or out is None:
+            return False  # started in a subfolder: the CLI finds the project above
         out = _expanded(out)
         if not is_marked(out):  # only a folder that is cardgen's: else the normal path says why
             return False
         data = read_regular(out / STATE_DIR / STAMP, strict=False)
         stamp = json.loads(data or b"")
-        if not isinstance(stamp, dict) or not _same_request(stamp, argv, out):
+        if not isinstance(stamp, dict) or not _same_request(stamp, argv, out, settings):
             return False
         chunks = [(bool(err), str(text)) for err, text in stamp["transcript"]]
         for err, text in chunks:  # a line this terminal cannot show: let the CLI decide
@@ -180,9 +186,9 @@ def answer(argv: list[str]) -> bool:
         try:
             stream.write(text)
             stream.flush()
-        except BrokenPipeError:  # as click does: the reader left, exit 1 without a traceback
+        except BrokenPipeError:  # the reader left: quietly, with the status of SIGPIPE, as the CLI
             os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-            sys.exit(1)
+            sys.exit(141)
         except OSError as exc:  # as the CLI does: a full disk is one line and exit 2
             from cardgen.errors import EXIT_INPUT, os_error_line
 
@@ -202,11 +208,28 @@ def _expanded(out: Path) -> Path:
         raise ValueError(exc.message) from None
 
 
-def _same_request(stamp: dict[str, Any], argv: list[str], out: Path) -> bool:
+def _settings() -> dict[str, Any]:
+    """The project's effective settings (files and environment), as `cardgen config --json`.
+
+    Raises ValueError when they are unusable: the normal path reports why.
+    """
+    from cardgen.config import find_project, load_settings
+    from cardgen.errors import CardgenError
+
+    try:
+        return load_settings(find_project(Path.cwd())).as_json()
+    except CardgenError as exc:
+        raise ValueError(exc.message) from None
+
+
+def _same_request(
+    stamp: dict[str, Any], argv: list[str], out: Path, settings: dict[str, Any]
+) -> bool:
     from cardgen import __version__
 
     return bool(
         stamp.get("format") == FORMAT
+        and stamp.get("settings") == settings
         and stamp["cardgen"] == __version__
         and stamp["argv"] == argv
         and stamp["cwd"] == str(Path.cwd())
@@ -274,6 +297,8 @@ def _same_file(path: str, now: Sig | None, then: Sig | None, hashes: dict[str, s
 class _Recorder:
     def __init__(self, argv: list[str], start_ns: int, read_ns: int) -> None:
         self.argv = argv
+        # Where the command was started: the CLI may move to the project above it.
+        self.cwd = str(Path.cwd())
         self.start_ns = start_ns  # when the process began, before cardgen's own code was read
         self.read_ns = read_ns  # before the run read any project or output file
         self.transcript: list[tuple[bool, str]] = []
@@ -359,7 +384,8 @@ def _write_stamp(recorder: _Recorder, report: Any) -> bool:
             "format": FORMAT,
             "cardgen": __version__,
             "argv": recorder.argv,
-            "cwd": str(Path.cwd()),
+            "cwd": recorder.cwd,
+            "settings": _settings(),
             "out": str(out),
             "python": _python(),
             "package": _package_dir(),
