@@ -392,20 +392,18 @@ def render(
         if report.dry_run:
             for card in report.cards:
                 _data(f"{card['status']:<7} {card['path']}")
-            _say(
+            _summary(
                 f"would render {counts['render']} cards, {counts['cached']} cached "
-                f"(dry run: nothing written to {report.out}/)",
-                err=True,
+                f"(dry run: nothing written to {report.out}/)"
             )
         else:
             if _state["verbose"]:
                 for card in report.cards:
                     _say(f"{card['status']:<8} {card['path']}", err=True)
-            _say(
+            _summary(
                 f"rendered {counts['rendered']} cards, {counts['cached']} cached"
                 + (f", {counts['failed']} failed" if counts["failed"] else "")
-                + f", into {report.out}/ (manifest: {report.manifest})",
-                err=True,
+                + f", into {report.out}/ (manifest: {report.manifest})"
             )
     uptodate.note_render(report)
     if report.failures:
@@ -421,6 +419,12 @@ def _say(text: str, *, err: bool = False) -> None:
         return
     _echo(text, err=err)
     uptodate.heard(text + "\n", err)
+
+
+def _summary(text: str) -> None:
+    """A run's one-line result: on stdout, as check's is, but not with -q (errors only)."""
+    if not _state["quiet"]:
+        _say(text)
 
 
 def _warn(warnings: list[str]) -> None:
@@ -626,8 +630,8 @@ def init(
     )
     written = _run(lambda: init_project(folder, options, force=force))
     for path in written:
-        _note(f"wrote {path}")
-    _note(f"next: cd {folder} && cardgen check && cardgen render")
+        _summary(f"wrote {path}")
+    _summary(f"next: cd {folder} && cardgen check && cardgen render")
 
 
 @app.command(
@@ -809,7 +813,8 @@ def layouts(
     thumbnails: Annotated[
         bool,
         typer.Option(
-            "--thumbnails", help="Also render a square thumbnail of each into OUT/layouts/."
+            "--thumbnails/--no-thumbnails",
+            help="Also render a square thumbnail of each into OUT/layouts/.",
         ),
     ] = False,
     out: OutDir = None,
@@ -1072,11 +1077,11 @@ def serve(
 
     folder = Path(_settings(out=None if out is None else str(_given(out)))["out"])
     server = _run(lambda: make_server(folder, port, platforms=load_platforms(Path.cwd())))
-    _note(f"serving {folder}/ at {server.url} (Ctrl-C to stop)")
+    _data(f"serving {folder}/ at {server.url} (Ctrl-C to stop)")  # the URL: data for a script
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        _note("stopped")
+        _summary("stopped")
     finally:
         server.server_close()
 
@@ -1234,6 +1239,35 @@ def config_command(
     _data(f"{'file':<10} {settings.file or '(none: cardgen.toml or [tool.cardgen] sets defaults)'}")
     for setting in settings.values.values():
         _data(f"{setting.key:<10} {setting.shown:<30} {setting.source}")
+
+
+@app.command(
+    epilog=_examples(
+        "cardgen doctor",
+        "cardgen doctor --json > doctor.json",
+    )
+)
+def doctor(as_json: JsonOpt = False) -> None:
+    """Check this machine: versions, fonts, fallbacks, browser.
+
+    Python, Pillow with raqm, HarfBuzz, FriBiDi and FreeType, the fonts found and where,
+    colour emoji and CJK fallbacks, and the tests' browser; for each missing piece, what to
+    install. Exits 1 when something cards need is missing. Bug reports start with it.
+    """
+    from cardgen.doctor import examine
+
+    findings = _run(lambda: examine(Path.cwd()))
+    missing = [f for f in findings if not f.ok and f.required]
+    if as_json:
+        _data(json.dumps([f.as_json() for f in findings], indent=2, ensure_ascii=False))
+    else:
+        for finding in findings:
+            mark = "ok" if finding.ok else ("MISSING" if finding.required else "missing")
+            _data(f"{mark:<8} {finding.name:<16} {finding.found}")
+            if finding.fix:
+                _data(f"{'':<8} {'':<16} fix: {finding.fix}")
+    if missing:
+        raise typer.Exit(EXIT_CONTENT)
 
 
 class _ManualCommand(TyperCommand):
