@@ -512,3 +512,42 @@ def test_doctor_says_what_to_install_when_something_is_missing(
     assert "fix: apt-get install fonts-noto-color-emoji" in stdout
     assert "fix: apt-get install fonts-noto-cjk" in stdout
     assert "fix: apt-get install chromium" in stdout
+
+
+# --- tests anywhere ---------------------------------------------------------------------------
+
+
+def run_pytest(folder: Path, ci: bool) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    if ci:
+        env["CI"] = "true"
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=folder,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("reason", "ci_code"),
+    [
+        ("no browser here", 1),
+        ("the quotes-dev development set is not beside the repository", 0),  # justified
+    ],
+)
+def test_ci_fails_when_a_test_was_skipped(tmp_path: Path, reason: str, ci_code: int) -> None:
+    write(tmp_path / "conftest.py", "from tests.conftest import pytest_sessionfinish\n")
+    write(
+        tmp_path / "test_some.py",
+        f"import pytest\n\ndef test_a():\n    pytest.skip({reason!r})\n\ndef test_b():\n    pass\n",
+    )
+    assert run_pytest(tmp_path, ci=False).returncode == 0
+    run = run_pytest(tmp_path, ci=True)
+    assert run.returncode == ci_code, run.stdout
+    if ci_code:
+        assert f"test_some.py::test_a: {reason}" in run.stdout

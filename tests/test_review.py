@@ -338,9 +338,7 @@ def test_export_refuses_bad_input_and_writes_nothing(
         approve_all(out)
     dest = tmp_path / "posts.csv"
     dest.write_text("an earlier export\n", encoding="utf-8")
-    code, _, stderr = run_cli(
-        "export", "--approved", *args, "--from", str(out), "--out", str(dest)
-    )
+    code, _, stderr = run_cli("export", "--approved", *args, "--from", str(out), "--out", str(dest))
     assert code == 2, stderr
     assert message in stderr and stderr.count("\n") == 1 and "Traceback" not in stderr
     assert dest.read_text(encoding="utf-8") == "an earlier export\n"

@@ -119,8 +119,8 @@ def test_nothing_outside_the_output_folder_is_served(server: GalleryServer) -> N
     port = server.server_address[1]
     for path in (b"/../secret.txt", b"/%2e%2e/secret.txt", b"/s/..%2f..%2fsecret.txt"):
         reply = raw(
-            server, b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n"
-            % port,
+            server,
+            b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n" % port,
         )
         assert reply.startswith((b"HTTP/1.1 400", b"HTTP/1.1 404")), reply[:40]
         assert b"outside the output folder" not in reply
