@@ -15,7 +15,6 @@ import sys
 import traceback
 import typing
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -58,12 +57,22 @@ Selections = Annotated[
         show_default=False,
     ),
 ]
+
+
+def _platform_ids(incomplete: str) -> list[str]:
+    """Shell completion of --platform: the built-in presets' ids."""
+    from cardgen.design.platforms import BUILTIN
+
+    return [p.id for p in BUILTIN if p.id.startswith(incomplete)]
+
+
 PlatformOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--platform",
         "-p",
         metavar="ID",
+        autocompletion=_platform_ids,
         help="Platform id (repeatable); default: the project's, else each quote's own.",
         show_default=False,
     ),
@@ -254,10 +263,7 @@ def _settings(**flags: Any) -> Any:
     return _run(lambda: load_settings(Path.cwd(), flags=flags))
 
 
-class ImageFormat(StrEnum):
-    png = "png"
-    jpeg = "jpeg"
-    webp = "webp"
+FORMATS = ("png", "jpeg", "webp")
 
 
 LayoutOpt = Annotated[
@@ -299,10 +305,11 @@ def render(
         ),
     ] = None,
     fmt: Annotated[
-        ImageFormat | None,
+        str | None,
         typer.Option(
             "--format",
             metavar="[png|jpeg|webp]",
+            autocompletion=lambda: list(FORMATS),
             help="Image format (default: the platform's).",
             show_default=False,
         ),
@@ -355,6 +362,8 @@ def render(
     """
     import cardgen
 
+    if fmt is not None and fmt not in FORMATS:  # one line, as every bad input is
+        _fail(f"--format {fmt!r}: use png, jpeg or webp", EXIT_INPUT)
     settings = _settings(
         out=None if out is None else str(_given(out)),
         jobs=jobs,
@@ -371,7 +380,7 @@ def render(
                 platforms=settings["platforms"],
                 layout=settings["layout"],
                 brand=settings["brand"],
-                fmt=None if fmt is None else fmt.value,
+                fmt=fmt,
                 jobs=settings["jobs"],
                 force=force,
                 keep_going=keep_going,
@@ -724,6 +733,7 @@ def quote(
             "--platform",
             "-p",
             metavar="ID",
+            autocompletion=_platform_ids,
             help="Platform id (repeatable; default: the project's, else instagram-square).",
             show_default=False,
         ),
@@ -876,6 +886,7 @@ def preview(
             "--platform",
             "-p",
             metavar="ID",
+            autocompletion=_platform_ids,
             help="Platform id (repeatable); default: the project's, else every one.",
             show_default=False,
         ),
@@ -1191,7 +1202,7 @@ def export(
     when = ""
     if report.first is not None and report.last is not None:
         when = f", {report.first:%a %Y-%m-%d %H:%M} to {report.last:%a %Y-%m-%d %H:%M %Z}"
-    _note(f"wrote {report.posts} posts of {report.quotes} quotes to {report.path}{when}")
+    _summary(f"wrote {report.posts} posts of {report.quotes} quotes to {report.path}{when}")
     if report.gone:
         _note(
             f"note: {report.gone} decisions in {source / 'review.json'} are for cards no longer "

@@ -87,7 +87,21 @@ def assert_parses(line: str) -> None:
 
 def test_format_is_a_real_choice(in_root: Path) -> None:
     code, _, stderr = run_cli("render", "--format", "gif", "--dry-run")
-    assert code == 2 and "'gif' is not one of 'png', 'jpeg', 'webp'" in stderr
+    assert (code, stderr) == (2, "error: --format 'gif': use png, jpeg or webp\n")
+    words = {
+        "_CARDGEN_COMPLETE": "complete_bash",
+        "COMP_WORDS": "cardgen render --format ",
+        "COMP_CWORD": "3",
+    }
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("cardgen"))],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **words},
+        timeout=60,
+        check=False,
+    )
+    assert done.stdout.split() == ["png", "jpeg", "webp"]
 
 
 def test_help_does_not_load_pillow_or_pydantic() -> None:
