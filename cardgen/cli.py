@@ -232,20 +232,23 @@ def main_options(
     )
     if no_color:
         os.environ["NO_COLOR"] = "1"  # rich (the progress bar) honours it too
+    started = Path.cwd()
     if project is not None:
         try:
             os.chdir(project)
         except OSError as exc:
             _fail(f"--project {project}: {exc.strerror or exc} (give a folder)", EXIT_INPUT)
     here = Path.cwd()
-    if ctx.invoked_subcommand in (None, "init"):
-        return  # `init` makes a project where it is told, never in one above
-    from cardgen.config import find_project
+    if ctx.invoked_subcommand not in (None, "init"):  # `init` makes a project where told
+        from cardgen.config import find_project
 
-    root = find_project(here)
-    if root != here:
-        os.chdir(root)
-        _state["here"] = here
+        root = find_project(here)
+        if root != here:
+            os.chdir(root)
+            _state["here"] = here
+    if Path.cwd() != started:
+        uptodate.disarm()  # the up-to-date check answers only runs started in the project
+        ctx.call_on_close(lambda: os.chdir(started))  # a caller in this process stays put
 
 
 def _given(path: Path) -> Path:

@@ -24,7 +24,21 @@ from cardgen.design.platforms import BUILTIN
 from cardgen.review.serve import GalleryHandler, GalleryServer, serve_in_thread
 from tests.gallery_project import HOSTILE_AUTHOR, HOSTILE_QUOTE, HOSTILE_TITLE, make_project
 
-CHROMIUM = Path("/usr/bin/chromium")
+
+def _chromium() -> Path:
+    """Debian's chromium, else the one `playwright install chromium` put in user space
+    (`.ci/system-deps` does that where it cannot install Debian's)."""
+    debian = Path("/usr/bin/chromium")
+    if debian.exists():
+        return debian
+    cache = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH", Path.home() / ".cache/ms-playwright"))
+    found = sorted(cache.glob("chromium-*/chrome-*/chrome")) + sorted(
+        cache.glob("chromium-*/chrome-mac*/Chromium.app/Contents/MacOS/Chromium")
+    )
+    return found[-1] if found else debian
+
+
+CHROMIUM = _chromium()
 PLATFORMS = {p.id: p for p in BUILTIN}
 ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
 # Without the background-networking flags Chromium keeps calling home, which on a
@@ -42,7 +56,8 @@ CHROMIUM_ARGS = [
 
 if not CHROMIUM.exists() and not os.environ.get("CI"):
     pytest.skip(
-        f"{CHROMIUM} not found: install Debian's chromium (`make test` does) to run browser tests",
+        f"{CHROMIUM} not found: apt-get install chromium (make test does, as root) or "
+        "playwright install chromium",
         allow_module_level=True,
     )
 

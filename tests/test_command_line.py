@@ -275,6 +275,10 @@ def test_project_option_runs_as_if_started_there(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     run = cardgen(tmp_path, "-C", "missing", "check")
     assert run.returncode == 2 and run.stderr.startswith("error: --project missing:")
+    before = Path.cwd()  # in this process too, and the caller's folder is kept
+    code, stdout, _ = run_cli("-C", str(root / "quotes"), "config", "--json")
+    assert code == 0 and json.loads(stdout)["root"] == str(root)
+    assert Path.cwd() == before
 
 
 def test_init_makes_its_project_where_it_is_told(tmp_path: Path) -> None:

@@ -321,6 +321,15 @@ def arm(argv: list[str], start_ns: int, read_ns: int) -> None:
     output.on_written = lambda path: _note_written(recorder, path)
 
 
+def disarm() -> None:
+    """No stamp for this run: it works in another folder than it was started in (`-C`,
+    or the project found above), which the fast path never answers for."""
+    from cardgen.batch import output
+
+    _RECORDER.clear()
+    output.on_written = None
+
+
 def _note_written(recorder: _Recorder, path: Path) -> None:
     with suppress(OSError):
         recorder.written[str(path.absolute())] = _sig(path.stat())
