@@ -364,6 +364,7 @@ def render(
     kept, and a run with nothing to do is answered at once.
     """
     import cardgen
+    from cardgen.config import render_options
 
     if fmt is not None and fmt not in FORMATS:  # one line, as every bad input is
         _fail(f"--format {fmt!r}: use png, jpeg or webp", EXIT_INPUT)
@@ -374,26 +375,20 @@ def render(
         layout=layout,
         brand=brand,
     )
+    options = render_options(
+        settings,
+        fmt=fmt,
+        force=force,
+        keep_going=keep_going,
+        dry_run=dry_run,
+        pick=pick,
+        wait=wait,
+        adopt=adopt,
+    )
+    files = [_given(path) for path in selections or []] or None
     progress = _Progress(as_json=as_json, dry_run=dry_run)
     try:
-        report = _run(
-            lambda: cardgen.render(
-                [_given(path) for path in selections or []] or None,
-                out=Path(settings["out"]),
-                platforms=settings["platforms"],
-                layout=settings["layout"],
-                brand=settings["brand"],
-                fmt=fmt,
-                jobs=settings["jobs"],
-                force=force,
-                keep_going=keep_going,
-                dry_run=dry_run,
-                pick=pick,
-                wait=wait,
-                adopt=adopt,
-                on_event=progress.event,
-            )
-        )
+        report = _run(lambda: cardgen.render(files, options=options, on_event=progress.event))
     finally:
         progress.close()
     _warn([w for card in report.cards for w in card.get("warnings", [])])

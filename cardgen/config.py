@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cardgen.batch.options import RenderOptions
 from cardgen.errors import InputError
 
 CONFIG_FILE = "cardgen.toml"
@@ -75,6 +76,21 @@ class Settings:
                 key: {"value": s.value, "source": s.source} for key, s in self.values.items()
             },
         }
+
+
+def render_options(settings: Settings, **choices: Any) -> RenderOptions:
+    """The one `RenderOptions` of a render: the settings (out, jobs, platforms, brand,
+    layout, each from its flag, the environment, the project's file or the default) and
+    the render's own choices (`fmt`, `force`, `keep_going`...)."""
+    platforms = settings["platforms"]
+    return RenderOptions(
+        out=Path(settings["out"]),
+        jobs=settings["jobs"],
+        platforms=tuple(platforms) if platforms else None,
+        brand=settings["brand"],
+        layout=settings["layout"],
+        **choices,
+    )
 
 
 def is_project(folder: Path) -> bool:

@@ -17,7 +17,10 @@ import os
 import sys
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cardgen.batch.plan import RenderReport
 
 STAMP = "uptodate.json"
 FORMAT = 1
@@ -28,20 +31,19 @@ _HASHED = 1 << 20  # input files up to this size keep a content hash: a touched 
 _TICK_NS = 20_000_000
 _COARSE_NS = 2_000_000_000
 
-# `cardgen render` options the check understands: those taking a value, and flags. Anything
-# else (--force, --dry-run, --pick, --help, `--`, short options run together) goes the
-# normal way. --wait is harmless: a held lock always goes the normal way.
-_VALUED = {"--platform", "-p", "--layout", "--brand", "--out", "-o", "--format", "--jobs", "-j"}
-_FLAGS = {"--keep-going", "--json", "--wait"}
 _GLOBAL_FLAGS = {"-v", "-vv", "--verbose", "-q", "--quiet", "--no-color"}
 
 Sig = list[int]  # [size, mtime_ns, ctime_ns, inode]
 
 
-def parse_render(argv: list[str], default_out: str = "output") -> Path | None:
-    """`--out` of a `render` command line the check understands, else None.
+def stamp_folder(argv: list[str], default_out: str = "output") -> Path | None:
+    """The OUT of a `render` command line (its last `--out`/`-o`, else `default_out`: the
+    project's, from `cardgen.toml` or `CARDGEN_OUT`), where the stamp answering it would
+    be; None for any other command.
 
-    `default_out` is the project's (`cardgen.toml`, `CARDGEN_OUT`) when the line has none.
+    Only a locator: whether a render may be answered at all is decided when its stamp is
+    written, from the options the render itself ran with (its `RenderOptions`); a stamp
+    answers exactly the command line it holds.
     """
     rest = list(argv)
     while rest and rest[0] in _GLOBAL_FLAGS:
@@ -49,23 +51,14 @@ def parse_render(argv: list[str], default_out: str = "output") -> Path | None:
     if not rest or rest.pop(0) != "render":
         return None
     out = default_out
-    while rest:
-        token = rest.pop(0)
+    for index, token in enumerate(rest):
+        if token == "--":
+            break
         name, eq, value = token.partition("=")
-        if token in _FLAGS:
-            continue
-        if eq and name.startswith("--") and name in _VALUED:
-            pass
-        elif token in _VALUED and rest and rest[0] and not rest[0].startswith("-"):
-            name, value = token, rest.pop(0)
-        elif token and not token.startswith("-"):
-            continue  # a selection file
-        else:
-            return None
-        if not value:
-            return None
-        if name in ("--out", "-o"):
+        if eq and name == "--out":
             out = value
+        elif token in ("--out", "-o") and index + 1 < len(rest):
+            out = rest[index + 1]
     return Path(out)
 
 
@@ -157,16 +150,15 @@ def answer(argv: list[str]) -> bool:
 
     False means the normal path must run: nothing was printed or written.
     """
-    if parse_render(argv) is None:
+    if stamp_folder(argv) is None:
         return False
     from cardgen.batch.folder import STATE_DIR, is_marked, read_regular
 
     try:
         settings = _settings()
-        out = parse_render(argv, settings["settings"]["out"]["value"])
-        if settings["root"] != str(Path.cwd()) or out is None:
+        if settings["root"] != str(Path.cwd()):
             return False  # started in a subfolder: the CLI finds the project above
-        out = _expanded(out)
+        out = _expanded(_located(argv, settings))
         if not is_marked(out):  # only a folder that is cardgen's: else the normal path says why
             return False
         data = read_regular(out / STATE_DIR / STAMP, strict=False)
@@ -186,7 +178,7 @@ def answer(argv: list[str]) -> bool:
         try:
             stream.write(text)
             stream.flush()
-        except BrokenPipeError:  # the reader left: quietly, with the status of SIGPIPE, as the CLI
+        except BrokenPipeError:  # the reader left: quietly, with SIGPIPE's status, as the CLI
             os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
             sys.exit(141)
         except OSError as exc:  # as the CLI does: a full disk is one line and exit 2
@@ -209,9 +201,8 @@ def _expanded(out: Path) -> Path:
 
 
 def _settings() -> dict[str, Any]:
-    """The project's effective settings (files and environment), as `cardgen config --json`.
-
-    Raises ValueError when they are unusable: the normal path reports why.
+    """The project's effective settings (its file and the environment), as `cardgen config
+    --json` shows them. Raises ValueError when they are unusable: the normal path says why.
     """
     from cardgen.config import find_project, load_settings
     from cardgen.errors import CardgenError
@@ -220,6 +211,13 @@ def _settings() -> dict[str, Any]:
         return load_settings(find_project(Path.cwd())).as_json()
     except CardgenError as exc:
         raise ValueError(exc.message) from None
+
+
+def _located(argv: list[str], settings: dict[str, Any]) -> Path:
+    out = stamp_folder(argv, settings["settings"]["out"]["value"])
+    if out is None:
+        raise ValueError("not a render")
+    return out
 
 
 def _same_request(
@@ -297,12 +295,11 @@ def _same_file(path: str, now: Sig | None, then: Sig | None, hashes: dict[str, s
 class _Recorder:
     def __init__(self, argv: list[str], start_ns: int, read_ns: int) -> None:
         self.argv = argv
-        # Where the command was started: the CLI may move to the project above it.
-        self.cwd = str(Path.cwd())
+        self.cwd = str(Path.cwd())  # where it was started (the CLI may move to the project)
         self.start_ns = start_ns  # when the process began, before cardgen's own code was read
         self.read_ns = read_ns  # before the run read any project or output file
         self.transcript: list[tuple[bool, str]] = []
-        self.report: Any = None
+        self.report: RenderReport | None = None
         self.written: dict[str, Sig] = {}
 
 
@@ -314,7 +311,7 @@ def arm(argv: list[str], start_ns: int, read_ns: int) -> None:
     from cardgen.batch import output
 
     _RECORDER.clear()
-    if parse_render(argv) is None:
+    if stamp_folder(argv) is None:
         return
     recorder = _Recorder(list(argv), start_ns, read_ns)
     _RECORDER.append(recorder)
@@ -341,7 +338,7 @@ def heard(text: str, err: bool) -> None:
         _RECORDER[0].transcript.append((err, text))
 
 
-def note_render(report: Any) -> None:
+def note_render(report: RenderReport) -> None:
     """The CLI's render finished with `report` (a `RenderReport`)."""
     if _RECORDER:
         _RECORDER[0].report = report
@@ -364,7 +361,7 @@ def record(exit_code: int) -> bool:
     if (
         exit_code != 0
         or report is None
-        or report.dry_run
+        or not report.options.stampable  # --force, --dry-run, --pick
         or report.failures
         or report.counts.get("rendered")
         or any("\x1b" in text for _, text in recorder.transcript)  # click strips ANSI codes
@@ -376,13 +373,16 @@ def record(exit_code: int) -> bool:
         return False
 
 
-def _write_stamp(recorder: _Recorder, report: Any) -> bool:
+def _write_stamp(recorder: _Recorder, report: RenderReport) -> bool:
     from cardgen import __version__
     from cardgen.batch.folder import STATE_DIR
     from cardgen.batch.output import OutputLock, write_inside
     from cardgen.errors import CardgenError
 
     out = Path(report.out)
+    settings = _settings()
+    if _expanded(_located(recorder.argv, settings)) != out:  # the fast path looks elsewhere
+        return False
     try:
         lock = OutputLock(out)
         lock.__enter__()
@@ -394,7 +394,7 @@ def _write_stamp(recorder: _Recorder, report: Any) -> bool:
             "cardgen": __version__,
             "argv": recorder.argv,
             "cwd": recorder.cwd,
-            "settings": _settings(),
+            "settings": settings,
             "out": str(out),
             "python": _python(),
             "package": _package_dir(),
