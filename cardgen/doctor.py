@@ -99,8 +99,9 @@ def _pillow() -> list[Finding]:
 
 
 def _fonts(project: Path) -> list[Finding]:
-    from cardgen.design.layouts import bundled_dir
-    from cardgen.typography.fonts import font_folders, registry_for, system_faces
+    from cardgen.inputs import bundled_dir
+    from cardgen.typography.fontfiles import font_folders
+    from cardgen.typography.fonts import registry_for, system_faces
 
     registry = registry_for(font_folders(project))
     bundled = bundled_dir("fonts").resolve()

@@ -1,4 +1,4 @@
-"""One card from a quote typed on the command line (not checked against an article)."""
+"""Cards from a quote typed on the command line (not checked against an article)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ from typing import Any
 
 from cardgen.batch.captions import CaptionParts, alt_text, fitted_caption
 from cardgen.batch.plan import Project
-from cardgen.drawing.encoders import default_format, extension
+from cardgen.drawing.encoders import default_format, extension, format_of
 from cardgen.errors import InputError
 from cardgen.source.invisible import find_invisible, find_unsafe
-
-IMAGE_SUFFIXES = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "webp": "webp"}
 
 
 def render_quote(
@@ -46,7 +44,7 @@ def render_quote(
     if unsafe:  # the attribution is a one-line field, as in a selection
         raise InputError(f"--by: {unsafe}", hint="remove it and type the name again")
     wanted = list(dict.fromkeys(platforms))
-    as_file = out is not None and out.suffix.lower().lstrip(".") in IMAGE_SUFFIXES
+    as_file = out is not None and format_of(out.suffix) is not None
     if as_file and len(wanted) > 1:
         raise InputError(
             f"--out {out} names one file, for {len(wanted)} platforms",
@@ -58,8 +56,7 @@ def render_quote(
     for platform_id in wanted:  # everything fitted first: an error writes nothing
         scene, fmt, snippets = _card(text, by, platform_id, layout, brand, project)
         if out is not None and as_file:
-            path = out
-            fmt = IMAGE_SUFFIXES[out.suffix.lower().lstrip(".")]
+            path, fmt = out, format_of(out.suffix) or fmt
         else:
             path = (out or Path("output") / "quotes") / f"{slug}-{platform_id}.{extension(fmt)}"
         cards.append((path, scene, fmt, snippets))
@@ -77,15 +74,15 @@ def _card(
     text: str, by: str | None, platform_id: str, layout: str, brand: str | None, project: Project
 ) -> tuple[Any, str, tuple[str, str]]:
     """One platform's scene, its image format, and its (caption, alt text)."""
-    from cardgen.drawing.scene import CardText, build_scene
+    from cardgen.design.cardtext import card_text
+    from cardgen.drawing.scene import build_scene
 
     target = project.platform(platform_id)
     resolved = project.layout(layout, target)
     kit = project.brand(brand or project.layout_brand(layout, resolved))
-    content = CardText(
-        quote=text, attribution=by or "", handle=kit.handle or "", url=kit.website or ""
-    )
-    scene = build_scene(content, resolved, kit, target, project.font_registry(), label="quote")
+    content = card_text(text, kit, attribution=by)
+    registry, memo = project.font_registry(), project.scene_memo()
+    scene = build_scene(content, resolved, kit, target, registry, label="quote", memo=memo)
     fmt = default_format(target.format, resolved.background.image is not None)
     parts = CaptionParts(
         quote=text,
