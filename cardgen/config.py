@@ -9,7 +9,6 @@ the up-to-date check (`batch.uptodate`) reads the settings before anything heavy
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cardgen.batch.options import RenderOptions
-from cardgen.errors import InputError
+from cardgen.errors import InputError, did_you_mean
 
 CONFIG_FILE = "cardgen.toml"
 PYPROJECT = "pyproject.toml"
@@ -190,12 +189,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _known_keys(table: dict[str, Any], path: Path, prefix: str | None) -> dict[str, Any]:
     for key in table:
         if key not in KEYS:
-            close = difflib.get_close_matches(key, KEYS, n=1, cutoff=0.6)
             raise InputError(
                 f"unknown key {key!r}",
                 file=_where(path, key, prefix),
                 key=f"[{prefix}]" if prefix else None,
-                hint=f"did you mean {close[0]!r}?" if close else _keys_hint(),
+                hint=did_you_mean(key, KEYS, _keys_hint()),
             )
     return table
 
