@@ -142,6 +142,12 @@ def render(
     as_json: Annotated[
         bool, typer.Option("--json", help="Line-delimited JSON events on stdout.")
     ] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard", metavar="K/N", help="Only part K of N of the cards (join with merge)."
+        ),
+    ] = None,
 ) -> None:
     """Render every quote of the selections for every platform into OUT."""
     import cardgen
@@ -166,6 +172,7 @@ def render(
                 pick=pick,
                 wait=wait,
                 adopt=adopt,
+                shard=shard,
                 on_event=progress.event,
             )
         )
@@ -598,6 +605,29 @@ def serve(
         typer.echo("stopped")
     finally:
         server.server_close()
+
+
+@app.command()
+def merge(
+    folders: Annotated[
+        list[Path], typer.Argument(help="Output folders of the shards (render --shard K/N).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The merged output folder.")],
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for another run on OUT instead of exiting 2.")
+    ] = False,
+) -> None:
+    """Join shard outputs into one folder: cards checked by hash, one manifest."""
+    from cardgen.batch.merge import merge as merge_outputs
+    from cardgen.design.platforms import load_platforms
+
+    report = _run(
+        lambda: merge_outputs(folders, out, platforms=load_platforms(Path.cwd()), wait=wait)
+    )
+    typer.echo(
+        f"merged {report.cards} cards from {report.sources} folders into {report.out}/ "
+        f"({report.copied} copied; manifest: {report.manifest})"
+    )
 
 
 @app.command()

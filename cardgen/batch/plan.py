@@ -258,6 +258,7 @@ def render(
     today: date | None = None,
     on_event: Callable[[dict[str, Any]], None] | None = None,
     adopt: bool = False,
+    shard: str | None = None,
 ) -> RenderReport:
     """Render every card of the given selections; the library behind `cardgen render`.
 
@@ -265,8 +266,12 @@ def render(
     processes, atomic per file, manifest last. `keep_going` turns content
     errors into `failures` of the report instead of raising. `adopt` renders into an
     existing folder that is not yet cardgen's (see `cardgen.batch.folder.claim`).
+    `shard` ("K/N"): only part K of N of the plan (`cardgen.batch.shards`).
     """
     from cardgen.batch.runner import run_batch
+    from cardgen.batch.shards import parse_shard
+
+    part = parse_shard(shard) if shard is not None else None
 
     project = project or Project.open()
     return run_batch(
@@ -286,6 +291,7 @@ def render(
         today=today,
         on_event=on_event,
         adopt=adopt,
+        shard=part,
     )
 
 

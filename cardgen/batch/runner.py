@@ -30,6 +30,7 @@ from cardgen.batch.folder import (
     check_own_files,
     check_selection_names,
     claim,
+    hash_inside,
     mark,
     open_inside,
     refuse_dangerous,
@@ -45,6 +46,7 @@ from cardgen.batch.output import (
     remove_inside,
     remove_temporaries,
     snippet_text,
+    sync_file_system,
     write_captions_csv,
     write_history,
     write_inside,
@@ -65,6 +67,7 @@ from cardgen.batch.plan import (
     scene_facts,
 )
 from cardgen.batch.pool import CardNotDrawn, DrawPool, InlinePool, WorkerStart
+from cardgen.batch.shards import Shard, take_shard
 from cardgen.batch.workers import PackedError, draw_in_worker, worker_init
 from cardgen.drawing.memory import keep_freed_memory
 from cardgen.errors import CardgenError, ContentError, InputError
@@ -148,6 +151,7 @@ def run_batch(
     today: date | None,
     on_event: Callable[[Event], None] | None,
     adopt: bool = False,
+    shard: Shard | None = None,
 ) -> RenderReport:
     emit = on_event or (lambda event: None)
     out = expand_out(out_pattern, today)
@@ -161,6 +165,9 @@ def run_batch(
     if pick is not None and history is not None:
         loaded = _pick(loaded, pick, history)
     card_jobs = plan(loaded, project, platforms=platforms, layout=layout, brand=brand, fmt=fmt)
+    header = None
+    if shard is not None:
+        card_jobs, header = _take_shard(card_jobs, shard, project)
     check_own_files(out, [job.path for job in card_jobs])
     workers, note = usable_jobs(jobs)
     if note is not None:
@@ -170,12 +177,26 @@ def run_batch(
     with _terminate_as_interrupt(), OutputLock(out, wait=wait):
         mark(out)
         run = _Run(project, out, force=force, keep_going=keep_going, emit=emit)
+        run.shard = header
         run.failures.extend(failures)
         report = run.execute(card_jobs, workers)
         if history is not None:
             _remember(history_dir, history, report, card_jobs, project)
         report.inputs = _files_read(loaded, project)
         return report
+
+
+def _take_shard(
+    card_jobs: list[CardJob], shard: Shard, project: Project
+) -> tuple[list[CardJob], dict[str, Any]]:
+    fonts = fonts_digest(project)
+    memo: dict[Any, dict[str, str]] = {}
+    return take_shard(
+        card_jobs,
+        shard,
+        lambda job: (job.selection.name, job.quote.id, job.platform.id),
+        lambda job: cache_key(job, project, fonts, memo),
+    )
 
 
 def _load(
@@ -353,10 +374,14 @@ def cache_key(
     if shared is None:
         layout = project.layout(job.layout, job.platform).model_dump(mode="json")
         brand_dump = brand.model_dump(mode="json")
+        images = images_digest(layout, brand_dump)
+        # Paths named by where they are in the project: a project checked out elsewhere
+        # (another machine, a shard of a CI matrix) keeps its keys, so shared caches hit.
+        where = _portable_paths(project.root, _image_paths([layout, brand_dump]))
         shared = {
-            "layout": _dumps(layout),
-            "brand": _dumps(brand_dump),
-            "images": _dumps(images_digest(layout, brand_dump)),
+            "layout": _dumps(_rename(layout, where)),
+            "brand": _dumps(_rename(brand_dump, where)),
+            "images": _dumps({where.get(k, k): v for k, v in images.items()}),
             "platform": _dumps(asdict(job.platform)),
         }
         if memo is not None:
@@ -372,6 +397,30 @@ def cache_key(
     # Exactly the text of dumping the whole payload with sort_keys: keys stay as they were.
     text = "{" + ", ".join(f"{json.dumps(k)}: {parts[k]}" for k in sorted(parts)) + "}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _portable_paths(root: Path, paths: Any) -> dict[str, str]:
+    """Absolute image paths -> the same relative to the project (or to cardgen's own data)."""
+    import cardgen
+
+    bases = {"project": root.resolve(), "cardgen": Path(cardgen.__file__).resolve().parent}
+    names = {}
+    for name in paths:
+        path = Path(name)
+        for label, base in bases.items():
+            if path.is_relative_to(base):
+                names[name] = f"{label}:{path.relative_to(base).as_posix()}"
+                break
+    return names
+
+
+def _rename(value: Any, names: dict[str, str]) -> Any:
+    """`value` (a dumped layout or brand) with every string of `names` replaced."""
+    if isinstance(value, dict):
+        return {key: _rename(item, names) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rename(item, names) for item in value]
+    return names.get(value, value) if isinstance(value, str) else value
 
 
 def _dumps(value: Any) -> str:
@@ -412,7 +461,7 @@ def _known_records(out: Path, warn: Callable[[str], None]) -> _Known:
                 continue
             try:
                 card_id = _record_id(record)
-                if _hash_inside(out, str(path)) != (record["bytes"], record["sha256"]):
+                if hash_inside(out, str(path)) != (record["bytes"], record["sha256"]):
                     continue
             except (KeyError, TypeError):
                 continue
@@ -420,22 +469,6 @@ def _known_records(out: Path, warn: Callable[[str], None]) -> _Known:
             if origin == "manifest.json":
                 known.listed[card_id] = record
     return known
-
-
-def _hash_inside(out: Path, rel: str) -> tuple[int, str] | None:
-    """(size, sha256) of the regular file OUT/`rel`, reached without following a link."""
-    fd = open_inside(out, rel)
-    if fd is None:
-        return None
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        while chunk := os.read(fd, 1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    return size, digest.hexdigest()
 
 
 def _warner(emit: Callable[[Event], None]) -> Callable[[str], None]:
@@ -478,6 +511,7 @@ class _Run:
         self.wrote = False  # a card or caption file was written: sync before the manifest
         self.written: list[dict[str, Any]] = []  # records of the cards this run wrote
         self._relative: dict[Path, str] = {}  # selection paths, relative to the project
+        self.shard: dict[str, Any] | None = None  # the manifest's "shard" of a --shard run
 
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
         known = _known_records(self.out, _warner(self.emit))
@@ -657,7 +691,9 @@ class _Run:
             if card_id not in keep:
                 self.journal.append(record)
         self.journal.sync()
-        write_manifest(self.out, f"cardgen {__version__}", list(keep.values()), durable=True)
+        write_manifest(
+            self.out, f"cardgen {__version__}", list(keep.values()), durable=True, shard=self.shard
+        )
         self.listed = keep
         self.manifest_paths = {r["path"] for r in keep.values()}
 
@@ -749,7 +785,7 @@ class _Run:
         """Delete a card file and its caption, but only as cardgen wrote them: the card with
         the size and hash of its record, the caption with the text of its record."""
         path = record["path"]
-        if _hash_inside(self.out, path) == (record["bytes"], record["sha256"]):
+        if hash_inside(self.out, path) == (record["bytes"], record["sha256"]):
             remove_inside(self.out, path)
         if caption_path(path) not in keep and not self._caption_changes(record):
             remove_inside(self.out, caption_path(path))
@@ -783,8 +819,8 @@ class _Run:
 
             write_gallery(self.out, records, self.project.platforms)
             if self.wrote:
-                _sync_file_system(self.out)  # every card on disk before the manifest names it
-            manifest = write_manifest(self.out, f"cardgen {__version__}", records)
+                sync_file_system(self.out)  # every card on disk before the manifest names it
+            manifest = write_manifest(self.out, f"cardgen {__version__}", records, shard=self.shard)
         except (CardgenError, OSError):
             self._roll_back()
             raise
@@ -821,24 +857,6 @@ def _worker_start(root: Path) -> WorkerStart:
     else:
         context = multiprocessing.get_context("spawn")
     return WorkerStart(context, worker_init, (root,))
-
-
-def _sync_file_system(out: Path) -> None:
-    """Flush the output folder's file system (cards written, renamed) to the disk: one call
-    where an fsync a card would cost ~4 ms each. syncfs on Linux, else sync."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            if libc.syncfs(fd) == 0:
-                return
-        finally:
-            os.close(fd)
-    except (OSError, AttributeError):
-        pass
-    os.sync()
 
 
 def _can_fork() -> bool:
