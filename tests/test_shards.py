@@ -161,7 +161,7 @@ def test_merge_equals_one_run(project: Path) -> None:
 def test_merge_over_an_earlier_merge_removes_its_other_cards(project: Path) -> None:
     assert run_cli("merge", "s1", "s2", "--out", "merged")[0] == 0
     assert run_cli("render", "--jobs", "1", "-o", "s3", "--platform", "linkedin")[0] == 0
-    code, out, err = run_cli("merge", "s3", "--out", "merged")
+    code, _, err = run_cli("merge", "s3", "--out", "merged")
     assert code == 0, err
     listed = {
         c["path"] for c in json.loads((project / "merged" / "manifest.json").read_text())["cards"]
