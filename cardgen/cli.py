@@ -148,6 +148,14 @@ def render(
             "--shard", metavar="K/N", help="Only part K of N of the cards (join with merge)."
         ),
     ] = None,
+    cache: Annotated[
+        str | None,
+        typer.Option(
+            "--cache",
+            metavar="DIR|URL",
+            help="Cards drawn before, shared by machines: a folder or fsspec URL (s3://...).",
+        ),
+    ] = None,
 ) -> None:
     """Render every quote of the selections for every platform into OUT."""
     import cardgen
@@ -173,6 +181,7 @@ def render(
                 wait=wait,
                 adopt=adopt,
                 shard=shard,
+                cache=cache,
                 on_event=progress.event,
             )
         )

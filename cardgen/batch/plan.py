@@ -259,6 +259,7 @@ def render(
     on_event: Callable[[dict[str, Any]], None] | None = None,
     adopt: bool = False,
     shard: str | None = None,
+    cache: str | None = None,
 ) -> RenderReport:
     """Render every card of the given selections; the library behind `cardgen render`.
 
@@ -266,12 +267,15 @@ def render(
     processes, atomic per file, manifest last. `keep_going` turns content
     errors into `failures` of the report instead of raising. `adopt` renders into an
     existing folder that is not yet cardgen's (see `cardgen.batch.folder.claim`).
-    `shard` ("K/N"): only part K of N of the plan (`cardgen.batch.shards`).
+    `shard` ("K/N"): only part K of N of the plan (`cardgen.batch.shards`). `cache`: a
+    folder or fsspec URL of cards drawn before, shared by machines (`cardgen.batch.cache`).
     """
+    from cardgen.batch.cache import open_cache
     from cardgen.batch.runner import run_batch
     from cardgen.batch.shards import parse_shard
 
     part = parse_shard(shard) if shard is not None else None
+    shared = open_cache(cache) if cache is not None else None
 
     project = project or Project.open()
     return run_batch(
@@ -292,6 +296,7 @@ def render(
         on_event=on_event,
         adopt=adopt,
         shard=part,
+        cache=shared,
     )
 
 

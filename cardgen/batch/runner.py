@@ -24,6 +24,7 @@ from types import FrameType
 from typing import Any, NamedTuple
 
 from cardgen import __version__
+from cardgen.batch.cache import CachedCard, SharedCache
 from cardgen.batch.folder import (
     STATE_DIR,
     caption_path,
@@ -152,6 +153,7 @@ def run_batch(
     on_event: Callable[[Event], None] | None,
     adopt: bool = False,
     shard: Shard | None = None,
+    cache: SharedCache | None = None,
 ) -> RenderReport:
     emit = on_event or (lambda event: None)
     out = expand_out(out_pattern, today)
@@ -177,7 +179,7 @@ def run_batch(
     with _terminate_as_interrupt(), OutputLock(out, wait=wait):
         mark(out)
         run = _Run(project, out, force=force, keep_going=keep_going, emit=emit)
-        run.shard = header
+        run.shard, run.cache = header, cache
         run.failures.extend(failures)
         report = run.execute(card_jobs, workers)
         if history is not None:
@@ -512,6 +514,8 @@ class _Run:
         self.written: list[dict[str, Any]] = []  # records of the cards this run wrote
         self._relative: dict[Path, str] = {}  # selection paths, relative to the project
         self.shard: dict[str, Any] | None = None  # the manifest's "shard" of a --shard run
+        self.cache: SharedCache | None = None  # --cache: cards drawn before, by any machine
+        self.from_cache: set[int] = set()  # indexes into todo of the cards it holds
 
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
         known = _known_records(self.out, _warner(self.emit))
@@ -637,7 +641,11 @@ class _Run:
         bounds how many wait drawn). `first`: the first card's result when fitted already.
         """
         scenes: dict[int, _Fitted] = {}
-        for index, (job, _, snippets) in enumerate(todo):  # plan order: first problem reported
+        for index, (job, key, snippets) in enumerate(todo):  # plan order: first problem reported
+            if not isinstance(snippets, CardgenError) and self._in_shared_cache(key):
+                scenes[index] = _Fitted(b"", {})  # drawn before, by any machine: copied
+                self.from_cache.add(index)
+                continue
             result = first if index == 0 and first is not None else self._fit_here(job)
             if isinstance(result, PackedError):
                 self._fail(job, result.error())
@@ -651,6 +659,38 @@ class _Run:
                 pool.submit(index, packed, job.fmt, job.platform.file_limit)
             pool.poll()
         return scenes
+
+    def _in_shared_cache(self, key: str) -> bool:
+        if self.cache is None or self.force:
+            return False
+        try:
+            return self.cache.has(key)
+        except (OSError, ValueError) as exc:
+            self._cache_trouble(exc)
+            return False
+
+    def _cache_trouble(self, exc: Exception) -> None:
+        """The shared cache is a shortcut: trouble with it is a warning (once), not a stop."""
+        if self.cache is not None:
+            self.emit({"event": "warning", "message": f"--cache {self.cache.where}: {exc}"})
+            self.cache = None
+
+    def _from_shared_cache(self, job: CardJob, key: str) -> tuple[dict[str, Any], Any, bool]:
+        """(facts, draw result, copied) of a card the cache held when fitting began; drawn
+        here (not copied) if its entry has gone or is damaged since."""
+        try:
+            hit = self.cache.get(key) if self.cache is not None else None
+        except (OSError, ValueError) as exc:
+            self._cache_trouble(exc)
+            hit = None
+        if hit is not None:
+            return hit.facts, (hit.data, hit.fmt), True
+        scene = self._fit_here(job)
+        if isinstance(scene, PackedError):
+            return {}, scene, False
+        packed = pickle.dumps(scene, pickle.HIGHEST_PROTOCOL)
+        drawn = draw_in_worker(packed, job.fmt, job.platform.file_limit)
+        return scene_facts(scene), drawn, False
 
     def _fit_here(self, job: CardJob) -> Any:
         try:
@@ -722,7 +762,12 @@ class _Run:
         for index in list(scenes):
             job, key, snippets = todo[index]
             assert not isinstance(snippets, CardgenError)  # such cards have no scene
-            result = pool.result(index)
+            if index in self.from_cache:
+                facts, result, copied = self._from_shared_cache(job, key)
+                scenes.pop(index)
+            else:
+                result, copied = pool.result(index), False
+                facts = scenes.pop(index).facts
             if isinstance(result, PackedError | CardNotDrawn):
                 error = result.error() if isinstance(result, PackedError) else result
                 error.file = error.file or display_path(job.selection.path)
@@ -732,7 +777,12 @@ class _Run:
                 self._fail(job, error)
                 continue
             data, final_fmt = result
-            self._write_card(job, key, scenes.pop(index).facts, data, final_fmt, snippets)
+            self._write_card(job, key, facts, data, final_fmt, snippets, copied=copied)
+            if not copied and self.cache is not None:
+                try:
+                    self.cache.put(key, CachedCard(data, final_fmt, facts))
+                except (OSError, ValueError, CardgenError) as exc:
+                    self._cache_trouble(exc)
 
     def _write_card(
         self,
@@ -742,6 +792,8 @@ class _Run:
         data: bytes,
         final_fmt: str,
         snippets: tuple[str, str],
+        *,
+        copied: bool = False,
     ) -> None:
         if final_fmt != job.fmt:  # re-encoded to fit the file limit
             stem = job.path.rsplit(".", 1)[0]
@@ -749,6 +801,8 @@ class _Run:
         record = _record(job, facts, data, snippets, self.project)
         record["cache_key"] = key
         record["caption_file"] = caption_path(job.path)
+        if copied:  # from the shared cache: not drawn by this run
+            record["status"] = "cached"
         with _card_and_record_together():
             self.wrote = True
             self.written.append(record)  # known before the file: a roll-back finds it
