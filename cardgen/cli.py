@@ -156,6 +156,20 @@ def render(
             help="Cards drawn before, shared by machines: a folder or fsspec URL (s3://...).",
         ),
     ] = None,
+    executor: Annotated[
+        str,
+        typer.Option(
+            "--executor", help="Who draws: local (processes), dask or dask-local (cardgen[dask])."
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", metavar="ADDRESS", help="Dask scheduler: tcp://HOST:8786."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="Worker processes of --executor dask-local (default 2)."),
+    ] = None,
 ) -> None:
     """Render every quote of the selections for every platform into OUT."""
     import cardgen
@@ -182,6 +196,9 @@ def render(
                 adopt=adopt,
                 shard=shard,
                 cache=cache,
+                executor=executor,
+                scheduler=scheduler,
+                workers=workers,
                 on_event=progress.event,
             )
         )

@@ -260,6 +260,9 @@ def render(
     adopt: bool = False,
     shard: str | None = None,
     cache: str | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> RenderReport:
     """Render every card of the given selections; the library behind `cardgen render`.
 
@@ -269,13 +272,17 @@ def render(
     existing folder that is not yet cardgen's (see `cardgen.batch.folder.claim`).
     `shard` ("K/N"): only part K of N of the plan (`cardgen.batch.shards`). `cache`: a
     folder or fsspec URL of cards drawn before, shared by machines (`cardgen.batch.cache`).
+    `executor`: "local" (worker processes), "dask" (the cluster at `scheduler`) or
+    "dask-local" (a LocalCluster of `workers` processes): `cardgen.batch.executors`.
     """
     from cardgen.batch.cache import open_cache
+    from cardgen.batch.executors import choose_executor
     from cardgen.batch.runner import run_batch
     from cardgen.batch.shards import parse_shard
 
     part = parse_shard(shard) if shard is not None else None
     shared = open_cache(cache) if cache is not None else None
+    engine = choose_executor(executor, scheduler, workers)
 
     project = project or Project.open()
     return run_batch(
@@ -297,6 +304,7 @@ def render(
         adopt=adopt,
         shard=part,
         cache=shared,
+        executor=engine,
     )
 
 

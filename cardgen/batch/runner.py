@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 from cardgen import __version__
 from cardgen.batch.cache import CachedCard, SharedCache
+from cardgen.batch.executors import DaskPool, ExecutorChoice
 from cardgen.batch.folder import (
     STATE_DIR,
     caption_path,
@@ -154,6 +155,7 @@ def run_batch(
     adopt: bool = False,
     shard: Shard | None = None,
     cache: SharedCache | None = None,
+    executor: ExecutorChoice | None = None,
 ) -> RenderReport:
     emit = on_event or (lambda event: None)
     out = expand_out(out_pattern, today)
@@ -176,16 +178,35 @@ def run_batch(
         emit({"event": "warning", "message": note})
     if dry_run:
         return _dry_run(card_jobs, project, out, force, emit, failures)
-    with _terminate_as_interrupt(), OutputLock(out, wait=wait):
+    cluster = _connect(executor)  # before the lock: a scheduler out of reach writes nothing
+    with _terminate_as_interrupt(), OutputLock(out, wait=wait), _closing(cluster):
         mark(out)
         run = _Run(project, out, force=force, keep_going=keep_going, emit=emit)
-        run.shard, run.cache = header, cache
+        run.shard, run.cache, run.cluster = header, cache, cluster
         run.failures.extend(failures)
         report = run.execute(card_jobs, workers)
         if history is not None:
             _remember(history_dir, history, report, card_jobs, project)
         report.inputs = _files_read(loaded, project)
         return report
+
+
+def _connect(executor: ExecutorChoice | None) -> DaskPool | None:
+    if executor is None or not executor.uses_dask:
+        return None
+    from cardgen import limits
+    from cardgen.batch.executors import DaskPool
+
+    return DaskPool(executor, limits.DASK_CONNECT_SECONDS)
+
+
+@contextmanager
+def _closing(cluster: DaskPool | None) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        if cluster is not None:
+            cluster.close(graceful=False)
 
 
 def _take_shard(
@@ -516,6 +537,7 @@ class _Run:
         self.shard: dict[str, Any] | None = None  # the manifest's "shard" of a --shard run
         self.cache: SharedCache | None = None  # --cache: cards drawn before, by any machine
         self.from_cache: set[int] = set()  # indexes into todo of the cards it holds
+        self.cluster: DaskPool | None = None  # --executor dask: it draws, not local workers
 
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
         known = _known_records(self.out, _warner(self.emit))
@@ -534,8 +556,8 @@ class _Run:
         )
         if unknown:
             keep_freed_memory()  # before any card is drawn, so forked workers inherit it
-        early = jobs > 1 and unknown > 1 and not _can_fork()
-        started = self._start_pool(jobs, unknown) if early else None
+        early = jobs > 1 and unknown > 1 and not _can_fork() and self.cluster is None
+        started = self._start_pool(jobs, unknown) if early else self.cluster
         try:
             return self._execute(card_jobs, jobs, started)
         finally:
@@ -550,7 +572,7 @@ class _Run:
         return (self._relative[path], job.quote.id, job.platform.id)
 
     def _execute(
-        self, card_jobs: list[CardJob], jobs: int, started: DrawPool | None
+        self, card_jobs: list[CardJob], jobs: int, started: DrawPool | DaskPool | None
     ) -> RenderReport:
         fonts = fonts_digest(self.project)
         memo: dict[Any, dict[str, str]] = {}
@@ -586,7 +608,7 @@ class _Run:
         )
         for failure in self.failures:  # whole selections that failed to load
             self.emit({"event": "card", **_failure_event(failure), "path": None})
-        pool: DrawPool | InlinePool = started or InlinePool(draw_in_worker)
+        pool: DrawPool | DaskPool | InlinePool = started or InlinePool(draw_in_worker)
         try:
             scenes = self._fit_all(pool, todo, prefit)
             self._unlist_what_changes(todo, scenes, cached)
@@ -631,7 +653,7 @@ class _Run:
         )
 
     def _fit_all(
-        self, pool: DrawPool | InlinePool, todo: list[_Todo], first: Any = None
+        self, pool: DrawPool | DaskPool | InlinePool, todo: list[_Todo], first: Any = None
     ) -> dict[int, _Fitted]:
         """Fit every card before writing any: a card that cannot fit stops the run unwritten.
 
@@ -749,11 +771,11 @@ class _Run:
 
     def _draw_all(
         self,
-        pool: DrawPool | InlinePool,
+        pool: DrawPool | DaskPool | InlinePool,
         todo: list[_Todo],
         scenes: dict[int, _Fitted],
     ) -> None:
-        if scenes and isinstance(pool, DrawPool):
+        if scenes and not isinstance(pool, InlinePool):
             from cardgen.review.gallery import prepare
 
             prepare()  # while the workers draw, not after them: the review page is written last
