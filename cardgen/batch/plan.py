@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cardgen.batch.captions import CaptionParts, alt_text, fitted_caption
+from cardgen.batch.options import DEFAULT_OUT, RenderOptions, one_of
 from cardgen.design.layouts import Brand, Layout, LayoutSource, load_brand, resolve_layout
 from cardgen.design.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
 from cardgen.drawing.encoders import default_format, extension
@@ -150,6 +151,7 @@ class RenderReport:
     counts: dict[str, int] = field(default_factory=dict)
     dry_run: bool = False
     inputs: list[Path] = field(default_factory=list)  # files read: selections, articles, images
+    options: RenderOptions = field(default_factory=RenderOptions)  # what the run was asked
 
 
 def load_selections(
@@ -193,18 +195,37 @@ def plan(
     layout: str | None = None,
     brand: str | None = None,
     fmt: str | None = None,
+    options: RenderOptions | None = None,
 ) -> list[CardJob]:
-    """Every card of the batch: quotes x their platforms, with layout and brand chosen."""
+    """Every card of the batch: quotes x their platforms, with layout and brand chosen
+    (by `options`, or by the separate keywords)."""
+    chosen = one_of(
+        options, RenderOptions(platforms=_tuple(platforms), layout=layout, brand=brand, fmt=fmt)
+    )
     jobs = []
-    for wanted in platforms or ():
+    for wanted in chosen.platforms or ():
         project.platform(wanted)
-    if layout is not None:
-        project.layouts.find(layout, "layout")
+    if chosen.layout is not None:
+        project.layouts.find(chosen.layout, "layout")
     for selection in selections:
         for quote in selection.quotes:
-            for platform_id in platforms or quote.platforms or DEFAULT_PLATFORMS:
-                jobs.append(_job(selection, quote, platform_id, project, layout, brand, fmt))
+            for platform_id in chosen.platforms or quote.platforms or DEFAULT_PLATFORMS:
+                jobs.append(
+                    _job(
+                        selection,
+                        quote,
+                        platform_id,
+                        project,
+                        chosen.layout,
+                        chosen.brand,
+                        chosen.fmt,
+                    )
+                )
     return jobs
+
+
+def _tuple(values: Sequence[str] | None) -> tuple[str, ...] | None:
+    return None if values is None else tuple(values)
 
 
 def _job(
@@ -243,7 +264,7 @@ def _job(
 def render(
     selections: Sequence[Path] | None = None,
     *,
-    out: Path = Path("output"),
+    out: Path = DEFAULT_OUT,
     platforms: Sequence[str] | None = None,
     layout: str | None = None,
     brand: str | None = None,
@@ -263,6 +284,7 @@ def render(
     executor: str = "local",
     scheduler: str | None = None,
     workers: int | None = None,
+    options: RenderOptions | None = None,
 ) -> RenderReport:
     """Render every card of the given selections; the library behind `cardgen render`.
 
@@ -270,26 +292,17 @@ def render(
     processes, atomic per file, manifest last. `keep_going` turns content
     errors into `failures` of the report instead of raising. `adopt` renders into an
     existing folder that is not yet cardgen's (see `cardgen.batch.folder.claim`).
+    The choices come as keywords or as one `options` value (`RenderOptions`), not both.
     `shard` ("K/N"): only part K of N of the plan (`cardgen.batch.shards`). `cache`: a
     folder or fsspec URL of cards drawn before, shared by machines (`cardgen.batch.cache`).
     `executor`: "local" (worker processes), "dask" (the cluster at `scheduler`) or
     "dask-local" (a LocalCluster of `workers` processes): `cardgen.batch.executors`.
     """
-    from cardgen.batch.cache import open_cache
-    from cardgen.batch.executors import choose_executor
     from cardgen.batch.runner import run_batch
-    from cardgen.batch.shards import parse_shard
 
-    part = parse_shard(shard) if shard is not None else None
-    shared = open_cache(cache) if cache is not None else None
-    engine = choose_executor(executor, scheduler, workers)
-
-    project = project or Project.open()
-    return run_batch(
-        selections,
-        project=project,
-        out_pattern=out,
-        platforms=platforms,
+    keywords = RenderOptions(
+        out=out,
+        platforms=_tuple(platforms),
         layout=layout,
         brand=brand,
         fmt=fmt,
@@ -299,12 +312,16 @@ def render(
         dry_run=dry_run,
         pick=pick,
         wait=wait,
-        today=today,
-        on_event=on_event,
         adopt=adopt,
-        shard=part,
-        cache=shared,
-        executor=engine,
+        shard=shard,
+        cache=cache,
+        executor=executor,
+        scheduler=scheduler,
+        workers=workers,
+        today=today,
+    )
+    return run_batch(
+        selections, project or Project.open(), one_of(options, keywords), on_event=on_event
     )
 
 

@@ -18,14 +18,13 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
-from datetime import date
 from pathlib import Path
 from types import FrameType
 from typing import Any, NamedTuple
 
 from cardgen import __version__
-from cardgen.batch.cache import CachedCard, SharedCache
-from cardgen.batch.executors import DaskPool, ExecutorChoice
+from cardgen.batch.cache import CachedCard, SharedCache, open_cache
+from cardgen.batch.executors import DaskPool, ExecutorChoice, choose_executor
 from cardgen.batch.folder import (
     STATE_DIR,
     caption_path,
@@ -38,6 +37,7 @@ from cardgen.batch.folder import (
     refuse_dangerous,
     safe_relative,
 )
+from cardgen.batch.options import RenderOptions
 from cardgen.batch.output import (
     Journal,
     OutputLock,
@@ -69,7 +69,7 @@ from cardgen.batch.plan import (
     scene_facts,
 )
 from cardgen.batch.pool import CardNotDrawn, DrawPool, InlinePool, WorkerStart
-from cardgen.batch.shards import Shard, take_shard
+from cardgen.batch.shards import Shard, parse_shard, take_shard
 from cardgen.batch.workers import PackedError, draw_in_worker, worker_init
 from cardgen.drawing.memory import keep_freed_memory
 from cardgen.errors import CardgenError, ContentError, InputError
@@ -137,58 +137,50 @@ def _available_memory() -> int | None:
 
 def run_batch(
     selections: Sequence[Path] | None,
-    *,
     project: Project,
-    out_pattern: Path,
-    platforms: Sequence[str] | None,
-    layout: str | None,
-    brand: str | None,
-    fmt: str | None,
-    jobs: int | None,
-    force: bool,
-    keep_going: bool,
-    dry_run: bool,
-    pick: int | None,
-    wait: bool,
-    today: date | None,
-    on_event: Callable[[Event], None] | None,
-    adopt: bool = False,
-    shard: Shard | None = None,
-    cache: SharedCache | None = None,
-    executor: ExecutorChoice | None = None,
+    options: RenderOptions,
+    *,
+    on_event: Callable[[Event], None] | None = None,
 ) -> RenderReport:
+    """The render `options` ask for, of `selections` (None: the project's) in `project`."""
+    # Unusable choices are refused before anything is read or written.
+    shard = parse_shard(options.shard) if options.shard is not None else None
+    cache = open_cache(options.cache) if options.cache is not None else None
+    executor = choose_executor(options.executor, options.scheduler, options.workers)
     emit = on_event or (lambda event: None)
-    out = expand_out(out_pattern, today)
+    out = expand_out(options.out, options.today)
     failures: list[Failure] = []
-    loaded = _load(selections, project, keep_going, failures)
+    loaded = _load(selections, project, options.keep_going, failures)
     check_selection_names((s.name, s.path) for s in loaded)
     refuse_dangerous(out, project.root, [p for s in loaded for p in (s.path, s.article.path)])
-    claim(out, adopt=adopt)
-    history_dir = history_folder(out_pattern)
-    history = read_history(history_dir) if pick is not None else None
-    if pick is not None and history is not None:
-        loaded = _pick(loaded, pick, history)
-    card_jobs = plan(loaded, project, platforms=platforms, layout=layout, brand=brand, fmt=fmt)
+    claim(out, adopt=options.adopt)
+    history_dir = history_folder(options.out)
+    history = read_history(history_dir) if options.pick is not None else None
+    if options.pick is not None and history is not None:
+        loaded = _pick(loaded, options.pick, history)
+    card_jobs = plan(loaded, project, options=options)
     header = None
     if shard is not None:
         card_jobs, header = _take_shard(card_jobs, shard, project)
     check_own_files(out, [job.path for job in card_jobs])
-    workers, note = usable_jobs(jobs)
+    workers, note = usable_jobs(options.jobs)
     if note is not None:
         emit({"event": "warning", "message": note})
-    if dry_run:
-        return _dry_run(card_jobs, project, out, force, emit, failures)
-    cluster = _connect(executor)  # before the lock: a scheduler out of reach writes nothing
-    with _terminate_as_interrupt(), OutputLock(out, wait=wait), _closing(cluster):
-        mark(out)
-        run = _Run(project, out, force=force, keep_going=keep_going, emit=emit)
-        run.shard, run.cache, run.cluster = header, cache, cluster
-        run.failures.extend(failures)
-        report = run.execute(card_jobs, workers)
-        if history is not None:
-            _remember(history_dir, history, report, card_jobs, project)
-        report.inputs = _files_read(loaded, project)
-        return report
+    if options.dry_run:
+        report = _dry_run(card_jobs, project, out, options.force, emit, failures)
+    else:
+        cluster = _connect(executor)  # before the lock: a scheduler out of reach writes nothing
+        with _terminate_as_interrupt(), OutputLock(out, wait=options.wait), _closing(cluster):
+            mark(out)
+            run = _Run(project, out, force=options.force, keep_going=options.keep_going, emit=emit)
+            run.shard, run.cache, run.cluster = header, cache, cluster
+            run.failures.extend(failures)
+            report = run.execute(card_jobs, workers)
+            if history is not None:
+                _remember(history_dir, history, report, card_jobs, project)
+            report.inputs = _files_read(loaded, project)
+    report.options = options
+    return report
 
 
 def _connect(executor: ExecutorChoice | None) -> DaskPool | None:
