@@ -118,6 +118,35 @@ def side_by_side(root: Path, cards: int) -> dict[str, Any]:
     }
 
 
+def scheduler_overhead(tasks: int = 2000) -> dict[str, float]:
+    """Seconds per task of Dask's own bookkeeping: trivial tasks through a 2-worker
+    LocalCluster (submit, schedule, run, gather), with and without a 2.5 kB argument
+    (a pickled scene's size)."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        client.gather(client.map(_same, range(50)))  # warm
+        found = {}
+        for name, args in (("empty", list(range(tasks))), ("scene_sized", _payloads(tasks))):
+            start = time.perf_counter()
+            client.gather(client.map(_same, args, pure=False))
+            found[f"ms_per_task_{name}"] = (time.perf_counter() - start) / tasks * 1000
+        return found
+
+
+def _same(value: Any) -> Any:
+    return value if isinstance(value, int) else len(value)
+
+
+def _payloads(count: int) -> list[bytes]:
+    return [os.urandom(2500) for _ in range(count)]
+
+
 def plan_memory(root: Path, sizes: list[int]) -> dict[int, dict[str, Any]]:
     found = {}
     for cards in sizes:
@@ -131,6 +160,7 @@ def main() -> int:
     parser.add_argument("--cards", type=int, default=10_000)
     parser.add_argument("--plan", default="1000,10000,100000", help="planned cards to measure")
     parser.add_argument("--json-out", type=Path, default=None)
+    parser.add_argument("--scheduler", action="store_true", help="Dask overhead per task")
     args = parser.parse_args()
     start = time.time()
     with tempfile.TemporaryDirectory() as folder:
@@ -139,6 +169,7 @@ def main() -> int:
             "cpus": len(os.sched_getaffinity(0)),
             "load_before": os.getloadavg(),
             "side_by_side": side_by_side(root, args.cards) if args.cards else None,
+            "scheduler": scheduler_overhead() if args.scheduler else None,
             "plan_memory": plan_memory(root, [int(n) for n in args.plan.split(",") if n]),
             "load_after": os.getloadavg(),
         }

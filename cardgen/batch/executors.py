@@ -29,6 +29,7 @@ from cardgen import __version__
 from cardgen.errors import InputError
 
 EXECUTORS = ("local", "dask", "dask-local")
+GROUP = 8  # cards per Dask task
 _ADDRESS = re.compile(r"(?:(tcp|tls)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})")
 _INSTALL = "install the Dask extra: pip install 'cardgen[dask]'"
 
@@ -79,8 +80,9 @@ def choose_executor(kind: str, scheduler: str | None, workers: int | None) -> Ex
 class DaskPool:
     """The interface of `pool.DrawPool` (submit, poll, result, close) over a Dask client.
 
-    At most `window` cards are on the cluster or drawn and not yet collected, so a long
-    batch's drawn cards do not pile up in the workers' memory while it is still fitting.
+    Cards go in groups of GROUP, one task each; at most `window` cards are on the cluster
+    or drawn and not yet collected, so a long batch's drawn cards do not pile up in the
+    workers' memory while it is still fitting.
     """
 
     def __init__(self, choice: ExecutorChoice, connect_seconds: float) -> None:
@@ -112,14 +114,18 @@ class DaskPool:
                 hint="is the scheduler running, and is its address tcp://HOST:PORT?",
             ) from None
         threads = sum(self.client.nthreads().values()) or 1
-        self.window = 4 * threads
+        # Cards travel in groups of GROUP, one task each: Dask's own cost per task (~1 ms
+        # of the scheduler's and the client's time) is shared by the group's cards.
+        self.window = 2 * GROUP * threads  # cards on the cluster or drawn, not collected
         self.pending: deque[tuple[Any, tuple[Any, ...]]] = deque()
-        self.running: dict[Any, Any] = {}  # key -> future
+        self.running: dict[Any, _Group] = {}  # card key -> the group drawing it
         self.args: dict[Any, tuple[Any, ...]] = {}  # key -> its arguments, until collected
+        self.tries: dict[Any, int] = {}
         self.assets: dict[str, tuple[str, str, Any]] = {}  # path -> (sha256, suffix, future)
 
     def submit(self, key: Any, packed: bytes, fmt: str, limit: int) -> None:
         self.pending.append((key, (packed, fmt, limit)))
+        self.args[key] = (packed, fmt, limit)
         self._top_up()
 
     def poll(self) -> None:
@@ -130,32 +136,32 @@ class DaskPool:
 
         from distributed import KilledWorker
 
-        if key not in self.running:
-            item = next(i for i in self.pending if i[0] == key)
-            self.pending.remove(item)
-            self._send(*item)
-        for attempt in range(3):
-            future = self.running.pop(key)
+        while True:
+            if key not in self.running:
+                self._send_group(urgent=key)
+            group = self.running[key]
             try:
-                value = future.result()
+                value = group.result(key)
                 break
             except KilledWorker:  # Dask rescheduled it and its workers died every time
                 value = _not_drawn()
                 break
             except CancelledError:  # forgotten by a scheduler that lost a worker: again
-                value = _not_drawn()
-                if attempt < 2:
-                    self._send(key, self.args[key])
-            finally:
-                future.release()
-        del self.args[key]
+                self.tries[key] = self.tries.get(key, 0) + 1
+                if self.tries[key] > 2:
+                    value = _not_drawn()
+                    break
+                for lost in group.forget():
+                    del self.running[lost]
+                    self.pending.appendleft((lost, self.args[lost]))
+        del self.running[key], self.args[key]
         self._top_up()
         return value
 
     def close(self, *, graceful: bool = True) -> None:
         """Cancel what is still running and disconnect (again: nothing happens)."""
-        for future in self.running.values():
-            future.cancel()
+        for group in set(self.running.values()):
+            group.future.cancel()
         self.running.clear()
         self.pending.clear()
         self.args.clear()
@@ -172,22 +178,27 @@ class DaskPool:
             self.cluster = None
 
     def _top_up(self) -> None:
-        while self.pending and len(self.running) < self.window:
-            self._send(*self.pending.popleft())
+        # Whole groups only, while fitting goes on; a card asked for goes at once.
+        while len(self.pending) >= GROUP and len(self.running) + GROUP <= self.window:
+            self._send_group()
 
-    def _send(self, key: Any, args: tuple[Any, ...]) -> None:
-        self.args[key] = args
-        packed, fmt, limit = args
-        files = {path: self._asset(path) for path in scene_files(pickle.loads(packed))}
-        self.running[key] = self.client.submit(
-            draw_on_worker,
-            packed,
-            fmt,
-            limit,
-            {path: (sha, suffix, data) for path, (sha, suffix, data) in files.items()},
-            __version__,
-            pure=False,
-        )
+    def _send_group(self, urgent: Any = None) -> None:
+        keys = []
+        if urgent is not None:
+            item = next(i for i in self.pending if i[0] == urgent)
+            self.pending.remove(item)
+            keys.append(urgent)
+        while self.pending and len(keys) < GROUP:
+            keys.append(self.pending.popleft()[0])
+        cards = [self.args[key] for key in keys]
+        files = {}
+        for packed, _, _ in cards:
+            for path in scene_files(pickle.loads(packed)):
+                files[path] = self._asset(path)
+        future = self.client.submit(draw_group_on_worker, cards, files, __version__, pure=False)
+        group = _Group(future, keys)
+        for key in keys:
+            self.running[key] = group
 
     def _asset(self, path: str) -> tuple[str, str, Any]:
         """A file the scene names, sent to the cluster once a run as a task named by its
@@ -199,6 +210,39 @@ class DaskPool:
             future = self.client.submit(_file_bytes, data, key=f"cardgen-file-{sha}", pure=True)
             self.assets[path] = (sha, Path(path).suffix.lower(), future)
         return self.assets[path]
+
+
+class _Group:
+    """Cards drawn by one Dask task; its results kept until each card is collected."""
+
+    def __init__(self, future: Any, keys: list[Any]) -> None:
+        self.future = future
+        self.keys = keys
+        self.left = set(keys)
+        self.results: list[Any] | None = None
+
+    def result(self, key: Any) -> Any:
+        if self.results is None:
+            self.results = list(self.future.result())
+        self.left.discard(key)
+        value = self.results[self.keys.index(key)]
+        if not self.left:
+            self.future.release()
+            self.results = None
+        return value
+
+    def forget(self) -> list[Any]:
+        """The cards not collected yet, given up (to be sent again)."""
+        self.future.release()
+        lost, self.left = sorted(self.left, key=self.keys.index), set()
+        return lost
+
+
+def draw_group_on_worker(
+    cards: list[tuple[bytes, str, int]], files: dict[str, tuple[str, str, bytes]], version: str
+) -> list[Any]:
+    """Run on a Dask worker: `draw_on_worker` for each card of a group."""
+    return [draw_on_worker(packed, fmt, limit, files, version) for packed, fmt, limit in cards]
 
 
 def _file_bytes(data: bytes) -> bytes:
