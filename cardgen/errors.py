@@ -6,6 +6,7 @@ exit code; nothing else in the package prints or exits.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 EXIT_OK = 0
@@ -64,10 +65,28 @@ def clipped(value: object, limit: int = 60) -> str:
     return text[: max(10, limit - 3)] + "..." + size
 
 
+def did_you_mean(name: str, known: Iterable[str], otherwise: str | None = None) -> str | None:
+    """The hint for a misspelt name: `did you mean 'x'?` with the closest known name,
+    else `otherwise` (usually what the known names are)."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(known), n=1)
+    return f"did you mean '{close[0]}'?" if close else otherwise
+
+
 class InputError(CardgenError):
     """Input cardgen cannot use at all: bad YAML, unknown keys, missing files."""
 
     exit_code = EXIT_INPUT
+
+
+def too_long(what: str, length: int, limit: int, shown: str, hint: str) -> InputError:
+    """`WHAT is 12,345 characters long, more than the 10,000 allowed`, in file `shown`."""
+    return InputError(
+        f"{what} is {length:,} characters long, more than the {limit:,} allowed",
+        file=shown,
+        hint=hint,
+    )
 
 
 class ContentError(CardgenError):

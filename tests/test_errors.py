@@ -58,52 +58,34 @@ def test_unknown_key_names_file_line_key_and_suggests(project: Path) -> None:
     assert not (project / "output").exists()
 
 
-def test_unknown_top_level_key(project: Path) -> None:
-    code, _, stderr = render(project, GOOD + "qoutes: []\n")
+def changed(old: str, new: str) -> str:
+    return GOOD.replace(old, new)
+
+
+# A selection file, then what the one error line about it says (exit 2).
+BAD_SELECTIONS = {
+    "unknown_key": (
+        GOOD + "qoutes: []\n",
+        "sel.yaml:7 qoutes: unknown key",
+        "(did you mean 'quotes'?)",
+    ),
+    "duplicate_key": (GOOD + "article: {source: b.txt}\n", "sel.yaml:7", "duplicate key 'article'"),
+    "wrong_type": (changed("id: one", "id: [1, 2]"), "quotes/sel.yaml:5 quotes[0].id:"),
+    "bad_id": (changed("id: one", "id: ../etc"), "quotes[0].id", "'../etc'"),
+    "tabs_get_a_hint": (changed("  - id: one", "\t- id: one"), "tabs"),
+    "empty_file": ("", "quotes/sel.yaml", "empty"),
+    "missing_article": (changed("a.txt", "gone.txt"), "quotes/articles/gone.txt", "not found"),
+    "outside_project": (changed("articles/a.txt", "../../etc/x"), "sel.yaml:2 article.source"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SELECTIONS)
+def test_a_bad_selection_is_one_error_line_naming_it(project: Path, case: str) -> None:
+    selection, *expected = BAD_SELECTIONS[case]
+    code, _, stderr = render(project, selection)
     assert code == 2
-    assert "quotes/sel.yaml:7 qoutes: unknown key 'qoutes' (did you mean 'quotes'?)" in stderr
-
-
-def test_duplicate_key(project: Path) -> None:
-    code, _, stderr = render(project, GOOD + "article: {source: b.txt}\n")
-    assert code == 2
-    assert "quotes/sel.yaml:7" in stderr and "duplicate key 'article'" in stderr
-
-
-def test_wrong_type(project: Path) -> None:
-    code, _, stderr = render(project, GOOD.replace("id: one", "id: [1, 2]"))
-    assert code == 2
-    assert "quotes/sel.yaml:5 quotes[0].id:" in stderr
-
-
-def test_bad_id(project: Path) -> None:
-    code, _, stderr = render(project, GOOD.replace("id: one", "id: ../etc"))
-    assert code == 2
-    assert "quotes[0].id" in stderr and "'../etc'" in stderr
-
-
-def test_tabs_get_a_hint(project: Path) -> None:
-    code, _, stderr = render(project, GOOD.replace("  - id: one", "\t- id: one"))
-    assert code == 2
-    assert "tabs" in stderr
-
-
-def test_empty_file(project: Path) -> None:
-    code, _, stderr = render(project, "")
-    assert code == 2
-    assert "quotes/sel.yaml" in stderr and "empty" in stderr
-
-
-def test_missing_article(project: Path) -> None:
-    code, _, stderr = render(project, GOOD.replace("a.txt", "missing.txt"))
-    assert code == 2
-    assert "quotes/articles/missing.txt" in stderr and "not found" in stderr
-
-
-def test_article_path_outside_project(project: Path) -> None:
-    code, _, stderr = render(project, GOOD.replace("articles/a.txt", "../../etc/passwd"))
-    assert code == 2
-    assert "quotes/sel.yaml:2 article.source" in stderr
+    for part in expected:
+        assert part in stderr
 
 
 def test_misquote_exit_1_with_closest_passage(project: Path) -> None:
