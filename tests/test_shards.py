@@ -151,6 +151,13 @@ def test_merge_equals_one_run(project: Path) -> None:
     assert cards_of(merged) == cards_of(whole)
     for name in ("manifest.json", "captions.csv", "index.html"):
         assert (merged / name).read_bytes() == (whole / name).read_bytes(), name
+    # The review page's thumbnails: those of the shards (copied when there), byte for byte.
+    thumbs = {
+        p.name: p.read_bytes()
+        for d in ("s1", "s2")
+        for p in (project / d).glob(".cardgen/thumbs/*")
+    }
+    assert {p.name: p.read_bytes() for p in merged.glob(".cardgen/thumbs/*")} == thumbs
     # Run again: nothing to copy, the same bytes.
     code, out, _ = run_cli("merge", "s1", "s2", "--out", "merged")
     assert code == 0 and "0 copied" in out

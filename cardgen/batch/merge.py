@@ -45,6 +45,7 @@ from cardgen.batch.output import (
 from cardgen.errors import InputError
 
 CardId = tuple[str, str, str]
+_THUMB_BYTES = 1_000_000  # a thumbnail is ~5 kB; anything larger is not one cardgen made
 _NEEDED = ("selection", "quote_id", "platform", "path", "bytes", "sha256", "caption", "alt_text")
 
 
@@ -267,6 +268,7 @@ def _write(
             copied += 1
         text = snippet_text(record["caption"], record["alt_text"]).encode("utf-8")
         write_inside(out, caption_path(record["path"]), text)
+        _copy_thumbnail(owner[card_id], out, record["sha256"])
         journal.append(record)
         emit({"event": "card", "path": record["path"], "status": record.get("status")})
     removed = _remove_old(out, old, cards)
@@ -280,6 +282,25 @@ def _write(
     journal.clear()
     emit({"event": "done", "cards": len(records), "copied": copied, "manifest": str(manifest)})
     return MergeReport(out, manifest, len(records), copied, removed, len(sources))
+
+
+def _copy_thumbnail(source: Path, out: Path, sha256: str) -> None:
+    """The review page's thumbnail of a card, taken from its shard when there (named by
+    the card's sha256, which was checked): not made again from the card (~10 ms each)."""
+    from cardgen.review.thumbs import is_card_hash, thumb_path
+
+    rel = thumb_path(sha256)
+    if not is_card_hash(sha256) or hash_inside(out, rel) is not None:
+        return
+    fd = open_inside(source, rel)
+    if fd is None:
+        return
+    try:
+        data = os.read(fd, _THUMB_BYTES + 1)
+    finally:
+        os.close(fd)
+    if 0 < len(data) <= _THUMB_BYTES:
+        write_inside(out, rel, data)
 
 
 def _card_id(record: Mapping[str, Any]) -> CardId:
