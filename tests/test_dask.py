@@ -72,17 +72,19 @@ def test_a_worker_draws_from_files_sent_by_content_hash(project: Path, tmp_path:
         for path in files
     }
     packed = pickle.dumps(moved, pickle.HIGHEST_PROTOCOL)
-    remote = draw_on_worker(packed, job.fmt, job.platform.file_limit, payload, "0.1.0")
+    remote = draw_on_worker(draw_in_worker, packed, job.fmt, job.platform.file_limit, payload)
     local = draw_in_worker(pickle.dumps(scene), job.fmt, job.platform.file_limit)
     assert isinstance(remote, tuple) and remote == local
 
 
-def test_a_worker_of_another_version_refuses(project: Path) -> None:
-    loaded = Project.open(project)
-    job = plan(load_selections(None, loaded), loaded)[0]
-    packed = pickle.dumps(_scene(job, loaded))
-    result = draw_on_worker(packed, job.fmt, job.platform.file_limit, {}, "0.0.1")
-    assert "cardgen 0.0.1" in result.error().message
+def test_workers_of_another_version_are_refused(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cardgen.batch.executors._cardgen_version", lambda: "0.0.1")
+    code, _, err = run_cli("render", "--executor", "dask-local", "--workers", "1", "-o", "out")
+    assert code == 2
+    assert "runs cardgen 0.0.1; this is cardgen" in err
+    assert not (project / "out").exists()
 
 
 def free_port() -> int:

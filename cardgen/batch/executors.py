@@ -85,7 +85,15 @@ class DaskPool:
     workers' memory while it is still fitting.
     """
 
-    def __init__(self, choice: ExecutorChoice, connect_seconds: float) -> None:
+    def __init__(
+        self,
+        choice: ExecutorChoice,
+        connect_seconds: float,
+        draw: Callable[[bytes, str, int], Any],
+    ) -> None:
+        """`draw(packed scene, format, file limit)`: what a worker runs for a card (the
+        local workers' own function, sent by name: the workers import it)."""
+        self.draw = draw
         import importlib
 
         dist: Any = importlib.import_module("distributed")  # typed loosely: Any
@@ -122,6 +130,7 @@ class DaskPool:
         self.args: dict[Any, tuple[Any, ...]] = {}  # key -> its arguments, until collected
         self.tries: dict[Any, int] = {}
         self.assets: dict[str, tuple[str, str, Any]] = {}  # path -> (sha256, suffix, future)
+        _same_version_everywhere(self.client, self.close)
 
     def submit(self, key: Any, packed: bytes, fmt: str, limit: int) -> None:
         self.pending.append((key, (packed, fmt, limit)))
@@ -195,7 +204,7 @@ class DaskPool:
         for packed, _, _ in cards:
             for path in scene_files(pickle.loads(packed)):
                 files[path] = self._asset(path)
-        future = self.client.submit(draw_group_on_worker, cards, files, __version__, pure=False)
+        future = self.client.submit(draw_group_on_worker, self.draw, cards, files, pure=False)
         group = _Group(future, keys)
         for key in keys:
             self.running[key] = group
@@ -239,10 +248,29 @@ class _Group:
 
 
 def draw_group_on_worker(
-    cards: list[tuple[bytes, str, int]], files: dict[str, tuple[str, str, bytes]], version: str
+    draw: Callable[[bytes, str, int], Any],
+    cards: list[tuple[bytes, str, int]],
+    files: dict[str, tuple[str, str, bytes]],
 ) -> list[Any]:
     """Run on a Dask worker: `draw_on_worker` for each card of a group."""
-    return [draw_on_worker(packed, fmt, limit, files, version) for packed, fmt, limit in cards]
+    return [draw_on_worker(draw, packed, fmt, limit, files) for packed, fmt, limit in cards]
+
+
+def _cardgen_version() -> str:
+    return __version__
+
+
+def _same_version_everywhere(client: Any, close: Callable[[], None]) -> None:
+    """Every worker runs this cardgen (another would draw other bytes): else exit 2."""
+    versions = client.run(_cardgen_version)
+    other = {worker: v for worker, v in versions.items() if v != __version__}
+    if other:
+        close()
+        worker, version = sorted(other.items())[0]
+        raise InputError(
+            f"the Dask worker {worker} runs cardgen {version}; this is cardgen {__version__}",
+            hint="install the same cardgen on every worker: their cards would differ",
+        )
 
 
 def _file_bytes(data: bytes) -> bytes:
@@ -316,26 +344,17 @@ def _repath(value: Any, names: dict[str, str]) -> Any:
 
 
 def draw_on_worker(
+    draw: Callable[[bytes, str, int], Any],
     packed: bytes,
     fmt: str,
     limit: int,
     files: dict[str, tuple[str, str, bytes]],
-    version: str,
 ) -> Any:
     """Run on a Dask worker: store the scene's files by content hash, point the scene at
-    them, draw and encode as a local worker would."""
-    from cardgen.batch.workers import PackedError, draw_in_worker
-
-    if version != __version__:
-        return PackedError.of(
-            InputError(
-                f"a Dask worker runs cardgen {__version__}, this run is cardgen {version}",
-                hint="install the same cardgen on the workers: cards would differ",
-            )
-        )
+    them, draw and encode as a local worker would (`draw`)."""
     names = {path: str(_stored(sha, suffix, data)) for path, (sha, suffix, data) in files.items()}
     scene = _repath(pickle.loads(packed), names)
-    return draw_in_worker(pickle.dumps(scene, pickle.HIGHEST_PROTOCOL), fmt, limit)
+    return draw(pickle.dumps(scene, pickle.HIGHEST_PROTOCOL), fmt, limit)
 
 
 def _stored(sha: str, suffix: str, data: bytes) -> Path:

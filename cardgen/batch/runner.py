@@ -190,7 +190,7 @@ def _connect(executor: ExecutorChoice | None) -> DaskPool | None:
     from cardgen import limits
     from cardgen.batch.executors import DaskPool
 
-    return DaskPool(executor, limits.DASK_CONNECT_SECONDS)
+    return DaskPool(executor, limits.DASK_CONNECT_SECONDS, draw_in_worker)
 
 
 @contextmanager
