@@ -360,7 +360,9 @@ def render(
     shard: Annotated[
         str | None,
         typer.Option(
-            "--shard", metavar="K/N", help="Only part K of N of the cards (join with merge)."
+            "--shard",
+            metavar="PART",
+            help="K/N: only part K of N of the cards (join the parts with merge).",
         ),
     ] = None,
     cache: Annotated[
@@ -374,7 +376,9 @@ def render(
     executor: Annotated[
         str,
         typer.Option(
-            "--executor", help="Who draws: local (processes), dask or dask-local (cardgen[dask])."
+            "--executor",
+            metavar="[local|dask|dask-local]",
+            help="Who draws: local processes, or Dask (the cardgen[dask] extra).",
         ),
     ] = "local",
     scheduler: Annotated[
@@ -383,7 +387,9 @@ def render(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", help="Worker processes of --executor dask-local (default 2)."),
+        typer.Option(
+            "--workers", metavar="N", help="Worker processes of --executor dask-local (default 2)."
+        ),
     ] = None,
 ) -> None:
     """Render the quotes of the selections as cards for every platform.
@@ -1132,13 +1138,17 @@ def serve(
 @app.command(
     epilog=_examples(
         "cardgen merge parts/1 parts/2 parts/3 parts/4 --out output",
+        "cardgen merge weekly-a weekly-b --out weekly --wait",
     )
 )
 def merge(
     folders: Annotated[
-        list[Path], typer.Argument(help="Output folders of the shards (render --shard K/N).")
+        list[Path],
+        typer.Argument(metavar="FOLDER", help="Output folders of the shards (render --shard K/N)."),
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The merged output folder.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="DIR", help="The merged output folder.")
+    ],
     wait: Annotated[
         bool, typer.Option("--wait", help="Wait for another run on OUT instead of exiting 2.")
     ] = False,
