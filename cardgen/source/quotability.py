@@ -101,7 +101,6 @@ _POINTERS = frozenset(
 # "He who …", "That which …", "Those that …", "Ceux qui …": the clause says who is meant.
 _DEFINING = _set("who whom whose which that what qui que dont")
 _COPULA = _set("is are est sont")
-_ADVICE_OPENERS = _set("let beware never always remember do don't be soyez ne")
 _PERSONS = _set("he she they those celui celle ceux celles")
 _BE = _set("is was are were 's est était sont")
 _POINTER_PREFIXES = (
@@ -246,7 +245,8 @@ def features(text: str, doc: Document) -> dict[str, float]:
         "story": story(words),
         "speech": speech(text, words),
         "definition": definition(words),
-        "advice": advice(words),
+        "parallel clauses": parallel_clauses(text),
+        "theme subject": theme_subject(words, doc),
     }
 
 
@@ -273,14 +273,30 @@ def general(words: Sequence[str]) -> float:
 def balance(text: str, content: Sequence[str]) -> float:
     """Antithesis and parallelism: a contrast turn, repeated key words, clauses that echo."""
     lowered = text.lower()
-    present = set(_words(lowered))
-    contrast = any(word in present and rule.search(lowered) for word, rule in _CONTRAST)
+    # Each rule needs its word as a whole word; a substring test skips most rules cheaply.
+    contrast = any(word in lowered and rule.search(lowered) for word, rule in _CONTRAST)
     stems = Counter(stem(w) for w in content)
     repeated = sum(1 for count in stems.values() if count > 1)
     clauses = [c.split() for c in re.split(r"[;:,\u2014\u2013\u3001\u060c]|--", lowered)]
     openers = Counter(c[0] for c in clauses if len(c) > 1)
     echo = any(count > 1 for count in openers.values())
     return min(1.0, 0.5 * contrast + 0.35 * min(repeated, 2) + 0.3 * echo)
+
+
+_CLAUSE_BREAK = re.compile(r"[;:\uff1b\uff1a\u061b]")
+
+
+def parallel_clauses(text: str) -> float:
+    """Clauses set side by side with semicolons or colons ("Envy is ignorance; imitation is
+    suicide"): the shape of a maxim, measured apart from `balance`'s word echoes."""
+    return min(2, len(_CLAUSE_BREAK.findall(text))) / 2
+
+
+def theme_subject(words: Sequence[str], doc: Document) -> float:
+    """How much the opening words name what the article is about ("Friendship, like the
+    immortality of the soul, is …"): a statement about the theme itself, not an aside."""
+    head = content_words(words[:5], doc.lexicon)
+    return max((doc.keyness.get(stem(w), 0.0) for w in head), default=0.0)
 
 
 def rare_words(content: Sequence[str], lexicon: Lexicon) -> float:
@@ -344,15 +360,6 @@ def definition(words: Sequence[str]) -> float:
             if subject[0] in _POINTERS or subject[0] in ("there", "here", "i", "what", "y"):
                 return 0.0
             return 1.0 if at <= 3 else 0.6
-    return 0.0
-
-
-def advice(words: Sequence[str]) -> float:
-    """Counsel to anyone: "Let us …", "Beware of …", "We must …", "Never …"."""
-    if not words:
-        return 0.0
-    if words[0] in _ADVICE_OPENERS or words[:2] in (["we", "must"], ["we", "should"]):
-        return 1.0
     return 0.0
 
 
