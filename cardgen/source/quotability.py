@@ -246,7 +246,6 @@ def features(text: str, doc: Document) -> dict[str, float]:
         "speech": speech(text, words),
         "definition": definition(words),
         "parallel clauses": parallel_clauses(text),
-        "theme subject": theme_subject(words, doc),
     }
 
 
@@ -290,13 +289,6 @@ def parallel_clauses(text: str) -> float:
     """Clauses set side by side with semicolons or colons ("Envy is ignorance; imitation is
     suicide"): the shape of a maxim, measured apart from `balance`'s word echoes."""
     return min(2, len(_CLAUSE_BREAK.findall(text))) / 2
-
-
-def theme_subject(words: Sequence[str], doc: Document) -> float:
-    """How much the opening words name what the article is about ("Friendship, like the
-    immortality of the soul, is …"): a statement about the theme itself, not an aside."""
-    head = content_words(words[:5], doc.lexicon)
-    return max((doc.keyness.get(stem(w), 0.0) for w in head), default=0.0)
 
 
 def rare_words(content: Sequence[str], lexicon: Lexicon) -> float:
