@@ -68,13 +68,17 @@ WEIGHTS: dict[str, float] = {
     "back-reference": -1.0,
     "chatter": -1.5,
 }
+# "early" falls from 1 at the start to 0 this far into the text (about 3,500 words): the
+# opening pages of a long work are read, and quoted, most. A short post is all "early", so
+# position does not decide between its paragraphs.
+EARLY_READING = 20_000
 # Taken off a candidate for every passage already chosen from its paragraph beyond the
 # first FREE_PER_PARAGRAPH: a long essay paragraph often holds two or three lines worth
 # quoting, but not ten.
 SAME_PARAGRAPH = 0.5
 FREE_PER_PARAGRAPH = 2
 # A passage sharing more than this share of its words with one already chosen says the
-# same thing again (Jaccard similarity of the word sets).
+# same thing again (Jaccard similarity of the word sets): REPEAT_PENALTY for each such one.
 REPEATS = 0.5
 REPEAT_PENALTY = 1.0
 
@@ -150,7 +154,10 @@ def candidates(article: Article, lexicon: Lexicon) -> list[Candidate]:
         at += len(paragraph) + 2
     doc = document([text[a:b] for para in spans for a, b in para], lexicon)
     found: list[Candidate] = []
+    read = 0  # Latin-character widths before this paragraph
     for number, sentences in enumerate(spans, start=1):
+        early = max(0.0, 1.0 - read / EARLY_READING)
+        read += width(article.paragraphs[number - 1])
         facts = [features(text[a:b], doc) for a, b in sentences]
         for first in range(len(sentences)):
             for last in range(first, min(first + MAX_SENTENCES, len(sentences))):
@@ -165,7 +172,7 @@ def candidates(article: Article, lexicon: Lexicon) -> list[Candidate]:
                 candidate.values["completes"] = max(inner, default=0.0)
                 candidate.values["sentences"] = float(last - first)
                 candidate.values["paragraph edge"] = float(first == 0 or last == len(sentences) - 1)
-                candidate.values["early"] = 1.0 - (number - 1) / max(1, len(spans) - 1)
+                candidate.values["early"] = early
                 found.append(candidate)
     return found
 
@@ -255,8 +262,9 @@ def _spread(
     if extra > 0:
         out.append(("same paragraph", -SAME_PARAGRAPH * extra))
     words = _word_set(c.text)
-    if any(len(words & seen) > REPEATS * len(words | seen) for seen in said):
-        out.append(("repeats a passage above", -REPEAT_PENALTY))
+    repeats = sum(1 for seen in said if len(words & seen) > REPEATS * len(words | seen))
+    if repeats:  # the same idea a third time is worse than a second
+        out.append(("repeats a passage above", -REPEAT_PENALTY * repeats))
     return tuple(out)
 
 
