@@ -284,6 +284,7 @@ def check(
             "errors": sum(p.severity == "error" for p in report.problems),
             "warnings": sum(p.severity == "warning" for p in report.problems),
             "problems": [p.as_json() for p in report.problems],
+            "credits": [c.as_json() for c in report.credits],
         }
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
         raise typer.Exit(code)
@@ -294,6 +295,9 @@ def check(
     warnings = len(report.problems) - errors
     if code == 0:
         typer.echo(f"ok: {report.quotes} quotes verified, {report.cards} cards fit")
+        credits = report.credit_summary()
+        if credits:
+            typer.echo(credits)
     else:
         counted = _plural(errors + (warnings if strict else 0), "error")
         if warnings and not strict:
