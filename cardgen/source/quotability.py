@@ -240,7 +240,7 @@ def features(text: str, doc: Document) -> dict[str, float]:
         "rare words": rare_words(content, doc.lexicon),
         "key terms": key_terms(content, doc),
         "back-reference": back_reference(text, words),
-        "chatter": chatter(words),
+        "chatter": max(chatter(words), label_line(text)),
         "specific": specific(text, words, doc.names),
         "story": story(words),
         "speech": speech(text, words),
@@ -288,7 +288,8 @@ _CLAUSE_BREAK = re.compile(r"[;:\uff1b\uff1a\u061b]")
 def parallel_clauses(text: str) -> float:
     """Clauses set side by side with semicolons or colons ("Envy is ignorance; imitation is
     suicide"): the shape of a maxim, measured apart from `balance`'s word echoes."""
-    return min(2, len(_CLAUSE_BREAK.findall(text))) / 2
+    breaks = len(_CLAUSE_BREAK.findall(text)) - (label_line(text) > 0)  # not "Source:"
+    return min(2, breaks) / 2
 
 
 def rare_words(content: Sequence[str], lexicon: Lexicon) -> float:
@@ -353,6 +354,26 @@ def definition(words: Sequence[str]) -> float:
                 return 0.0
             return 1.0 if at <= 3 else 0.6
     return 0.0
+
+
+# Labels of a post's furniture, not its argument: "Source: …", "Photo: …", "Update: …".
+_LABELS = frozenset(
+    """
+    source sources credit credits photo photos image images picture via note notes update
+    updated edit edited disclaimer disclosure caption illustration copyright tldr ps
+    crédit crédits légende ndlr
+    """.split()  # noqa: SIM905
+)
+_LABEL = re.compile(r"\W*([^\W\d_]+(?:[ .;][^\W\d_]+)?)\s?[:\uff1a]")
+
+
+def label_line(text: str) -> float:
+    """1 for a line that opens with a label and a colon ("Source: …", "Photo credit: …")."""
+    match = _LABEL.match(text)
+    if not match:
+        return 0.0
+    words = _words(match.group(1))
+    return 1.0 if words and (words[0] in _LABELS or words[-1] in _LABELS) else 0.0
 
 
 def chatter(words: Sequence[str]) -> float:

@@ -26,6 +26,7 @@ from cardgen.source.quotability import (
     chatter,
     document,
     features,
+    label_line,
     tokens,
     worst,
 )
@@ -286,7 +287,7 @@ def score_passage(text: str, *, sentences: int = 1) -> float:
     values = features(text, doc)
     values["length"] = length_fit(width(text))
     values["sentences"] = float(sentences - 1)
-    values["chatter"] = chatter(tokens(text, lexicon))
+    values["chatter"] = max(chatter(tokens(text, lexicon)), label_line(text))
     return round(sum(WEIGHTS[k] * values.get(k, 0.0) for k in WEIGHTS), 4)
 
 
