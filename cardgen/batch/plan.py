@@ -356,7 +356,7 @@ class CheckReport:
             counts[key] = counts.get(key, 0) + 1
         if not counts:
             return None
-        parts = []
+        parts: list[str] = []
         for (name, speaker), number in counts.items():
             how = {"quoted": "quoted speech", "narration": "narration"}.get(speaker or "", "")
             who = name or "no one (no attribution line)"
