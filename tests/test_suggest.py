@@ -252,6 +252,13 @@ def test_label_lines_are_not_suggested(tmp_path: Path) -> None:
     assert label_line("Trust thyself: every heart vibrates to that iron string.") == 0.0
 
 
+def test_japanese_tense_is_read_from_sentence_endings() -> None:
+    ja = load_lexicon("ja")
+    holds = "小さな習慣が、大きな変化を生む。焦らず、毎日少しずつ進めばいい。"
+    happened = "毎朝五時に起きるようになって三年が経った。最初は眠くてつらかった。"
+    assert general(tokens(holds, ja), holds) > general(tokens(happened, ja), happened)
+
+
 def test_parallel_clauses_are_the_shape_of_a_maxim() -> None:
     assert parallel_clauses("Envy is ignorance; imitation is suicide.") == 0.5
     assert parallel_clauses("Self-control is strength; thought is mastery; calm is power.") == 1
@@ -374,7 +381,8 @@ def test_explain_lists_feature_contributions_as_yaml_comments(tmp_path: Path) ->
 
 
 def test_other_scripts_get_suggestions() -> None:
-    assert "小さな習慣が、大きな変化を生む。" in " ".join(top(ARTICLES / "ja.md", 3))
+    # The maxim first, not the anecdote of getting up at five ("…経った。…つらかった。").
+    assert top(ARTICLES / "ja.md", 1)[0].startswith("小さな習慣が、大きな変化を生む。")
     assert any("العادات الصغيرة" in text for text in top(ARTICLES / "ar.html", 3))
 
 

@@ -235,7 +235,7 @@ def features(text: str, doc: Document) -> dict[str, float]:
     words = tokens(text, doc.lexicon)
     content = content_words(words, doc.lexicon)
     return {
-        "general": general(words),
+        "general": general(words, text),
         "balance": balance(text, content),
         "rare words": rare_words(content, doc.lexicon),
         "key terms": key_terms(content, doc),
@@ -258,12 +258,23 @@ def worst(parts: Sequence[dict[str, float]]) -> dict[str, float]:
     return {name: max(part[name] for part in parts) for name in _FLAWS}
 
 
-def general(words: Sequence[str]) -> float:
+# Japanese marks tense at the end of the sentence: "…た。" tells what happened, a plain
+# form ("…生む。", "…いい。", "…です。") what holds.
+_JA_PAST = re.compile(r"(?:た|だった|でした|ました)(?=[」』）)]*[。！？!?]|[」』）)]*$)")
+_JA_PRESENT = re.compile(
+    r"(?:[うくすつぬふむゆるぐずづぶぷいだ]|です|ます|ない)(?=[」』）)]*[。！？!?]|[」』）)]*$)"
+)
+
+
+def general(words: Sequence[str], text: str = "") -> float:
     """A general statement: present tense, generic subjects and quantifiers."""
     if not words:
         return 0.0
     present = sum(1 for w in words if w in _PRESENT)
     past = sum(1 for w in words if w in _PAST)
+    if _CJK_RUN.search(text):
+        present += len(_JA_PRESENT.findall(text))
+        past += len(_JA_PAST.findall(text))
     generic = sum(1 for w in words if w in _GENERIC)
     tense = (present - past) / (present + past) if present + past else 0.5
     return max(0.0, min(1.0, 0.5 * tense + 0.5 * min(1.0, generic / 2)))

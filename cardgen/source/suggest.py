@@ -287,6 +287,7 @@ def score_passage(text: str, *, sentences: int = 1) -> float:
     values = features(text, doc)
     values["length"] = length_fit(width(text))
     values["sentences"] = float(sentences - 1)
+    values["early"] = 1.0  # the start of its one-paragraph article
     values["chatter"] = max(chatter(tokens(text, lexicon)), label_line(text))
     return round(sum(WEIGHTS[k] * values.get(k, 0.0) for k in WEIGHTS), 4)
 
