@@ -23,6 +23,7 @@ _EXPORTS = {
     "load_selections": "cardgen.batch.plan",
     "Project": "cardgen.batch.plan",
     "RenderReport": "cardgen.batch.plan",
+    "RenderOptions": "cardgen.batch.options",
     "load_selection": "cardgen.source.quotes",
     "load_article": "cardgen.source.articles",
     "split_sentences": "cardgen.source.sentences",
@@ -38,6 +39,7 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
+    from cardgen.batch.options import RenderOptions
     from cardgen.batch.plan import (
         CheckReport,
         Problem,
@@ -64,6 +66,7 @@ __all__ = [
     "InputError",
     "Problem",
     "Project",
+    "RenderOptions",
     "RenderReport",
     "Suggestion",
     "check",

@@ -145,30 +145,28 @@ def render(
 ) -> None:
     """Render every quote of the selections for every platform into OUT."""
     import cardgen
+    from cardgen.batch.options import RenderOptions
 
     if fmt is not None and fmt not in ("png", "jpeg", "webp"):
         typer.echo(f"error: --format {fmt!r}: use png, jpeg or webp", err=True)
         raise typer.Exit(EXIT_INPUT)
+    options = RenderOptions(
+        out=out,
+        platforms=tuple(platform) if platform else None,
+        layout=layout,
+        brand=brand,
+        fmt=fmt,
+        jobs=jobs,
+        force=force,
+        keep_going=keep_going,
+        dry_run=dry_run,
+        pick=pick,
+        wait=wait,
+        adopt=adopt,
+    )
     progress = _Progress(as_json=as_json, dry_run=dry_run)
     try:
-        report = _run(
-            lambda: cardgen.render(
-                selections,
-                out=out,
-                platforms=platform,
-                layout=layout,
-                brand=brand,
-                fmt=fmt,
-                jobs=jobs,
-                force=force,
-                keep_going=keep_going,
-                dry_run=dry_run,
-                pick=pick,
-                wait=wait,
-                adopt=adopt,
-                on_event=progress.event,
-            )
-        )
+        report = _run(lambda: cardgen.render(selections, options=options, on_event=progress.event))
     finally:
         progress.close()
     _warn([w for card in report.cards for w in card.get("warnings", [])])

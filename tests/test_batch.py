@@ -9,6 +9,7 @@ import json
 import random
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,25 @@ def test_second_run_renders_nothing_and_force_renders_all(project: Path) -> None
     assert events[0]["to_render"] == 0
     third = render(out=out, jobs=1, force=True)
     assert third.counts["rendered"] == 3
+
+
+def test_one_options_value_renders_as_the_keywords_do(project: Path) -> None:
+    """`cardgen.render(options=RenderOptions(...))` is the keywords' render; both at once is
+    refused rather than one silently ignored."""
+    import cardgen
+
+    options = cardgen.RenderOptions(out=project / "a", platforms=["x"], jobs=1, fmt="jpeg")
+    assert options.platforms == ("x",) and options == replace(options)
+    by_value = cardgen.render(options=options)
+    by_keywords = cardgen.render(out=project / "b", platforms=["x"], jobs=1, fmt="jpeg")
+    assert by_value.options == options
+    assert [c["path"] for c in by_value.cards] == [c["path"] for c in by_keywords.cards]
+    assert {c["format"] for c in by_value.cards} == {"jpeg"}
+    assert {c["platform"] for c in by_value.cards} == {"x"}
+    with pytest.raises(TypeError, match="either"):
+        cardgen.render(options=options, force=True)
+    with pytest.raises(TypeError, match="either"):
+        cardgen.plan([], cardgen.Project.open(project), layout="bold", options=options)
 
 
 def test_a_changed_quote_renders_only_its_card(project: Path) -> None:

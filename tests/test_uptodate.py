@@ -260,22 +260,28 @@ def test_an_edited_caption_file_is_written_again_by_the_normal_way(settled: Path
         (["-v", "render", "a.yaml", "--out", "x", "--json"], "x"),
         (["render", "--out=x/{week}", "-p", "x", "--layout", "bold"], "x/{week}"),
         (["render", "-o", "a", "-o", "b"], "b"),
-        (["render", "--force"], None),
-        (["render", "--dry-run"], None),
-        (["render", "--pick", "3"], None),
-        (["render", "--out"], None),
-        (["render", "--out", "-x"], None),
-        (["render", "-ox"], None),
-        (["render", "--", "a.yaml"], None),
-        (["render", "--help"], None),
+        (["render", "--force"], "output"),  # found, but a --force render leaves no stamp
+        (["render", "--", "--out", "x"], "output"),
+        (["render", "--out"], "output"),
         (["check"], None),
         (["--version", "render"], None),
         ([], None),
     ],
 )
-def test_which_command_lines_the_check_understands(argv: list[str], out: str | None) -> None:
-    parsed = uptodate.parse_render(argv)
-    assert (str(parsed) if parsed is not None else None) == out
+def test_where_the_stamp_of_a_command_line_would_be(argv: list[str], out: str | None) -> None:
+    found = uptodate.stamp_folder(argv)
+    assert (str(found) if found is not None else None) == out
+
+
+@pytest.mark.parametrize(
+    "args", [(*ARGS, "--force"), (*ARGS, "--dry-run"), (*ARGS, "--pick", "1"), (*ARGS, "-ox")]
+)
+def test_options_whose_rerun_differs_leave_no_stamp(settled: Path, args: tuple[str, ...]) -> None:
+    """--force draws every card, --dry-run writes nothing, --pick chooses other quotes each
+    time; `-ox` renders into x/, where a stamp would not be looked for."""
+    for _ in range(3):
+        run = cardgen(settled, *args)
+        assert not run.fast and run.code == 0, run.stderr
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

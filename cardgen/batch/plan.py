@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cardgen.batch.captions import CaptionParts, alt_text, fitted_caption
+from cardgen.batch.options import DEFAULT_OUT, RenderOptions, one_of
 from cardgen.design.layouts import Brand, Layout, LayoutSource, load_brand, resolve_layout
 from cardgen.design.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
 from cardgen.drawing.encoders import default_format, extension
@@ -150,6 +151,7 @@ class RenderReport:
     counts: dict[str, int] = field(default_factory=dict)
     dry_run: bool = False
     inputs: list[Path] = field(default_factory=list)  # files read: selections, articles, images
+    options: RenderOptions = field(default_factory=RenderOptions)  # what the run was asked
 
 
 def load_selections(
@@ -193,18 +195,37 @@ def plan(
     layout: str | None = None,
     brand: str | None = None,
     fmt: str | None = None,
+    options: RenderOptions | None = None,
 ) -> list[CardJob]:
-    """Every card of the batch: quotes x their platforms, with layout and brand chosen."""
+    """Every card of the batch: quotes x their platforms, with layout and brand chosen
+    (by `options`, or by the separate keywords)."""
+    chosen = one_of(
+        options, RenderOptions(platforms=_tuple(platforms), layout=layout, brand=brand, fmt=fmt)
+    )
     jobs = []
-    for wanted in platforms or ():
+    for wanted in chosen.platforms or ():
         project.platform(wanted)
-    if layout is not None:
-        project.layouts.find(layout, "layout")
+    if chosen.layout is not None:
+        project.layouts.find(chosen.layout, "layout")
     for selection in selections:
         for quote in selection.quotes:
-            for platform_id in platforms or quote.platforms or DEFAULT_PLATFORMS:
-                jobs.append(_job(selection, quote, platform_id, project, layout, brand, fmt))
+            for platform_id in chosen.platforms or quote.platforms or DEFAULT_PLATFORMS:
+                jobs.append(
+                    _job(
+                        selection,
+                        quote,
+                        platform_id,
+                        project,
+                        chosen.layout,
+                        chosen.brand,
+                        chosen.fmt,
+                    )
+                )
     return jobs
+
+
+def _tuple(values: Sequence[str] | None) -> tuple[str, ...] | None:
+    return None if values is None else tuple(values)
 
 
 def _job(
@@ -243,7 +264,7 @@ def _job(
 def render(
     selections: Sequence[Path] | None = None,
     *,
-    out: Path = Path("output"),
+    out: Path = DEFAULT_OUT,
     platforms: Sequence[str] | None = None,
     layout: str | None = None,
     brand: str | None = None,
@@ -258,6 +279,7 @@ def render(
     today: date | None = None,
     on_event: Callable[[dict[str, Any]], None] | None = None,
     adopt: bool = False,
+    options: RenderOptions | None = None,
 ) -> RenderReport:
     """Render every card of the given selections; the library behind `cardgen render`.
 
@@ -265,15 +287,13 @@ def render(
     processes, atomic per file, manifest last. `keep_going` turns content
     errors into `failures` of the report instead of raising. `adopt` renders into an
     existing folder that is not yet cardgen's (see `cardgen.batch.folder.claim`).
+    The choices come as keywords or as one `options` value (`RenderOptions`), not both.
     """
     from cardgen.batch.runner import run_batch
 
-    project = project or Project.open()
-    return run_batch(
-        selections,
-        project=project,
-        out_pattern=out,
-        platforms=platforms,
+    keywords = RenderOptions(
+        out=out,
+        platforms=_tuple(platforms),
         layout=layout,
         brand=brand,
         fmt=fmt,
@@ -283,9 +303,11 @@ def render(
         dry_run=dry_run,
         pick=pick,
         wait=wait,
-        today=today,
-        on_event=on_event,
         adopt=adopt,
+        today=today,
+    )
+    return run_batch(
+        selections, project or Project.open(), one_of(options, keywords), on_event=on_event
     )
 
 

@@ -18,7 +18,6 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
-from datetime import date
 from pathlib import Path
 from types import FrameType
 from typing import Any, NamedTuple
@@ -35,6 +34,7 @@ from cardgen.batch.folder import (
     refuse_dangerous,
     safe_relative,
 )
+from cardgen.batch.options import RenderOptions
 from cardgen.batch.output import (
     Journal,
     OutputLock,
@@ -132,50 +132,41 @@ def _available_memory() -> int | None:
 
 def run_batch(
     selections: Sequence[Path] | None,
-    *,
     project: Project,
-    out_pattern: Path,
-    platforms: Sequence[str] | None,
-    layout: str | None,
-    brand: str | None,
-    fmt: str | None,
-    jobs: int | None,
-    force: bool,
-    keep_going: bool,
-    dry_run: bool,
-    pick: int | None,
-    wait: bool,
-    today: date | None,
-    on_event: Callable[[Event], None] | None,
-    adopt: bool = False,
+    options: RenderOptions,
+    *,
+    on_event: Callable[[Event], None] | None = None,
 ) -> RenderReport:
+    """The render `options` ask for, of `selections` (None: the project's) in `project`."""
     emit = on_event or (lambda event: None)
-    out = expand_out(out_pattern, today)
+    out = expand_out(options.out, options.today)
     failures: list[Failure] = []
-    loaded = _load(selections, project, keep_going, failures)
+    loaded = _load(selections, project, options.keep_going, failures)
     check_selection_names((s.name, s.path) for s in loaded)
     refuse_dangerous(out, project.root, [p for s in loaded for p in (s.path, s.article.path)])
-    claim(out, adopt=adopt)
-    history_dir = history_folder(out_pattern)
-    history = read_history(history_dir) if pick is not None else None
-    if pick is not None and history is not None:
-        loaded = _pick(loaded, pick, history)
-    card_jobs = plan(loaded, project, platforms=platforms, layout=layout, brand=brand, fmt=fmt)
+    claim(out, adopt=options.adopt)
+    history_dir = history_folder(options.out)
+    history = read_history(history_dir) if options.pick is not None else None
+    if options.pick is not None and history is not None:
+        loaded = _pick(loaded, options.pick, history)
+    card_jobs = plan(loaded, project, options=options)
     check_own_files(out, [job.path for job in card_jobs])
-    workers, note = usable_jobs(jobs)
+    workers, note = usable_jobs(options.jobs)
     if note is not None:
         emit({"event": "warning", "message": note})
-    if dry_run:
-        return _dry_run(card_jobs, project, out, force, emit, failures)
-    with _terminate_as_interrupt(), OutputLock(out, wait=wait):
-        mark(out)
-        run = _Run(project, out, force=force, keep_going=keep_going, emit=emit)
-        run.failures.extend(failures)
-        report = run.execute(card_jobs, workers)
-        if history is not None:
-            _remember(history_dir, history, report, card_jobs, project)
-        report.inputs = _files_read(loaded, project)
-        return report
+    if options.dry_run:
+        report = _dry_run(card_jobs, project, out, options.force, emit, failures)
+    else:
+        with _terminate_as_interrupt(), OutputLock(out, wait=options.wait):
+            mark(out)
+            run = _Run(project, out, force=options.force, keep_going=options.keep_going, emit=emit)
+            run.failures.extend(failures)
+            report = run.execute(card_jobs, workers)
+            if history is not None:
+                _remember(history_dir, history, report, card_jobs, project)
+            report.inputs = _files_read(loaded, project)
+    report.options = options
+    return report
 
 
 def _load(

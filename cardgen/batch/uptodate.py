@@ -17,7 +17,10 @@ import os
 import sys
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cardgen.batch.plan import RenderReport
 
 STAMP = "uptodate.json"
 FORMAT = 1
@@ -28,41 +31,33 @@ _HASHED = 1 << 20  # input files up to this size keep a content hash: a touched 
 _TICK_NS = 20_000_000
 _COARSE_NS = 2_000_000_000
 
-# `cardgen render` options the check understands: those taking a value, and flags. Anything
-# else (--force, --dry-run, --pick, --help, `--`, short options run together) goes the
-# normal way. --wait is harmless: a held lock always goes the normal way.
-_VALUED = {"--platform", "-p", "--layout", "--brand", "--out", "-o", "--format", "--jobs", "-j"}
-_FLAGS = {"--keep-going", "--json", "--wait"}
 _GLOBAL_FLAGS = {"-v", "--verbose"}
 
 Sig = list[int]  # [size, mtime_ns, ctime_ns, inode]
 
 
-def parse_render(argv: list[str]) -> Path | None:
-    """`--out` of a `render` command line the check understands, else None."""
+def stamp_folder(argv: list[str]) -> Path | None:
+    """The OUT of a `render` command line (its last `--out`/`-o`, else `output`), where the
+    stamp answering it would be; None for any other command.
+
+    Only a locator: whether a render may be answered at all is decided when its stamp is
+    written, from the options the render itself ran with (its `RenderOptions`); a stamp
+    answers exactly the command line it holds.
+    """
     rest = list(argv)
     while rest and rest[0] in _GLOBAL_FLAGS:
         rest.pop(0)
     if not rest or rest.pop(0) != "render":
         return None
     out = "output"
-    while rest:
-        token = rest.pop(0)
+    for index, token in enumerate(rest):
+        if token == "--":
+            break
         name, eq, value = token.partition("=")
-        if token in _FLAGS:
-            continue
-        if eq and name.startswith("--") and name in _VALUED:
-            pass
-        elif token in _VALUED and rest and rest[0] and not rest[0].startswith("-"):
-            name, value = token, rest.pop(0)
-        elif token and not token.startswith("-"):
-            continue  # a selection file
-        else:
-            return None
-        if not value:
-            return None
-        if name in ("--out", "-o"):
+        if eq and name == "--out":
             out = value
+        elif token in ("--out", "-o") and index + 1 < len(rest):
+            out = rest[index + 1]
     return Path(out)
 
 
@@ -154,7 +149,7 @@ def answer(argv: list[str]) -> bool:
 
     False means the normal path must run: nothing was printed or written.
     """
-    out = parse_render(argv)
+    out = stamp_folder(argv)
     if out is None:
         return False
     from cardgen.batch.folder import STATE_DIR, is_marked, read_regular
@@ -277,7 +272,7 @@ class _Recorder:
         self.start_ns = start_ns  # when the process began, before cardgen's own code was read
         self.read_ns = read_ns  # before the run read any project or output file
         self.transcript: list[tuple[bool, str]] = []
-        self.report: Any = None
+        self.report: RenderReport | None = None
         self.written: dict[str, Sig] = {}
 
 
@@ -289,7 +284,7 @@ def arm(argv: list[str], start_ns: int, read_ns: int) -> None:
     from cardgen.batch import output
 
     _RECORDER.clear()
-    if parse_render(argv) is None:
+    if stamp_folder(argv) is None:
         return
     recorder = _Recorder(list(argv), start_ns, read_ns)
     _RECORDER.append(recorder)
@@ -307,7 +302,7 @@ def heard(text: str, err: bool) -> None:
         _RECORDER[0].transcript.append((err, text))
 
 
-def note_render(report: Any) -> None:
+def note_render(report: RenderReport) -> None:
     """The CLI's render finished with `report` (a `RenderReport`)."""
     if _RECORDER:
         _RECORDER[0].report = report
@@ -330,7 +325,7 @@ def record(exit_code: int) -> bool:
     if (
         exit_code != 0
         or report is None
-        or report.dry_run
+        or not report.options.stampable  # --force, --dry-run, --pick
         or report.failures
         or report.counts.get("rendered")
         or any("\x1b" in text for _, text in recorder.transcript)  # click strips ANSI codes
@@ -342,13 +337,16 @@ def record(exit_code: int) -> bool:
         return False
 
 
-def _write_stamp(recorder: _Recorder, report: Any) -> bool:
+def _write_stamp(recorder: _Recorder, report: RenderReport) -> bool:
     from cardgen import __version__
     from cardgen.batch.folder import STATE_DIR
     from cardgen.batch.output import OutputLock, write_inside
     from cardgen.errors import CardgenError
 
     out = Path(report.out)
+    located = stamp_folder(recorder.argv)
+    if located is None or _expanded(located) != out:  # the fast path would look elsewhere
+        return False
     try:
         lock = OutputLock(out)
         lock.__enter__()

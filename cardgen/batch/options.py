@@ -1,0 +1,55 @@
+"""What one `cardgen render` asks for: one value from the command line down to the runner.
+
+Standard library only: the up-to-date check (`cardgen.batch.uptodate`) reads it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+DEFAULT_OUT = Path("output")
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """The choices of a render, as `cardgen render`'s options name them."""
+
+    out: Path = DEFAULT_OUT  # may hold {date}, {week}, {year}, {month}, {day}
+    platforms: tuple[str, ...] | None = None  # None: each quote's own, else the defaults
+    layout: str | None = None  # for every card, over the selection's choice
+    brand: str | None = None
+    fmt: str | None = None  # png, jpeg or webp; None: each platform's preferred format
+    jobs: int | None = None  # worker processes; None: as many as the machine can use
+    force: bool = False  # render cached cards again
+    keep_going: bool = False  # a card that fails is a failure of the report, not an error
+    dry_run: bool = False  # say what would be rendered, write nothing
+    pick: int | None = None  # only the N quotes least recently rendered
+    wait: bool = False  # wait for another run's lock on OUT instead of failing
+    adopt: bool = False  # take over a folder that is not yet cardgen's
+    today: date | None = None  # the date of OUT's placeholders; None: today
+
+    def __post_init__(self) -> None:
+        # A list given for `platforms` (as the library's keywords always allowed) is kept
+        # as a tuple, so the value stays hashable and equal runs compare equal.
+        if self.platforms is not None and not isinstance(self.platforms, tuple):
+            object.__setattr__(self, "platforms", tuple(self.platforms))
+
+    @property
+    def stampable(self) -> bool:
+        """Whether an unchanged rerun of these options may be answered by the up-to-date
+        stamp: not when every card is drawn again (`force`), nothing is written (`dry_run`)
+        or the quotes chosen change from run to run (`pick`)."""
+        return not (self.force or self.dry_run or self.pick is not None)
+
+
+def one_of(options: RenderOptions | None, keywords: RenderOptions) -> RenderOptions:
+    """`options` when given, else the value the separate keywords make; never both, so a
+    keyword is never silently ignored."""
+    if options is None:
+        return keywords
+    if keywords != RenderOptions():
+        msg = "pass the render's choices either as options=RenderOptions(...) or as keywords"
+        raise TypeError(msg)
+    return options
