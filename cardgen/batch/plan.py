@@ -7,22 +7,25 @@ fitted, then the cards are drawn and written, and the manifest last.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from cardgen.batch.captions import CaptionParts, alt_text, fitted_caption
 from cardgen.batch.options import DEFAULT_OUT, RenderOptions, one_of
+from cardgen.design.cardtext import CardText, card_text
 from cardgen.design.layouts import Brand, Layout, LayoutSource, load_brand, resolve_layout
 from cardgen.design.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
 from cardgen.drawing.encoders import default_format, extension
-from cardgen.errors import EXIT_CONTENT, CardgenError, InputError
+from cardgen.errors import EXIT_CONTENT, CardgenError, InputError, did_you_mean
 from cardgen.source.quotes import LoadedSelection, Quote, load_selection
 from cardgen.yamlio import display_path
+
+if TYPE_CHECKING:
+    from cardgen.drawing.scene import SceneMemo
 
 DEFAULT_LAYOUT = "classic"
 # The files at the top of an output folder; a selection's cards go in a folder of its name.
@@ -63,6 +66,7 @@ class Project:
     platforms: dict[str, Platform]
     _brands: dict[str | None, Brand] = field(default_factory=dict)
     _layouts: dict[tuple[str, str], Layout] = field(default_factory=dict)
+    _scene_memo: SceneMemo | None = None
 
     @classmethod
     def open(cls, root: Path | None = None) -> Project:
@@ -72,9 +76,18 @@ class Project:
         )
 
     def font_registry(self) -> Any:
-        from cardgen.typography.fonts import font_folders, registry_for
+        from cardgen.typography.fontfiles import font_folders
+        from cardgen.typography.fonts import registry_for
 
         return registry_for(font_folders(self.root))
+
+    def scene_memo(self) -> SceneMemo:
+        """What building this project's cards remembers from card to card (`build_scene`)."""
+        if self._scene_memo is None:
+            from cardgen.drawing.scene import SceneMemo
+
+            self._scene_memo = SceneMemo()
+        return self._scene_memo
 
     def selection_files(self) -> list[Path]:
         # Hidden files (editor backups, `.#x.yaml` locks) are not selections.
@@ -84,9 +97,11 @@ class Project:
     def platform(self, platform_id: str) -> Platform:
         if platform_id not in self.platforms:
             alias = PLATFORM_ALIASES.get(platform_id.lower())
-            close = [alias] if alias in self.platforms else []
-            close = close or difflib.get_close_matches(platform_id, list(self.platforms), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "`cardgen platforms` lists them"
+            hint = (
+                f"did you mean '{alias}'?"
+                if alias in self.platforms
+                else did_you_mean(platform_id, self.platforms, "`cardgen platforms` lists them")
+            )
             raise InputError(f"unknown platform '{platform_id}'", hint=hint)
         return self.platforms[platform_id]
 
@@ -509,20 +524,9 @@ def _twin(first: Path, second: Path) -> InputError:
     )
 
 
-def _content(job: CardJob, brand: Brand) -> Any:
-    from cardgen.design.cardtext import CardText
-
-    selection = job.selection
-    return CardText(
-        quote=job.quote.text,
-        attribution=job.quote.attribution or "",
-        title=selection.title or "",
-        publisher=selection.publisher or "",
-        handle=brand.handle or "",
-        url=selection.url or brand.website or "",
-        author=selection.author or "",
-        lang=selection.spec.article.lang or "",
-    )
+def _content(job: CardJob, brand: Brand) -> CardText:
+    quote = job.quote
+    return card_text(quote.text, brand, attribution=quote.attribution, article=job.selection)
 
 
 def _scene(job: CardJob, project: Project) -> Any:
@@ -533,7 +537,13 @@ def _scene(job: CardJob, project: Project) -> Any:
     label = f"{job.selection.name}/{job.quote.id}"
     try:
         return build_scene(
-            _content(job, brand), layout, brand, job.platform, project.font_registry(), label=label
+            _content(job, brand),
+            layout,
+            brand,
+            job.platform,
+            project.font_registry(),
+            label=label,
+            memo=project.scene_memo(),
         )
     except CardgenError as exc:
         if exc.file is None:

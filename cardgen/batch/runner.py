@@ -66,6 +66,7 @@ from cardgen.batch.plan import (
 )
 from cardgen.batch.pool import CardNotDrawn, DrawPool, InlinePool, WorkerStart
 from cardgen.batch.workers import PackedError, draw_in_worker, worker_init
+from cardgen.drawing.encoders import extension
 from cardgen.drawing.memory import keep_freed_memory
 from cardgen.errors import CardgenError, ContentError, InputError
 from cardgen.limits import WORKER_MEMORY_BYTES
@@ -700,7 +701,7 @@ class _Run:
     ) -> None:
         if final_fmt != job.fmt:  # re-encoded to fit the file limit
             stem = job.path.rsplit(".", 1)[0]
-            job = replace(job, fmt=final_fmt, path=f"{stem}.{_extension(final_fmt)}")
+            job = replace(job, fmt=final_fmt, path=f"{stem}.{extension(final_fmt)}")
         record = _record(job, facts, data, snippets, self.project)
         record["cache_key"] = key
         record["caption_file"] = caption_path(job.path)
@@ -862,10 +863,6 @@ def _failure_event(failure: Failure) -> dict[str, Any]:
         "status": "failed",
         "error": failure.message,
     }
-
-
-def _extension(fmt: str) -> str:
-    return "jpg" if fmt == "jpeg" else fmt
 
 
 _HELD: list[int] = []  # signals held while a card and its record are written together
