@@ -26,6 +26,7 @@ from cardgen.yamlio import display_path
 
 if TYPE_CHECKING:
     from cardgen.drawing.scene import SceneMemo
+    from cardgen.typography.fonts import FontRegistry
 
 DEFAULT_LAYOUT = "classic"
 # The files at the top of an output folder; a selection's cards go in a folder of its name.
@@ -66,6 +67,7 @@ class Project:
     platforms: dict[str, Platform]
     _brands: dict[str | None, Brand] = field(default_factory=dict)
     _layouts: dict[tuple[str, str], Layout] = field(default_factory=dict)
+    _registry: FontRegistry | None = None
     _scene_memo: SceneMemo | None = None
 
     @classmethod
@@ -75,11 +77,14 @@ class Project:
             root=root, layouts=LayoutSource.for_project(root), platforms=load_platforms(root)
         )
 
-    def font_registry(self) -> Any:
-        from cardgen.typography.fontfiles import font_folders
-        from cardgen.typography.fonts import registry_for
+    def font_registry(self) -> FontRegistry:
+        """The project's fonts (its `fonts/`, cardgen's, the system's), read on first use."""
+        if self._registry is None:
+            from cardgen.typography.fontfiles import font_folders
+            from cardgen.typography.fonts import FontRegistry
 
-        return registry_for(font_folders(self.root))
+            self._registry = FontRegistry(font_folders(self.root))
+        return self._registry
 
     def scene_memo(self) -> SceneMemo:
         """What building this project's cards remembers from card to card (`build_scene`)."""
