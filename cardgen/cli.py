@@ -569,6 +569,7 @@ def check(
             "errors": sum(p.severity == "error" for p in report.problems),
             "warnings": sum(p.severity == "warning" for p in report.problems),
             "problems": [p.as_json() for p in report.problems],
+            "credits": [c.as_json() for c in report.credits],
         }
         _data(json.dumps(document, indent=2, ensure_ascii=False))
         raise typer.Exit(code)
@@ -582,6 +583,9 @@ def check(
     if code == 0:
         if not _state["quiet"]:
             _data(f"ok: {report.quotes} quotes verified, {report.cards} cards fit")
+            credits = report.credit_summary()
+            if credits:
+                _data(credits)
     else:
         counted = _plural(errors + (warnings if strict else 0), "error")
         if warnings and not strict:

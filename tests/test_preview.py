@@ -259,7 +259,8 @@ def test_every_bundled_file_passes_its_own_schema(kind: str, pattern: str) -> No
     import yaml
 
     schema = json.loads(run_cli("schema", kind)[1])
-    files = sorted(ROOT.glob(pattern))
+    # layouts/platforms.yaml sits among the layouts but is no layout (cardgen skips it too).
+    files = sorted(path for path in ROOT.glob(pattern) if path.name != "platforms.yaml")
     assert files
     for path in files:
         jsonschema.validate(yaml.safe_load(path.read_text()), schema)

@@ -382,6 +382,24 @@ class Problem:
         }
 
 
+@dataclass(frozen=True)
+class Credit:
+    """Whom one quote's cards credit, and who speaks it as the article tells."""
+
+    selection: str
+    quote_id: str
+    attribution: str | None  # None: the card leaves the attribution line out
+    speaker: str | None  # "quoted" (inside quotation marks) or "narration"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "selection": self.selection,
+            "quote_id": self.quote_id,
+            "attribution": self.attribution,
+            "speaker": self.speaker,
+        }
+
+
 @dataclass
 class CheckReport:
     """Everything `check` found in one run, every selection and card."""
@@ -391,6 +409,23 @@ class CheckReport:
     cards: int = 0  # planned and fitted
     problems: list[Problem] = field(default_factory=list)
     jobs: list[CardJob] = field(default_factory=list)
+    credits: list[Credit] = field(default_factory=list)
+
+    def credit_summary(self) -> str | None:
+        """One line: whom the quotes are credited to, and whether as speech or narration."""
+        counts: dict[tuple[str | None, str | None], int] = {}
+        for credit in self.credits:
+            key = (credit.attribution, credit.speaker)
+            counts[key] = counts.get(key, 0) + 1
+        if not counts:
+            return None
+        parts: list[str] = []
+        for (name, speaker), number in counts.items():
+            how = {"quoted": "quoted speech", "narration": "narration"}.get(speaker or "", "")
+            who = name or "no one (no attribution line)"
+            noun = "" if parts else (" quote" if number == 1 else " quotes")
+            parts.append(f"{number}{noun} to {who}" + (f" ({how})" if how else ""))
+        return "credited: " + ", ".join(parts)
 
     def add(self, problem: Problem) -> None:
         if all(p.message != problem.message for p in self.problems):
@@ -440,6 +475,9 @@ def check(
         report.selections += 1
         for quote in selection.quotes:
             report.quotes += 1
+            speaker = quote.speaker.kind if quote.speaker else None
+            shown = display_path(selection.path)
+            report.credits.append(Credit(shown, quote.id, quote.attribution, speaker))
             for warning in quote.warnings:
                 report.add(
                     Problem(
