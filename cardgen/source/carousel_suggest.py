@@ -9,8 +9,7 @@ from pathlib import Path
 import yaml
 
 from cardgen.errors import InputError
-from cardgen.source.articles import load_article
-from cardgen.source.suggest import selection_yaml, source_for, suggest
+from cardgen.source.suggest import selection_yaml, suggest_from_file
 
 # Cover and closing slides around the quotes: Instagram's 20 images hold 18 quotes.
 MAX_CAROUSEL_QUOTES = 18
@@ -25,15 +24,7 @@ def suggest_carousel(article_path: Path, n: int, save_in: Path | None = None) ->
             f"--carousel {n}: a carousel holds 1 to {MAX_CAROUSEL_QUOTES} quotes",
             hint="with its cover and closing slide that is Instagram's 20 images",
         )
-    article = load_article(article_path)
-    source, _ = source_for(article_path, save_in)
-    found = suggest(article, n)
-    if not found:
-        raise InputError(
-            "found no passage that stands on its own as a quote",
-            file=str(article_path),
-            hint="complete sentences of 25 to 240 characters make good cards",
-        )
+    article, source, found = suggest_from_file(article_path, n, save_in)
     in_order = sorted(found, key=lambda s: s.start)  # a carousel reads as the article does
     text = selection_yaml(article, in_order, source)
     ids = [str(q["id"]) for q in yaml.safe_load(text)["quotes"]]

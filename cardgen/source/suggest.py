@@ -533,6 +533,23 @@ def source_for(article_path: Path, save_in: Path | None) -> tuple[str, Path]:
     return article_path.relative_to(folder).as_posix(), folder
 
 
+def suggest_from_file(
+    article_path: Path, n: int, save_in: Path | None
+) -> tuple[Article, str, list[Suggestion]]:
+    """The article at `article_path`, its source as a selection names it, and its `n` best
+    passages; an `InputError` when none stands on its own."""
+    article = load_article(article_path)
+    source, _ = source_for(article_path, save_in)
+    found = suggest(article, n)
+    if not found:
+        raise InputError(
+            "found no passage that stands on its own as a quote",
+            file=str(article_path),
+            hint="complete sentences of 25 to 240 characters make good cards",
+        )
+    return article, source, found
+
+
 def suggest_selection(
     article_path: Path,
     n: int = 10,
@@ -545,15 +562,7 @@ def suggest_selection(
     the same passages as a JSON document)."""
     if n < 1:
         raise InputError(f"-n {n}: ask for at least one suggestion")
-    article = load_article(article_path)
-    source, _ = source_for(article_path, save_in)
-    found = suggest(article, n)
-    if not found:
-        raise InputError(
-            "found no passage that stands on its own as a quote",
-            file=str(article_path),
-            hint="complete sentences of 25 to 240 characters make good cards",
-        )
+    article, source, found = suggest_from_file(article_path, n, save_in)
     if as_json:
         return suggestions_json(article, found, source)
     return selection_yaml(article, found, source, explain=explain)
