@@ -197,6 +197,12 @@ def test_a_long_passage_is_split_at_sentences_and_marked_continued(tmp_path: Pat
     ("carousels", "message", "line"),
     [
         ("carousels:\n  - id: c\n    slides: [seeds, nope]\n", "unknown quote id 'nope'", 22),
+        ("carousels:\n  - id: c\n    slides: [seed]\n", "did you mean 'seeds'?", 22),
+        (
+            "carousels:\n  - id: c\n    slides: [seeds]\n  - id: c\n    slides: [seeds]\n",
+            "duplicate carousel id 'c'",
+            23,
+        ),
         (
             "carousels:\n  - id: c\n    slides: [seeds]\n    platforms: [instagram-story]\n",
             "takes no carousel",

@@ -13,9 +13,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from cardgen.errors import InputError
+from cardgen.errors import InputError, did_you_mean
 from cardgen.fields import Hashtag, OneLine
-from cardgen.yamlio import YamlDocument
+from cardgen.yamlio import YamlDocument, refuse_repeated_ids
 
 COVER = "cover"
 CLOSING = "closing"
@@ -93,24 +93,19 @@ def check_carousels(
     doc: YamlDocument, carousels: list[CarouselSpec], quote_ids: list[str], shown: str
 ) -> None:
     """Unique carousel ids; every slide a quote id of this file (exit 2, file:line)."""
-    seen: set[str] = set()
+    refuse_repeated_ids(
+        doc,
+        "carousels",
+        [carousel.id for carousel in carousels],
+        shown,
+        what="carousel",
+        hint="carousel ids name output folders and must be unique in the file",
+    )
     for i, carousel in enumerate(carousels):
-        if carousel.id in seen:
-            raise InputError(
-                f"duplicate carousel id '{carousel.id}'",
-                file=shown,
-                line=doc.line_of(("carousels", i, "id")),
-                key=f"carousels[{i}].id",
-                hint="carousel ids name output folders and must be unique in the file",
-            )
-        seen.add(carousel.id)
         for j, name in enumerate(carousel.slides):
             if name in (COVER, CLOSING) or name in quote_ids:
                 continue
-            import difflib
-
-            close = difflib.get_close_matches(name, quote_ids, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "use an id from `quotes:`"
+            hint = did_you_mean(name, quote_ids) or "use an id from `quotes:`"
             raise InputError(
                 f"carousel '{carousel.id}' names unknown quote id '{name}'",
                 file=shown,

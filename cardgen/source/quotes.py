@@ -34,7 +34,7 @@ from cardgen.source.fetch import ensure_snapshot, is_url
 from cardgen.source.invisible import find_invisible
 from cardgen.source.language import check_code
 from cardgen.source.matching import ArticleIndex, Located, Miss, normalise
-from cardgen.yamlio import YamlDocument, display_path, read_yaml, validate
+from cardgen.yamlio import YamlDocument, display_path, read_yaml, refuse_repeated_ids, validate
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SELECTORS = ("text", "find", "paragraph")
@@ -211,18 +211,16 @@ def load_selection(
     doc = read_yaml(path)
     spec = validate(doc, Selection)
     shown = display_path(path)
-    seen: dict[str, int] = {}
-    for index, quote in enumerate(spec.quotes):
-        if quote.id in seen:
-            raise InputError(
-                f"duplicate quote id '{quote.id}'",
-                file=shown,
-                line=doc.line_of(("quotes", index, "id")),
-                key=f"quotes[{index}].id",
-                hint="ids name output folders and must be unique in the file",
-            )
-        seen[quote.id] = index
-    check_carousels(doc, spec.carousels, list(seen), shown)
+    quote_ids = [quote.id for quote in spec.quotes]
+    refuse_repeated_ids(
+        doc,
+        "quotes",
+        quote_ids,
+        shown,
+        what="quote",
+        hint="ids name output folders and must be unique in the file",
+    )
+    check_carousels(doc, spec.carousels, quote_ids, shown)
     if spec.defaults.carousel is not None:
         merged = with_defaults(spec.carousels, spec.defaults.carousel)
         spec = spec.model_copy(update={"carousels": merged})
