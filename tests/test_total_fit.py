@@ -175,20 +175,37 @@ def test_every_word_in_order_no_line_too_wide_and_deterministic(
     assert again == fitted
 
 
-def test_short_words_do_not_end_lines_when_they_can_be_helped() -> None:
-    text = (
-        "Ambition means that we strive for excellence in our work and in the lives of our children"
-    )
-    short = short_words("en")
+# French strands more: `notre`, `dans`, `la`, `de`, `nos` are a third of this sentence.
+@pytest.mark.parametrize(
+    ("text", "language", "ratio"),
+    [
+        (
+            "Ambition means that we strive for excellence in our work and in the lives of "
+            "our children",
+            "en",
+            10,
+        ),
+        (
+            "Nous cherchons avant tout la justesse dans notre travail et dans la vie de "
+            "nos enfants chaque jour",
+            "fr",
+            3,
+        ),
+    ],
+)
+def test_short_words_do_not_end_lines_when_they_can_be_helped(
+    text: str, language: str, ratio: int
+) -> None:
+    short = short_words(language)
     before = after = 0
     for width in range(120, 400, 6):
-        fitted = set_at(text, 10, width, 1.2, M, language="en")
+        fitted = set_at(text, 10, width, 1.2, M, language=language)
         greedy_lines = wrap(text.split(), width, 10, M)
         assert fitted is not None and greedy_lines is not None
         assert len(fitted.lines) == len(greedy_lines)
         before += sum(line.rsplit(" ", 1)[-1].lower() in short for line in greedy_lines[:-1])
         after += sum(line.rsplit(" ", 1)[-1].lower() in short for line in fitted.lines[:-1])
-    assert before > 20 and after <= before // 10
+    assert before > 20 and after <= before // ratio
 
 
 def test_a_spaced_dash_does_not_start_a_line() -> None:

@@ -429,7 +429,9 @@ def overflow(
         extra = len(fitted.lines) - max_lines
         return f"it needs {len(fitted.lines)} lines, {extra} more than the {max_lines} allowed"
     excess = fitted.height - box_h
+    # Under a pixel short: say by how much, not "0px more than the 398px box".
+    digits = 0 if excess >= 1 else 1
     return (
-        f"{len(fitted.lines)} lines need {fitted.height:.0f}px, "
-        f"{excess:.0f}px more than the {box_h:.0f}px box"
+        f"{len(fitted.lines)} lines need {fitted.height:.{digits}f}px, "
+        f"{excess:.{digits}f}px more than the {box_h:.{digits}f}px box"
     )
