@@ -14,7 +14,7 @@ import traceback
 import typing
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -26,10 +26,15 @@ from cardgen.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     CardgenError,
+    InputError,
     internal_error_line,
     is_file_system_error,
     os_error_line,
 )
+
+if TYPE_CHECKING:
+    from cardgen.batch.plan import RenderReport
+    from cardgen.batch.records import Event
 
 app = typer.Typer(
     name="cardgen",
@@ -100,6 +105,7 @@ def main_options(
 
 @app.command()
 def render(
+    ctx: typer.Context,
     selections: Selections = None,
     platform: PlatformOpt = None,
     layout: Annotated[str | None, typer.Option(help="Layout name for every card.")] = None,
@@ -169,39 +175,69 @@ def render(
         report = _run(lambda: cardgen.render(selections, options=options, on_event=progress.event))
     finally:
         progress.close()
-    _warn([w for card in report.cards for w in card.get("warnings", [])])
+    _echo(_warning_lines(report))
     if report.failures:
         _failure_table(report.failures)
-    if not as_json:
+    if report.dry_run and not as_json:
+        for card in report.planned:
+            typer.echo(f"{card['status']:<7} {card['path']}")
         counts = report.counts
-        if report.dry_run:
-            for card in report.cards:
-                typer.echo(f"{card['status']:<7} {card['path']}")
-            typer.echo(
-                f"would render {counts['render']} cards, {counts['cached']} cached "
-                f"(dry run: nothing written to {report.out}/)"
-            )
-        else:
-            _say(
-                f"rendered {counts['rendered']} cards, {counts['cached']} cached"
-                + (f", {counts['failed']} failed" if counts["failed"] else "")
-                + f", into {report.out}/ (manifest: {report.manifest})"
-            )
-    uptodate.note_render(report)
+        typer.echo(
+            f"would render {counts['render']} cards, {counts['cached']} cached "
+            f"(dry run: nothing written to {report.out}/)"
+        )
+    elif not as_json:
+        _echo([_summary_line(report)])
+    recorder = ctx.find_object(uptodate.Recorder)
+    if recorder is not None:
+        recorder.note_render(report, _rerun_transcript(report, as_json=as_json))
     if report.failures:
         raise typer.Exit(EXIT_CONTENT)
 
 
-def _say(text: str, *, err: bool = False) -> None:
-    """Print a line of `render`'s output; the up-to-date check keeps it to print it again."""
-    typer.echo(text, err=err)
-    uptodate.heard(text + "\n", err)
+Line = tuple[bool, str]  # (to stderr, the text of one line of `render`'s output)
 
 
-def _warn(warnings: list[str]) -> None:
-    """Warnings go to stderr once each; they never change the exit code."""
-    for warning in dict.fromkeys(warnings):
-        _say(f"warning: {warning}", err=True)
+def _echo(lines: list[Line]) -> None:
+    for err, text in lines:
+        typer.echo(text, err=err)
+
+
+def _event_line(event: Event, *, as_json: bool) -> Line | None:
+    """What `render` prints for an event as it happens: every event with --json, else
+    only warnings (the progress bar shows the rest)."""
+    if as_json:
+        return False, json.dumps(event, ensure_ascii=False)
+    if event["event"] == "warning":
+        return True, f"warning: {event['message']}"
+    return None
+
+
+def _warning_lines(report: RenderReport) -> list[Line]:
+    """The cards' warnings, once each, on stderr; they never change the exit code."""
+    warnings = [w for card in report.cards for w in card["warnings"]]
+    return [(True, f"warning: {warning}") for warning in dict.fromkeys(warnings)]
+
+
+def _summary_line(report: RenderReport) -> Line:
+    counts = report.counts
+    failed = f", {counts['failed']} failed" if counts["failed"] else ""
+    return False, (
+        f"rendered {counts['rendered']} cards, {counts['cached']} cached{failed}, "
+        f"into {report.out}/ (manifest: {report.manifest})"
+    )
+
+
+def _rerun_transcript(report: RenderReport, *, as_json: bool) -> list[Line]:
+    """What this same render prints when run again with nothing changed (every card
+    cached), for the up-to-date stamp to print in its place: the same functions as above
+    over the rerun's events and report, so the two cannot drift apart."""
+    if not report.rerun_events:
+        return []
+    lines = [_event_line(event, as_json=as_json) for event in report.rerun_events]
+    settled = report.settled()
+    closing = _warning_lines(settled) + ([] if as_json else [_summary_line(settled)])
+    return [(err, text + "\n") for err, text in [*filter(None, lines), *closing]]
 
 
 class _Progress:
@@ -213,12 +249,10 @@ class _Progress:
         self.task: Any = None
         self.show_bar = not as_json and not dry_run and sys.stderr.isatty()
 
-    def event(self, event: dict[str, Any]) -> None:
-        if self.as_json:
-            _say(json.dumps(event, ensure_ascii=False))
-            return
-        if event["event"] == "warning":
-            _say(f"warning: {event['message']}", err=True)
+    def event(self, event: Event) -> None:
+        line = _event_line(event, as_json=self.as_json)
+        if line is not None:
+            _echo([line])
             return
         if not self.show_bar:
             return
@@ -541,12 +575,34 @@ def preview(
 
 @app.command()
 def schema(
-    kind: Annotated[str, typer.Argument(help="layout, brand or selection.", show_default=False)],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="layout, brand or selection (files you write); manifest or events (what "
+            "render writes and prints with --json).",
+            show_default=False,
+        ),
+    ],
 ) -> None:
     """Print the JSON Schema of a file type, for completion in editors."""
-    from cardgen.design.layouts import json_schema
+    import difflib
 
-    typer.echo(json.dumps(_run(lambda: json_schema(kind)), indent=2))
+    from cardgen.batch import records
+    from cardgen.design.layouts import SCHEMA_KINDS, json_schema
+
+    written = {"manifest": records.manifest_schema, "events": records.events_schema}
+
+    def made() -> dict[str, Any]:
+        if kind in written:
+            return written[kind]()
+        if kind in SCHEMA_KINDS:
+            return json_schema(kind)
+        kinds = [*SCHEMA_KINDS, *written]
+        close = difflib.get_close_matches(kind, kinds, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"use {', '.join(kinds)}"
+        raise InputError(f"no schema named {kind!r}", hint=hint)
+
+    typer.echo(json.dumps(_run(made), indent=2))
 
 
 @app.command()
@@ -661,10 +717,10 @@ def export(
         )
 
 
-def main() -> None:
-    """Console entry point."""
+def main(recorder: uptodate.Recorder | None = None) -> None:
+    """Console entry point; `recorder` keeps what a render's up-to-date stamp needs."""
     try:
-        app()
+        app(obj=recorder)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(EXIT_INTERRUPTED)

@@ -40,6 +40,19 @@ OTHER_COMMANDS = ("preview", "layouts")
 RESERVED_NAMES = frozenset({*OWN_FILES, "review.json", STATE_DIR, *OTHER_COMMANDS})
 STATE_FOLDERS = ("thumbs",)  # the review page's thumbnails
 
+Sig = list[int]  # a file's [size, mtime_ns, ctime_ns, inode]: changed when any differs
+
+
+def signature(stat_result: os.stat_result) -> Sig:
+    """What tells a file changed without reading it (the up-to-date stamp's test)."""
+    return [
+        stat_result.st_size,
+        stat_result.st_mtime_ns,
+        stat_result.st_ctime_ns,
+        stat_result.st_ino,
+    ]
+
+
 _TEMP = re.compile(r"\..+\.cardgen-[0-9a-f]{8}\.tmp")
 
 
@@ -187,14 +200,6 @@ def _only_pictures(folder: Path) -> bool:
         if any(not f.endswith(".png") for f in files):
             return False
     return stat.S_ISDIR(folder.lstat().st_mode)
-
-
-def mark(out: Path) -> None:
-    """Write the marker (once): from now on OUT is known to be cardgen's."""
-    from cardgen.batch.output import write_inside
-
-    if not is_marked(out):
-        write_inside(out, f"{STATE_DIR}/{MARKER}", MARKER_BODY)
 
 
 def check_own_files(out: Path, card_paths: Iterable[str] = ()) -> None:

@@ -8,30 +8,48 @@ import io
 import json
 import os
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cardgen.batch.folder import (
     MANIFEST,
     MARKER,
+    MARKER_BODY,
+    Sig,
+    is_marked,
     is_temp_name,
     read_regular,
+    signature,
     temp_name,
 )
 from cardgen.batch.folder import STATE_DIR as STATE_DIR  # re-exported: the gallery keeps a stamp
 from cardgen.errors import InputError
 
-# Told of every file written, while the up-to-date check records a run (`cardgen.batch.uptodate`).
-on_written: Callable[[Path], None] | None = None
+if TYPE_CHECKING:
+    from cardgen.batch.records import CardRecord
 
 JOURNAL = "journal.jsonl"
-HISTORY = "history.json"
 CSV_COLUMNS = ("platform", "path", "caption", "alt_text", "quote_id", "selection")
 
 
-def write_atomic(path: Path, data: bytes, *, durable: bool = False) -> None:
+class WriteLog:
+    """The files one run wrote, each with its signature just after: the up-to-date stamp
+    trusts a file that changed during the run only while it is as the run left it. One per
+    run, handed to whatever writes for it."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, Sig] = {}  # absolute path -> signature
+
+    def note(self, path: Path) -> None:
+        with suppress(OSError):
+            self.files[str(path.absolute())] = signature(path.stat())
+
+
+def write_atomic(
+    path: Path, data: bytes, *, durable: bool = False, log: WriteLog | None = None
+) -> None:
     """Write to a temporary file beside `path`, then rename: whole or not at all.
 
     For files outside an output folder (`cardgen quote --out`, preview sheets) and the
@@ -41,10 +59,12 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = False) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _cannot_write_to(path.parent, exc) from None
-    write_inside(path.parent, path.name, data, durable=durable)
+    write_inside(path.parent, path.name, data, durable=durable, log=log)
 
 
-def write_inside(out: Path, rel: str, data: bytes, *, durable: bool = False) -> None:
+def write_inside(
+    out: Path, rel: str, data: bytes, *, durable: bool = False, log: WriteLog | None = None
+) -> None:
     """Write OUT/`rel` atomically, through real folders only: a link inside OUT is refused,
     never followed, and the file itself is replaced by a rename, never written through.
 
@@ -80,8 +100,14 @@ def write_inside(out: Path, rel: str, data: bytes, *, durable: bool = False) -> 
             raise
     finally:
         os.close(folder)
-    if on_written is not None:
-        on_written(target)
+    if log is not None:
+        log.note(target)
+
+
+def mark(out: Path, *, log: WriteLog | None = None) -> None:
+    """Write the marker (once): from now on OUT is known to be cardgen's."""
+    if not is_marked(out):
+        write_inside(out, f"{STATE_DIR}/{MARKER}", MARKER_BODY, log=log)
 
 
 def _open_folder(out: Path, parts: list[str], *, create: bool) -> int | None:
@@ -153,7 +179,12 @@ def remove_inside(out: Path, rel: str) -> None:
 
 
 def write_manifest(
-    out: Path, generator: str, cards: list[dict[str, Any]], *, durable: bool = True
+    out: Path,
+    generator: str,
+    cards: Sequence[CardRecord],
+    *,
+    durable: bool = True,
+    log: WriteLog | None = None,
 ) -> Path:
     """`OUT/manifest.json`, written last, sorted so equal runs give equal bytes; durable:
     after a power cut it is the old manifest or the new one, never a torn or empty file."""
@@ -161,7 +192,7 @@ def write_manifest(
     body = {"generator": generator, "cards": ordered}
     path = out / MANIFEST
     # Left alone when unchanged: an all-cached rerun then rewrites nothing.
-    write_if_changed(path, pretty_json(body), durable=durable)
+    write_if_changed(path, pretty_json(body), durable=durable, log=log)
     return path
 
 
@@ -175,7 +206,9 @@ def pretty_json(value: Any) -> bytes:
     return data.getvalue()
 
 
-def write_captions_csv(out: Path, cards: list[dict[str, Any]]) -> Path:
+def write_captions_csv(
+    out: Path, cards: Sequence[CardRecord], *, log: WriteLog | None = None
+) -> Path:
     """`OUT/captions.csv`: one row a card, for bulk schedulers."""
     import csv
 
@@ -183,9 +216,10 @@ def write_captions_csv(out: Path, cards: list[dict[str, Any]]) -> Path:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for card in sorted(cards, key=lambda c: (c["selection"], c["quote_id"], c["platform"])):
-        writer.writerow([card[column] for column in CSV_COLUMNS])
+        fields: dict[str, object] = dict(card)
+        writer.writerow([fields[column] for column in CSV_COLUMNS])
     path = out / "captions.csv"
-    write_if_changed(path, buffer.getvalue().encode("utf-8"))
+    write_if_changed(path, buffer.getvalue().encode("utf-8"), log=log)
     return path
 
 
@@ -194,11 +228,13 @@ def snippet_text(caption: str, alt: str) -> str:
     return f"{caption}\n\nAlt text: {alt}\n"
 
 
-def write_if_changed(path: Path, data: bytes, *, durable: bool = False) -> bool:
+def write_if_changed(
+    path: Path, data: bytes, *, durable: bool = False, log: WriteLog | None = None
+) -> bool:
     """`write_atomic` unless the file already holds exactly `data`; True when written."""
     if read_regular(path, limit=len(data), missing_ok=True, strict=False) == data:
         return False
-    write_atomic(path, data, durable=durable)
+    write_atomic(path, data, durable=durable, log=log)
     return True
 
 
@@ -269,7 +305,7 @@ class Journal:
                 records.append(record)
         return records
 
-    def append(self, record: dict[str, Any]) -> None:
+    def append(self, record: CardRecord) -> None:
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         try:
             if self._fd is None:
@@ -422,42 +458,3 @@ def expand_out(out: Path, today: Any = None) -> Path:
     except ValueError as exc:  # plain names only: `{week:>300000000}` would be 300 MB
         raise InputError(str(exc)) from None
     return Path(text.format_map(values))
-
-
-def history_folder(out: Path) -> Path:
-    """Where `--pick` keeps its history: the part of `--out` before any placeholder."""
-    parts = out.parts
-    for index, part in enumerate(parts):
-        if "{" in part:
-            return Path(*parts[:index]) if index else Path()
-    return out
-
-
-def read_history(folder: Path) -> dict[str, Any]:
-    """`--pick`'s history; a file that is not one cardgen wrote is an error naming it."""
-    path = folder / STATE_DIR / HISTORY
-    data = read_regular(path, missing_ok=True)
-    if data is None:
-        return {"runs": 0, "quotes": {}}
-    try:
-        body = json.loads(data)
-        runs, quotes = body["runs"], body["quotes"]
-        valid = (
-            type(runs) is int
-            and runs >= 0
-            and isinstance(quotes, dict)
-            and all(type(n) is int for n in quotes.values())
-        )
-    except (ValueError, KeyError, TypeError, RecursionError):
-        valid = False
-    if not valid:
-        raise InputError(
-            f"{path} is not a render history cardgen wrote",
-            hint="delete it to start the --pick rotation afresh",
-        )
-    return {"runs": runs, "quotes": quotes}
-
-
-def write_history(folder: Path, history: dict[str, Any]) -> None:
-    data = json.dumps(history, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    write_inside(folder, f"{STATE_DIR}/{HISTORY}", data.encode("utf-8"), durable=True)

@@ -28,6 +28,8 @@ from cardgen.errors import InputError
 if TYPE_CHECKING:
     import jinja2
 
+    from cardgen.batch.output import WriteLog
+
 # A count at or above this share of its limit is flagged so it can be trimmed in time.
 NEAR_LIMIT = 0.9
 
@@ -254,7 +256,11 @@ def gallery_page(
 
 
 def write_gallery(
-    out: Path, records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform]
+    out: Path,
+    records: Sequence[Mapping[str, Any]],
+    platforms: Mapping[str, Platform],
+    *,
+    log: WriteLog | None = None,
 ) -> Path:
     """Make missing thumbnails, then write `OUT/index.html` atomically; returns its path.
 
@@ -265,7 +271,7 @@ def write_gallery(
     from cardgen.batch.output import STATE_DIR, write_atomic
     from cardgen.review.thumbs import ensure_thumbnails, prune_thumbnails
 
-    thumbs = ensure_thumbnails(out, records)
+    thumbs = ensure_thumbnails(out, records, log=log)
     prune_thumbnails(out, thumbs)
     order = selection_order(out, (r["selection"] for r in records))
     path = out / "index.html"
@@ -278,10 +284,11 @@ def write_gallery(
     except (OSError, ValueError):
         pass  # no stamp, a torn one or no page: render
     data = gallery_page(records, platforms, thumbs=thumbs, order=order)
-    write_atomic(path, data)
+    write_atomic(path, data, log=log)
     # Only a shortcut: if it cannot be written, the next run renders the page again.
     with contextlib.suppress(InputError):
-        write_atomic(stamp, f"{inputs} {hashlib.sha256(data).hexdigest()}\n".encode("ascii"))
+        digests = f"{inputs} {hashlib.sha256(data).hexdigest()}\n"
+        write_atomic(stamp, digests.encode("ascii"), log=log)
     return path
 
 
@@ -298,7 +305,9 @@ def _inputs_digest(
     # Record by record: one JSON text of a whole batch would be megabytes held at once.
     parts: list[Any] = [
         __version__,
-        *records,
+        # Not a card's status (rendered, cached, kept): the page does not show it, so a
+        # rerun that only changes statuses leaves the page as it is.
+        *({k: v for k, v in r.items() if k != "status"} for r in records),
         [[pid, dataclasses.asdict(p)] for pid, p in platforms.items()],
         *extra,
     ]

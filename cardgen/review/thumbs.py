@@ -13,7 +13,10 @@ import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cardgen.batch.output import WriteLog
 
 THUMBS_DIR = ".cardgen/thumbs"
 # Fits the page's 280 px tall, ~300 px wide frame at full sharpness on a 1x screen.
@@ -52,7 +55,9 @@ def make_thumbnail(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def ensure_thumbnails(out: Path, records: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+def ensure_thumbnails(
+    out: Path, records: Iterable[Mapping[str, Any]], *, log: WriteLog | None = None
+) -> dict[str, str]:
     """Make the missing thumbnails of these cards; {sha256: path relative to OUT} of every
     card that has one. A card that cannot be read gets none (the page shows the card)."""
     from cardgen.batch.output import write_atomic
@@ -79,7 +84,7 @@ def ensure_thumbnails(out: Path, records: Iterable[Mapping[str, Any]]) -> dict[s
             if not card.is_relative_to(root):  # a hand-edited manifest: never read outside OUT
                 return None
             data = read_input(card, what="card", shown=path, limit=MAX_IMAGE_BYTES)
-            write_atomic(folder / f"{sha}.webp", make_thumbnail(data))
+            write_atomic(folder / f"{sha}.webp", make_thumbnail(data), log=log)
         except Exception:  # an unreadable or foreign file: no thumbnail, never a failed render
             return None
         return sha
