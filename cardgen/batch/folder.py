@@ -14,7 +14,6 @@ import re
 import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from cardgen.errors import InputError
 from cardgen.limits import MAX_STATE_FILE_BYTES
@@ -252,7 +251,7 @@ def _kind(mode: int) -> str:
 # --- paths read from the manifest, the journal and the history -------------------------
 
 
-def safe_relative(path: Any) -> str | None:
+def safe_relative(path: object) -> str | None:
     """`path` if it is a plain relative path inside OUT (no `..`, not absolute), else None."""
     if not isinstance(path, str) or not path or "\\" in path or "\x00" in path:
         return None

@@ -28,9 +28,13 @@ from cardgen.batch.folder import STATE_DIR as STATE_DIR  # re-exported: the gall
 from cardgen.errors import InputError
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from cardgen.batch.records import CardRecord
 
 JOURNAL = "journal.jsonl"
+# A JSON object as read from disk, before it is checked (`cardgen.batch.records.as_record`).
+JsonObject = dict[str, Any]
 CSV_COLUMNS = ("platform", "path", "caption", "alt_text", "quote_id", "selection")
 
 
@@ -261,7 +265,7 @@ def remove_temporaries(out: Path, folders: Iterable[str]) -> int:
     return removed
 
 
-def read_manifest(out: Path, warn: Callable[[str], None]) -> list[dict[str, Any]]:
+def read_manifest(out: Path, warn: Callable[[str], None]) -> list[JsonObject]:
     """The cards of `OUT/manifest.json`: none when it is missing; one that is not a cardgen
     manifest is ignored with a warning; one that is a link, a FIFO or a device is an error."""
     path = out / MANIFEST
@@ -293,7 +297,7 @@ class Journal:
         self.path = out / STATE_DIR / JOURNAL
         self._fd: int | None = None
 
-    def read(self) -> list[dict[str, Any]]:
+    def read(self) -> list[JsonObject]:
         data = read_regular(self.path, missing_ok=True)
         records = []
         for line in (data or b"").splitlines():
@@ -435,7 +439,7 @@ class OutputLock:
 PLACEHOLDERS = ("date", "year", "month", "day", "week")
 
 
-def expand_out(out: Path, today: Any = None) -> Path:
+def expand_out(out: Path, today: date | None = None) -> Path:
     """`--out` with date placeholders filled: {date} 2026-11-25, {week} 2026-W48, {year} ..."""
     import datetime as dt
 

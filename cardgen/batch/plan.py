@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from cardgen.batch.captions import CaptionParts, alt_text, fitted_caption
 from cardgen.batch.folder import caption_path
@@ -284,6 +284,18 @@ def _job(
     )
 
 
+class ProblemJson(TypedDict):
+    """A problem as `cardgen check --json` prints it."""
+
+    severity: Literal["error", "warning"]
+    message: str
+    file: str | None
+    line: int | None
+    quote_id: str | None
+    platform: str | None
+    exit_code: int
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing `check` found: an error (exit 1 or 2) or a warning."""
@@ -302,7 +314,7 @@ class Problem:
     ) -> Problem:
         return cls("error", exc.one_line(), exc.exit_code, exc.file, exc.line, quote_id, platform)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> ProblemJson:
         return {
             "severity": self.severity,
             "message": self.message,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from cardgen import __version__
 from cardgen.batch import scheduling
@@ -75,6 +75,7 @@ from cardgen.batch.records import (
     Status,
 )
 from cardgen.batch.rotation import History, history_folder, pick, read_history, remember
+from cardgen.batch.scheduling import Drawn, Pool
 from cardgen.batch.signals import SignalGuard
 from cardgen.batch.workers import PackedError, draw_in_worker
 from cardgen.drawing.encoders import extension
@@ -82,6 +83,9 @@ from cardgen.drawing.memory import keep_freed_memory
 from cardgen.errors import CardgenError, ContentError, InputError
 from cardgen.source.quotes import LoadedSelection
 from cardgen.yamlio import display_path
+
+if TYPE_CHECKING:
+    from cardgen.drawing.scene import Scene
 
 
 def render(
@@ -338,7 +342,7 @@ class _Run:
         return (self._relative[path], job.quote.id, job.platform.id)
 
     def _execute(
-        self, card_jobs: list[CardJob], jobs: int, started: DrawPool | None
+        self, card_jobs: list[CardJob], jobs: int, started: DrawPool[Drawn] | None
     ) -> RenderReport:
         fonts = fonts_digest(self.project)
         memo: Memo = {}
@@ -366,7 +370,7 @@ class _Run:
         self.emit(_start_event(self.out, len(card_jobs), len(todo)))
         for failure in self.failures:  # whole selections that failed to load
             self.emit(_failure_event(failure, None))
-        pool: DrawPool | InlinePool = started or InlinePool(draw_in_worker)
+        pool: Pool = started or InlinePool(draw_in_worker)
         try:
             scenes = self._fit_all(pool, todo, prefit)
             self._unlist_what_changes(todo, scenes, cached)
@@ -410,7 +414,10 @@ class _Run:
         return [_start_event(self.out, len(cards), 0), *cards, _done_event(counts, manifest)]
 
     def _fit_all(
-        self, pool: DrawPool | InlinePool, todo: list[_Todo], first: Any = None
+        self,
+        pool: Pool,
+        todo: list[_Todo],
+        first: Scene | PackedError | None = None,
     ) -> dict[int, _Fitted]:
         """Fit every card before writing any: a card that cannot fit stops the run unwritten.
 
@@ -435,7 +442,7 @@ class _Run:
             pool.poll()
         return scenes
 
-    def _fit_here(self, job: CardJob) -> Any:
+    def _fit_here(self, job: CardJob) -> Scene | PackedError:
         try:
             return fit_card(job, self.project)
         except CardgenError as exc:
@@ -492,7 +499,7 @@ class _Run:
 
     def _draw_all(
         self,
-        pool: DrawPool | InlinePool,
+        pool: Pool,
         todo: list[_Todo],
         scenes: dict[int, _Fitted],
     ) -> None:

@@ -8,10 +8,9 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
-from cardgen.batch.pool import DrawPool, WorkerStart
-from cardgen.batch.workers import draw_in_worker, worker_init
+from cardgen.batch.pool import DrawPool, InlinePool, WorkerStart
+from cardgen.batch.workers import PackedError, draw_in_worker, worker_init
 from cardgen.limits import WORKER_MEMORY_BYTES
 
 # Imported once by the forkserver, so every worker forked from it starts with them;
@@ -22,6 +21,9 @@ _PRELOAD = [
     "cardgen.drawing.raster",
     "cardgen.drawing.sizefit",
 ]
+
+Drawn = tuple[bytes, str] | PackedError  # a card drawn (bytes, final format), or why not
+Pool = DrawPool[Drawn] | InlinePool[Drawn]
 
 # Cards drawn while others are still being fitted wait in memory until every card has fitted:
 # at most this many bytes of them, with a few draws queued ahead of the workers.
@@ -80,11 +82,10 @@ def worker_start(root: Path) -> WorkerStart:
     # drawing side once and forks each worker from it, without the CLI as `__main__`;
     # no locks or threads inherited from this process. spawn elsewhere.
     if "forkserver" in multiprocessing.get_all_start_methods():
-        context: Any = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_PRELOAD)
-    else:
-        context = multiprocessing.get_context("spawn")
-    return WorkerStart(context, worker_init, (root,))
+        server = multiprocessing.get_context("forkserver")
+        server.set_forkserver_preload(_PRELOAD)
+        return WorkerStart(server, worker_init, (root,))
+    return WorkerStart(multiprocessing.get_context("spawn"), worker_init, (root,))
 
 
 def can_fork() -> bool:
@@ -104,7 +105,7 @@ def can_fork() -> bool:
     )
 
 
-def start_pool(root: Path, jobs: int, tasks: int) -> DrawPool:
+def start_pool(root: Path, jobs: int, tasks: int) -> DrawPool[Drawn]:
     """Up to `jobs` workers for `tasks` cards of the project at `root`; drawn cards wait
     (within `EARLY_BYTES`, `EARLY_QUEUED` ahead) until the run writes them."""
     return DrawPool(

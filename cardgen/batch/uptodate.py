@@ -235,21 +235,30 @@ def _settle(stamp: dict[str, Any], out: Path) -> bool:
     """Write the manifest as the first rerun after a render writes it, its `rendered` cards
     now `cached` (the only change such a rerun makes), and keep the stamp true of OUT."""
     from cardgen.batch.folder import MANIFEST, read_regular
-    from cardgen.batch.output import pretty_json, write_inside
+    from cardgen.batch.output import write_inside
     from cardgen.errors import CardgenError
 
-    body = json.loads(read_regular(out / MANIFEST) or b"")
-    for card in body["cards"]:
-        if card["status"] == "rendered":
-            card["status"] = "cached"
+    # The manifest is as the render wrote it (its signature is the stamp's): the status
+    # lines are replaced in its text, which is what writing it again would give, without
+    # the ~50 ms of encoding 300 cards' records again.
+    data = read_regular(out / MANIFEST) or b""
+    rendered = sum(card["status"] == "rendered" for card in json.loads(data)["cards"])
+    if data.count(_RENDERED) != rendered:
+        return False
     try:
-        write_inside(out, MANIFEST, pretty_json(body), durable=True)
+        write_inside(out, MANIFEST, data.replace(_RENDERED, _CACHED), durable=True)
         stamp["output"][MANIFEST] = _stat(str(out / MANIFEST))
         stamp["settle"] = False
         _write_stamp_file(out, stamp)
     except CardgenError:  # the folder is as the normal path leaves it; it redoes the stamp
         return False
     return True
+
+
+# A card's status line in the manifest (`output.pretty_json`: cards at 4 spaces, keys at 6);
+# never inside a string, where a quote is always escaped.
+_RENDERED = b'\n      "status": "rendered",\n'
+_CACHED = b'\n      "status": "cached",\n'
 
 
 def _write_stamp_file(out: Path, stamp: dict[str, Any]) -> None:
