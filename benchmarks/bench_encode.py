@@ -81,7 +81,9 @@ def cards(project: Project, quick: bool = False) -> dict[str, Image.Image]:
     for name in ("classic",) if quick else ("classic", "bold"):
         layout = project.layout(name, platform)
         brand = project.brand(layout.brand)
-        scene = build_scene(card_content(project, brand), layout, brand, platform, registry)
+        content = card_content(project, brand)
+        memo = project.scene_memo()
+        scene = build_scene(content, layout, brand, platform, registry, memo=memo)
         out[f"{name} (flat)" if name == "classic" else f"{name} (gradient)"] = draw_scene(scene)
     out["photo-like"] = photo_card(270, 270) if quick else photo_card()
     return out

@@ -20,21 +20,20 @@ from PIL import ImageFont
 from benchmarks.bench_render import card_content
 from benchmarks.harness import ROOT, Settings, interleaved
 from cardgen.batch.plan import Project
-from cardgen.drawing import scene as scene_module
 from cardgen.drawing.scene import TextBlock, build_scene
-from cardgen.typography.fonts import LAYOUT_ENGINE
+from cardgen.typography.fonts import LAYOUT_ENGINE, FontRegistry
 
 PLATFORMS = ("instagram-square", "instagram-story", "linkedin")
 
 
-def forget_texts() -> None:
-    for chain in scene_module._CHAINS.values():
+def forget_texts(registry: FontRegistry) -> None:
+    for chain in registry.chains():
         chain.forget_texts()
 
 
 def run(settings: Settings, project: Project | None = None) -> dict[str, Any]:
     project = project or Project.open(ROOT)
-    registry = project.font_registry()
+    registry, memo = project.font_registry(), project.scene_memo()
     rows = []
     platforms = PLATFORMS[:1] if settings.quick else PLATFORMS
     layouts = project.layouts.layout_names()
@@ -53,10 +52,10 @@ def run(settings: Settings, project: Project | None = None) -> dict[str, Any]:
                 platform: Any = platform,
                 content: Any = content,
             ) -> Any:
-                return build_scene(content, layout, brand, platform, registry)
+                return build_scene(content, layout, brand, platform, registry, memo=memo)
 
             def fit_new(fit: Any = fit) -> Any:
-                forget_texts()
+                forget_texts(registry)
                 return fit()
 
             scene = fit()

@@ -36,20 +36,10 @@ from cardgen.batch.plan import Project  # noqa: E402
 from cardgen.batch.runner import render  # noqa: E402
 from cardgen.review.serve import serve_in_thread  # noqa: E402
 from tests.batchkit import make_project  # noqa: E402
+from tests.servekit import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 PLATFORMS = ("instagram-square", "instagram-portrait", "x", "linkedin", "facebook")
 RESULTS = ROOT / "benchmarks" / "results"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 FIRST_RENDER_BUDGET_S = 2.0
 BYTES_BUDGET = 3_000_000
 

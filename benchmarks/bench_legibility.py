@@ -56,7 +56,8 @@ def measure(corpus: Path, root: Path) -> list[tuple[str, str, float, float, int]
                     handle=brand.handle or "",
                 )
                 try:
-                    scene = build_scene(content, layout, brand, platform, project.font_registry())
+                    registry, memo = project.font_registry(), project.scene_memo()
+                    scene = build_scene(content, layout, brand, platform, registry, memo=memo)
                 except CardgenError:
                     failed += 1
                     continue

@@ -32,11 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from cardgen.batch.plan import Project
-from cardgen.drawing.scene import CardText, TextBlock, build_scene
+from cardgen.design.cardtext import CardText
+from cardgen.drawing.scene import TextBlock, build_scene
 from cardgen.errors import CardgenError
 from cardgen.source.articles import load_article
+from cardgen.source.language import detect, primary
 from cardgen.source.suggest import suggest
-from cardgen.typography.language import detect, primary, short_words
+from cardgen.typography.shortwords import short_words
 
 ROOT = Path(__file__).resolve().parent.parent
 PLATFORMS = ("instagram-square", "instagram-story", "linkedin", "pinterest")
@@ -87,7 +89,7 @@ def ends_after_short_word(line: str, language: str) -> bool:
 
 def measure(corpus: Path, quotes: int) -> dict[str, Any]:
     project = Project.open(ROOT)
-    registry = project.font_registry()
+    registry, memo = project.font_registry(), project.scene_memo()
     totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     times: dict[str, list[float]] = defaultdict(list)
     articles = sorted(
@@ -111,7 +113,12 @@ def measure(corpus: Path, quotes: int) -> dict[str, Any]:
                     start = time.perf_counter()
                     try:
                         scene = build_scene(
-                            content, layout, project.brand(layout.brand), platform, registry
+                            content,
+                            layout,
+                            project.brand(layout.brand),
+                            platform,
+                            registry,
+                            memo=memo,
                         )
                     except CardgenError:
                         totals[group]["failed"] += 1

@@ -19,6 +19,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from benchmarks.harness import QUOTE, ROOT, Settings, interleaved
 from cardgen.batch.plan import Project
+from cardgen.design.cardtext import CardText
 from cardgen.design.platforms import BUILTIN
 from cardgen.drawing.raster import (
     ENCODE_OPTIONS,
@@ -32,7 +33,6 @@ from cardgen.drawing.raster import (
     is_photo_like,
 )
 from cardgen.drawing.scene import (
-    CardText,
     ImageShape,
     LineShape,
     RectShape,
@@ -177,14 +177,14 @@ def chosen_encoding(image: Image.Image) -> str:
 
 
 def draw_background(scene: Scene) -> Image.Image:
-    from cardgen.drawing.raster import _background
+    from cardgen.drawing.raster import background_image
 
-    return _background(scene.width, scene.height, scene.background)
+    return background_image(scene.width, scene.height, scene.background)
 
 
 def run(settings: Settings, project: Project | None = None) -> dict[str, Any]:
     project = project or Project.open(ROOT)
-    registry = project.font_registry()
+    registry, memo = project.font_registry(), project.scene_memo()
     platforms = BUILTIN[:1] if settings.quick else BUILTIN
     layouts = project.layouts.layout_names()
     if settings.quick:
@@ -202,10 +202,10 @@ def run(settings: Settings, project: Project | None = None) -> dict[str, Any]:
                 platform: Any = platform,
                 content: CardText = content,
             ) -> bytes:
-                scene = build_scene(content, layout, brand, platform, registry)
+                scene = build_scene(content, layout, brand, platform, registry, memo=memo)
                 return encode(draw_scene(scene), "png")
 
-            scene = build_scene(content, layout, brand, platform, registry)
+            scene = build_scene(content, layout, brand, platform, registry, memo=memo)
             flat = isinstance(scene.background, SolidFill)
             if not flat and platform.id not in NON_FLAT_PLATFORMS:
                 continue  # the 1.1x target is for flat cards: the others on a few sizes

@@ -17,8 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cardgen.batch.plan import Project  # noqa: E402
+from cardgen.design.cardtext import CardText  # noqa: E402
 from cardgen.design.layouts import TextElement, resolve_length  # noqa: E402
-from cardgen.drawing.scene import CardText, Resolver, build_scene  # noqa: E402
+from cardgen.drawing.scene import Resolver, build_scene  # noqa: E402
 from cardgen.typography.fonts import ChainMeasurer  # noqa: E402
 from cardgen.typography.segment import breaks  # noqa: E402
 from cardgen.typography.typeset import fit_text  # noqa: E402
@@ -67,7 +68,7 @@ def main() -> None:
     layout = project.layout("classic", platform)
     brand = project.brand(layout.brand)
     element = _quote_element(layout.elements)
-    resolver = Resolver(brand, project.font_registry(), layout.name)
+    resolver = Resolver(brand, project.font_registry(), layout)
     chain = resolver.chain(element.font)
     w, h = platform.width, platform.height
     # The quote sits in a group that gives it the room its neighbours leave: the safe
@@ -101,6 +102,7 @@ def main() -> None:
                 brand,
                 platform,
                 project.font_registry(),
+                memo=project.scene_memo(),
             )
 
         fit_median, fit_p90 = timings(fit)

@@ -613,7 +613,8 @@ def fonts(
     ] = False,
 ) -> None:
     """List the font families and faces cardgen can use."""
-    from cardgen.typography.fonts import font_folders, registry_for
+    from cardgen.typography.fontfiles import font_folders
+    from cardgen.typography.fonts import registry_for
 
     registry = _run(lambda: registry_for(font_folders(Path.cwd())))
     faces = registry.all_faces() if system else registry.faces

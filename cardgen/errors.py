@@ -6,6 +6,7 @@ exit code; nothing else in the package prints or exits.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 EXIT_OK = 0
@@ -62,6 +63,15 @@ def clipped(value: object, limit: int = 60) -> str:
         return text
     size = f" ({len(value):,} characters)" if isinstance(value, str) else ""
     return text[: max(10, limit - 3)] + "..." + size
+
+
+def did_you_mean(name: str, known: Iterable[str], otherwise: str | None = None) -> str | None:
+    """The hint for a misspelt name: `did you mean 'x'?` with the closest known name,
+    else `otherwise` (usually what the known names are)."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(known), n=1)
+    return f"did you mean '{close[0]}'?" if close else otherwise
 
 
 class InputError(CardgenError):

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from cardgen.errors import InputError
 
+PACKAGE_DIR = Path(__file__).resolve().parent  # the cardgen package
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".svg")  # pictures and logos
 _CHUNK = 1 << 20
 # Non-blocking: opening a FIFO for reading would otherwise wait for a writer.
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
@@ -116,3 +118,9 @@ def _require_regular(info: os.stat_result, what: str, shown: str, limit: int) ->
 
 def _too_large(size: int, what: str, shown: str, limit: int) -> None:
     raise InputError(f"{what} is {size:,} bytes, more than the {limit:,} allowed", file=shown)
+
+
+def bundled_dir(name: str) -> Path:
+    """`layouts` or `fonts` shipped with cardgen (in the wheel, or the source tree)."""
+    inside = PACKAGE_DIR / "data" / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name

@@ -38,7 +38,6 @@ MAX_SVG_RATIO = 20  # width over height (or height over width) of an SVG logo
 
 # Network: only an `article.source` that is a URL with no snapshot yet, and
 # `cardgen suggest URL`, fetch anything: one GET of that page (cardgen/source/fetch.py).
-NETWORK_ACCESS = True
 MAX_PAGE_BYTES = 5_000_000  # an article's page; the largest news pages are ~2 MB of HTML
 MAX_REDIRECTS = 5
 FETCH_SECONDS = 20.0  # reading the page (httpx: each read, write or pool wait)

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cardgen.errors import InputError
+from cardgen.inputs import IMAGE_SUFFIXES
 
 COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 COLOUR_ROLES = ("background", "text", "accent")  # the order of `--colors a,b,c`
 FONT_ROLES = ("serif", "sans", "display")  # the order of `--fonts a,b,c`
-LOGO_TYPES = (".png", ".jpg", ".jpeg", ".webp", ".svg")
 MAX_LOGO_BYTES = 5_000_000
 
 STARTER_ARTICLE = """\
@@ -176,7 +176,8 @@ def parse_colours(text: str | None) -> dict[str, str]:
 def parse_fonts(text: str | None) -> dict[str, str]:
     """`EB Garamond,Inter` (serif, sans, display) or `sans=Inter,...`; each must be a
     family cardgen can use (`cardgen fonts`)."""
-    from cardgen.typography.fonts import font_folders, registry_for
+    from cardgen.typography.fontfiles import font_folders
+    from cardgen.typography.fonts import registry_for
 
     fonts = {"serif": "EB Garamond", "sans": "Inter", "display": "Noto Serif"}
     items = [i.strip() for i in (text or "").split(",") if i.strip()]
@@ -200,7 +201,7 @@ def parse_fonts(text: str | None) -> dict[str, str]:
 
 def _logo(path: Path) -> tuple[str, bytes]:
     shown = str(path)
-    if path.suffix.lower() not in LOGO_TYPES:
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
         raise InputError(
             f"--logo {shown}: not a PNG, JPEG, WebP or SVG file", hint="give the logo's image file"
         )

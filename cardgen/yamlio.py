@@ -6,7 +6,6 @@ list item so that a pydantic validation error can name the exact spot.
 
 from __future__ import annotations
 
-import difflib
 import re
 import types
 import typing
@@ -16,7 +15,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from cardgen.errors import InputError, clipped
+from cardgen.errors import InputError, clipped, did_you_mean
 from cardgen.inputs import read_input
 from cardgen.limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 
@@ -334,20 +333,16 @@ def _explain(
     errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     error = errors[0]
     data_path = _data_path(model, doc.data, tuple(error["loc"]))
-    dotted = _dotted(data_path)
+    key = dotted(data_path)
     line = doc.line_of(data_path)
     if error["type"] == "extra_forbidden":
         name = str(data_path[-1]) if data_path else "?"
         allowed = _allowed_keys(model, data_path[:-1], doc.data)
-        close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-        hint = (
-            f"did you mean '{close[0]}'?"
-            if close
-            else (f"allowed keys: {', '.join(sorted(allowed))}" if allowed else None)
-        )
-        return InputError(f"unknown key '{name}'", file=shown, line=line, key=dotted, hint=hint)
+        listed = f"allowed keys: {', '.join(sorted(allowed))}" if allowed else None
+        hint = did_you_mean(name, allowed, listed)
+        return InputError(f"unknown key '{name}'", file=shown, line=line, key=key, hint=hint)
     if error["type"] == "missing":
-        return InputError("required key is missing", file=shown, line=line, key=dotted)
+        return InputError("required key is missing", file=shown, line=line, key=key)
     message = str(error["msg"])
     message = message.removeprefix("Value error, ")
     value = error.get("input")
@@ -362,7 +357,7 @@ def _explain(
         and clipped(value) not in message
     ):
         message = f"{clipped(value)}: {message}"
-    return InputError(message, file=shown, line=line, key=dotted, hint=hint)
+    return InputError(message, file=shown, line=line, key=key, hint=hint)
 
 
 def _data_path(model: type[BaseModel], data: Any, loc: tuple[Any, ...]) -> PathKey:
@@ -403,10 +398,11 @@ def _tag_of(model: type[BaseModel]) -> Any:
     return args[0] if len(args) == 1 else None
 
 
-def _dotted(path: PathKey) -> str:
+def dotted(path: PathKey) -> str:
+    """`quotes[2].text`: a key path as errors show it."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
 

@@ -1,13 +1,25 @@
-"""Test helpers: image comparison with a tolerance, ink boxes from pixels, a CLI runner."""
+"""Test helpers: image comparison with a tolerance, ink boxes from pixels, a CLI runner,
+one card's scene and a font chain of a project, a disk that fills up."""
 
 from __future__ import annotations
 
+import errno
+import io
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import pytest
 from PIL import Image, ImageChops, ImageStat
 from typer.testing import CliRunner
 
+from cardgen.batch.plan import Project
 from cardgen.cli import app
+from cardgen.design.cardtext import CardText
+from cardgen.drawing.scene import Scene, build_scene
+from cardgen.typography.fonts import FontChain, chain_for
 
 FAILURES = Path(__file__).resolve().parent / "_failures"
 
@@ -103,3 +115,81 @@ def ink_bbox(
     diff = ImageChops.difference(image.convert("RGB"), flat).convert("L")
     mask = diff.point(lambda v: 255 if v > threshold else 0)
     return mask.getbbox()
+
+
+class _FullDisk(io.RawIOBase):
+    """A file handle that writes half of what it is given, then reports a full disk."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        os.write(self.fd, bytes(data)[: len(data) // 2])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self.fd)
+        super().close()
+
+
+@contextmanager
+def disk_full_at(write: int) -> Iterator[list[int]]:
+    """The `write`-th file cardgen writes (0-based) finds the disk full; yields the count."""
+    real_fdopen = os.fdopen
+    count = [0]
+
+    def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
+        count[0] += 1
+        if count[0] - 1 == write:
+            return _FullDisk(fd)
+        return real_fdopen(fd, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "fdopen", fdopen)
+        yield count
+
+
+def card_scene(
+    project: Project,
+    quote: str | CardText,
+    layout: str = "classic",
+    platform: str = "instagram-square",
+    **fields: str,
+) -> Scene:
+    """The scene of one card of `project`: QUOTE (and its other text FIELDS, or all of a
+    card's text) in LAYOUT on PLATFORM, with the layout's brand."""
+    target = project.platform(platform)
+    resolved = project.layout(layout, target)
+    brand = project.brand(resolved.brand)
+    content = quote if isinstance(quote, CardText) else CardText(quote=quote, **fields)
+    registry, memo = project.font_registry(), project.scene_memo()
+    return build_scene(content, resolved, brand, target, registry, memo=memo)
+
+
+def font_chain(project: Project, family: str = "EB Garamond") -> FontChain:
+    """`family` and the serif fallbacks after it, from the project's fonts."""
+    registry = project.font_registry()
+    return chain_for(registry, registry.find(family), serif=True)
+
+
+ONE_QUOTE = """\
+article:
+  source: articles/a.txt
+  author: Ada
+quotes:
+  - id: one
+    text: "{quote}"
+"""
+
+
+def write_one_quote(
+    project: Path, quote: str, paragraph: str | None = None, intro: str = "Intro."
+) -> None:
+    """`quotes/sel.yaml` selecting QUOTE (id `one`, by Ada) from `quotes/articles/a.txt`:
+    an INTRO paragraph, then PARAGRAPH (the quote alone by default)."""
+    (project / "quotes" / "articles" / "a.txt").write_text(f"{intro}\n\n{paragraph or quote}\n")
+    (project / "quotes" / "sel.yaml").write_text(ONE_QUOTE.format(quote=quote))

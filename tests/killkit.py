@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -199,3 +200,17 @@ def _cardgen_traceback(stderr: str) -> bool:
         return False
     frames = [line for line in stderr.splitlines() if line.strip().startswith("File ")]
     return not frames or any("<frozen " not in line for line in frames)
+
+
+@contextlib.contextmanager
+def running_with_workers(root: Path) -> Iterator[tuple[subprocess.Popen[str], list[int]]]:
+    """A render started in `root` once it has written a card, with the pids of its worker
+    processes; nothing of it outlives the block."""
+    proc = start(root)
+    try:
+        assert wait_for_a_card(root / "output", proc)
+        workers = worker_pids(proc.pid)
+        assert workers
+        yield proc, workers
+    finally:
+        reap(proc)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -38,7 +37,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from tests.helpers import run_cli
+from tests.helpers import disk_full_at, run_cli
 
 CASES_DIR = Path(__file__).resolve().parent / "bad_inputs"
 CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "case.yaml").is_file())
@@ -145,42 +144,6 @@ def unreadable(paths: list[Path]) -> Iterator[None]:
         yield
 
 
-class _FullDisk(io.RawIOBase):
-    """A file handle that writes half of what it is given, then reports a full disk."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        os.write(self.fd, bytes(data)[: len(data) // 2])
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    def close(self) -> None:
-        if not self.closed:
-            os.close(self.fd)
-        super().close()
-
-
-@contextmanager
-def disk_full(fail_write: int) -> Iterator[None]:
-    """Writes through os.fdopen succeed until the `fail_write`-th (0-based), which fails."""
-    real_fdopen = os.fdopen
-    count = [0]
-
-    def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
-        count[0] += 1
-        if count[0] - 1 == fail_write:
-            return _FullDisk(fd)
-        return real_fdopen(fd, *args, **kwargs)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(os, "fdopen", fdopen)
-        yield
-
-
 def assert_whole(root: Path, rel: str) -> None:
     """A file left behind must be complete: images decode, JSON parses."""
     path = root / rel
@@ -201,7 +164,7 @@ def test_bad_input(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     before = snapshot(project)
     with unreadable([project / p for p in spec.get("unreadable") or []]):
         if spec.get("fault") == "disk-full":
-            with disk_full(int(spec.get("fail_write", 1))):
+            with disk_full_at(int(spec.get("fail_write", 1))):
                 code, stdout, stderr = run_cli(*[str(a) for a in spec["args"]])
         else:
             assert spec.get("fault") is None, f"unknown fault {spec['fault']!r}"

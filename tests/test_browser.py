@@ -21,25 +21,11 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from cardgen.batch.captions import count
 from cardgen.batch.plan import Project
 from cardgen.batch.runner import render
-from cardgen.design.platforms import BUILTIN
 from cardgen.review.serve import GalleryHandler, GalleryServer, serve_in_thread
 from tests.gallery_project import HOSTILE_AUTHOR, HOSTILE_QUOTE, HOSTILE_TITLE, make_project
+from tests.servekit import CHROMIUM, CHROMIUM_ARGS, PLATFORMS, serving
 
-CHROMIUM = Path("/usr/bin/chromium")
-PLATFORMS = {p.id: p for p in BUILTIN}
 ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
-# Without the background-networking flags Chromium keeps calling home, which on a
-# closed network floods it with refused connections.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 if not CHROMIUM.exists() and not os.environ.get("CI"):
     pytest.skip(
@@ -88,11 +74,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Galle
     make_project(root)
     out = root / "out"
     render(None, out=out, project=Project.open(root))
-    server, thread = serve_in_thread(out)
-    yield out, server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(out) as server:
+        yield out, server
 
 
 @pytest.fixture(scope="module")
@@ -563,11 +546,8 @@ def review_site(
     out = tmp_path / "out"
     shutil.copytree(site[0], out, symlinks=True)
     (out / "review.json").unlink(missing_ok=True)
-    server, thread = serve_in_thread(out)
-    yield out, server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(out) as server:
+        yield out, server
 
 
 def review_page(context: BrowserContext, url: str) -> Page:

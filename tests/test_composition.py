@@ -14,11 +14,11 @@ from cardgen.batch.plan import Project
 from cardgen.design.cardtext import CardText
 from cardgen.design.layouts import PHONE_WIDTH
 from cardgen.drawing.composition import strip_outer_quotes
-from cardgen.drawing.scene import ElementInfo, Scene, TextBlock, build_scene
+from cardgen.drawing.scene import ElementInfo, Scene, TextBlock
 from cardgen.errors import TextDoesNotFit
 from cardgen.review.samples import LANGUAGES, LENGTHS, sample
 from cardgen.source.language import detect
-from tests.helpers import run_cli
+from tests.helpers import card_scene, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = Project.open(ROOT)
@@ -28,10 +28,7 @@ MARKED = ("classic", "card", "night")  # layouts that draw a decorative quote ma
 
 
 def scene_of(layout_name: str, platform_id: str, content: CardText) -> Scene:
-    platform = PROJECT.platform(platform_id)
-    layout = PROJECT.layout(layout_name, platform)
-    brand = PROJECT.brand(layout.brand)
-    return build_scene(content, layout, brand, platform, PROJECT.font_registry())
+    return card_scene(PROJECT, content, layout_name, platform_id)
 
 
 def element(scene: Scene, wanted: str) -> ElementInfo:
@@ -243,11 +240,8 @@ def test_a_layout_can_choose_marks_per_language(tmp_path: Path) -> None:
         "extends: classic\nname: plain\nelements:\n  mark: {chars: {ja: '', fr: '\u201c'}}\n"
     )
     project = Project.open(tmp_path)
-    platform = project.platform("instagram-square")
-    layout = project.layout("plain", platform)
-    brand = project.brand(layout.brand)
     for lang, expected in (("ja", None), ("fr", "\u201c")):
-        scene = build_scene(sample(lang, "short"), layout, brand, platform, project.font_registry())
+        scene = card_scene(project, sample(lang, "short"), "plain")
         marks = [d for d in scene.drawables if isinstance(d, TextBlock) and d.role == "quote_mark"]
         assert [m.lines[0].text for m in marks] == ([expected] if expected else [])
 
@@ -283,16 +277,7 @@ def test_mirroring_can_be_turned_off(tmp_path: Path) -> None:
     (tmp_path / "layouts" / "fixed.yaml").write_text(
         "extends: classic\nname: fixed\nmirror_rtl: false\n"
     )
-    project = Project.open(tmp_path)
-    platform = project.platform("instagram-square")
-    layout = project.layout("fixed", platform)
-    scene = build_scene(
-        sample("ar", "short"),
-        layout,
-        project.brand(layout.brand),
-        platform,
-        project.font_registry(),
-    )
+    scene = card_scene(Project.open(tmp_path), sample("ar", "short"), "fixed")
     assert element(scene, "mark").ink_box[0] < scene.width / 2  # the mark stays on the left
 
 

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from cardgen.batch.plan import Project
+from cardgen.design.cardtext import CardText
 from cardgen.drawing.raster import draw_scene, encode, flat_palette, is_photo_like
-from cardgen.drawing.scene import CardText, build_scene
+from cardgen.drawing.scene import build_scene
 from tests.helpers import mean_difference
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,16 +127,16 @@ def test_any_flat_card_stays_within_the_bound(
 
 
 def test_pixel_search_skips_matches_that_straddle_two_pixels() -> None:
-    from cardgen.drawing.raster import _pixel_with
+    from cardgen.drawing.raster import pixel_with
 
     # (1, 2, 3) (9, 1, 2) (3, 9, 9) (1, 2, 3): the bytes 1 2 3 also occur across 1 and 2.
     pixels = bytes([1, 2, 3, 9, 1, 2, 3, 9, 9, 1, 2, 3])
-    assert _pixel_with(pixels, bytes([1, 2, 3])) == 3  # searched from the middle first
-    assert _pixel_with(pixels, bytes([9, 1, 2])) == 1  # then from the start
-    assert _pixel_with(pixels + bytes([7, 7, 7]), bytes([1, 2, 3])) == 3
-    assert _pixel_with(bytes([5, 6, 7, 0, 1, 2, 3, 0]), bytes([1, 2, 3]), 4) == 1
+    assert pixel_with(pixels, bytes([1, 2, 3])) == 3  # searched from the middle first
+    assert pixel_with(pixels, bytes([9, 1, 2])) == 1  # then from the start
+    assert pixel_with(pixels + bytes([7, 7, 7]), bytes([1, 2, 3])) == 3
+    assert pixel_with(bytes([5, 6, 7, 0, 1, 2, 3, 0]), bytes([1, 2, 3]), 4) == 1
     with pytest.raises(ValueError):
-        _pixel_with(pixels, bytes([2, 3, 9]))  # only ever across a pixel boundary
+        pixel_with(pixels, bytes([2, 3, 9]))  # only ever across a pixel boundary
 
 
 def _palette_by_pairs(image: Image.Image) -> Image.Image | None:
@@ -145,7 +146,7 @@ def _palette_by_pairs(image: Image.Image) -> Image.Image | None:
     """
     from cardgen.drawing import raster
 
-    sample = raster._sample(image)
+    sample = raster.palette_sample(image)
     grid = sample.size
     colours = sample.getcolors(raster.PALETTE_MAX_SAMPLE_COLOURS)
     least = max(1, round(grid[0] * grid[1] * raster.KEY_COLOUR_SHARE))
@@ -168,7 +169,7 @@ def _palette_by_pairs(image: Image.Image) -> Image.Image | None:
     for index, colour in key.items():
         palette[3 * index : 3 * index + 3] = colour
     quantised.putpalette(palette)
-    return None if raster._bands(image, quantised) else quantised
+    return None if raster.has_bands(image, quantised) else quantised
 
 
 @settings(max_examples=60, deadline=None)
@@ -204,12 +205,12 @@ def test_key_colours_are_right_when_the_sample_was_taken_elsewhere(
     ever samples elsewhere, each colour is checked there and the indices sampled instead."""
     from cardgen.drawing import raster
 
-    assert raster._sampled_from((10, 7), (2, 1)) == ([2, 7], [3])
+    assert raster.sampled_from((10, 7), (2, 1)) == ([2, 7], [3])
     image = _card("minimal", "linkedin")
     expected = _palette_by_pairs(image)
     assert expected is not None
     monkeypatch.setattr(
-        raster, "_sampled_from", lambda size, grid: ([0] * grid[0], [size[1] // 2] * grid[1])
+        raster, "sampled_from", lambda size, grid: ([0] * grid[0], [size[1] // 2] * grid[1])
     )
     got = flat_palette(image)
     assert got is not None

@@ -58,52 +58,49 @@ def test_unknown_key_names_file_line_key_and_suggests(project: Path) -> None:
     assert not (project / "output").exists()
 
 
-def test_unknown_top_level_key(project: Path) -> None:
-    code, _, stderr = render(project, GOOD + "qoutes: []\n")
+# Each row: a selection file and what the one error line about it says (exit 2).
+@pytest.mark.parametrize(
+    ("selection", "expected"),
+    [
+        pytest.param(
+            GOOD + "qoutes: []\n",
+            ("quotes/sel.yaml:7 qoutes: unknown key 'qoutes' (did you mean 'quotes'?)",),
+            id="unknown_top_level_key",
+        ),
+        pytest.param(
+            GOOD + "article: {source: b.txt}\n",
+            ("quotes/sel.yaml:7", "duplicate key 'article'"),
+            id="duplicate_key",
+        ),
+        pytest.param(
+            GOOD.replace("id: one", "id: [1, 2]"),
+            ("quotes/sel.yaml:5 quotes[0].id:",),
+            id="wrong_type",
+        ),
+        pytest.param(
+            GOOD.replace("id: one", "id: ../etc"), ("quotes[0].id", "'../etc'"), id="bad_id"
+        ),
+        pytest.param(GOOD.replace("  - id: one", "\t- id: one"), ("tabs",), id="tabs_get_a_hint"),
+        pytest.param("", ("quotes/sel.yaml", "empty"), id="empty_file"),
+        pytest.param(
+            GOOD.replace("a.txt", "missing.txt"),
+            ("quotes/articles/missing.txt", "not found"),
+            id="missing_article",
+        ),
+        pytest.param(
+            GOOD.replace("articles/a.txt", "../../etc/passwd"),
+            ("quotes/sel.yaml:2 article.source",),
+            id="article_path_outside_project",
+        ),
+    ],
+)
+def test_a_bad_selection_is_one_error_line_naming_it(
+    project: Path, selection: str, expected: tuple[str, ...]
+) -> None:
+    code, _, stderr = render(project, selection)
     assert code == 2
-    assert "quotes/sel.yaml:7 qoutes: unknown key 'qoutes' (did you mean 'quotes'?)" in stderr
-
-
-def test_duplicate_key(project: Path) -> None:
-    code, _, stderr = render(project, GOOD + "article: {source: b.txt}\n")
-    assert code == 2
-    assert "quotes/sel.yaml:7" in stderr and "duplicate key 'article'" in stderr
-
-
-def test_wrong_type(project: Path) -> None:
-    code, _, stderr = render(project, GOOD.replace("id: one", "id: [1, 2]"))
-    assert code == 2
-    assert "quotes/sel.yaml:5 quotes[0].id:" in stderr
-
-
-def test_bad_id(project: Path) -> None:
-    code, _, stderr = render(project, GOOD.replace("id: one", "id: ../etc"))
-    assert code == 2
-    assert "quotes[0].id" in stderr and "'../etc'" in stderr
-
-
-def test_tabs_get_a_hint(project: Path) -> None:
-    code, _, stderr = render(project, GOOD.replace("  - id: one", "\t- id: one"))
-    assert code == 2
-    assert "tabs" in stderr
-
-
-def test_empty_file(project: Path) -> None:
-    code, _, stderr = render(project, "")
-    assert code == 2
-    assert "quotes/sel.yaml" in stderr and "empty" in stderr
-
-
-def test_missing_article(project: Path) -> None:
-    code, _, stderr = render(project, GOOD.replace("a.txt", "missing.txt"))
-    assert code == 2
-    assert "quotes/articles/missing.txt" in stderr and "not found" in stderr
-
-
-def test_article_path_outside_project(project: Path) -> None:
-    code, _, stderr = render(project, GOOD.replace("articles/a.txt", "../../etc/passwd"))
-    assert code == 2
-    assert "quotes/sel.yaml:2 article.source" in stderr
+    for part in expected:
+        assert part in stderr
 
 
 def test_misquote_exit_1_with_closest_passage(project: Path) -> None:

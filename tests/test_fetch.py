@@ -165,23 +165,26 @@ def test_bad_pages_exit_2_and_write_nothing(
     assert files(root) == before
 
 
-def test_a_page_over_the_size_cap_is_refused(
-    tmp_path: Path, server: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("limit", "value", "path", "message"),
+    [
+        pytest.param("MAX_PAGE_BYTES", 1000, "/big", "is larger than 1,000 bytes", id="size"),
+        pytest.param("FETCH_SECONDS", 0.3, "/slow", "did not answer within 0.3 s", id="time"),
+    ],
+)
+def test_a_page_past_a_limit_is_refused(
+    tmp_path: Path,
+    server: str,
+    monkeypatch: pytest.MonkeyPatch,
+    limit: str,
+    value: float,
+    path: str,
+    message: str,
 ) -> None:
-    monkeypatch.setattr(fetch, "MAX_PAGE_BYTES", 1000)
-    root = project(tmp_path, f"{server}/big", monkeypatch)
+    monkeypatch.setattr(fetch, limit, value)
+    root = project(tmp_path, f"{server}{path}", monkeypatch)
     code, _, stderr = run_cli("check")
-    assert code == 2 and "is larger than 1,000 bytes" in stderr
-    assert files(root) == {"quotes/web.yaml"}
-
-
-def test_a_page_that_does_not_answer_in_time_is_refused(
-    tmp_path: Path, server: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(fetch, "FETCH_SECONDS", 0.3)
-    root = project(tmp_path, f"{server}/slow", monkeypatch)
-    code, _, stderr = run_cli("check")
-    assert code == 2 and "did not answer within 0.3 s" in stderr
+    assert code == 2 and message in stderr
     assert files(root) == {"quotes/web.yaml"}
 
 

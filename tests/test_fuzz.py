@@ -27,15 +27,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cardgen.batch.plan import Project, check
+from cardgen.design.cardtext import CardText
 from cardgen.design.layouts import LayoutSource, load_brand, resolve_layout
 from cardgen.design.platforms import BUILTIN, load_platforms
-from cardgen.drawing.scene import CardText, build_scene
+from cardgen.drawing.scene import build_scene
 from cardgen.errors import CardgenError
 from cardgen.source.articles import load_article
 from cardgen.source.invisible import find_unsafe, web_address_problem
-from cardgen.source.quotes import ArticleIndex, load_selection, normalise
+from cardgen.source.matching import ArticleIndex, normalise
+from cardgen.source.quotes import load_selection
 from cardgen.templates import template_fields
-from cardgen.typography.fonts import font_folders, registry_for
+from cardgen.typography.fontfiles import font_folders
+from cardgen.typography.fonts import registry_for
 from cardgen.yamlio import read_yaml
 
 TARGETS = 12  # the number of fuzz tests below, to split a long budget evenly

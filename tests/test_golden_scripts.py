@@ -9,8 +9,9 @@ import pytest
 from PIL import Image
 
 from cardgen.batch.plan import Project
+from cardgen.design.cardtext import CardText
 from cardgen.drawing.raster import draw_scene
-from cardgen.drawing.scene import CardText, build_scene
+from cardgen.drawing.scene import build_scene
 from tests.helpers import assert_image_similar, compare_with_golden
 
 IMAGES = Path(__file__).resolve().parent / "images"

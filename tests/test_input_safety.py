@@ -167,11 +167,13 @@ def test_a_font_that_fails_while_drawing_is_named(
     """FreeType can measure glyphs it then fails to rasterise (a broken hinting program)."""
     from PIL import ImageFont
 
+    from cardgen.design.cardtext import CardText
     from cardgen.design.layouts import LayoutSource, resolve_layout
     from cardgen.design.platforms import BUILTIN
     from cardgen.drawing.raster import draw_scene
-    from cardgen.drawing.scene import CardText, build_scene
-    from cardgen.typography.fonts import font_folders, registry_for
+    from cardgen.drawing.scene import build_scene
+    from cardgen.typography.fontfiles import font_folders
+    from cardgen.typography.fonts import registry_for
 
     root = project(tmp_path, "It is quotable.\n")
     platform = next(p for p in BUILTIN if p.id == "x")

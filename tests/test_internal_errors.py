@@ -84,8 +84,8 @@ def test_real_process_exit_code_and_no_traceback(tmp_path: Path) -> None:
 def test_every_template_name_a_layout_accepts_is_filled_by_scenes() -> None:
     import dataclasses
 
+    from cardgen.design.cardtext import CardText
     from cardgen.design.layouts import TEMPLATE_NAMES
-    from cardgen.drawing.scene import CardText
 
     assert set(TEMPLATE_NAMES) == {f.name for f in dataclasses.fields(CardText)} - {"lang"}
     values = {name: f"<{name}>" for name in TEMPLATE_NAMES}

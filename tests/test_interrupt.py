@@ -28,6 +28,7 @@ from tests.killkit import (
     journal_paths,
     reap,
     rerun,
+    running_with_workers,
     signal_at_random,
     start,
     wait_for_a_card,
@@ -115,15 +116,9 @@ def test_sigkill_at_random_points_never_leaves_a_lying_manifest(project: Path) -
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_a_killed_workers_card_is_drawn_again_and_the_run_succeeds(project: Path) -> None:
     out = project / "output"
-    proc = start(project)
-    try:
-        assert wait_for_a_card(out, proc)
-        workers = worker_pids(proc.pid)
-        assert workers
+    with running_with_workers(project) as (proc, workers):
         os.kill(workers[0], signal.SIGKILL)
         _, stderr = proc.communicate(timeout=60)
-    finally:
-        reap(proc)
     assert proc.returncode == 0, stderr
     assert "Traceback" not in stderr
     assert len(assert_folder_true(out, exact=True)) == QUOTES * len(PLATFORMS)
@@ -166,11 +161,7 @@ def test_the_lock_goes_with_a_killed_main_process_not_its_workers(project: Path)
     import fcntl
 
     out = project / "output"
-    proc = start(project)
-    try:
-        assert wait_for_a_card(out, proc)
-        workers = worker_pids(proc.pid)
-        assert workers
+    with running_with_workers(project) as (proc, workers):
         proc.kill()  # the main process only: its workers notice within half a second
         proc.wait(timeout=30)
         alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
@@ -180,8 +171,6 @@ def test_the_lock_goes_with_a_killed_main_process_not_its_workers(project: Path)
         finally:
             os.close(fd)
         assert alive, "the workers were gone before the lock was tried: nothing was shown"
-    finally:
-        reap(proc)
 
 
 SIGNAL_RUNS = 6  # benchmarks/bench_signals.py runs 200 for the README's number

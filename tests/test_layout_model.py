@@ -10,14 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from cardgen.design.cardtext import CardText
 from cardgen.design.images import fit_image
 from cardgen.design.layouts import DEFAULT_BRAND, Brand, Layout, parse_length
 from cardgen.design.platforms import Insets, Platform
 from cardgen.drawing.raster import draw_scene
-from cardgen.drawing.scene import CardText, ImageShape, RectShape, ShadowShape, build_scene
+from cardgen.drawing.scene import ImageShape, RectShape, ShadowShape, build_scene
 from cardgen.errors import InputError
 from cardgen.limits import MAX_LENGTH_PERCENT, MAX_LENGTH_PX
-from cardgen.typography.fonts import font_folders, registry_for
+from cardgen.typography.fontfiles import font_folders
+from cardgen.typography.fonts import registry_for
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGO = ROOT / "layouts" / "brands" / "happy-as-a-mother-logo.svg"

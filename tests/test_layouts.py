@@ -111,7 +111,8 @@ def test_bundled_layouts_resolve_everywhere(layout: str, platform: str) -> None:
 def test_bundled_layouts_keep_content_in_every_safe_area(layout: str) -> None:
     """Each bundled layout fits the example quote on every platform, inside the safe area."""
     from cardgen.batch.plan import Project
-    from cardgen.drawing.scene import CardText, ImageShape, build_scene
+    from cardgen.design.cardtext import CardText
+    from cardgen.drawing.scene import ImageShape, build_scene
 
     project = Project.open(ROOT)
     content = CardText(

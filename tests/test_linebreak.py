@@ -82,6 +82,13 @@ def test_hanging_quote_mark_indents_the_other_lines() -> None:
         ('She said "go" -- and went.', "She said \u201cgo\u201d \u2014 and went."),
         ("'Tis the '90s", "\u2018Tis the \u201990s"),
         ("('quoted')", "(\u2018quoted\u2019)"),
+        ("rock 'n' roll", "rock \u2019n\u2019 roll"),
+        ("rock \u2018n\u2019 roll", "rock \u2019n\u2019 roll"),
+        ("between 10-20 people", "between 10\u201320 people"),
+        ("pages 3.5-4.5 and 1,000-2,000", "pages 3.5\u20134.5 and 1,000\u20132,000"),
+        ("on 2026-11-25, COVID-19 and well-being", "on 2026-11-25, COVID-19 and well-being"),
+        ("ISBN 978-3-16 stays", "ISBN 978-3-16 stays"),
+        ("see site.fr/5-6 for 5-6 ideas", "see site.fr/5-6 for 5\u20136 ideas"),
     ],
 )
 def test_smarten(raw: str, expected: str) -> None:

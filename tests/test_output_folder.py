@@ -4,9 +4,7 @@ leaves a manifest that tells the truth."""
 
 from __future__ import annotations
 
-import errno
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -14,12 +12,11 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.batchkit import make_project
-from tests.helpers import run_cli
+from tests.helpers import disk_full_at, run_cli
 from tests.killkit import assert_folder_true, journal_paths, rerun
 
 MARKER = Path(".cardgen") / "output-folder.json"
@@ -287,42 +284,6 @@ def test_jobs_past_the_machine_are_capped_with_a_note(project: Path) -> None:
 
 
 # --- a full disk -----------------------------------------------------------------------
-
-
-class _FullDisk(io.RawIOBase):
-    """A file handle that writes half of what it is given, then reports a full disk."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        os.write(self.fd, bytes(data)[: len(data) // 2])
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    def close(self) -> None:
-        if not self.closed:
-            os.close(self.fd)
-        super().close()
-
-
-@contextmanager
-def disk_full_at(write: int) -> Iterator[list[int]]:
-    """The `write`-th file cardgen writes (0-based) finds the disk full; yields the count."""
-    real_fdopen = os.fdopen
-    count = [0]
-
-    def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
-        count[0] += 1
-        if count[0] - 1 == write:
-            return _FullDisk(fd)
-        return real_fdopen(fd, *args, **kwargs)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(os, "fdopen", fdopen)
-        yield count
 
 
 def test_a_full_disk_at_every_write_leaves_a_true_manifest_and_a_rerun_recovers(

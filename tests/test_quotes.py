@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from cardgen.errors import QuoteNotFound
-from cardgen.source.articles import Article
-from cardgen.source.quotes import ArticleIndex, load_selection, normalise
+from cardgen.source.article_text import Article
+from cardgen.source.matching import ArticleIndex, normalise
+from cardgen.source.quotes import load_selection
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = Article(

@@ -12,16 +12,17 @@ from PIL import Image
 
 from cardgen.batch.plan import Project
 from cardgen.design import images
+from cardgen.design.cardtext import CardText
 from cardgen.design.layouts import Brand
 from cardgen.design.platforms import BUILTIN
 from cardgen.drawing import scene
 from cardgen.drawing.raster import draw_scene
 from cardgen.drawing.scene import (
-    CardText,
     ImageShape,
     LineShape,
     RectShape,
     Scene,
+    SceneMemo,
     SolidFill,
     build_scene,
 )
@@ -80,6 +81,7 @@ def card(
     platform_id: str = "instagram-square",
     attribution: str = "Lara Bazelon",
     brand: Brand | None = None,
+    memo: SceneMemo | None = None,
 ) -> Scene:
     platform = project.platform(platform_id)
     layout = project.layout(layout_name, platform)
@@ -91,7 +93,8 @@ def card(
         handle=kit.handle or "",
         url=kit.website or "",
     )
-    return build_scene(content, layout, kit, platform, project.font_registry())
+    memo = memo or project.scene_memo()
+    return build_scene(content, layout, kit, platform, project.font_registry(), memo=memo)
 
 
 def by_role(built: Scene) -> dict[str, scene.TextBlock]:
@@ -108,8 +111,7 @@ def test_reused_parts_give_the_scene_a_fresh_start_gives(
     for platform in BUILTIN:
         card(project, QUOTES[0], layout_name, platform.id)  # fills the table
         reused = card(project, QUOTES[1], layout_name, platform.id)
-        scene._REUSED.clear()
-        fresh = card(project, QUOTES[1], layout_name, platform.id)
+        fresh = card(project, QUOTES[1], layout_name, platform.id, memo=SceneMemo())
         assert reused == fresh, (layout_name, platform.id)
 
 
@@ -161,20 +163,25 @@ def test_a_layout_error_is_raised_on_every_card(flat: Project) -> None:
             build_scene(CardText(quote=quote), broken, kit, platform, project.font_registry())
 
 
-def test_forgetting_the_fonts_forgets_the_parts(project: Project) -> None:
-    card(project, QUOTES[0])
-    assert scene._REUSED
+def test_forgetting_the_fonts_forgets_the_parts(flat: Project) -> None:
+    """Parts are kept per font registry: after the font files change, the next card's
+    are laid out with the new fonts, not taken from before."""
+    memo = SceneMemo()
+    before = by_role(card(flat, QUOTES[0], "flat", memo=memo))
+    assert by_role(card(flat, QUOTES[1], "flat", memo=memo))["attribution"] is before["attribution"]
     forget_font_files()
-    assert not scene._REUSED
+    after = by_role(card(flat, QUOTES[1], "flat", memo=memo))
+    assert after["attribution"] is not before["attribution"]
+    assert after["attribution"] == before["attribution"]
 
 
 def test_the_table_stays_bounded(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scene, "_REUSE_PARTS", 4)
-    scene._REUSED.clear()
+    monkeypatch.setattr(scene, "REUSE_PARTS", 4)
+    memo = SceneMemo()
     for i in range(12):
-        built = card(project, QUOTES[0], attribution=f"Author {i}")
+        built = card(project, QUOTES[0], attribution=f"Author {i}", memo=memo)
         assert by_role(built)["attribution"].lines[0].text == f"Author {i}"
-    (group,) = scene._REUSED.values()
+    (group,) = memo.groups.values()
     assert len(group.parts) <= 4
 
 
@@ -230,31 +237,29 @@ def test_a_picture_replaced_on_disk_is_read_again(tmp_path: Path) -> None:
     )
 
 
-def test_pictures_kept_stay_within_the_budget(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(images, "PICTURE_CACHE_PIXELS", 2000)
-    monkeypatch.setattr(images, "PICTURE_KEEP_PIXELS", 900)
-    monkeypatch.setattr(images, "_PICTURES", images._Pictures())
+def test_pictures_kept_stay_within_the_budget(tmp_path: Path) -> None:
+    cache = images.PictureCache(budget=2000, largest=900)
     path = tmp_path / "logo.png"
     write_picture(path, (200, 10, 10), 1_000_000_000)
-    large = images.picture_for_box(path, (40, 40), "cover", (0.5, 0.5))  # 1600 pixels
-    assert images.picture_for_box(path, (40, 40), "cover", (0.5, 0.5)) is not large
+
+    def picture(side: int) -> Image.Image:
+        return images.picture_for_box(path, (side, side), "cover", (0.5, 0.5), cache=cache)
+
+    large = picture(40)  # 1600 pixels
+    assert picture(40) is not large
     for side in range(20, 30):  # 400 to 841 pixels each
-        images.picture_for_box(path, (side, side), "cover", (0.5, 0.5))
-        assert images._PICTURES.pixels <= 2000
-        kept = images._PICTURES.kept.values()
-        assert images._PICTURES.pixels == sum(p.width * p.height for p in kept)
-    newest = images.picture_for_box(path, (29, 29), "cover", (0.5, 0.5))
-    assert images.picture_for_box(path, (29, 29), "cover", (0.5, 0.5)) is newest
+        picture(side)
+        assert cache.pixels <= 2000
+        assert cache.pixels == sum(p.width * p.height for p in cache.kept.values())
+    newest = picture(29)
+    assert picture(29) is newest
 
 
 def test_a_logo_card_draws_the_same_with_its_picture_kept(project: Project) -> None:
     built = card(project, QUOTES[0], "minimal", "linkedin")
     first = draw_scene(built)
     again = draw_scene(built)
-    images._PICTURES.kept.clear()
-    images._PICTURES.pixels = 0
+    images.PICTURES.clear()
     fresh = draw_scene(built)
     assert first.tobytes() == again.tobytes() == fresh.tobytes()
 
@@ -307,11 +312,11 @@ def test_a_gradient_background_is_its_ramp_through_each_channels_table(
     from cardgen.drawing import raster
 
     for size in ((1200, 630), (300, 500), (3, 2)):
-        ramp = raster._ramp(*size, fill)
-        tables = [raster._lut(tuple(stop[c] for stop in fill.stops)) for c in range(3)]
+        ramp = raster.gradient_ramp(*size, fill)
+        tables = [raster.channel_table(tuple(stop[c] for stop in fill.stops)) for c in range(3)]
         expected = Image.merge("RGB", [ramp.point(table) for table in tables])
         for _ in range(2):  # the second time from the kept ramp
-            assert raster._background(*size, fill).tobytes() == expected.tobytes()
+            assert raster.background_image(*size, fill).tobytes() == expected.tobytes()
 
 
 def test_a_picture_path_reads_the_same_however_it_is_spelled(tmp_path: Path) -> None:

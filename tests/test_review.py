@@ -25,8 +25,9 @@ from cardgen.design.platforms import BUILTIN
 from cardgen.errors import InputError
 from cardgen.review import decisions
 from cardgen.review.export import export, parse_slots, slot_times
-from cardgen.review.serve import GalleryServer, serve_in_thread
+from cardgen.review.serve import GalleryServer
 from tests.helpers import run_cli
+from tests.servekit import serving
 
 PLATFORMS = {p.id: p for p in BUILTIN}
 PARIS = ZoneInfo("Europe/Paris")
@@ -338,9 +339,7 @@ def test_export_refuses_bad_input_and_writes_nothing(
         approve_all(out)
     dest = tmp_path / "posts.csv"
     dest.write_text("an earlier export\n", encoding="utf-8")
-    code, _, stderr = run_cli(
-        "export", "--approved", *args, "--from", str(out), "--out", str(dest)
-    )
+    code, _, stderr = run_cli("export", "--approved", *args, "--from", str(out), "--out", str(dest))
     assert code == 2, stderr
     assert message in stderr and stderr.count("\n") == 1 and "Traceback" not in stderr
     assert dest.read_text(encoding="utf-8") == "an earlier export\n"
@@ -360,11 +359,8 @@ def test_export_needs_approved_flag(out: Path, tmp_path: Path) -> None:
 
 @pytest.fixture
 def server(out: Path) -> Iterator[GalleryServer]:
-    server, thread = serve_in_thread(out)
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(out) as server:
+        yield server
 
 
 def call(

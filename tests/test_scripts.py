@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from cardgen.batch.plan import Project
-from cardgen.drawing.scene import CardText, TextBlock, build_scene
+from cardgen.drawing.scene import TextBlock
 from cardgen.typography.fonts import (
     DEFAULT_FALLBACKS,
     SERIF_FALLBACKS,
@@ -21,7 +21,7 @@ from cardgen.typography.fonts import (
     load_font,
 )
 from cardgen.typography.tracking import HEAVY_EM, UPPERCASE_EM, is_capitals, tracking_em
-from tests.helpers import run_cli
+from tests.helpers import card_scene, font_chain, run_cli, write_one_quote
 
 ROOT = Path(__file__).resolve().parent.parent
 THAI = "ความสุขไม่ได้อยู่ที่การมีทุกอย่าง แต่อยู่ที่การมองเห็นคุณค่าของสิ่งที่เรามีอยู่แล้ว"
@@ -33,21 +33,8 @@ def project() -> Project:
     return Project.open(ROOT)
 
 
-def chain(project: Project, family: str = "EB Garamond"):  # type: ignore[no-untyped-def]
-    registry = project.font_registry()
-    return chain_for(registry, registry.find(family), serif=True)
-
-
 def quote_block(project: Project, quote: str, layout: str = "classic") -> TextBlock:
-    platform = project.platform("instagram-square")
-    resolved = project.layout(layout, platform)
-    scene = build_scene(
-        CardText(quote=quote, attribution="Ada"),
-        resolved,
-        project.brand(resolved.brand),
-        platform,
-        project.font_registry(),
-    )
+    scene = card_scene(project, quote, layout, attribution="Ada")
     return next(d for d in scene.drawables if isinstance(d, TextBlock) and d.role == "quote")
 
 
@@ -61,20 +48,9 @@ def test_a_quote_without_spaces_between_words_is_set_in_lines(
     assert family in {face.family for face in block.faces}
 
 
-SELECTION = """\
-article:
-  source: articles/a.txt
-  author: Ada
-quotes:
-  - id: one
-    text: "{quote}"
-"""
-
-
 def test_a_thai_quote_renders_from_the_cli(project_dir: Path) -> None:
     shutil.copytree(ROOT / "layouts", project_dir / "layouts", dirs_exist_ok=True)
-    (project_dir / "quotes" / "articles" / "a.txt").write_text(f"บทนำ\n\n{THAI}\n")
-    (project_dir / "quotes" / "sel.yaml").write_text(SELECTION.format(quote=THAI))
+    write_one_quote(project_dir, THAI, intro="บทนำ")
     code, _, stderr = run_cli("render", "--platform", "instagram-square", "--platform", "x")
     assert code == 0, stderr
     manifest = json.loads((project_dir / "output" / "manifest.json").read_text())
@@ -97,7 +73,7 @@ def test_emoji_come_from_the_colour_font_even_where_a_cjk_font_has_them(
 
 
 def test_text_symbols_stay_in_an_outline_font(project: Project) -> None:
-    c = chain(project)
+    c = font_chain(project)
     heart = c.face_for("\u2665")  # ♥ without U+FE0F is a text symbol
     assert heart is not None and font_info(heart.path, heart.index).strike is None
     runs = c.runs("a \u2665\ufe0f")  # with U+FE0F it is an emoji
@@ -112,7 +88,7 @@ def test_the_colour_emoji_font_comes_before_the_cjk_fonts() -> None:
 
 def test_figures_line_with_the_capitals(project: Project) -> None:
     # EB Garamond draws old-style figures by default: `1` as a small ı beside Japanese.
-    c = chain(project)
+    c = font_chain(project)
     measure = ChainMeasurer(c, "H1")
     runs = measure.layout_line("H1", 100)
     one = measure.ink_box([r for r in runs if r.text == "H1"], 100)
@@ -193,14 +169,8 @@ def test_right_to_left_and_emoji_runs_are_not_spaced(project: Project) -> None:
 
 def test_spaced_capitals_are_drawn_where_they_were_measured(project: Project) -> None:
     platform = project.platform("instagram-square")
-    layout = project.layout("photo", platform)  # an upper-case attribution
-    scene = build_scene(
-        CardText(quote="Short and sweet.", attribution="Lara Bazelon"),
-        layout,
-        project.brand(layout.brand),
-        platform,
-        project.font_registry(),
-    )
+    # The photo layout sets its attribution in capitals.
+    scene = card_scene(project, "Short and sweet.", "photo", attribution="Lara Bazelon")
     block = next(d for d in scene.drawables if isinstance(d, TextBlock) and d.role == "attribution")
     assert block.lines[0].text == "LARA BAZELON"
     assert all(run.spacing > 0 for run in block.lines[0].runs)
@@ -210,7 +180,7 @@ def test_spaced_capitals_are_drawn_where_they_were_measured(project: Project) ->
     from tests.helpers import ink_bbox
 
     canvas = Image.new("RGB", (platform.width, platform.height), (0, 0, 0))
-    raster._text_runs(canvas, ImageDraw.Draw(canvas), block)  # the block alone, on black
+    raster.draw_text_block(canvas, ImageDraw.Draw(canvas), block)  # the block alone, on black
     found = ink_bbox(canvas, (0, 0, 0), threshold=60)
     assert found is not None
     x0, _, x1, _ = block.ink_box

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from cardgen.design.platforms import BUILTIN
 from cardgen.errors import InputError
 from cardgen.review.gallery import write_gallery
 from cardgen.review.serve import (
@@ -24,30 +23,10 @@ from cardgen.review.serve import (
     VERSION_PATH,
     GalleryServer,
     make_server,
-    serve_in_thread,
     version,
 )
 from tests.helpers import run_cli
-
-PLATFORMS = {p.id: p for p in BUILTIN}
-PNG = b"\x89PNG\r\n\x1a\n fake card bytes"
-
-
-def _record(quote_id: str) -> dict[str, object]:
-    return {
-        "selection": "quotes/s.yaml",
-        "quote_id": quote_id,
-        "platform": "x",
-        "layout": "classic",
-        "path": f"s/{quote_id}/x.png",
-        "width": 1600,
-        "height": 900,
-        "text": f"Quote {quote_id}.",
-        "attribution": None,
-        "source": {},
-        "caption": f"Caption {quote_id}",
-        "alt_text": f"Alt {quote_id}",
-    }
+from tests.servekit import PLATFORMS, PNG, card_record, serving
 
 
 @pytest.fixture
@@ -56,19 +35,15 @@ def out(tmp_path: Path) -> Path:
     (folder / "s" / "a").mkdir(parents=True)
     (folder / "s" / "a" / "x.png").write_bytes(PNG)
     (folder / "manifest.json").write_text('{"cards": []}\n', encoding="utf-8")
-    write_gallery(folder, [_record("a")], PLATFORMS)
+    write_gallery(folder, [card_record("a")], PLATFORMS)
     (tmp_path / "secret.txt").write_text("outside the output folder", encoding="utf-8")
     return folder
 
 
 @pytest.fixture
 def server(out: Path) -> Iterator[GalleryServer]:
-    server, thread = serve_in_thread(out)
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-    assert not thread.is_alive()
+    with serving(out) as server:
+        yield server
 
 
 def get(url: str) -> tuple[int, str, bytes]:
@@ -103,7 +78,7 @@ def test_version_changes_when_a_render_finishes(server: GalleryServer, out: Path
     first = served_version()
     assert served_version() == first == version(out)  # stable while nothing changes
     time.sleep(0.01)
-    write_gallery(out, [_record("a"), _record("b")], PLATFORMS)
+    write_gallery(out, [card_record("a"), card_record("b")], PLATFORMS)
     assert served_version() != first
 
 
@@ -119,39 +94,29 @@ def test_nothing_outside_the_output_folder_is_served(server: GalleryServer) -> N
     port = server.server_address[1]
     for path in (b"/../secret.txt", b"/%2e%2e/secret.txt", b"/s/..%2f..%2fsecret.txt"):
         reply = raw(
-            server, b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n"
-            % port,
+            server,
+            b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n" % port,
         )
         assert reply.startswith((b"HTTP/1.1 400", b"HTTP/1.1 404")), reply[:40]
         assert b"outside the output folder" not in reply
 
 
 def test_waiting_page_before_the_first_render(tmp_path: Path) -> None:
-    server, thread = serve_in_thread(tmp_path)
-    try:
+    with serving(tmp_path) as server:
         status, _, body = get(server.url)
         assert status == 200
         assert b"No gallery yet" in body and RELOAD_PATH.encode() in body
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def test_page_built_from_the_manifest_when_index_html_is_missing(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text(
-        json.dumps({"cards": [_record("from-manifest")]}), encoding="utf-8"
+        json.dumps({"cards": [card_record("from-manifest")]}), encoding="utf-8"
     )
-    server, thread = serve_in_thread(tmp_path)
-    try:
+    with serving(tmp_path) as server:
         status, _, body = get(server.url)
         assert status == 200
         assert b"from-manifest" in body and b"No gallery yet" not in body
         assert RELOAD_PATH.encode() in body
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def test_missing_folder_and_busy_port_are_clear_errors(out: Path, tmp_path: Path) -> None:

@@ -12,38 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from cardgen.design.platforms import BUILTIN
 from cardgen.review.gallery import write_gallery
 from cardgen.review.serve import (
     BACKLOG,
     BadRequest,
     GalleryHandler,
     GalleryServer,
-    serve_in_thread,
     url_to_parts,
 )
+from tests.servekit import PLATFORMS, PNG, card_record, serving
 
-PLATFORMS = {p.id: p for p in BUILTIN}
-PNG = b"\x89PNG\r\n\x1a\n fake card bytes"
 CAPTION = "\u201cCaf\u00e9 cr\u00e8me\u201d \u2014 \u00e0 bient\u00f4t \U0001f600\n"
-
-
-def _record() -> dict[str, object]:
-    return {
-        "selection": "quotes/s.yaml",
-        "quote_id": "a",
-        "platform": "x",
-        "layout": "classic",
-        "path": "s/a/x.png",
-        "width": 1600,
-        "height": 900,
-        "text": "Quote a.",
-        "attribution": None,
-        "source": {},
-        "caption": "Caption",
-        "alt_text": "Alt",
-        "sha256": "ab" * 32,
-    }
 
 
 @pytest.fixture
@@ -57,7 +36,8 @@ def out(tmp_path: Path) -> Path:
     (folder / ".cardgen" / "lock").write_text("12345\n", encoding="utf-8")
     (folder / ".cardgen" / "thumbs").mkdir()
     (folder / ".cardgen" / "thumbs" / f"{'ab' * 32}.webp").write_bytes(b"RIFF fake webp")
-    write_gallery(folder, [_record()], PLATFORMS)
+    record = card_record(caption="Caption", alt_text="Alt", sha256="ab" * 32)
+    write_gallery(folder, [record], PLATFORMS)
     secret = tmp_path / "secret"
     secret.mkdir()
     (secret / "passwd").write_text("root:x:0:0\n", encoding="utf-8")
@@ -66,11 +46,8 @@ def out(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def server(out: Path) -> Iterator[GalleryServer]:
-    server, thread = serve_in_thread(out)
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(out) as server:
+        yield server
 
 
 def port_of(server: GalleryServer) -> int:
@@ -304,8 +281,7 @@ def test_the_page_is_gzipped_for_browsers_that_ask(server: GalleryServer) -> Non
 
 def test_keep_alive_and_threads_with_timeouts(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(GalleryHandler, "timeout", 0.5)
-    server, thread = serve_in_thread(out)
-    try:
+    with serving(out) as server:
         assert server.request_queue_size == BACKLOG >= 64
         assert server.daemon_threads
         # A client that connects and says nothing holds no one up, and is dropped.
@@ -322,23 +298,16 @@ def test_keep_alive_and_threads_with_timeouts(out: Path, monkeypatch: pytest.Mon
         assert idle.recv(1) == b""  # closed by the server after its timeout
         assert time.monotonic() - started < 4
         idle.close()
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def test_a_half_sent_request_times_out(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(GalleryHandler, "timeout", 0.5)
-    server, thread = serve_in_thread(out)
-    try:
-        with socket.create_connection(("127.0.0.1", port_of(server)), timeout=5) as conn:
-            conn.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # headers never finish
-            assert conn.recv(100) == b""
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with (
+        serving(out) as server,
+        socket.create_connection(("127.0.0.1", port_of(server)), timeout=5) as conn,
+    ):
+        conn.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # headers never finish
+        assert conn.recv(100) == b""
 
 
 def test_server_runs_as_the_user_that_started_it_only_on_loopback(server: GalleryServer) -> None:

@@ -109,7 +109,7 @@ def test_character_maps_come_from_harfbuzz(tmp_path: Path) -> None:
 def test_a_colour_bitmap_font_reports_its_strike() -> None:
     import subprocess
 
-    from cardgen.typography.fonts import _first_strike_ppem, font_info
+    from cardgen.typography.fonts import first_strike_ppem, font_info
 
     found = subprocess.run(
         ["fc-match", "-f", "%{file}", "Noto Color Emoji"], capture_output=True, text=True
@@ -119,4 +119,4 @@ def test_a_colour_bitmap_font_reports_its_strike() -> None:
     info = font_info(Path(found))
     assert info.strike == 109  # the one strike Noto Color Emoji ships
     assert ord("😀") in info.chars
-    assert _first_strike_ppem(b"\x00\x03\x00\x00\x00\x00\x00\x00") is None  # no size records
+    assert first_strike_ppem(b"\x00\x03\x00\x00\x00\x00\x00\x00") is None  # no size records

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cardgen.errors import InputError
-from cardgen.source.articles import Article, load_article
+from cardgen.source.article_text import Article
+from cardgen.source.articles import load_article
 from cardgen.source.lexicon import Lexicon, guess_language, load_lexicon
 from cardgen.source.matching import ArticleIndex, Located
 from cardgen.source.quotability import (

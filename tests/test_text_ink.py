@@ -10,11 +10,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from cardgen.batch.plan import Project
+from cardgen.design.cardtext import CardText
 from cardgen.design.platforms import BUILTIN
 from cardgen.drawing.raster import draw_scene
-from cardgen.drawing.scene import CardText, Scene, SolidFill, TextBlock, build_scene, hung_box
+from cardgen.drawing.scene import Scene, SolidFill, TextBlock, build_scene, hung_box
 from cardgen.errors import MissingGlyph, TextDoesNotFit
-from tests.helpers import ink_bbox
+from tests.helpers import card_scene, ink_bbox
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = Project.open(ROOT)
@@ -100,14 +101,7 @@ def test_text_fits_inside_its_box_and_safe_area_or_says_why(
 def test_every_platform_fits_a_mixed_script_quote(platform: str) -> None:
     text = "Ambition 野心は、悪くない。 الطموح ليس أنانية 💪🏽 — שאפתנות e\u0301te\u0301."
     target = PROJECT.platform(platform)
-    resolved = PROJECT.layout("classic", target)
-    scene = build_scene(
-        CardText(quote=text, attribution="Ada"),
-        resolved,
-        PROJECT.brand(resolved.brand),
-        target,
-        PROJECT.font_registry(),
-    )
+    scene = card_scene(PROJECT, text, platform=platform, attribution="Ada")
     for block in scene.texts:
         ink = pixels_of(block, scene.width, scene.height)
         box = hung_box(block.lines, block.box)  # punctuation may hang out of the box
@@ -119,15 +113,8 @@ def test_every_platform_fits_a_mixed_script_quote(platform: str) -> None:
 def test_any_unicode_is_drawn_inside_its_box_or_refused_cleanly(text: str, platform: str) -> None:
     """Every code point hypothesis can think of: controls, unassigned, rare scripts."""
     target = PROJECT.platform(platform)
-    resolved = PROJECT.layout("classic", target)
     try:
-        scene = build_scene(
-            CardText(quote=text, attribution="Ada"),
-            resolved,
-            PROJECT.brand(resolved.brand),
-            target,
-            PROJECT.font_registry(),
-        )
+        scene = card_scene(PROJECT, text, platform=platform, attribution="Ada")
     except (TextDoesNotFit, MissingGlyph) as exc:
         assert platform in exc.one_line()
         return

@@ -10,12 +10,13 @@ import pytest
 from PIL import Image
 
 from cardgen.batch.plan import Project
+from cardgen.design.cardtext import CardText
 from cardgen.design.layouts import Brand
 from cardgen.drawing.raster import draw_scene
-from cardgen.drawing.scene import CardText, TextBlock, build_scene
+from cardgen.drawing.scene import TextBlock, build_scene
 from cardgen.errors import MissingGlyph, TextDoesNotFit
 from cardgen.typography.fonts import ChainMeasurer, chain_for, describe_char, font_info
-from tests.helpers import run_cli
+from tests.helpers import font_chain, run_cli, write_one_quote
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,11 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def project() -> Project:
     return Project.open(ROOT)
-
-
-def chain(project: Project, family: str = "EB Garamond"):  # type: ignore[no-untyped-def]
-    registry = project.font_registry()
-    return chain_for(registry, registry.find(family), serif=True)
 
 
 @pytest.mark.parametrize(
@@ -41,18 +37,18 @@ def chain(project: Project, family: str = "EB Garamond"):  # type: ignore[no-unt
     ],
 )
 def test_every_script_gets_a_real_font(project: Project, char: str, family: str) -> None:
-    face = chain(project).face_for(char)
+    face = font_chain(project).face_for(char)
     assert face is not None and face.family == family
     assert ord(char) in font_info(face.path, face.index).chars
 
 
 def test_private_use_and_unassigned_characters_are_missing(project: Project) -> None:
-    assert chain(project).missing("ok \ue000 \U000e0061x\u0378") == ["\ue000", "\u0378"]
-    assert chain(project).missing("Ça va? 日本 😀 \u200d\ufe0f") == []
+    assert font_chain(project).missing("ok \ue000 \U000e0061x\u0378") == ["\ue000", "\u0378"]
+    assert font_chain(project).missing("Ça va? 日本 😀 \u200d\ufe0f") == []
 
 
 def test_colour_emoji_are_measured_at_their_scale(project: Project) -> None:
-    c = chain(project)
+    c = font_chain(project)
     emoji = c.face_for("😀")
     assert emoji is not None and font_info(emoji.path, emoji.index).strike == 109
     measure = ChainMeasurer(c, "a😀")
@@ -64,7 +60,7 @@ def test_colour_emoji_are_measured_at_their_scale(project: Project) -> None:
 
 
 def test_mixed_direction_line_is_ordered_right_to_left(project: Project) -> None:
-    c = chain(project)
+    c = font_chain(project)
     line = "Hello שלום עולם world"
     runs = ChainMeasurer(c, line).layout_line(line, 40)
     texts = [r.text.strip() for r in runs]
@@ -164,30 +160,15 @@ def test_low_contrast_is_a_warning_naming_the_colours(project: Project) -> None:
 
 # --- through the CLI --------------------------------------------------------------
 
-SELECTION = """\
-article:
-  source: articles/a.txt
-  author: Ada
-quotes:
-  - id: one
-    text: "{quote}"
-"""
-
-
 @pytest.fixture
 def cli_project(project_dir: Path) -> Path:
     shutil.copytree(ROOT / "layouts", project_dir / "layouts", dirs_exist_ok=True)
     return project_dir
 
 
-def write(project: Path, quote: str, article: str | None = None) -> None:
-    (project / "quotes" / "articles" / "a.txt").write_text(f"Intro.\n\n{article or quote}\n")
-    (project / "quotes" / "sel.yaml").write_text(SELECTION.format(quote=quote))
-
-
 @pytest.mark.parametrize("command", ["check", "render"])
 def test_cli_reports_a_character_no_font_has(cli_project: Path, command: str) -> None:
-    write(cli_project, "Snow \ue000 falls.")
+    write_one_quote(cli_project, "Snow \ue000 falls.")
     code, stdout, stderr = run_cli(command, "--platform", "x")
     assert code == 1, stdout + stderr
     assert "no available font has U+E000 (a private-use character)" in stderr
@@ -197,7 +178,7 @@ def test_cli_reports_a_character_no_font_has(cli_project: Path, command: str) ->
 
 def test_cli_renders_every_script_and_records_metrics(cli_project: Path) -> None:
     quote = "Ambition 野心 طموح שאפתנות 💪🏽 is not selfish."
-    write(cli_project, quote)
+    write_one_quote(cli_project, quote)
     code, _, stderr = run_cli("render", "--platform", "instagram-square")
     assert code == 0, stderr
     manifest = json.loads((cli_project / "output" / "manifest.json").read_text())
@@ -215,7 +196,7 @@ def test_cli_renders_every_script_and_records_metrics(cli_project: Path) -> None
 def test_cli_prints_contrast_warnings_without_failing(cli_project: Path) -> None:
     brand = cli_project / "layouts" / "brands" / "happy-as-a-mother.yaml"
     brand.write_text(brand.read_text().replace('text: "#2b2321"', 'text: "#8a7d72"'))
-    write(cli_project, "It is here.")
+    write_one_quote(cli_project, "It is here.")
     for command in ("check", "render"):
         code, _, stderr = run_cli(command, "--platform", "x")
         assert code == 0, stderr
@@ -233,7 +214,8 @@ def test_layout_lines_form_and_emphasis_from_the_cli(cli_project: Path) -> None:
             "size: {min: 3.6%w, max: 7.5%s, grow: 11%s}", "size: {min: 2%s, max: 8%s, lines: 2}"
         )
     )
-    write(cli_project, "Ambition does not mean that we are selfish, it means we strive for more.")
+    said = "Ambition does not mean that we are selfish, it means we strive for more."
+    write_one_quote(cli_project, said)
     code, _, stderr = run_cli("render", "--platform", "instagram-square")
     assert code == 0, stderr
     manifest = json.loads((cli_project / "output" / "manifest.json").read_text())
@@ -252,7 +234,7 @@ def test_layout_lines_form_and_emphasis_from_the_cli(cli_project: Path) -> None:
 
 
 def test_arabic_is_shaped_not_drawn_letter_by_letter(project: Project) -> None:
-    c = chain(project)
+    c = font_chain(project)
     measure = ChainMeasurer(c, "سلام")
     word = "سلام"
     # Joined (initial, medial, final) forms are narrower than the isolated letters side by side.
@@ -275,7 +257,8 @@ def test_contrast_is_checked_against_the_gradient_stops(project: Project) -> Non
 
 def test_forgetting_font_files_sees_a_replaced_font(tmp_path: Path) -> None:
     """`preview --watch` calls this when a font changes: nothing old may be remembered."""
-    from cardgen.typography.fonts import font_folders, font_info, forget_font_files, registry_for
+    from cardgen.typography.fontfiles import font_folders
+    from cardgen.typography.fonts import font_info, forget_font_files, registry_for
 
     fonts = tmp_path / "fonts"
     fonts.mkdir()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cardgen import __version__
-from cardgen.batch.plan import CardJob, Project, card_text
+from cardgen.batch.plan import CardJob, Project, card_content
 
 if TYPE_CHECKING:
     from cardgen.source.quotes import LoadedSelection
@@ -109,7 +109,7 @@ def cache_key(job: CardJob, project: Project, fonts: str, memo: Memo | None = No
     parts = {
         **shared,
         "cardgen": _dumps(__version__),
-        "content": _dumps(asdict(card_text(job, brand))),
+        "content": _dumps(asdict(card_content(job, brand))),
         "format": _dumps(job.fmt),
         "encoder": _dumps(ENCODE_OPTIONS),
         "fonts": _dumps(fonts),

@@ -7,7 +7,6 @@ fitted, then the cards are drawn and written, and the manifest last.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,17 +16,17 @@ from typing import TYPE_CHECKING, Literal, TypedDict
 from cardgen.batch.captions import CaptionParts, alt_text, fitted_caption
 from cardgen.batch.folder import caption_path
 from cardgen.batch.options import RenderOptions, one_of
+from cardgen.design.cardtext import CardText, card_text
 from cardgen.design.layouts import Brand, Layout, LayoutSource, load_brand, resolve_layout
 from cardgen.design.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
 from cardgen.drawing.encoders import default_format, extension
-from cardgen.errors import EXIT_CONTENT, CardgenError, InputError
+from cardgen.errors import EXIT_CONTENT, CardgenError, InputError, did_you_mean
 from cardgen.source.quotes import LoadedSelection, Quote, load_selection
 from cardgen.yamlio import display_path
 
 if TYPE_CHECKING:
     from cardgen.batch.records import CardRecord, ElementFacts, Event, PlannedCard, SceneFacts
-    from cardgen.design.cardtext import CardText
-    from cardgen.drawing.scene import ElementInfo, Scene
+    from cardgen.drawing.scene import ElementInfo, Scene, SceneMemo
     from cardgen.typography.fonts import FontRegistry
 
 DEFAULT_LAYOUT = "classic"
@@ -69,6 +68,7 @@ class Project:
     platforms: dict[str, Platform]
     _brands: dict[str | None, Brand] = field(default_factory=dict)
     _layouts: dict[tuple[str, str], Layout] = field(default_factory=dict)
+    _scene_memo: SceneMemo | None = None
 
     @classmethod
     def open(cls, root: Path | None = None) -> Project:
@@ -78,9 +78,18 @@ class Project:
         )
 
     def font_registry(self) -> FontRegistry:
-        from cardgen.typography.fonts import font_folders, registry_for
+        from cardgen.typography.fontfiles import font_folders
+        from cardgen.typography.fonts import registry_for
 
         return registry_for(font_folders(self.root))
+
+    def scene_memo(self) -> SceneMemo:
+        """What building this project's cards remembers from card to card (`build_scene`)."""
+        if self._scene_memo is None:
+            from cardgen.drawing.scene import SceneMemo
+
+            self._scene_memo = SceneMemo()
+        return self._scene_memo
 
     def selection_files(self) -> list[Path]:
         # Hidden files (editor backups, `.#x.yaml` locks) are not selections.
@@ -90,9 +99,11 @@ class Project:
     def platform(self, platform_id: str) -> Platform:
         if platform_id not in self.platforms:
             alias = PLATFORM_ALIASES.get(platform_id.lower())
-            close = [alias] if alias in self.platforms else []
-            close = close or difflib.get_close_matches(platform_id, list(self.platforms), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "`cardgen platforms` lists them"
+            hint = (
+                f"did you mean '{alias}'?"
+                if alias in self.platforms
+                else did_you_mean(platform_id, self.platforms, "`cardgen platforms` lists them")
+            )
             raise InputError(f"unknown platform '{platform_id}'", hint=hint)
         return self.platforms[platform_id]
 
@@ -456,20 +467,10 @@ def _twin(first: Path, second: Path) -> InputError:
     )
 
 
-def card_text(job: CardJob, brand: Brand) -> CardText:
-    from cardgen.design.cardtext import CardText
-
-    selection = job.selection
-    return CardText(
-        quote=job.quote.text,
-        attribution=job.quote.attribution or "",
-        title=selection.title or "",
-        publisher=selection.publisher or "",
-        handle=brand.handle or "",
-        url=selection.url or brand.website or "",
-        author=selection.author or "",
-        lang=selection.spec.article.lang or "",
-    )
+def card_content(job: CardJob, brand: Brand) -> CardText:
+    """The text fields a card's layout may show: the quote, its attribution, the article's."""
+    quote = job.quote
+    return card_text(quote.text, brand, attribution=quote.attribution, article=job.selection)
 
 
 def fit_card(job: CardJob, project: Project) -> Scene:
@@ -480,7 +481,13 @@ def fit_card(job: CardJob, project: Project) -> Scene:
     label = f"{job.selection.name}/{job.quote.id}"
     try:
         return build_scene(
-            card_text(job, brand), layout, brand, job.platform, project.font_registry(), label=label
+            card_content(job, brand),
+            layout,
+            brand,
+            job.platform,
+            project.font_registry(),
+            label=label,
+            memo=project.scene_memo(),
         )
     except CardgenError as exc:
         if exc.file is None:

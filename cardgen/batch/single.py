@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from cardgen.batch.plan import Project
-from cardgen.drawing.encoders import default_format, extension
+from cardgen.drawing.encoders import default_format, extension, format_of
 from cardgen.errors import InputError
 from cardgen.source.invisible import find_invisible, find_unsafe
 
@@ -23,9 +23,10 @@ def render_text(
 ) -> Path:
     """Render `text` as one card and return the file written."""
     from cardgen.batch.output import write_atomic
+    from cardgen.design.cardtext import card_text
     from cardgen.drawing.memory import keep_freed_memory
     from cardgen.drawing.raster import draw_scene, encode
-    from cardgen.drawing.scene import CardText, build_scene
+    from cardgen.drawing.scene import build_scene
 
     text = " ".join(text.split())
     if not text:
@@ -40,16 +41,14 @@ def render_text(
     target = project.platform(platform)
     resolved = project.layout(layout, target)
     kit = project.brand(brand or project.layout_brand(layout, resolved))
-    content = CardText(
-        quote=text, attribution=by or "", handle=kit.handle or "", url=kit.website or ""
-    )
-    scene = build_scene(content, resolved, kit, target, project.font_registry(), label="quote")
+    content = card_text(text, kit, attribution=by)
+    registry, memo = project.font_registry(), project.scene_memo()
+    scene = build_scene(content, resolved, kit, target, registry, label="quote", memo=memo)
     fmt = default_format(target.format, resolved.background.image is not None)
     if out is None:
         slug = "-".join(re.findall(r"[a-z0-9]+", text.lower())[:6]) or "quote"
         out = Path("output") / "quotes" / f"{slug}-{target.id}.{extension(fmt)}"
-    suffix = out.suffix.lower().lstrip(".")
-    fmt = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "webp": "webp"}.get(suffix, fmt)
+    fmt = format_of(out.suffix) or fmt
     keep_freed_memory()  # as batches do: a `quote` loop would fault each canvas in again
     write_atomic(out, encode(draw_scene(scene), fmt))
     return out

@@ -392,7 +392,7 @@ def _write_stamp(recorder: Recorder, report: RenderReport) -> bool:
 
 def _inputs(files: list[Path]) -> dict[str, Any]:
     """Everything the run read or searched, as the fast path will compare it."""
-    from cardgen.design.layouts import bundled_dir
+    from cardgen.inputs import bundled_dir
     from cardgen.typography.fontfiles import font_folders
 
     root = Path.cwd()

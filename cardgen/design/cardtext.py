@@ -6,6 +6,11 @@ from __future__ import annotations
 import functools
 import string
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cardgen.design.layouts import Brand
+    from cardgen.source.quotes import LoadedSelection
 
 TEMPLATE_FIELDS = ("quote", "attribution", "title", "publisher", "handle", "url", "author")
 
@@ -31,6 +36,27 @@ class CardText:
         """True when every field the template names is empty (hide the element)."""
         names = _field_names(template)
         return bool(names) and all(not getattr(self, n) for n in names)
+
+
+def card_text(
+    quote: str,
+    brand: Brand,
+    *,
+    attribution: str | None = None,
+    article: LoadedSelection | None = None,
+) -> CardText:
+    """A card's text values: the quote and who said it, its article's title, publisher,
+    address, author and language, and the brand's handle (and website, without an address)."""
+    return CardText(
+        quote=quote,
+        attribution=attribution or "",
+        title=(article and article.title) or "",
+        publisher=(article and article.publisher) or "",
+        handle=brand.handle or "",
+        url=(article and article.url) or brand.website or "",
+        author=(article and article.author) or "",
+        lang=(article and article.spec.article.lang) or "",
+    )
 
 
 @functools.lru_cache(maxsize=256)

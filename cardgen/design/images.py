@@ -99,9 +99,6 @@ def image_for_box(
     return fit_image(load_image(path), box_size, fit, focal)
 
 
-# Logos recur on every card of a batch, at one size per platform: fitted and rounded
-# once per process while the file is unchanged. Only small pictures are kept, within a
-# pixel budget, so a batch of large photos does not grow the process.
 PICTURE_CACHE_PIXELS = 4_000_000
 PICTURE_KEEP_PIXELS = 250_000  # larger pictures (a 500x500 logo is the most) are not kept
 _PictureKey = tuple[
@@ -109,11 +106,27 @@ _PictureKey = tuple[
 ]
 
 
-class _Pictures:
-    def __init__(self) -> None:
+class PictureCache:
+    """Pictures fitted to a box and rounded, by file version (path, time, size) and box.
+
+    Logos recur on every card of a batch, at one size per platform: fitted once while
+    the file is unchanged. Only small pictures are kept, within a pixel budget, so a
+    batch of large photos does not grow the process. Keyed by what the file holds, not
+    by project, so one cache per drawing process serves every project (workers draw
+    scenes, not projects); thread-safe."""
+
+    def __init__(
+        self, budget: int = PICTURE_CACHE_PIXELS, largest: int = PICTURE_KEEP_PIXELS
+    ) -> None:
+        self.budget, self.largest = budget, largest
         self.kept: OrderedDict[_PictureKey, Image.Image] = OrderedDict()
-        self.pixels = 0
+        self.pixels = 0  # of every picture kept
         self.lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self.lock:
+            self.kept.clear()
+            self.pixels = 0
 
     def get(self, key: _PictureKey) -> Image.Image | None:
         with self.lock:
@@ -124,19 +137,19 @@ class _Pictures:
 
     def put(self, key: _PictureKey, picture: Image.Image) -> None:
         pixels = picture.width * picture.height
-        if pixels > PICTURE_KEEP_PIXELS:
+        if pixels > self.largest:
             return
         with self.lock:
             if key in self.kept:
                 return
             self.kept[key] = picture
             self.pixels += pixels
-            while self.pixels > PICTURE_CACHE_PIXELS:
+            while self.pixels > self.budget:
                 _, dropped = self.kept.popitem(last=False)
                 self.pixels -= dropped.width * dropped.height
 
 
-_PICTURES = _Pictures()
+PICTURES = PictureCache()  # this process's
 
 
 def picture_for_box(
@@ -146,15 +159,17 @@ def picture_for_box(
     focal: tuple[float, float],
     radius: int = 0,
     opacity: float = 1.0,
+    *,
+    cache: PictureCache = PICTURES,
 ) -> Image.Image:
     """`image_for_box`, then `rounded`: RGBA, ready to paste. Small results are shared
-    between calls, so callers must not modify the image they get."""
+    between calls through `cache`, so callers must not modify the image they get."""
     # Keyed by the path as given (a Path is made only to fit a picture not kept yet).
     key = (path, _stat(path), box_size, fit, focal, radius, opacity)
-    picture = _PICTURES.get(key)
+    picture = cache.get(key)
     if picture is None:
         picture = rounded(image_for_box(Path(path), box_size, fit, focal), radius, opacity)
-        _PICTURES.put(key, picture)
+        cache.put(key, picture)
     return picture
 
 

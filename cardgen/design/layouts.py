@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -21,19 +21,19 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     model_validator,
 )
 
 from cardgen.design.cardtext import TEMPLATE_FIELDS
 from cardgen.design.platforms import Platform
-from cardgen.errors import InputError, clipped
+from cardgen.errors import InputError, clipped, did_you_mean
 from cardgen.fields import Hashtag, OneLine, Website
-from cardgen.inputs import file_kind
+from cardgen.inputs import IMAGE_SUFFIXES, bundled_dir, file_kind
 from cardgen.limits import MAX_FONT_PX, MAX_LENGTH_PERCENT, MAX_LENGTH_PX
 from cardgen.templates import template_fields
-from cardgen.yamlio import YamlDocument, display_path, read_yaml, validate
+from cardgen.yamlio import YamlDocument, display_path, dotted, read_yaml, validate
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the cardgen package
 _LENGTH = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(px|%|%w|%h|%s)?\s*$")
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 _NAMED = {
@@ -41,12 +41,6 @@ _NAMED = {
     "black": "#000000",
     "transparent": "#00000000",
 }
-
-
-def bundled_dir(name: str) -> Path:
-    """`layouts` or `fonts` shipped with cardgen (in the wheel, or the source tree)."""
-    inside = PACKAGE_DIR / "data" / name
-    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
 
 
 # --- values -----------------------------------------------------------------
@@ -494,6 +488,9 @@ class Layout(_LayoutHead):
     """A designer's layout after `extends:` and `overrides:` are applied."""
 
     elements: list[Element] = Field(default_factory=list)
+    # The files it came from (itself first, then what it extends), so that an error
+    # found later, while building a card, can point at the line to fix (`locate`).
+    _sources: tuple[YamlDocument, ...] = PrivateAttr(default=())
 
 
 class LayoutFile(Layout):
@@ -594,9 +591,15 @@ DEFAULT_BRAND = Brand(
 
 @dataclass(frozen=True)
 class LayoutSource:
-    """Where layouts and brands are looked up: the project's folder, then cardgen's."""
+    """Where layouts and brands are looked up: the project's folder, then cardgen's.
+
+    It remembers the layout files it parsed (by path, time and size): a preview
+    resolves one layout for a dozen platforms and parses it once per version."""
 
     folders: tuple[Path, ...]
+    _parsed: dict[tuple[Path, int, int], tuple[LayoutFile | LayoutPatchFile, YamlDocument]] = (
+        field(default_factory=dict, compare=False, repr=False)
+    )
 
     @classmethod
     def for_project(cls, project_dir: Path | None) -> LayoutSource:
@@ -637,27 +640,25 @@ class LayoutSource:
             if path.exists():  # read_yaml refuses anything but a regular file
                 return path
         known = self.layout_names() if kind == "layout" else self.brand_names()
-        import difflib
-
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = (
-            f"did you mean '{close[0]}'?" if close else f"available: {', '.join(known) or 'none'}"
-        )
+        hint = did_you_mean(name, known, f"available: {', '.join(known) or 'none'}")
         raise InputError(f"unknown {kind} '{name}'", hint=hint)
 
 
 ASPECT_CLASSES = ("square", "portrait", "tall", "landscape")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".svg")
 
 
-def load_layout_file(path: Path) -> tuple[LayoutFile | LayoutPatchFile, YamlDocument]:
-    """Read and validate one layout file; image paths become absolute (checked to exist)."""
+def load_layout_file(
+    path: Path, source: LayoutSource | None = None
+) -> tuple[LayoutFile | LayoutPatchFile, YamlDocument]:
+    """Read and validate one layout file; image paths become absolute (checked to exist).
+    With `source`, a file unchanged since that source parsed it is not parsed again."""
+    parsed = source._parsed if source is not None else {}
     try:
         stat = path.stat()
         key: tuple[Path, int, int] | None = (path.resolve(), stat.st_mtime_ns, stat.st_size)
     except OSError:
         key = None
-    cached = _LOADED.get(key) if key else None
+    cached = parsed.get(key) if key else None
     if cached is None:
         doc = read_yaml(path)
         layout: LayoutFile | LayoutPatchFile
@@ -670,15 +671,11 @@ def load_layout_file(path: Path) -> tuple[LayoutFile | LayoutPatchFile, YamlDocu
         _anchor_sources(doc.data, (), doc)
         cached = (layout, doc)
         if key:
-            # A preview resolves one layout for a dozen platforms; parse it once per version.
-            if len(_LOADED) > 64:
-                _LOADED.clear()
-            _LOADED[key] = cached
+            if len(parsed) > 64:
+                parsed.clear()
+            parsed[key] = cached
     layout, doc = cached
     return layout, YamlDocument(doc.path, copy.deepcopy(doc.data), doc.lines)
-
-
-_LOADED: dict[tuple[Path, int, int], tuple[LayoutFile | LayoutPatchFile, YamlDocument]] = {}
 
 
 def _check_override_keys(layout: LayoutFile | LayoutPatchFile, doc: YamlDocument) -> None:
@@ -689,16 +686,12 @@ def _check_override_keys(layout: LayoutFile | LayoutPatchFile, doc: YamlDocument
     known = [*ASPECT_CLASSES, *load_platforms(project)]
     for key in layout.overrides:
         if key not in known:
-            import difflib
-
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else "use " + ", ".join(ASPECT_CLASSES)
             raise InputError(
                 f"unknown override '{key}': not an aspect class or platform id",
                 file=display_path(doc.path),
                 line=doc.line_of(("overrides", key)),
                 key=f"overrides.{key}",
-                hint=hint,
+                hint=did_you_mean(key, known, "use " + ", ".join(ASPECT_CLASSES)),
             )
 
 
@@ -725,7 +718,7 @@ def _check_patches(doc: YamlDocument) -> None:
                     "an element patch must be a mapping of keys",
                     file=display_path(doc.path),
                     line=doc.line_of(where),
-                    key=_dotted(where),
+                    key=dotted(where),
                 )
             if "type" in patch:
                 _check_new_element(patch, where, doc)
@@ -736,17 +729,14 @@ def _check_patches(doc: YamlDocument) -> None:
 def _check_keys(
     data: dict[str, Any], at: tuple[str | int, ...], allowed: Any, doc: YamlDocument
 ) -> None:
-    import difflib
-
     for key in data:
         if key not in allowed:
-            close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
             raise InputError(
                 f"unknown key '{key}'",
                 file=display_path(doc.path),
                 line=doc.line_of((*at, key)),
-                key=_dotted((*at, key)),
-                hint=f"did you mean '{close[0]}'?" if close else None,
+                key=dotted((*at, key)),
+                hint=did_you_mean(key, allowed),
             )
 
 
@@ -758,7 +748,7 @@ def _check_new_element(patch: dict[str, Any], at: tuple[str | int, ...], doc: Ya
             f"unknown element type {patch['type']!r}",
             file=display_path(doc.path),
             line=doc.line_of((*at, "type")),
-            key=_dotted((*at, "type")),
+            key=dotted((*at, "type")),
             hint=f"use one of {', '.join(ELEMENT_MODELS)}",
         )
     depth = len(at)
@@ -766,7 +756,7 @@ def _check_new_element(patch: dict[str, Any], at: tuple[str | int, ...], doc: Ya
     try:
         validate(YamlDocument(doc.path, patch, lines), model)
     except InputError as exc:
-        exc.key = _dotted(at) + (
+        exc.key = dotted(at) + (
             f".{exc.key}" if exc.key and not exc.key.startswith("[") else exc.key or ""
         )
         raise
@@ -789,14 +779,14 @@ def _anchor_sources(data: Any, at: tuple[str | int, ...], doc: YamlDocument) -> 
 
 def image_path(value: str, doc: YamlDocument, key: tuple[str | int, ...]) -> Path:
     """The image file `value` names, relative to the YAML file `doc`; it must exist."""
-    shown, line, dotted = display_path(doc.path), doc.line_of(key), _dotted(key)
+    shown, line, where = display_path(doc.path), doc.line_of(key), dotted(key)
     if "://" in value:
         raise InputError(
             f"{value!r}: images must be local files (cardgen never downloads)",
             hint="save the image next to the layout and give its relative path",
             file=shown,
             line=line,
-            key=dotted,
+            key=where,
         )
     path = Path(value)
     path = path if path.is_absolute() else doc.path.resolve().parent / path
@@ -805,7 +795,7 @@ def image_path(value: str, doc: YamlDocument, key: tuple[str | int, ...]) -> Pat
             f"{value!r} is not a supported image (use .png, .jpg, .webp or .svg)",
             file=shown,
             line=line,
-            key=dotted,
+            key=where,
         )
     try:
         kind = file_kind(path.stat().st_mode)
@@ -816,7 +806,7 @@ def image_path(value: str, doc: YamlDocument, key: tuple[str | int, ...]) -> Pat
             f"image {value!r} is {kind}, not a regular file",
             file=shown,
             line=line,
-            key=dotted,
+            key=where,
         )
     if kind == "missing":
         raise InputError(
@@ -824,16 +814,9 @@ def image_path(value: str, doc: YamlDocument, key: tuple[str | int, ...]) -> Pat
             hint=f"paths are relative to {display_path(doc.path.parent) or '.'}/",
             file=shown,
             line=line,
-            key=dotted,
+            key=where,
         )
     return path
-
-
-def _dotted(path: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def load_brand(source: LayoutSource, name: str | None) -> Brand:
@@ -852,7 +835,8 @@ def load_brand(source: LayoutSource, name: str | None) -> Brand:
 
 def resolve_layout(source: LayoutSource, name: str, platform: Platform) -> Layout:
     """The layout `name` with its parents and the overrides for `platform` merged in."""
-    data, overrides, shown = _merged_data(source, name, ())
+    docs: list[YamlDocument] = []
+    data, overrides, shown = _merged_data(source, name, (), docs)
     for key in (platform.aspect_class, platform.id):
         for override in overrides:
             if key in override:
@@ -865,7 +849,7 @@ def resolve_layout(source: LayoutSource, name: str, platform: Platform) -> Layou
     data.pop("extends", None)
     data.pop("overrides", None)
     try:
-        return validate(YamlDocument(Path(shown), data, {}), Layout)
+        layout = validate(YamlDocument(Path(shown), data, {}), Layout)
     except InputError as exc:  # an override produced an invalid layout
         where = f"{exc.key}: " if exc.key else ""
         raise InputError(
@@ -874,24 +858,25 @@ def resolve_layout(source: LayoutSource, name: str, platform: Platform) -> Layou
             file=shown,
             hint=exc.hint,
         ) from None
+    layout._sources = tuple(docs)
+    return layout
 
 
 def _merged_data(
-    source: LayoutSource, name: str, chain: tuple[str, ...]
+    source: LayoutSource, name: str, chain: tuple[str, ...], docs: list[YamlDocument]
 ) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+    """The layout `name` merged over what it extends, the overrides of each (parents
+    first) and its file as shown; `docs` gets each file read, the child's first."""
     if name in chain:
         cycle = " -> ".join([*chain, name])
         raise InputError(f"circular 'extends': {cycle}", hint="remove one of the extends")
     path = source.find(name, "layout")
-    layout, doc = load_layout_file(path)
-    _CHAIN_DOCS[chain[0] if chain else name] = [
-        *(_CHAIN_DOCS.get(chain[0], []) if chain else []),
-        doc,
-    ]
+    layout, doc = load_layout_file(path, source)
+    docs.append(doc)
     data = copy.deepcopy(doc.data)
     shown = display_path(path)
     if layout.extends:
-        parent, parent_overrides, _ = _merged_data(source, layout.extends, (*chain, name))
+        parent, parent_overrides, _ = _merged_data(source, layout.extends, (*chain, name), docs)
         own_overrides = data.pop("overrides", {}) or {}
         parent.pop("name", None)  # a child is known by its own name, not its parent's
         try:
@@ -903,17 +888,12 @@ def _merged_data(
     return data, [data.pop("overrides", {}) or {}], shown
 
 
-# The files each resolved layout came from (itself first, then what it extends), so
-# that an error found later, while building a card, can point at the line to fix.
-_CHAIN_DOCS: dict[str, list[YamlDocument]] = {}
-
-
-def locate(layout_name: str, value: str) -> tuple[str, int | None, str] | None:
-    """(file, line, key) where layout `layout_name` (or a parent) writes the string `value`."""
-    for doc in _CHAIN_DOCS.get(layout_name, []):
+def locate(layout: Layout, value: str) -> tuple[str, int | None, str] | None:
+    """(file, line, key) where `layout` (or a layout it extends) writes the string `value`."""
+    for doc in layout._sources:
         found = _find_value(doc.data, value, ())
         if found is not None:
-            return display_path(doc.path), doc.line_of(found), _dotted(found)
+            return display_path(doc.path), doc.line_of(found), dotted(found)
     return None
 
 
@@ -1013,10 +993,7 @@ SCHEMA_KINDS = ("layout", "brand", "selection")
 def json_schema(kind: str) -> dict[str, Any]:
     """The JSON Schema of a layout, brand or selection file, for editor completion."""
     if kind not in SCHEMA_KINDS:
-        import difflib
-
-        close = difflib.get_close_matches(kind, SCHEMA_KINDS, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "use layout, brand or selection"
+        hint = did_you_mean(kind, SCHEMA_KINDS, "use layout, brand or selection")
         raise InputError(f"no schema named {kind!r}", hint=hint)
     if kind == "layout":
         # A layout file is either complete (elements as a list) or a child that

@@ -294,7 +294,7 @@ class Card:
             f"raise size.max to at least {floor / self.platform.width * 100:.1f}%w "
             f"(the floor on every platform), or lower legibility.{kind}"
         )
-        where = locate(self.layout.name, value) if isinstance(value, str) else None
+        where = locate(self.layout, value) if isinstance(value, str) else None
         if where is None:
             return InputError(message, hint=hint)
         return InputError(message, file=where[0], line=where[1], key=where[2], hint=hint)
@@ -599,7 +599,7 @@ class Card:
         """A rule as long as the ink of the text it follows (never longer than its box)."""
         target = inks.get(line.follow or "")
         if target is None:
-            where = locate(self.layout.name, line.follow or "")
+            where = locate(self.layout, line.follow or "")
             message = (
                 f"layout '{self.layout.name}' line '{line.id or 'line'}' follows "
                 f"'{line.follow}', which is not drawn before it in the same group"
@@ -847,14 +847,14 @@ def strip_outer_quotes(text: str) -> str:
     return inner.strip() or text
 
 
-_MIRRORED: dict[tuple[int, int, int], tuple[Layout, Layout]] = {}
-
-
-def mirrored(layout: Layout, platform: Platform) -> Layout:
+def mirrored(
+    layout: Layout, platform: Platform, kept: dict[tuple[int, int, int], tuple[Layout, Layout]]
+) -> Layout:
     """The layout seen in a mirror, for right-to-left quotes: boxes, alignments, rows
-    and gradients flipped left to right (the text itself is not mirrored)."""
+    and gradients flipped left to right (the text itself is not mirrored). `kept` holds
+    the layouts mirrored before (a `SceneMemo`'s), each with the layout it mirrors."""
     key = (id(layout), platform.width, platform.height)
-    held = _MIRRORED.get(key)
+    held = kept.get(key)
     if held is not None and held[0] is layout:
         return held[1]
     elements = [_mirror(e, platform, top=True) for e in layout.elements]
@@ -865,9 +865,9 @@ def mirrored(layout: Layout, platform: Platform) -> Layout:
         )
         background = background.model_copy(update={"gradient": gradient})
     flipped = layout.model_copy(update={"elements": elements, "background": background})
-    if len(_MIRRORED) > 64:
-        _MIRRORED.clear()
-    _MIRRORED[key] = (layout, flipped)
+    if len(kept) > 64:
+        kept.clear()
+    kept[key] = (layout, flipped)
     return flipped
 
 

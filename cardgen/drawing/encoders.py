@@ -26,3 +26,10 @@ def default_format(platform_format: str, photo: bool) -> str:
 def extension(fmt: str) -> str:
     """The file name's extension for `fmt`."""
     return "jpg" if fmt == "jpeg" else fmt
+
+
+def format_of(path_suffix: str) -> str | None:
+    """The format a file name asks for (`.jpg` and `.jpeg` are both JPEG), None if none."""
+    suffix = path_suffix.lower().lstrip(".")
+    fmt = "jpeg" if suffix == "jpg" else suffix
+    return fmt if fmt in ENCODE_OPTIONS else None

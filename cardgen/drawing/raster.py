@@ -84,7 +84,7 @@ def _undrawable_face(scene: Scene) -> Path | None:
 
 
 def _draw_scene(scene: Scene) -> Image.Image:
-    image = _background(scene.width, scene.height, scene.background)
+    image = background_image(scene.width, scene.height, scene.background)
     # One drawing context for every opaque paint (each costs ~30 us to make); pastes
     # change the image in place, so it stays valid.
     draw = ImageDraw.Draw(image)
@@ -99,7 +99,7 @@ def _draw_scene(scene: Scene) -> Image.Image:
                 lambda d, c, s=drawable: d.line([s.start, s.end], fill=c, width=s.thickness),
             )
         elif isinstance(drawable, TextBlock) and any(line.runs for line in drawable.lines):
-            _text_runs(image, draw, drawable)
+            draw_text_block(image, draw, drawable)
         elif isinstance(drawable, TextBlock):
             _with_alpha(image, draw, drawable.colour, lambda d, c, s=drawable: _text(d, s, c))
         elif isinstance(drawable, ImageShape):
@@ -119,7 +119,7 @@ def encode(image: Image.Image, fmt: str) -> bytes:
     buffer = io.BytesIO()
     if fmt == "png" and image.mode == "RGB":
         # One sample of the pixels decides the path; it costs well under a millisecond.
-        sample = _sample(image)
+        sample = palette_sample(image)
         colours = sample.getcolors(PHOTO_SAMPLE_COLOURS)
         if colours is None:
             image.save(buffer, **PHOTO_PNG_OPTIONS)  # type: ignore[arg-type]
@@ -132,7 +132,7 @@ def encode(image: Image.Image, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def _sample(image: Image.Image) -> Image.Image:
+def palette_sample(image: Image.Image) -> Image.Image:
     """Every `PALETTE_SAMPLE_STEP`th pixel of every such row: enough to judge the colours."""
     width, height = image.size
     grid = (max(1, width // PALETTE_SAMPLE_STEP), max(1, height // PALETTE_SAMPLE_STEP))
@@ -142,7 +142,7 @@ def _sample(image: Image.Image) -> Image.Image:
 def is_photo_like(image: Image.Image) -> bool:
     """True for photographic pixels (grain, thousands of colours) that barely compress."""
     rgb = image if image.mode == "RGB" else image.convert("RGB")
-    return _sample(rgb).getcolors(PHOTO_SAMPLE_COLOURS) is None
+    return palette_sample(rgb).getcolors(PHOTO_SAMPLE_COLOURS) is None
 
 
 def flat_palette(image: Image.Image) -> Image.Image | None:
@@ -157,7 +157,7 @@ def flat_palette(image: Image.Image) -> Image.Image | None:
     """
     if image.mode != "RGB":
         return None
-    sample = _sample(image)
+    sample = palette_sample(image)
     return _flat_palette(image, sample, sample.getcolors(PALETTE_MAX_SAMPLE_COLOURS))
 
 
@@ -181,15 +181,15 @@ def _flat_palette(
     # colour tells its index: found in the sample's bytes (4 a pixel: a plain copy),
     # then read in the palette image where that sample was taken from.
     pixels = sample.tobytes("raw", "RGBX")
-    columns, rows = _sampled_from(image.size, grid)
+    columns, rows = sampled_from(image.size, grid)
     indices: bytes | None = None
     key: dict[int, tuple[int, int, int]] = {}
     for colour in keys:
-        at = _pixel_with(pixels, bytes(colour), 4)
+        at = pixel_with(pixels, bytes(colour), 4)
         where = (columns[at % grid[0]], rows[at // grid[0]])
         if image.getpixel(where) == colour:
             index = cast(int, quantised.getpixel(where))
-        else:  # Pillow sampled elsewhere than `_sampled_from` says: sample the indices too
+        else:  # Pillow sampled elsewhere than `sampled_from` says: sample the indices too
             if indices is None:
                 indices = quantised.resize(grid, Image.Resampling.NEAREST).tobytes()
             index = indices[at]
@@ -201,7 +201,7 @@ def _flat_palette(
     for index, colour in key.items():
         palette[3 * index : 3 * index + 3] = colour
     quantised.putpalette(palette)
-    return None if _bands(image, quantised) else quantised
+    return None if has_bands(image, quantised) else quantised
 
 
 def banding(image: Image.Image, quantised: Image.Image) -> float:
@@ -221,11 +221,11 @@ def banding(image: Image.Image, quantised: Image.Image) -> float:
     return max(counts[255], counts[511], counts[767]) / (grid[0] * grid[1])
 
 
-def _bands(image: Image.Image, quantised: Image.Image) -> bool:
+def has_bands(image: Image.Image, quantised: Image.Image) -> bool:
     return banding(image, quantised) > BANDING_MAX_SHARE
 
 
-def _pixel_with(pixels: bytes, colour: bytes, stride: int = 3) -> int:
+def pixel_with(pixels: bytes, colour: bytes, stride: int = 3) -> int:
     """Index of a pixel (`stride` bytes each) of `pixels` that starts with `colour`.
 
     Any one will do: searched from the middle, where a card's text usually is, then
@@ -243,7 +243,7 @@ def _pixel_with(pixels: bytes, colour: bytes, stride: int = 3) -> int:
 
 
 @functools.lru_cache(maxsize=64)
-def _sampled_from(size: tuple[int, int], grid: tuple[int, int]) -> tuple[list[int], list[int]]:
+def sampled_from(size: tuple[int, int], grid: tuple[int, int]) -> tuple[list[int], list[int]]:
     """The source column and row of each sampled pixel, as Pillow's nearest-neighbour
     resize picks them: a step of size/grid from half a step in, accumulated."""
 
@@ -350,7 +350,7 @@ def _text(draw: ImageDraw.ImageDraw, block: TextBlock, colour: RGBA) -> None:
         draw.text((line.x, line.baseline), line.text, font=font, fill=colour, anchor="ls")
 
 
-def _text_runs(image: Image.Image, canvas: ImageDraw.ImageDraw, block: TextBlock) -> None:
+def draw_text_block(image: Image.Image, canvas: ImageDraw.ImageDraw, block: TextBlock) -> None:
     """Draw a block run by run: each in its own face, direction and colour.
 
     `canvas` draws on `image` (used when every colour is opaque)."""
@@ -457,16 +457,19 @@ def _with_alpha(
     image.paste(layer, (0, 0), layer)
 
 
-def _background(width: int, height: int, fill: SolidFill | GradientFill | ImageFill) -> Image.Image:
+def background_image(
+    width: int, height: int, fill: SolidFill | GradientFill | ImageFill
+) -> Image.Image:
+    """The card's background alone: a colour, a gradient or a photo."""
     if isinstance(fill, SolidFill):
         return Image.new("RGB", (width, height), fill.colour[:3])
     if isinstance(fill, ImageFill):
         return _photo(width, height, fill)
     # The ramp's levels index a palette of the gradient's colours: one lookup for the
     # three channels (the same pixels as a `point` per channel, merged).
-    ramp = _ramp(width, height, fill)
+    ramp = gradient_ramp(width, height, fill)
     shades = Image.frombuffer("P", ramp.size, ramp.tobytes(), "raw", "P", 0, 1)
-    channels = [_lut(tuple(stop[channel] for stop in fill.stops)) for channel in range(3)]
+    channels = [channel_table(tuple(stop[channel] for stop in fill.stops)) for channel in range(3)]
     shades.putpalette([value for colour in zip(*channels, strict=True) for value in colour])
     return shades.convert("RGB")
 
@@ -474,7 +477,7 @@ def _background(width: int, height: int, fill: SolidFill | GradientFill | ImageF
 GRADIENT_SCALE = 4  # gradients are smooth: compute at 1/4 size, then enlarge
 
 
-def _ramp(width: int, height: int, fill: GradientFill) -> Image.Image:
+def gradient_ramp(width: int, height: int, fill: GradientFill) -> Image.Image:
     """A greyscale 0..255 ramp over the canvas in the gradient's shape."""
     small = _ramp_full(
         max(2, width // GRADIENT_SCALE), max(2, height // GRADIENT_SCALE), fill.kind, fill.angle
@@ -509,7 +512,7 @@ def _ramp_full(width: int, height: int, kind: str, angle: float) -> Image.Image:
 
 
 @functools.lru_cache(maxsize=256)
-def _lut(values: tuple[int, ...]) -> list[int]:
+def channel_table(values: tuple[int, ...]) -> list[int]:
     """256 entries stepping evenly through the stop values (shared: do not modify)."""
     segments = len(values) - 1
     out = []
@@ -530,8 +533,9 @@ def _photo(width: int, height: int, fill: ImageFill) -> Image.Image:
     image.paste(photo, (0, 0), photo)
     if fill.overlay_gradient is not None:
         shade = fill.overlay_gradient
-        ramp = _ramp(width, height, shade)
-        bands = [ramp.point(_lut(tuple(stop[i] for stop in shade.stops))) for i in range(4)]
+        ramp = gradient_ramp(width, height, shade)
+        tables = [channel_table(tuple(stop[i] for stop in shade.stops)) for i in range(4)]
+        bands = [ramp.point(table) for table in tables]
         layer = Image.merge("RGBA", bands)
         image.paste(layer, (0, 0), layer)
     if fill.overlay is not None:

@@ -8,8 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from cardgen.design.cardtext import TEMPLATE_FIELDS as TEMPLATE_FIELDS  # re-exported: old home
-from cardgen.design.cardtext import CardText as CardText
+from cardgen.design.cardtext import CardText
 from cardgen.design.images import file_version, probe
 from cardgen.design.layouts import (
     Backdrop,
@@ -39,7 +38,6 @@ from cardgen.typography.fonts import (
     FontFace,
     FontMeasurer,
     FontRegistry,
-    chain_for,
     describe_char,
 )
 from cardgen.typography.typeset import FittedText, fit_text, overflow, prepare
@@ -185,22 +183,25 @@ def build_scene(
     registry: FontRegistry,
     *,
     label: str = "",
+    memo: SceneMemo | None = None,
 ) -> Scene:
-    """Lay out one card. `label` names the card in errors (`selection/quote on platform`)."""
+    """Lay out one card. `label` names the card in errors (`selection/quote on platform`);
+    `memo` is what the cards built before this one left to reuse (none: a fresh one)."""
     from cardgen.drawing.composition import Card, mirrored, strip_outer_quotes
 
     w, h = platform.width, platform.height
     lang = content.lang or detect(content.quote)
     mirror = layout.mirror_rtl and base_level(content.quote) == 1
+    memo = memo or SceneMemo()
     if mirror:
-        layout = mirrored(layout, platform)
-    resolver = Resolver(brand, registry, layout.name)
+        layout = mirrored(layout, platform, memo.mirrored)
+    resolver = Resolver(brand, registry, layout)
     if any(
         isinstance(e, QuoteMarkElement) and mark_char(e, lang) for e in flatten(layout.elements)
     ):
         # The layout's own mark opens the quote: its outer quote marks would say it twice.
         content = replace(content, quote=strip_outer_quotes(content.quote))
-    group = reuse_group(layout, brand, registry, platform)
+    group = memo.group(layout, brand, registry, platform)
     card = Card(content, layout, resolver, platform, label, group, mirrored=mirror, lang=lang)
     drawables, warnings, infos = card.lay_out()
     warnings.extend(card.length_warnings())
@@ -231,13 +232,13 @@ class Part:
 
 # Every card of a (layout, brand, platform) shares its quote mark, rules, shapes, logo
 # and its attribution and title lines (for one article): they are laid out once per
-# process and reused; an image only while its file is unchanged (size and time), so a
+# SceneMemo and reused; an image only while its file is unchanged (size and time), so a
 # logo replaced on disk is checked again. Text that shows the quote is laid out for
 # each card (each card has its own: remembering it would only fill the table), from
 # its box, font chain and size range, which are kept. Layouts, brands and registries
 # are frozen and kept alive by the table, so their identities are safe keys.
-_REUSE_GROUPS = 64  # (layout, brand, registry, platform) groups remembered
-_REUSE_PARTS = 256  # parts remembered per group
+REUSE_GROUPS = 64  # (layout, brand, registry, platform) groups remembered
+REUSE_PARTS = 256  # parts remembered per group
 _ReuseKey = tuple[int, object]
 
 
@@ -260,24 +261,32 @@ class ReuseGroup:
     setups: dict[int, TextSetup] = field(default_factory=dict)  # by id(element)
 
     def remember(self, key: _ReuseKey, part: Part) -> None:
-        if len(self.parts) >= _REUSE_PARTS:
+        if len(self.parts) >= REUSE_PARTS:
             self.parts.clear()
         self.parts[key] = part
 
 
-_REUSED: dict[tuple[int, int, int, Platform], ReuseGroup] = {}
+class SceneMemo:
+    """What building scenes remembers from card to card: the parts each (layout, brand,
+    font registry, platform) shares, and layouts mirrored for right-to-left quotes.
 
+    One belongs to whoever builds a run of cards (a `Project` keeps one) and is handed
+    to `build_scene`; two projects never share one."""
 
-def reuse_group(
-    layout: Layout, brand: Brand, registry: FontRegistry, platform: Platform
-) -> ReuseGroup:
-    key = (id(layout), id(brand), id(registry), platform)
-    group = _REUSED.get(key)
-    if group is None:
-        if len(_REUSED) >= _REUSE_GROUPS:
-            _REUSED.clear()
-        group = _REUSED[key] = ReuseGroup((layout, brand, registry))
-    return group
+    def __init__(self) -> None:
+        self.groups: dict[tuple[int, int, int, Platform], ReuseGroup] = {}
+        self.mirrored: dict[tuple[int, int, int], tuple[Layout, Layout]] = {}
+
+    def group(
+        self, layout: Layout, brand: Brand, registry: FontRegistry, platform: Platform
+    ) -> ReuseGroup:
+        key = (id(layout), id(brand), id(registry), platform)
+        group = self.groups.get(key)
+        if group is None:
+            if len(self.groups) >= REUSE_GROUPS:
+                self.groups.clear()
+            group = self.groups[key] = ReuseGroup((layout, brand, registry))
+        return group
 
 
 def reuse_key(element: Element, content: CardText, brand: Brand) -> _ReuseKey | None:
@@ -301,7 +310,7 @@ def reuse_key(element: Element, content: CardText, brand: Brand) -> _ReuseKey | 
 class Resolver:
     """Brand names to concrete colours and font faces, with layout-named errors."""
 
-    def __init__(self, brand: Brand, registry: FontRegistry, layout: str) -> None:
+    def __init__(self, brand: Brand, registry: FontRegistry, layout: Layout) -> None:
         self.brand, self.registry, self.layout = brand, registry, layout
 
     def colour(self, value: str, opacity: float = 1.0) -> RGBA:
@@ -327,7 +336,7 @@ class Resolver:
         """An error at the layout line that wrote `value`, when it can be found."""
         where = locate(self.layout, value)
         if where is None:
-            return InputError(message, hint=f"used by layout '{self.layout}'")
+            return InputError(message, hint=f"used by layout '{self.layout.name}'")
         file, line, key = where
         return InputError(message, file=file, line=line, key=key)
 
@@ -337,26 +346,7 @@ class Resolver:
         fallbacks = tuple(self.brand.family(f) for f in spec.fallback)
         named = f"{spec.family} {primary.family}".lower()
         serif = "serif" in named.replace("sans-serif", "sans") and "sans" not in named
-        return _chain(self.registry, primary, fallbacks, serif)
-
-
-_CHAINS: dict[tuple[int, FontFace, tuple[str, ...], bool], FontChain] = {}
-
-
-def _chain(
-    registry: FontRegistry, primary: FontFace, fallbacks: tuple[str, ...], serif: bool
-) -> FontChain:
-    # Chains remember which face draws each character, so they are kept per process.
-    key = (id(registry), primary, fallbacks, serif)
-    if key not in _CHAINS:
-        _CHAINS[key] = chain_for(registry, primary, fallbacks, serif)
-    return _CHAINS[key]
-
-
-def forget_chains() -> None:
-    """Forget the chains (and what they measured): their fonts may have changed."""
-    _CHAINS.clear()
-    _REUSED.clear()  # parts laid out with those fonts
+        return self.registry.chain(primary, fallbacks, serif)
 
 
 def _background(
@@ -816,7 +806,7 @@ def contrast_warning(
         return None
     ratio, name, ground = worst
     return (
-        f"layout '{resolver.layout}' brand '{resolver.brand.name}': {block.role} text colour "
+        f"layout '{resolver.layout.name}' brand '{resolver.brand.name}': {block.role} text colour "
         f"{element.color} ({_hex(block.colour)}) on {name} ({_hex(ground)}) has contrast "
         f"{ratio:.2f}:1, below WCAG AA {needed:g}:1 for {'large' if large else 'normal'} text"
     )

@@ -22,9 +22,10 @@ from cardgen.design.platforms import Platform
 from cardgen.errors import InputError
 from cardgen.review import decisions
 from cardgen.review.decisions import read_manifest_bytes
+from cardgen.review.replies import BadRequest, Reply, contained_file, json_reply, text_reply
 
 if TYPE_CHECKING:
-    from cardgen.review.serve import GalleryHandler, Reply
+    from cardgen.review.serve import GalleryHandler
 
 DECISIONS_PATH = "/__cardgen/decisions"
 DECISION_PATH = "/__cardgen/decision"
@@ -87,7 +88,6 @@ def _decision_view(
 
 
 def get_decisions(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply:
-    from cardgen.review.serve import json_reply
 
     records = cards_by_hash(handler.out)
     held = decisions.load(handler.out)
@@ -100,7 +100,6 @@ def get_decisions(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply
 
 
 def post_decision(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply:
-    from cardgen.review.serve import BadRequest, json_reply
 
     body = handler.read_json_body()
     if not isinstance(body, dict) or not isinstance(body.get("sha256"), str):
@@ -119,7 +118,6 @@ def post_decision(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply
 
 
 def post_count(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply:
-    from cardgen.review.serve import BadRequest, json_reply
 
     body = handler.read_json_body()
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
@@ -133,7 +131,6 @@ def post_count(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply:
 def get_zip(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply:
     """One zip of the cards of a platform (`?platform=x`) or of the quote of a card
     (`?quote=SHA256` of any of its cards), each with its caption and alt text."""
-    from cardgen.review.serve import BadRequest, Reply, _text, contained_file
 
     platform = (query.get("platform") or [""])[0]
     quote = (query.get("quote") or [""])[0]
@@ -143,7 +140,7 @@ def get_zip(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply:
         name = f"cards-{platform}.zip"
     elif quote and not platform:
         if quote not in known:
-            return _text("No such card: reload the page.\n", HTTPStatus.NOT_FOUND)
+            return text_reply("No such card: reload the page.\n", HTTPStatus.NOT_FOUND)
         key = (known[quote].get("selection"), known[quote].get("quote_id"))
         chosen = lambda r: (r.get("selection"), r.get("quote_id")) == key  # noqa: E731
         name = f"cards-{key[1]}.zip"
@@ -151,7 +148,7 @@ def get_zip(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply:
         raise BadRequest("ask for ?platform=ID or ?quote=SHA256")
     records = sorted((r for r in known.values() if chosen(r)), key=lambda r: str(r["path"]))
     if not records:
-        return _text("No such cards.\n", HTTPStatus.NOT_FOUND)
+        return text_reply("No such cards.\n", HTTPStatus.NOT_FOUND)
     held = decisions.load(handler.out)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # cards are compressed

@@ -7,7 +7,6 @@ layout, brand, selection, article or font changes.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -18,23 +17,16 @@ from typing import Any
 from PIL import Image, ImageDraw
 
 from cardgen.batch.plan import DEFAULT_LAYOUT, Project
+from cardgen.design.cardtext import CardText, card_text
 from cardgen.design.layouts import Brand
 from cardgen.design.platforms import Platform
 from cardgen.drawing.raster import draw_scene, encode
-from cardgen.drawing.scene import (
-    CardText,
-    ImageShape,
-    RectShape,
-    Scene,
-    ShadowShape,
-    TextBlock,
-    build_scene,
-)
-from cardgen.errors import CardgenError, ContentError, InputError
+from cardgen.drawing.scene import ImageShape, RectShape, Scene, ShadowShape, TextBlock, build_scene
+from cardgen.errors import CardgenError, ContentError, InputError, did_you_mean
 from cardgen.source.quotes import LoadedSelection, Quote, load_selection
+from cardgen.typography.fontfiles import FONT_SUFFIXES
 from cardgen.typography.fonts import load_font
 
-FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".woff", ".woff2")
 CELL_HEIGHT = 420  # every card is scaled to this height on the sheet
 SHEET_WIDTH = 2400  # cards wrap onto a new row past this width
 GAP = 24
@@ -115,7 +107,8 @@ def _problem_card(platform: Platform, error: CardgenError) -> Image.Image:
     """A card-sized panel stating why this platform's card could not be made."""
     import textwrap
 
-    from cardgen.typography.fonts import font_folders, registry_for
+    from cardgen.typography.fontfiles import font_folders
+    from cardgen.typography.fonts import registry_for
 
     image = Image.new("RGB", platform.size, (255, 236, 236))
     face = registry_for(font_folders(None)).find("Inter", "semibold")
@@ -148,8 +141,7 @@ def _pick_quote(selection: LoadedSelection, quote_id: str | None) -> Quote:
         if quote.id == quote_id:
             return quote
     ids = [q.id for q in selection.quotes]
-    close = difflib.get_close_matches(quote_id, ids, n=1)
-    hint = f"did you mean '{close[0]}'?" if close else f"quotes: {', '.join(ids)}"
+    hint = did_you_mean(quote_id, ids, f"quotes: {', '.join(ids)}")
     raise InputError(f"no quote '{quote_id}' in {selection.path.name}", hint=hint)
 
 
@@ -164,22 +156,16 @@ def _scene(
     name = layout or quote.layout or DEFAULT_LAYOUT
     resolved = project.layout(name, platform)
     kit: Brand = project.brand(brand or quote.brand or project.layout_brand(name, resolved))
-    content = CardText(
-        quote=quote.text,
-        attribution=quote.attribution or "",
-        title=selection.title or "",
-        publisher=selection.publisher or "",
-        handle=kit.handle or "",
-        url=selection.url or kit.website or "",
-        author=selection.author or "",
-    )
+    content = card_text(quote.text, kit, attribution=quote.attribution, article=selection)
     label = f"{selection.name}/{quote.id}"
-    return build_scene(content, resolved, kit, platform, project.font_registry(), label=label)
+    registry, memo = project.font_registry(), project.scene_memo()
+    return build_scene(content, resolved, kit, platform, registry, label=label, memo=memo)
 
 
 def contact_sheet(cards: Sequence[tuple[Platform, Image.Image]], *, title: str = "") -> Image.Image:
     """Cards scaled to one height, wrapped in rows, each labelled with its platform and size."""
-    from cardgen.typography.fonts import font_folders, registry_for
+    from cardgen.typography.fontfiles import font_folders
+    from cardgen.typography.fonts import registry_for
 
     face = registry_for(font_folders(None)).find("Inter", "semibold")
     font, small = load_font(face.path, 20), load_font(face.path, 16)
@@ -255,7 +241,8 @@ def draw_guides(image: Image.Image, scene: Scene) -> None:
 
 
 def _label_font(size: int) -> Any:
-    from cardgen.typography.fonts import font_folders, registry_for
+    from cardgen.typography.fontfiles import font_folders
+    from cardgen.typography.fonts import registry_for
 
     face = registry_for(font_folders(None)).find("Inter", "semibold")
     return load_font(face.path, size)
@@ -286,7 +273,8 @@ def write_thumbnails(
     for name in names:
         layout = project.layout(name, platform)
         kit = project.brand(layout.brand)
-        scene = build_scene(SAMPLE, layout, kit, platform, project.font_registry(), label=name)
+        registry, memo = project.font_registry(), project.scene_memo()
+        scene = build_scene(SAMPLE, layout, kit, platform, registry, label=name, memo=memo)
         image = draw_scene(scene).resize((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS)
         path = out / "layouts" / f"{name}.png"
         write_atomic(path, encode(image, "png"))
@@ -322,7 +310,13 @@ def write_layout_sheets(
                     content = sample(lang, length, handle=kit.handle or "", url=kit.website or "")
                     try:
                         scene = build_scene(
-                            content, layout, kit, platform, project.font_registry(), label=name
+                            content,
+                            layout,
+                            kit,
+                            platform,
+                            project.font_registry(),
+                            label=name,
+                            memo=project.scene_memo(),
                         )
                         image = draw_scene(scene)
                     except CardgenError as error:
@@ -357,7 +351,8 @@ def write_readme_pictures(
             layout = project.layout(name, platform)
             kit = project.brand(layout.brand)
             content = sample("en", "medium", handle=kit.handle or "", url=kit.website or "")
-            scene = build_scene(content, layout, kit, platform, project.font_registry())
+            registry, memo = project.font_registry(), project.scene_memo()
+            scene = build_scene(content, layout, kit, platform, registry, memo=memo)
             image = draw_scene(scene)
             size = (round(image.width * 180 / image.height), 180)
             cells.append(image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0))
@@ -403,7 +398,7 @@ def _grid(title: str, rows: Sequence[tuple[str, Sequence[Image.Image]]]) -> Imag
 
 def watched_folders(selection: Path, project: Project) -> list[Path]:
     """What a preview depends on: layout and brand folders, fonts, the selection's folder."""
-    from cardgen.typography.fonts import font_folders
+    from cardgen.typography.fontfiles import font_folders
 
     folders = [*project.layouts.folders, *font_folders(project.root), selection.resolve().parent]
     # A broken selection is reported by the refresh; its own folder is watched already.

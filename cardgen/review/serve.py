@@ -15,22 +15,33 @@ import email.utils
 import gzip
 import hashlib
 import json
-import mimetypes
 import socket
 import sys
 import threading
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
 from cardgen.design.platforms import BUILTIN, Platform
 from cardgen.errors import CardgenError, InputError
+from cardgen.review.replies import (
+    FILE_CSP,
+    THUMBS_PREFIX,
+    BadRequest,
+    Reply,
+    contained_file,
+    content_type,
+    csp,
+    etag_of,
+    json_reply,
+    text_reply,
+    url_to_parts,
+)
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8400
@@ -41,7 +52,6 @@ REVIEW_SCRIPT_PATH = API + "review.js"
 # Files whose change means "a render finished": render writes index.html, then the manifest.
 WATCHED = ("manifest.json", "index.html")
 # The only dot-folder served: content-addressed thumbnails (`cardgen.review.thumbs`).
-THUMBS_PREFIX = ".cardgen/thumbs/"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 # A request line, header or body slower than this drops the connection (half-open clients).
 TIMEOUT_SECONDS = 20
@@ -50,17 +60,6 @@ MAX_BODY = 1_000_000  # a caption edit is a few kB; nothing the page sends comes
 GZIP_MIN = 1024
 GZIP_TYPES = ("text/", "application/json", "application/javascript", "image/svg+xml")
 
-
-def _csp(script_sources: str) -> str:
-    return (
-        "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
-        f"script-src {script_sources}; connect-src 'self'; base-uri 'none'; "
-        "form-action 'none'; frame-ancestors 'none'"
-    )
-
-
-# Files (cards, captions, manifest) run no script at all.
-FILE_CSP = _csp("'none'")
 
 WAITING_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -89,79 +88,12 @@ def version(out: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def inject_scripts(html: str, served_version: str, *, review: bool = True) -> str:
-    """The page plus the reload (and review) scripts before `</body>` (or at the end)."""
+def inject_scripts(html: str, served_version: str) -> str:
+    """The page plus the reload and review scripts before `</body>` (or at the end)."""
     tags = f'<script src="{RELOAD_PATH}" data-version="{served_version}"></script>\n'
-    if review:
-        tags += f'<script src="{REVIEW_SCRIPT_PATH}"></script>\n'
+    tags += f'<script src="{REVIEW_SCRIPT_PATH}"></script>\n'
     at = html.lower().rfind("</body>")
     return html + tags if at < 0 else html[:at] + tags + html[at:]
-
-
-def inject_reload(html: str, served_version: str) -> str:
-    """The page plus the reload script alone (tools that show other pages)."""
-    return inject_scripts(html, served_version, review=False)
-
-
-class BadRequest(Exception):
-    """A request this server will not try to answer (400)."""
-
-
-def url_to_parts(raw_path: str) -> list[str]:
-    """The decoded, checked segments of a request path ('' for `/`): BadRequest if it has
-    a NUL or control character, a backslash, a `..`/`.` segment or undecodable UTF-8."""
-    path = raw_path.split("?", 1)[0].split("#", 1)[0]
-    if not path.startswith("/"):
-        raise BadRequest("the path must start with /")
-    try:
-        decoded = unquote(path, encoding="utf-8", errors="strict")
-    except UnicodeDecodeError:
-        raise BadRequest("the path is not UTF-8") from None
-    if any(ord(c) < 32 or ord(c) == 127 for c in decoded) or "\\" in decoded:
-        raise BadRequest("the path holds a control character or a backslash")
-    parts = [p for p in decoded.split("/") if p]
-    if any(p in (".", "..") for p in parts):
-        raise BadRequest("the path climbs out of the folder")
-    return parts
-
-
-def contained_file(root: str, parts: list[str]) -> str | None:
-    """The real path of OUT/parts if it is a regular file inside `root` (OUT's real path),
-    else None. Dot segments are hidden (the lock, the journal, temporary files), except
-    the thumbnails under `.cardgen/thumbs/`."""
-    relative = "/".join(parts)
-    if any(p.startswith(".") for p in parts) and not (
-        relative.startswith(THUMBS_PREFIX) and not any(p.startswith(".") for p in parts[2:])
-    ):
-        return None
-    real = Path(root).joinpath(*parts).resolve()  # every symlink followed
-    if not real.is_relative_to(root) or not real.is_file():
-        return None
-    return str(real)
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A complete response body, its type and caching headers."""
-
-    body: bytes
-    content_type: str
-    status: HTTPStatus = HTTPStatus.OK
-    etag: str | None = None
-    last_modified: float | None = None
-    cache: str = "no-cache"  # revalidate every time: a render rewrites files in place
-    csp: str = FILE_CSP
-    extra: tuple[tuple[str, str], ...] = ()
-
-
-def content_type(path: str) -> str:
-    """The MIME type of a served file, with `charset=utf-8` on every text type."""
-    guessed = mimetypes.guess_type(path)[0] or "application/octet-stream"
-    if path.endswith(".webp"):
-        guessed = "image/webp"
-    if guessed.startswith("text/") or guessed in ("application/json", "application/javascript"):
-        return f"{guessed}; charset=utf-8"
-    return guessed
 
 
 def allowed_host(host: str | None, port: int) -> bool:
@@ -228,22 +160,22 @@ class GalleryHandler(BaseHTTPRequestHandler):
         try:
             reply = make()
         except BadRequest as exc:
-            reply = _text(f"Bad request: {exc}.\n", HTTPStatus.BAD_REQUEST)
+            reply = text_reply(f"Bad request: {exc}.\n", HTTPStatus.BAD_REQUEST)
         except CardgenError as exc:
-            reply = _json({"error": exc.one_line()}, HTTPStatus.UNPROCESSABLE_ENTITY)
+            reply = json_reply({"error": exc.one_line()}, HTTPStatus.UNPROCESSABLE_ENTITY)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
             return
         except Exception as exc:  # a bug: one line on the terminal, a 500 to the page
             sys.stderr.write(f"cardgen serve: {self.command} {self.path!r}: {exc!r}\n")
-            reply = _text("Internal error.\n", HTTPStatus.INTERNAL_SERVER_ERROR)
+            reply = text_reply("Internal error.\n", HTTPStatus.INTERNAL_SERVER_ERROR)
         self._send(reply, head=head)
 
     def _check_host(self) -> bool:
         if allowed_host(self.headers.get("Host"), self._port()):
             return True
         self._send(
-            _text(
+            text_reply(
                 "Forbidden: this server answers only to 127.0.0.1, localhost and [::1].\n",
                 HTTPStatus.FORBIDDEN,
             ),
@@ -261,13 +193,13 @@ class GalleryHandler(BaseHTTPRequestHandler):
         if path.startswith(API):
             route = self.get_routes().get(path)
             if route is None:
-                return _text("Not found.\n", HTTPStatus.NOT_FOUND)
+                return text_reply("Not found.\n", HTTPStatus.NOT_FOUND)
             return route(self, query)
         if path in ("/", "/index.html"):
             return self._page()
         real = contained_file(self.root, parts)
         if real is None:
-            return _text("Not found.\n", HTTPStatus.NOT_FOUND)
+            return text_reply("Not found.\n", HTTPStatus.NOT_FOUND)
         return self._file(real, immutable="/".join(parts).startswith(THUMBS_PREFIX))
 
     def _post(self) -> Reply:
@@ -275,13 +207,15 @@ class GalleryHandler(BaseHTTPRequestHandler):
             parts = url_to_parts(self.path)
             route = self.post_routes().get("/" + "/".join(parts))
             if route is None:
-                return self._post_reply(_text("Not found.\n", HTTPStatus.NOT_FOUND))
+                return self._post_reply(text_reply("Not found.\n", HTTPStatus.NOT_FOUND))
             refusal = self._cross_site()
             if refusal:
-                return self._post_reply(_text(f"Forbidden: {refusal}.\n", HTTPStatus.FORBIDDEN))
+                return self._post_reply(
+                    text_reply(f"Forbidden: {refusal}.\n", HTTPStatus.FORBIDDEN)
+                )
             return self._post_reply(route(self, {}))
         except Exception:  # answered by _guarded; the connection must not go on either way
-            self._post_reply(_text("", HTTPStatus.BAD_REQUEST))
+            self._post_reply(text_reply("", HTTPStatus.BAD_REQUEST))
             raise
 
     def _cross_site(self) -> str | None:
@@ -300,7 +234,7 @@ class GalleryHandler(BaseHTTPRequestHandler):
         from cardgen.review import api
 
         return {
-            VERSION_PATH: lambda h, q: _json({"version": version(h.out)}, cache="no-store"),
+            VERSION_PATH: lambda h, q: json_reply({"version": version(h.out)}, cache="no-store"),
             RELOAD_PATH: lambda h, q: _asset_reply("reload.js"),
             REVIEW_SCRIPT_PATH: lambda h, q: _asset_reply("review.js"),
             **api.GET_ROUTES,
@@ -342,8 +276,8 @@ class GalleryHandler(BaseHTTPRequestHandler):
         return Reply(
             body,
             "text/html; charset=utf-8",
-            etag=_etag_of(body),
-            csp=_csp(f"'self' '{script_csp_source()}'"),
+            etag=etag_of(body),
+            csp=csp(f"'self' '{script_csp_source()}'"),
         )
 
     def _page_from_manifest(self) -> str:
@@ -478,29 +412,11 @@ def _gzip(body: bytes, etag: str | None) -> bytes:
     return held
 
 
-def _etag_of(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-def _text(text: str, status: HTTPStatus = HTTPStatus.OK) -> Reply:
-    return Reply(text.encode("utf-8"), "text/plain; charset=utf-8", status, cache="no-store")
-
-
-def _json(value: Any, status: HTTPStatus = HTTPStatus.OK, *, cache: str = "no-store") -> Reply:
-    body = json.dumps(value, ensure_ascii=False).encode("utf-8")
-    return Reply(body, "application/json; charset=utf-8", status, cache=cache)
-
-
-def json_reply(value: Any, status: HTTPStatus = HTTPStatus.OK) -> Reply:
-    """A JSON answer of the review API (never cached)."""
-    return _json(value, status)
-
-
 def _asset_reply(name: str) -> Reply:
     from cardgen.review.gallery import asset
 
     body = asset(name).encode("utf-8")
-    return Reply(body, "text/javascript; charset=utf-8", etag=_etag_of(body))
+    return Reply(body, "text/javascript; charset=utf-8", etag=etag_of(body))
 
 
 class GalleryServer(ThreadingHTTPServer):

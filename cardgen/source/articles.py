@@ -5,34 +5,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from cardgen.errors import InputError
 from cardgen.inputs import read_input
 from cardgen.limits import MAX_ARTICLE_BYTES, MAX_FIELD_CHARS, MAX_PARAGRAPH_CHARS
+from cardgen.source.article_text import Article, join_lines
 from cardgen.source.invisible import clean_line, web_address_problem
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
-
-
-@dataclass(frozen=True)
-class Article:
-    """An article's visible text: paragraphs in reading order, plus what it says of itself."""
-
-    path: Path
-    paragraphs: tuple[str, ...]
-    title: str | None = None
-    author: str | None = None
-    url: str | None = None
-    publisher: str | None = None
-    meta: dict[str, str] = field(default_factory=dict)
-    # What cleaning its metadata changed (control or invisible characters, a bad url).
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def text(self) -> str:
-        return "\n\n".join(self.paragraphs)
 
 
 def load_article(path: Path, *, shown: str | None = None) -> Article:
@@ -151,35 +133,6 @@ def split_paragraphs(text: str) -> tuple[str, ...]:
     return tuple(paragraphs)
 
 
-def join_lines(lines: list[str]) -> str:
-    """Join hard-wrapped lines with a space, except between CJK characters."""
-    out = ""
-    for line in lines:
-        if not line:
-            continue
-        if out and not (is_cjk(out[-1]) and is_cjk(line[0])):
-            out += " "
-        out += line
-    return out
-
-
-def is_cjk(char: str) -> bool:
-    """Ideographs, kana and full-width forms: scripts written without spaces between words."""
-    code = ord(char)
-    return (
-        0x3000 <= code <= 0x30FF  # CJK punctuation, kana
-        or 0x3400 <= code <= 0x9FFF  # CJK ideographs
-        or 0xF900 <= code <= 0xFAFF
-        or 0xFF00 <= code <= 0xFFEF  # full-width forms
-        or 0x20000 <= code <= 0x2FFFF
-    )
-
-
 def plain_article(path: Path, text: str) -> Article:
     """A plain-text article: every non-blank block of lines is a paragraph."""
     return Article(path=path, paragraphs=split_paragraphs(text))
-
-
-def block_text(text: str) -> str:
-    """One paragraph from text that may hold line breaks: lines trimmed and joined."""
-    return join_lines([line.strip() for line in text.split("\n")])

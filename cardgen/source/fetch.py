@@ -157,16 +157,6 @@ def fetch_page(url: str, *, shown: str | None = None) -> Page:
         raise InputError(f"cannot fetch {url}: {_reason(exc)}", file=where) from None
 
 
-def snapshot_url(snapshot: Snapshot) -> str | None:
-    """The address a snapshot was fetched from, from its sidecar (None if unreadable)."""
-    try:
-        data = json.loads(snapshot.meta.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    url = data.get("url") if isinstance(data, dict) else None
-    return url if isinstance(url, str) else None
-
-
 def _too_big(url: str, where: str) -> InputError:
     return InputError(
         f"{url} is larger than {MAX_PAGE_BYTES:,} bytes",

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cardgen.errors import InputError
-from cardgen.source.articles import Article, block_text
+from cardgen.source.article_text import Article, block_text
 
 # Elements of trafilatura's XML that hold one paragraph each; `lb` is a line break.
 _BLOCKS = {"p", "head", "item", "quote", "list", "cell", "row", "table", "div", "code"}

@@ -1,10 +1,19 @@
-"""Languages: checking BCP 47-style codes (`fr`, `pt-BR`, `zh-Hant`) and guessing a
-quote's language from its script, or from common words for Latin-script text."""
+"""Languages: checking BCP 47-style codes (`fr`, `pt-BR`, `zh-Hant`), telling scripts
+written without spaces apart, and guessing the language of a quote from its own text
+(by script, then, for Latin script, by its most common words).
+
+The guess picks a quote's marks on the card and its line-break and spacing rules.
+Codes are BCP 47 primary tags (`en`, `fr`, `ja`, `zh-Hant`, ...), or `und` when the
+text gives no clue.
+"""
 
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
+
+UNDETERMINED = "und"
 
 # ISO 639-1: the primary language subtag of a code must be one of these.
 _ISO_CODES = """
@@ -18,7 +27,6 @@ ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
 """
 ISO_639_1 = frozenset(_ISO_CODES.split())
 _CODE = re.compile(r"^([A-Za-z]{2})(?:[-_]([A-Za-z0-9]{2,8}))*$")
-RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ku"})
 
 
 def check_code(value: str) -> str:
@@ -38,61 +46,102 @@ def primary(code: str) -> str:
     return re.split(r"[-_]", code, maxsplit=1)[0].lower()
 
 
-# Short words that are frequent in one language and rare in the others.
-_COMMON_WORDS = {
-    "en": "the of and to is that it in you we are was for with this not but be have",
-    "fr": "le la les des est une que qui pas pour dans sur nous vous ce il elle au aux du ne",
-    "de": "der die das und ist nicht ein eine ich wir sie mit auf den dem zu auch",
-    "es": "el los las del que es una por con para no se lo como pero su al",
-    "it": "il che di è non una per sono gli della con ma come anche del",
-    "pt": "os as não uma para com que do da em é por mas se dos das",
-}
-_WORDS = {lang: frozenset(words.split()) for lang, words in _COMMON_WORDS.items()}
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+def is_cjk(char: str) -> bool:
+    """Han, kana, bopomofo, CJK punctuation and full-width forms: scripts written without
+    spaces between words (so a line may break between any two of them)."""
+    code = ord(char)
+    return (
+        0x2E80 <= code <= 0x30FF  # radicals, CJK symbols and punctuation, kana
+        or 0x3100 <= code <= 0x31FF
+        or 0x3400 <= code <= 0x4DBF
+        or 0x4E00 <= code <= 0x9FFF
+        or 0xF900 <= code <= 0xFAFF
+        or 0xFF00 <= code <= 0xFFEF  # full-width forms
+        or 0x20000 <= code <= 0x3FFFF
+    )
 
 
-_SCRIPTS = {
-    "ar": re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufeff]"),
-    "he": re.compile("[\u0590-\u05ff]"),
-    "ja": re.compile("[\u3040-\u30ff]"),  # kana: Japanese even among many kanji
-    "ko": re.compile("[\uac00-\ud7af\u1100-\u11ff]"),
-    "zh": re.compile("[\u4e00-\u9fff\u3400-\u4dbf]"),
-    "th": re.compile("[\u0e00-\u0e7f]"),
-    "lo": re.compile("[\u0e80-\u0eff]"),
-    "ru": re.compile("[\u0400-\u04ff]"),
-    "el": re.compile("[\u0370-\u03ff]"),
-    "hi": re.compile("[\u0900-\u097f]"),
+# What tells these languages apart in a few sentences: frequent words, weighted by
+# how specific they are to one language.
+_MARKER_WORDS = {
+    "en": "the and of to is that it was for with you this are be not have we they what "
+    "but his her my your our from an at by",
+    "fr": "le la les des est et une un du que qui pas pour dans sur avec ce nous vous je "
+    "au aux ne plus mais être",
+    "es": "el la los las es y una un del que en por para con no se lo su pero más",
+    "pt": "o os as é e uma um do da dos das que em não para com se mas",
+    "it": "il lo gli è e una un di che non per con sono della ma più",
+    "de": "der die das und ist ein eine nicht mit von zu den dem ich sie wir auf auch",
+    "nl": "de het een en is van niet met op zijn dat voor ook",
 }
-_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
+_MARKERS = {lang: frozenset(words.split()) for lang, words in _MARKER_WORDS.items()}
+_WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
+_ELIDED = re.compile(r"^(?:l|d|qu|c|j|n|s)['\u2019]")
+
+# Script blocks (first, last code point, language) for scripts that name a language
+# well enough for typesetting.
+_SCRIPT_LANGUAGES = (
+    (0x0E00, 0x0E7F, "th"),
+    (0x0E80, 0x0EFF, "lo"),
+    (0x1780, 0x17FF, "km"),
+    (0x1000, 0x109F, "my"),
+    (0x0590, 0x05FF, "he"),
+    (0x0600, 0x06FF, "ar"),
+    (0x0750, 0x077F, "ar"),
+    (0x0900, 0x097F, "hi"),
+    (0x0370, 0x03FF, "el"),
+    (0x0400, 0x04FF, "ru"),
+    (0xAC00, 0xD7AF, "ko"),
+    (0x1100, 0x11FF, "ko"),
+)
+# Frequent characters written differently in simplified and traditional Chinese.
+_SIMPLIFIED = frozenset("这们说国时会来为个后对过还没发经问长见让开关门实现两书车东")
+_TRADITIONAL = frozenset("這們說國時會來為個後對過還沒發經問長見讓開關門實現兩書車東")
+
+
+def _script_of(char: str) -> str:
+    code = ord(char)
+    if 0x3040 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF:
+        return "kana"
+    if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0x20000 <= code <= 0x2FFFF:
+        return "han"
+    for first, last, language in _SCRIPT_LANGUAGES:
+        if first <= code <= last:
+            return language
+    if char.isalpha() and "LATIN" in unicodedata.name(char, ""):
+        return "latin"
+    return ""
 
 
 @functools.lru_cache(maxsize=1024)
 def detect(text: str) -> str:
-    """The language a quote is most likely in: by script first (Arabic, Hebrew, kana,
-    Hangul, Han, Thai, ...), then by common words for Latin script; `en` by default."""
-    counts = {lang: len(script.findall(text)) for lang, script in _SCRIPTS.items()}
-    counts = {lang: n for lang, n in counts.items() if n}
-    if counts.get("ja"):
-        return "ja"
-    if counts:
-        best = max(counts, key=lambda k: counts[k])
-        if best == "zh" and counts.get("ko"):
-            return "ko"
-        if counts[best] >= len(_LATIN_LETTER.findall(text)):
-            return best
-    return _latin_language(text)
+    """The language `text` is most likely in (`und` when it cannot tell)."""
+    counts: dict[str, int] = {}
+    for char in text:
+        script = _script_of(char)
+        if script:
+            counts[script] = counts.get(script, 0) + 1
+    if not counts:
+        return UNDETERMINED
+    if counts.get("kana"):
+        return "ja"  # Japanese mixes kana into kanji; Chinese has none
+    script = max(counts, key=lambda s: (counts[s], s))
+    if script == "han":
+        simplified = sum(c in _SIMPLIFIED for c in text)
+        traditional = sum(c in _TRADITIONAL for c in text)
+        return "zh-Hant" if traditional > simplified else "zh-Hans"
+    if script != "latin":
+        return script
+    return latin_language(text)
 
 
-def _latin_language(text: str) -> str:
-    words = [w.lower() for w in _WORD.findall(text)]
+def latin_language(text: str) -> str:
+    """The language of Latin-script `text` by its most common words (`und`: no clue)."""
     if "«" in text or "»" in text:
         return "fr"
-    scores = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _WORDS.items()}
+    words = [w.lower() for w in _WORD.findall(text)]
+    scores = {lang: sum(w in markers for w in words) for lang, markers in _MARKERS.items()}
     # Elided articles and pronouns (l’, d’, qu’, c’est) are French.
-    scores["fr"] += sum(1 for w in words if re.match(r"^(?:l|d|qu|c|j|n|s)['’]", w))
-    best = max(scores, key=lambda k: scores[k])
-    return best if scores[best] > scores["en"] else "en"
-
-
-def is_rtl(code: str) -> bool:
-    return primary(code) in RTL_LANGUAGES
+    scores["fr"] += sum(1 for w in words if _ELIDED.match(w))
+    best = max(scores, key=lambda lang: (scores[lang], lang == "en"))
+    return best if scores[best] else UNDETERMINED

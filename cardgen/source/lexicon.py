@@ -10,24 +10,14 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from cardgen.source.articles import is_cjk
+from cardgen.source.language import UNDETERMINED, is_cjk, latin_language
 
 # Zipf scale: log10 of a word's frequency per billion words. "the" is about 7.7, "aristocracy"
 # 3.2; a word missing from the list is rarer than the list's floor.
 UNKNOWN_ZIPF = 1.0
-# Stop words by language, for guessing the language of Latin-script text.
-_MARKERS = {
-    "en": "the and of to is that it in was for with he be not but they this which you are have",
-    "fr": "le la les des et est une dans que qui pas pour sur avec ce il elle nous vous du au",
-    "es": "el la los las y es una en que por con para no se del al lo pero como su sus",
-    "de": "der die das und ist nicht ein eine zu mit den von sich auch es auf dem für im",
-}
-_MARKER_SETS = {lang: frozenset(words.split()) for lang, words in _MARKERS.items()}
-_LATIN_WORD = re.compile(r"[^\W\d_]+")
 
 
 def guess_language(text: str) -> str:
@@ -43,10 +33,8 @@ def guess_language(text: str) -> str:
         return "zh"
     if arabic > 0.3 * letters:
         return "ar"
-    words = [w.lower() for w in _LATIN_WORD.findall(sample)]
-    counts = {lang: sum(1 for w in words if w in markers) for lang, markers in _MARKER_SETS.items()}
-    best = max(sorted(counts), key=lambda lang: counts[lang])
-    return best if counts[best] else "en"
+    found = latin_language(sample)
+    return "en" if found == UNDETERMINED else found
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import yaml
 
 from cardgen.errors import InputError
 from cardgen.limits import MAX_FRONT_MATTER_BYTES
-from cardgen.source.articles import Article, block_text
+from cardgen.source.article_text import Article, block_text
 
 # Front-matter keys that say who wrote the article and where it lives.
 _META_KEYS = {

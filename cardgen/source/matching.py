@@ -8,7 +8,8 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cardgen.source.articles import Article, is_cjk
+from cardgen.source.article_text import Article
+from cardgen.source.language import is_cjk
 from cardgen.source.sentences import split_sentences
 
 # Characters that are the same for matching: typographic variants of one mark.

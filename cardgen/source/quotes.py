@@ -20,7 +20,8 @@ from pydantic import (
 from cardgen.errors import CardgenError, ContentError, InputError, QuoteNotFound
 from cardgen.fields import Hashtag, OneLine, WebAddress
 from cardgen.limits import MAX_QUOTE_CHARS, MAX_SHOWN_QUOTE_CHARS
-from cardgen.source.articles import Article, load_article
+from cardgen.source.article_text import Article
+from cardgen.source.articles import load_article
 from cardgen.source.attribution import Speaker, analyse, check_attribution, speaker_of
 from cardgen.source.fetch import ensure_snapshot, is_url
 from cardgen.source.invisible import find_invisible
@@ -29,7 +30,6 @@ from cardgen.source.matching import ArticleIndex, Located, Miss, normalise
 from cardgen.yamlio import YamlDocument, display_path, read_yaml, validate
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 SELECTORS = ("text", "find", "paragraph")
 
 
@@ -367,9 +367,6 @@ def _check_inside(
             key="article.source",
             hint="copy the article into the project instead of linking to it",
         )
-
-
-__all__ = ["ArticleIndex", "normalise"]  # from source.matching, kept importable here
 
 
 def _select(index: ArticleIndex, spec: QuoteSpec) -> Located | Miss:

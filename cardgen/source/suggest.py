@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cardgen.errors import InputError
-from cardgen.source.articles import Article, load_article
+from cardgen.source.article_text import Article
+from cardgen.source.articles import load_article
 from cardgen.source.attribution import attributions
 from cardgen.source.lexicon import Lexicon, guess_language, load_lexicon
 from cardgen.source.matching import ArticleIndex, Located

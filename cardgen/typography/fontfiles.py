@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cardgen.design.layouts import bundled_dir
+from cardgen.inputs import bundled_dir
 
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 

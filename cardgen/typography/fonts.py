@@ -18,12 +18,11 @@ from typing import Any
 
 from PIL import ImageFont, features
 
-from cardgen.errors import InputError
+from cardgen.errors import InputError, did_you_mean
 from cardgen.inputs import check_input
 from cardgen.limits import MAX_FONT_BYTES
 from cardgen.typography import shaping
 from cardgen.typography.fontfiles import FONT_SUFFIXES
-from cardgen.typography.fontfiles import font_folders as font_folders  # re-exported: its old home
 from cardgen.typography.tracking import is_capitals, spaced_letters, tracking_em
 
 WEIGHTS = {
@@ -112,9 +111,9 @@ class FontRegistry:
                         self.unreadable.append(path)
         # System faces come after the project's and bundled ones, so those win a tie.
         self.system_faces: list[FontFace] = system_faces() if system else []
-
-    def families(self) -> list[str]:
-        return sorted({face.family for face in self.faces})
+        # Chains remember which face draws each character and what they measured, so a
+        # batch's cards share them: kept with the registry whose faces they use.
+        self._chains: dict[tuple[FontFace, tuple[str, ...], bool], FontChain] = {}
 
     def all_faces(self) -> list[FontFace]:
         return [*self.faces, *self.system_faces]
@@ -131,14 +130,9 @@ class FontRegistry:
             f for f in self.system_faces if f.family.lower() == family.lower()
         ]
         if not candidates:
-            import difflib
-
             known = sorted({f.family for f in self.all_faces()})
-            close = difflib.get_close_matches(family, known, n=1)
-            hint = (
-                f"did you mean '{close[0]}'?"
-                if close
-                else ("add its .ttf/.otf files to fonts/; `cardgen fonts` lists what is available")
+            hint = did_you_mean(
+                family, known, "add its .ttf/.otf files to fonts/; `cardgen fonts` lists them"
             )
             if self.unreadable:
                 # The family may be in a file FreeType cannot open: name it, the likely cause.
@@ -146,6 +140,20 @@ class FontRegistry:
                 hint = f"these font files could not be read and were skipped: {broken}; {hint}"
             raise InputError(f"font family '{family}' not found", hint=hint)
         return min(candidates, key=lambda f: (f.italic != italic, abs(f.weight - wanted)))
+
+    def chain(
+        self, primary: FontFace, fallbacks: tuple[str, ...] = (), serif: bool = False
+    ) -> FontChain:
+        """`chain_for` these faces, made once and kept (with what it measures)."""
+        key = (primary, fallbacks, serif)
+        found = self._chains.get(key)
+        if found is None:
+            found = self._chains[key] = chain_for(self, primary, fallbacks, serif)
+        return found
+
+    def chains(self) -> list[FontChain]:
+        """The chains made so far (benchmarks empty what they measured)."""
+        return list(self._chains.values())
 
 
 @functools.cache
@@ -220,11 +228,11 @@ def font_info(path: Path, index: int = 0) -> FontInfo:
         return FontInfo(frozenset(), None)
     strike = None
     if "CBLC" in face.table_tags:
-        strike = _first_strike_ppem(face.reference_table("CBLC").data)
+        strike = first_strike_ppem(face.reference_table("CBLC").data)
     return FontInfo(frozenset(face.unicodes), strike)
 
 
-def _first_strike_ppem(cblc: bytes) -> int | None:
+def first_strike_ppem(cblc: bytes) -> int | None:
     """ppemY of the first bitmap size record of a CBLC table (OpenType spec: an 8-byte
     header, then 48-byte BitmapSize records whose ppemY is at byte 45)."""
     if len(cblc) < 8 + 48 or int.from_bytes(cblc[4:8], "big") < 1:
@@ -624,7 +632,7 @@ class ChainMeasurer:
                 font, scale = run_font(run.face, size)
                 try:
                     bbox = font.getbbox(
-                        run.text, anchor="ls", direction=_direction(run), features=FEATURES
+                        run.text, anchor="ls", direction=run_direction(run), features=FEATURES
                     )
                 except OSError as exc:
                     raise damaged_font(run.face.path, exc) from None
@@ -647,15 +655,11 @@ def _bound(cache: dict[Any, Any]) -> None:
         cache.clear()  # a long batch must not grow without end
 
 
-def _direction(run: Run) -> str | None:
+def run_direction(run: Run) -> str | None:
+    """The `direction` to pass to Pillow for a run (None without raqm)."""
     if LAYOUT_ENGINE != ImageFont.Layout.RAQM:
         return None
     return "rtl" if run.rtl else "ltr"
-
-
-def run_direction(run: Run) -> str | None:
-    """The `direction` to pass to Pillow for a run (None without raqm)."""
-    return _direction(run)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -698,6 +702,3 @@ def forget_font_files() -> None:
     for cache in (registry_for, font_info, load_font, _system_face_for, text_width):
         cache.cache_clear()
     shaping.forget()
-    from cardgen.drawing.scene import forget_chains
-
-    forget_chains()

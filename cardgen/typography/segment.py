@@ -18,7 +18,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from cardgen.typography.language import detect, primary, short_words
+from cardgen.source.language import detect, is_cjk, primary
+from cardgen.typography.shortwords import short_words
 
 # Kinsoku shori: characters that may not start a line (closing brackets, stops,
 # small kana, prolonged sound mark) and ones that may not end it (opening brackets).
@@ -58,27 +59,12 @@ def _is_mark(char: str) -> bool:
 
 def is_ideographic(char: str) -> bool:
     """CJK ideographs, kana and emoji: a line may break before or after each one."""
-    code = ord(char)
-    return (
-        0x2E80 <= code <= 0x30FF  # radicals, CJK symbols and punctuation, kana
-        or 0x3100 <= code <= 0x31FF
-        or 0x3400 <= code <= 0x4DBF
-        or 0x4E00 <= code <= 0x9FFF
-        or 0xF900 <= code <= 0xFAFF
-        or 0xFF00 <= code <= 0xFFEF  # full-width forms
-        or 0x20000 <= code <= 0x3FFFF
-        or is_emoji(char)
-    )
+    return is_cjk(char) or is_emoji(char)
 
 
 def is_emoji(char: str) -> bool:
     code = ord(char)
     return 0x1F000 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF
-
-
-def is_cjk(char: str) -> bool:
-    """Han, kana and CJK punctuation (not emoji)."""
-    return is_ideographic(char) and not is_emoji(char)
 
 
 def _in_dictionary_script(char: str) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from cardgen.typography.language import detect, primary
+from cardgen.source.language import detect, primary
 from cardgen.typography.linebreak import BALANCE, LineWidths, best_breaks, greedy
 from cardgen.typography.segment import Pieces, breaks, segments
 

@@ -1,0 +1,53 @@
+"""Short words that should not end a line, per language: articles, prepositions,
+possessives and a few pronouns, each of which belongs with the word after it."""
+
+from __future__ import annotations
+
+from cardgen.source.language import primary
+
+
+def _words(spaced: str) -> frozenset[str]:
+    return frozenset(spaced.split())
+
+
+# Short words that should not end a line: articles, prepositions, possessives and a
+# few pronouns of one to four letters, per language: each belongs with the word after
+# it, and a line that ends on one strands it (`of` / `the sea`).
+SHORT_WORDS: dict[str, frozenset[str]] = {
+    "en": _words(
+        "a an the of to in on at by for as from into onto with via per i my our your his her "
+        "its their no mr. mrs. ms. dr. st."
+    ),
+    "fr": _words(
+        "à a au aux de des du la le les un une en y ce ces cet cette sa son ses ma mon mes ta "
+        "ton tes nos vos leur leurs notre votre je tu il on ne par pour sur sous dans avec "
+        "sans chez vers m. mme dr"
+    ),
+    "es": _words(
+        "a al de del el la las los lo un una unos unas en con por para sin su sus mi mis tu "
+        "tus no sr. sra."
+    ),
+    "pt": _words(
+        "a o as os um uma de do da dos das em no na nos nas por com para se ao à seu sua sr. sra."
+    ),
+    "it": _words(
+        "a al allo alla ai agli alle il lo la i gli le un uno una di da del della dei in con "
+        "su per tra fra non"
+    ),
+    "de": _words(
+        "der die das den dem des ein eine einen einem einer zu im in am an auf aus bei mit "
+        "von vom zum zur für ich um"
+    ),
+    "nl": _words("de het een in op te van met voor aan bij"),
+}
+
+
+def short_words(language: str) -> frozenset[str]:
+    """Words that should not end a line in `language` (every language's when unknown)."""
+    found = SHORT_WORDS.get(primary(language))
+    if found is not None:
+        return found
+    return _ALL_SHORT_WORDS
+
+
+_ALL_SHORT_WORDS = frozenset().union(*SHORT_WORDS.values())
