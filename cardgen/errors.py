@@ -80,6 +80,15 @@ class InputError(CardgenError):
     exit_code = EXIT_INPUT
 
 
+def too_long(what: str, length: int, limit: int, shown: str, hint: str) -> InputError:
+    """`WHAT is 12,345 characters long, more than the 10,000 allowed`, in file `shown`."""
+    return InputError(
+        f"{what} is {length:,} characters long, more than the {limit:,} allowed",
+        file=shown,
+        hint=hint,
+    )
+
+
 class ContentError(CardgenError):
     """Usable input whose content is wrong: a misquote, text that cannot fit."""
 

@@ -124,3 +124,15 @@ def bundled_dir(name: str) -> Path:
     """`layouts` or `fonts` shipped with cardgen (in the wheel, or the source tree)."""
     inside = PACKAGE_DIR / "data" / name
     return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+def decode_utf8(raw: bytes, what: str, shown: str) -> str:
+    """`raw` as UTF-8 text (a byte-order mark dropped); InputError naming the first bad byte."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{what} is not UTF-8 text (byte {exc.start})",
+            file=shown,
+            hint=f"save the {what} as UTF-8",
+        ) from None

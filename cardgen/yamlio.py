@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from cardgen.errors import InputError, clipped, did_you_mean
-from cardgen.inputs import read_input
+from cardgen.inputs import decode_utf8, read_input
 from cardgen.limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -25,9 +25,6 @@ PathKey = tuple[str | int, ...]
 # libyaml's parser when PyYAML has it (much faster: layouts are read for every platform of
 # a run); it gives the same nodes and marks, and errors are re-read with the pure parser.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# Older names, kept for code that imports them from here.
-MAX_DEPTH = MAX_YAML_DEPTH
-MAX_NODES = MAX_YAML_NODES
 
 
 def _new_loader(kind: Any, text: str, shown: str) -> Any:
@@ -75,12 +72,7 @@ def read_yaml(path: Path) -> YamlDocument:
     """Parse `path` safely; duplicate keys and syntax errors become InputError."""
     shown = display_path(path)
     raw = read_input(path, what="file", shown=shown, limit=MAX_YAML_BYTES, hint="check the path")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"not UTF-8 text (byte {exc.start})", file=shown, hint="save the file as UTF-8"
-        ) from None
+    text = decode_utf8(raw, "file", shown)
     loader = _new_loader(_LOADER, text, shown)
     try:
         try:

@@ -58,45 +58,30 @@ def test_unknown_key_names_file_line_key_and_suggests(project: Path) -> None:
     assert not (project / "output").exists()
 
 
-# Each row: a selection file and what the one error line about it says (exit 2).
-@pytest.mark.parametrize(
-    ("selection", "expected"),
-    [
-        pytest.param(
-            GOOD + "qoutes: []\n",
-            ("quotes/sel.yaml:7 qoutes: unknown key 'qoutes' (did you mean 'quotes'?)",),
-            id="unknown_top_level_key",
-        ),
-        pytest.param(
-            GOOD + "article: {source: b.txt}\n",
-            ("quotes/sel.yaml:7", "duplicate key 'article'"),
-            id="duplicate_key",
-        ),
-        pytest.param(
-            GOOD.replace("id: one", "id: [1, 2]"),
-            ("quotes/sel.yaml:5 quotes[0].id:",),
-            id="wrong_type",
-        ),
-        pytest.param(
-            GOOD.replace("id: one", "id: ../etc"), ("quotes[0].id", "'../etc'"), id="bad_id"
-        ),
-        pytest.param(GOOD.replace("  - id: one", "\t- id: one"), ("tabs",), id="tabs_get_a_hint"),
-        pytest.param("", ("quotes/sel.yaml", "empty"), id="empty_file"),
-        pytest.param(
-            GOOD.replace("a.txt", "missing.txt"),
-            ("quotes/articles/missing.txt", "not found"),
-            id="missing_article",
-        ),
-        pytest.param(
-            GOOD.replace("articles/a.txt", "../../etc/passwd"),
-            ("quotes/sel.yaml:2 article.source",),
-            id="article_path_outside_project",
-        ),
-    ],
-)
-def test_a_bad_selection_is_one_error_line_naming_it(
-    project: Path, selection: str, expected: tuple[str, ...]
-) -> None:
+def changed(old: str, new: str) -> str:
+    return GOOD.replace(old, new)
+
+
+# A selection file, then what the one error line about it says (exit 2).
+BAD_SELECTIONS = {
+    "unknown_key": (
+        GOOD + "qoutes: []\n",
+        "sel.yaml:7 qoutes: unknown key",
+        "(did you mean 'quotes'?)",
+    ),
+    "duplicate_key": (GOOD + "article: {source: b.txt}\n", "sel.yaml:7", "duplicate key 'article'"),
+    "wrong_type": (changed("id: one", "id: [1, 2]"), "quotes/sel.yaml:5 quotes[0].id:"),
+    "bad_id": (changed("id: one", "id: ../etc"), "quotes[0].id", "'../etc'"),
+    "tabs_get_a_hint": (changed("  - id: one", "\t- id: one"), "tabs"),
+    "empty_file": ("", "quotes/sel.yaml", "empty"),
+    "missing_article": (changed("a.txt", "gone.txt"), "quotes/articles/gone.txt", "not found"),
+    "outside_project": (changed("articles/a.txt", "../../etc/x"), "sel.yaml:2 article.source"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SELECTIONS)
+def test_a_bad_selection_is_one_error_line_naming_it(project: Path, case: str) -> None:
+    selection, *expected = BAD_SELECTIONS[case]
     code, _, stderr = render(project, selection)
     assert code == 2
     for part in expected:

@@ -75,17 +75,20 @@ def test_unknown_nested_key_with_suggestion(project: Path) -> None:
     )
 
 
-# Each row: the base layout with OLD replaced by NEW, and what its one error line says.
+# Each row: the base layout (or the brand kit) with OLD replaced by NEW (with NEW added
+# after it when OLD is empty), and what the one error line about it says.
 @pytest.mark.parametrize(
-    ("old", "new", "expected"),
+    ("edited", "old", "new", "expected"),
     [
         pytest.param(
+            "layout",
             "    color: brand.light",
             "    colr: brand.light",
             ("layouts/t.yaml:15 elements[1].colr: unknown key 'colr' (did you mean 'color'?)",),
             id="unknown_element_key_with_suggestion",
         ),
         pytest.param(
+            "layout",
             "    fill: brand.deep",
             "    zzz: 1",
             (
@@ -96,42 +99,49 @@ def test_unknown_nested_key_with_suggestion(project: Path) -> None:
             id="unknown_key_without_close_match_lists_allowed",
         ),
         pytest.param(
+            "layout",
             "    fill: brand.deep",
             "    opacity: lots",
             ("layouts/t.yaml:9 elements[0].opacity: 'lots': Input should be a valid number",),
             id="wrong_type",
         ),
         pytest.param(
+            "layout",
             "    fill: brand.deep",
             "    opacity: 1.5",
             ("elements[0].opacity: 1.5: Input should be less than or equal to 1",),
             id="opacity_out_of_range",
         ),
         pytest.param(
+            "layout",
             "fill: brand.deep",
             "fill: '#12345'",
             ("layouts/t.yaml:9 elements[0].fill: '#12345' is not a colour",),
             id="bad_colour",
         ),
         pytest.param(
+            "layout",
             "{x: 5%, y: 5%",
             "{x: 5em, y: 5%",
             ("layouts/t.yaml:8 elements[0].box.x: '5em' is not a length",),
             id="bad_length",
         ),
         pytest.param(
+            "layout",
             "type: rect",
             "type: circle",
             ("layouts/t.yaml:6 elements[0]", "'circle'", "'rect'"),
             id="unknown_element_type",
         ),
         pytest.param(
+            "layout",
             "    src: brand.logo\n",
             "",
             ("layouts/t.yaml:16 elements[2].src: required key is missing",),
             id="required_key_missing",
         ),
         pytest.param(
+            "layout",
             "src: brand.logo",
             "src: images/nope.png",
             (
@@ -141,63 +151,57 @@ def test_unknown_nested_key_with_suggestion(project: Path) -> None:
             id="missing_image",
         ),
         pytest.param(
+            "layout",
             "src: brand.logo",
             "src: https://x.test/a.png",
             ("'https://x.test/a.png': images must be local files (cardgen never downloads)",),
             id="image_url_is_refused",
         ),
         pytest.param(
+            "layout",
             "src: brand.logo",
             "src: brand.photo",
             ("image src 'brand.photo': the only brand image is 'brand.logo'",),
             id="other_brand_image_names_are_refused",
         ),
         pytest.param(
+            "layout",
             "family: brand.fonts.serif",
             "family: Comic Sans",
             ("layouts/t.yaml:14 elements[1].font.family: font family 'Comic Sans' not found",),
             id="missing_font_points_at_the_layout_line",
         ),
         pytest.param(
+            "layout",
             "fill: brand.deep",
             "fill: brand.deeep",
             ("layouts/t.yaml:9 elements[0].fill: brand 'happy-as-a-mother' has no colour 'deeep'",),
             id="unknown_brand_colour_points_at_the_layout_line",
         ),
         pytest.param(
+            "layout",
             "brand.fonts.serif",
             "brand.fonts.script",
             ("elements[1].font.family: brand 'happy-as-a-mother' has no font for role 'script'",),
             id="unknown_brand_font_role",
         ),
         pytest.param(
+            "layout",
             "brand: happy-as-a-mother",
             "brand: happy",
             ("unknown brand 'happy'",),
             id="unknown_brand",
         ),
-    ],
-)
-def test_a_wrong_layout_is_one_error_line_naming_it(
-    project: Path, old: str, new: str, expected: tuple[str, ...]
-) -> None:
-    assert old in LAYOUT
-    code, stderr = check(project, LAYOUT.replace(old, new))
-    assert code == 2
-    for part in expected:
-        assert part in stderr
-
-
-# Each row: the base layout with ADDED (overrides) after it, and what its error line says.
-@pytest.mark.parametrize(
-    ("added", "expected"),
-    [
         pytest.param(
+            "layout",
+            "",
             "    fit: cover\n    focal: [2, 0.5]\n",
             ("layouts/t.yaml:21 elements[2].focal: [2.0, 0.5] is not a focal point",),
             id="bad_focal_point",
         ),
         pytest.param(
+            "layout",
+            "",
             "overrides:\n  talll:\n    elements:\n      quote: {box: {y: 20%}}\n",
             (
                 (
@@ -208,11 +212,15 @@ def test_a_wrong_layout_is_one_error_line_naming_it(
             id="unknown_override_key",
         ),
         pytest.param(
+            "layout",
+            "",
             "overrides:\n  landscape:\n    elements:\n      qoute: {box: {y: 20%}}\n",
             ("override names element 'qoute', which the layout does not have",),
             id="override_naming_a_missing_element",
         ),
         pytest.param(
+            "layout",
+            "",
             "overrides:\n  x:\n    elements:\n      card: {opacity: 7}\n",
             (
                 (
@@ -223,6 +231,8 @@ def test_a_wrong_layout_is_one_error_line_naming_it(
             id="override_that_breaks_the_layout",
         ),
         pytest.param(
+            "layout",
+            "",
             "overrides:\n  landscape:\n    elements:\n      card: {fil: '#000'}\n",
             (
                 (
@@ -233,6 +243,8 @@ def test_a_wrong_layout_is_one_error_line_naming_it(
             id="override_with_an_unknown_key",
         ),
         pytest.param(
+            "layout",
+            "",
             "overrides:\n  tall:\n    backgroud: {}\n",
             (
                 (
@@ -243,6 +255,8 @@ def test_a_wrong_layout_is_one_error_line_naming_it(
             id="override_with_an_unknown_layout_key",
         ),
         pytest.param(
+            "layout",
+            "",
             "overrides:\n  zzzz:\n    background: {color: '#000000'}\n",
             (
                 "unknown override 'zzzz': not an aspect class or platform id",
@@ -250,12 +264,54 @@ def test_a_wrong_layout_is_one_error_line_naming_it(
             ),
             id="unknown_override_key_without_a_close_match",
         ),
+        pytest.param(
+            "brand",
+            "colors:",
+            "colours:",
+            (
+                "layouts/brands/happy-as-a-mother.yaml:3 colours: unknown key 'colours'",
+                "(did you mean 'colors'?)",
+            ),
+            id="brand_unknown_key",
+        ),
+        pytest.param(
+            "brand",
+            '"#c0503a"',
+            '"terracotta"',
+            ("happy-as-a-mother.yaml:6 colors.accent: 'terracotta' is not a colour",),
+            id="brand_bad_colour",
+        ),
+        pytest.param(
+            "brand",
+            '"#c0503a"',
+            "brand.text",
+            ("colors.accent: 'brand.text': brand colours must be '#rrggbb' values",),
+            id="brand_colour_naming_another_brand_colour",
+        ),
+        pytest.param(
+            "brand",
+            "logo: happy-as-a-mother-logo.svg",
+            "logo: gone.svg",
+            ("layouts/brands/happy-as-a-mother.yaml:19 logo: image 'gone.svg' not found",),
+            id="brand_missing_logo",
+        ),
+        pytest.param(
+            "brand",
+            "hashtags: [",
+            "hashtags: 3 #[",
+            ("hashtags: 3: Input should be a valid list",),
+            id="brand_wrong_type",
+        ),
     ],
 )
-def test_a_wrong_override_is_one_error_line_naming_it(
-    project: Path, added: str, expected: tuple[str, ...]
+def test_a_wrong_layout_or_brand_is_one_error_line_naming_it(
+    project: Path, edited: str, old: str, new: str, expected: tuple[str, ...]
 ) -> None:
-    code, stderr = check(project, LAYOUT + added)
+    if edited == "brand":
+        code, stderr = brand_check(project, old, new)
+    else:
+        assert old in LAYOUT
+        code, stderr = check(project, LAYOUT.replace(old, new) if old else LAYOUT + new)
     assert code == 2
     for part in expected:
         assert part in stderr
@@ -410,54 +466,6 @@ def brand_check(project: Path, old: str, new: str) -> tuple[int, str]:
     path = project / "layouts" / "brands" / "happy-as-a-mother.yaml"
     path.write_text(path.read_text().replace(old, new, 1))
     return check(project, LAYOUT)
-
-
-# Each row: the brand kit with OLD replaced by NEW, and what its error line says.
-@pytest.mark.parametrize(
-    ("old", "new", "expected"),
-    [
-        pytest.param(
-            "colors:",
-            "colours:",
-            (
-                "layouts/brands/happy-as-a-mother.yaml:3 colours: unknown key 'colours'",
-                "(did you mean 'colors'?)",
-            ),
-            id="brand_unknown_key",
-        ),
-        pytest.param(
-            '"#c0503a"',
-            '"terracotta"',
-            ("happy-as-a-mother.yaml:6 colors.accent: 'terracotta' is not a colour",),
-            id="brand_bad_colour",
-        ),
-        pytest.param(
-            '"#c0503a"',
-            "brand.text",
-            ("colors.accent: 'brand.text': brand colours must be '#rrggbb' values",),
-            id="brand_colour_naming_another_brand_colour",
-        ),
-        pytest.param(
-            "logo: happy-as-a-mother-logo.svg",
-            "logo: gone.svg",
-            ("layouts/brands/happy-as-a-mother.yaml:19 logo: image 'gone.svg' not found",),
-            id="brand_missing_logo",
-        ),
-        pytest.param(
-            "hashtags: [",
-            "hashtags: 3 #[",
-            ("hashtags: 3: Input should be a valid list",),
-            id="brand_wrong_type",
-        ),
-    ],
-)
-def test_a_wrong_brand_kit_is_one_error_line_naming_it(
-    project: Path, old: str, new: str, expected: tuple[str, ...]
-) -> None:
-    code, stderr = brand_check(project, old, new)
-    assert code == 2
-    for part in expected:
-        assert part in stderr
 
 
 def test_layout_name_must_be_plain(project: Path) -> None:

@@ -27,7 +27,6 @@ from cardgen.drawing.scene import (
     build_scene,
 )
 from cardgen.errors import InputError
-from cardgen.typography.fonts import forget_font_files
 
 ROOT = Path(__file__).resolve().parent.parent
 QUOTES = (
@@ -163,14 +162,14 @@ def test_a_layout_error_is_raised_on_every_card(flat: Project) -> None:
             build_scene(CardText(quote=quote), broken, kit, platform, project.font_registry())
 
 
-def test_forgetting_the_fonts_forgets_the_parts(flat: Project) -> None:
-    """Parts are kept per font registry: after the font files change, the next card's
-    are laid out with the new fonts, not taken from before."""
-    memo = SceneMemo()
-    before = by_role(card(flat, QUOTES[0], "flat", memo=memo))
-    assert by_role(card(flat, QUOTES[1], "flat", memo=memo))["attribution"] is before["attribution"]
-    forget_font_files()
-    after = by_role(card(flat, QUOTES[1], "flat", memo=memo))
+def test_a_project_opened_again_lays_its_parts_out_anew(flat: Project) -> None:
+    """What a project remembers goes with it: `preview --watch` opens the project again
+    after fonts change, and its cards are laid out with the fonts on disk then."""
+    before = by_role(card(flat, QUOTES[0], "flat"))
+    assert by_role(card(flat, QUOTES[1], "flat"))["attribution"] is before["attribution"]
+    again = Project.open(flat.root)
+    assert again.font_registry() is not flat.font_registry()
+    after = by_role(card(again, QUOTES[1], "flat"))
     assert after["attribution"] is not before["attribution"]
     assert after["attribution"] == before["attribution"]
 

@@ -66,6 +66,8 @@ def test_two_projects_render_their_own_same_named_layouts(tmp_path: Path) -> Non
     assert render(blue).getpixel((5, 5)) == (0x20, 0x30, 0xC0)
     # And back: nothing the second project built is taken for the first.
     assert render(red).getpixel((5, 5)) == (0xC0, 0x20, 0x20)
+    assert red.font_registry() is not blue.font_registry()
+    assert red.scene_memo() is not blue.scene_memo()
 
 
 def test_a_layout_error_points_at_its_own_projects_file(tmp_path: Path) -> None:

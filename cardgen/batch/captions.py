@@ -25,11 +25,10 @@ from typing import Any, cast
 import regex
 import textwrap3
 
-from cardgen.design.platforms import CAPTION_FIELDS, Platform, check_caption_template
+from cardgen.design.platforms import Platform, check_caption_template
 from cardgen.errors import ContentError
 
 DEFAULT_TEMPLATE = "\u201c{quote}\u201d{by}\n\n{title} {url}\n\n{hashtags}"
-TEMPLATE_FIELDS = CAPTION_FIELDS
 
 # twitter-text v3 configuration (twitter-text/config/v3.json): weights are in
 # hundredths; these code point ranges weigh 100 (one character), everything

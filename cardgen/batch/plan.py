@@ -68,6 +68,7 @@ class Project:
     platforms: dict[str, Platform]
     _brands: dict[str | None, Brand] = field(default_factory=dict)
     _layouts: dict[tuple[str, str], Layout] = field(default_factory=dict)
+    _registry: FontRegistry | None = None
     _scene_memo: SceneMemo | None = None
 
     @classmethod
@@ -78,10 +79,13 @@ class Project:
         )
 
     def font_registry(self) -> FontRegistry:
-        from cardgen.typography.fontfiles import font_folders
-        from cardgen.typography.fonts import registry_for
+        """The project's fonts (its `fonts/`, cardgen's, the system's), read on first use."""
+        if self._registry is None:
+            from cardgen.typography.fontfiles import font_folders
+            from cardgen.typography.fonts import FontRegistry
 
-        return registry_for(font_folders(self.root))
+            self._registry = FontRegistry(font_folders(self.root))
+        return self._registry
 
     def scene_memo(self) -> SceneMemo:
         """What building this project's cards remembers from card to card (`build_scene`)."""

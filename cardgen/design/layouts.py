@@ -219,13 +219,10 @@ class Shadow(_Strict):
 Focal = Annotated[tuple[float, float], AfterValidator(_check_focal)]
 
 
-# The names a text template may use; scene.CardText fills them (a test keeps both equal).
-TEMPLATE_NAMES = TEMPLATE_FIELDS
-
-
 def _check_template(value: str) -> str:
     """`{quote} — {title}`: only known names, no format specs, balanced braces."""
-    template_fields(value, TEMPLATE_NAMES, "text template")
+    # The names CardText fills (a test keeps both equal).
+    template_fields(value, TEMPLATE_FIELDS, "text template")
     return value
 
 

@@ -52,7 +52,7 @@ class Platform:
     max_hashtags: int | None = None
     max_pixels_side: int | None = None
     notes: str = ""
-    # The post text's template (fields in batch.captions.TEMPLATE_FIELDS); None: the default.
+    # The post text's template (fields in CAPTION_FIELDS); None: the default.
     caption_template: str | None = None
 
     @property
@@ -91,29 +91,30 @@ def _preset(id: str, name: str, width: int, height: int, **kw: object) -> Platfo
     return Platform(id=id, name=name, width=width, height=height, safe=safe, **kw)  # type: ignore[arg-type]
 
 
+# What every Instagram feed post shares. Meta documents no alt-text limit for Instagram
+# or Facebook images.
+_INSTAGRAM_FEED: dict[str, object] = {
+    "format": "png",
+    "file_limit": 8 * MB,
+    "caption_limit": 2200,
+    "alt_limit": None,
+    "max_hashtags": 30,
+}
+
 BUILTIN: tuple[Platform, ...] = (
     _preset(
         "instagram-square",
         "Instagram square post",
         1080,
         1080,
-        format="png",
-        file_limit=8 * MB,
-        caption_limit=2200,
-        # Meta documents no alt-text limit for Instagram or Facebook images.
-        alt_limit=None,
-        max_hashtags=30,
+        **_INSTAGRAM_FEED,
     ),
     _preset(
         "instagram-portrait",
         "Instagram portrait post (4:5)",
         1080,
         1350,
-        format="png",
-        file_limit=8 * MB,
-        caption_limit=2200,
-        alt_limit=None,
-        max_hashtags=30,
+        **_INSTAGRAM_FEED,
         notes="4:5, the feed's tallest",
     ),
     _preset(
@@ -121,11 +122,7 @@ BUILTIN: tuple[Platform, ...] = (
         "Instagram post for the 3:4 profile grid",
         1080,
         1440,
-        format="png",
-        file_limit=8 * MB,
-        caption_limit=2200,
-        alt_limit=None,
-        max_hashtags=30,
+        **_INSTAGRAM_FEED,
         notes="3:4, the profile grid since 2025",
     ),
     _preset(

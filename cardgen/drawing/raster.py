@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import io
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
@@ -89,23 +91,7 @@ def _draw_scene(scene: Scene) -> Image.Image:
     # change the image in place, so it stays valid.
     draw = ImageDraw.Draw(image)
     for drawable in scene.drawables:
-        if isinstance(drawable, RectShape):
-            _with_alpha(image, draw, drawable.colour, lambda d, c, s=drawable: _rect(d, s, c))
-        elif isinstance(drawable, LineShape):
-            _with_alpha(
-                image,
-                draw,
-                drawable.colour,
-                lambda d, c, s=drawable: d.line([s.start, s.end], fill=c, width=s.thickness),
-            )
-        elif isinstance(drawable, TextBlock) and any(line.runs for line in drawable.lines):
-            draw_text_block(image, draw, drawable)
-        elif isinstance(drawable, TextBlock):
-            _with_alpha(image, draw, drawable.colour, lambda d, c, s=drawable: _text(d, s, c))
-        elif isinstance(drawable, ImageShape):
-            _image(image, drawable)
-        elif isinstance(drawable, ShadowShape):
-            _shadow(image, drawable)
+        _PAINTERS[type(drawable)].paint(image, draw, drawable)
     return image
 
 
@@ -297,40 +283,7 @@ def _mask(
 ) -> Image.Image:
     """Where `drawable` puts ink, as a greyscale mask (255 = fully covered)."""
     mask = Image.new("L", size, 0)
-    draw = ImageDraw.Draw(mask)
-    if isinstance(drawable, RectShape):
-        _rect(draw, drawable, (round(drawable.colour[3]),))
-    elif isinstance(drawable, LineShape):
-        draw.line([drawable.start, drawable.end], fill=drawable.colour[3], width=drawable.thickness)
-    elif isinstance(drawable, TextBlock):
-        font = load_font(drawable.face.path, drawable.size, drawable.face.index)
-        for line in drawable.lines:
-            if not line.runs:
-                draw.text(
-                    (line.x, line.baseline),
-                    line.text,
-                    font=font,
-                    fill=drawable.colour[3],
-                    anchor="ls",
-                )
-            for run in line.runs:
-                run_face, scale = run_font(run.face, drawable.size)
-                if scale != 1.0:
-                    continue  # colour bitmap glyphs (emoji) cast no shadow
-                draw_run(draw, run, run_face, (line.x + run.x, line.baseline), drawable.colour[3])
-    else:
-        from cardgen.design.images import picture_for_box
-
-        left, top, right, bottom = drawable.box
-        picture = picture_for_box(
-            drawable.path,
-            (right - left, bottom - top),
-            drawable.fit,
-            drawable.focal,
-            drawable.radius,
-            drawable.opacity,
-        )
-        mask.paste(picture.getchannel("A"), _placement(drawable, picture.size))
+    _PAINTERS[type(drawable)].mask(mask, ImageDraw.Draw(mask), drawable)
     return mask
 
 
@@ -342,6 +295,92 @@ def _shadow(canvas: Image.Image, shadow: ShadowShape) -> None:
     mask = blurred(mask, shadow.blur)
     mask = mask.point(lambda v: v * shadow.colour[3] // 255)
     canvas.paste(shadow.colour[:3], (0, 0, canvas.width, canvas.height), mask)
+
+
+# How each kind of drawable is painted: on the card, and as the mask of its ink (what
+# its shadow is cast from). A new kind of drawable is one more entry.
+
+
+def _paint_rect(image: Image.Image, draw: ImageDraw.ImageDraw, shape: RectShape) -> None:
+    _with_alpha(image, draw, shape.colour, lambda d, c: _rect(d, shape, c))
+
+
+def _mask_rect(mask: Image.Image, draw: ImageDraw.ImageDraw, shape: RectShape) -> None:
+    _rect(draw, shape, (round(shape.colour[3]),))
+
+
+def _line(draw: ImageDraw.ImageDraw, shape: LineShape, fill: float | tuple[int, ...]) -> None:
+    draw.line([shape.start, shape.end], fill=fill, width=shape.thickness)
+
+
+def _paint_line(image: Image.Image, draw: ImageDraw.ImageDraw, shape: LineShape) -> None:
+    _with_alpha(image, draw, shape.colour, lambda d, c: _line(d, shape, c))
+
+
+def _mask_line(mask: Image.Image, draw: ImageDraw.ImageDraw, shape: LineShape) -> None:
+    _line(draw, shape, shape.colour[3])
+
+
+def _paint_text(image: Image.Image, draw: ImageDraw.ImageDraw, block: TextBlock) -> None:
+    if any(line.runs for line in block.lines):
+        draw_text_block(image, draw, block)
+    else:
+        _with_alpha(image, draw, block.colour, lambda d, c: _text(d, block, c))
+
+
+def _mask_text(mask: Image.Image, draw: ImageDraw.ImageDraw, block: TextBlock) -> None:
+    font = load_font(block.face.path, block.size, block.face.index)
+    for line in block.lines:
+        if not line.runs:
+            at = (line.x, line.baseline)
+            draw.text(at, line.text, font=font, fill=block.colour[3], anchor="ls")
+        for run in line.runs:
+            run_face, scale = run_font(run.face, block.size)
+            if scale != 1.0:
+                continue  # colour bitmap glyphs (emoji) cast no shadow
+            draw_run(draw, run, run_face, (line.x + run.x, line.baseline), block.colour[3])
+
+
+def _paint_image(image: Image.Image, draw: ImageDraw.ImageDraw, shape: ImageShape) -> None:
+    _image(image, shape)
+
+
+def _mask_image(mask: Image.Image, draw: ImageDraw.ImageDraw, shape: ImageShape) -> None:
+    from cardgen.design.images import picture_for_box
+
+    left, top, right, bottom = shape.box
+    picture = picture_for_box(
+        shape.path,
+        (right - left, bottom - top),
+        shape.fit,
+        shape.focal,
+        shape.radius,
+        shape.opacity,
+    )
+    mask.paste(picture.getchannel("A"), _placement(shape, picture.size))
+
+
+def _paint_shadow(image: Image.Image, draw: ImageDraw.ImageDraw, shadow: ShadowShape) -> None:
+    _shadow(image, shadow)
+
+
+def _no_mask(mask: Image.Image, draw: ImageDraw.ImageDraw, shadow: ShadowShape) -> None:
+    raise AssertionError("a shadow casts no shadow")
+
+
+@dataclass(frozen=True)
+class _Painter:
+    paint: Callable[[Image.Image, ImageDraw.ImageDraw, Any], None]
+    mask: Callable[[Image.Image, ImageDraw.ImageDraw, Any], None]
+
+
+_PAINTERS: dict[type, _Painter] = {
+    RectShape: _Painter(_paint_rect, _mask_rect),
+    LineShape: _Painter(_paint_line, _mask_line),
+    TextBlock: _Painter(_paint_text, _mask_text),
+    ImageShape: _Painter(_paint_image, _mask_image),
+    ShadowShape: _Painter(_paint_shadow, _no_mask),
+}
 
 
 def _text(draw: ImageDraw.ImageDraw, block: TextBlock, colour: RGBA) -> None:

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from cardgen.errors import InputError
-from cardgen.inputs import read_input
+from cardgen.errors import InputError, too_long
+from cardgen.inputs import decode_utf8, read_input
 from cardgen.limits import MAX_ARTICLE_BYTES, MAX_FIELD_CHARS, MAX_PARAGRAPH_CHARS
 from cardgen.source.article_text import Article, join_lines
 from cardgen.source.invisible import clean_line, web_address_problem
@@ -90,12 +90,8 @@ def check_paragraph_lengths(paragraphs: Iterable[str], shown: str) -> None:
     """Refuse a paragraph no card could show: matching and fitting it would take minutes."""
     for number, paragraph in enumerate(paragraphs, start=1):
         if len(paragraph) > MAX_PARAGRAPH_CHARS:
-            raise InputError(
-                f"paragraph {number} is {len(paragraph):,} characters long, more than the "
-                f"{MAX_PARAGRAPH_CHARS:,} allowed",
-                file=shown,
-                hint="separate paragraphs with blank lines",
-            )
+            hint = "separate paragraphs with blank lines"
+            raise too_long(f"paragraph {number}", len(paragraph), MAX_PARAGRAPH_CHARS, shown, hint)
 
 
 def _visible(text: str) -> bool:
@@ -112,12 +108,7 @@ def decode_text(raw: bytes, shown: str) -> str:
             file=shown,
             hint="give a text file",
         )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"article is not UTF-8 (byte {exc.start})", file=shown, hint="save it as UTF-8"
-        ) from None
+    text = decode_utf8(raw, "article", shown)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", text)
 

@@ -78,21 +78,17 @@ _MARKERS = {lang: frozenset(words.split()) for lang, words in _MARKER_WORDS.item
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
 _ELIDED = re.compile(r"^(?:l|d|qu|c|j|n|s)['\u2019]")
 
-# Script blocks (first, last code point, language) for scripts that name a language
-# well enough for typesetting.
-_SCRIPT_LANGUAGES = (
-    (0x0E00, 0x0E7F, "th"),
-    (0x0E80, 0x0EFF, "lo"),
-    (0x1780, 0x17FF, "km"),
-    (0x1000, 0x109F, "my"),
-    (0x0590, 0x05FF, "he"),
-    (0x0600, 0x06FF, "ar"),
-    (0x0750, 0x077F, "ar"),
-    (0x0900, 0x097F, "hi"),
-    (0x0370, 0x03FF, "el"),
-    (0x0400, 0x04FF, "ru"),
-    (0xAC00, 0xD7AF, "ko"),
-    (0x1100, 0x11FF, "ko"),
+# Script blocks (first-last code point, in hex) of scripts that name a language well
+# enough for typesetting.
+_SCRIPT_BLOCKS = (
+    "th 0E00-0E7F, lo 0E80-0EFF, km 1780-17FF, my 1000-109F, he 0590-05FF, ar 0600-06FF, "
+    "ar 0750-077F, hi 0900-097F, el 0370-03FF, ru 0400-04FF, ko AC00-D7AF, ko 1100-11FF"
+)
+_SCRIPT_LANGUAGES = tuple(
+    (int(first, 16), int(last, 16), language)
+    for language, first, last in (
+        block.replace("-", " ").split() for block in _SCRIPT_BLOCKS.split(", ")
+    )
 )
 # Frequent characters written differently in simplified and traditional Chinese.
 _SIMPLIFIED = frozenset("这们说国时会来为个后对过还没发经问长见让开关门实现两书车东")

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from cardgen.errors import InputError
+from cardgen.errors import too_long
 from cardgen.limits import MAX_FRONT_MATTER_BYTES
 from cardgen.source.article_text import Article, block_text
 
@@ -67,12 +67,8 @@ def split_front_matter(text: str, shown: str = "article") -> tuple[dict[str, Any
         return {}, text
     block = "\n".join(lines[1:end])
     if len(block) > MAX_FRONT_MATTER_BYTES:
-        raise InputError(
-            f"front matter is {len(block):,} characters long, more than the "
-            f"{MAX_FRONT_MATTER_BYTES:,} allowed",
-            file=shown,
-            hint="front matter holds a few keys such as title and author",
-        )
+        hint = "front matter holds a few keys such as title and author"
+        raise too_long("front matter", len(block), MAX_FRONT_MATTER_BYTES, shown, hint)
     try:
         data = _load(block)
     except (yaml.YAMLError, ValueError, RecursionError):

@@ -65,6 +65,17 @@ class FontFace:
 
 
 def _describe(path: Path) -> FontFace | None:
+    """What the font file at `path` is (None: unreadable), opened once per file version:
+    every project's registry describes the bundled fonts again."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _described(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=1024)
+def _described(path: Path, mtime_ns: int, size: int) -> FontFace | None:
     try:
         # FreeType opens the file itself: only a regular file within the cap gets that far.
         check_input(path, what="font", shown=str(path), limit=MAX_FONT_BYTES)
@@ -158,6 +169,8 @@ class FontRegistry:
 
 @functools.cache
 def registry_for(folders: tuple[Path, ...]) -> FontRegistry:
+    """A registry of `folders` shared by one-off lookups (`cardgen fonts`, labels on
+    sheets); a project builds cards with its own (`Project.font_registry`)."""
     return FontRegistry(folders)
 
 
@@ -699,6 +712,6 @@ def forget_font_files() -> None:
     Everything keyed by a path (registry, loaded fonts, character maps, widths)
     would otherwise keep describing the old file.
     """
-    for cache in (registry_for, font_info, load_font, _system_face_for, text_width):
+    for cache in (registry_for, _described, font_info, load_font, _system_face_for, text_width):
         cache.cache_clear()
     shaping.forget()
