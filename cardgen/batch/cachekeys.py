@@ -98,10 +98,14 @@ def cache_key(job: CardJob, project: Project, fonts: str, memo: Memo | None = No
     if shared is None:
         layout = project.layout(job.layout, job.platform).model_dump(mode="json")
         brand_dump = brand.model_dump(mode="json")
+        images = images_digest(layout, brand_dump)
+        # Paths named by where they are in the project: a project checked out elsewhere
+        # (another machine, a shard of a CI matrix) keeps its keys, so shared caches hit.
+        where = _portable_paths(project.root, image_paths([layout, brand_dump]))
         shared = {
-            "layout": _dumps(layout),
-            "brand": _dumps(brand_dump),
-            "images": _dumps(images_digest(layout, brand_dump)),
+            "layout": _dumps(_rename(layout, where)),
+            "brand": _dumps(_rename(brand_dump, where)),
+            "images": _dumps({where.get(k, k): v for k, v in images.items()}),
             "platform": _dumps(asdict(job.platform)),
         }
         if memo is not None:
@@ -117,6 +121,30 @@ def cache_key(job: CardJob, project: Project, fonts: str, memo: Memo | None = No
     # Exactly the text of dumping the whole payload with sort_keys: keys stay as they were.
     text = "{" + ", ".join(f"{json.dumps(k)}: {parts[k]}" for k in sorted(parts)) + "}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _portable_paths(root: Path, paths: list[str]) -> dict[str, str]:
+    """Absolute image paths -> the same relative to the project (or to cardgen's own data)."""
+    import cardgen
+
+    bases = {"project": root.resolve(), "cardgen": Path(cardgen.__file__).resolve().parent}
+    names = {}
+    for name in paths:
+        path = Path(name)
+        for label, base in bases.items():
+            if path.is_relative_to(base):
+                names[name] = f"{label}:{path.relative_to(base).as_posix()}"
+                break
+    return names
+
+
+def _rename(value: object, names: dict[str, str]) -> object:
+    """`value` (a dumped layout or brand) with every string of `names` replaced."""
+    if isinstance(value, dict):
+        return {key: _rename(item, names) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rename(item, names) for item in value]
+    return names.get(value, value) if isinstance(value, str) else value
 
 
 def _dumps(value: object) -> str:

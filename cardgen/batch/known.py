@@ -3,13 +3,11 @@ record trusted only when its file is there as it says."""
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from cardgen.batch.folder import STATE_DIR, open_inside, safe_relative
+from cardgen.batch.folder import STATE_DIR, hash_inside, safe_relative
 from cardgen.batch.output import Journal, read_manifest
 from cardgen.batch.plan import CardJob, Project, shown_path
 from cardgen.batch.records import CardRecord, Event, as_record
@@ -61,22 +59,6 @@ def known_records(out: Path, warn: Callable[[str], None]) -> Known:
             if origin == "manifest.json":
                 known.listed[found] = record
     return known
-
-
-def hash_inside(out: Path, rel: str) -> tuple[int, str] | None:
-    """(size, sha256) of the regular file OUT/`rel`, reached without following a link."""
-    fd = open_inside(out, rel)
-    if fd is None:
-        return None
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        while chunk := os.read(fd, 1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    return size, digest.hexdigest()
 
 
 def warner(emit: Callable[[Event], None]) -> Callable[[str], None]:

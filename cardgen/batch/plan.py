@@ -303,12 +303,22 @@ class ProblemJson(TypedDict):
     """A problem as `cardgen check --json` prints it."""
 
     severity: Literal["error", "warning"]
+    kind: str
     message: str
     file: str | None
     line: int | None
     quote_id: str | None
     platform: str | None
     exit_code: int
+
+
+class CreditJson(TypedDict):
+    """A quote's credit as `cardgen check --json` prints it."""
+
+    selection: str
+    quote_id: str
+    attribution: str | None
+    speaker: str | None
 
 
 @dataclass(frozen=True)
@@ -322,22 +332,46 @@ class Problem:
     line: int | None = None
     quote_id: str | None = None
     platform: str | None = None
+    # For machines: an error's CardgenError.kind (`input`, `quote-not-found`, ...), or a
+    # warning's topic (`attribution`, `article`, `design`, `caption`).
+    kind: str = "content"
 
     @classmethod
     def of(
         cls, exc: CardgenError, quote_id: str | None = None, platform: str | None = None
     ) -> Problem:
-        return cls("error", exc.one_line(), exc.exit_code, exc.file, exc.line, quote_id, platform)
+        return cls(
+            "error", exc.one_line(), exc.exit_code, exc.file, exc.line, quote_id, platform, exc.kind
+        )
 
     def as_json(self) -> ProblemJson:
         return {
             "severity": self.severity,
+            "kind": self.kind,
             "message": self.message,
             "file": self.file,
             "line": self.line,
             "quote_id": self.quote_id,
             "platform": self.platform,
             "exit_code": self.exit_code,
+        }
+
+
+@dataclass(frozen=True)
+class Credit:
+    """Whom one quote's cards credit, and who speaks it as the article tells."""
+
+    selection: str
+    quote_id: str
+    attribution: str | None  # None: the card leaves the attribution line out
+    speaker: str | None  # "quoted" (inside quotation marks) or "narration"
+
+    def as_json(self) -> CreditJson:
+        return {
+            "selection": self.selection,
+            "quote_id": self.quote_id,
+            "attribution": self.attribution,
+            "speaker": self.speaker,
         }
 
 
@@ -350,6 +384,23 @@ class CheckReport:
     cards: int = 0  # planned and fitted
     problems: list[Problem] = field(default_factory=list)
     jobs: list[CardJob] = field(default_factory=list)
+    credits: list[Credit] = field(default_factory=list)
+
+    def credit_summary(self) -> str | None:
+        """One line: whom the quotes are credited to, and whether as speech or narration."""
+        counts: dict[tuple[str | None, str | None], int] = {}
+        for credit in self.credits:
+            key = (credit.attribution, credit.speaker)
+            counts[key] = counts.get(key, 0) + 1
+        if not counts:
+            return None
+        parts: list[str] = []
+        for (name, speaker), number in counts.items():
+            how = {"quoted": "quoted speech", "narration": "narration"}.get(speaker or "", "")
+            who = name or "no one (no attribution line)"
+            noun = "" if parts else (" quote" if number == 1 else " quotes")
+            parts.append(f"{number}{noun} to {who}" + (f" ({how})" if how else ""))
+        return "credited: " + ", ".join(parts)
 
     def add(self, problem: Problem) -> None:
         if all(p.message != problem.message for p in self.problems):
@@ -399,12 +450,29 @@ def check(
         report.selections += 1
         for quote in selection.quotes:
             report.quotes += 1
+            speaker = quote.speaker.kind if quote.speaker else None
+            shown = display_path(selection.path)
+            report.credits.append(Credit(shown, quote.id, quote.attribution, speaker))
             for warning in quote.warnings:
                 report.add(
-                    Problem("warning", warning, 0, str(selection.path), quote.line, quote.id)
+                    Problem(
+                        "warning",
+                        warning,
+                        0,
+                        display_path(selection.path),
+                        quote.line,
+                        quote.id,
+                        kind="attribution",
+                    )
                 )
             for platform_id in platforms or quote.platforms or DEFAULT_PLATFORMS:
                 _check_card(selection, quote, platform_id, project, report)
+        try:  # its carousels: platforms that take them, slide limits, layouts
+            from cardgen.batch.carousels import plan_carousels
+
+            plan_carousels([selection], project, platforms=platforms, default_layout=DEFAULT_LAYOUT)
+        except CardgenError as exc:
+            report.add(Problem.of(exc))
     if warnings is not None:
         warnings.extend(w for w in report.warnings if w not in warnings)
     return report
@@ -420,7 +488,7 @@ def _check_load(path: Path, project: Project, report: CheckReport) -> LoadedSele
     for problem in selection.problems:
         report.add(Problem.of(problem.error, problem.quote_id))
     for warning in selection.article.warnings:
-        report.add(Problem("warning", warning, 0, str(selection.path)))
+        report.add(Problem("warning", warning, 0, display_path(selection.path), kind="article"))
     return selection
 
 
@@ -436,14 +504,18 @@ def _check_card(
         scene = fit_card(job, project)
         card_snippets(job, project)
     except CardgenError as exc:
-        report.add(Problem.of(exc, quote.id, platform_id))
+        problem = Problem.of(exc, quote.id, platform_id)
+        # A card's error may not know its selection: the quote's file and line say where.
+        file, line = problem.file or display_path(selection.path), problem.line or quote.line
+        report.add(replace(problem, file=file, line=line))
         return
     report.cards += 1
     report.jobs.append(job)
-    for warning in (*scene.warnings, *caption_warnings(job, project)):
-        report.add(
-            Problem("warning", warning, 0, str(selection.path), quote.line, quote.id, platform_id)
-        )
+    where = (display_path(selection.path), quote.line, quote.id, platform_id)
+    for warning in scene.warnings:
+        report.add(Problem("warning", warning, 0, *where, kind="design"))
+    for warning in caption_warnings(job, project):
+        report.add(Problem("warning", warning, 0, *where, kind="caption"))
 
 
 def _usable_name(path: Path) -> None:

@@ -75,6 +75,18 @@ class CardRecord(TypedDict):
     caption_file: str
 
 
+class CaptionRow(TypedDict):
+    """A row of `OUT/captions.csv`: a card's, or a carousel post's (`quote_id` naming the
+    carousel, `<id>#NN` a thread's post). A `CardRecord` is one too."""
+
+    platform: str
+    path: str
+    caption: str
+    alt_text: str
+    quote_id: str
+    selection: str
+
+
 class SceneFacts(TypedDict):
     """What a card's record says of its fitted scene (kept from fitting to writing)."""
 
@@ -99,7 +111,9 @@ class Manifest(TypedDict):
     """`OUT/manifest.json`."""
 
     generator: str  # "cardgen VERSION"
+    shard: NotRequired[dict[str, Any]]  # a `--shard K/N` run's part (`cardgen.batch.shards`)
     cards: list[CardRecord]
+    carousels: NotRequired[list[dict[str, Any]]]  # `cardgen.batch.carousels` records
 
 
 def as_record(value: object) -> CardRecord | None:
@@ -169,7 +183,17 @@ class WarningEvent(TypedDict):
     message: str
 
 
-Event = StartEvent | CardEvent | DoneEvent | DryRunDoneEvent | WarningEvent
+class CarouselEvent(TypedDict):
+    """A carousel written (after the cards): its folder or document under `path`."""
+
+    event: Literal["carousel"]
+    carousel_id: str
+    platform: str
+    slides: int
+    path: str
+
+
+Event = StartEvent | CardEvent | DoneEvent | DryRunDoneEvent | WarningEvent | CarouselEvent
 
 # The schemas say which keys there are, no others (pydantic reads this; no import here: the
 # up-to-date check's way stays free of pydantic).

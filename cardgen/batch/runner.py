@@ -8,34 +8,40 @@ known: a run stopped by Ctrl-C, SIGTERM or SIGKILL loses no finished card.
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from cardgen import __version__
 from cardgen.batch import scheduling
+from cardgen.batch.cache import CachedCard, SharedCache, open_cache
 from cardgen.batch.cachekeys import Memo, cache_key, files_read, fonts_digest
+from cardgen.batch.carousels import (
+    CarouselJob,
+    caption_rows,
+    old_carousels,
+    plan_carousels,
+    relative,
+    render_all,
+)
+from cardgen.batch.executors import DaskPool, ExecutorChoice, choose_executor
 from cardgen.batch.folder import (
     STATE_DIR,
     caption_path,
     check_own_files,
     check_selection_names,
     claim,
+    hash_inside,
     open_inside,
     refuse_dangerous,
 )
-from cardgen.batch.known import (
-    CardId,
-    card_id,
-    hash_inside,
-    known_records,
-    record_id,
-    warner,
-)
+from cardgen.batch.known import CardId, card_id, known_records, record_id, warner
 from cardgen.batch.options import DEFAULT_OUT, RenderOptions, one_of
 from cardgen.batch.output import (
     Journal,
@@ -46,11 +52,13 @@ from cardgen.batch.output import (
     remove_inside,
     remove_temporaries,
     snippet_text,
+    sync_file_system,
     write_captions_csv,
     write_inside,
     write_manifest,
 )
 from cardgen.batch.plan import (
+    DEFAULT_LAYOUT,
     CardJob,
     Failure,
     Project,
@@ -63,10 +71,11 @@ from cardgen.batch.plan import (
     scene_facts,
     shown_path,
 )
-from cardgen.batch.pool import CardNotDrawn, DrawPool, InlinePool
+from cardgen.batch.pool import CardNotDrawn, InlinePool
 from cardgen.batch.records import (
     CardEvent,
     CardRecord,
+    CarouselEvent,
     DoneEvent,
     Event,
     PlannedCard,
@@ -76,11 +85,13 @@ from cardgen.batch.records import (
 )
 from cardgen.batch.rotation import History, history_folder, pick, read_history, remember
 from cardgen.batch.scheduling import Drawn, Pool
+from cardgen.batch.shards import Shard, parse_shard, take_shard
 from cardgen.batch.signals import SignalGuard
 from cardgen.batch.workers import PackedError, draw_in_worker
 from cardgen.drawing.encoders import extension
 from cardgen.drawing.memory import keep_freed_memory
 from cardgen.errors import CardgenError, ContentError, InputError
+from cardgen.review.thumbs import store_thumbnail
 from cardgen.source.quotes import LoadedSelection
 from cardgen.yamlio import display_path
 
@@ -106,6 +117,11 @@ def render(
     today: date | None = None,
     on_event: Callable[[Event], None] | None = None,
     adopt: bool = False,
+    shard: str | None = None,
+    cache: str | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
     options: RenderOptions | None = None,
 ) -> RenderReport:
     """Render every card of the given selections; the library behind `cardgen render`.
@@ -115,6 +131,10 @@ def render(
     errors into `failures` of the report instead of raising. `adopt` renders into an
     existing folder that is not yet cardgen's (see `cardgen.batch.folder.claim`).
     The choices come as keywords or as one `options` value (`RenderOptions`), not both.
+    `shard` ("K/N"): only part K of N of the plan (`cardgen.batch.shards`). `cache`: a
+    folder or fsspec URL of cards drawn before, shared by machines (`cardgen.batch.cache`).
+    `executor`: "local" (worker processes), "dask" (the cluster at `scheduler`) or
+    "dask-local" (a LocalCluster of `workers` processes): `cardgen.batch.executors`.
     """
     keywords = RenderOptions(
         out=out,
@@ -129,6 +149,11 @@ def render(
         pick=pick,
         wait=wait,
         adopt=adopt,
+        shard=shard,
+        cache=cache,
+        executor=executor,
+        scheduler=scheduler,
+        workers=workers,
         today=today,
     )
     return run_batch(
@@ -144,6 +169,10 @@ def run_batch(
     on_event: Callable[[Event], None] | None = None,
 ) -> RenderReport:
     """The render `options` ask for, of `selections` (None: the project's) in `project`."""
+    # Unusable choices are refused before anything is read or written.
+    shard = parse_shard(options.shard) if options.shard is not None else None
+    cache = open_cache(options.cache) if options.cache is not None else None
+    executor = choose_executor(options.executor, options.scheduler, options.workers)
     emit = on_event or (lambda event: None)
     out = expand_out(options.out, options.today)
     failures: list[Failure] = []
@@ -156,6 +185,17 @@ def run_batch(
     if options.pick is not None and history is not None:
         loaded = pick(loaded, options.pick, history)
     card_jobs = plan(loaded, project, options=options)
+    carousel_jobs = plan_carousels(
+        loaded,
+        project,
+        platforms=options.platforms,
+        layout=options.layout,
+        brand=options.brand,
+        default_layout=DEFAULT_LAYOUT,
+    )
+    header = None
+    if shard is not None:
+        card_jobs, header = _take_shard(card_jobs, shard, project)
     check_own_files(out, [job.path for job in card_jobs])
     workers, note = scheduling.usable_jobs(options.jobs)
     if note is not None:
@@ -163,10 +203,13 @@ def run_batch(
     if options.dry_run:
         report = _dry_run(card_jobs, project, out, options.force, emit, failures)
     else:
+        cluster = _connect(executor)  # before the lock: a scheduler out of reach writes nothing
         run = _Run(project, out, options, emit=emit)
-        with run.signals.installed(), OutputLock(out, wait=options.wait):
+        run.shard, run.cache, run.cluster = header, cache, cluster
+        with run.signals.installed(), OutputLock(out, wait=options.wait), _closing(cluster):
             mark(out, log=run.log)
             run.failures.extend(failures)
+            run.carousels = (carousel_jobs, [relative(s.path, project.root) for s in loaded])
             report = run.execute(card_jobs, workers)
             if history is not None:
                 _remember(history_dir, history, report, card_jobs, project)
@@ -176,6 +219,36 @@ def run_batch(
                 report.rerun_events.insert(0, {"event": "warning", "message": note})
     report.options = options
     return report
+
+
+def _connect(executor: ExecutorChoice | None) -> DaskPool | None:
+    if executor is None or not executor.uses_dask:
+        return None
+    from cardgen import limits
+
+    return DaskPool(executor, limits.DASK_CONNECT_SECONDS, draw_in_worker)
+
+
+@contextmanager
+def _closing(cluster: DaskPool | None) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        if cluster is not None:
+            cluster.close(graceful=False)
+
+
+def _take_shard(
+    card_jobs: list[CardJob], shard: Shard, project: Project
+) -> tuple[list[CardJob], dict[str, Any]]:
+    fonts = fonts_digest(project)
+    memo: Memo = {}
+    return take_shard(
+        card_jobs,
+        shard,
+        lambda job: (job.selection.name, job.quote.id, job.platform.id),
+        lambda job: cache_key(job, project, fonts, memo),
+    )
 
 
 def _remember(
@@ -281,7 +354,7 @@ class _Fitted(NamedTuple):
     worker receives) and what its manifest record says of it."""
 
     packed: bytes
-    facts: SceneFacts
+    facts: bytes  # SceneFacts as JSON: ~1.7 kB a card where the dict of it takes ~5.4 kB
 
 
 class _Run:
@@ -308,6 +381,13 @@ class _Run:
         self.wrote = False  # a card or caption file was written: sync before the manifest
         self.written: list[CardRecord] = []  # records of the cards this run wrote
         self._relative: dict[Path, str] = {}  # selection paths, relative to the project
+        self.carousels: tuple[list[CarouselJob], list[str]] = ([], [])  # jobs, selections read
+        self.carousel_records: list[dict[str, Any]] | None = None  # drawn after the cards
+        self.carousel_events: list[Event] = []  # what drawing them said, said again by a rerun
+        self.shard: dict[str, Any] | None = None  # the manifest's "shard" of a --shard run
+        self.cache: SharedCache | None = None  # --cache: cards drawn before, by any machine
+        self.from_cache: set[int] = set()  # indexes into todo of the cards it holds
+        self.cluster: DaskPool | None = None  # --executor dask: it draws, not local workers
 
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
         known = known_records(self.out, warner(self.emit))
@@ -326,12 +406,14 @@ class _Run:
         )
         if unknown:
             keep_freed_memory()  # before any card is drawn, so forked workers inherit it
-        early = jobs > 1 and unknown > 1 and not scheduling.can_fork()
-        started = scheduling.start_pool(self.project.root, jobs, unknown) if early else None
+        early = jobs > 1 and unknown > 1 and not scheduling.can_fork() and self.cluster is None
+        started: Pool | DaskPool | None = self.cluster
+        if early:
+            started = scheduling.start_pool(self.project.root, jobs, unknown)
         try:
             return self._execute(card_jobs, jobs, started)
         finally:
-            if started is not None:
+            if started is not None and started is not self.cluster:
                 started.close(graceful=False)  # closed already unless the run failed
 
     def _card_id(self, job: CardJob) -> CardId:
@@ -342,7 +424,7 @@ class _Run:
         return (self._relative[path], job.quote.id, job.platform.id)
 
     def _execute(
-        self, card_jobs: list[CardJob], jobs: int, started: DrawPool[Drawn] | None
+        self, card_jobs: list[CardJob], jobs: int, started: Pool | DaskPool | None
     ) -> RenderReport:
         fonts = fonts_digest(self.project)
         memo: Memo = {}
@@ -370,7 +452,7 @@ class _Run:
         self.emit(_start_event(self.out, len(card_jobs), len(todo)))
         for failure in self.failures:  # whole selections that failed to load
             self.emit(_failure_event(failure, None))
-        pool: Pool = started or InlinePool(draw_in_worker)
+        pool: Pool | DaskPool = started or InlinePool(draw_in_worker)
         try:
             scenes = self._fit_all(pool, todo, prefit)
             self._unlist_what_changes(todo, scenes, cached)
@@ -379,6 +461,14 @@ class _Run:
                 self._keep_cached(job, record)
             self._draw_all(pool, todo, scenes)
             pool.close()
+            self.carousel_records = render_all(
+                self.out,
+                *self.carousels,
+                self.project,
+                old_carousels(self.out),
+                self._carousel_said,
+                log=self.log,
+            )
         except BaseException:
             pool.close(graceful=False)
             # Interrupted or failed once writing began: the manifest still lists what is on disk.
@@ -409,13 +499,22 @@ class _Run:
         records = [self.fresh.get(self._card_id(job)) for job in card_jobs]
         if self.failures or any(record is None for record in records):
             return []
-        cards = [_card_event(r, "cached") for r in records if r]
+        cards: list[Event] = [_card_event(r, "cached") for r in records if r]
         counts = {"rendered": 0, "cached": len(cards), "failed": 0, "kept": kept}
-        return [_start_event(self.out, len(cards), 0), *cards, _done_event(counts, manifest)]
+        return [
+            _start_event(self.out, len(cards), 0),
+            *cards,
+            *self.carousel_events,
+            _done_event(counts, manifest),
+        ]
+
+    def _carousel_said(self, event: CarouselEvent) -> None:
+        self.carousel_events.append(event)
+        self.emit(event)
 
     def _fit_all(
         self,
-        pool: Pool,
+        pool: Pool | DaskPool,
         todo: list[_Todo],
         first: Scene | PackedError | None = None,
     ) -> dict[int, _Fitted]:
@@ -427,7 +526,11 @@ class _Run:
         bounds how many wait drawn). `first`: the first card's result when fitted already.
         """
         scenes: dict[int, _Fitted] = {}
-        for index, (job, _, snippets) in enumerate(todo):  # plan order: first problem reported
+        for index, (job, key, snippets) in enumerate(todo):  # plan order: first problem reported
+            if not isinstance(snippets, CardgenError) and self._in_shared_cache(key):
+                scenes[index] = _Fitted(b"", b"")  # drawn before, by any machine: copied
+                self.from_cache.add(index)
+                continue
             result = first if index == 0 and first is not None else self._fit_here(job)
             if isinstance(result, PackedError):
                 self._fail(job, result.error())
@@ -437,10 +540,42 @@ class _Run:
                 # Kept pickled until drawn: ~1.8 kB instead of ~7 kB of objects a card, so a
                 # long batch's peak memory hardly grows while every card is fitted first.
                 packed = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
-                scenes[index] = _Fitted(packed, scene_facts(result))
+                scenes[index] = _Fitted(packed, json.dumps(scene_facts(result)).encode())
                 pool.submit(index, packed, job.fmt, job.platform.file_limit)
             pool.poll()
         return scenes
+
+    def _in_shared_cache(self, key: str) -> bool:
+        if self.cache is None or self.force:
+            return False
+        try:
+            return self.cache.has(key)
+        except (OSError, ValueError) as exc:
+            self._cache_trouble(exc)
+            return False
+
+    def _cache_trouble(self, exc: Exception) -> None:
+        """The shared cache is a shortcut: trouble with it is a warning (once), not a stop."""
+        if self.cache is not None:
+            self.emit({"event": "warning", "message": f"--cache {self.cache.where}: {exc}"})
+            self.cache = None
+
+    def _from_shared_cache(self, job: CardJob, key: str) -> tuple[SceneFacts, Drawn, bool]:
+        """(facts, draw result, copied) of a card the cache held when fitting began; drawn
+        here (not copied) if its entry has gone or is damaged since."""
+        try:
+            hit = self.cache.get(key) if self.cache is not None else None
+        except (OSError, ValueError) as exc:
+            self._cache_trouble(exc)
+            hit = None
+        if hit is not None:
+            return cast(SceneFacts, hit.facts), (hit.data, hit.fmt, None), True
+        scene = self._fit_here(job)
+        if isinstance(scene, PackedError):
+            return cast(SceneFacts, {}), scene, False
+        packed = pickle.dumps(scene, pickle.HIGHEST_PROTOCOL)
+        drawn = draw_in_worker(packed, job.fmt, job.platform.file_limit)
+        return scene_facts(scene), drawn, False
 
     def _fit_here(self, job: CardJob) -> Scene | PackedError:
         try:
@@ -482,7 +617,12 @@ class _Run:
                 self.journal.append(record)
         self.journal.sync()
         write_manifest(
-            self.out, f"cardgen {__version__}", list(keep.values()), durable=True, log=self.log
+            self.out,
+            f"cardgen {__version__}",
+            list(keep.values()),
+            durable=True,
+            log=self.log,
+            shard=self.shard,
         )
         self.listed = keep
         self.manifest_paths = {r["path"] for r in keep.values()}
@@ -499,11 +639,11 @@ class _Run:
 
     def _draw_all(
         self,
-        pool: Pool,
+        pool: Pool | DaskPool,
         todo: list[_Todo],
         scenes: dict[int, _Fitted],
     ) -> None:
-        if scenes and isinstance(pool, DrawPool):
+        if scenes and not isinstance(pool, InlinePool):
             from cardgen.review.gallery import prepare
 
             prepare()  # while the workers draw, not after them: the review page is written last
@@ -512,7 +652,14 @@ class _Run:
         for index in list(scenes):
             job, key, snippets = todo[index]
             assert not isinstance(snippets, CardgenError)  # such cards have no scene
-            result = pool.result(index)
+            facts: SceneFacts
+            result: Drawn | CardNotDrawn
+            if index in self.from_cache:
+                facts, result, copied = self._from_shared_cache(job, key)
+                scenes.pop(index)
+            else:
+                result, copied = pool.result(index), False
+                facts = json.loads(scenes.pop(index).facts)
             if isinstance(result, PackedError | CardNotDrawn):
                 error = result.error() if isinstance(result, PackedError) else result
                 error.file = error.file or display_path(job.selection.path)
@@ -521,8 +668,14 @@ class _Run:
                 )
                 self._fail(job, error)
                 continue
-            data, final_fmt = result
-            self._write_card(job, key, scenes.pop(index).facts, data, final_fmt, snippets)
+            data, final_fmt, thumbnail = result  # a worker's draw carries its thumbnail too
+            self._write_card(job, key, facts, data, final_fmt, snippets, copied=copied)
+            store_thumbnail(self.out, self.written[-1]["sha256"], thumbnail, log=self.log)
+            if not copied and self.cache is not None:
+                try:
+                    self.cache.put(key, CachedCard(data, final_fmt, dict(facts)))
+                except (OSError, ValueError, CardgenError) as exc:
+                    self._cache_trouble(exc)
 
     def _write_card(
         self,
@@ -532,11 +685,15 @@ class _Run:
         data: bytes,
         final_fmt: str,
         snippets: tuple[str, str],
+        *,
+        copied: bool = False,
     ) -> None:
         if final_fmt != job.fmt:  # re-encoded to fit the file limit
             stem = job.path.rsplit(".", 1)[0]
             job = replace(job, fmt=final_fmt, path=f"{stem}.{extension(final_fmt)}")
         record = card_record(job, facts, data, snippets, self.project, key)
+        if copied:  # from the shared cache: not drawn by this run
+            record["status"] = "cached"
         with self.signals.together():
             self.wrote = True
             self.written.append(record)  # known before the file: a roll-back finds it
@@ -601,14 +758,25 @@ class _Run:
             if held_id not in self.fresh:
                 record = {**record, "status": "kept"}
             records.append(record)
+        carousels = self.carousel_records
+        if carousels is None:  # interrupted or failed first: listed as they were
+            carousels = old_carousels(self.out)
         try:
-            write_captions_csv(self.out, records, log=self.log)
+            write_captions_csv(self.out, [*records, *caption_rows(carousels)], log=self.log)
             from cardgen.review.gallery import write_gallery
 
-            write_gallery(self.out, records, self.project.platforms, log=self.log)
-            if self.wrote:
-                _sync_file_system(self.out)  # every card on disk before the manifest names it
-            manifest = write_manifest(self.out, f"cardgen {__version__}", records, log=self.log)
+            platforms = self.project.platforms
+            write_gallery(self.out, records, platforms, carousels=carousels, log=self.log)
+            if self.wrote or carousels:
+                sync_file_system(self.out)  # every card on disk before the manifest names it
+            manifest = write_manifest(
+                self.out,
+                f"cardgen {__version__}",
+                records,
+                log=self.log,
+                shard=self.shard,
+                carousels=carousels,
+            )
         except (CardgenError, OSError):
             self._roll_back()
             raise
@@ -621,24 +789,6 @@ class _Run:
             if record["path"] not in self.manifest_paths:
                 self._remove_if_ours(record)
         self.journal.clear()
-
-
-def _sync_file_system(out: Path) -> None:
-    """Flush the output folder's file system (cards written, renamed) to the disk: one call
-    where an fsync a card would cost ~4 ms each. syncfs on Linux, else sync."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            if libc.syncfs(fd) == 0:
-                return
-        finally:
-            os.close(fd)
-    except (OSError, AttributeError):
-        pass
-    os.sync()
 
 
 def _start_event(out: Path, cards: int, to_render: int) -> StartEvent:

@@ -22,7 +22,8 @@ _PRELOAD = [
     "cardgen.drawing.sizefit",
 ]
 
-Drawn = tuple[bytes, str] | PackedError  # a card drawn (bytes, final format), or why not
+# A card drawn (bytes, final format, its review-page thumbnail if made), or why not.
+Drawn = tuple[bytes, str, bytes | None] | PackedError
 Pool = DrawPool[Drawn] | InlinePool[Drawn]
 
 # Cards drawn while others are still being fitted wait in memory until every card has fitted:

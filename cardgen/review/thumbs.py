@@ -8,6 +8,7 @@ a browser may cache it for good.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from collections.abc import Iterable, Mapping
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from cardgen.batch.output import WriteLog
 
 THUMBS_DIR = ".cardgen/thumbs"
@@ -36,23 +39,43 @@ def is_card_hash(value: Any) -> bool:
 
 
 def make_thumbnail(data: bytes) -> bytes:
-    """A WebP of the card shrunk to LONGEST_SIDE on its longer side (never enlarged)."""
+    """A WebP of the card file shrunk to LONGEST_SIDE on its longer side (never enlarged)."""
     from PIL import Image
 
     with Image.open(io.BytesIO(data)) as opened:
         opened.draft("RGB", (LONGEST_SIDE, LONGEST_SIDE))  # JPEG: decode at a reduced scale
-        image: Image.Image = opened
-        if image.mode not in ("RGB", "RGBA"):
-            image = image.convert("RGBA" if "transparency" in image.info else "RGB")
-        scale = LONGEST_SIDE / max(image.size)
-        if scale < 1:
-            size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-            # reduce() by whole factors first, then bilinear: as sharp as Lanczos at this
-            # size for about half the time (a 1,000-card batch makes 1,000 of these).
-            image = image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
-        buffer = io.BytesIO()
-        image.save(buffer, "WEBP", quality=QUALITY, method=2)
+        return thumbnail_of(opened)
+
+
+def thumbnail_of(image: Image.Image) -> bytes:
+    """The thumbnail of a drawn card: what a render's workers make, beside the card itself,
+    so the main process only writes it (no decoding, no resizing there)."""
+    from PIL import Image
+
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    scale = LONGEST_SIDE / max(image.size)
+    if scale < 1:
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        # reduce() by whole factors first, then bilinear: as sharp as Lanczos at this
+        # size for about half the time (a 1,000-card batch makes 1,000 of these).
+        image = image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    buffer = io.BytesIO()
+    image.save(buffer, "WEBP", quality=QUALITY, method=2)
     return buffer.getvalue()
+
+
+def store_thumbnail(
+    out: Path, sha256: str, data: bytes | None, *, log: WriteLog | None = None
+) -> None:
+    """Write a card's thumbnail made while it was drawn (None: none was made; the page
+    makes it later from the card file). Never fails a render."""
+    from cardgen.batch.output import write_atomic
+
+    if data is None or not is_card_hash(sha256):
+        return
+    with contextlib.suppress(Exception):  # a full disk here costs a thumbnail, not the card
+        write_atomic(out / THUMBS_DIR / f"{sha256}.webp", data, log=log)
 
 
 def ensure_thumbnails(
