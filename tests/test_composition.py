@@ -18,6 +18,13 @@ from cardgen.drawing.scene import ElementInfo, Scene, TextBlock
 from cardgen.errors import TextDoesNotFit
 from cardgen.review.samples import LANGUAGES, LENGTHS, sample
 from cardgen.source.language import detect
+from cardgen.typography.leading import (
+    ARABIC_LINE_HEIGHT,
+    CJK_LINE_HEIGHT,
+    INDIC_LINE_HEIGHT,
+    THAI_LINE_HEIGHT,
+    min_line_height,
+)
 from tests.helpers import card_scene, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -277,6 +284,42 @@ def test_a_layout_can_choose_marks_per_language(tmp_path: Path) -> None:
 def test_japanese_gets_open_leading() -> None:
     block = quote_block(scene_of("classic", "instagram-square", sample("ja", "medium")))
     assert block.lines[1].baseline - block.lines[0].baseline >= 1.5 * block.size
+
+
+@pytest.mark.parametrize(
+    ("text", "least"),
+    [
+        ("الراحة جزء من العمل، ولا أحد يبني حياته وحده.", ARABIC_LINE_HEIGHT),
+        ("ความสุขอยู่ที่ใจของเรา ภาษาไทยเป็นภาษาที่สวยงาม", THAI_LINE_HEIGHT),
+        ("आराम भी काम का हिस्सा है और कोई अकेले जीवन नहीं बनाता", INDIC_LINE_HEIGHT),
+    ],
+)
+def test_scripts_with_tall_marks_get_open_leading_even_in_a_tight_layout(
+    text: str, least: float
+) -> None:
+    # headline writes 1.04 for its Latin type: Arabic, Thai and Hindi lines would touch.
+    content = CardText(quote=text, attribution="A. Person")
+    block = quote_block(scene_of("headline", "instagram-square", content))
+    assert len(block.lines) > 1
+    assert block.lines[1].baseline - block.lines[0].baseline >= least * block.size - 1
+    latin = quote_block(scene_of("headline", "instagram-square", sample("en", "medium")))
+    assert latin.lines[1].baseline - latin.lines[0].baseline < 1.1 * latin.size
+
+
+@pytest.mark.parametrize(
+    ("text", "least"),
+    [
+        ("Rest is part of the work.", 0.0),
+        ("休むことも、仕事のうちです。", CJK_LINE_HEIGHT),
+        ("我们今天去公园散步，天气很好。", CJK_LINE_HEIGHT),
+        ("الراحة جزء من العمل.", ARABIC_LINE_HEIGHT),
+        ("Le mot « الراحة » veut dire repos, et bien plus encore.", 0.0),  # mostly Latin
+        ("ภาษาไทย", THAI_LINE_HEIGHT),
+        ("12345 !!", 0.0),
+    ],
+)
+def test_least_line_height_by_script(text: str, least: float) -> None:
+    assert min_line_height(text) == least
 
 
 # --- right to left ------------------------------------------------------------------

@@ -58,11 +58,11 @@ from cardgen.drawing.scene import (
 )
 from cardgen.errors import InputError
 from cardgen.limits import MAX_FONT_PX
+from cardgen.typography.leading import min_line_height
 
 GROW_WORDS = 4  # a quote this short may take its layout's `size.grow`
 GROW_UNTIL_WORDS = 20  # from here on, `size.max`
 LONG_QUOTE_WORDS = 40  # `check` warns: such a quote is set small on most platforms
-CJK_LINE_HEIGHT = 1.6  # Japanese and Chinese text: at least this line height
 
 Shape = RectShape | LineShape | TextBlock | ImageShape
 Laid = list[tuple[Element, Part]]
@@ -348,12 +348,11 @@ class Card:
         self.quote_words = max(self.quote_words, words)
 
     def _spaced(self, element: TextElement, prepared: PreparedText) -> TextElement:
-        """Chinese and Japanese read best with open leading: at least `CJK_LINE_HEIGHT`."""
-        if element.line_height >= CJK_LINE_HEIGHT:
+        """Chinese, Japanese, Arabic, Thai... need more leading than Latin (`leading`)."""
+        least = min_line_height(prepared.text)
+        if element.line_height >= least:
             return element
-        if _cjk_count(prepared.text) * 2 < len(prepared.text):
-            return element
-        return element.model_copy(update={"line_height": CJK_LINE_HEIGHT})
+        return element.model_copy(update={"line_height": least})
 
     def _align(self, element: TextElement, prepared: PreparedText) -> str:
         align = element.align
