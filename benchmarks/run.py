@@ -337,7 +337,8 @@ def report(results: dict[str, Any]) -> str:
             "",
             "Text fitting per card (fonts warm) and font loading (cold). *New*: the font "
             "chains' remembered widths emptied first, every word shaped; *again*: the same "
-            "card a second time. Shaping calls are Pillow `getlength`/`getbbox` calls "
+            "card a second time (its words shaped). Both fit the quote (the scene memo's "
+            "fitted quotes forgotten first). Shaping calls are Pillow `getlength`/`getbbox` calls "
             "(raqm) + HarfBuzz calls (`cardgen.typography.shaping`, simple scripts' widths):",
             "",
             "| layout | platform | new quote ms | shaping calls | again ms | shaping calls "
