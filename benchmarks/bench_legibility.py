@@ -36,7 +36,7 @@ def quotes_of(corpus: Path) -> list[str]:
 def measure(corpus: Path, root: Path) -> list[tuple[str, str, float, float, int]]:
     from cardgen.batch.plan import Project
     from cardgen.design.cardtext import CardText
-    from cardgen.drawing.scene import build_scene
+    from cardgen.drawing.composition import build_scene
     from cardgen.errors import CardgenError
 
     project = Project.open(root)

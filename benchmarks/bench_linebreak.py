@@ -33,7 +33,8 @@ from typing import Any
 
 from cardgen.batch.plan import Project
 from cardgen.design.cardtext import CardText
-from cardgen.drawing.scene import TextBlock, build_scene
+from cardgen.drawing.composition import build_scene
+from cardgen.drawing.scene import TextBlock
 from cardgen.errors import CardgenError
 from cardgen.source.articles import load_article
 from cardgen.source.language import detect, primary

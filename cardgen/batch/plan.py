@@ -497,7 +497,7 @@ def _content(job: CardJob, brand: Brand) -> CardText:
 
 
 def _scene(job: CardJob, project: Project) -> Any:
-    from cardgen.drawing.scene import build_scene
+    from cardgen.drawing.composition import build_scene
 
     brand = project.brand(job.brand)
     layout = project.layout(job.layout, job.platform)

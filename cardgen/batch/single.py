@@ -24,9 +24,9 @@ def render_text(
     """Render `text` as one card and return the file written."""
     from cardgen.batch.output import write_atomic
     from cardgen.design.cardtext import card_text
+    from cardgen.drawing.composition import build_scene
     from cardgen.drawing.memory import keep_freed_memory
     from cardgen.drawing.raster import draw_scene, encode
-    from cardgen.drawing.scene import build_scene
 
     text = " ".join(text.split())
     if not text:

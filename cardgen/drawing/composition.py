@@ -1,4 +1,5 @@
-"""Composition: a card's elements sized and placed; groups flow like CSS flex boxes.
+"""Composition: `build_scene` lays out one card; its elements are sized and placed and
+groups flow like CSS flex boxes.
 
 Texts get their sizes here (the legibility floor, short quotes growing, small print
 never larger than the quote), groups stack their children by content, and a
@@ -16,6 +17,7 @@ from cardgen.design.cardtext import CardText
 from cardgen.design.layouts import (
     PHONE_WIDTH,
     Box,
+    Brand,
     Element,
     GroupElement,
     ImageElement,
@@ -24,6 +26,7 @@ from cardgen.design.layouts import (
     QuoteMarkElement,
     RectElement,
     TextElement,
+    flatten,
     locate,
     resolve_length,
 )
@@ -40,8 +43,12 @@ from cardgen.drawing.scene import (
     RectShape,
     Resolver,
     ReuseGroup,
+    Scene,
+    SceneMemo,
     TextBlock,
     TextSetup,
+    background_fill,
+    base_level,
     contrast_warning,
     image_shape,
     inside_safe_area,
@@ -57,6 +64,8 @@ from cardgen.drawing.scene import (
 )
 from cardgen.errors import InputError
 from cardgen.limits import MAX_FONT_PX
+from cardgen.source.language import detect
+from cardgen.typography.fonts import FontRegistry
 
 GROW_WORDS = 4  # a quote this short may take its layout's `size.grow`
 GROW_UNTIL_WORDS = 20  # from here on, `size.max`
@@ -76,6 +85,48 @@ class _Block:
 
     parts: list[Placed]
     extent: BoxPx
+
+
+def build_scene(
+    content: CardText,
+    layout: Layout,
+    brand: Brand,
+    platform: Platform,
+    registry: FontRegistry,
+    *,
+    label: str = "",
+    memo: SceneMemo | None = None,
+) -> Scene:
+    """Lay out one card. `label` names the card in errors (`selection/quote on platform`);
+    `memo` is what the cards built before this one left to reuse (none: a fresh one)."""
+    w, h = platform.width, platform.height
+    lang = content.lang or detect(content.quote)
+    mirror = layout.mirror_rtl and base_level(content.quote) == 1
+    memo = memo or SceneMemo()
+    if mirror:
+        layout = mirrored(layout, platform, memo.mirrored)
+    resolver = Resolver(brand, registry, layout)
+    if any(
+        isinstance(e, QuoteMarkElement) and mark_char(e, lang) for e in flatten(layout.elements)
+    ):
+        # The layout's own mark opens the quote: its outer quote marks would say it twice.
+        content = replace(content, quote=strip_outer_quotes(content.quote))
+    group = memo.group(layout, brand, registry, platform)
+    card = Card(content, layout, resolver, platform, label, group, mirrored=mirror, lang=lang)
+    drawables, warnings, infos = card.lay_out()
+    warnings.extend(card.length_warnings())
+    background = background_fill(layout, resolver, w, h)
+    texts = tuple(d for d in drawables if isinstance(d, TextBlock) and d.role != "quote_mark")
+    return Scene(
+        w,
+        h,
+        background,
+        tuple(drawables),
+        platform.safe_box,
+        texts,
+        tuple(warnings),
+        tuple(infos),
+    )
 
 
 class Card:
