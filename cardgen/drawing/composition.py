@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from dataclasses import dataclass, replace
 
 from cardgen.design.cardtext import CardText
@@ -64,7 +63,7 @@ from cardgen.drawing.scene import (
 )
 from cardgen.errors import InputError
 from cardgen.limits import MAX_FONT_PX
-from cardgen.source.language import detect
+from cardgen.source.language import detect, is_cjk
 from cardgen.typography.fonts import FontRegistry
 
 GROW_WORDS = 4  # a quote this short may take its layout's `size.grow`
@@ -720,19 +719,20 @@ def _shows_quote(element: Element) -> bool:
 
 # Chinese and Japanese characters (kana, ideographs, full-width forms): counted as
 # half a word each, and what makes a text want open leading.
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
 @functools.lru_cache(maxsize=256)
 def _cjk_count(text: str) -> int:
-    return len(_CJK.findall(text))
+    return sum(map(is_cjk, text))
 
 
 @functools.lru_cache(maxsize=256)
 def _words(text: str) -> int:
     """Words of a text; Chinese and Japanese count a word for every two characters."""
     ideographs = _cjk_count(text)
-    spaced = len(_CJK.sub(" ", text).split()) if ideographs else len(text.split())
+    if ideographs:
+        text = "".join(" " if is_cjk(char) else char for char in text)
+    spaced = len(text.split())
     return spaced + math.ceil(ideographs / 2)
 
 
