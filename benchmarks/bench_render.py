@@ -12,6 +12,7 @@ drawn repeatedly, so its words are already shaped: see bench_fit for a new quote
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 from typing import Any
 
@@ -208,7 +209,7 @@ def run(settings: Settings, project: Project | None = None) -> dict[str, Any]:
             scene = build_scene(content, layout, brand, platform, registry, memo=memo)
             flat = isinstance(scene.background, SolidFill)
             if not flat and platform.id not in NON_FLAT_PLATFORMS:
-                continue  # the 1.1x target is for flat cards: the others on a few sizes
+                continue  # the target is for flat cards: the others on a few sizes
             reference = draw_scene(scene)
             encoding = chosen_encoding(reference)
             floor = Floor(scene, encoding)
@@ -220,9 +221,12 @@ def run(settings: Settings, project: Project | None = None) -> dict[str, Any]:
 
             times = interleaved(
                 {"cardgen": cardgen_card, "pixels": cardgen_pixels, "floor": floor.card},
-                # The verdict is the worst of ~24 flat cells, each a 1.1x bound on a ~10 ms
+                # The verdict is the worst of ~24 flat cells, each a 1.15x bound on a ~10 ms
                 # card: 9 turns let one cell's noise (+-3%) decide it, 25 do not.
                 repeat=settings.repeat if settings.quick or not flat else FLAT_REPEAT,
+                # CPU time: a card never waits (no disk), and on a shared machine wall
+                # time also counts the time other processes held the core.
+                clock=time.process_time,
             )
             rows.append(
                 {
@@ -245,7 +249,9 @@ def run(settings: Settings, project: Project | None = None) -> dict[str, Any]:
     return {
         "rows": rows,
         "worst_flat_ratio": max(flat) if flat else None,
-        "target_ratio": 1.1,
+        # Issue 13: flat cards (a solid background: no gradient, photo or shadow) within
+        # 1.15x of the floor, now that a card's scene is composed (groups, floors, breaks).
+        "target_ratio": 1.15,
     }
 
 

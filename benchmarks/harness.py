@@ -40,25 +40,32 @@ def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+def timed(
+    fn: Callable[[], Any], clock: Callable[[], float] = time.perf_counter
+) -> tuple[float, Any]:
     """(seconds, result) of one call."""
-    start = time.perf_counter()
+    start = clock()
     result = fn()
-    return time.perf_counter() - start, result
+    return clock() - start, result
 
 
 def interleaved(
-    fns: dict[str, Callable[[], Any]], repeat: int, warmup: int = 1
+    fns: dict[str, Callable[[], Any]],
+    repeat: int,
+    warmup: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> dict[str, float]:
     """Median milliseconds of each function, run in turns so drift on a shared machine
-    (other processes, CPU frequency) hits every contender alike."""
+    (other processes, CPU frequency) hits every contender alike. `clock`: wall time, or
+    `time.process_time` for work that never waits (the time other processes held the
+    CPU is then not counted)."""
     for _ in range(warmup):
         for fn in fns.values():
             fn()
     samples: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
-            seconds, _ = timed(fn)
+            seconds, _ = timed(fn, clock)
             samples[name].append(seconds)
     return {name: median_ms(values) for name, values in samples.items()}
 

@@ -9,6 +9,7 @@ Colours and fonts may name brand values (`brand.accent`, `brand.fonts.serif`).
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -70,6 +71,9 @@ def parse_length(value: str | float | int) -> tuple[float, str]:
     return number, unit
 
 
+# Every card resolves its layout's lengths again: the same few values on the same sizes.
+# (`typed`: True is not the length 1; it is refused, never remembered.)
+@functools.lru_cache(maxsize=4096, typed=True)
 def resolve_length(value: str | float | int, axis: Axis, width: int, height: int) -> float:
     """A length in pixels on a canvas; bare `%` is of the axis' own side."""
     number, unit = parse_length(value)
@@ -114,6 +118,7 @@ def _check_colour(value: Any) -> Any:
     raise ValueError(msg)
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_colour(value: str) -> tuple[int, int, int, int]:
     """'#rgb', '#rrggbb', '#rrggbbaa' or a named colour -> RGBA."""
     value = _NAMED.get(value.lower(), value)

@@ -6,6 +6,7 @@ Pure geometry: fonts are measured, never drawn. `raster` paints the Scene.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, replace
 
@@ -699,6 +700,7 @@ def _place(
 # --- contrast -------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)
 def _luminance(colour: RGBA) -> float:
     """WCAG 2 relative luminance."""
 
@@ -754,7 +756,7 @@ def contrast_warning(
     needed = 3.0 if large else 4.5
     worst: tuple[float, str, RGBA] | None = None
     for name, ground in grounds:
-        ratio = contrast_ratio(_over(block.colour, ground), ground)
+        ratio = _contrast_on(block.colour, ground)
         if worst is None or ratio < worst[0]:
             worst = (ratio, name, ground)
     if worst is None or worst[0] >= needed:
@@ -765,6 +767,12 @@ def contrast_warning(
         f"{element.color} ({_hex(block.colour)}) on {name} ({_hex(ground)}) has contrast "
         f"{ratio:.2f}:1, below WCAG AA {needed:g}:1 for {'large' if large else 'normal'} text"
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _contrast_on(colour: RGBA, ground: RGBA) -> float:
+    """Contrast of `colour` laid over an opaque `ground` (the same few pairs every card)."""
+    return contrast_ratio(_over(colour, ground), ground)
 
 
 def _rect_fills(drawn: list[Drawable]) -> list[tuple[str, RectShape]]:

@@ -22,6 +22,7 @@ from cardgen.errors import InputError, did_you_mean
 from cardgen.inputs import check_input
 from cardgen.limits import MAX_FONT_BYTES
 from cardgen.typography import shaping
+from cardgen.typography.direction import has_rtl
 from cardgen.typography.fontfiles import FONT_SUFFIXES
 from cardgen.typography.tracking import is_capitals, spaced_letters, tracking_em
 
@@ -370,6 +371,9 @@ class FontChain:
         # and handle lines of a batch's cards are the same text at the same size.
         self.run_widths: dict[tuple[str, FontFace, int], float] = {}
         self.run_inks: dict[tuple[str, FontFace, int, bool], tuple[float, ...]] = {}
+        # (size, *faces) -> (ascent, descent): the largest of those faces at that size.
+        self.metrics: dict[tuple[int | FontFace, ...], tuple[int, int]] = {}
+        self.order = {face: i for i, face in enumerate(self.faces)}  # place in the chain
 
     def forget_texts(self) -> None:
         """Drop remembered runs and widths (benchmarks: measure a quote never seen)."""
@@ -531,19 +535,48 @@ class ChainMeasurer:
         # Letter-spacing for this text (capitals looser, large heavy type tighter),
         # in ems per size; `tracking=False` measures the font's own spacing.
         self._capitals = tracking and is_capitals(text)
+        # Lines come from this text: with no right-to-left character in it, none has one.
+        self._text, self._ltr = text, bool(text) and not has_rtl(text)
         self._tracking = tracking
         self._letters: dict[str, int] = {}
         used = {face for _, _, face in chain.runs(text)} if text else set()
-        order = {face: i for i, face in enumerate(chain.faces)}
+        used.discard(chain.primary)
+        order = chain.order
         # Faces fontconfig found for single characters come after the chain's own.
-        extra = sorted(
-            used - {chain.primary}, key=lambda f: (order.get(f, len(order)), str(f.path))
-        )
+        extra = sorted(used, key=lambda f: (order.get(f, len(order)), str(f.path)))
         self.faces = [chain.primary, *extra]
         self._widths = chain.reference_widths
         self._metrics: dict[int, tuple[int, int]] = {}
+        # The words `widths` was last asked for, their widths at the reference size and
+        # their letter counts (read once per text, however many sizes are tried).
+        self._many: tuple[tuple[str, ...], list[float], list[int] | None] | None = None
 
     def width(self, text: str, size: int) -> float:
+        width = self._reference(text) * size / self.REFERENCE_SIZE
+        spacing = self.spacing(size)
+        return width + spacing * self._trackable_letters(text) if spacing else width
+
+    def widths(self, texts: tuple[str, ...], size: int) -> list[float]:
+        """`width` of each text (a new list): what fitting asks for every size it tries."""
+        many = self._many
+        if many is None or many[0] is not texts:
+            many = self._many = (texts, [self._reference(t) for t in texts], None)
+        references = many[1]
+        reference_size = self.REFERENCE_SIZE
+        spacing = self.spacing(size)
+        if not spacing:
+            return [r * size / reference_size for r in references]
+        letters = many[2]
+        if letters is None:
+            letters = [self._trackable_letters(t) for t in texts]
+            self._many = (texts, references, letters)
+        return [
+            r * size / reference_size + spacing * n
+            for r, n in zip(references, letters, strict=True)
+        ]
+
+    def _reference(self, text: str) -> float:
+        """`text`'s width at the reference size."""
         reference = self._widths.get(text)
         if reference is None:
             # Shaping is most of fitting (~10 us a word, ~90 us where Pillow must do it):
@@ -553,9 +586,7 @@ class ChainMeasurer:
                 self._widths.clear()
             reference = self.exact_width(text, self.REFERENCE_SIZE)
             self._widths[text] = reference
-        width = reference * size / self.REFERENCE_SIZE
-        spacing = self.spacing(size)
-        return width + spacing * self._trackable_letters(text) if spacing else width
+        return reference
 
     def spacing(self, size: int) -> float:
         """Letter-spacing in px at `size` (0 for most text)."""
@@ -581,18 +612,25 @@ class ChainMeasurer:
 
     def metrics(self, size: int) -> tuple[int, int]:
         """(ascent, descent) in pixels at `size`: the largest of the faces the text uses."""
-        if size in self._metrics:
-            return self._metrics[size]
-        ascent = descent = 0
-        for face in self.faces:
-            font, scale = run_font(face, size)
-            try:
-                a, d = font.getmetrics()
-            except OSError as exc:
-                raise damaged_font(face.path, exc) from None
-            ascent, descent = max(ascent, round(a * scale)), max(descent, round(d * scale))
-        self._metrics[size] = (ascent, descent)
-        return ascent, descent
+        found = self._metrics.get(size)
+        if found is not None:
+            return found
+        # Faces and size decide it, not the text: kept in the chain, for every card.
+        key: tuple[int | FontFace, ...] = (size, *self.faces)
+        found = self.chain.metrics.get(key)
+        if found is None:
+            ascent = descent = 0
+            for face in self.faces:
+                font, scale = run_font(face, size)
+                try:
+                    a, d = font.getmetrics()
+                except OSError as exc:
+                    raise damaged_font(face.path, exc) from None
+                ascent, descent = max(ascent, round(a * scale)), max(descent, round(d * scale))
+            found = self.chain.metrics[key] = (ascent, descent)
+            _bound(self.chain.metrics)
+        self._metrics[size] = found
+        return found
 
     def layout_line(
         self, line: str, size: int, marks: Sequence[bool] = (), base: int | None = None
@@ -602,9 +640,11 @@ class ChainMeasurer:
         `base` is the paragraph direction (0 left to right, 1 right to left)."""
         from cardgen.typography.direction import levels, visual_order
 
-        line_levels = levels(line, base)
+        # The usual line (no emphasis, no right-to-left text): one piece per face run.
+        usual = not marks and not base and not self._rtl_in(line)
+        line_levels = [] if usual else levels(line, base)
         pieces: list[tuple[int, int, FontFace, int]] = []
-        if not marks and not any(line_levels):  # the usual line: one piece per face run
+        if usual or (not marks and not any(line_levels)):
             pieces = [(a, b, face, 0) for a, b, face in self.chain.runs(line)]
         else:
             for a, b, face in self.chain.runs(line):
@@ -619,7 +659,10 @@ class ChainMeasurer:
                         start = i
         runs, x = [], 0.0
         spacing = self.spacing(size)
-        for index in visual_order([p[3] for p in pieces]):
+        order = (
+            range(len(pieces)) if usual else visual_order([p[3] for p in pieces])
+        )  # all at level 0: as they come
+        for index in order:
             a, b, face, level = pieces[index]
             text = line[a:b]
             key = (text, face, size)
@@ -628,10 +671,16 @@ class ChainMeasurer:
                 width = self.chain.run_widths[key] = run_width(face, text, size)
                 _bound(self.chain.run_widths)
             spaced = spacing if spacing and is_trackable(face, text) else 0.0
-            width += spaced * spaced_letters(text)
+            if spaced:
+                width += spaced * spaced_letters(text)
             runs.append(Run(a, text, face, x, width, level % 2 == 1, spaced))
             x += width
         return runs
+
+    def _rtl_in(self, line: str) -> bool:
+        if self._ltr and line in self._text:
+            return False
+        return has_rtl(line)
 
     def ink_box(self, runs: Sequence[Run], size: int) -> tuple[float, float, float, float]:
         """Ink of placed runs relative to the line's left end on the baseline."""

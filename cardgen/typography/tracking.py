@@ -18,8 +18,13 @@ HEAVY_FROM_PX, HEAVY_FULL_PX = 40, 80  # tightening grows from nothing to HEAVY_
 
 def is_capitals(text: str) -> bool:
     """True for text of at least two letters, every cased letter upper case."""
-    cased = [c for c in text if c.isalpha() and (c.isupper() or c.islower())]
-    return len(cased) >= 2 and all(c.isupper() for c in cased)
+    capitals = 0
+    for c in text:  # stops at the first lower-case letter: most text is not capitals
+        if c.isalpha():
+            if c.islower():
+                return False
+            capitals += c.isupper()
+    return capitals >= 2
 
 
 def tracking_em(capitals: bool, weight: int, size: int) -> float:

@@ -64,6 +64,7 @@ _CJK_PUNCTUATION = "\u3000-\u303f\u30fb\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\u
 _SPACE_BY_CJK_PUNCTUATION = re.compile(
     rf"[ \u00a0]+(?=[{_CJK_PUNCTUATION}])|(?<=[{_CJK_PUNCTUATION}])[ \u00a0]+"
 )
+_CJK_PUNCTUATION_ANYWHERE = re.compile("[\u3000-\u303f\uff01-\uff65]")
 _FRENCH_SPACE_BEFORE = re.compile(r"[ \u00a0\u202f]+(?=[?!;:\u00bb\u203a])")
 _FRENCH_SPACE_AFTER = re.compile(r"(?<=[\u00ab\u2039])[ \u00a0\u202f]+")
 NARROW_NO_BREAK_SPACE = "\u202f"
@@ -110,7 +111,7 @@ def local_spacing(text: str, language: str) -> str:
     none beside Japanese and Chinese punctuation (`。`, `「`: they carry their own
     space), and in French a narrow no-break space inside `« »` and before `? ! ; :`
     (a full word space looks gappy at display sizes)."""
-    if any(0x3000 <= ord(c) <= 0x303F or 0xFF01 <= ord(c) <= 0xFF65 for c in text):
+    if _CJK_PUNCTUATION_ANYWHERE.search(text):
         text = _SPACE_BY_CJK_PUNCTUATION.sub("", text)
     if primary(language) == "fr":
         text = _FRENCH_SPACE_BEFORE.sub(NARROW_NO_BREAK_SPACE, text)
@@ -150,23 +151,32 @@ def prepare(raw: str, language: str | None = None) -> tuple[str, tuple[bool, ...
 
 def _widths(pieces: tuple[str, ...], size: int, measure: Measurer) -> LineWidths:
     """Piece widths at one size (with and without trailing spaces), each word measured once."""
-    words, spaces, distinct = _split_spaces(pieces)
-    # Each size tried measures the same pieces: each distinct word once.
-    known = {word: measure.width(word, size) for word in distinct}
+    words, spaces, distinct, index = _split_spaces(pieces)
+    # Each size tried measures the same pieces: each distinct word once (a measurer that
+    # can measure a list of texts at once, `ChainMeasurer.widths`, scales remembered widths).
+    many = getattr(measure, "widths", None)
+    if many is not None:
+        known = many(distinct, size)
+    else:
+        known = [measure.width(word, size) for word in distinct]
     space = measure.width(" ", size) if words else 0.0
-    bare = [known[word] if word else 0.0 for word in words]
-    full = [b + space * n for b, n in zip(bare, spaces, strict=True)]
+    known.append(0.0)  # an empty piece's (index -1)
+    bare = [known[i] for i in index]
+    full = [b + space * n if n else b for b, n in zip(bare, spaces, strict=True)]
     return LineWidths(bare, full)
 
 
 @functools.lru_cache(maxsize=512)
 def _split_spaces(
     pieces: tuple[str, ...],
-) -> tuple[tuple[str, ...], tuple[int, ...], tuple[str, ...]]:
-    """Each piece without its trailing spaces, how many there were, and the distinct words."""
+) -> tuple[tuple[str, ...], tuple[int, ...], tuple[str, ...], tuple[int, ...]]:
+    """Each piece without its trailing spaces, how many there were, the distinct words,
+    and each piece's word as an index into them (-1: empty)."""
     words = tuple(piece.rstrip(" ") for piece in pieces)
     spaces = tuple(len(piece) - len(word) for piece, word in zip(pieces, words, strict=True))
-    return words, spaces, tuple(dict.fromkeys(word for word in words if word))
+    distinct = tuple(dict.fromkeys(word for word in words if word))
+    at = {word: i for i, word in enumerate(distinct)}
+    return words, spaces, distinct, tuple(at[word] if word else -1 for word in words)
 
 
 def _lines_of(pieces: Sequence[str], spans: list[tuple[int, int]]) -> list[tuple[int, str]]:
