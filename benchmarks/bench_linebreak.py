@@ -10,7 +10,7 @@ language, in the quote's lines:
 - lone last lines: a multi-line quote whose last line is one word or one emoji
   (Japanese and Chinese: at most three characters);
 - line ends after a short word (`a`, `the`, `of`, `de`, `la`..., the lists of
-  `cardgen.typography.language`), as a share of every line end but the last;
+  `cardgen.typography.shortwords`), as a share of every line end but the last;
 - lines starting with a spaced dash;
 - Japanese and Chinese line ends inside a phrase (as BudouX finds phrases);
 - the time `build_scene` takes per card (median and 90th percentile).
