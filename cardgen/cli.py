@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import re
 import sys
 import traceback
 import typing
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperCommand
 
 from cardgen import __version__
 from cardgen.batch import uptodate
@@ -35,22 +38,108 @@ app = typer.Typer(
     name="cardgen",
     help="Turn articles into verified, branded quote cards for every social platform.",
     no_args_is_help=False,
-    add_completion=False,
+    # Plain help, as git and ruff print it: `--force` alone, `--out DIR`, never `<bool>`.
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     pretty_exceptions_enable=False,
 )
 
 T = TypeVar("T")
-_state = {"verbose": False}
+EXIT_PIPE = 141  # the reader of stdout left (`| head`): 128 + SIGPIPE, as shells report it
+# Set once per run by the main callback: how much to say, and where the user stands.
+_state: dict[str, Any] = {"verbose": 0, "quiet": False, "color": True, "here": None}
 
 Selections = Annotated[
     list[Path] | None,
-    typer.Argument(help="Selection files (default: every quotes/*.yaml).", show_default=False),
+    typer.Argument(
+        metavar="FILE",
+        help="Selection files (default: every quotes/*.yaml).",
+        show_default=False,
+    ),
 ]
+
+
+def _platform_ids(incomplete: str) -> list[str]:
+    """Shell completion of --platform: the built-in presets' ids."""
+    from cardgen.design.platforms import BUILTIN
+
+    return [p.id for p in BUILTIN if p.id.startswith(incomplete)]
+
+
 PlatformOpt = Annotated[
     list[str] | None,
-    typer.Option("--platform", "-p", help="Platform id (repeatable); default: each quote's own."),
+    typer.Option(
+        "--platform",
+        "-p",
+        metavar="ID",
+        autocompletion=_platform_ids,
+        help="Platform id (repeatable); default: the project's, else each quote's own.",
+        show_default=False,
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+OutDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        "-o",
+        metavar="DIR",
+        help="Output folder (default: the project's, else output).",
+        show_default=False,
+    ),
+]
+
+
+def _examples(*lines: str) -> str:
+    """A command's help ends with real examples, kept as written (click's \\b)."""
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
+
+
+class _ReaderGone(BaseException):
+    """stdout's reader left (`cardgen render --json | head -2`).
+
+    A BaseException, as Ctrl-C is: a batch stops at once, keeping its finished cards and a
+    manifest of them, and nothing mistakes it for an error to report.
+    """
+
+
+def _pipe_closed() -> typing.NoReturn:
+    # Whatever is still buffered for the closed pipe goes nowhere, so exiting prints nothing.
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise _ReaderGone
+
+
+def _echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print a line; a closed stdout ends the run quietly with exit 141."""
+    try:
+        typer.echo(text, err=err, nl=nl)
+    except BrokenPipeError:
+        _pipe_closed()
+
+
+def _data(text: str, *, nl: bool = True) -> None:
+    """What the command produces (listings, YAML, JSON, paths): stdout, even with -q."""
+    _echo(text, nl=nl)
+
+
+def _note(text: str) -> None:
+    """A message for the person at the terminal: stderr, not with -q."""
+    if not _state["quiet"]:
+        _echo(text, err=True)
+
+
+def _detail(text: str) -> None:
+    """More detail, with -v."""
+    if _state["verbose"] and not _state["quiet"]:
+        _echo(text, err=True)
+
+
+def _label(word: str, colour: str) -> str:
+    """`error:` or `warning:`, coloured on a terminal unless NO_COLOR or --no-color."""
+    if not _state["color"] or not sys.stderr.isatty():
+        return f"{word}:"
+    return typer.style(f"{word}:", fg=colour, bold=True)
 
 
 def _run(action: Callable[[], T]) -> T:
@@ -58,15 +147,19 @@ def _run(action: Callable[[], T]) -> T:
 
     A CardgenError is the user's to fix (exit 1 or 2); an OSError the library
     did not anticipate is the machine's (exit 2); anything else is a bug in
-    cardgen (exit 70). `--verbose` adds the traceback in every case.
+    cardgen (exit 70). `-vv` adds the traceback in every case.
     """
     try:
         return action()
     except CardgenError as exc:
         _fail(exc.one_line(), exc.exit_code)
+    except _ReaderGone:
+        raise typer.Exit(EXIT_PIPE) from None
     except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
+        _echo("interrupted", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except BrokenPipeError:
+        _pipe_closed()
     except OSError as exc:
         if not is_file_system_error(exc):
             _fail(internal_error_line(exc), EXIT_INTERNAL)
@@ -76,48 +169,164 @@ def _run(action: Callable[[], T]) -> T:
 
 
 def _fail(line: str, code: int) -> typing.NoReturn:
-    if _state["verbose"]:
+    if _state["verbose"] >= 2:
         traceback.print_exc()
-    typer.echo(f"error: {line}", err=True)
+    _echo(f"{_label('error', 'red')} {line}", err=True)
     raise typer.Exit(code) from None
 
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"cardgen {__version__}")
+        _data(f"cardgen {__version__}")
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(
+    epilog=_examples(
+        "cardgen check",
+        "cardgen -q render --keep-going",
+        "cardgen -C ~/cards render --out 'output/{week}' --pick 3",
+    )
+)
 def main_options(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks.")] = False,
+    ctx: typer.Context,
+    project: Annotated[
+        Path | None,
+        typer.Option(
+            "--project",
+            "-C",
+            metavar="DIR",
+            help="Run as if cardgen was started in DIR.",
+            show_default=False,
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="More detail; -vv adds tracebacks.",
+            show_default=False,
+        ),
+    ] = 0,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colours (also when NO_COLOR is set).")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
-    _state["verbose"] = verbose
+    """Turn articles into verified, branded quote cards for every social platform.
+
+    The project is the current folder or the nearest one above it with a cardgen.toml, a
+    pyproject.toml with [tool.cardgen], or a quotes/ folder; paths you type stay relative
+    to where you are.
+    """
+    _state.update(
+        verbose=verbose,
+        quiet=quiet,
+        color=not no_color and not os.environ.get("NO_COLOR"),
+        here=None,
+    )
+    if no_color:
+        os.environ["NO_COLOR"] = "1"  # rich (the progress bar) honours it too
+    started = Path.cwd()
+    if project is not None:
+        try:
+            os.chdir(project)
+        except OSError as exc:
+            _fail(f"--project {project}: {exc.strerror or exc} (give a folder)", EXIT_INPUT)
+    here = Path.cwd()
+    if ctx.invoked_subcommand not in (None, "init"):  # `init` makes a project where told
+        from cardgen.config import find_project
+
+        root = find_project(here)
+        if root != here:
+            os.chdir(root)
+            _state["here"] = here
+    if Path.cwd() != started:
+        uptodate.disarm()  # the up-to-date check answers only runs started in the project
+        ctx.call_on_close(lambda: os.chdir(started))  # a caller in this process stays put
 
 
-@app.command()
+def _given(path: Path) -> Path:
+    """A path the user typed, relative to where they stand (the project may be above)."""
+    here = _state["here"]
+    if here is None or path.is_absolute():
+        return path
+    return Path(os.path.relpath(here / path, Path.cwd()))
+
+
+def _settings(**flags: Any) -> Any:
+    """The effective project settings (`cardgen config`) with these flags over them."""
+    from cardgen.config import load_settings
+
+    return _run(lambda: load_settings(Path.cwd(), flags=flags))
+
+
+FORMATS = ("png", "jpeg", "webp")
+
+
+LayoutOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--layout",
+        metavar="NAME",
+        help="Layout for every card (see `cardgen layouts`).",
+        show_default=False,
+    ),
+]
+BrandOpt = Annotated[
+    str | None,
+    typer.Option("--brand", metavar="NAME", help="Brand kit for every card.", show_default=False),
+]
+
+
+@app.command(
+    epilog=_examples(
+        "cardgen render",
+        "cardgen render quotes/post.yaml -p x -p linkedin --layout bold",
+        "cardgen render --out 'output/{week}' --pick 3 --keep-going --json > render.log",
+    )
+)
 def render(
     selections: Selections = None,
     platform: PlatformOpt = None,
-    layout: Annotated[str | None, typer.Option(help="Layout name for every card.")] = None,
-    brand: Annotated[str | None, typer.Option(help="Brand kit name for every card.")] = None,
+    layout: LayoutOpt = None,
+    brand: BrandOpt = None,
     out: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--out",
             "-o",
-            help="Output folder; may hold {date}, {week}, {year}, {month}, {day}.",
+            metavar="DIR",
+            help="Output folder; may hold {date}, {week}, {year}, {month}, {day} "
+            "(default: the project's, else output).",
+            show_default=False,
         ),
-    ] = Path("output"),
+    ] = None,
     fmt: Annotated[
-        str | None, typer.Option("--format", help="png, jpeg or webp (default: the platform's).")
+        str | None,
+        typer.Option(
+            "--format",
+            metavar="[png|jpeg|webp]",
+            autocompletion=lambda: list(FORMATS),
+            help="Image format (default: the platform's).",
+            show_default=False,
+        ),
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: the CPU count)."),
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            metavar="N",
+            help="Worker processes (default: the project's, else the CPU count).",
+            show_default=False,
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Re-render cached cards too.")] = False,
     keep_going: Annotated[
@@ -128,7 +337,13 @@ def render(
     ] = False,
     pick: Annotated[
         int | None,
-        typer.Option("--pick", min=1, help="Only the N quotes least recently rendered."),
+        typer.Option(
+            "--pick",
+            min=1,
+            metavar="N",
+            help="Only the N quotes least recently rendered.",
+            show_default=False,
+        ),
     ] = None,
     wait: Annotated[
         bool, typer.Option("--wait", help="Wait for another run on OUT instead of exiting 2.")
@@ -143,20 +358,26 @@ def render(
         bool, typer.Option("--json", help="Line-delimited JSON events on stdout.")
     ] = False,
 ) -> None:
-    """Render every quote of the selections for every platform into OUT."""
-    import cardgen
-    from cardgen.batch.options import RenderOptions
+    """Render the quotes of the selections as cards for every platform.
 
-    if fmt is not None and fmt not in ("png", "jpeg", "webp"):
-        typer.echo(f"error: --format {fmt!r}: use png, jpeg or webp", err=True)
-        raise typer.Exit(EXIT_INPUT)
-    options = RenderOptions(
-        out=out,
-        platforms=tuple(platform) if platform else None,
+    Cards, captions, the review page and manifest.json go into OUT; unchanged cards are
+    kept, and a run with nothing to do is answered at once.
+    """
+    import cardgen
+    from cardgen.config import render_options
+
+    if fmt is not None and fmt not in FORMATS:  # one line, as every bad input is
+        _fail(f"--format {fmt!r}: use png, jpeg or webp", EXIT_INPUT)
+    settings = _settings(
+        out=None if out is None else str(_given(out)),
+        jobs=jobs,
+        platforms=platform,
         layout=layout,
         brand=brand,
+    )
+    options = render_options(
+        settings,
         fmt=fmt,
-        jobs=jobs,
         force=force,
         keep_going=keep_going,
         dry_run=dry_run,
@@ -164,9 +385,10 @@ def render(
         wait=wait,
         adopt=adopt,
     )
+    files = [_given(path) for path in selections or []] or None
     progress = _Progress(as_json=as_json, dry_run=dry_run)
     try:
-        report = _run(lambda: cardgen.render(selections, options=options, on_event=progress.event))
+        report = _run(lambda: cardgen.render(files, options=options, on_event=progress.event))
     finally:
         progress.close()
     _warn([w for card in report.cards for w in card.get("warnings", [])])
@@ -176,13 +398,16 @@ def render(
         counts = report.counts
         if report.dry_run:
             for card in report.cards:
-                typer.echo(f"{card['status']:<7} {card['path']}")
-            typer.echo(
+                _data(f"{card['status']:<7} {card['path']}")
+            _summary(
                 f"would render {counts['render']} cards, {counts['cached']} cached "
                 f"(dry run: nothing written to {report.out}/)"
             )
         else:
-            _say(
+            if _state["verbose"]:
+                for card in report.cards:
+                    _say(f"{card['status']:<8} {card['path']}", err=True)
+            _summary(
                 f"rendered {counts['rendered']} cards, {counts['cached']} cached"
                 + (f", {counts['failed']} failed" if counts["failed"] else "")
                 + f", into {report.out}/ (manifest: {report.manifest})"
@@ -193,9 +418,20 @@ def render(
 
 
 def _say(text: str, *, err: bool = False) -> None:
-    """Print a line of `render`'s output; the up-to-date check keeps it to print it again."""
-    typer.echo(text, err=err)
+    """Print a line of `render`'s output; the up-to-date check keeps it to print it again.
+
+    Messages (stderr) are left out with -q; data (stdout) never is.
+    """
+    if err and _state["quiet"]:
+        return
+    _echo(text, err=err)
     uptodate.heard(text + "\n", err)
+
+
+def _summary(text: str) -> None:
+    """A run's one-line result: on stdout, as check's is, but not with -q (errors only)."""
+    if not _state["quiet"]:
+        _say(text)
 
 
 def _warn(warnings: list[str]) -> None:
@@ -211,7 +447,7 @@ class _Progress:
         self.as_json = as_json
         self.bar: Any = None
         self.task: Any = None
-        self.show_bar = not as_json and not dry_run and sys.stderr.isatty()
+        self.show_bar = not as_json and not dry_run and not _state["quiet"] and sys.stderr.isatty()
 
     def event(self, event: dict[str, Any]) -> None:
         if self.as_json:
@@ -250,13 +486,19 @@ def _failure_table(failures: list[Any]) -> None:
     rows = [("selection", "quote", "platform", "error")]
     rows += [(f.selection, f.quote_id, f.platform, f.message) for f in failures]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    typer.echo(f"{len(failures)} failed:", err=True)
+    _echo(f"{len(failures)} failed:", err=True)
     for row in rows:
         cells = [row[i].ljust(widths[i]) for i in range(3)]
-        typer.echo("  " + "  ".join([*cells, row[3]]), err=True)
+        _echo("  " + "  ".join([*cells, row[3]]), err=True)
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "cardgen check",
+        "cardgen check quotes/post.yaml --platform x --strict",
+        "cardgen check --json | jq '.problems[] | select(.kind == \"quote-not-found\")'",
+    )
+)
 def check(
     selections: Selections = None,
     platform: PlatformOpt = None,
@@ -267,10 +509,16 @@ def check(
         bool, typer.Option("--json", help="Every problem as one JSON document on stdout.")
     ] = False,
 ) -> None:
-    """Verify quotes, attribution, schemas and fit without rendering; lists every problem."""
+    """Verify quotes, attribution and fit; renders nothing.
+
+    Lists every problem of every selection (file, line, quote), then a summary; exits 1
+    for content problems, 2 for unusable input.
+    """
     import cardgen
 
-    report = _run(lambda: cardgen.check(selections, platforms=platform))
+    platforms = _settings(platforms=platform)["platforms"]
+    files = [_given(path) for path in selections or []] or None
+    report = _run(lambda: cardgen.check(files, platforms=platforms))
     code = report.exit_code(strict=strict)
     if as_json:
         document = {
@@ -283,20 +531,23 @@ def check(
             "warnings": sum(p.severity == "warning" for p in report.problems),
             "problems": [p.as_json() for p in report.problems],
         }
-        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        _data(json.dumps(document, indent=2, ensure_ascii=False))
         raise typer.Exit(code)
     for problem in report.problems:
         severity = "error" if strict else problem.severity
-        typer.echo(f"{severity}: {problem.message}", err=True)
+        if severity == "error" or not _state["quiet"]:
+            colour = "red" if severity == "error" else "yellow"
+            _echo(f"{_label(severity, colour)} {problem.message}", err=True)
     errors = sum(p.severity == "error" for p in report.problems)
     warnings = len(report.problems) - errors
     if code == 0:
-        typer.echo(f"ok: {report.quotes} quotes verified, {report.cards} cards fit")
+        if not _state["quiet"]:
+            _data(f"ok: {report.quotes} quotes verified, {report.cards} cards fit")
     else:
         counted = _plural(errors + (warnings if strict else 0), "error")
         if warnings and not strict:
             counted += ", " + _plural(warnings, "warning")
-        typer.echo(
+        _data(
             f"{counted} in {_plural(report.selections, 'selection')} ({report.quotes} quotes "
             f"verified, {report.cards} cards fit)"
         )
@@ -307,41 +558,78 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "cardgen init",
+        'cardgen init my-cards --name "Acme Studio" --colors "#fdf6e3,#073642,#cb4b16"',
+        'cardgen init my-cards --fonts "Noto Serif,Inter" --handle @acme --logo logo.svg',
+    )
+)
 def init(
     folder: Annotated[
-        Path, typer.Argument(help="Folder for the new project (default: this one).")
+        Path,
+        typer.Argument(metavar="DIR", help="Folder for the new project (default: this one)."),
     ] = Path(),
     name: Annotated[
-        str | None, typer.Option("--name", help="Brand name (default: the folder's name).")
+        str | None,
+        typer.Option(
+            "--name",
+            metavar="NAME",
+            help="Brand name (default: the folder's name).",
+            show_default=False,
+        ),
     ] = None,
     colors: Annotated[
         str | None,
         typer.Option(
             "--colors",
+            metavar="COLOURS",
             help="Brand colours: '#bg,#text,#accent' (in that order) or 'accent=#c33,...'.",
+            show_default=False,
         ),
     ] = None,
     fonts: Annotated[
         str | None,
         typer.Option(
-            "--fonts", help="Font families: 'Serif,Sans,Display' (in that order) or 'sans=Inter'."
+            "--fonts",
+            metavar="FAMILIES",
+            help="Font families: 'Serif,Sans,Display' (in that order) or 'sans=Inter'.",
+            show_default=False,
         ),
     ] = None,
     handle: Annotated[
-        str | None, typer.Option("--handle", help="Social handle, e.g. @studio.")
+        str | None,
+        typer.Option(
+            "--handle", metavar="HANDLE", help="Social handle, e.g. @studio.", show_default=False
+        ),
     ] = None,
     logo: Annotated[
-        Path | None, typer.Option("--logo", help="Logo file (PNG, JPEG, WebP or SVG), copied in.")
+        Path | None,
+        typer.Option(
+            "--logo",
+            metavar="FILE",
+            help="Logo file (PNG, JPEG, WebP or SVG), copied in.",
+            show_default=False,
+        ),
     ] = None,
     website: Annotated[
-        str | None, typer.Option("--website", help="Website, for {url} when an article has none.")
+        str | None,
+        typer.Option(
+            "--website",
+            metavar="URL",
+            help="Website, for {url} when an article has none.",
+            show_default=False,
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Write into a folder that is not empty.")
     ] = False,
 ) -> None:
-    """Write a starter project: a selection and article, a brand kit, .gitignore, README."""
+    """Start a project: a selection, an article and a brand kit.
+
+    Writes quotes/welcome.yaml and its article, layouts/brands/NAME.yaml, a .gitignore
+    and a README paragraph into DIR.
+    """
     from cardgen.starter import StarterOptions, init_project
 
     options = StarterOptions(
@@ -349,25 +637,41 @@ def init(
     )
     written = _run(lambda: init_project(folder, options, force=force))
     for path in written:
-        typer.echo(f"wrote {path}")
-    typer.echo(f"next: cd {folder} && cardgen check && cardgen render")
+        _summary(f"wrote {path}")
+    _summary(f"next: cd {folder} && cardgen check && cardgen render")
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "cardgen suggest quotes/articles/post.md > quotes/post.yaml",
+        "cardgen suggest https://example.com/post -n 5 --explain",
+        "cardgen suggest article.txt --json | jq -r '.suggestions[].text'",
+    )
+)
 def suggest(
     article: Annotated[
-        str, typer.Argument(help="An article: .txt, .md or .html, or a web page's http(s) URL.")
+        str,
+        typer.Argument(
+            metavar="FILE|URL",
+            help="An article: .txt, .md or .html, or a web page's http(s) URL.",
+            show_default=False,
+        ),
     ],
     count: Annotated[
-        int, typer.Option("-n", "--count", min=1, max=100, help="How many passages.")
+        int,
+        typer.Option(
+            "-n", "--count", min=1, max=100, metavar="N", help="How many passages, 1 to 100."
+        ),
     ] = 10,
     save_in: Annotated[
         Path | None,
         typer.Option(
             "--save-in",
+            metavar="DIR",
             help="Folder the YAML will be saved in; article.source is relative to it "
             "(default: quotes/ if the article is under it, else the article's folder; for a "
             "URL, quotes/ if there is one, else this folder).",
+            show_default=False,
         ),
     ] = None,
     explain: Annotated[
@@ -378,43 +682,113 @@ def suggest(
             "lists the features that made its score.",
         ),
     ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="The passages as one JSON document instead of YAML."),
+    ] = False,
 ) -> None:
-    """Print the most quotable passages of ARTICLE as a selection YAML."""
+    """Suggest quotable passages of an article, as YAML.
+
+    Prints a selection file with the best passages, best first, ready for
+    quotes/NAME.yaml.
+    """
     from cardgen.source.fetch import ensure_snapshot, is_url
     from cardgen.source.suggest import suggest_selection
 
+    folder = None if save_in is None else _given(save_in)
+
     def run() -> str:
         if not is_url(article):
-            return suggest_selection(Path(article), count, save_in, explain=explain)
+            return suggest_selection(
+                _given(Path(article)), count, folder, explain=explain, as_json=as_json
+            )
         # A page is fetched once into FOLDER/articles/, next to where the YAML will live.
-        folder = save_in or (Path("quotes") if Path("quotes").is_dir() else Path())
-        snapshot = ensure_snapshot(article, folder)
-        return suggest_selection(snapshot.html, count, folder, explain=explain)
+        where = folder or (Path("quotes") if Path("quotes").is_dir() else Path())
+        snapshot = ensure_snapshot(article, where)
+        return suggest_selection(snapshot.html, count, where, explain=explain, as_json=as_json)
 
-    typer.echo(_run(run), nl=False)
+    _data(_run(run), nl=False)
 
 
-@app.command()
-def quote(
-    text: Annotated[str, typer.Argument(help="The quote to put on a card.")],
-    by: Annotated[str | None, typer.Option("--by", help="Attribution.")] = None,
-    platform: Annotated[str, typer.Option("--platform", "-p")] = "instagram-square",
-    layout: Annotated[str, typer.Option(help="Layout name.")] = "classic",
-    brand: Annotated[str | None, typer.Option(help="Brand kit name.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file.")] = None,
-) -> None:
-    """Render one card from TEXT (not checked against an article)."""
-    from cardgen.batch.single import render_text
-
-    path = _run(
-        lambda: render_text(text, by=by, platform=platform, layout=layout, brand=brand, out=out)
+@app.command(
+    epilog=_examples(
+        'cardgen quote "Small steps, every day." --by "A. Person"',
+        'cardgen quote "Small steps, every day." -p x -p linkedin --layout bold --out cards',
+        'cardgen quote "Less, but better." --platform instagram-story --out story.png',
     )
-    typer.echo(str(path))
+)
+def quote(
+    text: Annotated[
+        str, typer.Argument(metavar="TEXT", help="The quote to put on a card.", show_default=False)
+    ],
+    by: Annotated[
+        str | None,
+        typer.Option("--by", metavar="NAME", help="Attribution.", show_default=False),
+    ] = None,
+    platform: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--platform",
+            "-p",
+            metavar="ID",
+            autocompletion=_platform_ids,
+            help="Platform id (repeatable; default: the project's, else instagram-square).",
+            show_default=False,
+        ),
+    ] = None,
+    layout: LayoutOpt = None,
+    brand: BrandOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FILE|DIR",
+            help="The card's file (one platform), or a folder for the cards "
+            "(default: output/quotes/).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Render one quote typed here as cards.
+
+    One card per --platform, each with its post and alt text beside it (.txt); the text
+    is not checked against an article.
+    """
+    from cardgen.batch.single import render_quote
+
+    settings = _settings(platforms=platform, layout=layout, brand=brand)
+    written = _run(
+        lambda: render_quote(
+            text,
+            by=by,
+            platforms=settings["platforms"] or ["instagram-square"],
+            layout=settings["layout"] or "classic",
+            brand=settings["brand"],
+            out=None if out is None else _given(out),
+        )
+    )
+    for card, caption in written:
+        _data(str(card))
+        _detail(f"caption: {caption}")
 
 
-@app.command()
+def human_size(count: float) -> str:
+    """Bytes in the units people read (decimal, as platforms state limits): `16.8 MB`."""
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= size:
+            return f"{count / size:.3g} {unit}"
+    return f"{int(count)} bytes"
+
+
+@app.command(
+    epilog=_examples(
+        "cardgen platforms",
+        "cardgen platforms --json | jq '.[] | {id, width, height}'",
+    )
+)
 def platforms(as_json: JsonOpt = False) -> None:
-    """List platform presets with their sizes and limits."""
+    """List the platform presets with their sizes and limits."""
     from cardgen.design.platforms import load_platforms
 
     presets = _run(lambda: load_platforms(Path.cwd()))
@@ -425,29 +799,39 @@ def platforms(as_json: JsonOpt = False) -> None:
             row["safe"] = list(p.safe_box)
             row["aspect_class"] = p.aspect_class
             rows.append(row)
-        typer.echo(json.dumps(rows, indent=2))
+        _data(json.dumps(rows, indent=2))
         return
     for p in presets.values():
         limit = f"{p.caption_limit:,}" if p.caption_limit else "-"
-        typer.echo(
+        _data(
             f"{p.id:<20} {p.width}x{p.height:<6} {p.aspect_class:<9} "
-            f"file <= {p.file_limit / 1e6:g} MB  caption {limit}"
+            f"file <= {human_size(p.file_limit):<8}  caption {limit}"
         )
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "cardgen layouts",
+        "cardgen layouts --thumbnails --out output",
+        "cardgen layouts --json",
+    )
+)
 def layouts(
     as_json: JsonOpt = False,
     thumbnails: Annotated[
         bool,
         typer.Option(
             "--thumbnails/--no-thumbnails",
-            help="Render a square thumbnail of each layout into OUT/layouts/.",
+            help="Also render a square thumbnail of each into OUT/layouts/.",
         ),
-    ] = True,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("output"),
+    ] = False,
+    out: OutDir = None,
 ) -> None:
-    """List the layouts (bundled and this project's) and brand kits, with thumbnails."""
+    """List the layouts and brand kits.
+
+    Bundled layouts and this project's, with where each comes from; --thumbnails also
+    renders a square thumbnail of each.
+    """
     from cardgen.design.layouts import LayoutSource
 
     source = _run(lambda: LayoutSource.for_project(Path.cwd()))
@@ -457,37 +841,69 @@ def layouts(
     if thumbnails:
         from cardgen.review.preview import write_thumbnails
 
-        paths = {k: str(v) for k, v in _run(lambda: write_thumbnails(names, out)).items()}
+        folder = Path(_settings(out=None if out is None else str(_given(out)))["out"])
+        paths = {k: str(v) for k, v in _run(lambda: write_thumbnails(names, folder)).items()}
     if as_json:
-        typer.echo(
+        _data(
             json.dumps(
                 {"layouts": names, "brands": brands, "origin": where, "thumbnails": paths},
                 indent=2,
             )
         )
         return
-    typer.echo("layouts:")
+    _data("layouts:")
     for name in names:
-        typer.echo(f"  {name:<16} {where[name]:<8} {paths.get(name, '')}".rstrip())
-    typer.echo("brands:  " + ", ".join(brands))
+        _data(f"  {name:<16} {where[name]:<8} {paths.get(name, '')}".rstrip())
+    _data("brands:  " + ", ".join(brands))
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "cardgen preview quotes/post.yaml",
+        "cardgen preview quotes/post.yaml --quote seesaw --layout photo --debug",
+        "cardgen preview quotes/post.yaml --watch",
+    )
+)
 def preview(
-    selection: Annotated[Path, typer.Argument(help="The selection file.", show_default=False)],
+    selection: Annotated[
+        Path, typer.Argument(metavar="FILE", help="The selection file.", show_default=False)
+    ],
     quote_id: Annotated[
-        str | None, typer.Option("--quote", "-q", help="Quote id (default: the first).")
+        str | None,
+        typer.Option(
+            "--quote",
+            "-q",
+            metavar="ID",
+            help="Quote id (default: the first).",
+            show_default=False,
+        ),
     ] = None,
     platform: Annotated[
         list[str] | None,
-        typer.Option("--platform", "-p", help="Platform id (repeatable); default: every one."),
+        typer.Option(
+            "--platform",
+            "-p",
+            metavar="ID",
+            autocompletion=_platform_ids,
+            help="Platform id (repeatable); default: the project's, else every one.",
+            show_default=False,
+        ),
     ] = None,
-    layout: Annotated[str | None, typer.Option(help="Layout name (default: the quote's).")] = None,
-    brand: Annotated[str | None, typer.Option(help="Brand kit name.")] = None,
+    layout: Annotated[
+        str | None,
+        typer.Option(
+            "--layout", metavar="NAME", help="Layout (default: the quote's).", show_default=False
+        ),
+    ] = None,
+    brand: BrandOpt = None,
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", "-o", help="Sheet file (default: output/preview/SELECTION/QUOTE.png)."
+            "--out",
+            "-o",
+            metavar="FILE",
+            help="Sheet file (default: output/preview/SELECTION/QUOTE.png).",
+            show_default=False,
         ),
     ] = None,
     debug: Annotated[
@@ -499,24 +915,36 @@ def preview(
             "--watch", help="Redraw whenever a layout, brand, font or the selection changes."
         ),
     ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="One JSON record per sheet written on stdout."),
+    ] = False,
 ) -> None:
-    """Write one contact sheet with a quote on every platform, labelled, for designers."""
+    """Draw one quote on every platform, on one sheet.
+
+    A labelled PNG contact sheet for designers; --watch redraws it on every save.
+    """
     from cardgen.review import preview as previews
 
+    settings = _settings(platforms=platform, layout=layout, brand=brand)
     options: dict[str, Any] = {
         "quote_id": quote_id,
-        "out": out,
-        "platforms": platform,
-        "layout": layout,
-        "brand": brand,
+        "out": None if out is None else _given(out),
+        "platforms": settings["platforms"],
+        "layout": settings["layout"],
+        "brand": settings["brand"],
         "debug": debug,
     }
+    selection = _given(selection)
     if not watch:
         result = _run(lambda: previews.write_preview(selection, **options))
-        count = len(result.platforms)
-        typer.echo(f"wrote {result.path} ({count} platforms, {result.seconds:.2f} s)")
+        if as_json:
+            _data(json.dumps(_preview_record(result), ensure_ascii=False))
+        else:
+            count = len(result.platforms)
+            _data(f"wrote {result.path} ({count} platforms, {result.seconds:.2f} s)")
         for problem in result.problems:
-            typer.echo(f"error: {problem}", err=True)
+            _echo(f"{_label('error', 'red')} {problem}", err=True)
         if result.problems:
             raise typer.Exit(EXIT_CONTENT)
         return
@@ -525,38 +953,95 @@ def preview(
 
     def report(result: previews.PreviewResult | CardgenError) -> None:
         stamp = time.strftime("%H:%M:%S")
+        if as_json:
+            record = (
+                {"event": "error", "message": result.one_line()}
+                if isinstance(result, CardgenError)
+                else _preview_record(result)
+            )
+            _data(json.dumps({"time": stamp, **record}, ensure_ascii=False))
+            return
         if isinstance(result, CardgenError):
-            typer.echo(f"{stamp} error: {result.one_line()}", err=True)
+            _echo(f"{stamp} error: {result.one_line()}", err=True)
         else:
-            typer.echo(f"{stamp} refreshed {result.path} in {result.seconds:.2f} s")
+            _data(f"{stamp} refreshed {result.path} in {result.seconds:.2f} s")
             for problem in result.problems:
-                typer.echo(f"{stamp} error: {problem}", err=True)
+                _echo(f"{stamp} error: {problem}", err=True)
 
-    typer.echo("watching layouts, brands, fonts and the selection; Ctrl-C stops")
+    _note("watching layouts, brands, fonts and the selection; Ctrl-C stops")
     try:
         previews.watch_preview(selection, report, **options)
     except KeyboardInterrupt:
-        typer.echo("stopped")
+        _note("stopped")
 
 
-@app.command()
+def _preview_record(result: Any) -> dict[str, Any]:
+    """A written sheet, as `preview --json` prints it (README: "Machine-readable output")."""
+    return {
+        "event": "sheet",
+        "path": str(result.path),
+        "quote_id": result.quote_id,
+        "platforms": list(result.platforms),
+        "seconds": round(result.seconds, 3),
+        "problems": list(result.problems),
+    }
+
+
+@app.command(
+    epilog=_examples(
+        "cardgen schema layout > layout.schema.json",
+        "cardgen schema selection",
+    )
+)
 def schema(
-    kind: Annotated[str, typer.Argument(help="layout, brand or selection.", show_default=False)],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            metavar="[layout|brand|selection]", help="The file type.", show_default=False
+        ),
+    ],
 ) -> None:
-    """Print the JSON Schema of a file type, for completion in editors."""
+    """Print a file type's JSON Schema, for editors."""
     from cardgen.design.layouts import json_schema
 
-    typer.echo(json.dumps(_run(lambda: json_schema(kind)), indent=2))
+    _data(json.dumps(_run(lambda: json_schema(kind)), indent=2))
 
 
-@app.command()
+_WEIGHTS = {
+    100: "Thin",
+    200: "Extra Light",
+    300: "Light",
+    400: "Regular",
+    500: "Medium",
+    600: "Semi Bold",
+    700: "Bold",
+    800: "Extra Bold",
+    900: "Black",
+}
+
+
+def style_name(weight: int, italic: bool) -> str:
+    """`Regular`, `Italic`, `Bold Italic`: a face's style from its weight and slant."""
+    name = _WEIGHTS[min(900, max(100, round(weight / 100) * 100))]
+    if italic:
+        return "Italic" if name == "Regular" else f"{name} Italic"
+    return name
+
+
+@app.command(
+    epilog=_examples(
+        "cardgen fonts",
+        "cardgen fonts --system",
+        "cardgen fonts --json | jq -r '.[].path'",
+    )
+)
 def fonts(
     as_json: JsonOpt = False,
     system: Annotated[
         bool, typer.Option("--system", help="Also list system fonts (fontconfig fallbacks).")
     ] = False,
 ) -> None:
-    """List the font families and faces cardgen can use."""
+    """List the font families cardgen can use."""
     from cardgen.typography.fontfiles import font_folders
     from cardgen.typography.fonts import registry_for
 
@@ -573,69 +1058,131 @@ def fonts(
             }
             for f in faces
         ]
-        typer.echo(json.dumps(rows, indent=2))
+        _data(json.dumps(rows, indent=2))
         return
     for family in sorted({f.family for f in faces}):
-        styles = list(dict.fromkeys(f.style_name for f in faces if f.family == family))
-        typer.echo(f"{family}: {', '.join(styles)}")
+        ordered = sorted((f.weight, f.italic) for f in faces if f.family == family)
+        styles = dict.fromkeys(style_name(weight, italic) for weight, italic in ordered)
+        _data(f"{family} ({', '.join(styles)})")
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "cardgen serve",
+        "cardgen serve --port 0 --out preview",
+    )
+)
 def serve(
-    port: Annotated[int, typer.Option("--port", help="Port (0: any free one).")] = 8400,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to serve.")] = Path("output"),
+    port: Annotated[
+        int, typer.Option("--port", metavar="N", help="Port (0: any free one).")
+    ] = 8400,
+    out: OutDir = None,
 ) -> None:
-    """Serve OUT's review gallery on 127.0.0.1; the page reloads after each render."""
+    """Serve the review page on 127.0.0.1.
+
+    The page reloads after each render into OUT.
+    """
     from cardgen.design.platforms import load_platforms
     from cardgen.review.serve import make_server
 
-    server = _run(lambda: make_server(out, port, platforms=load_platforms(Path.cwd())))
-    typer.echo(f"serving {out}/ at {server.url} (Ctrl-C to stop)")
+    folder = Path(_settings(out=None if out is None else str(_given(out)))["out"])
+    server = _run(lambda: make_server(folder, port, platforms=load_platforms(Path.cwd())))
+    _data(f"serving {folder}/ at {server.url} (Ctrl-C to stop)")  # the URL: data for a script
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        typer.echo("stopped")
+        _summary("stopped")
     finally:
         server.server_close()
 
 
-@app.command()
-def gallery(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("output"),
-) -> None:
-    """Rewrite OUT/index.html from OUT/manifest.json without rendering again."""
+@app.command(
+    epilog=_examples(
+        "cardgen gallery",
+        "cardgen gallery --out preview",
+    )
+)
+def gallery(out: OutDir = None) -> None:
+    """Rewrite OUT/index.html from the manifest."""
     from cardgen.design.platforms import load_platforms
     from cardgen.review.gallery import write_gallery_from_manifest
 
-    path = _run(lambda: write_gallery_from_manifest(out, load_platforms(Path.cwd())))
-    typer.echo(str(path))
+    folder = Path(_settings(out=None if out is None else str(_given(out)))["out"])
+    path = _run(lambda: write_gallery_from_manifest(folder, load_platforms(Path.cwd())))
+    _data(str(path))
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "cardgen export --approved --to buffer --out buffer.csv",
+        'cardgen export --approved --to later --out later.csv --slots "Mon 09:00, Thu 17:00"',
+        "cardgen export --approved --to csv --out posts.csv --base-url https://cdn.example/cards",
+    )
+)
 def export(
     to: Annotated[
-        str, typer.Option("--to", help="buffer, hootsuite, later or csv (cardgen's own).")
+        str,
+        typer.Option(
+            "--to",
+            metavar="[buffer|hootsuite|later|csv]",
+            help="The scheduler's format (csv: cardgen's own).",
+            show_default=False,
+        ),
     ],
-    file: Annotated[Path, typer.Option("--out", "-o", help="The bulk-upload file to write.")],
+    file: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FILE",
+            help="The bulk-upload file to write.",
+            show_default=False,
+        ),
+    ],
     approved: Annotated[
         bool, typer.Option("--approved", help="Export the cards approved in `cardgen serve`.")
     ] = False,
-    folder: Annotated[Path, typer.Option("--from", help="Output folder holding the cards.")] = Path(
-        "output"
-    ),
+    folder: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            metavar="DIR",
+            help="Output folder holding the cards (default: the project's, else output).",
+            show_default=False,
+        ),
+    ] = None,
     base_url: Annotated[
         str | None,
-        typer.Option("--base-url", help="Where OUT is published: image URLs instead of paths."),
+        typer.Option(
+            "--base-url",
+            metavar="URL",
+            help="Where OUT is published: image URLs instead of paths.",
+            show_default=False,
+        ),
     ] = None,
     slots: Annotated[
         str | None,
-        typer.Option("--slots", help='Weekly times, e.g. "Mon 09:00, Wed 12:00, Fri 17:00".'),
+        typer.Option(
+            "--slots",
+            metavar="TIMES",
+            help='Weekly times, e.g. "Mon 09:00, Wed 12:00, Fri 17:00".',
+            show_default=False,
+        ),
     ] = None,
     timezone: Annotated[
-        str | None, typer.Option("--timezone", help="IANA zone of --slots (default: local).")
+        str | None,
+        typer.Option(
+            "--timezone",
+            metavar="ZONE",
+            help="IANA zone of --slots (default: local).",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
-    """Write the approved cards as a scheduler's bulk-upload file (one quote per slot)."""
+    """Export approved cards for a scheduler.
+
+    Writes a bulk-upload file, one quote per weekly slot.
+    """
     from cardgen.errors import InputError
     from cardgen.review.export import export as run_export
 
@@ -647,28 +1194,144 @@ def export(
             ).one_line(),
             EXIT_INPUT,
         )
+    source = Path(_settings(out=None if folder is None else str(_given(folder)))["out"])
     report = _run(
-        lambda: run_export(folder, to, file, base_url=base_url, slots=slots, zone=timezone)
+        lambda: run_export(source, to, _given(file), base_url=base_url, slots=slots, zone=timezone)
     )
     when = ""
     if report.first is not None and report.last is not None:
         when = f", {report.first:%a %Y-%m-%d %H:%M} to {report.last:%a %Y-%m-%d %H:%M %Z}"
-    typer.echo(f"wrote {report.posts} posts of {report.quotes} quotes to {report.path}{when}")
+    _summary(f"wrote {report.posts} posts of {report.quotes} quotes to {report.path}{when}")
     if report.gone:
-        typer.echo(
-            f"note: {report.gone} decisions in {folder / 'review.json'} are for cards no longer "
-            "in the manifest (kept, not exported)",
-            err=True,
+        _note(
+            f"note: {report.gone} decisions in {source / 'review.json'} are for cards no longer "
+            "in the manifest (kept, not exported)"
         )
+
+
+@app.command(
+    name="config",
+    epilog=_examples(
+        "cardgen config",
+        "CARDGEN_JOBS=2 cardgen config --json",
+        "cardgen -C ~/cards config --out build",
+    ),
+)
+def config_command(
+    platform: PlatformOpt = None,
+    layout: LayoutOpt = None,
+    brand: BrandOpt = None,
+    out: OutDir = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", min=1, metavar="N", help="Worker processes.", show_default=False
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the effective settings and their sources.
+
+    Flags win over CARDGEN_OUT and CARDGEN_JOBS, which win over the project's cardgen.toml
+    (or [tool.cardgen] in pyproject.toml), which wins over the built-in defaults.
+    """
+    settings = _settings(
+        out=None if out is None else str(_given(out)),
+        jobs=jobs,
+        platforms=platform,
+        layout=layout,
+        brand=brand,
+    )
+    if as_json:
+        _data(json.dumps(settings.as_json(), indent=2, ensure_ascii=False))
+        return
+    _data(f"{'project':<10} {settings.root}")
+    _data(f"{'file':<10} {settings.file or '(none: cardgen.toml or [tool.cardgen] sets defaults)'}")
+    for setting in settings.values.values():
+        _data(f"{setting.key:<10} {setting.shown:<30} {setting.source}")
+
+
+@app.command(
+    epilog=_examples(
+        "cardgen doctor",
+        "cardgen doctor --json > doctor.json",
+    )
+)
+def doctor(as_json: JsonOpt = False) -> None:
+    """Check this machine: versions, fonts, fallbacks, browser.
+
+    Python, Pillow with raqm, HarfBuzz, FriBiDi and FreeType, the fonts found and where,
+    colour emoji and CJK fallbacks, and the tests' browser; for each missing piece, what to
+    install. Exits 1 when something cards need is missing. Bug reports start with it.
+    """
+    from cardgen.doctor import examine
+
+    findings = _run(lambda: examine(Path.cwd()))
+    missing = [f for f in findings if not f.ok and f.required]
+    if as_json:
+        _data(json.dumps([f.as_json() for f in findings], indent=2, ensure_ascii=False))
+    else:
+        for finding in findings:
+            mark = "ok" if finding.ok else ("MISSING" if finding.required else "missing")
+            _data(f"{mark:<8} {finding.name:<16} {finding.found}")
+            if finding.fix:
+                _data(f"{'':<8} {'':<16} fix: {finding.fix}")
+    if missing:
+        raise typer.Exit(EXIT_CONTENT)
+
+
+class _ManualCommand(TyperCommand):
+    """Help as a manual prints it: an argument by what to type (`[FILE]...`), never a type
+    name such as `<list[Path]>`; options as click shows them (flags alone, `--out DIR`)."""
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                arguments.append((_argument_usage(param), getattr(param, "help", None) or ""))
+            else:
+                record = param.get_help_record(ctx)
+                if record is not None:  # ranges (`[x>=1]`) read as algebra: the help says it
+                    options.append((record[0], _RANGE.sub("", record[1]).replace(" []", "")))
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = ["[OPTIONS]"] if self.get_params(ctx) else []
+        return pieces + [
+            _argument_usage(p) for p in self.get_params(ctx) if p.param_type_name == "argument"
+        ]
+
+
+_RANGE = re.compile(r";? ?(?:[0-9.]+<=?)?x(?:[<>]=?[0-9.]+)?(?=[];])")
+
+
+def _argument_usage(param: Any) -> str:
+    name = str(param.metavar or param.name).upper()
+    name = name if param.required else f"[{name}]"
+    return name + ("..." if param.nargs != 1 else "")
+
+
+for _info in app.registered_commands:  # every command, whoever added it above
+    if _info.cls in (None, TyperCommand):
+        _info.cls = _ManualCommand
 
 
 def main() -> None:
     """Console entry point."""
     try:
         app()
+    except _ReaderGone:
+        sys.exit(EXIT_PIPE)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_PIPE)
     except OSError as exc:  # printing itself failed (stdout on a full disk): one line, no traceback
         with contextlib.suppress(OSError):
             sys.stderr.write(f"error: {os_error_line(exc)}\n")

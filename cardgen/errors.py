@@ -20,6 +20,7 @@ class CardgenError(Exception):
     """A problem with the user's input or content, reported as one line."""
 
     exit_code = EXIT_INPUT
+    kind = "input"  # what went wrong, for machines: `check --json` problems' `kind`
 
     def __init__(
         self,
@@ -93,18 +94,25 @@ class ContentError(CardgenError):
     """Usable input whose content is wrong: a misquote, text that cannot fit."""
 
     exit_code = EXIT_CONTENT
+    kind = "content"
 
 
 class QuoteNotFound(ContentError):
     """A selected quote does not appear in its article."""
 
+    kind = "quote-not-found"
+
 
 class TextDoesNotFit(ContentError):
     """Text that stays too large for its box even at the layout's minimum size."""
 
+    kind = "text-does-not-fit"
+
 
 class MissingGlyph(ContentError):
     """A character that no available font can draw."""
+
+    kind = "missing-glyph"
 
 
 def internal_error_line(exc: BaseException) -> str:
@@ -113,7 +121,7 @@ def internal_error_line(exc: BaseException) -> str:
     if len(detail) > 200:
         detail = detail[:197] + "..."
     what = type(exc).__name__ + (f": {detail}" if detail else "")
-    return f"internal error: {what} (run with --verbose and report it)"
+    return f"internal error: {what} (run with -vv for the traceback and report it)"
 
 
 def is_file_system_error(exc: OSError) -> bool:

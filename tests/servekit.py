@@ -3,6 +3,7 @@ the server in a thread, a manifest record, and the headless Chromium that opens 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +15,21 @@ from cardgen.review.serve import GalleryServer, serve_in_thread
 PLATFORMS = {p.id: p for p in BUILTIN}
 PNG = b"\x89PNG\r\n\x1a\n fake card bytes"  # served as it is, never decoded
 
-CHROMIUM = Path("/usr/bin/chromium")
+
+def _chromium() -> Path:
+    """Debian's chromium, else the one `playwright install chromium` put in user space
+    (`.ci/system-deps` does that where it cannot install Debian's)."""
+    debian = Path("/usr/bin/chromium")
+    if debian.exists():
+        return debian
+    cache = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH", Path.home() / ".cache/ms-playwright"))
+    found = sorted(cache.glob("chromium-*/chrome-*/chrome")) + sorted(
+        cache.glob("chromium-*/chrome-mac*/Chromium.app/Contents/MacOS/Chromium")
+    )
+    return found[-1] if found else debian
+
+
+CHROMIUM = _chromium()
 # Without the background-networking flags Chromium keeps calling home, which on a
 # closed network floods it with refused connections.
 CHROMIUM_ARGS = [

@@ -28,7 +28,8 @@ ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
 
 if not CHROMIUM.exists() and not os.environ.get("CI"):
     pytest.skip(
-        f"{CHROMIUM} not found: install Debian's chromium (`make test` does) to run browser tests",
+        f"{CHROMIUM} not found: apt-get install chromium (make test does, as root) or "
+        "playwright install chromium",
         allow_module_level=True,
     )
 

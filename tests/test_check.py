@@ -123,6 +123,7 @@ def test_check_json_shape(project: Path) -> None:
     by_quote = {p["quote_id"]: p for p in document["problems"]}
     assert by_quote["misquote"] == {
         "severity": "error",
+        "kind": "quote-not-found",
         "message": by_quote["misquote"]["message"],
         "file": "quotes/bad.yaml",
         "line": 6,
@@ -131,7 +132,12 @@ def test_check_json_shape(project: Path) -> None:
         "exit_code": 1,
     }
     assert by_quote["race"]["severity"] == "warning" and by_quote["race"]["exit_code"] == 0
+    assert by_quote["race"]["kind"] == "attribution"
     assert by_quote["wrong-platform"]["platform"] == "twitter"
+    assert by_quote["wrong-platform"]["kind"] == "input"
+    for problem in document["problems"]:  # every problem says where, when it has a place
+        if problem["quote_id"] is not None:
+            assert problem["file"] == "quotes/bad.yaml" and problem["line"], problem
 
 
 def test_strict_makes_attribution_warnings_errors(project: Path) -> None:

@@ -26,14 +26,16 @@ def test_bug_is_one_line_with_exit_70(monkeypatch: pytest.MonkeyPatch) -> None:
     assert code == EXIT_INTERNAL == 70
     assert stderr == (
         "error: internal error: RuntimeError: an invariant broke over two lines "
-        "(run with --verbose and report it)\n"
+        "(run with -vv for the traceback and report it)\n"
     )
     assert "Traceback" not in stdout + stderr
 
 
 def test_verbose_shows_the_traceback_of_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cardgen.batch.plan, "render", _boom)
-    code, _, stderr = run_cli("--verbose", "render")
+    code, _, stderr = run_cli("-v", "render")  # one -v: more detail, no traceback
+    assert code == 70 and "Traceback" not in stderr
+    code, _, stderr = run_cli("--verbose", "--verbose", "render")
     assert code == 70
     assert "Traceback (most recent call last)" in stderr
     assert "RuntimeError: an invariant broke" in stderr
@@ -47,7 +49,7 @@ def test_verbose_shows_the_traceback_of_a_user_error(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(cardgen.batch.plan, "check", bad)
     code, _, stderr = run_cli("check")
     assert (code, stderr) == (2, "error: quotes/x.yaml:3 quotes: nope (fix it)\n")
-    code, _, stderr = run_cli("-v", "check")
+    code, _, stderr = run_cli("-vv", "check")
     assert code == 2 and "Traceback" in stderr and "InputError: nope" in stderr
 
 

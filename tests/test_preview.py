@@ -149,7 +149,10 @@ def _wait_for(condition: object, seconds: float) -> bool:
 
 def test_layouts_lists_origin_and_thumbnails(project: Path) -> None:
     (project / "layouts" / "mine.yaml").write_text("extends: classic\nname: mine\n")
-    code, stdout, stderr = run_cli("layouts")
+    code, stdout, stderr = run_cli("layouts")  # a listing writes nothing
+    assert code == 0, stderr
+    assert "mine" in stdout and not (project / "output").exists()
+    code, stdout, stderr = run_cli("layouts", "--thumbnails")
     assert code == 0, stderr
     lines = {line.split()[0]: line.split() for line in stdout.splitlines() if "output" in line}
     assert lines["mine"][1] == "project"

@@ -7,6 +7,7 @@ fitted, then the cards are drawn and written, and the manifest last.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -342,16 +343,22 @@ class Problem:
     line: int | None = None
     quote_id: str | None = None
     platform: str | None = None
+    # For machines: an error's CardgenError.kind (`input`, `quote-not-found`, ...), or a
+    # warning's topic (`attribution`, `article`, `design`, `caption`).
+    kind: str = "content"
 
     @classmethod
     def of(
         cls, exc: CardgenError, quote_id: str | None = None, platform: str | None = None
     ) -> Problem:
-        return cls("error", exc.one_line(), exc.exit_code, exc.file, exc.line, quote_id, platform)
+        return cls(
+            "error", exc.one_line(), exc.exit_code, exc.file, exc.line, quote_id, platform, exc.kind
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {
             "severity": self.severity,
+            "kind": self.kind,
             "message": self.message,
             "file": self.file,
             "line": self.line,
@@ -421,7 +428,15 @@ def check(
             report.quotes += 1
             for warning in quote.warnings:
                 report.add(
-                    Problem("warning", warning, 0, str(selection.path), quote.line, quote.id)
+                    Problem(
+                        "warning",
+                        warning,
+                        0,
+                        display_path(selection.path),
+                        quote.line,
+                        quote.id,
+                        kind="attribution",
+                    )
                 )
             for platform_id in platforms or quote.platforms or DEFAULT_PLATFORMS:
                 _check_card(selection, quote, platform_id, project, report)
@@ -440,7 +455,7 @@ def _check_load(path: Path, project: Project, report: CheckReport) -> LoadedSele
     for problem in selection.problems:
         report.add(Problem.of(problem.error, problem.quote_id))
     for warning in selection.article.warnings:
-        report.add(Problem("warning", warning, 0, str(selection.path)))
+        report.add(Problem("warning", warning, 0, display_path(selection.path), kind="article"))
     return selection
 
 
@@ -456,14 +471,18 @@ def _check_card(
         scene = _scene(job, project)
         _snippets(job, project)
     except CardgenError as exc:
-        report.add(Problem.of(exc, quote.id, platform_id))
+        problem = Problem.of(exc, quote.id, platform_id)
+        # A card's error may not know its selection: the quote's file and line say where.
+        file, line = problem.file or display_path(selection.path), problem.line or quote.line
+        report.add(dataclasses.replace(problem, file=file, line=line))
         return
     report.cards += 1
     report.jobs.append(job)
-    for warning in (*scene.warnings, *caption_warnings(job, project)):
-        report.add(
-            Problem("warning", warning, 0, str(selection.path), quote.line, quote.id, platform_id)
-        )
+    where = (display_path(selection.path), quote.line, quote.id, platform_id)
+    for warning in scene.warnings:
+        report.add(Problem("warning", warning, 0, *where, kind="design"))
+    for warning in caption_warnings(job, project):
+        report.add(Problem("warning", warning, 0, *where, kind="caption"))
 
 
 def _usable_name(path: Path) -> None:

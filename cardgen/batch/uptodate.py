@@ -31,14 +31,15 @@ _HASHED = 1 << 20  # input files up to this size keep a content hash: a touched 
 _TICK_NS = 20_000_000
 _COARSE_NS = 2_000_000_000
 
-_GLOBAL_FLAGS = {"-v", "--verbose"}
+_GLOBAL_FLAGS = {"-v", "-vv", "--verbose", "-q", "--quiet", "--no-color"}
 
 Sig = list[int]  # [size, mtime_ns, ctime_ns, inode]
 
 
-def stamp_folder(argv: list[str]) -> Path | None:
-    """The OUT of a `render` command line (its last `--out`/`-o`, else `output`), where the
-    stamp answering it would be; None for any other command.
+def stamp_folder(argv: list[str], default_out: str = "output") -> Path | None:
+    """The OUT of a `render` command line (its last `--out`/`-o`, else `default_out`: the
+    project's, from `cardgen.toml` or `CARDGEN_OUT`), where the stamp answering it would
+    be; None for any other command.
 
     Only a locator: whether a render may be answered at all is decided when its stamp is
     written, from the options the render itself ran with (its `RenderOptions`); a stamp
@@ -49,7 +50,7 @@ def stamp_folder(argv: list[str]) -> Path | None:
         rest.pop(0)
     if not rest or rest.pop(0) != "render":
         return None
-    out = "output"
+    out = default_out
     for index, token in enumerate(rest):
         if token == "--":
             break
@@ -149,18 +150,20 @@ def answer(argv: list[str]) -> bool:
 
     False means the normal path must run: nothing was printed or written.
     """
-    out = stamp_folder(argv)
-    if out is None:
+    if stamp_folder(argv) is None:
         return False
     from cardgen.batch.folder import STATE_DIR, is_marked, read_regular
 
     try:
-        out = _expanded(out)
+        settings = _settings()
+        if settings["root"] != str(Path.cwd()):
+            return False  # started in a subfolder: the CLI finds the project above
+        out = _expanded(_located(argv, settings))
         if not is_marked(out):  # only a folder that is cardgen's: else the normal path says why
             return False
         data = read_regular(out / STATE_DIR / STAMP, strict=False)
         stamp = json.loads(data or b"")
-        if not isinstance(stamp, dict) or not _same_request(stamp, argv, out):
+        if not isinstance(stamp, dict) or not _same_request(stamp, argv, out, settings):
             return False
         chunks = [(bool(err), str(text)) for err, text in stamp["transcript"]]
         for err, text in chunks:  # a line this terminal cannot show: let the CLI decide
@@ -175,9 +178,9 @@ def answer(argv: list[str]) -> bool:
         try:
             stream.write(text)
             stream.flush()
-        except BrokenPipeError:  # as click does: the reader left, exit 1 without a traceback
+        except BrokenPipeError:  # the reader left: quietly, with SIGPIPE's status, as the CLI
             os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-            sys.exit(1)
+            sys.exit(141)
         except OSError as exc:  # as the CLI does: a full disk is one line and exit 2
             from cardgen.errors import EXIT_INPUT, os_error_line
 
@@ -197,11 +200,34 @@ def _expanded(out: Path) -> Path:
         raise ValueError(exc.message) from None
 
 
-def _same_request(stamp: dict[str, Any], argv: list[str], out: Path) -> bool:
+def _settings() -> dict[str, Any]:
+    """The project's effective settings (its file and the environment), as `cardgen config
+    --json` shows them. Raises ValueError when they are unusable: the normal path says why.
+    """
+    from cardgen.config import find_project, load_settings
+    from cardgen.errors import CardgenError
+
+    try:
+        return load_settings(find_project(Path.cwd())).as_json()
+    except CardgenError as exc:
+        raise ValueError(exc.message) from None
+
+
+def _located(argv: list[str], settings: dict[str, Any]) -> Path:
+    out = stamp_folder(argv, settings["settings"]["out"]["value"])
+    if out is None:
+        raise ValueError("not a render")
+    return out
+
+
+def _same_request(
+    stamp: dict[str, Any], argv: list[str], out: Path, settings: dict[str, Any]
+) -> bool:
     from cardgen import __version__
 
     return bool(
         stamp.get("format") == FORMAT
+        and stamp.get("settings") == settings
         and stamp["cardgen"] == __version__
         and stamp["argv"] == argv
         and stamp["cwd"] == str(Path.cwd())
@@ -269,6 +295,7 @@ def _same_file(path: str, now: Sig | None, then: Sig | None, hashes: dict[str, s
 class _Recorder:
     def __init__(self, argv: list[str], start_ns: int, read_ns: int) -> None:
         self.argv = argv
+        self.cwd = str(Path.cwd())  # where it was started (the CLI may move to the project)
         self.start_ns = start_ns  # when the process began, before cardgen's own code was read
         self.read_ns = read_ns  # before the run read any project or output file
         self.transcript: list[tuple[bool, str]] = []
@@ -289,6 +316,15 @@ def arm(argv: list[str], start_ns: int, read_ns: int) -> None:
     recorder = _Recorder(list(argv), start_ns, read_ns)
     _RECORDER.append(recorder)
     output.on_written = lambda path: _note_written(recorder, path)
+
+
+def disarm() -> None:
+    """No stamp for this run: it works in another folder than it was started in (`-C`,
+    or the project found above), which the fast path never answers for."""
+    from cardgen.batch import output
+
+    _RECORDER.clear()
+    output.on_written = None
 
 
 def _note_written(recorder: _Recorder, path: Path) -> None:
@@ -344,8 +380,8 @@ def _write_stamp(recorder: _Recorder, report: RenderReport) -> bool:
     from cardgen.errors import CardgenError
 
     out = Path(report.out)
-    located = stamp_folder(recorder.argv)
-    if located is None or _expanded(located) != out:  # the fast path would look elsewhere
+    settings = _settings()
+    if _expanded(_located(recorder.argv, settings)) != out:  # the fast path looks elsewhere
         return False
     try:
         lock = OutputLock(out)
@@ -357,7 +393,8 @@ def _write_stamp(recorder: _Recorder, report: RenderReport) -> bool:
             "format": FORMAT,
             "cardgen": __version__,
             "argv": recorder.argv,
-            "cwd": str(Path.cwd()),
+            "cwd": recorder.cwd,
+            "settings": settings,
             "out": str(out),
             "python": _python(),
             "package": _package_dir(),

@@ -599,8 +599,8 @@ class LayoutSource:
     resolves one layout for a dozen platforms and parses it once per version."""
 
     folders: tuple[Path, ...]
-    _parsed: dict[tuple[Path, int, int], tuple[LayoutFile | LayoutPatchFile, YamlDocument]] = (
-        field(default_factory=dict, compare=False, repr=False)
+    _parsed: dict[tuple[Path, int, int], tuple[LayoutFile | LayoutPatchFile, YamlDocument]] = field(
+        default_factory=dict, compare=False, repr=False
     )
 
     @classmethod

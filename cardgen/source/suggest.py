@@ -18,7 +18,7 @@ from pathlib import Path
 from cardgen.errors import InputError
 from cardgen.source.article_text import Article
 from cardgen.source.articles import load_article
-from cardgen.source.attribution import attributions
+from cardgen.source.attribution import Speaker, attributions
 from cardgen.source.lexicon import Lexicon, guess_language, load_lexicon
 from cardgen.source.matching import ArticleIndex, Located
 from cardgen.source.quotability import (
@@ -425,19 +425,12 @@ def selection_yaml(
         dump({"article": ref}).rstrip("\n"),
         "quotes:",
     ]
-    taken: set[str] = set()
-    speakers = attributions(
-        article.paragraphs,
-        [(s.start, s.end) for s in suggestions],
-        author=article.author,
-        publisher=article.publisher,
-    )
-    for rank, (suggestion, speaker) in enumerate(zip(suggestions, speakers, strict=True), 1):
-        quote_id = slug_for(suggestion.text, taken, f"quote-{rank}")
+    for rank, (suggestion, quote_id, credited, speaker) in enumerate(
+        _named(article, suggestions), 1
+    ):
         lines.append(f"  # {rank}. paragraph {suggestion.paragraph}, score {suggestion.score:.2f}")
         if explain:
             lines.extend(f"  #    {line}" for line in explanation(suggestion))
-        credited = suggestion.attribution or speaker.name
         if credited is None and speaker.kind == "quoted":
             lines.append("  # a quoted speaker the article does not name: add `attribution:`")
         elif credited is None:
@@ -447,6 +440,45 @@ def selection_yaml(
             item["attribution"] = credited
         lines.extend("  " + line for line in dump([item]).rstrip("\n").split("\n"))
     return "\n".join(lines) + "\n"
+
+
+def _named(
+    article: Article, suggestions: list[Suggestion]
+) -> list[tuple[Suggestion, str, str | None, Speaker]]:
+    """Each suggestion with its quote id, whom it credits (None: nobody), and its speaker."""
+    taken: set[str] = set()
+    speakers = attributions(
+        article.paragraphs,
+        [(s.start, s.end) for s in suggestions],
+        author=article.author,
+        publisher=article.publisher,
+    )
+    return [
+        (s, slug_for(s.text, taken, f"quote-{rank}"), s.attribution or speaker.name, speaker)
+        for rank, (s, speaker) in enumerate(zip(suggestions, speakers, strict=True), 1)
+    ]
+
+
+def suggestions_json(article: Article, suggestions: list[Suggestion], source: str) -> str:
+    """`cardgen suggest --json`: the article and each passage, best first, as one document."""
+    import json
+
+    ref = {key: getattr(article, key) for key in ("title", "author", "url", "publisher")}
+    records = [
+        {
+            "rank": rank,
+            "id": quote_id,
+            "text": suggestion.text,
+            "attribution": credited,
+            "paragraph": suggestion.paragraph,
+            "score": round(suggestion.score, 4),
+            "elided": suggestion.elided,
+            "contributions": {name: round(value, 4) for name, value in suggestion.contributions},
+        }
+        for rank, (suggestion, quote_id, credited, _) in enumerate(_named(article, suggestions), 1)
+    ]
+    document = {"article": {"source": source, **ref}, "suggestions": records}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def explanation(suggestion: Suggestion) -> list[str]:
@@ -487,9 +519,15 @@ def source_for(article_path: Path, save_in: Path | None) -> tuple[str, Path]:
 
 
 def suggest_selection(
-    article_path: Path, n: int = 10, save_in: Path | None = None, *, explain: bool = False
+    article_path: Path,
+    n: int = 10,
+    save_in: Path | None = None,
+    *,
+    explain: bool = False,
+    as_json: bool = False,
 ) -> str:
-    """Load an article and return a selection YAML of its `n` best passages."""
+    """Load an article and return a selection YAML of its `n` best passages (or, `as_json`,
+    the same passages as a JSON document)."""
     if n < 1:
         raise InputError(f"-n {n}: ask for at least one suggestion")
     article = load_article(article_path)
@@ -501,4 +539,6 @@ def suggest_selection(
             file=str(article_path),
             hint="complete sentences of 25 to 240 characters make good cards",
         )
+    if as_json:
+        return suggestions_json(article, found, source)
     return selection_yaml(article, found, source, explain=explain)
