@@ -11,18 +11,18 @@ BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: demo test lint pytest goldens fuzz system-deps clean bench sheets
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml examples/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -c examples/constraints.txt -e .
 	touch $@
 
 $(TEST_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c examples/constraints.txt -e '.[test]'
 	touch $@
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/pip install --quiet -c examples/constraints.txt -e '.[bench]'
 	touch $@
 
 demo: $(STAMP)
@@ -44,7 +44,7 @@ test: lint pytest
 
 # Regenerate the golden images after an intended visual change (then look at them!).
 goldens: $(TEST_STAMP)
-	$(BIN)/pytest tests/test_golden.py tests/test_golden_scripts.py --regen-goldens
+	$(BIN)/pytest tests/test_golden.py tests/test_golden_scripts.py tests/test_examples.py::test_reference_cards_have_the_bytes_the_docker_image_checks --regen-goldens
 
 # Contact sheets for looking at the layouts: per layout, a short, a medium and a long
 # sample quote in English, French, Japanese and Arabic on square, story, Pinterest and

@@ -357,6 +357,40 @@ def render(
     as_json: Annotated[
         bool, typer.Option("--json", help="Line-delimited JSON events on stdout.")
     ] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="PART",
+            help="K/N: only part K of N of the cards (join the parts with merge).",
+        ),
+    ] = None,
+    cache: Annotated[
+        str | None,
+        typer.Option(
+            "--cache",
+            metavar="DIR|URL",
+            help="Cards drawn before, shared by machines: a folder or fsspec URL (s3://...).",
+        ),
+    ] = None,
+    executor: Annotated[
+        str,
+        typer.Option(
+            "--executor",
+            metavar="[local|dask|dask-local]",
+            help="Who draws: local processes, or Dask (the cardgen[dask] extra).",
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", metavar="ADDRESS", help="Dask scheduler: tcp://HOST:8786."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", metavar="N", help="Worker processes of --executor dask-local (default 2)."
+        ),
+    ] = None,
 ) -> None:
     """Render the quotes of the selections as cards for every platform.
 
@@ -384,6 +418,11 @@ def render(
         pick=pick,
         wait=wait,
         adopt=adopt,
+        shard=shard,
+        cache=cache,
+        executor=executor,
+        scheduler=scheduler,
+        workers=workers,
     )
     files = [_given(path) for path in selections or []] or None
     progress = _Progress(as_json=as_json, dry_run=dry_run)
@@ -1094,6 +1133,39 @@ def serve(
         _summary("stopped")
     finally:
         server.server_close()
+
+
+@app.command(
+    epilog=_examples(
+        "cardgen merge parts/1 parts/2 parts/3 parts/4 --out output",
+        "cardgen merge weekly-a weekly-b --out weekly --wait",
+    )
+)
+def merge(
+    folders: Annotated[
+        list[Path],
+        typer.Argument(metavar="FOLDER", help="Output folders of the shards (render --shard K/N)."),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="DIR", help="The merged output folder.")
+    ],
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for another run on OUT instead of exiting 2.")
+    ] = False,
+) -> None:
+    """Join shard outputs into one folder: cards checked by hash, one manifest."""
+    from cardgen.batch.merge import merge as merge_outputs
+    from cardgen.design.platforms import load_platforms
+
+    sources = [_given(folder) for folder in folders]
+    target = _given(out)
+    report = _run(
+        lambda: merge_outputs(sources, target, platforms=load_platforms(Path.cwd()), wait=wait)
+    )
+    _summary(
+        f"merged {report.cards} cards from {report.sources} folders into {report.out}/ "
+        f"({report.copied} copied; manifest: {report.manifest})"
+    )
 
 
 @app.command(

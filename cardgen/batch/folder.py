@@ -8,6 +8,7 @@ its own temporary files, and cards whose bytes match the record it wrote for the
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import re
@@ -283,6 +284,22 @@ def open_inside(out: Path, rel: str) -> int | None:
         os.close(fd)
         return None
     return fd
+
+
+def hash_inside(out: Path, rel: str) -> tuple[int, str] | None:
+    """(size, sha256) of the regular file OUT/`rel`, reached without following a link."""
+    fd = open_inside(out, rel)
+    if fd is None:
+        return None
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        while chunk := os.read(fd, 1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    return size, digest.hexdigest()
 
 
 def read_regular(

@@ -29,6 +29,11 @@ class RenderOptions:
     wait: bool = False  # wait for another run's lock on OUT instead of failing
     adopt: bool = False  # take over a folder that is not yet cardgen's
     today: date | None = None  # the date of OUT's placeholders; None: today
+    shard: str | None = None  # "K/N": only part K of N of the plan (`batch.shards`)
+    cache: str | None = None  # a folder or fsspec URL of cards drawn before (`batch.cache`)
+    executor: str = "local"  # who draws: local, dask or dask-local (`batch.executors`)
+    scheduler: str | None = None  # the Dask scheduler of executor "dask": tcp://HOST:PORT
+    workers: int | None = None  # worker processes of executor "dask-local"
 
     def __post_init__(self) -> None:
         # A list given for `platforms` (as the library's keywords always allowed) is kept

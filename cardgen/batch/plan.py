@@ -300,6 +300,11 @@ def render(
     today: date | None = None,
     on_event: Callable[[dict[str, Any]], None] | None = None,
     adopt: bool = False,
+    shard: str | None = None,
+    cache: str | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
     options: RenderOptions | None = None,
 ) -> RenderReport:
     """Render every card of the given selections; the library behind `cardgen render`.
@@ -309,6 +314,10 @@ def render(
     errors into `failures` of the report instead of raising. `adopt` renders into an
     existing folder that is not yet cardgen's (see `cardgen.batch.folder.claim`).
     The choices come as keywords or as one `options` value (`RenderOptions`), not both.
+    `shard` ("K/N"): only part K of N of the plan (`cardgen.batch.shards`). `cache`: a
+    folder or fsspec URL of cards drawn before, shared by machines (`cardgen.batch.cache`).
+    `executor`: "local" (worker processes), "dask" (the cluster at `scheduler`) or
+    "dask-local" (a LocalCluster of `workers` processes): `cardgen.batch.executors`.
     """
     from cardgen.batch.runner import run_batch
 
@@ -325,6 +334,11 @@ def render(
         pick=pick,
         wait=wait,
         adopt=adopt,
+        shard=shard,
+        cache=cache,
+        executor=executor,
+        scheduler=scheduler,
+        workers=workers,
         today=today,
     )
     return run_batch(

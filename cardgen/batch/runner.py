@@ -23,12 +23,15 @@ from types import FrameType
 from typing import Any, NamedTuple
 
 from cardgen import __version__
+from cardgen.batch.cache import CachedCard, SharedCache, open_cache
+from cardgen.batch.executors import DaskPool, ExecutorChoice, choose_executor
 from cardgen.batch.folder import (
     STATE_DIR,
     caption_path,
     check_own_files,
     check_selection_names,
     claim,
+    hash_inside,
     mark,
     open_inside,
     refuse_dangerous,
@@ -45,6 +48,7 @@ from cardgen.batch.output import (
     remove_inside,
     remove_temporaries,
     snippet_text,
+    sync_file_system,
     write_captions_csv,
     write_history,
     write_inside,
@@ -65,6 +69,7 @@ from cardgen.batch.plan import (
     scene_facts,
 )
 from cardgen.batch.pool import CardNotDrawn, DrawPool, InlinePool, WorkerStart
+from cardgen.batch.shards import Shard, parse_shard, take_shard
 from cardgen.batch.workers import PackedError, draw_in_worker, worker_init
 from cardgen.drawing.encoders import extension
 from cardgen.drawing.memory import keep_freed_memory
@@ -139,6 +144,10 @@ def run_batch(
     on_event: Callable[[Event], None] | None = None,
 ) -> RenderReport:
     """The render `options` ask for, of `selections` (None: the project's) in `project`."""
+    # Unusable choices are refused before anything is read or written.
+    shard = parse_shard(options.shard) if options.shard is not None else None
+    cache = open_cache(options.cache) if options.cache is not None else None
+    executor = choose_executor(options.executor, options.scheduler, options.workers)
     emit = on_event or (lambda event: None)
     out = expand_out(options.out, options.today)
     failures: list[Failure] = []
@@ -151,6 +160,9 @@ def run_batch(
     if options.pick is not None and history is not None:
         loaded = _pick(loaded, options.pick, history)
     card_jobs = plan(loaded, project, options=options)
+    header = None
+    if shard is not None:
+        card_jobs, header = _take_shard(card_jobs, shard, project)
     check_own_files(out, [job.path for job in card_jobs])
     workers, note = usable_jobs(options.jobs)
     if note is not None:
@@ -158,9 +170,11 @@ def run_batch(
     if options.dry_run:
         report = _dry_run(card_jobs, project, out, options.force, emit, failures)
     else:
-        with _terminate_as_interrupt(), OutputLock(out, wait=options.wait):
+        cluster = _connect(executor)  # before the lock: a scheduler out of reach writes nothing
+        with _terminate_as_interrupt(), OutputLock(out, wait=options.wait), _closing(cluster):
             mark(out)
             run = _Run(project, out, force=options.force, keep_going=options.keep_going, emit=emit)
+            run.shard, run.cache, run.cluster = header, cache, cluster
             run.failures.extend(failures)
             report = run.execute(card_jobs, workers)
             if history is not None:
@@ -168,6 +182,37 @@ def run_batch(
             report.inputs = _files_read(loaded, project)
     report.options = options
     return report
+
+
+def _connect(executor: ExecutorChoice | None) -> DaskPool | None:
+    if executor is None or not executor.uses_dask:
+        return None
+    from cardgen import limits
+    from cardgen.batch.executors import DaskPool
+
+    return DaskPool(executor, limits.DASK_CONNECT_SECONDS, draw_in_worker)
+
+
+@contextmanager
+def _closing(cluster: DaskPool | None) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        if cluster is not None:
+            cluster.close(graceful=False)
+
+
+def _take_shard(
+    card_jobs: list[CardJob], shard: Shard, project: Project
+) -> tuple[list[CardJob], dict[str, Any]]:
+    fonts = fonts_digest(project)
+    memo: dict[Any, dict[str, str]] = {}
+    return take_shard(
+        card_jobs,
+        shard,
+        lambda job: (job.selection.name, job.quote.id, job.platform.id),
+        lambda job: cache_key(job, project, fonts, memo),
+    )
 
 
 def _load(
@@ -345,10 +390,14 @@ def cache_key(
     if shared is None:
         layout = project.layout(job.layout, job.platform).model_dump(mode="json")
         brand_dump = brand.model_dump(mode="json")
+        images = images_digest(layout, brand_dump)
+        # Paths named by where they are in the project: a project checked out elsewhere
+        # (another machine, a shard of a CI matrix) keeps its keys, so shared caches hit.
+        where = _portable_paths(project.root, _image_paths([layout, brand_dump]))
         shared = {
-            "layout": _dumps(layout),
-            "brand": _dumps(brand_dump),
-            "images": _dumps(images_digest(layout, brand_dump)),
+            "layout": _dumps(_rename(layout, where)),
+            "brand": _dumps(_rename(brand_dump, where)),
+            "images": _dumps({where.get(k, k): v for k, v in images.items()}),
             "platform": _dumps(asdict(job.platform)),
         }
         if memo is not None:
@@ -364,6 +413,30 @@ def cache_key(
     # Exactly the text of dumping the whole payload with sort_keys: keys stay as they were.
     text = "{" + ", ".join(f"{json.dumps(k)}: {parts[k]}" for k in sorted(parts)) + "}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _portable_paths(root: Path, paths: Any) -> dict[str, str]:
+    """Absolute image paths -> the same relative to the project (or to cardgen's own data)."""
+    import cardgen
+
+    bases = {"project": root.resolve(), "cardgen": Path(cardgen.__file__).resolve().parent}
+    names = {}
+    for name in paths:
+        path = Path(name)
+        for label, base in bases.items():
+            if path.is_relative_to(base):
+                names[name] = f"{label}:{path.relative_to(base).as_posix()}"
+                break
+    return names
+
+
+def _rename(value: Any, names: dict[str, str]) -> Any:
+    """`value` (a dumped layout or brand) with every string of `names` replaced."""
+    if isinstance(value, dict):
+        return {key: _rename(item, names) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rename(item, names) for item in value]
+    return names.get(value, value) if isinstance(value, str) else value
 
 
 def _dumps(value: Any) -> str:
@@ -404,7 +477,7 @@ def _known_records(out: Path, warn: Callable[[str], None]) -> _Known:
                 continue
             try:
                 card_id = _record_id(record)
-                if _hash_inside(out, str(path)) != (record["bytes"], record["sha256"]):
+                if hash_inside(out, str(path)) != (record["bytes"], record["sha256"]):
                     continue
             except (KeyError, TypeError):
                 continue
@@ -412,22 +485,6 @@ def _known_records(out: Path, warn: Callable[[str], None]) -> _Known:
             if origin == "manifest.json":
                 known.listed[card_id] = record
     return known
-
-
-def _hash_inside(out: Path, rel: str) -> tuple[int, str] | None:
-    """(size, sha256) of the regular file OUT/`rel`, reached without following a link."""
-    fd = open_inside(out, rel)
-    if fd is None:
-        return None
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        while chunk := os.read(fd, 1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    return size, digest.hexdigest()
 
 
 def _warner(emit: Callable[[Event], None]) -> Callable[[str], None]:
@@ -442,7 +499,7 @@ class _Fitted(NamedTuple):
     worker receives) and what its manifest record says of it."""
 
     packed: bytes
-    facts: dict[str, Any]
+    facts: bytes  # JSON: ~1.7 kB a card where the dict of it takes ~5.4 kB
 
 
 class _Run:
@@ -470,6 +527,10 @@ class _Run:
         self.wrote = False  # a card or caption file was written: sync before the manifest
         self.written: list[dict[str, Any]] = []  # records of the cards this run wrote
         self._relative: dict[Path, str] = {}  # selection paths, relative to the project
+        self.shard: dict[str, Any] | None = None  # the manifest's "shard" of a --shard run
+        self.cache: SharedCache | None = None  # --cache: cards drawn before, by any machine
+        self.from_cache: set[int] = set()  # indexes into todo of the cards it holds
+        self.cluster: DaskPool | None = None  # --executor dask: it draws, not local workers
 
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
         known = _known_records(self.out, _warner(self.emit))
@@ -488,8 +549,8 @@ class _Run:
         )
         if unknown:
             keep_freed_memory()  # before any card is drawn, so forked workers inherit it
-        early = jobs > 1 and unknown > 1 and not _can_fork()
-        started = self._start_pool(jobs, unknown) if early else None
+        early = jobs > 1 and unknown > 1 and not _can_fork() and self.cluster is None
+        started = self._start_pool(jobs, unknown) if early else self.cluster
         try:
             return self._execute(card_jobs, jobs, started)
         finally:
@@ -504,7 +565,7 @@ class _Run:
         return (self._relative[path], job.quote.id, job.platform.id)
 
     def _execute(
-        self, card_jobs: list[CardJob], jobs: int, started: DrawPool | None
+        self, card_jobs: list[CardJob], jobs: int, started: DrawPool | DaskPool | None
     ) -> RenderReport:
         fonts = fonts_digest(self.project)
         memo: dict[Any, dict[str, str]] = {}
@@ -540,7 +601,7 @@ class _Run:
         )
         for failure in self.failures:  # whole selections that failed to load
             self.emit({"event": "card", **_failure_event(failure), "path": None})
-        pool: DrawPool | InlinePool = started or InlinePool(draw_in_worker)
+        pool: DrawPool | DaskPool | InlinePool = started or InlinePool(draw_in_worker)
         try:
             scenes = self._fit_all(pool, todo, prefit)
             self._unlist_what_changes(todo, scenes, cached)
@@ -585,7 +646,7 @@ class _Run:
         )
 
     def _fit_all(
-        self, pool: DrawPool | InlinePool, todo: list[_Todo], first: Any = None
+        self, pool: DrawPool | DaskPool | InlinePool, todo: list[_Todo], first: Any = None
     ) -> dict[int, _Fitted]:
         """Fit every card before writing any: a card that cannot fit stops the run unwritten.
 
@@ -595,7 +656,11 @@ class _Run:
         bounds how many wait drawn). `first`: the first card's result when fitted already.
         """
         scenes: dict[int, _Fitted] = {}
-        for index, (job, _, snippets) in enumerate(todo):  # plan order: first problem reported
+        for index, (job, key, snippets) in enumerate(todo):  # plan order: first problem reported
+            if not isinstance(snippets, CardgenError) and self._in_shared_cache(key):
+                scenes[index] = _Fitted(b"", b"")  # drawn before, by any machine: copied
+                self.from_cache.add(index)
+                continue
             result = first if index == 0 and first is not None else self._fit_here(job)
             if isinstance(result, PackedError):
                 self._fail(job, result.error())
@@ -605,10 +670,42 @@ class _Run:
                 # Kept pickled until drawn: ~1.8 kB instead of ~7 kB of objects a card, so a
                 # long batch's peak memory hardly grows while every card is fitted first.
                 packed = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
-                scenes[index] = _Fitted(packed, scene_facts(result))
+                scenes[index] = _Fitted(packed, json.dumps(scene_facts(result)).encode())
                 pool.submit(index, packed, job.fmt, job.platform.file_limit)
             pool.poll()
         return scenes
+
+    def _in_shared_cache(self, key: str) -> bool:
+        if self.cache is None or self.force:
+            return False
+        try:
+            return self.cache.has(key)
+        except (OSError, ValueError) as exc:
+            self._cache_trouble(exc)
+            return False
+
+    def _cache_trouble(self, exc: Exception) -> None:
+        """The shared cache is a shortcut: trouble with it is a warning (once), not a stop."""
+        if self.cache is not None:
+            self.emit({"event": "warning", "message": f"--cache {self.cache.where}: {exc}"})
+            self.cache = None
+
+    def _from_shared_cache(self, job: CardJob, key: str) -> tuple[dict[str, Any], Any, bool]:
+        """(facts, draw result, copied) of a card the cache held when fitting began; drawn
+        here (not copied) if its entry has gone or is damaged since."""
+        try:
+            hit = self.cache.get(key) if self.cache is not None else None
+        except (OSError, ValueError) as exc:
+            self._cache_trouble(exc)
+            hit = None
+        if hit is not None:
+            return hit.facts, (hit.data, hit.fmt), True
+        scene = self._fit_here(job)
+        if isinstance(scene, PackedError):
+            return {}, scene, False
+        packed = pickle.dumps(scene, pickle.HIGHEST_PROTOCOL)
+        drawn = draw_in_worker(packed, job.fmt, job.platform.file_limit)
+        return scene_facts(scene), drawn, False
 
     def _fit_here(self, job: CardJob) -> Any:
         try:
@@ -649,7 +746,9 @@ class _Run:
             if card_id not in keep:
                 self.journal.append(record)
         self.journal.sync()
-        write_manifest(self.out, f"cardgen {__version__}", list(keep.values()), durable=True)
+        write_manifest(
+            self.out, f"cardgen {__version__}", list(keep.values()), durable=True, shard=self.shard
+        )
         self.listed = keep
         self.manifest_paths = {r["path"] for r in keep.values()}
 
@@ -665,11 +764,11 @@ class _Run:
 
     def _draw_all(
         self,
-        pool: DrawPool | InlinePool,
+        pool: DrawPool | DaskPool | InlinePool,
         todo: list[_Todo],
         scenes: dict[int, _Fitted],
     ) -> None:
-        if scenes and isinstance(pool, DrawPool):
+        if scenes and not isinstance(pool, InlinePool):
             from cardgen.review.gallery import prepare
 
             prepare()  # while the workers draw, not after them: the review page is written last
@@ -678,7 +777,12 @@ class _Run:
         for index in list(scenes):
             job, key, snippets = todo[index]
             assert not isinstance(snippets, CardgenError)  # such cards have no scene
-            result = pool.result(index)
+            if index in self.from_cache:
+                facts, result, copied = self._from_shared_cache(job, key)
+                scenes.pop(index)
+            else:
+                result, copied = pool.result(index), False
+                facts = json.loads(scenes.pop(index).facts)
             if isinstance(result, PackedError | CardNotDrawn):
                 error = result.error() if isinstance(result, PackedError) else result
                 error.file = error.file or display_path(job.selection.path)
@@ -688,7 +792,12 @@ class _Run:
                 self._fail(job, error)
                 continue
             data, final_fmt = result
-            self._write_card(job, key, scenes.pop(index).facts, data, final_fmt, snippets)
+            self._write_card(job, key, facts, data, final_fmt, snippets, copied=copied)
+            if not copied and self.cache is not None:
+                try:
+                    self.cache.put(key, CachedCard(data, final_fmt, facts))
+                except (OSError, ValueError, CardgenError) as exc:
+                    self._cache_trouble(exc)
 
     def _write_card(
         self,
@@ -698,6 +807,8 @@ class _Run:
         data: bytes,
         final_fmt: str,
         snippets: tuple[str, str],
+        *,
+        copied: bool = False,
     ) -> None:
         if final_fmt != job.fmt:  # re-encoded to fit the file limit
             stem = job.path.rsplit(".", 1)[0]
@@ -705,6 +816,8 @@ class _Run:
         record = _record(job, facts, data, snippets, self.project)
         record["cache_key"] = key
         record["caption_file"] = caption_path(job.path)
+        if copied:  # from the shared cache: not drawn by this run
+            record["status"] = "cached"
         with _card_and_record_together():
             self.wrote = True
             self.written.append(record)  # known before the file: a roll-back finds it
@@ -741,7 +854,7 @@ class _Run:
         """Delete a card file and its caption, but only as cardgen wrote them: the card with
         the size and hash of its record, the caption with the text of its record."""
         path = record["path"]
-        if _hash_inside(self.out, path) == (record["bytes"], record["sha256"]):
+        if hash_inside(self.out, path) == (record["bytes"], record["sha256"]):
             remove_inside(self.out, path)
         if caption_path(path) not in keep and not self._caption_changes(record):
             remove_inside(self.out, caption_path(path))
@@ -775,8 +888,8 @@ class _Run:
 
             write_gallery(self.out, records, self.project.platforms)
             if self.wrote:
-                _sync_file_system(self.out)  # every card on disk before the manifest names it
-            manifest = write_manifest(self.out, f"cardgen {__version__}", records)
+                sync_file_system(self.out)  # every card on disk before the manifest names it
+            manifest = write_manifest(self.out, f"cardgen {__version__}", records, shard=self.shard)
         except (CardgenError, OSError):
             self._roll_back()
             raise
@@ -813,24 +926,6 @@ def _worker_start(root: Path) -> WorkerStart:
     else:
         context = multiprocessing.get_context("spawn")
     return WorkerStart(context, worker_init, (root,))
-
-
-def _sync_file_system(out: Path) -> None:
-    """Flush the output folder's file system (cards written, renamed) to the disk: one call
-    where an fsync a card would cost ~4 ms each. syncfs on Linux, else sync."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            if libc.syncfs(fd) == 0:
-                return
-        finally:
-            os.close(fd)
-    except (OSError, AttributeError):
-        pass
-    os.sync()
 
 
 def _can_fork() -> bool:

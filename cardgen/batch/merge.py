@@ -1,0 +1,329 @@
+"""`cardgen merge`: join the output folders of shards (or of separate runs) into one.
+
+Every card file is checked against the size and sha256 its manifest gives, before anything
+is written and again as it is copied. Two folders holding the same card (overlapping or
+conflicting shards), shards of different inputs, a missing shard: refused, nothing written.
+Written like a render: each file whole or not at all, the journal knowing every card
+copied, captions.csv and the review page, then the manifest last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cardgen import __version__
+from cardgen.batch.folder import (
+    MANIFEST,
+    STATE_DIR,
+    caption_path,
+    check_own_files,
+    claim,
+    hash_inside,
+    mark,
+    open_inside,
+    read_regular,
+    safe_relative,
+)
+from cardgen.batch.output import (
+    Journal,
+    OutputLock,
+    read_manifest,
+    remove_inside,
+    remove_temporaries,
+    snippet_text,
+    sync_file_system,
+    write_captions_csv,
+    write_inside,
+    write_manifest,
+)
+from cardgen.errors import InputError
+
+CardId = tuple[str, str, str]
+_THUMB_BYTES = 1_000_000  # a thumbnail is ~5 kB; anything larger is not one cardgen made
+_NEEDED = ("selection", "quote_id", "platform", "path", "bytes", "sha256", "caption", "alt_text")
+
+
+@dataclass
+class _Source:
+    folder: Path
+    shard: dict[str, Any] | None
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class MergeReport:
+    out: Path
+    manifest: Path
+    cards: int
+    copied: int  # written now; the rest were in OUT already, byte for byte
+    removed: int  # cards of an earlier merge into OUT that none of the sources holds
+    sources: int
+
+
+def merge(
+    sources: Sequence[Path],
+    out: Path,
+    *,
+    platforms: Mapping[str, Any],
+    wait: bool = False,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
+) -> MergeReport:
+    """Join `sources` (output folders of `render --shard K/N`, or of runs of different
+    selections) into `out`: one manifest, captions.csv and review page."""
+    emit = on_event or (lambda event: None)
+    if not sources:
+        raise InputError(
+            "nothing to merge", hint="name the output folders: cardgen merge A B --out C"
+        )
+    read = [_read_source(folder) for folder in sources]
+    _check_folders(read, out)
+    _check_shards(read)
+    cards = _join(read)
+    for source in read:
+        for record in source.records:
+            _verify(source.folder, record)
+    claim(out, adopt=False)
+    with OutputLock(out, wait=wait):
+        mark(out)
+        return _write(read, cards, out, platforms, emit)
+
+
+def _read_source(folder: Path) -> _Source:
+    path = folder / MANIFEST
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder", hint="pass the output folders of the shards")
+    data = read_regular(path, missing_ok=True)
+    if data is None:
+        raise InputError(
+            f"{path}: no manifest", hint="pass output folders that a cardgen render finished"
+        )
+    try:
+        body = json.loads(data)
+        records = body["cards"]
+        if not isinstance(records, list) or not str(body.get("generator", "")).startswith(
+            "cardgen "
+        ):
+            raise TypeError("not a cardgen manifest")
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise InputError(f"{path} is not a cardgen manifest ({exc})") from None
+    shard = body.get("shard")
+    if shard is not None and not _is_shard_header(shard):
+        raise InputError(f'{path}: its "shard" entry is not one cardgen wrote')
+    source = _Source(folder, shard)
+    for number, record in enumerate(records):
+        if not isinstance(record, dict) or any(key not in record for key in _NEEDED):
+            raise InputError(f"{path}: card {number + 1} lacks what cardgen writes in a record")
+        if safe_relative(record["path"]) is None:
+            raise InputError(
+                f"{path}: card path {record['path']!r} is not inside the output folder"
+            )
+        source.records.append(record)
+    return source
+
+
+def _is_shard_header(value: Any) -> bool:
+    keys = ("index", "count", "plan", "planned", "cards")
+    return isinstance(value, dict) and all(key in value for key in keys)
+
+
+def _check_folders(sources: list[_Source], out: Path) -> None:
+    seen: dict[Path, Path] = {}
+    target = out.resolve()
+    for source in sources:
+        where = source.folder.resolve()
+        if where in seen:
+            raise InputError(f"{source.folder} is named twice", hint="name each folder once")
+        seen[where] = source.folder
+        if where == target or where in target.parents or target in where.parents:
+            raise InputError(
+                f"--out {out} overlaps {source.folder}, one of the folders to merge",
+                hint="merge into a new folder beside them",
+            )
+
+
+def _check_shards(sources: list[_Source]) -> None:
+    """Shards of one plan, each once, all of them; or no shards at all."""
+    shards = [s for s in sources if s.shard is not None]
+    if not shards:
+        return
+    if len(shards) != len(sources):
+        plain = next(s for s in sources if s.shard is None)
+        raise InputError(
+            f"{shards[0].folder} is a shard's output and {plain.folder} is not",
+            hint="merge the outputs of one `render --shard K/N` matrix",
+        )
+    first = shards[0]
+    assert first.shard is not None
+    by_index: dict[int, _Source] = {}
+    for source in shards:
+        header = source.shard
+        assert header is not None
+        if header["count"] != first.shard["count"] or header["plan"] != first.shard["plan"]:
+            raise InputError(
+                f"{first.folder} (shard {first.shard['index']}/{first.shard['count']}) and "
+                f"{source.folder} (shard {header['index']}/{header['count']}) were rendered "
+                "from different inputs (selections, layouts, brands, fonts or cardgen version)",
+                hint="render every shard again from the same inputs, then merge",
+            )
+        if header["index"] in by_index:
+            raise InputError(
+                f"{by_index[header['index']].folder} and {source.folder} are both shard "
+                f"{header['index']}/{header['count']}",
+                hint="pass each shard's output once",
+            )
+        by_index[header["index"]] = source
+    missing = [str(k) for k in range(1, first.shard["count"] + 1) if k not in by_index]
+    if missing:
+        raise InputError(
+            f"shard{'s' if len(missing) > 1 else ''} {', '.join(missing)} of "
+            f"{first.shard['count']} missing: the merged output would lack their cards",
+            hint="pass the output of every shard",
+        )
+
+
+def _join(sources: list[_Source]) -> dict[CardId, dict[str, Any]]:
+    """Every card once: the same card, or the same path, in two folders is refused."""
+    cards: dict[CardId, dict[str, Any]] = {}
+    where: dict[CardId, Path] = {}
+    paths: dict[str, Path] = {}
+    for source in sources:
+        for record in source.records:
+            card_id = (record["selection"], record["quote_id"], record["platform"])
+            name = f"{record['selection']} {record['quote_id']} on {record['platform']}"
+            if card_id in cards:
+                same = cards[card_id]["sha256"] == record["sha256"]
+                raise InputError(
+                    f"{where[card_id]} and {source.folder} both hold the card {name}"
+                    + ("" if same else ", with different bytes"),
+                    hint="shards of one plan never share a card: render each shard into "
+                    "a new folder",
+                )
+            for rel in (record["path"], caption_path(record["path"])):
+                if rel in paths:
+                    raise InputError(
+                        f"{paths[rel]} and {source.folder} both have {rel}",
+                        hint="two selections of one name? rename one",
+                    )
+                paths[rel] = source.folder
+            cards[card_id] = record
+            where[card_id] = source.folder
+    return cards
+
+
+def _verify(folder: Path, record: dict[str, Any]) -> None:
+    if hash_inside(folder, record["path"]) != (record["bytes"], record["sha256"]):
+        raise InputError(
+            f"{folder / record['path']} is missing or not the file its manifest lists "
+            "(size or sha256 differ)",
+            hint="render that shard again",
+        )
+
+
+def _read_verified(folder: Path, record: dict[str, Any]) -> bytes:
+    """The card's bytes, checked again as read: a file changed since the first check is
+    refused, not copied."""
+    fd = open_inside(folder, record["path"])
+    data = b""
+    if fd is not None:
+        try:
+            data = b"".join(iter(lambda: os.read(fd, 1 << 20), b""))
+        finally:
+            os.close(fd)
+    if (len(data), hashlib.sha256(data).hexdigest()) != (record["bytes"], record["sha256"]):
+        _verify(folder, {**record, "sha256": ""})  # raises, naming the file
+    return data
+
+
+def _write(
+    sources: list[_Source],
+    cards: dict[CardId, dict[str, Any]],
+    out: Path,
+    platforms: Mapping[str, Any],
+    emit: Callable[[dict[str, Any]], None],
+) -> MergeReport:
+    paths = [r["path"] for r in cards.values()]
+    check_own_files(out, paths)
+    remove_temporaries(out, {".", STATE_DIR, *(p.rsplit("/", 1)[0] for p in paths if "/" in p)})
+    old = read_manifest(out, lambda message: emit({"event": "warning", "message": message}))
+    unchanged = [r for r in old if _card_id(r) in cards and _same_card(cards[_card_id(r)], r)]
+    journal = Journal(out)
+    if len(unchanged) != len(old):
+        # Before a file the manifest on disk lists is replaced or removed, that manifest
+        # lets go of it (durably): a merge stopped half way leaves a manifest that is true.
+        for record in old:
+            journal.append(record)
+        journal.sync()
+        write_manifest(out, f"cardgen {__version__}", unchanged, durable=True)
+    copied = 0
+    owner = {_card_id(r): s.folder for s in sources for r in s.records}
+    for card_id, record in cards.items():
+        if hash_inside(out, record["path"]) != (record["bytes"], record["sha256"]):
+            write_inside(out, record["path"], _read_verified(owner[card_id], record))
+            copied += 1
+        text = snippet_text(record["caption"], record["alt_text"]).encode("utf-8")
+        write_inside(out, caption_path(record["path"]), text)
+        _copy_thumbnail(owner[card_id], out, record["sha256"])
+        journal.append(record)
+        emit({"event": "card", "path": record["path"], "status": record.get("status")})
+    removed = _remove_old(out, old, cards)
+    records = list(cards.values())
+    write_captions_csv(out, records)
+    from cardgen.review.gallery import write_gallery
+
+    write_gallery(out, records, platforms)
+    sync_file_system(out)
+    manifest = write_manifest(out, f"cardgen {__version__}", records)
+    journal.clear()
+    emit({"event": "done", "cards": len(records), "copied": copied, "manifest": str(manifest)})
+    return MergeReport(out, manifest, len(records), copied, removed, len(sources))
+
+
+def _copy_thumbnail(source: Path, out: Path, sha256: str) -> None:
+    """The review page's thumbnail of a card, taken from its shard when there (named by
+    the card's sha256, which was checked): not made again from the card (~10 ms each)."""
+    from cardgen.review.thumbs import is_card_hash, thumb_path
+
+    rel = thumb_path(sha256)
+    if not is_card_hash(sha256) or hash_inside(out, rel) is not None:
+        return
+    fd = open_inside(source, rel)
+    if fd is None:
+        return
+    try:
+        data = os.read(fd, _THUMB_BYTES + 1)
+    finally:
+        os.close(fd)
+    if 0 < len(data) <= _THUMB_BYTES:
+        write_inside(out, rel, data)
+
+
+def _card_id(record: Mapping[str, Any]) -> CardId:
+    return (str(record["selection"]), str(record["quote_id"]), str(record["platform"]))
+
+
+def _same_card(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
+    return all(new.get(key) == old.get(key) for key in ("path", "bytes", "sha256"))
+
+
+def _remove_old(out: Path, old: list[dict[str, Any]], cards: dict[CardId, Any]) -> int:
+    """Cards an earlier merge left in OUT that this one does not hold: removed, but only
+    files with the size and hash their record gives (never a file cardgen did not write)."""
+    keep = {r["path"] for r in cards.values()}
+    captions = {caption_path(path) for path in keep}
+    removed = 0
+    for record in old:
+        path = record.get("path")
+        if not isinstance(path, str) or safe_relative(path) is None or path in keep:
+            continue
+        if hash_inside(out, path) == (record.get("bytes"), record.get("sha256")):
+            remove_inside(out, path)
+            if caption_path(path) not in captions:  # a.png gone, a.jpg kept: a.txt is a.jpg's
+                remove_inside(out, caption_path(path))
+            removed += 1
+    return removed

@@ -1,0 +1,177 @@
+"""`--executor dask` and `dask-local`: a cluster draws, the cards are the same bytes.
+
+Every cluster here is a LocalCluster on 127.0.0.1: nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cardgen.batch.executors import _repath, draw_on_worker, scene_files
+from cardgen.batch.plan import Project, _scene, load_selections, plan
+from cardgen.batch.workers import draw_in_worker
+from tests.batchkit import make_project
+from tests.helpers import run_cli
+
+distributed = pytest.importorskip("distributed")
+
+
+def sums(out: Path) -> dict[str, str]:
+    return {
+        p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.suffix in (".png", ".jpg", ".webp", ".txt")
+    }
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = make_project(tmp_path / "proj", 3, ("bluesky", "instagram-story"))
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_dask_local_draws_the_same_bytes_as_a_local_run(project: Path) -> None:
+    assert run_cli("render", "--jobs", "1", "-o", "local")[0] == 0
+    code, _, err = run_cli("render", "--executor", "dask-local", "--workers", "2", "-o", "dask")
+    assert code == 0, err
+    assert sums(project / "dask") == sums(project / "local")
+    for name in ("manifest.json", "captions.csv"):
+        assert (project / "dask" / name).read_bytes() == (project / "local" / name).read_bytes()
+
+
+def test_a_worker_draws_from_files_sent_by_content_hash(project: Path, tmp_path: Path) -> None:
+    """No shared disk: the scene names files the worker does not have; their bytes travel
+    with the task, keyed by sha256, and the card is the one drawn from the originals."""
+    loaded = Project.open(project)
+    job = plan(load_selections(None, loaded), loaded)[0]
+    scene = _scene(job, loaded)
+    files = scene_files(scene)
+    assert any(f.endswith((".ttf", ".otf")) for f in files)
+    elsewhere = {path: f"/nonexistent/{i}{Path(path).suffix}" for i, path in enumerate(files)}
+    moved = _repath(scene, elsewhere)
+    assert scene_files(moved) == set(elsewhere.values())
+    payload = {
+        elsewhere[path]: (
+            hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+            Path(path).suffix,
+            Path(path).read_bytes(),
+        )
+        for path in files
+    }
+    packed = pickle.dumps(moved, pickle.HIGHEST_PROTOCOL)
+    remote = draw_on_worker(draw_in_worker, packed, job.fmt, job.platform.file_limit, payload)
+    local = draw_in_worker(pickle.dumps(scene), job.fmt, job.platform.file_limit)
+    assert isinstance(remote, tuple) and remote == local
+
+
+def test_workers_of_another_version_are_refused(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cardgen.batch.executors._cardgen_version", lambda: "0.0.1")
+    code, _, err = run_cli("render", "--executor", "dask-local", "--workers", "1", "-o", "out")
+    assert code == 2
+    assert "runs cardgen 0.0.1; this is cardgen" in err
+    assert not (project / "out").exists()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_unreachable_scheduler_fails_within_the_timeout_writing_nothing(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cardgen.limits.DASK_CONNECT_SECONDS", 1.5)
+    started = time.monotonic()
+    address = f"tcp://127.0.0.1:{free_port()}"
+    code, _, err = run_cli("render", "--executor", "dask", "--scheduler", address, "-o", "out")
+    assert code == 2
+    assert f"cannot reach the Dask scheduler at {address} within 1.5 s" in err
+    assert time.monotonic() - started < 20
+    assert not (project / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--executor", "dask"], "--executor dask needs --scheduler"),
+        (["--executor", "dusk"], "--executor 'dusk': use local, dask, dask-local"),
+        (["--executor", "dask", "--scheduler", "not an address"], "is not a scheduler address"),
+        (["--workers", "2"], "--workers goes with --executor dask-local"),
+        (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler goes with --executor dask"),
+        (["--executor", "dask-local", "--workers", "0"], "--workers 0: at least 1"),
+    ],
+)
+def test_bad_executor_options_exit_2(project: Path, args: list[str], message: str) -> None:
+    code, _, err = run_cli("render", *args, "-o", "out")
+    assert code == 2 and message in err, err
+    assert not (project / "out").exists()
+
+
+def test_without_dask_the_flag_says_how_to_install(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed: ImportError
+    code, _, err = run_cli("render", "--executor", "dask-local", "-o", "out")
+    assert code == 2
+    assert "pip install 'cardgen[dask]'" in err and "Traceback" not in err
+    assert not (project / "out").exists()
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(tmp_path: Path) -> None:
+    """A LocalCluster of 2 worker processes; one is killed (SIGKILL) while it draws: Dask
+    gives its cards to the other, and the run ends with every card, as a local run's."""
+    root = make_project(tmp_path / "proj", 30, ("bluesky", "x"))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    command = [sys.executable, "-m", "cardgen", "render", "--jobs", "1"]
+    local = subprocess.run([*command, "-o", "local"], cwd=root, env=env, capture_output=True)
+    assert local.returncode == 0, local.stderr
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    )
+    client = distributed.Client(cluster)
+    try:
+        pids: dict[str, Any] = client.run(os.getpid)
+        proc = subprocess.Popen(
+            [*command, "--executor", "dask", "--scheduler", cluster.scheduler_address, "-o", "out"],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        killed = None
+        deadline = time.monotonic() + 240
+        while killed is None and proc.poll() is None and time.monotonic() < deadline:
+            busy = [w for w, tasks in client.processing().items() if tasks]
+            if busy:
+                killed = busy[0]
+                os.kill(pids[killed], signal.SIGKILL)
+            time.sleep(0.005)
+        _, stderr = proc.communicate(timeout=300)
+    finally:
+        client.close()
+        cluster.close()
+    assert killed is not None, "the batch ended before a worker could be killed"
+    assert proc.returncode == 0, stderr.decode()
+    assert sums(root / "out") == sums(root / "local")
+    records = json.loads((root / "out" / "manifest.json").read_text())["cards"]
+    assert len(records) == 60
+    assert (root / "out" / "manifest.json").read_bytes() == (
+        root / "local" / "manifest.json"
+    ).read_bytes()
