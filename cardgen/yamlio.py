@@ -56,6 +56,23 @@ class YamlDocument:
         return self.lines.get((), None)
 
 
+def refuse_repeated_ids(
+    doc: YamlDocument, section: str, ids: list[str], shown: str, *, what: str, hint: str
+) -> None:
+    """Exit 2 at the first id of `section` (a list of mappings with `id:`) seen before."""
+    seen: set[str] = set()
+    for index, item_id in enumerate(ids):
+        if item_id in seen:
+            raise InputError(
+                f"duplicate {what} id '{item_id}'",
+                file=shown,
+                line=doc.line_of((section, index, "id")),
+                key=f"{section}[{index}].id",
+                hint=hint,
+            )
+        seen.add(item_id)
+
+
 def display_path(path: Path) -> str:
     """The path as a user typed it: relative to the current folder when inside it."""
     try:  # as written first: a link's own name, not the file it points to

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import time
 import zipfile
@@ -19,7 +20,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from cardgen.batch.captions import count
-from cardgen.batch.plan import Project, render
+from cardgen.batch.plan import Project
+from cardgen.batch.runner import render
 from cardgen.review.serve import GalleryHandler, GalleryServer, serve_in_thread
 from tests.gallery_project import HOSTILE_AUTHOR, HOSTILE_QUOTE, HOSTILE_TITLE, make_project
 from tests.servekit import CHROMIUM, CHROMIUM_ARGS, PLATFORMS, serving
@@ -677,3 +679,57 @@ def test_the_static_file_has_no_review_controls(
     page = watched.open((out / "index.html").as_uri())
     assert page.locator("button.approve, .downloads, .quote-zip").count() == 0
     assert watched.errors == []
+
+
+@pytest.fixture(scope="module")
+def carousel_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, GalleryServer]]:
+    from tests.test_carousels import CAROUSEL
+    from tests.test_carousels import make_project as make_garden
+
+    root = make_garden(tmp_path_factory.mktemp("carousel"), CAROUSEL)
+    out = root / "out"
+    render(None, out=out, project=Project.open(root))
+    server, thread = serve_in_thread(out)
+    yield out, server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def test_carousels_show_as_strips_with_downloads(
+    browser: Browser, carousel_site: tuple[Path, GalleryServer]
+) -> None:
+    out, server = carousel_site
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    watched = Watched(context)
+    try:
+        page = watched.open(server.url)
+        scroll_through(page)
+        strips = page.locator(".carousel")
+        assert strips.count() == 3
+        carousels = json.loads((out / "manifest.json").read_text("utf-8"))["carousels"]
+        for n, record in enumerate(carousels):
+            strip = strips.nth(n)
+            alts = strip.locator(".slide img").evaluate_all("els => els.map(e => e.alt)")
+            assert alts == [s["alt_text"] for s in record["slides"]]  # in slide order
+            link = strip.get_by_role("link", name=re.compile("Download"))
+            response = page.request.get(server.url + str(link.get_attribute("href")))
+            assert response.status == 200
+            kind = "application/pdf" if record["kind"] == "pdf" else "application/zip"
+            assert response.headers["content-type"].startswith(kind)
+        thread = strips.nth(2)
+        assert thread.locator(".post").count() == 6  # each post of the X thread
+        assert axe_violations(page) == []
+        for width in (320, 390, 768, 1440):
+            page.set_viewport_size({"width": width, "height": 800})
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert axe_violations(page) == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        for width in (390, 1440):
+            page.set_viewport_size({"width": width, "height": 900})
+            strips.nth(0).scroll_into_view_if_needed()
+            page.wait_for_function(IMAGES_LOADED, timeout=15_000)
+            strips.nth(0).screenshot(path=str(ARTIFACTS / f"carousel-strip-{width}.png"))
+        assert watched.errors == []
+    finally:
+        context.close()

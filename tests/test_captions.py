@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cardgen.batch.captions import (
+    DEFAULT_TEMPLATE,
     CaptionParts,
     alt_text,
     as_on_card,
@@ -19,6 +20,7 @@ from cardgen.batch.captions import (
     fill_template,
     fitted_caption,
     graphemes,
+    typeset_parts,
     x_weighted,
 )
 from cardgen.design.platforms import BUILTIN
@@ -97,39 +99,56 @@ def test_duplicate_and_hash_prefixed_hashtags_are_cleaned() -> None:
     assert text.endswith("#a #b")
 
 
-def test_x_sheds_hashtags_last_first_then_title_then_link() -> None:
+def test_x_over_the_limit_leaves_out_the_quote_text_first_with_a_warning() -> None:
     tags = ("workingmoms", "ambition", "parenting", "careers", "balance")
-    quote = "Q " * 90 + "end."  # 184 characters: room for some hashtags only
-    text = caption(parts(quote, hashtags=tags), P["x"])
-    assert count(text, P["x"]) <= 280 and "Overcoming" in text
+    quote = "Q " * 90 + "end."  # 184 characters: whole, the caption is over X's 280
+    full = fill_template(DEFAULT_TEMPLATE, typeset_parts(parts(quote, hashtags=tags)), tags)
+    assert count(full, P["x"]) > 280
+    text, note = fitted_caption(parts(quote, hashtags=tags), P["x"])
+    # Step 1 is enough: the quote text goes, every hashtag, the title and the link stay.
+    assert quote not in text and count(text, P["x"]) <= 280
+    assert text == (
+        f"\u2014 Lara Bazelon\n\nOvercoming Working Mom Guilt {URL}\n\n"
+        "#workingmoms #ambition #parenting #careers #balance"
+    )
+    assert note is not None and "leaving out the quote text (" in note
+    assert "hashtags" not in note and "title" not in note
+
+
+def test_then_hashtags_last_first_then_the_title_then_the_link() -> None:
+    tags = tuple(f"tag{number:02d}" for number in range(40))  # 40 x 6 characters
+    text, note = fitted_caption(parts("Short.", hashtags=tags), P["x"])
     kept = tuple(word[1:] for word in text.split() if word.startswith("#"))
-    assert 0 < len(kept) < len(tags) and kept == tags[: len(kept)]
-    with_one_more = text + f" #{tags[len(kept)]}"
-    assert count(with_one_more, P["x"]) > 280
-    # Longer: no hashtag fits, nor the title; the link (23) still does.
-    quote = "Q " * 110 + "end."
-    text = caption(parts(quote, hashtags=tags), P["x"])
-    assert "#" not in text and "Overcoming" not in text and URL in text
-    # Longer still: the link goes too; the quote stays whole.
-    quote = "Q " * 122 + "end."
-    text = caption(parts(quote, hashtags=tags), P["x"])
-    assert text == f"\u201c{quote}\u201d \u2014 Lara Bazelon"
+    assert "Short." not in text and count(text, P["x"]) <= 280
+    assert 0 < len(kept) < len(tags) and kept == tags[: len(kept)]  # the last ones went
+    assert count(text + f" #{tags[len(kept)]}", P["x"]) > 280  # one more would not fit
+    assert "Overcoming" in text and URL in text
+    assert note is not None and f"{len(tags) - len(kept)} of 40 hashtags" in note
+    # A title too long for the post goes after every hashtag; the link stays.
+    title = "Title " * 50
+    text, note = fitted_caption(parts("Short.", hashtags=tags, title=title), P["x"])
+    assert "#" not in text and "Title" not in text and URL in text
+    assert note is not None and "40 of 40 hashtags" in note and "the title" in note
+    assert "the link" not in note
+    # An attribution too long for the post: the link goes as well.
+    text, note = fitted_caption(parts("Short.", attribution="Name " * 55), P["x"])
+    assert URL not in text and note is not None and "the link" in note
 
 
-def test_x_counts_cjk_double_so_a_short_cjk_quote_sheds_more() -> None:
+def test_x_counts_cjk_double_so_a_cjk_quote_is_over_sooner() -> None:
     quote = "\u7d20\u6674\u3089\u3057\u3044" * 22  # 110 CJK characters: 220 weighted
-    text = caption(parts(quote), P["x"])
-    assert count(text, P["x"]) == 220 + 17 + 2 + 23
-    assert quote in text and URL in text and "Overcoming" not in text and "#" not in text
-    roomy = caption(parts(quote), P["linkedin"])  # counts plain characters, 3,000 allowed
-    assert "Overcoming" in roomy and "#ambition" in roomy
+    text, note = fitted_caption(parts(quote), P["x"])
+    assert quote not in text and note is not None and "weighted characters" in note
+    assert count(text, P["x"]) <= 280 and "Overcoming" in text and "#ambition" in text
+    roomy, note = fitted_caption(parts(quote), P["linkedin"])  # plain characters, 3,000
+    assert note is None and quote in roomy and "#ambition" in roomy
 
 
 def test_emoji_weigh_two_on_x_and_one_on_bluesky() -> None:
     quote = ("Joy " + FAMILY + " ") * 27 + "end."  # 27 family emoji
     x_text = caption(parts(quote, hashtags=()), P["x"])
     assert quote in x_text and count(x_text, P["x"]) <= 280
-    bluesky = caption(parts(quote, hashtags=()), P["bluesky"])
+    bluesky = caption(parts(quote, hashtags=(), url=None), P["bluesky"])
     assert quote in bluesky
     assert graphemes(bluesky) <= 300 < len(bluesky)  # code points would be far over
 
@@ -150,10 +169,10 @@ def test_a_quote_too_long_for_the_post_leaves_the_quote_text_out_with_a_warning(
     assert cjk in caption(parts(cjk, hashtags=()), P["bluesky"])
 
 
-def test_a_caption_that_fits_after_trimming_hashtags_has_no_warning() -> None:
+def test_a_caption_within_the_limit_is_whole_and_has_no_warning() -> None:
     quote = "Q " * 90 + "end."
-    text, note = fitted_caption(parts(quote, hashtags=("a", "b", "c", "d", "e") * 8), P["x"])
-    assert note is None and quote in text
+    text, note = fitted_caption(parts(quote, hashtags=("a", "b")), P["x"])
+    assert note is None and quote in text and "#a #b" in text and URL in text
 
 
 def test_then_hashtags_go_when_even_without_the_quote_it_is_too_long() -> None:
@@ -299,10 +318,11 @@ def test_caption_fits_and_keeps_the_quote_whole_or_leaves_it_out(
     if note is None:
         assert shown in text
     else:
-        # Only when the quote and attribution alone are over the limit; never cut.
-        bare = f"\u201c{shown}\u201d \u2014 Lara Bazelon"
-        assert count(bare, preset) > (preset.caption_limit or 0)
-        assert shown not in text and "\u2014 Lara Bazelon" in text
+        # Only when the whole caption is over the limit; the quote is left out, never cut.
+        kept = tuple(dict.fromkeys(tags))[: preset.max_hashtags or None]
+        whole = fill_template(DEFAULT_TEMPLATE, typeset_parts(parts(quote)), kept)
+        assert count(whole, preset) > (preset.caption_limit or 0)
+        assert f"\u201c{shown}\u201d" not in text and "\u2014 Lara Bazelon" in text
     if preset.max_hashtags is not None:
         assert text.count("#") <= preset.max_hashtags
     alt = alt_text(parts(quote, hashtags=tuple(tags)), "A card.", preset)

@@ -66,10 +66,27 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_clean_project_checks_ok_and_credits_the_quoted_speaker(project: Path) -> None:
     code, stdout, stderr = run_cli("check")
     assert (code, stderr) == (0, "")
-    assert stdout == "ok: 2 quotes verified, 2 cards fit\n"
+    assert stdout == (
+        "ok: 2 quotes verified, 2 cards fit\n"
+        "credited: 1 quote to Maria Lopez (quoted speech), 1 to Jo Writer (narration)\n"
+    )
     code, stdout, _ = run_cli("check", "--json")
     document = json.loads(stdout)
     assert code == 0 and document["ok"] and document["problems"] == []
+    assert document["credits"] == [
+        {
+            "selection": "quotes/good.yaml",
+            "quote_id": "bread",
+            "attribution": "Maria Lopez",
+            "speaker": "quoted",
+        },
+        {
+            "selection": "quotes/good.yaml",
+            "quote_id": "ambition",
+            "attribution": "Jo Writer",
+            "speaker": "narration",
+        },
+    ]
     from cardgen.source.quotes import load_selection
 
     quotes = {q.id: q for q in load_selection(project / "quotes" / "good.yaml").quotes}
@@ -117,6 +134,7 @@ def test_check_json_shape(project: Path) -> None:
         "errors",
         "warnings",
         "problems",
+        "credits",
     }
     assert (document["ok"], document["exit_code"], document["selections"]) == (False, 2, 2)
     assert (document["errors"], document["warnings"]) == (2, 1)

@@ -54,6 +54,14 @@ def test_check_verifies_without_writing(in_root: Path) -> None:
     assert stdout.startswith("ok: 8 quotes verified, 48 cards fit")
 
 
+def test_the_bundled_examples_attributions_are_right_and_check_says_so(in_root: Path) -> None:
+    # The post is its host's narration about Lara Bazelon: every quote is credited to the
+    # blog, none to the guest it speaks about, and `check --strict` finds nothing to warn.
+    code, stdout, stderr = run_cli("check", "--strict")
+    assert (code, stderr) == (0, ""), stderr
+    assert "credited: 8 quotes to Happy as a Mother (narration)" in stdout.splitlines()
+
+
 def test_quote_command(in_root: Path, tmp_path: Path) -> None:
     out = tmp_path / "card.png"
     code, _stdout, stderr = run_cli(

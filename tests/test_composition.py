@@ -334,3 +334,83 @@ def test_no_rule_over_a_missing_attribution() -> None:
     ids = {e.id for e in scene.elements}
     assert "attribution" not in ids and "rule" not in ids
     assert "source" in ids  # the title still shows
+
+
+# --- nothing drawn over the text ----------------------------------------------------
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("layout_name", LAYOUTS)
+def test_no_text_runs_into_a_logo_or_another_text(layout_name: str) -> None:
+    """Seen on the contact sheets: a long quote on a `minimal` story ran into the logo in
+    the corner. The ink of texts, marks and pictures never overlaps, on any platform."""
+    checked = 0
+    for platform_id in PLATFORMS:
+        brand = PROJECT.brand(PROJECT.layout(layout_name, PROJECT.platform(platform_id)).brand)
+        for lang, length in itertools.product(LANGUAGES, LENGTHS):
+            content = sample(lang, length, handle=brand.handle or "", url=brand.website or "")
+            try:
+                scene = scene_of(layout_name, platform_id, content)
+            except TextDoesNotFit:
+                continue
+            drawn = [
+                e
+                for e in scene.elements
+                if e.type in ("text", "image", "quote_mark") and e.ink_box[0] < e.ink_box[2]
+            ]
+            for a, b in itertools.combinations(drawn, 2):
+                assert not _overlap(a.ink_box, b.ink_box), (platform_id, lang, length, a, b)
+            checked += 1
+    assert checked > 80
+
+
+@pytest.mark.parametrize("layout_name", LAYOUTS)
+def test_a_pictures_box_keeps_clear_of_the_texts_box(layout_name: str) -> None:
+    """Whatever the quote: a text (or a group holding one) may fill its whole box, so a
+    picture placed beside it at the top level gets a box of its own."""
+    from cardgen.design.layouts import GroupElement, ImageElement, TextElement, flatten
+
+    Box = tuple[int, int, int, int]
+
+    def clipped(box: Box, safe: Box) -> Box:
+        return (
+            max(box[0], safe[0]),
+            max(box[1], safe[1]),
+            min(box[2], safe[2]),
+            min(box[3], safe[3]),
+        )
+
+    for platform_id in PLATFORMS:
+        platform = PROJECT.platform(platform_id)
+        layout = PROJECT.layout(layout_name, platform)
+        size = (platform.width, platform.height)
+        texts = [
+            e
+            for e in layout.elements
+            if any(isinstance(c, TextElement) for c in flatten([e]))
+            and not isinstance(e, ImageElement)
+        ]
+        pictures = [e for e in layout.elements if isinstance(e, ImageElement)]
+        for text, picture in itertools.product(texts, pictures):
+            a = clipped(text.box.pixels(*size), platform.safe_box)
+            b = clipped(picture.box.pixels(*size), platform.safe_box)
+            assert not _overlap(a, b), (platform_id, text.id, picture.id, a, b)
+        assert all(isinstance(t, GroupElement | TextElement) for t in texts)
+
+
+@pytest.mark.parametrize("layout_name", LAYOUTS)
+def test_right_to_left_runs_are_never_letter_spaced(layout_name: str) -> None:
+    """Seen on the contact sheets: large heavy type is tightened, and the `. ` after an
+    Arabic word (a right-to-left run in the Latin face) was spaced letter by letter, so
+    drawn left to right: the full stop landed on the far side of the space."""
+    for platform_id in ("instagram-square", "linkedin"):
+        for length in LENGTHS:
+            try:
+                scene = scene_of(layout_name, platform_id, sample("ar", length))
+            except TextDoesNotFit:
+                continue
+            runs = [run for text in scene.texts for line in text.lines for run in line.runs]
+            assert not [run for run in runs if run.rtl and run.spacing], (platform_id, length)

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from cardgen.batch.executors import _repath, draw_on_worker, scene_files
-from cardgen.batch.plan import Project, _scene, load_selections, plan
+from cardgen.batch.plan import Project, fit_card, load_selections, plan
 from cardgen.batch.workers import draw_in_worker
 from tests.batchkit import make_project
 from tests.helpers import run_cli
@@ -57,7 +57,7 @@ def test_a_worker_draws_from_files_sent_by_content_hash(project: Path, tmp_path:
     with the task, keyed by sha256, and the card is the one drawn from the originals."""
     loaded = Project.open(project)
     job = plan(load_selections(None, loaded), loaded)[0]
-    scene = _scene(job, loaded)
+    scene = fit_card(job, loaded)
     files = scene_files(scene)
     assert any(f.endswith((".ttf", ".otf")) for f in files)
     elsewhere = {path: f"/nonexistent/{i}{Path(path).suffix}" for i, path in enumerate(files)}

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from cardgen.batch.plan import Project, render
+from cardgen.batch.plan import Project
+from cardgen.batch.runner import render
 from cardgen.design.platforms import BUILTIN
 from cardgen.review.gallery import Counted, render_gallery, write_gallery
 from tests.gallery_project import HOSTILE_AUTHOR, HOSTILE_QUOTE, HOSTILE_TITLE, make_project
@@ -112,6 +113,26 @@ def test_every_render_writes_a_gallery_listing_every_card(
         "x",
         "linkedin",
     }
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_thumbnails_are_made_where_cards_are_drawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """The page writer decodes no card: each thumbnail comes with its card from the drawing
+    step (a worker process, or this one for --jobs 1)."""
+    import cardgen.review.thumbs as thumbs
+
+    def no_decoding(data: bytes) -> bytes:
+        raise AssertionError("a card was decoded to make its thumbnail")
+
+    monkeypatch.setattr(thumbs, "make_thumbnail", no_decoding)
+    make_project(tmp_path)
+    report = render(None, out=tmp_path / "out", project=Project.open(tmp_path), jobs=jobs)
+    folder = tmp_path / "out" / thumbs.THUMBS_DIR
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        f"{c['sha256']}.webp" for c in report.cards
+    )
 
 
 def test_markup_from_articles_and_yaml_is_text_not_html(

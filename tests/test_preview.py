@@ -259,7 +259,8 @@ def test_every_bundled_file_passes_its_own_schema(kind: str, pattern: str) -> No
     import yaml
 
     schema = json.loads(run_cli("schema", kind)[1])
-    files = sorted(ROOT.glob(pattern))
+    # layouts/platforms.yaml sits among the layouts but is no layout (cardgen skips it too).
+    files = sorted(path for path in ROOT.glob(pattern) if path.name != "platforms.yaml")
     assert files
     for path in files:
         jsonschema.validate(yaml.safe_load(path.read_text()), schema)
@@ -281,3 +282,40 @@ def test_the_readme_child_layout_renders_on_every_platform(project: Path) -> Non
         card = first_cell(sheet.convert("RGB"), 1080, 1080)
         assert card.getpixel((card.width // 2, 1)) == (0xC0, 0x50, 0x3A)  # the new badge
         assert card.getpixel((card.width - 3, card.height - 3)) == (0x3E, 0x2C, 0x41)  # deep
+
+
+@pytest.mark.parametrize(
+    ("text", "letter"),
+    [
+        ("子どもが生まれてから時間の使い方が変わりました", "子"),
+        ("ما تعلمته بعد أن أصبحت أمًّا ليس أن أفعل", "م"),
+    ],
+    ids=["japanese", "arabic"],
+)
+def test_a_problem_card_draws_the_quoted_text_in_its_own_script(text: str, letter: str) -> None:
+    """The message quotes the text: in a Latin-only font every Japanese or Arabic
+    character is the same empty box, so the text and one letter repeated in its place
+    would look alike."""
+    import re
+
+    from cardgen.errors import TextDoesNotFit
+    from cardgen.review.preview import problem_card
+
+    linkedin = next(p for p in BUILTIN if p.id == "linkedin")
+
+    def card(quoted: str) -> Image.Image:
+        return problem_card(linkedin, TextDoesNotFit(f"quote text does not fit; text '{quoted}'"))
+
+    assert mean_difference(card(text), card(re.sub(r"\S", letter, text))) > 0.3
+
+
+def test_a_problem_card_wraps_a_long_word_inside_the_card() -> None:
+    """A run of Japanese has no spaces: it is broken between characters, not drawn off
+    the card's edge."""
+    from cardgen.errors import TextDoesNotFit
+    from cardgen.review.preview import problem_card
+
+    linkedin = next(p for p in BUILTIN if p.id == "linkedin")
+    image = problem_card(linkedin, TextDoesNotFit("text '" + "時間の使い方が" * 12 + "'"))
+    margin = image.crop((linkedin.width - 24, 12, linkedin.width - 8, linkedin.height - 12))
+    assert margin.getcolors() == [(margin.width * margin.height, (255, 236, 236))]

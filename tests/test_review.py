@@ -281,40 +281,137 @@ def test_buffer_export_with_urls_slots_and_edited_captions(out: Path, tmp_path: 
         zone="Europe/Paris",
         now=NOW,
     )
-    rows = read_csv(dest)
-    assert rows[0] == ["Text", "Image URL", "Tags", "Posting Time"]
+    square, x = (read_csv(path) for path in report.paths)
+    assert square[0] == x[0] == ["Text", "Image URL", "Tags", "Posting Time"]
     # Quotes in the selection's order (gamma, alpha, beta), one slot per quote.
-    assert [(r[1].rsplit("/", 2)[1], r[3]) for r in rows[1:]] == [
+    assert [(r[1].rsplit("/", 2)[1], r[3]) for r in square[1:]] == [
         ("gamma", "2026-12-02 12:00"),
-        ("gamma", "2026-12-02 12:00"),
-        ("alpha", "2026-12-04 17:00"),
         ("alpha", "2026-12-04 17:00"),
         ("beta", "2026-12-07 09:00"),
     ]
-    assert rows[2][0] == "Edited for X"
-    assert rows[1][1] == "https://cdn.example.com/cards/week/gamma/instagram-square.png"
+    assert [(r[0], r[3]) for r in x[1:]] == [
+        ("Edited for X", "2026-12-02 12:00"),
+        ("\u201cQuote alpha.\u201d #x", "2026-12-04 17:00"),
+    ]
+    assert square[1][1] == "https://cdn.example.com/cards/week/gamma/instagram-square.png"
     assert report.posts == 5 and report.quotes == 3
-    assert dest.read_bytes().endswith(b"\r\n")
+    assert report.paths[1].read_bytes().endswith(b"\r\n")
 
 
-def test_hootsuite_later_and_csv_formats(out: Path, tmp_path: Path) -> None:
+def test_buffer_writes_one_file_per_channel(out: Path, tmp_path: Path) -> None:
+    approve_all(out)
+    dest = tmp_path / "week.csv"
+    report = export(out, "buffer", dest, base_url="https://cdn.example.com", now=NOW)
+    # Buffer imports into one channel at a time: one file per platform, named after it.
+    assert report.paths == [tmp_path / "week-instagram-square.csv", tmp_path / "week-x.csv"]
+    assert not dest.exists()
+    for path in report.paths:
+        rows = read_csv(path)
+        assert rows[0] == ["Text", "Image URL", "Tags", "Posting Time"]
+        assert len(rows) == 4 and {r[3] for r in rows[1:]} == {""}  # unscheduled: queued
+
+
+def many_cards(tmp_path: Path, count: int, platform: str) -> Path:
+    """OUT with `count` approved quotes on one platform (no selection file: id order)."""
+    folder = tmp_path / "many"
+    cards = [_card(f"q{n:04d}", platform) for n in range(count)]
+    for card in cards:
+        (folder / card["path"]).parent.mkdir(parents=True, exist_ok=True)
+        (folder / card["path"]).write_bytes(b"\x89PNG fake " + card["sha256"].encode())
+    (folder / "manifest.json").write_text(json.dumps({"cards": cards}), encoding="utf-8")
+    approve_all(folder)
+    return folder
+
+
+def test_buffer_splits_at_100_posts_per_upload(tmp_path: Path) -> None:
+    folder = many_cards(tmp_path, 205, "x")
+    dest = tmp_path / "x.csv"
+    report = export(folder, "buffer", dest, base_url="https://cdn.example.com", now=NOW)
+    assert [p.name for p in report.paths] == ["x-1.csv", "x-2.csv", "x-3.csv"]
+    assert [len(read_csv(p)) - 1 for p in report.paths] == [100, 100, 5]
+    assert read_csv(report.paths[2])[0] == ["Text", "Image URL", "Tags", "Posting Time"]
+
+
+def test_hootsuite_format_dates_lead_time_and_link(out: Path, tmp_path: Path) -> None:
     approve_all(out, platform="x")
     hoot = tmp_path / "hootsuite.csv"
-    export(out, "hootsuite", hoot, slots="Tue 08:15", zone="UTC", now=NOW)
+    report = export(out, "hootsuite", hoot, slots="Tue 08:15", zone="UTC", now=NOW)
+    assert report.paths == [hoot]
     rows = read_csv(hoot)
-    assert len(rows) == 3  # no header row
-    assert rows[0][0] == "08/12/2026 08:15" and rows[1][0] == "15/12/2026 08:15"
-    assert rows[0][2] == "week/gamma/x.png"  # a path relative to OUT without --base-url
-    later = tmp_path / "later.csv"
-    export(out, "later", later, slots="Tue 08:15", zone="America/New_York", now=NOW)
-    rows = read_csv(later)
-    assert rows[0] == ["Date", "Time", "Caption", "Media URL", "Alt Text", "Platform"]
-    assert rows[1][:2] == ["2026-12-08", "08:15"] and rows[1][5] == "x"
+    assert len(rows) == 3 and all(len(r) == 3 for r in rows)  # no header: date, text, link
+    assert rows[0][0] == "12/08/2026 08:15" and rows[1][0] == "12/15/2026 08:15"  # MM/DD
+    assert rows[0][1].startswith("\u201cQuote gamma.")
+    assert rows[0][2] == ""  # the link column holds the article's URL; these have none
+    export(out, "hootsuite", hoot, slots="Tue 08:15", zone="UTC", now=NOW, day_first=True)
+    assert read_csv(hoot)[0][0] == "08/12/2026 08:15"
+    # Hootsuite refuses posts less than 10 minutes ahead: a slot 5 minutes away is skipped.
+    soon = dt.datetime(2026, 12, 8, 8, 10, tzinfo=dt.UTC)
+    export(out, "hootsuite", hoot, slots="Tue 08:15, Wed 09:00", zone="UTC", now=soon)
+    assert [r[0] for r in read_csv(hoot)] == [
+        "12/09/2026 09:00",
+        "12/15/2026 08:15",
+        "12/16/2026 09:00",
+    ]
+
+
+def test_hootsuite_link_is_the_article_and_350_rows_per_upload(tmp_path: Path) -> None:
+    folder = many_cards(tmp_path, 351, "linkedin")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for card in manifest["cards"]:
+        card["source"] = {"url": "https://example.com/article"}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    dest = tmp_path / "hoot.csv"
+    report = export(folder, "hootsuite", dest, slots="Mon 09:00, Thu 14:30", zone="UTC", now=NOW)
+    assert [p.name for p in report.paths] == ["hoot-1.csv", "hoot-2.csv"]
+    first, second = (read_csv(p) for p in report.paths)
+    assert (len(first), len(second)) == (350, 1)
+    assert first[0][2] == "https://example.com/article"
+
+
+def test_later_gets_a_folder_of_images_captions_and_a_checklist(out: Path, tmp_path: Path) -> None:
+    approve_all(out, platform="x")
+    dest = tmp_path / "later"
+    report = export(out, "later", dest, slots="Tue 08:15", zone="America/New_York", now=NOW)
+    assert report.paths == [dest]
+    names = sorted(p.name for p in dest.iterdir())
+    assert names == [
+        "001-gamma-x.png",
+        "001-gamma-x.txt",
+        "002-alpha-x.png",
+        "002-alpha-x.txt",
+        "003-beta-x.png",
+        "003-beta-x.txt",
+        "posts.csv",
+    ]
+    assert (dest / "001-gamma-x.png").read_bytes() == (out / "week/gamma/x.png").read_bytes()
+    assert (dest / "002-alpha-x.txt").read_text(encoding="utf-8").startswith("\u201cQuote alpha")
+    rows = read_csv(dest / "posts.csv")
+    assert rows[0] == [
+        "order",
+        "file",
+        "date",
+        "time",
+        "platform",
+        "caption",
+        "alt_text",
+        "quote_id",
+    ]
+    assert rows[1][:5] == ["1", "001-gamma-x.png", "2026-12-08", "08:15", "x"]
+    # A second export never writes into a folder that holds files.
+    with pytest.raises(InputError, match="already exists"):
+        export(out, "later", dest, now=NOW)
+    assert len(list(dest.iterdir())) == 7
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".later.")]
+
+
+def test_cardgen_csv_format(out: Path, tmp_path: Path) -> None:
+    approve_all(out, platform="x")
     plain = tmp_path / "plain.csv"
     export(out, "csv", plain, slots="Tue 08:15", zone="Asia/Kolkata", now=NOW)
     rows = read_csv(plain)
     assert rows[0][:4] == ["scheduled_at", "platform", "image", "caption"]
     assert rows[1][0] == "2026-12-08T08:15:00+05:30"
+    assert rows[1][2] == "week/gamma/x.png"  # a path relative to OUT without --base-url
     unscheduled = tmp_path / "unscheduled.csv"
     export(out, "csv", unscheduled)
     assert {r[0] for r in read_csv(unscheduled)[1:]} == {""}
@@ -330,6 +427,8 @@ def test_hootsuite_later_and_csv_formats(out: Path, tmp_path: Path) -> None:
         (["--to", "hootsuite", "--slots", "Mon 09:07"], "minutes ending in 0 or 5"),
         (["--to", "myspace"], "is not a format"),
         (["--to", "csv", "--base-url", "ftp://x"], "is not an http(s) URL"),
+        (["--to", "buffer"], "needs --base-url"),
+        (["--to", "csv", "--day-first"], "--day-first is for --to hootsuite"),
     ],
 )
 def test_export_refuses_bad_input_and_writes_nothing(

@@ -24,6 +24,8 @@ from cardgen.source.quotability import (
     content_words,
     document,
     general,
+    label_line,
+    parallel_clauses,
     rare_words,
     specific,
     tokens,
@@ -32,6 +34,7 @@ from cardgen.source.quotes import load_selection
 from cardgen.source.suggest import (
     MAX_CHARS,
     WEIGHTS,
+    candidates,
     explanation,
     score_passage,
     source_for,
@@ -233,6 +236,53 @@ def test_suggestions_do_not_overlap_and_are_whole_sentences() -> None:
         assert width(s.text) <= MAX_CHARS
 
 
+def test_label_lines_are_not_suggested(tmp_path: Path) -> None:
+    text = "\n\n".join(
+        [
+            'Source: "Why Gardens Teach Patience", The Garden Weekly, with Ana Ruiz.',
+            "Photo credit: every picture here is by Ana Ruiz, the gardener.",
+            "A garden is patience made visible; every seed is a promise kept slowly.",
+            "Patience is not waiting; it is paying attention to what grows.",
+            "Update: the garden is open to visitors every weekend.",
+        ]
+    )
+    found = [s.text for s in suggest(article(tmp_path, text + "\n"), 5)]
+    labels = [t.startswith(("Source", "Photo", "Update")) for t in found]
+    assert labels == sorted(labels) and labels.count(False) == 2  # every label line last
+    assert label_line("Photo credit: Jane Doe.") == 1.0
+    assert label_line("Trust thyself: every heart vibrates to that iron string.") == 0.0
+
+
+def test_japanese_tense_is_read_from_sentence_endings() -> None:
+    ja = load_lexicon("ja")
+    holds = "小さな習慣が、大きな変化を生む。焦らず、毎日少しずつ進めばいい。"
+    happened = "毎朝五時に起きるようになって三年が経った。最初は眠くてつらかった。"
+    assert general(tokens(holds, ja), holds) > general(tokens(happened, ja), happened)
+
+
+def test_parallel_clauses_are_the_shape_of_a_maxim() -> None:
+    assert parallel_clauses("Envy is ignorance; imitation is suicide.") == 0.5
+    assert parallel_clauses("Self-control is strength; thought is mastery; calm is power.") == 1
+    assert parallel_clauses("A garden grows slowly.") == 0
+    assert parallel_clauses("Source: the weekly paper; page two.") == 0.5  # the label is no clause
+
+
+def test_position_counts_in_a_long_text_and_not_between_a_short_posts_paragraphs(
+    tmp_path: Path,
+) -> None:
+    filler = " ".join(f"The river bends near stone number {i} of the old wall." for i in range(40))
+    line = "Patience is not waiting; it is paying attention to what grows."
+    long_text = "\n\n".join([line, *[filler] * 12, line.replace("grows", "lasts")]) + "\n"
+    lexicon = load_lexicon("en")
+    found = candidates(article(tmp_path, long_text, "long.txt"), lexicon)
+    early = {c.text: c.values["early"] for c in found if c.text.startswith("Patience")}
+    assert early[line] == 1.0 and early[line.replace("grows", "lasts")] == 0.0
+    short = "\n\n".join([line, "A kind word is a seed.", line.replace("grows", "lasts")]) + "\n"
+    found = candidates(article(tmp_path, short, "short.txt"), lexicon)
+    values = [c.values["early"] for c in found if c.text.startswith("Patience")]
+    assert len(values) == 2 and abs(values[0] - values[1]) < 0.01
+
+
 def test_top_ten_is_spread_over_paragraphs(tmp_path: Path) -> None:
     one = " ".join(f"Every garden number {i} teaches a new kind of patience." for i in range(12))
     rest = "\n\n".join(
@@ -332,7 +382,8 @@ def test_explain_lists_feature_contributions_as_yaml_comments(tmp_path: Path) ->
 
 
 def test_other_scripts_get_suggestions() -> None:
-    assert "小さな習慣が、大きな変化を生む。" in " ".join(top(ARTICLES / "ja.md", 3))
+    # The maxim first, not the anecdote of getting up at five ("…経った。…つらかった。").
+    assert top(ARTICLES / "ja.md", 1)[0].startswith("小さな習慣が、大きな変化を生む。")
     assert any("العادات الصغيرة" in text for text in top(ARTICLES / "ar.html", 3))
 
 

@@ -2,10 +2,9 @@
 
 A caption comes from a template per platform, with the quote in the card's own
 typography (curly quotes, em dashes). When it is over the platform's limit it
-sheds hashtags (last first), then the title, then the link; when the quote alone
-is too long, it leaves out the quote text instead (the card shows it), with the
-hashtags, title and link back as far as they fit, and says so in a warning: it
-never refuses the card.
+is shortened by one documented rule (`fitted_caption`): leave out the quote text
+(the card shows it), then hashtags (last first), then the title, then the link,
+with a warning saying what went: it never refuses the card.
 """
 
 from __future__ import annotations
@@ -192,12 +191,12 @@ def caption(parts: CaptionParts, platform: Platform) -> str:
 
 
 def fitted_caption(parts: CaptionParts, platform: Platform) -> tuple[str, str | None]:
-    """The post text within the platform's limit, and a warning when it lost the quote.
+    """The post text within the platform's limit, and a warning when it had to be shortened.
 
-    Over the limit, the caption sheds hashtags (last first), then the title, then the
-    link; over even then, it leaves out the quote text (the card shows it) and sheds
-    hashtags, the title and the link again as needed; text over even then (a very low
-    custom limit) is cut at a word boundary with `…`.
+    The rule, in order, each step only while the caption is still over the limit: leave out
+    the quote text (the card shows it; the attribution stays), then the hashtags (last
+    first), then the title, then the link; text over even then (a very low custom limit) is
+    cut at a word boundary with `…`. Any shortening comes with a warning saying what went.
     """
     template = platform.caption_template or DEFAULT_TEMPLATE
     problem = check_template(template)
@@ -211,13 +210,6 @@ def fitted_caption(parts: CaptionParts, platform: Platform) -> tuple[str, str | 
     full = fill_template(template, parts, tags)
     if limit is None or count(full, platform) <= limit:
         return full, None
-    # Hashtags (last first), then the title, then the link: the usual trimming, no warning.
-    quoted = [(parts, tags[:fewer]) for fewer in range(len(tags) - 1, -1, -1)]
-    quoted += [(replace(parts, title=None), ()), (replace(parts, title=None, url=None), ())]
-    for shorter, kept in quoted:
-        text = fill_template(template, shorter, kept)
-        if count(text, platform) <= limit:
-            return text, None
     unquoted = replace(parts, quote="")
     tries = [(unquoted, tags[:number]) for number in range(len(tags), -1, -1)]
     tries += [(replace(unquoted, title=None), ()), (replace(unquoted, title=None, url=None), ())]
@@ -238,9 +230,7 @@ def fitted_caption(parts: CaptionParts, platform: Platform) -> tuple[str, str | 
         left_out.append("the link")
     note = (
         f"caption for {platform.id} is {count(full, platform)} {_unit(platform)}, over its "
-        f"{limit} even without hashtags, title and link: shortened by leaving out "
-        f"{', '.join(left_out)} "
-        "(the card shows the quote)"
+        f"{limit}: shortened by leaving out {', '.join(left_out)} (the card shows the quote)"
     )
     return text, note
 

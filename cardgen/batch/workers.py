@@ -50,17 +50,27 @@ def _worker_project(root: Path) -> Project:
     return _WORKER_PROJECTS[root]
 
 
-def draw_in_worker(packed_scene: bytes, fmt: str, limit: int) -> tuple[bytes, str] | PackedError:
-    """Draw and encode a pickled scene (the runner keeps fitted scenes pickled)."""
+def draw_in_worker(
+    packed_scene: bytes, fmt: str, limit: int
+) -> tuple[bytes, str, bytes | None] | PackedError:
+    """Draw and encode a pickled scene (the runner keeps fitted scenes pickled); with it,
+    the review page's thumbnail of the card (None if it could not be made)."""
     import pickle
 
     from cardgen.drawing.raster import draw_scene
     from cardgen.drawing.sizefit import encode_within
+    from cardgen.review.thumbs import thumbnail_of
 
     try:
-        return encode_within(draw_scene(pickle.loads(packed_scene)), fmt, limit)
+        image = draw_scene(pickle.loads(packed_scene))
+        data, final_fmt = encode_within(image, fmt, limit)
     except CardgenError as exc:
         return PackedError.of(exc)
+    try:
+        thumb: bytes | None = thumbnail_of(image)
+    except Exception:  # a thumbnail is a convenience: the page makes it from the card later
+        thumb = None
+    return data, final_fmt, thumb
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,17 @@ if TYPE_CHECKING:
     from cardgen.design.layouts import Brand
     from cardgen.source.quotes import LoadedSelection
 
-TEMPLATE_FIELDS = ("quote", "attribution", "title", "publisher", "handle", "url", "author")
+# `slide`: "3/7" on a carousel's slides, empty on a single card (hiding its element).
+TEMPLATE_FIELDS = (
+    "quote",
+    "attribution",
+    "title",
+    "publisher",
+    "handle",
+    "url",
+    "author",
+    "slide",
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +36,7 @@ class CardText:
     handle: str = ""
     url: str = ""
     author: str = ""
+    slide: str = ""
     lang: str = ""  # the quote's language code when known; else guessed from its text
 
     def fill(self, template: str) -> str:

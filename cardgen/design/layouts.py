@@ -647,6 +647,8 @@ class LayoutSource:
 
 
 ASPECT_CLASSES = ("square", "portrait", "tall", "landscape")
+# Overrides a carousel applies last, to its cover, its quote slides and its closing slide.
+CAROUSEL_VARIANTS = ("cover", "slide", "closing")
 
 
 def load_layout_file(
@@ -685,7 +687,7 @@ def _check_override_keys(layout: LayoutFile | LayoutPatchFile, doc: YamlDocument
     from cardgen.design.platforms import load_platforms
 
     project = doc.path.resolve().parent.parent
-    known = [*ASPECT_CLASSES, *load_platforms(project)]
+    known = [*ASPECT_CLASSES, *CAROUSEL_VARIANTS, *load_platforms(project)]
     for key in layout.overrides:
         if key not in known:
             raise InputError(
@@ -835,11 +837,14 @@ def load_brand(source: LayoutSource, name: str | None) -> Brand:
     return brand
 
 
-def resolve_layout(source: LayoutSource, name: str, platform: Platform) -> Layout:
-    """The layout `name` with its parents and the overrides for `platform` merged in."""
+def resolve_layout(
+    source: LayoutSource, name: str, platform: Platform, variant: str | None = None
+) -> Layout:
+    """The layout `name` with its parents and the overrides for `platform` merged in, then
+    those of a carousel `variant` (CAROUSEL_VARIANTS) when one is asked for."""
     docs: list[YamlDocument] = []
     data, overrides, shown = _merged_data(source, name, (), docs)
-    for key in (platform.aspect_class, platform.id):
+    for key in (platform.aspect_class, platform.id, *([variant] if variant else [])):
         for override in overrides:
             if key in override:
                 try:
@@ -862,6 +867,12 @@ def resolve_layout(source: LayoutSource, name: str, platform: Platform) -> Layou
         ) from None
     layout._sources = tuple(docs)
     return layout
+
+
+def layout_variants(source: LayoutSource, name: str) -> set[str]:
+    """The carousel variants (CAROUSEL_VARIANTS) that layout `name` or a parent overrides."""
+    _, overrides, _ = _merged_data(source, name, (), [])
+    return {key for override in overrides for key in override if key in CAROUSEL_VARIANTS}
 
 
 def _merged_data(

@@ -32,6 +32,7 @@ DECISION_PATH = "/__cardgen/decision"
 COUNT_PATH = "/__cardgen/count"
 ZIP_PATH = "/__cardgen/zip"
 
+
 class ManifestCards:
     """The manifest's cards by sha256, read again only when the manifest changes: one
     per server, so two servers (two output folders) never share what they read."""

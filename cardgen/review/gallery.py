@@ -28,6 +28,8 @@ from cardgen.errors import InputError
 if TYPE_CHECKING:
     import jinja2
 
+    from cardgen.batch.output import WriteLog
+
 # A count at or above this share of its limit is flagged so it can be trimmed in time.
 NEAR_LIMIT = 0.9
 
@@ -234,9 +236,14 @@ def gallery_page(
     *,
     thumbs: Mapping[str, str] | None = None,
     order: Mapping[tuple[str, str], int] | None = None,
+    carousels: Sequence[Mapping[str, Any]] = (),
+    carousel_thumbs: set[str] | None = None,
 ) -> bytes:
-    """The page as UTF-8, encoded piece by piece as the template makes it."""
+    """The page as UTF-8, encoded piece by piece as the template makes it. `carousels`:
+    the manifest's carousel records, shown as strips (`carousel_thumbs`: those on disk)."""
     from markupsafe import Markup
+
+    from cardgen.review.carousel_view import carousel_views
 
     script = asset("gallery.js")
     # Our own static assets, not user data: they go in verbatim.
@@ -245,6 +252,7 @@ def gallery_page(
     page = io.BytesIO()
     for piece in prepare().generate(
         view=gallery_view(records, platforms, thumbs=thumbs, order=order),
+        carousels=carousel_views(carousels, platforms, carousel_thumbs or set(), display_selection),
         style=Markup(asset("gallery.css")),
         script=Markup(script),
         script_hash=_csp_hash(script),
@@ -254,7 +262,12 @@ def gallery_page(
 
 
 def write_gallery(
-    out: Path, records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform]
+    out: Path,
+    records: Sequence[Mapping[str, Any]],
+    platforms: Mapping[str, Platform],
+    *,
+    carousels: Sequence[Mapping[str, Any]] = (),
+    log: WriteLog | None = None,
 ) -> Path:
     """Make missing thumbnails, then write `OUT/index.html` atomically; returns its path.
 
@@ -263,26 +276,38 @@ def write_gallery(
     with the page's own hash) and an unchanged page is left as it is.
     """
     from cardgen.batch.output import STATE_DIR, write_atomic
+    from cardgen.review.carousel_view import carousel_thumbs
     from cardgen.review.thumbs import ensure_thumbnails, prune_thumbnails
 
-    thumbs = ensure_thumbnails(out, records)
-    prune_thumbnails(out, thumbs)
+    thumbs = ensure_thumbnails(out, records, log=log)
+    slides = {sha for sha in carousel_thumbs(carousels) if _has_thumb(out, sha)}
+    prune_thumbnails(out, [*thumbs, *slides])
     order = selection_order(out, (r["selection"] for r in records))
     path = out / "index.html"
     stamp = out / STATE_DIR / GALLERY_STAMP
-    inputs = _inputs_digest(records, platforms, [sorted(thumbs.items()), sorted(order.items())])
+    extra = [sorted(thumbs.items()), sorted(order.items()), list(carousels), sorted(slides)]
+    inputs = _inputs_digest(records, platforms, extra)
     try:
         held_inputs, held_page = stamp.read_text(encoding="ascii").split()
         if held_inputs == inputs and hashlib.sha256(path.read_bytes()).hexdigest() == held_page:
             return path
     except (OSError, ValueError):
         pass  # no stamp, a torn one or no page: render
-    data = gallery_page(records, platforms, thumbs=thumbs, order=order)
-    write_atomic(path, data)
+    data = gallery_page(
+        records, platforms, thumbs=thumbs, order=order, carousels=carousels, carousel_thumbs=slides
+    )
+    write_atomic(path, data, log=log)
     # Only a shortcut: if it cannot be written, the next run renders the page again.
     with contextlib.suppress(InputError):
-        write_atomic(stamp, f"{inputs} {hashlib.sha256(data).hexdigest()}\n".encode("ascii"))
+        digests = f"{inputs} {hashlib.sha256(data).hexdigest()}\n"
+        write_atomic(stamp, digests.encode("ascii"), log=log)
     return path
+
+
+def _has_thumb(out: Path, sha: str) -> bool:
+    from cardgen.review.thumbs import is_card_hash, thumb_path
+
+    return is_card_hash(sha) and (out / thumb_path(sha)).is_file()
 
 
 GALLERY_STAMP = "gallery.sha256"
@@ -298,7 +323,9 @@ def _inputs_digest(
     # Record by record: one JSON text of a whole batch would be megabytes held at once.
     parts: list[Any] = [
         __version__,
-        *records,
+        # Not a card's status (rendered, cached, kept): the page does not show it, so a
+        # rerun that only changes statuses leaves the page as it is.
+        *({k: v for k, v in r.items() if k != "status"} for r in records),
         [[pid, dataclasses.asdict(p)] for pid, p in platforms.items()],
         *extra,
     ]
@@ -317,6 +344,7 @@ def write_gallery_from_manifest(out: Path, platforms: Mapping[str, Platform]) ->
     from cardgen.batch.output import write_atomic
     from cardgen.inputs import read_input
     from cardgen.limits import MAX_STATE_FILE_BYTES
+    from cardgen.review.carousel_view import carousel_thumbs
     from cardgen.review.thumbs import ensure_thumbnails
 
     manifest = out / "manifest.json"
@@ -326,10 +354,20 @@ def write_gallery_from_manifest(out: Path, platforms: Mapping[str, Platform]) ->
         # A FIFO or device in its place is refused, never waited on or read without end.
         limit = MAX_STATE_FILE_BYTES
         data = read_input(manifest, what="manifest", shown=str(manifest), limit=limit)
-        records = json.loads(data.decode("utf-8"))["cards"]
+        body = json.loads(data.decode("utf-8"))
+        records = body["cards"]
+        carousels = [c for c in body.get("carousels", []) if isinstance(c, dict)]
         thumbs = ensure_thumbnails(out, records)
         order = selection_order(out, (r["selection"] for r in records))
-        page = gallery_page(records, platforms, thumbs=thumbs, order=order)
+        slides = {sha for sha in carousel_thumbs(carousels) if _has_thumb(out, sha)}
+        page = gallery_page(
+            records,
+            platforms,
+            thumbs=thumbs,
+            order=order,
+            carousels=carousels,
+            carousel_thumbs=slides,
+        )
     except FileNotFoundError:
         raise InputError(
             f"no manifest in {out}", hint="run `cardgen render` first, or pass --out"

@@ -7,6 +7,7 @@ layout, brand, selection, article or font changes.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,11 +23,20 @@ from cardgen.design.layouts import Brand
 from cardgen.design.platforms import Platform
 from cardgen.drawing.composition import build_scene
 from cardgen.drawing.raster import draw_scene, encode
-from cardgen.drawing.scene import ImageShape, RectShape, Scene, ShadowShape, TextBlock
+from cardgen.drawing.scene import (
+    ImageShape,
+    PlacedLine,
+    PlacedRun,
+    RectShape,
+    Scene,
+    ShadowShape,
+    SolidFill,
+    TextBlock,
+)
 from cardgen.errors import CardgenError, ContentError, InputError, did_you_mean
 from cardgen.source.quotes import LoadedSelection, Quote, load_selection
 from cardgen.typography.fontfiles import FONT_SUFFIXES
-from cardgen.typography.fonts import load_font
+from cardgen.typography.fonts import ChainMeasurer, load_font
 
 CELL_HEIGHT = 420  # every card is scaled to this height on the sheet
 SHEET_WIDTH = 2400  # cards wrap onto a new row past this width
@@ -84,7 +94,7 @@ def write_preview(
             except ContentError as exc:
                 # Text that does not fit one platform: show the others, and why not this one.
                 problems.append(f"{platform.id}: {exc.one_line()}")
-                drawn[key] = _problem_card(platform, exc)
+                drawn[key] = problem_card(platform, exc)
             else:
                 drawn[key] = draw_scene(scene)
                 if debug:
@@ -104,26 +114,55 @@ def write_preview(
     )
 
 
-def _problem_card(platform: Platform, error: CardgenError) -> Image.Image:
-    """A card-sized panel stating why this platform's card could not be made."""
-    import textwrap
-
+def problem_card(platform: Platform, error: CardgenError) -> Image.Image:
+    """A card-sized panel stating why this platform's card could not be made. The message
+    quotes the text, in whatever script it is: it is set in a font chain with fallbacks
+    (no empty boxes for Japanese or Arabic) and wrapped by its measured width."""
     from cardgen.typography.fontfiles import font_folders
-    from cardgen.typography.fonts import registry_for
+    from cardgen.typography.fonts import chain_for, registry_for
 
-    image = Image.new("RGB", platform.size, (255, 236, 236))
-    face = registry_for(font_folders(None)).find("Inter", "semibold")
+    registry = registry_for(font_folders(None))
+    chain = chain_for(registry, registry.find("Inter", "semibold"))
     size = max(12, min(platform.width, platform.height) // 22)
-    font = load_font(face.path, size)
-    columns = max(12, round(platform.width / (size * 0.55)) - 4)
-    lines = textwrap.wrap(error.one_line(), columns)[:14]
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, platform.width - 1, platform.height - 1), outline=(200, 30, 30), width=8)
-    y = size * 2
-    for line in lines:
-        draw.text((size, y), line, font=font, fill=(150, 20, 20))
-        y += round(size * 1.35)
-    return image
+    message = error.one_line()
+    measure = ChainMeasurer(chain, message, tracking=False)
+    colour = (150, 20, 20, 255)
+    width, height = platform.size
+    ascent, _ = measure.metrics(size)
+    lines = []
+    for index, text in enumerate(wrap_measured(message, measure, size, width - 2 * size)[:14]):
+        baseline = size * 2 + ascent + index * round(size * 1.35)
+        runs = tuple(
+            PlacedRun(r.text, r.face, r.x, r.width, r.rtl) for r in measure.layout_line(text, size)
+        )
+        lines.append(PlacedLine(text, float(size), float(baseline), runs))
+    box = (0, 0, width, height)
+    block = TextBlock("problem", chain.primary, size, colour, tuple(lines), box, box)
+    border = RectShape(box, (255, 236, 236, 255), 0, (200, 30, 30, 255), 8)
+    scene = Scene(width, height, SolidFill((255, 236, 236, 255)), (border, block), box)
+    return draw_scene(scene)
+
+
+def wrap_measured(text: str, measure: ChainMeasurer, size: int, width: float) -> list[str]:
+    """`text` in lines of at most `width` px at `size`, broken at spaces, and between
+    characters inside a word wider than that (a run of Japanese has no spaces)."""
+    pieces: list[str] = []
+    for word in re.findall(r"\S+\s*", text):
+        if measure.width(word.rstrip(), size) <= width:
+            pieces.append(word)
+        else:
+            pieces.extend(word)
+    lines: list[str] = []
+    line = ""
+    for piece in pieces:
+        if line and measure.width((line + piece).rstrip(), size) > width:
+            lines.append(line.rstrip())
+            line = piece.lstrip()
+        else:
+            line += piece
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
 
 
 def _png(image: Image.Image) -> bytes:
@@ -321,7 +360,7 @@ def write_layout_sheets(
                         )
                         image = draw_scene(scene)
                     except CardgenError as error:
-                        image = _problem_card(platform, error)
+                        image = problem_card(platform, error)
                     width = round(image.width * SHEET_CELL / image.height)
                     cells.append(
                         image.resize(

@@ -8,12 +8,18 @@ a browser may cache it for good.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from cardgen.batch.output import WriteLog
 
 THUMBS_DIR = ".cardgen/thumbs"
 # Fits the page's 280 px tall, ~300 px wide frame at full sharpness on a 1x screen.
@@ -33,26 +39,48 @@ def is_card_hash(value: Any) -> bool:
 
 
 def make_thumbnail(data: bytes) -> bytes:
-    """A WebP of the card shrunk to LONGEST_SIDE on its longer side (never enlarged)."""
+    """A WebP of the card file shrunk to LONGEST_SIDE on its longer side (never enlarged)."""
     from PIL import Image
 
     with Image.open(io.BytesIO(data)) as opened:
         opened.draft("RGB", (LONGEST_SIDE, LONGEST_SIDE))  # JPEG: decode at a reduced scale
-        image: Image.Image = opened
-        if image.mode not in ("RGB", "RGBA"):
-            image = image.convert("RGBA" if "transparency" in image.info else "RGB")
-        scale = LONGEST_SIDE / max(image.size)
-        if scale < 1:
-            size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-            # reduce() by whole factors first, then bilinear: as sharp as Lanczos at this
-            # size for about half the time (a 1,000-card batch makes 1,000 of these).
-            image = image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
-        buffer = io.BytesIO()
-        image.save(buffer, "WEBP", quality=QUALITY, method=2)
+        return thumbnail_of(opened)
+
+
+def thumbnail_of(image: Image.Image) -> bytes:
+    """The thumbnail of a drawn card: what a render's workers make, beside the card itself,
+    so the main process only writes it (no decoding, no resizing there)."""
+    from PIL import Image
+
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    scale = LONGEST_SIDE / max(image.size)
+    if scale < 1:
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        # reduce() by whole factors first, then bilinear: as sharp as Lanczos at this
+        # size for about half the time (a 1,000-card batch makes 1,000 of these).
+        image = image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    buffer = io.BytesIO()
+    image.save(buffer, "WEBP", quality=QUALITY, method=2)
     return buffer.getvalue()
 
 
-def ensure_thumbnails(out: Path, records: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+def store_thumbnail(
+    out: Path, sha256: str, data: bytes | None, *, log: WriteLog | None = None
+) -> None:
+    """Write a card's thumbnail made while it was drawn (None: none was made; the page
+    makes it later from the card file). Never fails a render."""
+    from cardgen.batch.output import write_atomic
+
+    if data is None or not is_card_hash(sha256):
+        return
+    with contextlib.suppress(Exception):  # a full disk here costs a thumbnail, not the card
+        write_atomic(out / THUMBS_DIR / f"{sha256}.webp", data, log=log)
+
+
+def ensure_thumbnails(
+    out: Path, records: Iterable[Mapping[str, Any]], *, log: WriteLog | None = None
+) -> dict[str, str]:
     """Make the missing thumbnails of these cards; {sha256: path relative to OUT} of every
     card that has one. A card that cannot be read gets none (the page shows the card)."""
     from cardgen.batch.output import write_atomic
@@ -79,7 +107,7 @@ def ensure_thumbnails(out: Path, records: Iterable[Mapping[str, Any]]) -> dict[s
             if not card.is_relative_to(root):  # a hand-edited manifest: never read outside OUT
                 return None
             data = read_input(card, what="card", shown=path, limit=MAX_IMAGE_BYTES)
-            write_atomic(folder / f"{sha}.webp", make_thumbnail(data))
+            write_atomic(folder / f"{sha}.webp", make_thumbnail(data), log=log)
         except Exception:  # an unreadable or foreign file: no thumbnail, never a failed render
             return None
         return sha

@@ -101,7 +101,6 @@ _POINTERS = frozenset(
 # "He who …", "That which …", "Those that …", "Ceux qui …": the clause says who is meant.
 _DEFINING = _set("who whom whose which that what qui que dont")
 _COPULA = _set("is are est sont")
-_ADVICE_OPENERS = _set("let beware never always remember do don't be soyez ne")
 _PERSONS = _set("he she they those celui celle ceux celles")
 _BE = _set("is was are were 's est était sont")
 _POINTER_PREFIXES = (
@@ -236,17 +235,17 @@ def features(text: str, doc: Document) -> dict[str, float]:
     words = tokens(text, doc.lexicon)
     content = content_words(words, doc.lexicon)
     return {
-        "general": general(words),
+        "general": general(words, text),
         "balance": balance(text, content),
         "rare words": rare_words(content, doc.lexicon),
         "key terms": key_terms(content, doc),
         "back-reference": back_reference(text, words),
-        "chatter": chatter(words),
+        "chatter": max(chatter(words), label_line(text)),
         "specific": specific(text, words, doc.names),
         "story": story(words),
         "speech": speech(text, words),
         "definition": definition(words),
-        "advice": advice(words),
+        "parallel clauses": parallel_clauses(text),
     }
 
 
@@ -259,12 +258,23 @@ def worst(parts: Sequence[dict[str, float]]) -> dict[str, float]:
     return {name: max(part[name] for part in parts) for name in _FLAWS}
 
 
-def general(words: Sequence[str]) -> float:
+# Japanese marks tense at the end of the sentence: "…た。" tells what happened, a plain
+# form ("…生む。", "…いい。", "…です。") what holds.
+_JA_PAST = re.compile(r"(?:た|だった|でした|ました)(?=[」』）)]*[。！？!?]|[」』）)]*$)")
+_JA_PRESENT = re.compile(
+    r"(?:[うくすつぬふむゆるぐずづぶぷいだ]|です|ます|ない)(?=[」』）)]*[。！？!?]|[」』）)]*$)"
+)
+
+
+def general(words: Sequence[str], text: str = "") -> float:
     """A general statement: present tense, generic subjects and quantifiers."""
     if not words:
         return 0.0
     present = sum(1 for w in words if w in _PRESENT)
     past = sum(1 for w in words if w in _PAST)
+    if _CJK_RUN.search(text):
+        present += len(_JA_PRESENT.findall(text))
+        past += len(_JA_PAST.findall(text))
     generic = sum(1 for w in words if w in _GENERIC)
     tense = (present - past) / (present + past) if present + past else 0.5
     return max(0.0, min(1.0, 0.5 * tense + 0.5 * min(1.0, generic / 2)))
@@ -273,14 +283,24 @@ def general(words: Sequence[str]) -> float:
 def balance(text: str, content: Sequence[str]) -> float:
     """Antithesis and parallelism: a contrast turn, repeated key words, clauses that echo."""
     lowered = text.lower()
-    present = set(_words(lowered))
-    contrast = any(word in present and rule.search(lowered) for word, rule in _CONTRAST)
+    # Each rule needs its word as a whole word; a substring test skips most rules cheaply.
+    contrast = any(word in lowered and rule.search(lowered) for word, rule in _CONTRAST)
     stems = Counter(stem(w) for w in content)
     repeated = sum(1 for count in stems.values() if count > 1)
     clauses = [c.split() for c in re.split(r"[;:,\u2014\u2013\u3001\u060c]|--", lowered)]
     openers = Counter(c[0] for c in clauses if len(c) > 1)
     echo = any(count > 1 for count in openers.values())
     return min(1.0, 0.5 * contrast + 0.35 * min(repeated, 2) + 0.3 * echo)
+
+
+_CLAUSE_BREAK = re.compile(r"[;:\uff1b\uff1a\u061b]")
+
+
+def parallel_clauses(text: str) -> float:
+    """Clauses set side by side with semicolons or colons ("Envy is ignorance; imitation is
+    suicide"): the shape of a maxim, measured apart from `balance`'s word echoes."""
+    breaks = len(_CLAUSE_BREAK.findall(text)) - (label_line(text) > 0)  # not "Source:"
+    return min(2, breaks) / 2
 
 
 def rare_words(content: Sequence[str], lexicon: Lexicon) -> float:
@@ -347,13 +367,24 @@ def definition(words: Sequence[str]) -> float:
     return 0.0
 
 
-def advice(words: Sequence[str]) -> float:
-    """Counsel to anyone: "Let us …", "Beware of …", "We must …", "Never …"."""
-    if not words:
+# Labels of a post's furniture, not its argument: "Source: …", "Photo: …", "Update: …".
+_LABELS = frozenset(
+    """
+    source sources credit credits photo photos image images picture via note notes update
+    updated edit edited disclaimer disclosure caption illustration copyright tldr ps
+    crédit crédits légende ndlr
+    """.split()  # noqa: SIM905
+)
+_LABEL = re.compile(r"\W*([^\W\d_]+(?:[ .;][^\W\d_]+)?)\s?[:\uff1a]")
+
+
+def label_line(text: str) -> float:
+    """1 for a line that opens with a label and a colon ("Source: …", "Photo credit: …")."""
+    match = _LABEL.match(text)
+    if not match:
         return 0.0
-    if words[0] in _ADVICE_OPENERS or words[:2] in (["we", "must"], ["we", "should"]):
-        return 1.0
-    return 0.0
+    words = _words(match.group(1))
+    return 1.0 if words and (words[0] in _LABELS or words[-1] in _LABELS) else 0.0
 
 
 def chatter(words: Sequence[str]) -> float:

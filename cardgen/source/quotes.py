@@ -23,11 +23,18 @@ from cardgen.limits import MAX_QUOTE_CHARS, MAX_SHOWN_QUOTE_CHARS
 from cardgen.source.article_text import Article
 from cardgen.source.articles import load_article
 from cardgen.source.attribution import Speaker, analyse, check_attribution, speaker_of
+from cardgen.source.carousels import (
+    CarouselDefaults,
+    CarouselSpec,
+    carousel_lines,
+    check_carousels,
+    with_defaults,
+)
 from cardgen.source.fetch import ensure_snapshot, is_url
 from cardgen.source.invisible import find_invisible
 from cardgen.source.language import check_code
 from cardgen.source.matching import ArticleIndex, Located, Miss, normalise
-from cardgen.yamlio import YamlDocument, display_path, read_yaml, validate
+from cardgen.yamlio import YamlDocument, display_path, read_yaml, refuse_repeated_ids, validate
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SELECTORS = ("text", "find", "paragraph")
@@ -62,6 +69,7 @@ class Defaults(BaseModel):
     brand: str | None = None
     platforms: list[str] | None = None
     hashtags: list[Hashtag] | None = None
+    carousel: CarouselDefaults | None = None  # defaults for every entry of `carousels:`
 
 
 class QuoteSpec(BaseModel):
@@ -143,6 +151,7 @@ class Selection(BaseModel):
     article: ArticleRef
     defaults: Defaults = Defaults()
     quotes: list[QuoteSpec] = Field(min_length=1)
+    carousels: list[CarouselSpec] = Field(default_factory=list)  # see source.carousels
 
 
 @dataclass(frozen=True)
@@ -186,6 +195,7 @@ class LoadedSelection:
     problems: tuple[QuoteProblem, ...] = ()  # quotes left out (only when asked to collect)
     # (quote id, platform id) -> line of the platform in the file, for errors
     platform_lines: dict[tuple[str, str], int] = field(default_factory=dict)
+    carousel_lines: dict[str, int] = field(default_factory=dict)  # source.carousel_lines
 
 
 def load_selection(
@@ -201,17 +211,19 @@ def load_selection(
     doc = read_yaml(path)
     spec = validate(doc, Selection)
     shown = display_path(path)
-    seen: dict[str, int] = {}
-    for index, quote in enumerate(spec.quotes):
-        if quote.id in seen:
-            raise InputError(
-                f"duplicate quote id '{quote.id}'",
-                file=shown,
-                line=doc.line_of(("quotes", index, "id")),
-                key=f"quotes[{index}].id",
-                hint="ids name output folders and must be unique in the file",
-            )
-        seen[quote.id] = index
+    quote_ids = [quote.id for quote in spec.quotes]
+    refuse_repeated_ids(
+        doc,
+        "quotes",
+        quote_ids,
+        shown,
+        what="quote",
+        hint="ids name output folders and must be unique in the file",
+    )
+    check_carousels(doc, spec.carousels, quote_ids, shown)
+    if spec.defaults.carousel is not None:
+        merged = with_defaults(spec.carousels, spec.defaults.carousel)
+        spec = spec.model_copy(update={"carousels": merged})
     source_line = doc.line_of(("article", "source"))
     if is_url(spec.article.source):
         article_path = _snapshot(spec.article.source, path, shown, source_line)
@@ -279,6 +291,7 @@ def load_selection(
         publisher=publisher,
         problems=tuple(problems),
         platform_lines=_platform_lines(doc, spec),
+        carousel_lines=carousel_lines(doc, spec.carousels),
     )
 
 

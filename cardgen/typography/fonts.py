@@ -598,10 +598,15 @@ class ChainMeasurer:
     def _trackable_letters(self, text: str) -> int:
         found = self._letters.get(text)
         if found is None:
-            found = sum(
-                spaced_letters(text[a:b])
-                for a, b, face in self.chain.runs(text)
-                if is_trackable(face, text[a:b])
+            # With right-to-left letters, its neutral runs read right to left: not spaced.
+            found = (
+                0
+                if has_rtl(text)
+                else sum(
+                    spaced_letters(text[a:b])
+                    for a, b, face in self.chain.runs(text)
+                    if is_trackable(face, text[a:b])
+                )
             )
             if len(self._letters) < _CHAIN_CACHE_LIMIT:
                 self._letters[text] = found
@@ -670,7 +675,10 @@ class ChainMeasurer:
             if width < 0:
                 width = self.chain.run_widths[key] = run_width(face, text, size)
                 _bound(self.chain.run_widths)
-            spaced = spacing if spacing and is_trackable(face, text) else 0.0
+            # A right-to-left run is never spaced (not even its neutral `. `: spaced
+            # letter by letter it would be drawn left to right, the full stop on the
+            # wrong side of the space).
+            spaced = spacing if spacing and not level % 2 and is_trackable(face, text) else 0.0
             if spaced:
                 width += spaced * spaced_letters(text)
             runs.append(Run(a, text, face, x, width, level % 2 == 1, spaced))
