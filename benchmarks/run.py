@@ -152,8 +152,8 @@ def profile(results: dict[str, Any], out: Path, settings: Settings) -> None:
         return
     from benchmarks.bench_render import card_content
     from cardgen.batch.plan import Project
+    from cardgen.drawing.composition import build_scene
     from cardgen.drawing.raster import draw_scene, encode
-    from cardgen.drawing.scene import build_scene
 
     project = Project.open(ROOT)
     platform = project.platform("instagram-square")

@@ -16,16 +16,9 @@ from cardgen.design.cardtext import CardText
 from cardgen.design.layouts import Brand
 from cardgen.design.platforms import BUILTIN
 from cardgen.drawing import scene
+from cardgen.drawing.composition import build_scene
 from cardgen.drawing.raster import draw_scene
-from cardgen.drawing.scene import (
-    ImageShape,
-    LineShape,
-    RectShape,
-    Scene,
-    SceneMemo,
-    SolidFill,
-    build_scene,
-)
+from cardgen.drawing.scene import ImageShape, LineShape, RectShape, Scene, SceneMemo, SolidFill
 from cardgen.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
