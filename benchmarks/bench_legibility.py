@@ -74,8 +74,12 @@ def measure(quotes: list[str], root: Path) -> list[Cell]:
     from cardgen.batch.plan import Project
     from cardgen.design.cardtext import CardText
     from cardgen.design.platforms import BUILTIN
-    from cardgen.drawing.composition import build_scene
     from cardgen.errors import CardgenError
+
+    try:
+        from cardgen.drawing.composition import build_scene
+    except ImportError:  # an older checkout (the "before" run) builds scenes in scene
+        from cardgen.drawing.scene import build_scene  # type: ignore[attr-defined,no-redef]
 
     project = Project.open(root)
     registry = project.font_registry()
