@@ -114,6 +114,16 @@ def test_bidi_levels_and_visual_order() -> None:
     assert visual_order([0, 1, 1]) == [0, 2, 1]
 
 
+@pytest.mark.parametrize(
+    "text", ["\u2067", "abc \u2067שלום\u2069 def", "\u2068א\u2069", "x\u2066y\u2069\u2069"]
+)
+def test_bidi_isolates_are_levelled_not_fatal(text: str) -> None:
+    # python-bidi asserts on RLI, LRI, FSI and PDI: they stand as neutrals instead.
+    found = levels(text)
+    assert len(found) == len(text)
+    assert all(level == 1 for level, char in zip(found, text, strict=True) if char in "שלוםא")
+
+
 alphabet = st.sampled_from([*"abcdefg 日本語、。「」!?", "e\u0301"])
 
 

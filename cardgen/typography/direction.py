@@ -9,7 +9,10 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-_REMOVED = frozenset(("BN", "RLE", "LRE", "RLO", "LRO", "PDF"))
+# Formatting characters stood in for by a neutral: those rule X9 drops, and the
+# isolates (RLI, LRI, FSI, PDI), which python-bidi's algorithm does not implement (it
+# asserts on them): treated like the embeddings, as neutrals.
+_REMOVED = frozenset(("BN", "RLE", "LRE", "RLO", "LRO", "PDF", "RLI", "LRI", "FSI", "PDI"))
 
 
 _RTL_CLASSES = ("R", "AL", "RLE", "RLO", "RLI")
@@ -38,8 +41,8 @@ def levels(text: str, base: int | None = None) -> list[int]:
         return [0] * len(text)
     from bidi import algorithm
 
-    # Rule X9 drops formatting characters (ZWJ in emoji, embeddings); keep the string's
-    # length by standing a neutral in for each, so levels stay aligned with characters.
+    # Rule X9 drops formatting characters (ZWJ in emoji, embeddings; isolates too, here);
+    # keep the string's length by standing a neutral in for each, so levels stay aligned.
     text = "".join("\u00b7" if unicodedata.bidirectional(c) in _REMOVED else c for c in text)
     storage = algorithm.get_empty_storage()
     if base is None:
