@@ -417,21 +417,8 @@ def render(
         layout=layout,
         brand=brand,
     )
-    options = render_options(
-        settings,
-        fmt=fmt,
-        force=force,
-        keep_going=keep_going,
-        dry_run=dry_run,
-        pick=pick,
-        wait=wait,
-        adopt=adopt,
-        shard=shard,
-        cache=cache,
-        executor=executor,
-        scheduler=scheduler,
-        workers=workers,
-    )
+    # The flags by their names, which are RenderOptions' fields: one list of the options.
+    options = render_options(settings, locals())
     files = [_given(path) for path in selections or []] or None
     progress = _Progress(as_json=as_json, dry_run=dry_run)
     try:
