@@ -75,15 +75,17 @@ def test_a_quote_too_long_for_the_floor_fails_with_advice() -> None:
 
 @pytest.mark.parametrize("layout_name", LAYOUTS)
 def test_small_print_is_never_larger_than_the_quote(layout_name: str) -> None:
-    for platform_id in ("instagram-square", "linkedin", "instagram-story", "pinterest"):
-        for length in LENGTHS:
-            try:
-                scene = scene_of(layout_name, platform_id, sample("en", length))
-            except TextDoesNotFit:
-                continue
-            quote = quote_block(scene).size
-            for text in scene.texts:
-                assert text.size <= quote, (layout_name, platform_id, length, text.role)
+    checked = 0
+    for platform_id, lang, length in itertools.product(PLATFORMS, LANGUAGES, LENGTHS):
+        try:
+            scene = scene_of(layout_name, platform_id, sample(lang, length))
+        except TextDoesNotFit:
+            continue
+        quote = quote_block(scene).size
+        for text in scene.texts:
+            assert text.size <= quote, (layout_name, platform_id, lang, length, text.role)
+        checked += 1
+    assert checked > len(PLATFORMS) * len(LANGUAGES)
 
 
 def test_short_quotes_grow_and_long_ones_shrink() -> None:
@@ -143,6 +145,27 @@ def test_the_mark_stays_next_to_the_first_line(
         assert abs(mark[0] - quote[0]) <= 0.03 * scene.width
     else:  # beside the first line
         assert 0 <= quote[0] - mark[2] <= 0.06 * scene.width
+        assert abs(mark[1] - quote[1]) <= 0.03 * short_side
+
+
+@pytest.mark.parametrize("layout_name", ("classic", "night"))
+@pytest.mark.parametrize("lang", ["fr", "ja", "ar"])
+@pytest.mark.parametrize("platform_id", ["instagram-square", "instagram-story", "linkedin"])
+def test_the_mark_stays_next_to_the_first_line_in_every_script(
+    layout_name: str, lang: str, platform_id: str
+) -> None:
+    """« », 「 and a mirrored » keep as close to the first line as “ does."""
+    scene = scene_of(layout_name, platform_id, sample(lang, "medium"))
+    mark, quote = element(scene, "mark").ink_box, element(scene, "quote").ink_box
+    short_side = min(scene.width, scene.height)
+    rtl = detect(sample(lang, "medium").quote) == "ar"
+    if mark[3] <= quote[1]:  # above the quote, at its starting edge
+        assert quote[1] - mark[3] <= 0.06 * short_side
+        edge = abs(mark[2] - quote[2]) if rtl else abs(mark[0] - quote[0])
+        assert edge <= 0.03 * scene.width, (mark, quote)
+    else:  # beside the first line, on its starting side
+        gap = mark[0] - quote[2] if rtl else quote[0] - mark[2]
+        assert 0 <= gap <= 0.06 * scene.width, (mark, quote)
         assert abs(mark[1] - quote[1]) <= 0.03 * short_side
 
 
@@ -259,8 +282,8 @@ def test_japanese_gets_open_leading() -> None:
 # --- right to left ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("layout_name", ["classic", "night", "minimal", "editorial", "bold"])
-@pytest.mark.parametrize("platform_id", ["instagram-square", "linkedin"])
+@pytest.mark.parametrize("layout_name", LAYOUTS)
+@pytest.mark.parametrize("platform_id", ["instagram-square", "linkedin", "instagram-story"])
 def test_right_to_left_quotes_mirror_the_layout(layout_name: str, platform_id: str) -> None:
     english = scene_of(layout_name, platform_id, sample("en", "short"))
     arabic = scene_of(layout_name, platform_id, sample("ar", "short"))
@@ -274,7 +297,9 @@ def test_right_to_left_quotes_mirror_the_layout(layout_name: str, platform_id: s
         if abs(ltr_centre - middle) > 0.05 * english.width:  # off-centre: must swap sides
             assert (ltr_centre < middle) != (rtl_centre < middle), (info.id, info, mirrored)
     quote = element(arabic, "quote")
-    assert quote.box[2] - quote.ink_box[2] <= 0.02 * arabic.width  # set from the right edge
+    english_quote = element(english, "quote")
+    if english_quote.ink_box[0] - english_quote.box[0] <= 0.02 * english.width:  # set flush left
+        assert quote.box[2] - quote.ink_box[2] <= 0.02 * arabic.width  # ...so flush right
 
 
 def test_mirroring_can_be_turned_off(tmp_path: Path) -> None:
