@@ -274,7 +274,7 @@ class Card:
         """The part of a text laid out before with the same text and room, if remembered."""
         if not _shows_quote(element):
             return self.reuse.parts.get(key)
-        known = self.reuse.quotes.get(key)
+        known = self.reuse.quotes.get(self._quote_key(key))
         if known is None:
             return None
         part, words = known
@@ -289,7 +289,11 @@ class Card:
             self.reuse.remember(key, part)
             return
         self._note_quote(part, words)
-        self.reuse.remember_quote(key, part, words)
+        self.reuse.remember_quote(self._quote_key(key), part, words)
+
+    def _quote_key(self, key: tuple[int, object]) -> tuple[int, object]:
+        """A quote's key names its language too: the card's (the article's, or guessed)."""
+        return key[0], (key[1], self.lang)
 
     # --- sizes ------------------------------------------------------------------
 
