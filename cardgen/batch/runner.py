@@ -8,6 +8,7 @@ known: a run stopped by Ctrl-C, SIGTERM or SIGKILL loses no finished card.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import pickle
@@ -87,6 +88,7 @@ from cardgen.batch.rotation import History, history_folder, pick, read_history, 
 from cardgen.batch.scheduling import Drawn, Pool
 from cardgen.batch.shards import Shard, parse_shard, take_shard
 from cardgen.batch.signals import SignalGuard
+from cardgen.batch.spool import RecordSpool, Restated, SpoolFile, StoredCards
 from cardgen.batch.workers import PackedError, draw_in_worker
 from cardgen.drawing.encoders import extension
 from cardgen.drawing.memory import keep_freed_memory
@@ -373,13 +375,16 @@ class _Run:
         self.log = WriteLog()  # every file written, for the up-to-date stamp
         self.failures: list[Failure] = []
         self.journal = Journal(out)
-        self.state: dict[CardId, CardRecord] = {}
-        self.fresh: dict[CardId, CardRecord] = {}  # this run's rendered and cached cards
-        self.listed: dict[CardId, CardRecord] = {}  # the manifest's true records
+        # The records themselves wait on disk, in a spool (a temporary file): a batch of
+        # 100,000 cards would hold ~1 GB of them. In memory: where each is, and statuses.
+        spool = SpoolFile()
+        self.state = RecordSpool(spool)  # every card on disk: the earlier runs', then ours
+        self.fresh: dict[CardId, Status] = {}  # this run's rendered and cached cards
+        self.listed = RecordSpool(spool)  # the manifest's true records
         self.manifest_paths: set[str] = set()  # what the manifest on disk names now
         self.writing = False
         self.wrote = False  # a card or caption file was written: sync before the manifest
-        self.written: list[CardRecord] = []  # records of the cards this run wrote
+        self.written = RecordSpool(spool)  # records of the cards this run wrote
         self._relative: dict[Path, str] = {}  # selection paths, relative to the project
         self.carousels: tuple[list[CarouselJob], list[str]] = ([], [])  # jobs, selections read
         self.carousel_records: list[dict[str, Any]] | None = None  # drawn after the cards
@@ -390,7 +395,7 @@ class _Run:
         self.cluster: DaskPool | None = None  # --executor dask: it draws, not local workers
 
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
-        known = known_records(self.out, warner(self.emit))
+        known = known_records(self.out, warner(self.emit), self.state.file)
         self.state, self.listed, self.manifest_paths = known
         folders = {".", STATE_DIR}
         for path in [*(r["path"] for r in self.state.values()), *(j.path for j in card_jobs)]:
@@ -429,7 +434,7 @@ class _Run:
         fonts = fonts_digest(self.project)
         memo: Memo = {}
         todo: list[_Todo] = []
-        cached: list[tuple[CardJob, CardRecord]] = []
+        cached: list[tuple[CardJob, tuple[str, str]]] = []  # with their captions
         for job in card_jobs:
             snippets: tuple[str, str] | CardgenError
             try:
@@ -440,7 +445,7 @@ class _Run:
             old = self.state.get(self._card_id(job))
             fresh = old is not None and old.get("cache_key") == key and not self.force
             if old is not None and fresh and not isinstance(snippets, CardgenError):
-                cached.append((job, {**old, "caption": snippets[0], "alt_text": snippets[1]}))
+                cached.append((job, snippets))
             else:
                 todo.append((job, key, snippets))
         prefit = None
@@ -457,8 +462,8 @@ class _Run:
             scenes = self._fit_all(pool, todo, prefit)
             self._unlist_what_changes(todo, scenes, cached)
             self.writing = True
-            for job, record in cached:
-                self._keep_cached(job, record)
+            for job, snippets in cached:
+                self._keep_cached(job, self._recaptioned(job, snippets))
             self._draw_all(pool, todo, scenes)
             pool.close()
             self.carousel_records = render_all(
@@ -477,13 +482,13 @@ class _Run:
             raise
         manifest = self._finish()
         counts = {
-            "rendered": sum(r["status"] == "rendered" for r in self.fresh.values()),
-            "cached": sum(r["status"] == "cached" for r in self.fresh.values()),
+            "rendered": sum(status == "rendered" for status in self.fresh.values()),
+            "cached": sum(status == "cached" for status in self.fresh.values()),
             "failed": len(self.failures),
             "kept": len(self.state) - len(self.fresh),
         }
         self.emit(_done_event(counts, manifest))
-        cards = sorted(self.fresh.values(), key=record_id)
+        cards = StoredCards(self.state, sorted(self.fresh))
         return RenderReport(
             out=self.out,
             cards=cards,
@@ -496,10 +501,10 @@ class _Run:
     def _rerun_events(self, card_jobs: list[CardJob], manifest: Path, kept: int) -> list[Event]:
         """The events of this render run again with nothing changed: every card cached, in
         plan order. None when a card failed (such a run is never answered by the stamp)."""
-        records = [self.fresh.get(self._card_id(job)) for job in card_jobs]
-        if self.failures or any(record is None for record in records):
+        found = [self._card_id(job) for job in card_jobs]
+        if self.failures or any(card not in self.fresh for card in found):
             return []
-        cards: list[Event] = [_card_event(r, "cached") for r in records if r]
+        cards: list[Event] = [_card_event(self.state[card], "cached") for card in found]
         counts = {"rendered": 0, "cached": len(cards), "failed": 0, "kept": kept}
         return [
             _start_event(self.out, len(cards), 0),
@@ -587,7 +592,7 @@ class _Run:
         self,
         todo: list[_Todo],
         scenes: dict[int, _Fitted],
-        cached: list[tuple[CardJob, CardRecord]],
+        cached: list[tuple[CardJob, tuple[str, str]]],
     ) -> None:
         """Before any file the manifest on disk describes is replaced, that manifest is
         rewritten without those cards (and durably), their records moved to the journal: a
@@ -600,15 +605,17 @@ class _Run:
             old = self.state.get(self._card_id(job))
             if old is not None:
                 changing.update((old["path"], caption_path(old["path"])))
-        for _, record in cached:
+        for job, snippets in cached:
+            record = self._recaptioned(job, snippets)
             if self._caption_changes(record):
                 changing.add(caption_path(record["path"]))
-        keep = {
-            listed_id: record
-            for listed_id, record in self.listed.items()
-            if not {record["path"], caption_path(record["path"])} & changing
-        }
-        if {r["path"] for r in keep.values()} == self.manifest_paths:
+        keep = RecordSpool(self.listed.file)
+        paths = set()
+        for listed_id, record in self.listed.items():  # read one at a time
+            if not {record["path"], caption_path(record["path"])} & changing:
+                keep.share(listed_id, self.listed)
+                paths.add(record["path"])
+        if paths == self.manifest_paths:
             return
         # The journal holds what the manifest lets go of: a run killed before redrawing
         # those cards leaves them known, and the next run finds them whole or redraws them.
@@ -619,13 +626,19 @@ class _Run:
         write_manifest(
             self.out,
             f"cardgen {__version__}",
-            list(keep.values()),
+            keep,
             durable=True,
             log=self.log,
             shard=self.shard,
         )
         self.listed = keep
-        self.manifest_paths = {r["path"] for r in keep.values()}
+        self.manifest_paths = paths
+
+    def _recaptioned(self, job: CardJob, snippets: tuple[str, str]) -> CardRecord:
+        """A cached card's record as on disk, with the caption and alt text of now."""
+        record = self.state[self._card_id(job)]
+        record["caption"], record["alt_text"] = snippets
+        return record
 
     def _caption_changes(self, record: CardRecord) -> bool:
         text = snippet_text(record["caption"], record["alt_text"]).encode("utf-8")
@@ -669,8 +682,8 @@ class _Run:
                 self._fail(job, error)
                 continue
             data, final_fmt, thumbnail = result  # a worker's draw carries its thumbnail too
-            self._write_card(job, key, facts, data, final_fmt, snippets, copied=copied)
-            store_thumbnail(self.out, self.written[-1]["sha256"], thumbnail, log=self.log)
+            sha256 = self._write_card(job, key, facts, data, final_fmt, snippets, copied=copied)
+            store_thumbnail(self.out, sha256, thumbnail, log=self.log)
             if not copied and self.cache is not None:
                 try:
                     self.cache.put(key, CachedCard(data, final_fmt, dict(facts)))
@@ -687,23 +700,26 @@ class _Run:
         snippets: tuple[str, str],
         *,
         copied: bool = False,
-    ) -> None:
+    ) -> str:
+        """Write a card, its caption and its journal line; its sha256."""
         if final_fmt != job.fmt:  # re-encoded to fit the file limit
             stem = job.path.rsplit(".", 1)[0]
             job = replace(job, fmt=final_fmt, path=f"{stem}.{extension(final_fmt)}")
         record = card_record(job, facts, data, snippets, self.project, key)
         if copied:  # from the shared cache: not drawn by this run
             record["status"] = "cached"
+        found = record_id(record)
         with self.signals.together():
             self.wrote = True
-            self.written.append(record)  # known before the file: a roll-back finds it
+            self.written[found] = record  # known before the file: a roll-back finds it
             write_inside(self.out, job.path, data, log=self.log)
             self._write_caption(record)
-            found = record_id(record)
             self._forget_old_files(self.state.get(found), record)
             self.journal.append(record)
-            self.state[found] = self.fresh[found] = record
+            self.state.share(found, self.written)
+            self.fresh[found] = record["status"]
         self.emit(_card_event(record))
+        return record["sha256"]
 
     def _write_caption(self, record: CardRecord) -> None:
         if self._caption_changes(record):
@@ -716,7 +732,8 @@ class _Run:
         record["caption_file"] = caption_path(record["path"])
         self._write_caption(record)
         found = record_id(record)
-        self.state[found] = self.fresh[found] = record
+        self.state[found] = record
+        self.fresh[found] = "cached"
         self.emit(_card_event(record))
 
     def _forget_old_files(self, old: CardRecord | None, new: CardRecord) -> None:
@@ -753,16 +770,13 @@ class _Run:
         If they cannot be written (a full disk), the folder is taken back to what the
         manifest on disk says: the cards it does not list, which this run or a killed one
         wrote, are removed with the journal, so no card is left that no manifest lists."""
-        records: list[CardRecord] = []
-        for held_id, record in self.state.items():
-            if held_id not in self.fresh:
-                record = {**record, "status": "kept"}
-            records.append(record)
+        # Read back from the spool one card at a time, in each file's own order.
+        records = Restated(self.state, lambda card: None if card in self.fresh else "kept")
         carousels = self.carousel_records
         if carousels is None:  # interrupted or failed first: listed as they were
             carousels = old_carousels(self.out)
         try:
-            write_captions_csv(self.out, [*records, *caption_rows(carousels)], log=self.log)
+            write_captions_csv(self.out, records, extra=caption_rows(carousels), log=self.log)
             from cardgen.review.gallery import write_gallery
 
             platforms = self.project.platforms
@@ -785,7 +799,7 @@ class _Run:
 
     def _roll_back(self) -> None:
         self.journal.close()
-        for record in [*self.state.values(), *self.written]:
+        for record in itertools.chain(self.state.values(), self.written.values()):
             if record["path"] not in self.manifest_paths:
                 self._remove_if_ours(record)
         self.journal.clear()
