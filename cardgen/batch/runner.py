@@ -352,11 +352,51 @@ _Todo = tuple[CardJob, str, "tuple[str, str] | CardgenError"]  # (job, cache key
 
 
 class _Fitted(NamedTuple):
-    """A fitted card until it is written: the scene pickled for drawing (also what a
-    worker receives) and what its manifest record says of it."""
+    """A fitted card until it is written, in the run's spool: the scene pickled for drawing
+    (also what a worker receives, ~1.8 kB), then what its manifest record says of it
+    (SceneFacts as JSON, ~1.7 kB). A batch fits every card before writing any: in memory,
+    100,000 cards would hold ~400 MB of them."""
 
-    packed: bytes
-    facts: bytes  # SceneFacts as JSON: ~1.7 kB a card where the dict of it takes ~5.4 kB
+    where: int
+    packed: int  # bytes of the pickled scene
+    facts: int  # bytes of the facts after it
+
+
+# Fitted cards handed to the pool ahead of the one being written: enough to keep the workers
+# busy (the pool holds at most ~32 MB drawn), few enough that their scenes take ~1 MB.
+AHEAD = 512
+
+
+class _Feed:
+    """Fitted cards to the pool in plan order, at most AHEAD beyond the one taken last,
+    each read back from the spool when it is sent."""
+
+    def __init__(self, run: _Run, pool: Pool | DaskPool, todo: list[_Todo]) -> None:
+        self.run = run
+        self.pool = pool
+        self.todo = todo
+        self.order: list[int] = []  # indexes into todo of the fitted cards, in plan order
+        self.sent = 0
+        self.taken = 0
+
+    def add(self, index: int) -> None:
+        self.order.append(index)
+        self.top_up()
+
+    def take(self) -> None:
+        self.taken += 1
+        self.top_up()
+
+    def top_up(self) -> None:
+        while self.sent < len(self.order) and self.sent - self.taken < AHEAD:
+            index = self.order[self.sent]
+            self.sent += 1
+            if index in self.run.from_cache:
+                continue
+            job = self.todo[index][0]
+            fitted = self.run.scenes[index]
+            packed = self.run.state.file.get(fitted.where, fitted.packed)
+            self.pool.submit(index, packed, job.fmt, job.platform.file_limit)
 
 
 class _Run:
@@ -392,6 +432,7 @@ class _Run:
         self.shard: dict[str, Any] | None = None  # the manifest's "shard" of a --shard run
         self.cache: SharedCache | None = None  # --cache: cards drawn before, by any machine
         self.from_cache: set[int] = set()  # indexes into todo of the cards it holds
+        self.scenes: dict[int, _Fitted] = {}  # fitted cards not yet written, by todo index
         self.cluster: DaskPool | None = None  # --executor dask: it draws, not local workers
 
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
@@ -459,12 +500,13 @@ class _Run:
             self.emit(_failure_event(failure, None))
         pool: Pool | DaskPool = started or InlinePool(draw_in_worker)
         try:
-            scenes = self._fit_all(pool, todo, prefit)
+            feed = _Feed(self, pool, todo)
+            scenes = self._fit_all(feed, todo, prefit)
             self._unlist_what_changes(todo, scenes, cached)
             self.writing = True
             for job, snippets in cached:
                 self._keep_cached(job, self._recaptioned(job, snippets))
-            self._draw_all(pool, todo, scenes)
+            self._draw_all(pool, feed, todo, scenes)
             pool.close()
             self.carousel_records = render_all(
                 self.out,
@@ -519,7 +561,7 @@ class _Run:
 
     def _fit_all(
         self,
-        pool: Pool | DaskPool,
+        feed: _Feed,
         todo: list[_Todo],
         first: Scene | PackedError | None = None,
     ) -> dict[int, _Fitted]:
@@ -530,11 +572,12 @@ class _Run:
         workers as they fit (drawn, but written only after every card fits; the pool
         bounds how many wait drawn). `first`: the first card's result when fitted already.
         """
-        scenes: dict[int, _Fitted] = {}
+        scenes = self.scenes
         for index, (job, key, snippets) in enumerate(todo):  # plan order: first problem reported
             if not isinstance(snippets, CardgenError) and self._in_shared_cache(key):
-                scenes[index] = _Fitted(b"", b"")  # drawn before, by any machine: copied
+                scenes[index] = _Fitted(0, 0, 0)  # drawn before, by any machine: copied
                 self.from_cache.add(index)
+                feed.add(index)
                 continue
             result = first if index == 0 and first is not None else self._fit_here(job)
             if isinstance(result, PackedError):
@@ -542,12 +585,14 @@ class _Run:
             elif isinstance(snippets, CardgenError):
                 self._fail(job, snippets)
             else:
-                # Kept pickled until drawn: ~1.8 kB instead of ~7 kB of objects a card, so a
-                # long batch's peak memory hardly grows while every card is fitted first.
+                # Kept pickled, on disk, until drawn: a long batch's memory does not grow
+                # while every card is fitted first.
                 packed = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
-                scenes[index] = _Fitted(packed, json.dumps(scene_facts(result)).encode())
-                pool.submit(index, packed, job.fmt, job.platform.file_limit)
-            pool.poll()
+                facts = json.dumps(scene_facts(result)).encode()
+                where = self.state.file.put(packed + facts)
+                scenes[index] = _Fitted(where, len(packed), len(facts))
+                feed.add(index)
+            feed.pool.poll()
         return scenes
 
     def _in_shared_cache(self, key: str) -> bool:
@@ -653,6 +698,7 @@ class _Run:
     def _draw_all(
         self,
         pool: Pool | DaskPool,
+        feed: _Feed,
         todo: list[_Todo],
         scenes: dict[int, _Fitted],
     ) -> None:
@@ -667,12 +713,14 @@ class _Run:
             assert not isinstance(snippets, CardgenError)  # such cards have no scene
             facts: SceneFacts
             result: Drawn | CardNotDrawn
+            fitted = scenes.pop(index)
+            feed.take()
             if index in self.from_cache:
                 facts, result, copied = self._from_shared_cache(job, key)
-                scenes.pop(index)
             else:
                 result, copied = pool.result(index), False
-                facts = json.loads(scenes.pop(index).facts)
+                raw = self.state.file.get(fitted.where + fitted.packed, fitted.facts)
+                facts = json.loads(raw)
             if isinstance(result, PackedError | CardNotDrawn):
                 error = result.error() if isinstance(result, PackedError) else result
                 error.file = error.file or display_path(job.selection.path)

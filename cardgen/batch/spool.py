@@ -44,16 +44,22 @@ class SpoolFile:
 
     def append(self, value: object) -> int:
         """Where `value`, written as one JSON line, starts."""
-        line = (json.dumps(value, ensure_ascii=False) + "\n").encode("utf-8")
+        return self.put((json.dumps(value, ensure_ascii=False) + "\n").encode("utf-8"))
+
+    def put(self, data: bytes) -> int:
+        """Where `data` (any bytes) starts; read back with `get`."""
         where = self._end
         try:
-            view = memoryview(line)
+            view = memoryview(data)
             while view:
-                view = view[os.pwrite(self._file.fileno(), view, where + len(line) - len(view)) :]
+                view = view[os.pwrite(self._file.fileno(), view, where + len(data) - len(view)) :]
         except OSError as exc:
             raise _cannot_spool(exc) from None
-        self._end += len(line)
+        self._end += len(data)
         return where
+
+    def get(self, where: int, size: int) -> bytes:
+        return os.pread(self._file.fileno(), size, where)
 
     def read(self, where: int) -> Any:
         self._file.seek(where)
