@@ -760,10 +760,13 @@ class _Run:
         with self.signals.together():
             self.wrote = True
             self.written[found] = record  # known before the file: a roll-back finds it
+            # Journaled before the file too: a run killed in between leaves no card file
+            # that neither the manifest nor the journal names (a record whose file is not
+            # as it says is ignored by the next run, which draws that card again).
+            self.journal.append(record)
             write_inside(self.out, job.path, data, log=self.log)
             self._write_caption(record)
             self._forget_old_files(self.state.get(found), record)
-            self.journal.append(record)
             self.state.share(found, self.written)
             self.fresh[found] = record["status"]
         self.emit(_card_event(record))
