@@ -25,10 +25,24 @@ def synthetic(index: int) -> CardRecord:
     quote = f"q{index // len(ON)}"
     lines = [f"Small steps number {index}", "add up to a life", "we are proud of."]
     box = [16, 51, 144, 101]
-    text = {"role": "quote", "font": "EB Garamond", "font_size": 44, "lines": 3,
-            "line_texts": lines, "box": box, "ink_box": box, "fonts": ["EB Garamond"]}
-    element = {"id": "quote", "type": "text", "role": "quote", "box": box, "ink_box": box,
-               "lines": lines}
+    text = {
+        "role": "quote",
+        "font": "EB Garamond",
+        "font_size": 44,
+        "lines": 3,
+        "line_texts": lines,
+        "box": box,
+        "ink_box": box,
+        "fonts": ["EB Garamond"],
+    }
+    element = {
+        "id": "quote",
+        "type": "text",
+        "role": "quote",
+        "box": box,
+        "ink_box": box,
+        "lines": lines,
+    }
     record: dict[str, Any] = {
         "selection": f"quotes/s{index % 3}.yaml", "quote_id": quote, "platform": platform,
         "layout": "classic", "brand": "default", "path": f"s/{quote}/{platform}.png",
