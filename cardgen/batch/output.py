@@ -26,7 +26,7 @@ from cardgen.batch.folder import (
     temp_name,
 )
 from cardgen.batch.folder import STATE_DIR as STATE_DIR  # re-exported: the gallery keeps a stamp
-from cardgen.batch.spool import Records, in_order, keyed, record_id
+from cardgen.batch.spool import CardRecords, RecordSpool, SpoolFile, in_order, keyed, record_id
 from cardgen.errors import InputError
 
 if TYPE_CHECKING:
@@ -231,7 +231,7 @@ def remove_inside(out: Path, rel: str) -> None:
 def write_manifest(
     out: Path,
     generator: str,
-    cards: Records,
+    cards: CardRecords,
     *,
     durable: bool = True,
     log: WriteLog | None = None,
@@ -302,7 +302,7 @@ def pretty_json(value: Any) -> bytes:
 
 def write_captions_csv(
     out: Path,
-    cards: Records,
+    cards: CardRecords,
     *,
     extra: Sequence[CaptionRow] = (),
     log: WriteLog | None = None,
@@ -459,6 +459,31 @@ def manifest_cards(
                     yield card
         except ijson.JSONError as exc:
             raise ValueError(f"not JSON: {exc}") from None
+
+
+def manifest_head(path: Path) -> JsonObject:
+    """A manifest's `generator` and `shard` (those it has), read without its cards."""
+    import ijson
+
+    head: JsonObject = {}
+    with _open_state_file(path) as handle:
+        for key in ("generator", "shard"):
+            handle.seek(0)
+            try:
+                head.update((key, value) for value in ijson.items(handle, key, use_float=True))
+            except ijson.JSONError as exc:
+                raise NotAManifest(f"JSONDecodeError: {exc}") from None
+    return head
+
+
+def spooled_manifest(path: Path, carousels: list[JsonObject] | None = None) -> RecordSpool:
+    """The cards of a manifest, checked whole first (NotAManifest), then read one at a time
+    into a spool on disk (a temporary file); `carousels` gets its carousels."""
+    check_manifest(path)
+    spool = RecordSpool(SpoolFile())
+    for card in manifest_cards(path, carousels=carousels):
+        spool[record_id(card)] = cast("CardRecord", card)
+    return spool
 
 
 _KINDS = (

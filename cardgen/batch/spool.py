@@ -18,6 +18,7 @@ from cardgen.errors import InputError
 CardId = tuple[str, str, str]  # (selection file, quote id, platform)
 # Card records as a writer takes them: a list, or a mapping by card id (a spool).
 Records = Mapping[CardId, Any] | Iterable[Mapping[str, Any]]
+CardRecords = Mapping[CardId, CardRecord] | Iterable[CardRecord]  # the same, typed
 
 
 def record_id(record: Mapping[str, Any]) -> CardId:

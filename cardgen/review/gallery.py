@@ -16,13 +16,12 @@ from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import TYPE_CHECKING, Any, cast, overload
+from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import quote as url_quote
 
 from cardgen import __version__
 from cardgen.batch.captions import count
-from cardgen.batch.records import CardRecord
-from cardgen.batch.spool import CardId, Records, RecordSpool, SpoolFile, in_order, keyed, record_id
+from cardgen.batch.spool import CardId, CardRecords, RecordSpool, in_order, keyed
 from cardgen.design.platforms import Platform
 from cardgen.errors import InputError
 
@@ -101,7 +100,7 @@ class GalleryView:
 
 
 def gallery_view(
-    records: Records,
+    records: CardRecords,
     platforms: Mapping[str, Platform],
     *,
     thumbs: Mapping[str, str] | None = None,
@@ -266,7 +265,7 @@ def prepare() -> jinja2.Template:
 
 
 def render_gallery(
-    records: Records,
+    records: CardRecords,
     platforms: Mapping[str, Platform],
     *,
     out: Path | None = None,
@@ -280,7 +279,7 @@ def render_gallery(
 
 
 def gallery_page(
-    records: Records,
+    records: CardRecords,
     platforms: Mapping[str, Platform],
     *,
     thumbs: Mapping[str, str] | None = None,
@@ -301,7 +300,7 @@ def gallery_page(
 
 
 def gallery_pieces(
-    records: Records,
+    records: CardRecords,
     platforms: Mapping[str, Platform],
     *,
     thumbs: Mapping[str, str] | None = None,
@@ -334,7 +333,7 @@ def gallery_pieces(
 
 def write_gallery(
     out: Path,
-    records: Records,
+    records: CardRecords,
     platforms: Mapping[str, Platform],
     *,
     carousels: Sequence[Mapping[str, Any]] = (),
@@ -451,21 +450,18 @@ def write_gallery_from_manifest(out: Path, platforms: Mapping[str, Platform]) ->
     """Rebuild `OUT/index.html` (and missing thumbnails) from `OUT/manifest.json`
     (e.g. after editing a template): its cards are read into a spool on disk one at a
     time, never the whole manifest in memory."""
-    from cardgen.batch.output import STATE_DIR, check_manifest, manifest_cards, write_atomic
+    from cardgen.batch.output import spooled_manifest, write_atomic
     from cardgen.review.carousel_view import carousel_thumbs
     from cardgen.review.thumbs import ensure_thumbnails
 
     manifest = out / "manifest.json"
     if not manifest.exists() and not manifest.is_symlink():
         raise InputError(f"no manifest in {out}", hint="run `cardgen render` first, or pass --out")
-    folder = out / STATE_DIR if (out / STATE_DIR).is_dir() else None
-    spool = RecordSpool(SpoolFile(folder))
+    spool: RecordSpool | None = None
     try:
         # A FIFO or device in its place is refused, never waited on or read without end.
-        check_manifest(manifest)
         carousels: list[dict[str, Any]] = []
-        for card in manifest_cards(manifest, carousels=carousels):
-            spool[record_id(card)] = cast(CardRecord, card)
+        spool = spooled_manifest(manifest, carousels)
         thumbs = ensure_thumbnails(out, (spool[card] for card in spool))
         order = selection_order(out, {card[0] for card in spool})
         slides = {sha for sha in carousel_thumbs(carousels) if _has_thumb(out, sha)}
@@ -489,7 +485,8 @@ def write_gallery_from_manifest(out: Path, platforms: Mapping[str, Platform]) ->
             hint="render again to rewrite it",
         ) from None
     finally:
-        spool.file.close()
+        if spool is not None:
+            spool.file.close()
     return path
 
 
