@@ -348,7 +348,8 @@ def _dry_run(
     )
 
 
-_Todo = tuple[CardJob, str, "tuple[str, str] | CardgenError"]  # (job, cache key, snippets)
+# (job, cache key, where its caption and alt text wait in the spool, or why they cannot be)
+_Todo = tuple[CardJob, str, "int | CardgenError"]
 
 
 class _Fitted(NamedTuple):
@@ -475,11 +476,11 @@ class _Run:
         fonts = fonts_digest(self.project)
         memo: Memo = {}
         todo: list[_Todo] = []
-        cached: list[tuple[CardJob, tuple[str, str]]] = []  # with their captions
+        cached: list[tuple[CardJob, int]] = []  # with where their captions wait
         for job in card_jobs:
-            snippets: tuple[str, str] | CardgenError
-            try:
-                snippets = card_snippets(job, self.project)
+            snippets: int | CardgenError
+            try:  # the texts wait in the spool: ~700 bytes a card until it is written
+                snippets = self.state.file.append(card_snippets(job, self.project))
             except CardgenError as exc:
                 snippets = exc  # reported after fitting: a card that cannot fit is the worse news
             key = cache_key(job, self.project, fonts, memo)
@@ -504,8 +505,8 @@ class _Run:
             scenes = self._fit_all(feed, todo, prefit)
             self._unlist_what_changes(todo, scenes, cached)
             self.writing = True
-            for job, snippets in cached:
-                self._keep_cached(job, self._recaptioned(job, snippets))
+            for job, where in cached:
+                self._keep_cached(job, self._recaptioned(job, where))
             self._draw_all(pool, feed, todo, scenes)
             pool.close()
             self.carousel_records = render_all(
@@ -637,7 +638,7 @@ class _Run:
         self,
         todo: list[_Todo],
         scenes: dict[int, _Fitted],
-        cached: list[tuple[CardJob, tuple[str, str]]],
+        cached: list[tuple[CardJob, int]],
     ) -> None:
         """Before any file the manifest on disk describes is replaced, that manifest is
         rewritten without those cards (and durably), their records moved to the journal: a
@@ -650,8 +651,8 @@ class _Run:
             old = self.state.get(self._card_id(job))
             if old is not None:
                 changing.update((old["path"], caption_path(old["path"])))
-        for job, snippets in cached:
-            record = self._recaptioned(job, snippets)
+        for job, where in cached:
+            record = self._recaptioned(job, where)
             if self._caption_changes(record):
                 changing.add(caption_path(record["path"]))
         keep = RecordSpool(self.listed.file)
@@ -679,11 +680,16 @@ class _Run:
         self.listed = keep
         self.manifest_paths = paths
 
-    def _recaptioned(self, job: CardJob, snippets: tuple[str, str]) -> CardRecord:
+    def _recaptioned(self, job: CardJob, where: int) -> CardRecord:
         """A cached card's record as on disk, with the caption and alt text of now."""
         record = self.state[self._card_id(job)]
-        record["caption"], record["alt_text"] = snippets
+        record["caption"], record["alt_text"] = self._snippets(where)
         return record
+
+    def _snippets(self, where: int) -> tuple[str, str]:
+        """A card's caption and alt text, back from the spool."""
+        caption, alt = self.state.file.read(where)
+        return str(caption), str(alt)
 
     def _caption_changes(self, record: CardRecord) -> bool:
         text = snippet_text(record["caption"], record["alt_text"]).encode("utf-8")
@@ -709,8 +715,9 @@ class _Run:
         # In plan order: workers run ahead, events and errors come out the same every run.
         # Each result is let go once written, so a long batch does not keep every card's bytes.
         for index in list(scenes):
-            job, key, snippets = todo[index]
-            assert not isinstance(snippets, CardgenError)  # such cards have no scene
+            job, key, where = todo[index]
+            assert not isinstance(where, CardgenError)  # such cards have no scene
+            snippets = self._snippets(where)
             facts: SceneFacts
             result: Drawn | CardNotDrawn
             fitted = scenes.pop(index)
