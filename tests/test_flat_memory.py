@@ -7,60 +7,10 @@ from __future__ import annotations
 import json
 import tracemalloc
 from pathlib import Path
-from typing import Any, cast
 
+from benchmarks.bench_memory import synthetic_record, write_files
 from cardgen.batch.output import manifest_cards, write_captions_csv, write_manifest
-from cardgen.batch.records import CardRecord
 from cardgen.batch.spool import RecordSpool, SpoolFile, record_id
-from cardgen.design.platforms import BUILTIN
-from cardgen.review.gallery import write_gallery
-
-PLATFORMS = {p.id: p for p in BUILTIN}
-ON = ("instagram-square", "x", "linkedin", "bluesky")
-
-
-def synthetic(index: int) -> CardRecord:
-    """A record the size of a real one (~2.4 kB of JSON): three texts, six elements."""
-    platform = ON[index % len(ON)]
-    quote = f"q{index // len(ON)}"
-    lines = [f"Small steps number {index}", "add up to a life", "we are proud of."]
-    box = [16, 51, 144, 101]
-    text = {
-        "role": "quote",
-        "font": "EB Garamond",
-        "font_size": 44,
-        "lines": 3,
-        "line_texts": lines,
-        "box": box,
-        "ink_box": box,
-        "fonts": ["EB Garamond"],
-    }
-    element = {
-        "id": "quote",
-        "type": "text",
-        "role": "quote",
-        "box": box,
-        "ink_box": box,
-        "lines": lines,
-    }
-    record: dict[str, Any] = {
-        "selection": f"quotes/s{index % 3}.yaml", "quote_id": quote, "platform": platform,
-        "layout": "classic", "brand": "default", "path": f"s/{quote}/{platform}.png",
-        "width": 1080, "height": 1080, "format": "png", "bytes": 81234,
-        "sha256": f"{index:064x}", "text": " ".join(lines), "attribution": "Bench Mark",
-        "source": {"title": "A benchmark article", "author": "Bench Mark", "url": None},
-        "caption": f"“{' '.join(lines)}” — Bench Mark\n\nA benchmark article",
-        "alt_text": "Quote card with dark serif text on cream paper. " * 3,
-        "status": "rendered", "texts": [text] * 3, "elements": [element] * 6,
-        "warnings": [], "cache_key": f"{index:064x}", "caption_file": f"s/{quote}/{platform}.txt",
-    }  # fmt: skip
-    return cast(CardRecord, record)
-
-
-def write_all(out: Path, records: RecordSpool) -> None:
-    write_captions_csv(out, records)
-    write_gallery(out, records, PLATFORMS)
-    write_manifest(out, "cardgen test", records, durable=False)
 
 
 def peak_of_writing(tmp: Path, cards: int) -> int:
@@ -69,14 +19,14 @@ def peak_of_writing(tmp: Path, cards: int) -> int:
     out.mkdir()
     records = RecordSpool(SpoolFile(tmp))
     for index in range(cards):
-        card = synthetic(index)
+        card = synthetic_record(index)
         records[record_id(card)] = card
     tracemalloc.start()
     try:
-        write_all(out, records)  # Jinja, its template and the imports: not counted
+        write_files(out, records)  # Jinja, its template and the imports: not counted
         tracemalloc.reset_peak()
         start = tracemalloc.get_traced_memory()[0]
-        write_all(out, records)
+        write_files(out, records)
         return tracemalloc.get_traced_memory()[1] - start
     finally:
         tracemalloc.stop()
@@ -93,7 +43,7 @@ def test_writing_ten_times_the_cards_takes_no_more_memory_than_their_ids(tmp_pat
 
 
 def test_a_manifest_written_from_a_spool_is_the_one_written_from_a_list(tmp_path: Path) -> None:
-    cards = [synthetic(index) for index in (7, 3, 11, 0, 5)]
+    cards = [synthetic_record(index) for index in (7, 3, 11, 0, 5)]
     spool = RecordSpool(SpoolFile(tmp_path))
     for card in cards:
         spool[record_id(card)] = card
