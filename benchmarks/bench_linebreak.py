@@ -10,7 +10,7 @@ language, in the quote's lines:
 - lone last lines: a multi-line quote whose last line is one word or one emoji
   (Japanese and Chinese: at most three characters);
 - line ends after a short word (`a`, `the`, `of`, `de`, `la`..., the lists of
-  `cardgen.typography.language`), as a share of every line end but the last;
+  `cardgen.typography.shortwords`), as a share of every line end but the last;
 - short lines: lines but the last under two thirds of the longest (in characters),
   as a share of every line but the last;
 - lines starting with a spaced dash;
@@ -36,7 +36,8 @@ from typing import Any
 
 from cardgen.batch.plan import Project
 from cardgen.design.cardtext import CardText
-from cardgen.drawing.scene import TextBlock, build_scene
+from cardgen.drawing.composition import build_scene
+from cardgen.drawing.scene import TextBlock
 from cardgen.errors import CardgenError
 from cardgen.source.articles import load_article
 from cardgen.source.language import detect, primary

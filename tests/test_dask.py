@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from cardgen.batch.executors import _repath, draw_on_worker, scene_files
+from cardgen.batch.executors import draw_on_worker, repath, scene_files
 from cardgen.batch.plan import Project, fit_card, load_selections, plan
 from cardgen.batch.workers import draw_in_worker
 from tests.batchkit import make_project
@@ -61,7 +61,7 @@ def test_a_worker_draws_from_files_sent_by_content_hash(project: Path, tmp_path:
     files = scene_files(scene)
     assert any(f.endswith((".ttf", ".otf")) for f in files)
     elsewhere = {path: f"/nonexistent/{i}{Path(path).suffix}" for i, path in enumerate(files)}
-    moved = _repath(scene, elsewhere)
+    moved = repath(scene, elsewhere)
     assert scene_files(moved) == set(elsewhere.values())
     payload = {
         elsewhere[path]: (
@@ -80,7 +80,7 @@ def test_a_worker_draws_from_files_sent_by_content_hash(project: Path, tmp_path:
 def test_workers_of_another_version_are_refused(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("cardgen.batch.executors._cardgen_version", lambda: "0.0.1")
+    monkeypatch.setattr("cardgen.batch.executors.worker_version", lambda: "0.0.1")
     code, _, err = run_cli("render", "--executor", "dask-local", "--workers", "1", "-o", "out")
     assert code == 2
     assert "runs cardgen 0.0.1; this is cardgen" in err

@@ -256,13 +256,15 @@ def draw_group_on_worker(
     return [draw_on_worker(draw, packed, fmt, limit, files) for packed, fmt, limit in cards]
 
 
-def _cardgen_version() -> str:
+def worker_version() -> str:
+    """The cardgen version a worker runs: sent to each worker once on connecting, by
+    name, so a test may stand in for a worker of another version."""
     return __version__
 
 
 def _same_version_everywhere(client: Any, close: Callable[[], None]) -> None:
     """Every worker runs this cardgen (another would draw other bytes): else exit 2."""
-    versions = client.run(_cardgen_version)
+    versions = client.run(worker_version)
     other = {worker: v for worker, v in versions.items() if v != __version__}
     if other:
         close()
@@ -324,8 +326,9 @@ def _walk(value: Any, seen: Callable[[Any], None]) -> None:
             _walk(child, seen)
 
 
-def _repath(value: Any, names: dict[str, str]) -> Any:
-    """`value` with every `path` field renamed by `names` (frozen dataclasses: rebuilt)."""
+def repath(value: Any, names: dict[str, str]) -> Any:
+    """`value` (a scene, or any part of one) with every `path` field renamed by `names`
+    (frozen dataclasses: rebuilt): a worker's scene points at the files it was sent."""
     if is_dataclass(value) and not isinstance(value, type):
         changes = {}
         for item in fields(value):
@@ -334,12 +337,12 @@ def _repath(value: Any, names: dict[str, str]) -> Any:
                 new = names.get(str(child), str(child))
                 changes[item.name] = Path(new) if isinstance(child, Path) else new
             elif is_dataclass(child) or isinstance(child, tuple | list):
-                changes[item.name] = _repath(child, names)
+                changes[item.name] = repath(child, names)
         return replace(value, **changes) if changes else value
     if isinstance(value, tuple):
-        return tuple(_repath(child, names) for child in value)
+        return tuple(repath(child, names) for child in value)
     if isinstance(value, list):
-        return [_repath(child, names) for child in value]
+        return [repath(child, names) for child in value]
     return value
 
 
@@ -353,7 +356,7 @@ def draw_on_worker(
     """Run on a Dask worker: store the scene's files by content hash, point the scene at
     them, draw and encode as a local worker would (`draw`)."""
     names = {path: str(_stored(sha, suffix, data)) for path, (sha, suffix, data) in files.items()}
-    scene = _repath(pickle.loads(packed), names)
+    scene = repath(pickle.loads(packed), names)
     return draw(pickle.dumps(scene, pickle.HIGHEST_PROTOCOL), fmt, limit)
 
 
