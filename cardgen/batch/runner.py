@@ -33,6 +33,7 @@ from cardgen.batch.carousels import (
     render_all,
 )
 from cardgen.batch.executors import DaskPool, ExecutorChoice, choose_executor
+from cardgen.batch.fitkit import fit_kit, worker_card
 from cardgen.batch.folder import (
     STATE_DIR,
     caption_path,
@@ -79,7 +80,13 @@ from cardgen.batch.plan import (
 )
 from cardgen.batch.pool import CardNotDrawn, DrawPool, InlinePool, WorkerStart
 from cardgen.batch.shards import Shard, parse_shard, take_shard
-from cardgen.batch.workers import PackedError, draw_in_worker, worker_init
+from cardgen.batch.workers import (
+    PackedError,
+    draw_in_worker,
+    draw_on_worker,
+    fit_on_worker,
+    worker_init,
+)
 from cardgen.drawing.encoders import extension
 from cardgen.drawing.memory import keep_freed_memory
 from cardgen.errors import CardgenError, ContentError, InputError
@@ -209,7 +216,7 @@ def _connect(executor: ExecutorChoice | None) -> DaskPool | None:
     from cardgen import limits
     from cardgen.batch.executors import DaskPool
 
-    return DaskPool(executor, limits.DASK_CONNECT_SECONDS, draw_in_worker)
+    return DaskPool(executor, limits.DASK_CONNECT_SECONDS, fit_on_worker, draw_on_worker)
 
 
 @contextmanager
@@ -680,10 +687,14 @@ class _Run:
         bounds how many wait drawn). `first`: the first card's result when fitted already.
         """
         scenes: dict[int, _Fitted] = {}
+        elsewhere: list[int] = []  # --executor dask: fitted on the cluster
         for index, (job, key, snippets) in enumerate(todo):  # plan order: first problem reported
             if not isinstance(snippets, CardgenError) and self._in_shared_cache(key):
                 scenes[index] = _Fitted(b"", b"")  # drawn before, by any machine: copied
                 self.from_cache.add(index)
+                continue
+            if isinstance(pool, DaskPool):
+                elsewhere.append(index)
                 continue
             result = first if index == 0 and first is not None else self._fit_here(job)
             if isinstance(result, PackedError):
@@ -697,7 +708,26 @@ class _Run:
                 scenes[index] = _Fitted(packed, json.dumps(scene_facts(result)).encode())
                 pool.submit(index, packed, job.fmt, job.platform.file_limit)
             pool.poll()
+        if isinstance(pool, DaskPool) and elsewhere:
+            self._fit_on_cluster(pool, [(index, todo[index]) for index in elsewhere], scenes)
         return scenes
+
+    def _fit_on_cluster(
+        self, pool: DaskPool, todo: list[tuple[int, _Todo]], scenes: dict[int, _Fitted]
+    ) -> None:
+        """Fitting on the cluster's workers: the scenes stay there, to be drawn."""
+        jobs = [job for _, (job, _, _) in todo]
+        cards = [(index, worker_card(job, self.project)) for index, (job, _, _) in todo]
+        pool.fit_all(cards, fit_kit(self.project, jobs))
+        for index, (job, _, snippets) in todo:
+            facts = pool.fitted(index)
+            if isinstance(facts, CardgenError):
+                facts.file = facts.file or display_path(job.selection.path)
+                self._fail(job, facts)
+            elif isinstance(snippets, CardgenError):
+                self._fail(job, snippets)
+            else:
+                scenes[index] = _Fitted(b"", facts)
 
     def _in_shared_cache(self, key: str) -> bool:
         if self.cache is None or self.force:
