@@ -161,10 +161,12 @@ class DaskPool:
         while group.drawn is None:
             self._send_draws(until=group)
             group.drawn = self._drawn(group)
-        value = group.drawn[group.keys.index(key)]
+        index = group.keys.index(key)
+        value, group.drawn[index] = group.drawn[index], None  # let go once written
         group.left.discard(key)
         if not group.left:
             self._release(group)
+            group.fitted = group.cards = None  # all collected: the facts are the runner's
         self._top_up()
         return value
 
@@ -277,7 +279,7 @@ class _Group:
 
     def __init__(self, keys: list[Any], cards: list[Any]) -> None:
         self.keys = keys
-        self.cards = cards
+        self.cards: list[Any] | None = cards
         self.left = set(keys)  # fitted, not yet collected
         self.fit: Any = None
         self.draw: Any = None
