@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import pickle
+import re
 import shutil
 import signal
 import socket
@@ -199,3 +200,29 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path: Path, task: str) -> N
     assert (root / "out" / "manifest.json").read_bytes() == (
         root / "local" / "manifest.json"
     ).read_bytes()
+
+
+def test_workers_with_other_system_fonts_are_named_in_a_warning(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker's own system fonts decide the fallbacks its cards use: a worker whose
+    fonts are not this machine's may draw other bytes, and the run says so (here this
+    machine seems to have one font more than its workers)."""
+    real = fitkit.system_fonts()
+    extra = "Fancy Sans Regular (FancySans.ttf, 1234 bytes)"
+    monkeypatch.setattr(fitkit, "system_fonts", lambda: sorted([*real, extra]))
+    code, out, err = run_cli(
+        "render", "--json", "--executor", "dask-local", "--workers", "1", "-o", "out"
+    )
+    assert code == 0, err
+    warnings = [json.loads(line)["message"] for line in out.splitlines() if '"warning"' in line]
+    assert len(warnings) == 1, warnings
+    assert "has other system fonts than this machine (1 differ, e.g. Fancy Sans" in warnings[0]
+
+
+def test_system_fonts_are_compared_by_name_file_and_size() -> None:
+    from cardgen.batch.fitkit import system_fonts
+
+    here = system_fonts()
+    assert here == sorted(set(here))
+    assert all(re.fullmatch(r".+ \(.+\.(ttf|otf|ttc), \d+ bytes\)", f, re.I) for f in here)

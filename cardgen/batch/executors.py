@@ -129,6 +129,7 @@ class DaskPool:
         self.next_draw = 0  # the first group whose drawing is not asked for yet
         self.in_draw: deque[_Group] = deque()  # groups being drawn or drawn, not collected
         _same_version_everywhere(self.client, self.close)
+        self.warnings = _other_fonts(self.client)  # for the run to say
 
     def fit_all(self, cards: list[tuple[Any, Any]], kit: Any) -> None:
         """Send `cards` ((key, `fitkit.WorkerCard`)) to be fitted, with their `FitKit`.
@@ -308,6 +309,29 @@ def _same_version_everywhere(client: Any, close: Callable[[], None]) -> None:
             f"the Dask worker {worker} runs cardgen {version}; this is cardgen {__version__}",
             hint="install the same cardgen on every worker: their cards would differ",
         )
+
+
+def _other_fonts(client: Any) -> list[str]:
+    """A warning for each worker whose system fonts are not this machine's."""
+    from cardgen.batch.fitkit import system_fonts
+
+    here = set(system_fonts())
+    warnings = []
+    for worker, fonts in sorted(client.run(_worker_fonts).items()):
+        differ = sorted(here.symmetric_difference(fonts))
+        if differ:
+            warnings.append(
+                f"the Dask worker {worker} has other system fonts than this machine "
+                f"({len(differ)} differ, e.g. {differ[0]}): cards that fall back to them "
+                "may differ from a local run's; run the workers from the same image"
+            )
+    return warnings
+
+
+def _worker_fonts() -> list[str]:
+    from cardgen.batch.fitkit import system_fonts
+
+    return system_fonts()
 
 
 def _same(value: Any) -> Any:

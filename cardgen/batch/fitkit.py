@@ -153,6 +153,21 @@ def ready(kit: FitKit) -> ReadyKit:
     return made
 
 
+def system_fonts() -> list[str]:
+    """This machine's system fonts as fitting tells them apart: name, file name and size
+    (the same list on a worker and here: the same fallbacks, the same bytes)."""
+    from cardgen.typography.fonts import system_faces
+
+    found = set()
+    for face in system_faces():
+        try:
+            size = face.path.stat().st_size
+        except OSError:
+            continue
+        found.add(f"{face.full_name} ({face.path.name}, {size} bytes)")
+    return sorted(found)
+
+
 def store_folder() -> Path:
     """Where a worker keeps files by sha256: `TMP/cardgen-files-UID/`."""
     return Path(tempfile.gettempdir()) / f"cardgen-files-{os.getuid()}"

@@ -196,6 +196,8 @@ def run_batch(
         report = _dry_run(card_jobs, project, out, options.force, emit, failures)
     else:
         cluster = _connect(executor)  # before the lock: a scheduler out of reach writes nothing
+        for message in cluster.warnings if cluster is not None else ():
+            emit({"event": "warning", "message": message})
         with _terminate_as_interrupt(), OutputLock(out, wait=options.wait), _closing(cluster):
             mark(out)
             run = _Run(project, out, force=options.force, keep_going=options.keep_going, emit=emit)
