@@ -12,7 +12,8 @@ language, in the quote's lines:
 - line ends after a short word (`a`, `the`, `of`, `de`, `la`..., the lists of
   `cardgen.typography.language`), as a share of every line end but the last;
 - lines starting with a spaced dash;
-- Japanese and Chinese line ends inside a phrase (as BudouX finds phrases);
+- Japanese and Chinese line ends inside a phrase (as BudouX finds phrases), and how
+  many of those are inside a phrase longer than the card's longest line (forced);
 - the time `build_scene` takes per card (median and 90th percentile).
 
 The articles are read, never copied. The numbers in benchmarks/README.md come
@@ -57,27 +58,41 @@ def lone_last_line(lines: tuple[str, ...], language: str) -> bool:
     return len([w for w in last.split() if any(c.isalnum() for c in w)]) <= 1
 
 
-def breaks_inside_phrases(lines: tuple[str, ...], language: str) -> int:
-    """Japanese and Chinese line ends that BudouX finds inside a phrase (`裁` / `量`)."""
+def breaks_inside_phrases(lines: tuple[str, ...], language: str) -> tuple[int, int]:
+    """Japanese and Chinese line ends that BudouX finds inside a phrase (`裁` / `量`),
+    and how many of them are forced: inside a phrase of more characters than the
+    card's longest line (a phrase too wide for a line must be cut somewhere).
+
+    The text is put back together as it was set: a line break between two words of
+    Latin script (`(early` / `bird)`) stood for a space, a break at a space is
+    between words whatever phrase holds it, and is not counted."""
     if primary(language) not in CJK or len(lines) < 2:
-        return 0
+        return 0, 0
     import budoux
 
-    text = "".join(lines)
+    text, line_ends = lines[0], []
+    for line in lines[1:]:
+        spaced = text[-1:].isascii() and text[-1:].isalnum() and line[:1].isascii()
+        line_ends.append((len(text), spaced))
+        text += (" " if spaced else "") + line
     parser = (
         budoux.load_default_japanese_parser()
         if primary(language) == "ja"
         else budoux.load_default_simplified_chinese_parser()
     )
-    ends, at = set(), 0
+    spans, at = [], 0
     for phrase in parser.parse(text):
+        spans.append((at, at + len(phrase)))
         at += len(phrase)
-        ends.add(at)
-    at, inside = 0, 0
-    for line in lines[:-1]:
-        at += len(line)
-        inside += at not in ends
-    return inside
+    longest = max(len(line) for line in lines)
+    inside = forced = 0
+    for end, spaced in line_ends:
+        phrase = next((a, b) for a, b in spans if a < end <= b)
+        if spaced or end == phrase[1]:
+            continue
+        inside += 1
+        forced += phrase[1] - phrase[0] > longest
+    return inside, forced
 
 
 def ends_after_short_word(line: str, language: str) -> bool:
@@ -135,7 +150,9 @@ def measure(corpus: Path, quotes: int) -> dict[str, Any]:
                     row["line_ends"] += len(lines) - 1
                     row["short_ends"] += sum(ends_after_short_word(x, language) for x in lines[:-1])
                     row["dash_starts"] += sum(x.startswith(DASHES) for x in lines[1:])
-                    row["inside_phrase"] += breaks_inside_phrases(lines, language)
+                    inside, forced = breaks_inside_phrases(lines, language)
+                    row["inside_phrase"] += inside
+                    row["inside_long_phrase"] += forced
     result = {}
     for group, row in sorted(totals.items()):
         samples = sorted(times[group]) or [0.0]
@@ -158,14 +175,16 @@ def main(argv: list[str] | None = None) -> None:
     result = measure(args.corpus, args.quotes)
     print(
         f"{'language':<9}{'cards':>7}{'multi-line':>11}{'lone last':>15}"
-        f"{'short-word ends':>22}{'dash starts':>12}{'in phrase':>10}{'failed':>8}{'ms/card':>9}"
+        f"{'short-word ends':>22}{'dash starts':>12}{'in phrase (long)':>17}"
+        f"{'failed':>8}{'ms/card':>9}"
     )
     for group, row in result.items():
         print(
             f"{group:<9}{row['cards']:>7}{row['multi_line']:>11}"
             f"{row['lone_last']:>7} ({row['lone_last_share']:>5.1%})"
             f"{row['short_ends']:>7}/{row['line_ends']:<6} ({row['short_end_share']:>5.1%})"
-            f"{row['dash_starts']:>12}{row['inside_phrase']:>10}{row.get('failed', 0):>8}"
+            f"{row['dash_starts']:>12}{row['inside_phrase']:>9} ({row['inside_long_phrase']:>4})"
+            f"{row.get('failed', 0):>8}"
             f"{row['scene_ms_median']:>9.2f}"
         )
     if args.json:

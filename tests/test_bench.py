@@ -62,3 +62,34 @@ def test_report_says_when_a_feature_is_missing() -> None:
     }
     table = run.report(results)
     assert table.count("not available in this build: no --jobs option") == 2
+
+
+def test_linebreak_counts_breaks_inside_phrases_not_at_spaces() -> None:
+    from benchmarks.bench_linebreak import breaks_inside_phrases
+
+    # A break between two Latin words stood for a space: not inside a phrase.
+    assert breaks_inside_phrases(("それを「(early", "bird)」と呼ぶ。"), "ja") == (0, 0)
+    assert breaks_inside_phrases(("彼女は", "ソフトウェア"), "ja") == (0, 0)
+    # Inside `ソフトウェアアーキテクチャ設計レビューを`, longer than either line: forced.
+    inside = breaks_inside_phrases(("彼女はソフトウェアアー", "キテクチャ設計レビューを担当"), "ja")
+    assert inside == (1, 1)
+    assert breaks_inside_phrases(("子どもが寝たあ", "との静かな時間に、本を読む。"), "ja") == (1, 0)
+
+
+def test_legibility_judges_each_card_against_the_floor() -> None:
+    from types import SimpleNamespace
+
+    from benchmarks.bench_legibility import Cell, _judge
+
+    def text(role: str, size: int) -> SimpleNamespace:
+        return SimpleNamespace(role=role, size=size)
+
+    cell = Cell("classic", "linkedin")
+    _judge(cell, [text("quote", 44), text("attribution", 31)], 1200)  # 14.3 and 10.1 px
+    assert (cell.made, cell.under_floor, cell.small_over_quote) == (1, 0, 0)
+    _judge(cell, [text("quote", 40), text("attribution", 31)], 1200)  # a 13 px quote
+    _judge(cell, [text("quote", 44), text("source", 29)], 1200)  # 9.4 px small print
+    _judge(cell, [text("quote", 44), text("attribution", 48)], 1200)
+    assert (cell.made, cell.under_floor, cell.small_over_quote) == (4, 2, 1)
+    assert round(cell.quote_min, 1) == 13.0 and round(cell.small_min, 1) == 9.4
+    assert cell.faults == 3

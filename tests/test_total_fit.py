@@ -14,13 +14,14 @@ from cardgen.typography.linebreak import PRETTY, LineWidths, best_breaks, greedy
 from cardgen.typography.segment import (
     DASH_START,
     INSIDE_PHRASE,
+    INSIDE_PHRASE_AT_EDGE,
     SHORT_WORD,
     WIDOW,
     breaks,
     segments,
 )
 from cardgen.typography.shortwords import short_words
-from cardgen.typography.typeset import fit_text, prepare, set_at, wrap
+from cardgen.typography.typeset import FittedText, fit_text, prepare, set_at, wrap
 
 
 class Monospace:
@@ -174,20 +175,37 @@ def test_every_word_in_order_no_line_too_wide_and_deterministic(
     assert again == fitted
 
 
-def test_short_words_do_not_end_lines_when_they_can_be_helped() -> None:
-    text = (
-        "Ambition means that we strive for excellence in our work and in the lives of our children"
-    )
-    short = short_words("en")
+# French strands more: `notre`, `dans`, `la`, `de`, `nos` are a third of this sentence.
+@pytest.mark.parametrize(
+    ("text", "language", "ratio"),
+    [
+        (
+            "Ambition means that we strive for excellence in our work and in the lives of "
+            "our children",
+            "en",
+            10,
+        ),
+        (
+            "Nous cherchons avant tout la justesse dans notre travail et dans la vie de "
+            "nos enfants chaque jour",
+            "fr",
+            3,
+        ),
+    ],
+)
+def test_short_words_do_not_end_lines_when_they_can_be_helped(
+    text: str, language: str, ratio: int
+) -> None:
+    short = short_words(language)
     before = after = 0
     for width in range(120, 400, 6):
-        fitted = set_at(text, 10, width, 1.2, M, language="en")
+        fitted = set_at(text, 10, width, 1.2, M, language=language)
         greedy_lines = wrap(text.split(), width, 10, M)
         assert fitted is not None and greedy_lines is not None
         assert len(fitted.lines) == len(greedy_lines)
         before += sum(line.rsplit(" ", 1)[-1].lower() in short for line in greedy_lines[:-1])
         after += sum(line.rsplit(" ", 1)[-1].lower() in short for line in fitted.lines[:-1])
-    assert before > 20 and after <= before // 10
+    assert before > 20 and after <= before // ratio
 
 
 def test_a_spaced_dash_does_not_start_a_line() -> None:
@@ -245,6 +263,58 @@ def test_a_phrase_wider_than_the_box_is_broken_between_characters() -> None:
     assert breaks(text).fine.penalties[3] == INSIDE_PHRASE  # type: ignore[union-attr]
     fitted = fit_text(text, 100, 200, 20, 20, 1.2, M)  # 5 characters a line
     assert fitted is not None and "".join(fitted.lines) == text and len(fitted.lines) == 3
+
+
+# Each has phrases of every length; the first three one phrase of 12-19 characters.
+PHRASED = [
+    "彼女はソフトウェアアーキテクチャ設計レビューを担当している。",
+    "新しいクラウドインフラストラクチャ運用自動化ツールを導入した。",
+    "这个国际化软件开发项目管理平台非常好用，大家都喜欢。",
+    "私は毎朝早く起きて、公園を散歩してから仕事を始めることにしています。",
+    "子どもが寝たあとの静かな時間に、少しずつ本を読んでいます。",
+]
+
+
+def _breaks_inside_phrases_that_fit(text: str, fitted: FittedText, box_w: float) -> list[str]:
+    """Line ends inside a phrase that is no wider than the box at the fitted size."""
+    phrases = breaks(text).coarse.pieces
+    ends = list(itertools.accumulate(len(p) for p in phrases))
+    wrong = []
+    for start in fitted.starts[1:]:
+        if start in ends:
+            continue
+        phrase = next(p for p, end in zip(phrases, ends, strict=True) if end > start)
+        if M.width(phrase, fitted.size) <= box_w:
+            wrong.append(f"{text[:start]}|{text[start:]} ({phrase} fits)")
+    return wrong
+
+
+@pytest.mark.parametrize("text", PHRASED)
+def test_japanese_and_chinese_break_between_phrases_wherever_a_phrase_fits(text: str) -> None:
+    # A phrase wider than the box is cut between characters, and only that phrase: the
+    # others stay whole (the fitter used to cut every phrase once one was too wide).
+    for width in range(60, 520, 20):
+        for fitted in (
+            fit_text(text, width, 2000, 10, 20, 1.2, M),
+            set_at(text, 20, width, 1.2, M),
+        ):
+            assert fitted is not None
+            assert "".join(fitted.lines) == text
+            assert not _breaks_inside_phrases_that_fit(text, fitted, width), fitted.lines
+
+
+def test_a_phrase_too_wide_is_cut_where_its_script_changes_rather_than_inside_a_word() -> None:
+    text = "彼女はソフトウェアアーキテクチャ設計レビューを担当している。"
+    fine = breaks(text).fine
+    assert fine is not None
+    ends = itertools.accumulate(len(p) for p in fine.pieces[:-1])
+    cost = dict(zip(ends, fine.penalties, strict=True))
+    assert cost[text.index("設計")] == INSIDE_PHRASE_AT_EDGE  # katakana | Han
+    assert cost[text.index("ウェア")] == INSIDE_PHRASE  # inside the katakana word
+    assert text.index("ソフト") not in cost or cost[text.index("ソフト")] == 0.0  # a phrase's end
+    fitted = set_at(text, 20, 340, 1.2, M)  # 17 characters a line
+    assert fitted is not None
+    assert fitted.lines[0] == "彼女はソフトウェアアーキテクチャ", fitted.lines
 
 
 def test_chinese_breaks_between_phrases() -> None:

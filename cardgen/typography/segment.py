@@ -39,6 +39,8 @@ HYPHEN = 0.05  # a line ending inside a hyphenated word (`well-` / `being`)
 NUMBER = 0.1  # a number parted from the word after it (`10` / `km`)
 EMOJI_ATTACHED = 0.3  # an emoji parted from the word it was written against
 INSIDE_PHRASE = 0.5  # a break inside a Japanese or Chinese phrase (only when one is too wide)
+# ...where the script changes (`ちょっとだけ` / `システム`) or after `・`: likelier a word's edge.
+INSIDE_PHRASE_AT_EDGE = 0.3
 _PHRASE_SHORT = 3  # a phrase of at most this many characters is a widow on the last line
 
 # Scripts written without spaces between words, broken by a dictionary (ICU).
@@ -124,6 +126,25 @@ class Breaks:
     def levels(self) -> tuple[Pieces, ...]:
         return (self.coarse,) if self.fine is None else (self.coarse, self.fine)
 
+    def splitting(self, wide: frozenset[int]) -> Pieces:
+        """The phrases, with only those at indices `wide` (each wider than a line) cut
+        where `fine` may break them: every other phrase stays whole."""
+        return _splitting(self, wide)
+
+
+@functools.lru_cache(maxsize=256)
+def _splitting(found: Breaks, wide: frozenset[int]) -> Pieces:
+    if found.fine is None or not wide:
+        return found.coarse
+    coarse, fine = found.coarse, found.fine
+    ends = list(itertools.accumulate(len(p) for p in coarse.pieces))
+    inside = [(ends[i] - len(coarse.pieces[i]), ends[i]) for i in sorted(wide)]
+    fine_ends = list(itertools.accumulate(len(p) for p in fine.pieces))[:-1]
+    cost = dict(zip(fine_ends, fine.penalties, strict=True))
+    coarse_ends = set(ends[:-1])
+    offsets = [at for at in fine_ends if at in coarse_ends or any(a < at < b for a, b in inside)]
+    return _pieces("".join(coarse.pieces), offsets, cost)
+
 
 @functools.lru_cache(maxsize=512)
 def breaks(text: str, language: str | None = None) -> Breaks:
@@ -138,7 +159,7 @@ def breaks(text: str, language: str | None = None) -> Breaks:
     phrase_ends = _phrase_ends(text, language) if any(is_cjk(c) for c in text) else None
     costs = {i: _penalty(text, i, language, phrase_ends) for i in offsets}
     fine = _pieces(text, offsets, costs)
-    coarse_offsets = [i for i in offsets if costs[i] < INSIDE_PHRASE]
+    coarse_offsets = [i for i in offsets if not _inside_phrase(text, i, phrase_ends)]
     if len(coarse_offsets) == len(offsets):
         return Breaks(language, fine, None)
     return Breaks(language, _pieces(text, coarse_offsets, costs), fine)
@@ -163,9 +184,9 @@ _NUMBER = re.compile(r"[0-9][0-9.,:/]*")
 def _penalty(text: str, i: int, language: str, phrase_ends: frozenset[int] | None) -> float:
     """What a line break before text[i] costs."""
     prev, cur = text[i - 1], text[i]
-    inside = phrase_ends is not None and prev != " " and i not in phrase_ends
-    if inside and (is_cjk(prev) or is_cjk(cur)):
-        return INSIDE_PHRASE
+    if _inside_phrase(text, i, phrase_ends):
+        edge = prev in "\u30fb\uff65" or _kana_kanji(prev) != _kana_kanji(cur)
+        return INSIDE_PHRASE_AT_EDGE if edge else INSIDE_PHRASE
     cost = 0.0
     if prev == " ":
         word = text[:i].rstrip(" ").rsplit(" ", 1)[-1]
@@ -181,6 +202,26 @@ def _penalty(text: str, i: int, language: str, phrase_ends: frozenset[int] | Non
     elif is_emoji(cur) and prev.isalnum():
         cost += EMOJI_ATTACHED
     return cost
+
+
+def _inside_phrase(text: str, i: int, phrase_ends: frozenset[int] | None) -> bool:
+    """Whether a break before text[i] falls inside a Japanese or Chinese phrase."""
+    prev, cur = text[i - 1], text[i]
+    if phrase_ends is None or prev == " " or i in phrase_ends:
+        return False
+    return is_cjk(prev) or is_cjk(cur)
+
+
+def _kana_kanji(char: str) -> str:
+    """Which of hiragana, katakana, Han or anything else `char` is written in."""
+    code = ord(char)
+    if 0x3040 <= code <= 0x309F:
+        return "hiragana"
+    if 0x30A0 <= code <= 0x30FF or 0xFF66 <= code <= 0xFF9F:
+        return "katakana"
+    if 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or code == 0x3005:
+        return "han"
+    return "other"
 
 
 def _phrase_ends(text: str, language: str) -> frozenset[int]:

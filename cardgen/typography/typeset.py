@@ -12,13 +12,13 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from cardgen.source.language import detect, primary
 from cardgen.typography.linebreak import BALANCE, LineWidths, best_breaks, greedy
-from cardgen.typography.segment import Pieces, breaks, segments
+from cardgen.typography.segment import Breaks, Pieces, breaks, segments
 
 
 class Measurer(Protocol):
@@ -232,11 +232,28 @@ def set_at(
     lines, inside the box: every line is indented by its width but the first.
     """
     text = normalise_space(text)
-    for level in breaks(text, language).levels():
+    for level in _levels(text, breaks(text, language), size, box_w, measure, hang):
         broken = _Broken.of(text, level, size, box_w, measure, hang)
         if broken is not None:
             return broken.best(line_height, measure, wrap)[0]
     return None
+
+
+def _levels(
+    text: str, found: Breaks, size: int, box_w: float, measure: Measurer, hang: bool
+) -> Iterator[Pieces]:
+    """The pieces to try, in turn: whole phrases (Japanese, Chinese); then only the
+    phrases wider than a line at `size` cut between characters, every other phrase
+    whole; then, for a text that fits no other way, every break between characters."""
+    yield found.coarse
+    if found.fine is None:
+        return
+    bare = _widths(found.coarse.pieces, size, measure).bare
+    indent = hang_width(text, size, measure) if hang else 0.0
+    wide = frozenset(i for i, w in enumerate(bare) if w > box_w - (indent if i else 0.0))
+    if wide:
+        yield found.splitting(wide)
+    yield found.fine
 
 
 @dataclass
@@ -358,11 +375,11 @@ def fit_text(
     last word, a short word ending a line), a few sizes down to `SIZE_GIVE` of it are
     tried, and the largest that breaks with fewer penalties wins. `language` (guessed
     from the text when None) picks the break rules; `wrap` is `balance` (even lines)
-    or `pretty`. Japanese and Chinese phrases are kept whole unless one is wider than
-    the box at the smallest size: then the text is broken between characters.
+    or `pretty`. Japanese and Chinese phrases are kept whole: a phrase wider than the
+    box at the smallest size is cut between characters, and only that phrase.
     """
     text = normalise_space(text)
-    for level in breaks(text, language).levels():
+    for level in _levels(text, breaks(text, language), min_size, box_w, measure, hang):
         search = _Search(text, level, box_w, box_h, line_height, measure, hang, max_lines)
         largest = search.largest(min_size, max_size)
         if largest is None:
@@ -412,7 +429,9 @@ def overflow(
         extra = len(fitted.lines) - max_lines
         return f"it needs {len(fitted.lines)} lines, {extra} more than the {max_lines} allowed"
     excess = fitted.height - box_h
+    # Under a pixel short: say by how much, not "0px more than the 398px box".
+    digits = 0 if excess >= 1 else 1
     return (
-        f"{len(fitted.lines)} lines need {fitted.height:.0f}px, "
-        f"{excess:.0f}px more than the {box_h:.0f}px box"
+        f"{len(fitted.lines)} lines need {fitted.height:.{digits}f}px, "
+        f"{excess:.{digits}f}px more than the {box_h:.{digits}f}px box"
     )
