@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from cardgen.batch import carousels as carousel_module
-from cardgen.batch.plan import Project, render
+from cardgen.batch.plan import Project
+from cardgen.batch.runner import render
 from cardgen.design import carousel as design
 from cardgen.source.quotes import load_selection
 from tests.batchkit import make_project

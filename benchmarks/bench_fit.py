@@ -3,7 +3,8 @@
 Fitting is everything `build_scene` does (find each text's size and lines,
 place them, scale the quote mark): pure geometry, no pixels. Font chains live
 per process and remember each text's width at a reference size, so a card is
-timed twice: again (every word already shaped, as for the attribution and
+timed twice, its quote fitted each time (the scene memo's fitted quotes are
+forgotten first): again (every word already shaped, as for the attribution and
 title shared by a batch's cards) and new (the chains' memory emptied first, as
 for a quote whose words were never seen). Font loading is opening each
 (file, size) the card draws with, from cold.
@@ -52,6 +53,9 @@ def run(settings: Settings, project: Project | None = None) -> dict[str, Any]:
                 platform: Any = platform,
                 content: Any = content,
             ) -> Any:
+                # The quote is fitted each time (the memo keeps fitted quotes for a card
+                # built again, as bench_render's are); the small print is reused, as in a batch.
+                memo.forget_quotes()
                 return build_scene(content, layout, brand, platform, registry, memo=memo)
 
             def fit_new(fit: Any = fit) -> Any:

@@ -32,7 +32,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cardgen.batch.plan import Project, render  # noqa: E402
+from cardgen.batch.plan import Project  # noqa: E402
+from cardgen.batch.runner import render  # noqa: E402
 from cardgen.review.serve import serve_in_thread  # noqa: E402
 from tests.batchkit import make_project  # noqa: E402
 from tests.servekit import CHROMIUM, CHROMIUM_ARGS  # noqa: E402

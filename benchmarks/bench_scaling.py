@@ -203,8 +203,8 @@ def incremental(settings: Settings, root: Path, options: str) -> dict[str, Any]:
     make_project(folder, cards)
     out = root / "inc-out"
     full, _ = render(folder, out)
-    # The first rerun after a render rewrites the lists once (statuses become "cached") and
-    # leaves the up-to-date stamp; the reruns after it are the unchanged ones.
+    # The render leaves the up-to-date stamp: the first rerun after it is answered from it
+    # (turning the manifest's statuses from "rendered" to "cached"), as are those after it.
     first, _ = render(folder, out)
     again = statistics.median(render(folder, out)[0] for _ in range(1 if settings.quick else 5))
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -220,7 +220,7 @@ def incremental(settings: Settings, root: Path, options: str) -> dict[str, Any]:
         "full_s": full,
         "first_rerun_s": first,
         "rerun_s": again,
-        "share": again / full,
+        "share": max(first, again) / full,  # the first rerun and the later ones alike
         "target": 0.05,
     }
 

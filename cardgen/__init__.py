@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "render": "cardgen.batch.plan",
+    "render": "cardgen.batch.runner",
     "check": "cardgen.batch.plan",
     "CheckReport": "cardgen.batch.plan",
     "Problem": "cardgen.batch.plan",
@@ -48,8 +48,8 @@ if TYPE_CHECKING:
         check,
         load_selections,
         plan,
-        render,
     )
+    from cardgen.batch.runner import render
     from cardgen.design.platforms import load_platforms
     from cardgen.errors import CardgenError, ContentError, InputError
     from cardgen.source.articles import load_article

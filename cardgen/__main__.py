@@ -36,13 +36,16 @@ def _main(start_ns: int) -> None:
         sys.exit(0)
     from cardgen.cli import main as cli_main
 
-    uptodate.arm(argv, start_ns, time.time_ns())
+    recorder = uptodate.Recorder.arm(argv, start_ns, time.time_ns())
     try:
-        cli_main()
+        cli_main(recorder)
     except SystemExit as exc:
-        uptodate.record(exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1))
+        if recorder is not None:
+            code = exc.code
+            recorder.record(code if isinstance(code, int) else (0 if code is None else 1))
         raise
-    uptodate.record(0)
+    if recorder is not None:
+        recorder.record(0)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import traceback
 import typing
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperCommand
@@ -29,10 +29,15 @@ from cardgen.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     CardgenError,
+    InputError,
     internal_error_line,
     is_file_system_error,
     os_error_line,
 )
+
+if TYPE_CHECKING:
+    from cardgen.batch.plan import RenderReport
+    from cardgen.batch.records import Event
 
 app = typer.Typer(
     name="cardgen",
@@ -247,7 +252,9 @@ def main_options(
             os.chdir(root)
             _state["here"] = here
     if Path.cwd() != started:
-        uptodate.disarm()  # the up-to-date check answers only runs started in the project
+        recorder = ctx.find_object(uptodate.Recorder)
+        if recorder is not None:  # the up-to-date check answers only runs started in the project
+            recorder.disarm()
         ctx.call_on_close(lambda: os.chdir(started))  # a caller in this process stays put
 
 
@@ -292,6 +299,7 @@ BrandOpt = Annotated[
     )
 )
 def render(
+    ctx: typer.Context,
     selections: Selections = None,
     platform: PlatformOpt = None,
     layout: LayoutOpt = None,
@@ -430,53 +438,92 @@ def render(
         report = _run(lambda: cardgen.render(files, options=options, on_event=progress.event))
     finally:
         progress.close()
-    _warn([w for card in report.cards for w in card.get("warnings", [])])
+    _print_lines(_warning_lines(report))
     if report.failures:
         _failure_table(report.failures)
-    if not as_json:
+    if report.dry_run and not as_json:
+        for card in report.planned:
+            _data(f"{card['status']:<7} {card['path']}")
         counts = report.counts
-        if report.dry_run:
-            for card in report.cards:
-                _data(f"{card['status']:<7} {card['path']}")
-            _summary(
-                f"would render {counts['render']} cards, {counts['cached']} cached "
-                f"(dry run: nothing written to {report.out}/)"
-            )
-        else:
-            if _state["verbose"]:
-                for card in report.cards:
-                    _say(f"{card['status']:<8} {card['path']}", err=True)
-            _summary(
-                f"rendered {counts['rendered']} cards, {counts['cached']} cached"
-                + (f", {counts['failed']} failed" if counts["failed"] else "")
-                + f", into {report.out}/ (manifest: {report.manifest})"
-            )
-    uptodate.note_render(report)
+        _summary(
+            f"would render {counts['render']} cards, {counts['cached']} cached "
+            f"(dry run: nothing written to {report.out}/)"
+        )
+    elif not as_json:
+        _print_lines([*_card_lines(report), *_summary_lines(report)])
+    recorder = ctx.find_object(uptodate.Recorder)
+    if recorder is not None:
+        recorder.note_render(report, _rerun_transcript(report, as_json=as_json))
     if report.failures:
         raise typer.Exit(EXIT_CONTENT)
 
 
-def _say(text: str, *, err: bool = False) -> None:
-    """Print a line of `render`'s output; the up-to-date check keeps it to print it again.
+Line = tuple[bool, str]  # (to stderr, the text of one line of `render`'s output)
 
-    Messages (stderr) are left out with -q; data (stdout) never is.
-    """
-    if err and _state["quiet"]:
-        return
-    _echo(text, err=err)
-    uptodate.heard(text + "\n", err)
+
+def _print_lines(lines: list[Line]) -> None:
+    for err, text in lines:
+        _echo(text, err=err)
 
 
 def _summary(text: str) -> None:
     """A run's one-line result: on stdout, as check's is, but not with -q (errors only)."""
     if not _state["quiet"]:
-        _say(text)
+        _echo(text)
 
 
-def _warn(warnings: list[str]) -> None:
-    """Warnings go to stderr once each; they never change the exit code."""
-    for warning in dict.fromkeys(warnings):
-        _say(f"warning: {warning}", err=True)
+def _event_line(event: Event, *, as_json: bool) -> Line | None:
+    """What `render` prints for an event as it happens: every event with --json, else
+    only warnings (not with -q; the progress bar shows the rest)."""
+    if as_json:
+        return False, json.dumps(event, ensure_ascii=False)
+    if event["event"] == "warning" and not _state["quiet"]:
+        return True, f"warning: {event['message']}"
+    return None
+
+
+def _warning_lines(report: RenderReport) -> list[Line]:
+    """The cards' warnings, once each, on stderr (not with -q); never an exit code."""
+    if _state["quiet"]:
+        return []
+    warnings = [w for card in report.cards for w in card["warnings"]]
+    return [(True, f"warning: {warning}") for warning in dict.fromkeys(warnings)]
+
+
+def _card_lines(report: RenderReport) -> list[Line]:
+    """With -v: each card's status and path, on stderr."""
+    if not _state["verbose"] or _state["quiet"]:
+        return []
+    return [(True, f"{card['status']:<8} {card['path']}") for card in report.cards]
+
+
+def _summary_lines(report: RenderReport) -> list[Line]:
+    """The run's one-line result on stdout (not with -q)."""
+    if _state["quiet"]:
+        return []
+    counts = report.counts
+    failed = f", {counts['failed']} failed" if counts["failed"] else ""
+    return [
+        (
+            False,
+            f"rendered {counts['rendered']} cards, {counts['cached']} cached{failed}, "
+            f"into {report.out}/ (manifest: {report.manifest})",
+        )
+    ]
+
+
+def _rerun_transcript(report: RenderReport, *, as_json: bool) -> list[Line]:
+    """What this same render prints when run again with nothing changed (every card
+    cached), for the up-to-date stamp to print in its place: the same functions as above
+    over the rerun's events and report, so the two cannot drift apart (-q and -v too)."""
+    if not report.rerun_events:
+        return []
+    lines = [_event_line(event, as_json=as_json) for event in report.rerun_events]
+    settled = report.settled()
+    closing = _warning_lines(settled)
+    if not as_json:
+        closing += [*_card_lines(settled), *_summary_lines(settled)]
+    return [(err, text + "\n") for err, text in [*filter(None, lines), *closing]]
 
 
 class _Progress:
@@ -488,12 +535,10 @@ class _Progress:
         self.task: Any = None
         self.show_bar = not as_json and not dry_run and not _state["quiet"] and sys.stderr.isatty()
 
-    def event(self, event: dict[str, Any]) -> None:
-        if self.as_json:
-            _say(json.dumps(event, ensure_ascii=False))
-            return
-        if event["event"] == "warning":
-            _say(f"warning: {event['message']}", err=True)
+    def event(self, event: Event) -> None:
+        line = _event_line(event, as_json=self.as_json)
+        if line is not None:
+            _print_lines([line])
             return
         if not self.show_bar:
             return
@@ -1054,14 +1099,30 @@ def schema(
     kind: Annotated[
         str,
         typer.Argument(
-            metavar="[layout|brand|selection]", help="The file type.", show_default=False
+            metavar="[layout|brand|selection|manifest|events]",
+            help="A file you write (layout, brand, selection), or what render writes "
+            "(manifest) and prints with --json (events).",
+            show_default=False,
         ),
     ],
 ) -> None:
-    """Print a file type's JSON Schema, for editors."""
-    from cardgen.design.layouts import json_schema
+    """Print a file type's JSON Schema, for editors and scripts."""
+    from cardgen.batch import records
+    from cardgen.design.layouts import SCHEMA_KINDS, json_schema
+    from cardgen.errors import did_you_mean
 
-    _data(json.dumps(_run(lambda: json_schema(kind)), indent=2))
+    written = {"manifest": records.manifest_schema, "events": records.events_schema}
+
+    def made() -> dict[str, Any]:
+        if kind in written:
+            return written[kind]()
+        if kind in SCHEMA_KINDS:
+            return json_schema(kind)
+        kinds = [*SCHEMA_KINDS, *written]
+        hint = did_you_mean(kind, kinds, f"use {', '.join(kinds)}")
+        raise InputError(f"no schema named {kind!r}", hint=hint)
+
+    _data(json.dumps(_run(made), indent=2))
 
 
 _WEIGHTS = {
@@ -1426,10 +1487,10 @@ for _info in app.registered_commands:  # every command, whoever added it above
         _info.cls = _ManualCommand
 
 
-def main() -> None:
-    """Console entry point."""
+def main(recorder: uptodate.Recorder | None = None) -> None:
+    """Console entry point; `recorder` keeps what a render's up-to-date stamp needs."""
     try:
-        app()
+        app(obj=recorder)
     except _ReaderGone:
         sys.exit(EXIT_PIPE)
     except KeyboardInterrupt:

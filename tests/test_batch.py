@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from cardgen.batch.output import OutputLock, expand_out
-from cardgen.batch.plan import Project, render
+from cardgen.batch.plan import Project
+from cardgen.batch.runner import render
 from tests.batchkit import make_project, sentence
 from tests.helpers import run_cli
 
@@ -141,22 +142,22 @@ def test_dry_run_lists_what_would_change_and_writes_nothing(project: Path) -> No
 def test_jobs_1_and_2_give_byte_identical_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, start: str
 ) -> None:
-    from cardgen.batch import runner
+    from cardgen.batch import scheduling
 
     if start == "fork":  # workers forked from this process (Linux, one thread)
-        if not runner._can_fork():
+        if not scheduling.can_fork():
             pytest.skip("workers cannot be forked here")
     else:  # as with a thread running, or off Linux
-        monkeypatch.setattr(runner, "_can_fork", lambda: False)
+        monkeypatch.setattr(scheduling, "can_fork", lambda: False)
     started: list[str] = []
-    worker_start = runner._worker_start
+    worker_start = scheduling.worker_start
 
     def spy(root: Path) -> Any:
         how = worker_start(root)
         started.append(how.context.get_start_method())
         return how
 
-    monkeypatch.setattr(runner, "_worker_start", spy)
+    monkeypatch.setattr(scheduling, "worker_start", spy)
     root = make_project(tmp_path / "proj", 3, ("bluesky", "x"))
     project = Project.open(root)
     render(out=tmp_path / "a", jobs=1, project=project)
@@ -175,27 +176,33 @@ def test_cards_drawn_before_every_card_fits_are_bounded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Drawn cards wait in memory until the last card fits: a bounded number of them."""
-    from cardgen.batch import runner
+    from cardgen.batch import scheduling
 
-    monkeypatch.setattr(runner, "EARLY_BYTES", 1)  # the first drawn card fills the budget
-    monkeypatch.setattr(runner, "EARLY_QUEUED", 2)
+    monkeypatch.setattr(scheduling, "EARLY_BYTES", 1)  # the first drawn card fills the budget
+    monkeypatch.setattr(scheduling, "EARLY_QUEUED", 2)
     early: list[int] = []
-    fit_all = runner._Run._fit_all
+    start_pool = scheduling.start_pool
 
-    def spy(self: Any, pool: Any, *args: Any) -> Any:
-        scenes = fit_all(self, pool, *args)
-        # drawn or drawing when the last card had fitted
-        early.append(len(getattr(pool, "done", ())) + len(pool.pending) * 0)
-        if hasattr(pool, "workers"):
-            early[-1] += sum(w.key is not None for w in pool.workers)
-        return scenes
+    def spy(root: Path, jobs: int, tasks: int) -> Any:
+        pool = start_pool(root, jobs, tasks)
+        result = pool.result
 
-    monkeypatch.setattr(runner._Run, "_fit_all", spy)
+        def first_result(key: Any) -> Any:
+            # Results are asked for once every card has fitted: count those drawn or drawing.
+            if not early:
+                early.append(len(pool.done) + sum(w.key is not None for w in pool.workers))
+            return result(key)
+
+        monkeypatch.setattr(pool, "result", first_result)
+        return pool
+
+    monkeypatch.setattr(scheduling, "start_pool", spy)
     root = make_project(tmp_path / "proj", 6, ("bluesky", "x"))
     render(out=tmp_path / "a", jobs=1, project=Project.open(root))
+    assert early == []  # jobs 1 draws each card in turn: no pool, none early
     report = render(out=tmp_path / "b", jobs=2, project=Project.open(root))
     assert report.counts["rendered"] == 12
-    assert early[0] == 0 and early[1] <= 2  # jobs 1 draws none early; jobs 2 within bounds
+    assert len(early) == 1 and early[0] <= 2  # within bounds
     for card in report.cards:
         assert (tmp_path / "a" / card["path"]).read_bytes() == (
             tmp_path / "b" / card["path"]
@@ -203,21 +210,21 @@ def test_cards_drawn_before_every_card_fits_are_bounded(
 
 
 def test_workers_are_forked_only_while_no_other_thread_runs() -> None:
-    from cardgen.batch import runner
+    from cardgen.batch import scheduling
 
     if not sys.platform.startswith("linux"):
-        assert not runner._can_fork()
+        assert not scheduling.can_fork()
         return
-    assert runner._can_fork()  # pytest's one thread
+    assert scheduling.can_fork()  # pytest's one thread
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        assert not runner._can_fork()  # a fork would copy a lock that thread may hold
+        assert not scheduling.can_fork()  # a fork would copy a lock that thread may hold
     finally:
         stop.set()
         other.join()
-    assert runner._can_fork()
+    assert scheduling.can_fork()
 
 
 def test_captions_csv_and_a_txt_beside_each_card(project: Path) -> None:
@@ -492,8 +499,8 @@ def test_platform_caption_template_and_brand_handle(project: Path) -> None:
 
 def test_cache_keys_are_the_same_with_the_run_memo(in_root: Path) -> None:
     # A run serialises each (layout, platform, brand) once; the keys must not change.
+    from cardgen.batch.cachekeys import cache_key, fonts_digest
     from cardgen.batch.plan import Project, load_selections, plan
-    from cardgen.batch.runner import cache_key, fonts_digest
 
     project = Project.open(in_root)
     fonts = fonts_digest(project)
@@ -534,7 +541,7 @@ def test_an_all_cached_run_does_not_import_pillow_or_jinja(project: Path) -> Non
     render(out=project / "output", jobs=1)
     render(out=project / "output", jobs=1)  # statuses become "cached": the page changes once
     code = (
-        "import sys; from cardgen.batch.plan import render; "
+        "import sys; from cardgen.batch.runner import render; "
         "render(out=__import__('pathlib').Path('output'), jobs=1); "
         "print(sorted(m for m in ('PIL', 'jinja2') if m in sys.modules))"
     )

@@ -20,7 +20,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from cardgen.batch.captions import count
-from cardgen.batch.plan import Project, render
+from cardgen.batch.plan import Project
+from cardgen.batch.runner import render
 from cardgen.review.serve import GalleryHandler, GalleryServer, serve_in_thread
 from tests.gallery_project import HOSTILE_AUTHOR, HOSTILE_QUOTE, HOSTILE_TITLE, make_project
 from tests.servekit import CHROMIUM, CHROMIUM_ARGS, PLATFORMS, serving

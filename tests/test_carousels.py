@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from PIL import Image, PdfParser
 
 from cardgen.batch.captions import count
-from cardgen.batch.plan import Project, render
+from cardgen.batch.plan import Project
+from cardgen.batch.runner import render
 from cardgen.design.carousel import split_passage
 from cardgen.design.platforms import BUILTIN
 from cardgen.source.sentences import split_sentences

@@ -23,7 +23,7 @@ import pytest
 
 from cardgen.batch import fitkit
 from cardgen.batch.fitkit import fit_kit, worker_card
-from cardgen.batch.plan import Project, _scene, load_selections, plan
+from cardgen.batch.plan import Project, fit_card, load_selections, plan
 from cardgen.batch.workers import draw_in_worker, draw_on_worker, fit_on_worker
 from tests.batchkit import ROOT, make_project
 from tests.helpers import run_cli
@@ -77,7 +77,7 @@ def test_a_worker_fits_and_draws_from_files_sent_by_content_hash(
     loaded = Project.open(project)
     jobs = plan(load_selections(None, loaded), loaded)
     local = [
-        draw_in_worker(pickle.dumps(_scene(job, loaded)), job.fmt, job.platform.file_limit)
+        draw_in_worker(pickle.dumps(fit_card(job, loaded)), job.fmt, job.platform.file_limit)
         for job in jobs
     ]
     kit = fit_kit(loaded, jobs)

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from cardgen.batch.plan import Project, render
+from cardgen.batch.plan import Project
+from cardgen.batch.runner import render
 from cardgen.design.platforms import BUILTIN
 from cardgen.review.gallery import Counted, render_gallery, write_gallery
 from tests.gallery_project import HOSTILE_AUTHOR, HOSTILE_QUOTE, HOSTILE_TITLE, make_project

@@ -83,8 +83,6 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
 # circle fails at once; one that is gone but still listed fails too, so the list only
 # shrinks.
 BEING_UNTANGLED = [
-    ["cardgen.batch.folder", "cardgen.batch.output"],  # the batch split
-    ["cardgen.batch.plan", "cardgen.batch.runner", "cardgen.batch.workers"],  # the batch split
     # `build_scene` moves from scene to composition once the scene speed-up has landed.
     ["cardgen.drawing.composition", "cardgen.drawing.scene"],
 ]

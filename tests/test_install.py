@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,8 @@ def test_wheel_installed_by_stock_pip_renders_every_article_kind(tmp_path: Path)
     build = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", wheels, ROOT]
     _run(build, tmp_path)
     (wheel,) = wheels.glob("cardgen-*.whl")
+    with zipfile.ZipFile(wheel) as archive:  # typed: checkers read the library's hints
+        assert "cardgen/py.typed" in archive.namelist()
 
     venv = tmp_path / "venv"
     # The base interpreter's venv module: its bundled pip, not the project's upgraded one.

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import cardgen.batch.plan
+import cardgen.batch.runner
 from cardgen.errors import EXIT_INTERNAL, InputError
 from tests.helpers import run_cli
 
@@ -21,7 +22,7 @@ def _boom(*args: object, **kwargs: object) -> object:
 
 
 def test_bug_is_one_line_with_exit_70(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cardgen.batch.plan, "render", _boom)
+    monkeypatch.setattr(cardgen.batch.runner, "render", _boom)
     code, stdout, stderr = run_cli("render")
     assert code == EXIT_INTERNAL == 70
     assert stderr == (
@@ -32,7 +33,7 @@ def test_bug_is_one_line_with_exit_70(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_verbose_shows_the_traceback_of_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cardgen.batch.plan, "render", _boom)
+    monkeypatch.setattr(cardgen.batch.runner, "render", _boom)
     code, _, stderr = run_cli("-v", "render")  # one -v: more detail, no traceback
     assert code == 70 and "Traceback" not in stderr
     code, _, stderr = run_cli("--verbose", "--verbose", "render")

@@ -194,17 +194,18 @@ def test_signals_at_random_moments_never_hang(project: Path) -> None:
 def test_a_signal_waits_until_the_card_and_its_record_are_both_written(signum: int) -> None:
     """A card renamed into place and then interrupted before its record would be on disk
     but not in the manifest: the signal is held until both are done, then stops the run."""
-    from cardgen.batch.runner import _card_and_record_together, _terminate_as_interrupt
+    from cardgen.batch.signals import SignalGuard
 
+    guard = SignalGuard()  # one run's
     done = []
-    with pytest.raises(KeyboardInterrupt), _terminate_as_interrupt():
-        with _card_and_record_together():
+    with pytest.raises(KeyboardInterrupt), guard.installed():
+        with guard.together():
             os.kill(os.getpid(), signum)
             time.sleep(0.05)  # the handler runs here, between two steps
             done.append("record")
         done.append("next card")  # never reached: the held signal stops the run
     assert done == ["record"]
-    with pytest.raises(KeyboardInterrupt), _terminate_as_interrupt():
+    with pytest.raises(KeyboardInterrupt), guard.installed():
         os.kill(os.getpid(), signum)  # outside a card's writing it stops at once
         time.sleep(1)
         done.append("late")

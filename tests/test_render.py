@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from cardgen.batch.plan import Project, render
+from cardgen.batch.plan import Project
+from cardgen.batch.runner import render
 from cardgen.design.platforms import BUILTIN, DEFAULT_PLATFORMS
 from tests.helpers import ink_bbox, run_cli
 

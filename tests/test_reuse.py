@@ -121,9 +121,46 @@ def test_the_quote_is_laid_out_for_each_card_the_rest_once(flat: Project) -> Non
     assert first["quote"] != second["quote"]
     for role in ("quote_mark", "attribution", "source"):
         assert second[role] is first[role]
-    # Each card has its own quote: it is fitted every time, never looked up.
+    # The same card built again (a preview redrawn) finds its fitted quote.
     again = by_role(card(flat, QUOTES[1], "flat"))
-    assert again["quote"] == second["quote"] and again["quote"] is not second["quote"]
+    assert again["quote"] is second["quote"]
+    assert by_role(card(flat, QUOTES[0], "flat"))["quote"] is first["quote"]
+
+
+def test_a_quote_is_remembered_only_with_its_text_and_room(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fitted quote is looked up by its text and the room it got: another quote, or the
+    same one on another platform, is fitted anew; and only the last few are kept."""
+    from cardgen.drawing import composition
+
+    fitted: list[str] = []
+    set_text = composition.set_text
+
+    def counting(element: object, prepared: scene.PreparedText, *args: object) -> object:
+        fitted.append(prepared.text)
+        return set_text(element, prepared, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(composition, "set_text", counting)
+    monkeypatch.setattr(scene, "REUSE_QUOTES", 2)
+    memo = SceneMemo()
+
+    def quotes_fitted(quote: str, platform_id: str = "instagram-square") -> int:
+        """How many times building the card fitted its quote (the same card either way)."""
+        fitted.clear()
+        built = by_role(card(project, quote, platform_id=platform_id, memo=memo))["quote"]
+        count = fitted.count(quote)
+        fresh = card(project, quote, platform_id=platform_id, memo=SceneMemo())
+        assert built == by_role(fresh)["quote"]
+        return count
+
+    assert quotes_fitted(QUOTES[0]) == 1
+    assert quotes_fitted(QUOTES[0]) == 0
+    assert quotes_fitted(QUOTES[0], "instagram-story") == 1
+    assert quotes_fitted(QUOTES[1]) == 1
+    assert quotes_fitted("A third quote, to push the first one out.") == 1
+    assert all(len(group.quotes) <= 2 for group in memo.groups.values())
+    assert quotes_fitted(QUOTES[0]) == 1
 
 
 def test_another_attribution_is_laid_out_again(project: Project) -> None:

@@ -160,6 +160,7 @@ def test_low_contrast_is_a_warning_naming_the_colours(project: Project) -> None:
 
 # --- through the CLI --------------------------------------------------------------
 
+
 @pytest.fixture
 def cli_project(project_dir: Path) -> Path:
     shutil.copytree(ROOT / "layouts", project_dir / "layouts", dirs_exist_ok=True)

@@ -1,6 +1,6 @@
 """A cache of drawn cards shared by machines: `--cache DIR` or an fsspec URL (`s3://...`).
 
-Keyed by a card's content-addressed cache key (`runner.cache_key`: text, resolved layout
+Keyed by a card's content-addressed cache key (`cachekeys.cache_key`: text, resolved layout
 and brand, images, platform, fonts, encoder, cardgen version), so a card any machine has
 drawn is copied, not drawn again. An entry is one file, `KEY[:2]/KEY.card`: a header line
 (format, size, sha256, the facts its manifest record needs) and the card's bytes. Entries

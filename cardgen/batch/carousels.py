@@ -60,7 +60,9 @@ from cardgen.source.quotes import LoadedSelection, Quote
 from cardgen.yamlio import display_path
 
 if TYPE_CHECKING:
+    from cardgen.batch.output import WriteLog
     from cardgen.batch.plan import Project
+    from cardgen.batch.records import CaptionRow, CarouselEvent
 
 CAROUSELS_DIR = "carousels"
 # A quote slide whose best size is under this share of the series' typical size is
@@ -403,7 +405,9 @@ def _split(
 # --- drawing and writing ------------------------------------------------------------------
 
 
-def render_carousel(out: Path, job: CarouselJob, project: Project) -> dict[str, Any]:
+def render_carousel(
+    out: Path, job: CarouselJob, project: Project, *, log: WriteLog | None = None
+) -> dict[str, Any]:
     """Draw one carousel on one platform, write its files, return its manifest record."""
     from cardgen.batch.output import write_if_changed
     from cardgen.drawing.raster import draw_scene
@@ -442,7 +446,7 @@ def render_carousel(out: Path, job: CarouselJob, project: Project) -> dict[str, 
         else:
             data, fmt = encode_within(image, job.fmt, job.target.file_limit)
             name = f"{stem}.{extension(fmt)}"
-            write_if_changed(out / job.folder / name, data)
+            write_if_changed(out / job.folder / name, data, log=log)
             written.add(name)
             sha = hashlib.sha256(data).hexdigest()
             record.update(path=f"{job.folder}/{name}", format=fmt, bytes=len(data), sha256=sha)
@@ -450,7 +454,7 @@ def render_carousel(out: Path, job: CarouselJob, project: Project) -> dict[str, 
             record["post"], record["post_count"] = posts[i], count(posts[i], job.target)
             record["post_limit"] = job.target.caption_limit
         record["thumb"] = _thumb_hash(record, job, i)
-        store_thumbnail(out, record["thumb"], thumbnail_of(image))
+        store_thumbnail(out, record["thumb"], thumbnail_of(image), log=log)
         records.append(record)
     result: dict[str, Any] = {
         "selection": relative(job.selection.path, project.root),
@@ -478,7 +482,7 @@ def render_carousel(out: Path, job: CarouselJob, project: Project) -> dict[str, 
                 f"{LINKEDIN_DOCUMENT_LIMIT:,}",
                 file=display_path(job.selection.path),
             )
-        write_if_changed(out / job.folder / name, data)
+        write_if_changed(out / job.folder / name, data, log=log)
         written.add(name)
         result.update(
             path=f"{job.folder}/{name}",
@@ -499,13 +503,13 @@ def render_carousel(out: Path, job: CarouselJob, project: Project) -> dict[str, 
         text_name = "caption.txt"
         result["caption"] = _carousel_caption(job, maker, slides)
         body = result["caption"]
-    write_if_changed(out / job.folder / text_name, (body + "\n").encode("utf-8"))
+    write_if_changed(out / job.folder / text_name, (body + "\n").encode("utf-8"), log=log)
     written.add(text_name)
     result["caption_file"] = f"{job.folder}/{text_name}"
     if job.kind.kind != "pdf":  # one download for the review page: the slides and the text
         name = f"{job.spec.id}-{job.target.id}.zip"
         members = [r["path"] for r in records] + [result["caption_file"]]
-        write_if_changed(out / job.folder / name, _zip(out, members))
+        write_if_changed(out / job.folder / name, _zip(out, members), log=log)
         written.add(name)
         result["zip"] = f"{job.folder}/{name}"
     result["slides"] = records
@@ -693,7 +697,9 @@ def render_all(
     selections: Iterable[str],
     project: Project,
     old: Sequence[dict[str, Any]],
-    emit: Callable[[dict[str, Any]], None] | None = None,
+    emit: Callable[[CarouselEvent], None] | None = None,
+    *,
+    log: WriteLog | None = None,
 ) -> list[dict[str, Any]]:
     """This run's carousels, then those of earlier runs' selections this run left alone
     (`kept`); files of carousels gone from a selection this run read are removed."""
@@ -701,7 +707,7 @@ def render_all(
 
     records = []
     for job in jobs:
-        record = render_carousel(out, job, project)
+        record = render_carousel(out, job, project, log=log)
         records.append(record)
         if emit is not None:
             emit(
@@ -754,35 +760,34 @@ def old_carousels(out: Path) -> list[dict[str, Any]]:
     return [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
 
 
-def caption_rows(carousels: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def caption_rows(carousels: Sequence[dict[str, Any]]) -> list[CaptionRow]:
     """captions.csv rows: one a post (a whole image carousel or document; each post of a
     thread), in the card rows' columns, `quote_id` naming the carousel."""
-    rows = []
+    rows: list[CaptionRow] = []
     for record in carousels:
-        base = {
-            "platform": record["platform"],
-            "quote_id": record["carousel_id"],
-            "selection": record["selection"],
-        }
+        platform, selection = str(record["platform"]), str(record["selection"])
         if record.get("kind") == "thread":
             for slide in record.get("slides", []):
                 rows.append(
                     {
-                        **base,
-                        "path": slide.get("path"),
-                        "caption": slide.get("post", ""),
-                        "alt_text": slide.get("alt_text", ""),
+                        "platform": platform,
+                        "path": str(slide.get("path") or ""),
+                        "caption": str(slide.get("post", "")),
+                        "alt_text": str(slide.get("alt_text", "")),
                         "quote_id": f"{record['carousel_id']}#{int(slide.get('index', 0)):02d}",
+                        "selection": selection,
                     }
                 )
         else:
             alts = [str(s.get("alt_text", "")) for s in record.get("slides", [])]
             rows.append(
                 {
-                    **base,
-                    "path": record.get("path"),
-                    "caption": record.get("caption") or "",
+                    "platform": platform,
+                    "path": str(record.get("path") or ""),
+                    "caption": str(record.get("caption") or ""),
                     "alt_text": " | ".join(alts),
+                    "quote_id": str(record["carousel_id"]),
+                    "selection": selection,
                 }
             )
     return rows

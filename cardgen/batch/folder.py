@@ -15,7 +15,6 @@ import re
 import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from cardgen.errors import InputError
 from cardgen.limits import MAX_STATE_FILE_BYTES
@@ -40,6 +39,19 @@ OTHER_COMMANDS = ("preview", "layouts")
 # A selection names a folder of OUT: never one of cardgen's own names.
 RESERVED_NAMES = frozenset({*OWN_FILES, "review.json", STATE_DIR, *OTHER_COMMANDS})
 STATE_FOLDERS = ("thumbs",)  # the review page's thumbnails
+
+Sig = list[int]  # a file's [size, mtime_ns, ctime_ns, inode]: changed when any differs
+
+
+def signature(stat_result: os.stat_result) -> Sig:
+    """What tells a file changed without reading it (the up-to-date stamp's test)."""
+    return [
+        stat_result.st_size,
+        stat_result.st_mtime_ns,
+        stat_result.st_ctime_ns,
+        stat_result.st_ino,
+    ]
+
 
 _TEMP = re.compile(r"\..+\.cardgen-[0-9a-f]{8}\.tmp")
 
@@ -190,14 +202,6 @@ def _only_pictures(folder: Path) -> bool:
     return stat.S_ISDIR(folder.lstat().st_mode)
 
 
-def mark(out: Path) -> None:
-    """Write the marker (once): from now on OUT is known to be cardgen's."""
-    from cardgen.batch.output import write_inside
-
-    if not is_marked(out):
-        write_inside(out, f"{STATE_DIR}/{MARKER}", MARKER_BODY)
-
-
 def check_own_files(out: Path, card_paths: Iterable[str] = ()) -> None:
     """cardgen's own files in OUT, and the files and folders of the cards it will write, must
     be regular files and real folders (or absent): a link or a device is refused, exit 2."""
@@ -248,7 +252,7 @@ def _kind(mode: int) -> str:
 # --- paths read from the manifest, the journal and the history -------------------------
 
 
-def safe_relative(path: Any) -> str | None:
+def safe_relative(path: object) -> str | None:
     """`path` if it is a plain relative path inside OUT (no `..`, not absolute), else None."""
     if not isinstance(path, str) or not path or "\\" in path or "\x00" in path:
         return None

@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from cardgen import __version__
 from cardgen.batch.folder import (
@@ -25,7 +25,6 @@ from cardgen.batch.folder import (
     check_own_files,
     claim,
     hash_inside,
-    mark,
     open_inside,
     read_regular,
     safe_relative,
@@ -33,6 +32,7 @@ from cardgen.batch.folder import (
 from cardgen.batch.output import (
     Journal,
     OutputLock,
+    mark,
     read_manifest,
     remove_inside,
     remove_temporaries,
@@ -42,6 +42,7 @@ from cardgen.batch.output import (
     write_inside,
     write_manifest,
 )
+from cardgen.batch.records import CardRecord, as_record
 from cardgen.errors import InputError
 
 CardId = tuple[str, str, str]
@@ -53,7 +54,7 @@ _NEEDED = ("selection", "quote_id", "platform", "path", "bytes", "sha256", "capt
 class _Source:
     folder: Path
     shard: dict[str, Any] | None
-    records: list[dict[str, Any]] = field(default_factory=list)
+    records: list[CardRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -123,7 +124,7 @@ def _read_source(folder: Path) -> _Source:
             raise InputError(
                 f"{path}: card path {record['path']!r} is not inside the output folder"
             )
-        source.records.append(record)
+        source.records.append(cast(CardRecord, record))  # its keys checked just above
     return source
 
 
@@ -187,9 +188,9 @@ def _check_shards(sources: list[_Source]) -> None:
         )
 
 
-def _join(sources: list[_Source]) -> dict[CardId, dict[str, Any]]:
+def _join(sources: list[_Source]) -> dict[CardId, CardRecord]:
     """Every card once: the same card, or the same path, in two folders is refused."""
-    cards: dict[CardId, dict[str, Any]] = {}
+    cards: dict[CardId, CardRecord] = {}
     where: dict[CardId, Path] = {}
     paths: dict[str, Path] = {}
     for source in sources:
@@ -216,7 +217,7 @@ def _join(sources: list[_Source]) -> dict[CardId, dict[str, Any]]:
     return cards
 
 
-def _verify(folder: Path, record: dict[str, Any]) -> None:
+def _verify(folder: Path, record: CardRecord) -> None:
     if hash_inside(folder, record["path"]) != (record["bytes"], record["sha256"]):
         raise InputError(
             f"{folder / record['path']} is missing or not the file its manifest lists "
@@ -225,7 +226,7 @@ def _verify(folder: Path, record: dict[str, Any]) -> None:
         )
 
 
-def _read_verified(folder: Path, record: dict[str, Any]) -> bytes:
+def _read_verified(folder: Path, record: CardRecord) -> bytes:
     """The card's bytes, checked again as read: a file changed since the first check is
     refused, not copied."""
     fd = open_inside(folder, record["path"])
@@ -242,7 +243,7 @@ def _read_verified(folder: Path, record: dict[str, Any]) -> bytes:
 
 def _write(
     sources: list[_Source],
-    cards: dict[CardId, dict[str, Any]],
+    cards: dict[CardId, CardRecord],
     out: Path,
     platforms: Mapping[str, Any],
     emit: Callable[[dict[str, Any]], None],
@@ -250,7 +251,8 @@ def _write(
     paths = [r["path"] for r in cards.values()]
     check_own_files(out, paths)
     remove_temporaries(out, {".", STATE_DIR, *(p.rsplit("/", 1)[0] for p in paths if "/" in p)})
-    old = read_manifest(out, lambda message: emit({"event": "warning", "message": message}))
+    listed = read_manifest(out, lambda message: emit({"event": "warning", "message": message}))
+    old = [record for record in map(as_record, listed) if record is not None]
     unchanged = [r for r in old if _card_id(r) in cards and _same_card(cards[_card_id(r)], r)]
     journal = Journal(out)
     if len(unchanged) != len(old):
@@ -311,7 +313,7 @@ def _same_card(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
     return all(new.get(key) == old.get(key) for key in ("path", "bytes", "sha256"))
 
 
-def _remove_old(out: Path, old: list[dict[str, Any]], cards: dict[CardId, Any]) -> int:
+def _remove_old(out: Path, old: list[CardRecord], cards: dict[CardId, CardRecord]) -> int:
     """Cards an earlier merge left in OUT that this one does not hold: removed, but only
     files with the size and hash their record gives (never a file cardgen did not write)."""
     keep = {r["path"] for r in cards.values()}

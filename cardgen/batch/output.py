@@ -8,30 +8,52 @@ import io
 import json
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cardgen.batch.folder import (
     MANIFEST,
     MARKER,
+    MARKER_BODY,
+    Sig,
+    is_marked,
     is_temp_name,
     read_regular,
+    signature,
     temp_name,
 )
 from cardgen.batch.folder import STATE_DIR as STATE_DIR  # re-exported: the gallery keeps a stamp
 from cardgen.errors import InputError
 
-# Told of every file written, while the up-to-date check records a run (`cardgen.batch.uptodate`).
-on_written: Callable[[Path], None] | None = None
+if TYPE_CHECKING:
+    from datetime import date
+
+    from cardgen.batch.records import CaptionRow, CardRecord
 
 JOURNAL = "journal.jsonl"
-HISTORY = "history.json"
+# A JSON object as read from disk, before it is checked (`cardgen.batch.records.as_record`).
+JsonObject = dict[str, Any]
 CSV_COLUMNS = ("platform", "path", "caption", "alt_text", "quote_id", "selection")
 
 
-def write_atomic(path: Path, data: bytes, *, durable: bool = False) -> None:
+class WriteLog:
+    """The files one run wrote, each with its signature just after: the up-to-date stamp
+    trusts a file that changed during the run only while it is as the run left it. One per
+    run, handed to whatever writes for it."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, Sig] = {}  # absolute path -> signature
+
+    def note(self, path: Path) -> None:
+        with suppress(OSError):
+            self.files[str(path.absolute())] = signature(path.stat())
+
+
+def write_atomic(
+    path: Path, data: bytes, *, durable: bool = False, log: WriteLog | None = None
+) -> None:
     """Write to a temporary file beside `path`, then rename: whole or not at all.
 
     For files outside an output folder (`cardgen quote --out`, preview sheets) and the
@@ -41,7 +63,7 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = False) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _cannot_write_to(path.parent, exc) from None
-    write_inside(path.parent, path.name, data, durable=durable)
+    write_inside(path.parent, path.name, data, durable=durable, log=log)
 
 
 def write_inside(
@@ -50,6 +72,7 @@ def write_inside(
     data: bytes | Iterable[bytes],
     *,
     durable: bool = False,
+    log: WriteLog | None = None,
 ) -> None:
     """Write OUT/`rel` atomically, through real folders only: a link inside OUT is refused,
     never followed, and the file itself is replaced by a rename, never written through.
@@ -88,8 +111,14 @@ def write_inside(
             raise
     finally:
         os.close(folder)
-    if on_written is not None:
-        on_written(target)
+    if log is not None:
+        log.note(target)
+
+
+def mark(out: Path, *, log: WriteLog | None = None) -> None:
+    """Write the marker (once): from now on OUT is known to be cardgen's."""
+    if not is_marked(out):
+        write_inside(out, f"{STATE_DIR}/{MARKER}", MARKER_BODY, log=log)
 
 
 def _holds(path: Path, pieces: Iterable[bytes]) -> bool:
@@ -115,13 +144,18 @@ def _holds(path: Path, pieces: Iterable[bytes]) -> bool:
 
 
 def _write_pieces_if_changed(
-    out: Path, name: str, pieces: Callable[[], Iterable[bytes]], *, durable: bool = False
+    out: Path,
+    name: str,
+    pieces: Callable[[], Iterable[bytes]],
+    *,
+    durable: bool = False,
+    log: WriteLog | None = None,
 ) -> None:
     """`write_if_changed` for a file made in pieces (`pieces()` makes them afresh): never
     whole in memory; an unchanged file is not touched (an all-cached rerun rewrites
     nothing)."""
     if not _holds(out / name, pieces()):
-        write_inside(out, name, pieces(), durable=durable)
+        write_inside(out, name, pieces(), durable=durable, log=log)
 
 
 def _open_folder(out: Path, parts: list[str], *, create: bool) -> int | None:
@@ -195,9 +229,10 @@ def remove_inside(out: Path, rel: str) -> None:
 def write_manifest(
     out: Path,
     generator: str,
-    cards: list[dict[str, Any]],
+    cards: Sequence[CardRecord],
     *,
     durable: bool = True,
+    log: WriteLog | None = None,
     shard: dict[str, Any] | None = None,
     carousels: list[dict[str, Any]] | None = None,
 ) -> Path:
@@ -213,7 +248,7 @@ def write_manifest(
     if carousels:
         body["carousels"] = carousels
     # Written as it is encoded, piece by piece, never whole in memory (~2 kB a card).
-    _write_pieces_if_changed(out, MANIFEST, lambda: _json_pieces(body), durable=durable)
+    _write_pieces_if_changed(out, MANIFEST, lambda: _json_pieces(body), durable=durable, log=log)
     return out / MANIFEST
 
 
@@ -238,21 +273,24 @@ def _json_pieces(value: Any) -> Iterator[bytes]:
     yield b"".join(pending)
 
 
-def write_captions_csv(out: Path, cards: list[dict[str, Any]]) -> Path:
+def write_captions_csv(
+    out: Path, cards: Sequence[CaptionRow], *, log: WriteLog | None = None
+) -> Path:
     """`OUT/captions.csv`: one row a card, for bulk schedulers; written row by row."""
     ordered = sorted(cards, key=lambda c: (c["selection"], c["quote_id"], c["platform"]))
-    _write_pieces_if_changed(out, "captions.csv", lambda: _csv_pieces(ordered))
+    _write_pieces_if_changed(out, "captions.csv", lambda: _csv_pieces(ordered), log=log)
     return out / "captions.csv"
 
 
-def _csv_pieces(cards: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+def _csv_pieces(cards: Iterable[CaptionRow]) -> Iterator[bytes]:
     import csv
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for card in cards:
-        writer.writerow([card[column] for column in CSV_COLUMNS])
+        fields: dict[str, object] = dict(card)
+        writer.writerow([fields[column] for column in CSV_COLUMNS])
         if buffer.tell() >= 1 << 16:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -283,11 +321,13 @@ def snippet_text(caption: str, alt: str) -> str:
     return f"{caption}\n\nAlt text: {alt}\n"
 
 
-def write_if_changed(path: Path, data: bytes, *, durable: bool = False) -> bool:
+def write_if_changed(
+    path: Path, data: bytes, *, durable: bool = False, log: WriteLog | None = None
+) -> bool:
     """`write_atomic` unless the file already holds exactly `data`; True when written."""
     if read_regular(path, limit=len(data), missing_ok=True, strict=False) == data:
         return False
-    write_atomic(path, data, durable=durable)
+    write_atomic(path, data, durable=durable, log=log)
     return True
 
 
@@ -314,7 +354,7 @@ def remove_temporaries(out: Path, folders: Iterable[str]) -> int:
     return removed
 
 
-def read_manifest(out: Path, warn: Callable[[str], None]) -> list[dict[str, Any]]:
+def read_manifest(out: Path, warn: Callable[[str], None]) -> list[JsonObject]:
     """The cards of `OUT/manifest.json`: none when it is missing; one that is not a cardgen
     manifest is ignored with a warning; one that is a link, a FIFO or a device is an error."""
     path = out / MANIFEST
@@ -346,7 +386,7 @@ class Journal:
         self.path = out / STATE_DIR / JOURNAL
         self._fd: int | None = None
 
-    def read(self) -> list[dict[str, Any]]:
+    def read(self) -> list[JsonObject]:
         data = read_regular(self.path, missing_ok=True)
         records = []
         for line in (data or b"").splitlines():
@@ -358,7 +398,7 @@ class Journal:
                 records.append(record)
         return records
 
-    def append(self, record: dict[str, Any]) -> None:
+    def append(self, record: CardRecord) -> None:
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         try:
             if self._fd is None:
@@ -488,7 +528,7 @@ class OutputLock:
 PLACEHOLDERS = ("date", "year", "month", "day", "week")
 
 
-def expand_out(out: Path, today: Any = None) -> Path:
+def expand_out(out: Path, today: date | None = None) -> Path:
     """`--out` with date placeholders filled: {date} 2026-11-25, {week} 2026-W48, {year} ..."""
     import datetime as dt
 
@@ -511,42 +551,3 @@ def expand_out(out: Path, today: Any = None) -> Path:
     except ValueError as exc:  # plain names only: `{week:>300000000}` would be 300 MB
         raise InputError(str(exc)) from None
     return Path(text.format_map(values))
-
-
-def history_folder(out: Path) -> Path:
-    """Where `--pick` keeps its history: the part of `--out` before any placeholder."""
-    parts = out.parts
-    for index, part in enumerate(parts):
-        if "{" in part:
-            return Path(*parts[:index]) if index else Path()
-    return out
-
-
-def read_history(folder: Path) -> dict[str, Any]:
-    """`--pick`'s history; a file that is not one cardgen wrote is an error naming it."""
-    path = folder / STATE_DIR / HISTORY
-    data = read_regular(path, missing_ok=True)
-    if data is None:
-        return {"runs": 0, "quotes": {}}
-    try:
-        body = json.loads(data)
-        runs, quotes = body["runs"], body["quotes"]
-        valid = (
-            type(runs) is int
-            and runs >= 0
-            and isinstance(quotes, dict)
-            and all(type(n) is int for n in quotes.values())
-        )
-    except (ValueError, KeyError, TypeError, RecursionError):
-        valid = False
-    if not valid:
-        raise InputError(
-            f"{path} is not a render history cardgen wrote",
-            hint="delete it to start the --pick rotation afresh",
-        )
-    return {"runs": runs, "quotes": quotes}
-
-
-def write_history(folder: Path, history: dict[str, Any]) -> None:
-    data = json.dumps(history, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    write_inside(folder, f"{STATE_DIR}/{HISTORY}", data.encode("utf-8"), durable=True)

@@ -7,16 +7,15 @@ fitted, then the cards are drawn and written, and the manifest last.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from cardgen.batch.captions import CaptionParts, alt_text, fitted_caption
-from cardgen.batch.options import DEFAULT_OUT, RenderOptions, one_of
+from cardgen.batch.folder import caption_path
+from cardgen.batch.options import RenderOptions, one_of
 from cardgen.design.cardtext import CardText, card_text
 from cardgen.design.layouts import Brand, Layout, LayoutSource, load_brand, resolve_layout
 from cardgen.design.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
@@ -26,7 +25,8 @@ from cardgen.source.quotes import LoadedSelection, Quote, load_selection
 from cardgen.yamlio import display_path
 
 if TYPE_CHECKING:
-    from cardgen.drawing.scene import SceneMemo
+    from cardgen.batch.records import CardRecord, ElementFacts, Event, PlannedCard, SceneFacts
+    from cardgen.drawing.scene import ElementInfo, Scene, SceneMemo
     from cardgen.typography.fonts import FontRegistry
 
 DEFAULT_LAYOUT = "classic"
@@ -165,14 +165,29 @@ class Failure:
 
 @dataclass
 class RenderReport:
+    """What a render did: its cards (this run's, rendered or cached), the manifest, the
+    cards that failed, and for the up-to-date stamp what it read, wrote and asked for."""
+
     out: Path
-    cards: list[dict[str, Any]]  # this run's cards: rendered or cached
+    cards: list[CardRecord]  # this run's cards: rendered or cached
     manifest: Path | None
     failures: list[Failure] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     dry_run: bool = False
     inputs: list[Path] = field(default_factory=list)  # files read: selections, articles, images
     options: RenderOptions = field(default_factory=RenderOptions)  # what the run was asked
+    written: dict[str, list[int]] = field(default_factory=dict)  # files written: signatures
+    # The events the same render run again unchanged would give (every card cached);
+    # empty when there is no such rerun (a dry run, a card that failed).
+    rerun_events: list[Event] = field(default_factory=list)
+    planned: list[PlannedCard] = field(default_factory=list)  # a dry run's cards
+
+    def settled(self) -> RenderReport:
+        """This report as the same render run again unchanged would give it: every card of
+        this run cached."""
+        cards: list[CardRecord] = [{**card, "status": "cached"} for card in self.cards]
+        counts = {**self.counts, "rendered": 0, "cached": len(cards)}
+        return replace(self, cards=cards, counts=counts, rerun_events=list(self.rerun_events))
 
 
 def load_selections(
@@ -198,7 +213,7 @@ def load_selections(
         _usable_name(path)
         selection = load_selection(path, project_root=project.root, collect=failures is not None)
         for problem in selection.problems:
-            shown = _relative(path, project.root)
+            shown = shown_path(path, project.root)
             assert failures is not None
             failures.append(Failure(shown, problem.quote_id, "*", problem.error.one_line()))
         if selection.name in names:
@@ -221,7 +236,13 @@ def plan(
     """Every card of the batch: quotes x their platforms, with layout and brand chosen
     (by `options`, or by the separate keywords)."""
     chosen = one_of(
-        options, RenderOptions(platforms=_tuple(platforms), layout=layout, brand=brand, fmt=fmt)
+        options,
+        RenderOptions(
+            platforms=None if platforms is None else tuple(platforms),
+            layout=layout,
+            brand=brand,
+            fmt=fmt,
+        ),
     )
     jobs = []
     for wanted in chosen.platforms or ():
@@ -243,10 +264,6 @@ def plan(
                     )
                 )
     return jobs
-
-
-def _tuple(values: Sequence[str] | None) -> tuple[str, ...] | None:
-    return None if values is None else tuple(values)
 
 
 def _job(
@@ -282,68 +299,26 @@ def _job(
     )
 
 
-def render(
-    selections: Sequence[Path] | None = None,
-    *,
-    out: Path = DEFAULT_OUT,
-    platforms: Sequence[str] | None = None,
-    layout: str | None = None,
-    brand: str | None = None,
-    fmt: str | None = None,
-    project: Project | None = None,
-    jobs: int | None = None,
-    force: bool = False,
-    keep_going: bool = False,
-    dry_run: bool = False,
-    pick: int | None = None,
-    wait: bool = False,
-    today: date | None = None,
-    on_event: Callable[[dict[str, Any]], None] | None = None,
-    adopt: bool = False,
-    shard: str | None = None,
-    cache: str | None = None,
-    executor: str = "local",
-    scheduler: str | None = None,
-    workers: int | None = None,
-    options: RenderOptions | None = None,
-) -> RenderReport:
-    """Render every card of the given selections; the library behind `cardgen render`.
+class ProblemJson(TypedDict):
+    """A problem as `cardgen check --json` prints it."""
 
-    Incremental (unchanged cards are `cached`), parallel over `jobs`
-    processes, atomic per file, manifest last. `keep_going` turns content
-    errors into `failures` of the report instead of raising. `adopt` renders into an
-    existing folder that is not yet cardgen's (see `cardgen.batch.folder.claim`).
-    The choices come as keywords or as one `options` value (`RenderOptions`), not both.
-    `shard` ("K/N"): only part K of N of the plan (`cardgen.batch.shards`). `cache`: a
-    folder or fsspec URL of cards drawn before, shared by machines (`cardgen.batch.cache`).
-    `executor`: "local" (worker processes), "dask" (the cluster at `scheduler`) or
-    "dask-local" (a LocalCluster of `workers` processes): `cardgen.batch.executors`.
-    """
-    from cardgen.batch.runner import run_batch
+    severity: Literal["error", "warning"]
+    kind: str
+    message: str
+    file: str | None
+    line: int | None
+    quote_id: str | None
+    platform: str | None
+    exit_code: int
 
-    keywords = RenderOptions(
-        out=out,
-        platforms=_tuple(platforms),
-        layout=layout,
-        brand=brand,
-        fmt=fmt,
-        jobs=jobs,
-        force=force,
-        keep_going=keep_going,
-        dry_run=dry_run,
-        pick=pick,
-        wait=wait,
-        adopt=adopt,
-        shard=shard,
-        cache=cache,
-        executor=executor,
-        scheduler=scheduler,
-        workers=workers,
-        today=today,
-    )
-    return run_batch(
-        selections, project or Project.open(), one_of(options, keywords), on_event=on_event
-    )
+
+class CreditJson(TypedDict):
+    """A quote's credit as `cardgen check --json` prints it."""
+
+    selection: str
+    quote_id: str
+    attribution: str | None
+    speaker: str | None
 
 
 @dataclass(frozen=True)
@@ -369,7 +344,7 @@ class Problem:
             "error", exc.one_line(), exc.exit_code, exc.file, exc.line, quote_id, platform, exc.kind
         )
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> ProblemJson:
         return {
             "severity": self.severity,
             "kind": self.kind,
@@ -391,7 +366,7 @@ class Credit:
     attribution: str | None  # None: the card leaves the attribution line out
     speaker: str | None  # "quoted" (inside quotation marks) or "narration"
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> CreditJson:
         return {
             "selection": self.selection,
             "quote_id": self.quote_id,
@@ -526,13 +501,13 @@ def _check_card(
 ) -> None:
     try:
         job = _job(selection, quote, platform_id, project, None, None, None)
-        scene = _scene(job, project)
-        _snippets(job, project)
+        scene = fit_card(job, project)
+        card_snippets(job, project)
     except CardgenError as exc:
         problem = Problem.of(exc, quote.id, platform_id)
         # A card's error may not know its selection: the quote's file and line say where.
         file, line = problem.file or display_path(selection.path), problem.line or quote.line
-        report.add(dataclasses.replace(problem, file=file, line=line))
+        report.add(replace(problem, file=file, line=line))
         return
     report.cards += 1
     report.jobs.append(job)
@@ -568,12 +543,13 @@ def _twin(first: Path, second: Path) -> InputError:
     )
 
 
-def _content(job: CardJob, brand: Brand) -> CardText:
+def card_content(job: CardJob, brand: Brand) -> CardText:
+    """The text fields a card's layout may show: the quote, its attribution, the article's."""
     quote = job.quote
     return card_text(quote.text, brand, attribution=quote.attribution, article=job.selection)
 
 
-def _scene(job: CardJob, project: Project) -> Any:
+def fit_card(job: CardJob, project: Project) -> Scene:
     from cardgen.drawing.scene import build_scene
 
     brand = project.brand(job.brand)
@@ -581,7 +557,7 @@ def _scene(job: CardJob, project: Project) -> Any:
     label = f"{job.selection.name}/{job.quote.id}"
     try:
         return build_scene(
-            _content(job, brand),
+            card_content(job, brand),
             layout,
             brand,
             job.platform,
@@ -608,7 +584,7 @@ def _caption_parts(job: CardJob, project: Project) -> CaptionParts:
     )
 
 
-def _snippets(job: CardJob, project: Project) -> tuple[str, str]:
+def card_snippets(job: CardJob, project: Project) -> tuple[str, str]:
     """(caption, alt text) of a card."""
     layout = project.layout(job.layout, job.platform)
     parts = _caption_parts(job, project)
@@ -626,14 +602,14 @@ def caption_warnings(job: CardJob, project: Project) -> list[str]:
     try:
         note = fitted_caption(_caption_parts(job, project), job.platform)[1]
     except CardgenError:
-        return []  # reported as the card's error by _snippets
+        return []  # reported as the card's error by card_snippets
     if note is None:
         return []
     where = display_path(job.selection.path) + (f":{job.quote.line}" if job.quote.line else "")
     return [f"{where} quote '{job.quote.id}': {note}"]
 
 
-def scene_facts(scene: Any) -> dict[str, Any]:
+def scene_facts(scene: Scene) -> SceneFacts:
     """What a card's manifest record says of its scene; kept from fitting to writing
     instead of the scene itself (which the runner holds pickled, for drawing only)."""
     return {
@@ -652,32 +628,36 @@ def scene_facts(scene: Any) -> dict[str, Any]:
             }
             for block in scene.texts
         ],
-        "elements": [
-            {
-                "id": info.id,
-                "type": info.type,
-                "role": info.role,
-                "box": list(info.box),
-                "ink_box": list(info.ink_box),
-                **({"lines": list(info.lines)} if info.type == "text" else {}),
-            }
-            for info in scene.elements
-        ],
+        "elements": [_element_facts(info) for info in scene.elements],
         "warnings": list(scene.warnings),
     }
 
 
-def _record(
+def _element_facts(info: ElementInfo) -> ElementFacts:
+    facts: ElementFacts = {
+        "id": info.id,
+        "type": info.type,
+        "role": info.role,
+        "box": list(info.box),
+        "ink_box": list(info.ink_box),
+    }
+    if info.type == "text":
+        facts["lines"] = list(info.lines)
+    return facts
+
+
+def card_record(
     job: CardJob,
-    facts: dict[str, Any],
+    facts: SceneFacts,
     data: bytes,
     snippets: tuple[str, str],
     project: Project,
-) -> dict[str, Any]:
-    """A card's manifest record; `facts` from `scene_facts`."""
+    cache_key: str,
+) -> CardRecord:
+    """A card's manifest record; `facts` from `scene_facts`, `cache_key` its cache key."""
     selection = job.selection
     return {
-        "selection": _relative(selection.path, project.root),
+        "selection": shown_path(selection.path, project.root),
         "quote_id": job.quote.id,
         "platform": job.platform.id,
         "layout": job.layout,
@@ -702,10 +682,12 @@ def _record(
             *job.quote.warnings,
             *caption_warnings(job, project),
         ],
+        "cache_key": cache_key,
+        "caption_file": caption_path(job.path),
     }
 
 
-def _relative(path: Path, root: Path) -> str:
+def shown_path(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root).as_posix()
     except ValueError:

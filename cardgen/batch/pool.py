@@ -16,16 +16,21 @@ import signal
 import struct
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from multiprocessing.context import ForkContext, ForkServerContext, SpawnContext
+from multiprocessing.process import BaseProcess
+from typing import Any, Generic, TypeVar
 
 from cardgen.errors import ContentError
 from cardgen.limits import CARD_DRAW_SECONDS
 
 _HEADER = struct.Struct("!Q")
+R = TypeVar("R")  # what the pool's function returns for a task
+Key = Hashable  # names a task: the runner's index of a card
+Args = tuple[object, ...]  # a task's arguments, pickled to the worker
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
@@ -35,12 +40,12 @@ class CardNotDrawn(ContentError):
 
 @dataclass
 class _Worker:
-    process: Any  # a multiprocessing process
+    process: BaseProcess
     tasks: Connection  # this process writes tasks into it
     results: Connection  # only the worker writes into it
     buffer: bytearray = field(default_factory=bytearray)
-    key: Any = None  # the task it is drawing, if any
-    args: tuple[Any, ...] = ()
+    key: Key | None = None  # the task it is drawing, if any
+    args: Args = ()
     since: float = 0.0
 
 
@@ -49,18 +54,18 @@ class WorkerStart:
     """How to start a worker: a multiprocessing context, the function run for each task,
     and an initializer run once (with its arguments) in the new process."""
 
-    context: Any
+    context: ForkContext | ForkServerContext | SpawnContext
     initializer: Callable[..., None]
-    initargs: tuple[Any, ...] = ()
+    initargs: Args = ()
 
 
-class DrawPool:
+class DrawPool(Generic[R]):
     """Tasks in, results out, keyed; at most `window` tasks in flight or waiting to be
     collected, and (but for the result asked for) at most `held_limit` bytes collected."""
 
     def __init__(
         self,
-        fn: Callable[..., Any],
+        fn: Callable[..., R],
         workers: int,
         start: Callable[[], WorkerStart],
         *,
@@ -75,9 +80,10 @@ class DrawPool:
         self.held_limit = held_limit
         self.timeout = timeout
         self.workers: list[_Worker] = []
-        self.pending: deque[tuple[Any, tuple[Any, ...]]] = deque()
-        self.done: dict[Any, tuple[Any, int]] = {}  # key -> (result, bytes)
-        self.deaths: dict[Any, int] = {}
+        self.pending: deque[tuple[Key, Args]] = deque()
+        # key -> (result, bytes); an exception is a bug in the worker, raised by `result`
+        self.done: dict[Key, tuple[R | CardNotDrawn | BaseException, int]] = {}
+        self.deaths: dict[Key, int] = {}
         self.held = 0
         self.restarts = 2 * workers + 2  # workers that die idle, again and again, stop here
         self.retired = False
@@ -86,7 +92,7 @@ class DrawPool:
 
     # --- the interface the runner uses ----------------------------------------------
 
-    def submit(self, key: Any, *args: Any) -> None:
+    def submit(self, key: Key, *args: object) -> None:
         self.pending.append((key, args))
         self._dispatch()
 
@@ -94,7 +100,7 @@ class DrawPool:
         """Collect what has arrived and hand out work, without waiting."""
         self._pump(0)
 
-    def result(self, key: Any) -> Any:
+    def result(self, key: Key) -> R | CardNotDrawn:
         """The result of `key`, waiting for it; a worker death twice is `CardNotDrawn`."""
         while key not in self.done:
             self._dispatch(urgent=key)
@@ -145,7 +151,7 @@ class DrawPool:
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
-    def _dispatch(self, urgent: Any = None) -> None:
+    def _dispatch(self, urgent: Key | None = None) -> None:
         if urgent is not None and any(key == urgent for key, _ in self.pending):
             item = next(i for i in self.pending if i[0] == urgent)
             self.pending.remove(item)
@@ -278,21 +284,21 @@ def _worker_main(
             view = view[os.write(fd, view) :]
 
 
-class InlinePool:
+class InlinePool(Generic[R]):
     """The same interface, drawing in this process when a result is asked for: for `--jobs
     1` and batches too small to pay for workers; lazy so cards are written one by one."""
 
-    def __init__(self, fn: Callable[..., Any]) -> None:
+    def __init__(self, fn: Callable[..., R]) -> None:
         self.fn = fn
-        self.pending: dict[Any, tuple[Any, ...]] = {}
+        self.pending: dict[Key, Args] = {}
 
-    def submit(self, key: Any, *args: Any) -> None:
+    def submit(self, key: Key, *args: object) -> None:
         self.pending[key] = args
 
     def poll(self) -> None:
         pass
 
-    def result(self, key: Any) -> Any:
+    def result(self, key: Key) -> R | CardNotDrawn:
         return self.fn(*self.pending.pop(key))
 
     def close(self, *, graceful: bool = True) -> None:

@@ -1,4 +1,5 @@
-"""Run a batch: cache keys, parallel fitting and drawing, atomic writes, manifest last.
+"""Run a batch (`cardgen.render`): what is cached, fitting here and drawing in workers,
+atomic writes, the manifest last.
 
 The main process plans, decides what is cached, writes every file and keeps
 the journal; worker processes only fit and draw. So what is on disk is always
@@ -7,23 +8,20 @@ known: a run stopped by Ctrl-C, SIGTERM or SIGKILL loses no finished card.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import os
 import pickle
-import signal
-import sys
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, replace
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
-from types import FrameType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from cardgen import __version__
+from cardgen.batch import scheduling
 from cardgen.batch.cache import CachedCard, SharedCache, open_cache
+from cardgen.batch.cachekeys import Memo, cache_key, files_read, fonts_digest
 from cardgen.batch.carousels import (
     CarouselJob,
     caption_rows,
@@ -41,25 +39,22 @@ from cardgen.batch.folder import (
     check_selection_names,
     claim,
     hash_inside,
-    mark,
     open_inside,
     refuse_dangerous,
-    safe_relative,
 )
-from cardgen.batch.options import RenderOptions
+from cardgen.batch.known import CardId, card_id, known_records, record_id, warner
+from cardgen.batch.options import DEFAULT_OUT, RenderOptions, one_of
 from cardgen.batch.output import (
     Journal,
     OutputLock,
+    WriteLog,
     expand_out,
-    history_folder,
-    read_history,
-    read_manifest,
+    mark,
     remove_inside,
     remove_temporaries,
     snippet_text,
     sync_file_system,
     write_captions_csv,
-    write_history,
     write_inside,
     write_manifest,
 )
@@ -69,88 +64,102 @@ from cardgen.batch.plan import (
     Failure,
     Project,
     RenderReport,
-    _content,
-    _record,
-    _relative,
-    _scene,
-    _snippets,
+    card_record,
+    card_snippets,
+    fit_card,
     load_selections,
     plan,
     scene_facts,
+    shown_path,
 )
-from cardgen.batch.pool import CardNotDrawn, DrawPool, InlinePool, WorkerStart
+from cardgen.batch.pool import CardNotDrawn, InlinePool
+from cardgen.batch.records import (
+    CardEvent,
+    CardRecord,
+    CarouselEvent,
+    DoneEvent,
+    Event,
+    PlannedCard,
+    SceneFacts,
+    StartEvent,
+    Status,
+)
+from cardgen.batch.rotation import History, history_folder, pick, read_history, remember
+from cardgen.batch.scheduling import Drawn, Pool
 from cardgen.batch.shards import Shard, parse_shard, take_shard
-from cardgen.batch.workers import (
-    PackedError,
-    draw_in_worker,
-    draw_on_worker,
-    fit_on_worker,
-    worker_init,
-)
+from cardgen.batch.signals import SignalGuard
+from cardgen.batch.workers import PackedError, draw_in_worker, draw_on_worker, fit_on_worker
 from cardgen.drawing.encoders import extension
 from cardgen.drawing.memory import keep_freed_memory
 from cardgen.errors import CardgenError, ContentError, InputError
-from cardgen.limits import WORKER_MEMORY_BYTES
 from cardgen.review.thumbs import store_thumbnail
 from cardgen.source.quotes import LoadedSelection
 from cardgen.yamlio import display_path
 
-Event = dict[str, Any]
-CardId = tuple[str, str, str]  # (selection file, quote id, platform)
+if TYPE_CHECKING:
+    from cardgen.drawing.scene import Scene
 
 
-# Imported once by the forkserver, so every worker forked from it starts with them;
-# `__main__` too, or each worker of the console script would import the CLI again.
-_PRELOAD = [
-    "__main__",
-    "cardgen.batch.workers",
-    "cardgen.drawing.raster",
-    "cardgen.drawing.sizefit",
-]
+def render(
+    selections: Sequence[Path] | None = None,
+    *,
+    out: Path = DEFAULT_OUT,
+    platforms: Sequence[str] | None = None,
+    layout: str | None = None,
+    brand: str | None = None,
+    fmt: str | None = None,
+    project: Project | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    keep_going: bool = False,
+    dry_run: bool = False,
+    pick: int | None = None,
+    wait: bool = False,
+    today: date | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    adopt: bool = False,
+    shard: str | None = None,
+    cache: str | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    options: RenderOptions | None = None,
+) -> RenderReport:
+    """Render every card of the given selections; the library behind `cardgen render`.
 
-# Cards drawn while others are still being fitted wait in memory until every card has fitted:
-# at most this many bytes of them, with a few draws queued ahead of the workers.
-EARLY_BYTES = 32 * 1024 * 1024
-EARLY_QUEUED = 8
-
-
-def default_jobs() -> int:
-    """Worker processes by default: the CPUs this process may use, within memory."""
-    return usable_jobs(None)[0]
-
-
-def usable_jobs(requested: int | None) -> tuple[int, str | None]:
-    """`--jobs` within what the machine can run: no more workers than CPUs, nor than the
-    available memory holds at `WORKER_MEMORY_BYTES` each. With a note when `requested` was
-    more (`--jobs 1000` would otherwise start a thousand processes and run out of memory)."""
-    try:
-        cpus = max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        cpus = max(1, os.cpu_count() or 1)
-    memory = _available_memory()
-    by_memory = max(1, memory // WORKER_MEMORY_BYTES) if memory else cpus
-    cap = min(cpus, by_memory)
-    if requested is None or requested <= cap:
-        return requested or cap, None
-    room = f", {memory / 1e9:.1f} GB of memory available" if memory else ""
-    return cap, (
-        f"--jobs {requested} is more than this machine can use: {cap} worker"
-        f"{'s' if cap > 1 else ''} ({cpus} CPU{'s' if cpus > 1 else ''}{room})"
+    Incremental (unchanged cards are `cached`), parallel over `jobs`
+    processes, atomic per file, manifest last. `keep_going` turns content
+    errors into `failures` of the report instead of raising. `adopt` renders into an
+    existing folder that is not yet cardgen's (see `cardgen.batch.folder.claim`).
+    The choices come as keywords or as one `options` value (`RenderOptions`), not both.
+    `shard` ("K/N"): only part K of N of the plan (`cardgen.batch.shards`). `cache`: a
+    folder or fsspec URL of cards drawn before, shared by machines (`cardgen.batch.cache`).
+    `executor`: "local" (worker processes), "dask" (the cluster at `scheduler`) or
+    "dask-local" (a LocalCluster of `workers` processes): `cardgen.batch.executors`.
+    """
+    keywords = RenderOptions(
+        out=out,
+        platforms=None if platforms is None else tuple(platforms),
+        layout=layout,
+        brand=brand,
+        fmt=fmt,
+        jobs=jobs,
+        force=force,
+        keep_going=keep_going,
+        dry_run=dry_run,
+        pick=pick,
+        wait=wait,
+        adopt=adopt,
+        shard=shard,
+        cache=cache,
+        executor=executor,
+        scheduler=scheduler,
+        workers=workers,
+        today=today,
     )
-
-
-def _available_memory() -> int | None:
-    try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
+    return run_batch(
+        selections, project or Project.open(), one_of(options, keywords), on_event=on_event
+    )
 
 
 def run_batch(
@@ -175,7 +184,7 @@ def run_batch(
     history_dir = history_folder(options.out)
     history = read_history(history_dir) if options.pick is not None else None
     if options.pick is not None and history is not None:
-        loaded = _pick(loaded, options.pick, history)
+        loaded = pick(loaded, options.pick, history)
     card_jobs = plan(loaded, project, options=options)
     carousel_jobs = plan_carousels(
         loaded,
@@ -189,7 +198,7 @@ def run_batch(
     if shard is not None:
         card_jobs, header = _take_shard(card_jobs, shard, project)
     check_own_files(out, [job.path for job in card_jobs])
-    workers, note = usable_jobs(options.jobs)
+    workers, note = scheduling.usable_jobs(options.jobs)
     if note is not None:
         emit({"event": "warning", "message": note})
     if options.dry_run:
@@ -198,16 +207,19 @@ def run_batch(
         cluster = _connect(executor)  # before the lock: a scheduler out of reach writes nothing
         for message in cluster.warnings if cluster is not None else ():
             emit({"event": "warning", "message": message})
-        with _terminate_as_interrupt(), OutputLock(out, wait=options.wait), _closing(cluster):
-            mark(out)
-            run = _Run(project, out, force=options.force, keep_going=options.keep_going, emit=emit)
-            run.shard, run.cache, run.cluster = header, cache, cluster
+        run = _Run(project, out, options, emit=emit)
+        run.shard, run.cache, run.cluster = header, cache, cluster
+        with run.signals.installed(), OutputLock(out, wait=options.wait), _closing(cluster):
+            mark(out, log=run.log)
             run.failures.extend(failures)
             run.carousels = (carousel_jobs, [relative(s.path, project.root) for s in loaded])
             report = run.execute(card_jobs, workers)
             if history is not None:
                 _remember(history_dir, history, report, card_jobs, project)
-            report.inputs = _files_read(loaded, project)
+            report.inputs = files_read(loaded, project)
+            report.written = run.log.files
+            if report.rerun_events and note is not None:  # said again by every rerun
+                report.rerun_events.insert(0, {"event": "warning", "message": note})
     report.options = options
     return report
 
@@ -216,7 +228,6 @@ def _connect(executor: ExecutorChoice | None) -> DaskPool | None:
     if executor is None or not executor.uses_dask:
         return None
     from cardgen import limits
-    from cardgen.batch.executors import DaskPool
 
     return DaskPool(executor, limits.DASK_CONNECT_SECONDS, fit_on_worker, draw_on_worker)
 
@@ -234,13 +245,20 @@ def _take_shard(
     card_jobs: list[CardJob], shard: Shard, project: Project
 ) -> tuple[list[CardJob], dict[str, Any]]:
     fonts = fonts_digest(project)
-    memo: dict[Any, dict[str, str]] = {}
+    memo: Memo = {}
     return take_shard(
         card_jobs,
         shard,
         lambda job: (job.selection.name, job.quote.id, job.platform.id),
         lambda job: cache_key(job, project, fonts, memo),
     )
+
+
+def _remember(
+    folder: Path, history: History, report: RenderReport, card_jobs: list[CardJob], project: Project
+) -> None:
+    done = {(c["selection"], c["quote_id"]) for c in report.cards}
+    remember(folder, history, done, report.failures, card_jobs, project)
 
 
 def _load(
@@ -259,7 +277,7 @@ def _load(
         try:
             loaded.extend(load_selections([path], project, failures=failures))
         except ContentError as exc:  # a misquote: the file's other selections still render
-            failures.append(Failure(_relative(path, project.root), "*", "*", exc.one_line()))
+            failures.append(Failure(shown_path(path, project.root), "*", "*", exc.one_line()))
     names: dict[str, Path] = {}
     for selection in loaded:
         if selection.name in names:
@@ -272,38 +290,6 @@ def _load(
     return loaded
 
 
-def _pick(loaded: list[LoadedSelection], count: int, history: dict[str, Any]) -> list[Any]:
-    """Keep the `count` quotes least recently rendered (never rendered first, then oldest)."""
-    used: dict[str, int] = history["quotes"]
-    order = [(s.name, q.id) for s in loaded for q in s.quotes]
-    ranked = sorted(
-        range(len(order)), key=lambda i: (used.get(f"{order[i][0]}/{order[i][1]}", -1), i)
-    )
-    chosen = {order[i] for i in ranked[: max(0, count)]}
-    return [
-        replace(s, quotes=tuple(q for q in s.quotes if (s.name, q.id) in chosen)) for s in loaded
-    ]
-
-
-def _remember(
-    folder: Path,
-    history: dict[str, Any],
-    report: RenderReport,
-    card_jobs: list[CardJob],
-    project: Project,
-) -> None:
-    """Mark the quotes whose every card is on disk as used by this run."""
-    done = {(c["selection"], c["quote_id"]) for c in report.cards}
-    failed = {(f.selection, f.quote_id) for f in report.failures}
-    run_number = int(history.get("runs", 0)) + 1
-    quotes = dict(history["quotes"])
-    for job in card_jobs:
-        key = (_relative(job.selection.path, project.root), job.quote.id)
-        if key in done and key not in failed:
-            quotes[f"{job.selection.name}/{job.quote.id}"] = run_number
-    write_history(folder, {"runs": run_number, "quotes": quotes})
-
-
 def _dry_run(
     card_jobs: list[CardJob],
     project: Project,
@@ -312,211 +298,55 @@ def _dry_run(
     emit: Callable[[Event], None],
     failures: list[Failure],
 ) -> RenderReport:
-    known = _known_records(out, _warner(emit)).records
+    known = known_records(out, warner(emit)).records
     fonts = fonts_digest(project)
-    cards = []
+    cards: list[PlannedCard] = []
     for job in card_jobs:
         key = cache_key(job, project, fonts)
-        old = known.get(_card_id(job, project))
-        status = "cached" if (old and old.get("cache_key") == key and not force) else "render"
-        brief = {
-            "selection": _relative(job.selection.path, project.root),
+        old = known.get(card_id(job, project))
+        cached = old is not None and old["cache_key"] == key and not force
+        card: PlannedCard = {
+            "selection": shown_path(job.selection.path, project.root),
             "quote_id": job.quote.id,
             "platform": job.platform.id,
-            "path": old["path"] if status == "cached" and old else job.path,
-            "status": status,
+            "path": old["path"] if cached and old else job.path,
+            "status": "cached" if cached else "render",
         }
-        cards.append(brief)
-        emit({"event": "card", **brief})
+        cards.append(card)
+        emit(
+            {
+                "event": "card",
+                "selection": card["selection"],
+                "quote_id": card["quote_id"],
+                "platform": card["platform"],
+                "path": card["path"],
+                "status": card["status"],
+            }
+        )
     counts = {
         "render": sum(c["status"] == "render" for c in cards),
         "cached": sum(c["status"] == "cached" for c in cards),
         "failed": len(failures),
     }
-    emit({"event": "done", "dry_run": True, "cards": len(cards), **counts})
-    return RenderReport(
-        out=out, cards=cards, manifest=None, failures=failures, counts=counts, dry_run=True
-    )
-
-
-# --- cache keys ---------------------------------------------------------------------------
-
-
-def fonts_digest(project: Project) -> str:
-    """One hash of every font file cardgen may pick from (names and contents)."""
-    from cardgen.typography.fontfiles import FONT_SUFFIXES, font_folders
-
-    digest = hashlib.sha256()
-    for folder in font_folders(project.root):
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.suffix.lower() in FONT_SUFFIXES and path.is_file():
-                digest.update(path.relative_to(folder).as_posix().encode())
-                digest.update(_file_hash(path).encode())
-    return digest.hexdigest()
-
-
-def _files_read(loaded: list[LoadedSelection], project: Project) -> list[Path]:
-    """Selections, their articles, and the pictures and logos of the layouts and brands used."""
-    files = [path for s in loaded for path in (s.path, s.article.path)]
-    dumps = [item.model_dump(mode="json") for item in project.loaded()]
-    files += [Path(p) for p in _image_paths(dumps)]
-    return list(dict.fromkeys(files))
-
-
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _image_paths(value: Any) -> list[str]:
-    """Every `src` (and brand `logo`) path named anywhere in a dumped layout or brand."""
-    found: list[str] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in ("src", "logo") and isinstance(item, str):
-                found.append(item)
-            else:
-                found.extend(_image_paths(item))
-    elif isinstance(value, list):
-        for item in value:
-            found.extend(_image_paths(item))
-    return found
-
-
-@functools.lru_cache(maxsize=256)
-def _image_hash(path: str, mtime_ns: int, size: int) -> str:
-    # Keyed by mtime and size so an edited picture is hashed again, an unchanged one once.
-    return _file_hash(Path(path))
-
-
-def images_digest(*dumps: Any) -> dict[str, str]:
-    """Content hashes of the pictures and logos a card uses: editing one re-renders it."""
-    hashes = {}
-    for name in sorted(set(_image_paths(list(dumps)))):
-        path = Path(name)
-        if path.is_file():
-            stat = path.stat()
-            hashes[name] = _image_hash(str(path), stat.st_mtime_ns, stat.st_size)
-    return hashes
-
-
-def cache_key(
-    job: CardJob, project: Project, fonts: str, memo: dict[Any, dict[str, str]] | None = None
-) -> str:
-    """What decides a card's bytes: text, resolved layout and brand, images, platform, fonts,
-    version.
-
-    `memo` (one per run) keeps the serialised layout, brand, images and platform of each
-    (layout, platform, brand): the same for every card that shares them.
-    """
-    from cardgen.drawing.encoders import ENCODE_OPTIONS
-
-    brand = project.brand(job.brand)
-    shared_key = (job.layout, job.platform, job.brand)
-    shared = memo.get(shared_key) if memo is not None else None
-    if shared is None:
-        layout = project.layout(job.layout, job.platform).model_dump(mode="json")
-        brand_dump = brand.model_dump(mode="json")
-        images = images_digest(layout, brand_dump)
-        # Paths named by where they are in the project: a project checked out elsewhere
-        # (another machine, a shard of a CI matrix) keeps its keys, so shared caches hit.
-        where = _portable_paths(project.root, _image_paths([layout, brand_dump]))
-        shared = {
-            "layout": _dumps(_rename(layout, where)),
-            "brand": _dumps(_rename(brand_dump, where)),
-            "images": _dumps({where.get(k, k): v for k, v in images.items()}),
-            "platform": _dumps(asdict(job.platform)),
+    emit(
+        {
+            "event": "done",
+            "dry_run": True,
+            "cards": len(cards),
+            "render": counts["render"],
+            "cached": counts["cached"],
+            "failed": counts["failed"],
         }
-        if memo is not None:
-            memo[shared_key] = shared
-    parts = {
-        **shared,
-        "cardgen": _dumps(__version__),
-        "content": _dumps(asdict(_content(job, brand))),
-        "format": _dumps(job.fmt),
-        "encoder": _dumps(ENCODE_OPTIONS),
-        "fonts": _dumps(fonts),
-    }
-    # Exactly the text of dumping the whole payload with sort_keys: keys stay as they were.
-    text = "{" + ", ".join(f"{json.dumps(k)}: {parts[k]}" for k in sorted(parts)) + "}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _portable_paths(root: Path, paths: Any) -> dict[str, str]:
-    """Absolute image paths -> the same relative to the project (or to cardgen's own data)."""
-    import cardgen
-
-    bases = {"project": root.resolve(), "cardgen": Path(cardgen.__file__).resolve().parent}
-    names = {}
-    for name in paths:
-        path = Path(name)
-        for label, base in bases.items():
-            if path.is_relative_to(base):
-                names[name] = f"{label}:{path.relative_to(base).as_posix()}"
-                break
-    return names
-
-
-def _rename(value: Any, names: dict[str, str]) -> Any:
-    """`value` (a dumped layout or brand) with every string of `names` replaced."""
-    if isinstance(value, dict):
-        return {key: _rename(item, names) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_rename(item, names) for item in value]
-    return names.get(value, value) if isinstance(value, str) else value
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
-
-
-# --- the run ------------------------------------------------------------------------------
-
-
-def _card_id(job: CardJob, project: Project) -> CardId:
-    return (_relative(job.selection.path, project.root), job.quote.id, job.platform.id)
-
-
-def _record_id(record: dict[str, Any]) -> CardId:
-    return (str(record["selection"]), str(record["quote_id"]), str(record["platform"]))
-
-
-class _Known(NamedTuple):
-    records: dict[CardId, dict[str, Any]]  # on disk as recorded: the manifest, then the journal
-    listed: dict[CardId, dict[str, Any]]  # those of the manifest alone
-    manifest_paths: set[str]  # every card path the manifest on disk names, true or not
-
-
-def _known_records(out: Path, warn: Callable[[str], None]) -> _Known:
-    """Cards on disk from earlier runs: the manifest, then the journal of a killed run.
-
-    A record counts only if its path is a plain path inside OUT and its file is there, a
-    regular file reached through real folders, with the size and hash it names.
-    """
-    manifest = read_manifest(out, warn)
-    journal = Journal(out).read()
-    known = _Known({}, {}, {str(r.get("path")) for r in manifest})
-    for origin, records in (("manifest.json", manifest), (f"{STATE_DIR}/journal.jsonl", journal)):
-        for record in records:
-            path = record.get("path")
-            if safe_relative(path) is None:
-                warn(f"{out / origin}: card path {path!r} is not inside the output folder: ignored")
-                continue
-            try:
-                card_id = _record_id(record)
-                if hash_inside(out, str(path)) != (record["bytes"], record["sha256"]):
-                    continue
-            except (KeyError, TypeError):
-                continue
-            known.records[card_id] = record
-            if origin == "manifest.json":
-                known.listed[card_id] = record
-    return known
-
-
-def _warner(emit: Callable[[Event], None]) -> Callable[[str], None]:
-    return lambda message: emit({"event": "warning", "message": message})
+    )
+    return RenderReport(
+        out=out,
+        cards=[],
+        manifest=None,
+        failures=failures,
+        counts=counts,
+        dry_run=True,
+        planned=cards,
+    )
 
 
 _Todo = tuple[CardJob, str, "tuple[str, str] | CardgenError"]  # (job, cache key, snippets)
@@ -527,43 +357,43 @@ class _Fitted(NamedTuple):
     worker receives) and what its manifest record says of it."""
 
     packed: bytes
-    facts: bytes  # JSON: ~1.7 kB a card where the dict of it takes ~5.4 kB
+    facts: bytes  # SceneFacts as JSON: ~1.7 kB a card where the dict of it takes ~5.4 kB
 
 
 class _Run:
+    """One render into OUT: what is on disk, what this run wrote, its signals; the run's
+    state lives here, handed down, never in module globals."""
+
     def __init__(
-        self,
-        project: Project,
-        out: Path,
-        *,
-        force: bool,
-        keep_going: bool,
-        emit: Callable[[Event], None],
+        self, project: Project, out: Path, options: RenderOptions, *, emit: Callable[[Event], None]
     ) -> None:
         self.project = project
         self.out = out
-        self.force = force
-        self.keep_going = keep_going
+        self.force = options.force
+        self.keep_going = options.keep_going
         self.emit = emit
+        self.signals = SignalGuard()  # Ctrl-C and SIGTERM wait while a card is written
+        self.log = WriteLog()  # every file written, for the up-to-date stamp
         self.failures: list[Failure] = []
         self.journal = Journal(out)
-        self.state: dict[CardId, dict[str, Any]] = {}
-        self.fresh: dict[CardId, dict[str, Any]] = {}  # this run's rendered and cached cards
-        self.listed: dict[CardId, dict[str, Any]] = {}  # the manifest's true records
+        self.state: dict[CardId, CardRecord] = {}
+        self.fresh: dict[CardId, CardRecord] = {}  # this run's rendered and cached cards
+        self.listed: dict[CardId, CardRecord] = {}  # the manifest's true records
         self.manifest_paths: set[str] = set()  # what the manifest on disk names now
         self.writing = False
         self.wrote = False  # a card or caption file was written: sync before the manifest
-        self.written: list[dict[str, Any]] = []  # records of the cards this run wrote
+        self.written: list[CardRecord] = []  # records of the cards this run wrote
         self._relative: dict[Path, str] = {}  # selection paths, relative to the project
         self.carousels: tuple[list[CarouselJob], list[str]] = ([], [])  # jobs, selections read
         self.carousel_records: list[dict[str, Any]] | None = None  # drawn after the cards
+        self.carousel_events: list[Event] = []  # what drawing them said, said again by a rerun
         self.shard: dict[str, Any] | None = None  # the manifest's "shard" of a --shard run
         self.cache: SharedCache | None = None  # --cache: cards drawn before, by any machine
         self.from_cache: set[int] = set()  # indexes into todo of the cards it holds
         self.cluster: DaskPool | None = None  # --executor dask: it draws, not local workers
 
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
-        known = _known_records(self.out, _warner(self.emit))
+        known = known_records(self.out, warner(self.emit))
         self.state, self.listed, self.manifest_paths = known
         folders = {".", STATE_DIR}
         for path in [*(r["path"] for r in self.state.values()), *(j.path for j in card_jobs)]:
@@ -579,32 +409,34 @@ class _Run:
         )
         if unknown:
             keep_freed_memory()  # before any card is drawn, so forked workers inherit it
-        early = jobs > 1 and unknown > 1 and not _can_fork() and self.cluster is None
-        started = self._start_pool(jobs, unknown) if early else self.cluster
+        early = jobs > 1 and unknown > 1 and not scheduling.can_fork() and self.cluster is None
+        started: Pool | DaskPool | None = self.cluster
+        if early:
+            started = scheduling.start_pool(self.project.root, jobs, unknown)
         try:
             return self._execute(card_jobs, jobs, started)
         finally:
-            if started is not None:
+            if started is not None and started is not self.cluster:
                 started.close(graceful=False)  # closed already unless the run failed
 
     def _card_id(self, job: CardJob) -> CardId:
         # Every card of a selection shares its path: resolve it once a run, not per card.
         path = job.selection.path
         if path not in self._relative:
-            self._relative[path] = _relative(path, self.project.root)
+            self._relative[path] = shown_path(path, self.project.root)
         return (self._relative[path], job.quote.id, job.platform.id)
 
     def _execute(
-        self, card_jobs: list[CardJob], jobs: int, started: DrawPool | DaskPool | None
+        self, card_jobs: list[CardJob], jobs: int, started: Pool | DaskPool | None
     ) -> RenderReport:
         fonts = fonts_digest(self.project)
-        memo: dict[Any, dict[str, str]] = {}
+        memo: Memo = {}
         todo: list[_Todo] = []
-        cached: list[tuple[CardJob, dict[str, Any]]] = []
+        cached: list[tuple[CardJob, CardRecord]] = []
         for job in card_jobs:
             snippets: tuple[str, str] | CardgenError
             try:
-                snippets = _snippets(job, self.project)
+                snippets = card_snippets(job, self.project)
             except CardgenError as exc:
                 snippets = exc  # reported after fitting: a card that cannot fit is the worse news
             key = cache_key(job, self.project, fonts, memo)
@@ -615,23 +447,15 @@ class _Run:
             else:
                 todo.append((job, key, snippets))
         prefit = None
-        if started is None and jobs > 1 and len(todo) > 1 and _can_fork():
+        if started is None and jobs > 1 and len(todo) > 1 and scheduling.can_fork():
             # Forked once the first card is fitted, each worker starts with the fonts it needs
             # loaded (~0.1 s of a core otherwise); and before a progress bar starts a thread.
             prefit = self._fit_here(todo[0][0])
-            started = self._start_pool(jobs, len(todo))
-        self.emit(
-            {
-                "event": "start",
-                "out": str(self.out),
-                "cards": len(card_jobs),
-                "to_render": len(todo),
-                "cached": len(cached),
-            }
-        )
+            started = scheduling.start_pool(self.project.root, jobs, len(todo))
+        self.emit(_start_event(self.out, len(card_jobs), len(todo)))
         for failure in self.failures:  # whole selections that failed to load
-            self.emit({"event": "card", **_failure_event(failure), "path": None})
-        pool: DrawPool | DaskPool | InlinePool = started or InlinePool(draw_in_worker)
+            self.emit(_failure_event(failure, None))
+        pool: Pool | DaskPool = started or InlinePool(draw_in_worker)
         try:
             scenes = self._fit_all(pool, todo, prefit)
             self._unlist_what_changes(todo, scenes, cached)
@@ -641,7 +465,12 @@ class _Run:
             self._draw_all(pool, todo, scenes)
             pool.close()
             self.carousel_records = render_all(
-                self.out, *self.carousels, self.project, old_carousels(self.out), self.emit
+                self.out,
+                *self.carousels,
+                self.project,
+                old_carousels(self.out),
+                self._carousel_said,
+                log=self.log,
             )
         except BaseException:
             pool.close(graceful=False)
@@ -656,30 +485,41 @@ class _Run:
             "failed": len(self.failures),
             "kept": len(self.state) - len(self.fresh),
         }
-        self.emit(
-            {
-                "event": "done",
-                "cards": counts["rendered"] + counts["cached"],
-                **counts,
-                "manifest": str(manifest),
-            }
-        )
-        cards = sorted(self.fresh.values(), key=_record_id)
+        self.emit(_done_event(counts, manifest))
+        cards = sorted(self.fresh.values(), key=record_id)
         return RenderReport(
-            out=self.out, cards=cards, manifest=manifest, failures=self.failures, counts=counts
+            out=self.out,
+            cards=cards,
+            manifest=manifest,
+            failures=self.failures,
+            counts=counts,
+            rerun_events=self._rerun_events(card_jobs, manifest, counts["kept"]),
         )
 
-    def _start_pool(self, jobs: int, tasks: int) -> DrawPool:
-        return DrawPool(
-            draw_in_worker,
-            min(jobs, tasks),
-            functools.partial(_worker_start, self.project.root),
-            window=EARLY_QUEUED,
-            held_limit=EARLY_BYTES,
-        )
+    def _rerun_events(self, card_jobs: list[CardJob], manifest: Path, kept: int) -> list[Event]:
+        """The events of this render run again with nothing changed: every card cached, in
+        plan order. None when a card failed (such a run is never answered by the stamp)."""
+        records = [self.fresh.get(self._card_id(job)) for job in card_jobs]
+        if self.failures or any(record is None for record in records):
+            return []
+        cards: list[Event] = [_card_event(r, "cached") for r in records if r]
+        counts = {"rendered": 0, "cached": len(cards), "failed": 0, "kept": kept}
+        return [
+            _start_event(self.out, len(cards), 0),
+            *cards,
+            *self.carousel_events,
+            _done_event(counts, manifest),
+        ]
+
+    def _carousel_said(self, event: CarouselEvent) -> None:
+        self.carousel_events.append(event)
+        self.emit(event)
 
     def _fit_all(
-        self, pool: DrawPool | DaskPool | InlinePool, todo: list[_Todo], first: Any = None
+        self,
+        pool: Pool | DaskPool,
+        todo: list[_Todo],
+        first: Scene | PackedError | None = None,
     ) -> dict[int, _Fitted]:
         """Fit every card before writing any: a card that cannot fit stops the run unwritten.
 
@@ -687,6 +527,7 @@ class _Run:
         so each card makes one round trip, to be drawn; fitted cards are handed to the
         workers as they fit (drawn, but written only after every card fits; the pool
         bounds how many wait drawn). `first`: the first card's result when fitted already.
+        With `--executor dask` the cluster's workers fit them (`_fit_on_cluster`).
         """
         scenes: dict[int, _Fitted] = {}
         elsewhere: list[int] = []  # --executor dask: fitted on the cluster
@@ -746,7 +587,7 @@ class _Run:
             self.emit({"event": "warning", "message": f"--cache {self.cache.where}: {exc}"})
             self.cache = None
 
-    def _from_shared_cache(self, job: CardJob, key: str) -> tuple[dict[str, Any], Any, bool]:
+    def _from_shared_cache(self, job: CardJob, key: str) -> tuple[SceneFacts, Drawn, bool]:
         """(facts, draw result, copied) of a card the cache held when fitting began; drawn
         here (not copied) if its entry has gone or is damaged since."""
         try:
@@ -755,17 +596,17 @@ class _Run:
             self._cache_trouble(exc)
             hit = None
         if hit is not None:
-            return hit.facts, (hit.data, hit.fmt), True
+            return cast(SceneFacts, hit.facts), (hit.data, hit.fmt, None), True
         scene = self._fit_here(job)
         if isinstance(scene, PackedError):
-            return {}, scene, False
+            return cast(SceneFacts, {}), scene, False
         packed = pickle.dumps(scene, pickle.HIGHEST_PROTOCOL)
         drawn = draw_in_worker(packed, job.fmt, job.platform.file_limit)
         return scene_facts(scene), drawn, False
 
-    def _fit_here(self, job: CardJob) -> Any:
+    def _fit_here(self, job: CardJob) -> Scene | PackedError:
         try:
-            return _scene(job, self.project)
+            return fit_card(job, self.project)
         except CardgenError as exc:
             return PackedError.of(exc)
 
@@ -773,7 +614,7 @@ class _Run:
         self,
         todo: list[_Todo],
         scenes: dict[int, _Fitted],
-        cached: list[tuple[CardJob, dict[str, Any]]],
+        cached: list[tuple[CardJob, CardRecord]],
     ) -> None:
         """Before any file the manifest on disk describes is replaced, that manifest is
         rewritten without those cards (and durably), their records moved to the journal: a
@@ -790,25 +631,30 @@ class _Run:
             if self._caption_changes(record):
                 changing.add(caption_path(record["path"]))
         keep = {
-            card_id: record
-            for card_id, record in self.listed.items()
+            listed_id: record
+            for listed_id, record in self.listed.items()
             if not {record["path"], caption_path(record["path"])} & changing
         }
         if {r["path"] for r in keep.values()} == self.manifest_paths:
             return
         # The journal holds what the manifest lets go of: a run killed before redrawing
         # those cards leaves them known, and the next run finds them whole or redraws them.
-        for card_id, record in self.listed.items():
-            if card_id not in keep:
+        for listed_id, record in self.listed.items():
+            if listed_id not in keep:
                 self.journal.append(record)
         self.journal.sync()
         write_manifest(
-            self.out, f"cardgen {__version__}", list(keep.values()), durable=True, shard=self.shard
+            self.out,
+            f"cardgen {__version__}",
+            list(keep.values()),
+            durable=True,
+            log=self.log,
+            shard=self.shard,
         )
         self.listed = keep
         self.manifest_paths = {r["path"] for r in keep.values()}
 
-    def _caption_changes(self, record: dict[str, Any]) -> bool:
+    def _caption_changes(self, record: CardRecord) -> bool:
         text = snippet_text(record["caption"], record["alt_text"]).encode("utf-8")
         fd = open_inside(self.out, caption_path(record["path"]))
         if fd is None:
@@ -820,7 +666,7 @@ class _Run:
 
     def _draw_all(
         self,
-        pool: DrawPool | DaskPool | InlinePool,
+        pool: Pool | DaskPool,
         todo: list[_Todo],
         scenes: dict[int, _Fitted],
     ) -> None:
@@ -833,6 +679,8 @@ class _Run:
         for index in list(scenes):
             job, key, snippets = todo[index]
             assert not isinstance(snippets, CardgenError)  # such cards have no scene
+            facts: SceneFacts
+            result: Drawn | CardNotDrawn
             if index in self.from_cache:
                 facts, result, copied = self._from_shared_cache(job, key)
                 scenes.pop(index)
@@ -847,12 +695,12 @@ class _Run:
                 )
                 self._fail(job, error)
                 continue
-            data, final_fmt, *made = result  # a worker's draw carries its thumbnail too
+            data, final_fmt, thumbnail = result  # a worker's draw carries its thumbnail too
             self._write_card(job, key, facts, data, final_fmt, snippets, copied=copied)
-            store_thumbnail(self.out, self.written[-1]["sha256"], made[0] if made else None)
+            store_thumbnail(self.out, self.written[-1]["sha256"], thumbnail, log=self.log)
             if not copied and self.cache is not None:
                 try:
-                    self.cache.put(key, CachedCard(data, final_fmt, facts))
+                    self.cache.put(key, CachedCard(data, final_fmt, dict(facts)))
                 except (OSError, ValueError, CardgenError) as exc:
                     self._cache_trouble(exc)
 
@@ -860,7 +708,7 @@ class _Run:
         self,
         job: CardJob,
         key: str,
-        facts: dict[str, Any],
+        facts: SceneFacts,
         data: bytes,
         final_fmt: str,
         snippets: tuple[str, str],
@@ -870,43 +718,44 @@ class _Run:
         if final_fmt != job.fmt:  # re-encoded to fit the file limit
             stem = job.path.rsplit(".", 1)[0]
             job = replace(job, fmt=final_fmt, path=f"{stem}.{extension(final_fmt)}")
-        record = _record(job, facts, data, snippets, self.project)
-        record["cache_key"] = key
-        record["caption_file"] = caption_path(job.path)
+        record = card_record(job, facts, data, snippets, self.project, key)
         if copied:  # from the shared cache: not drawn by this run
             record["status"] = "cached"
-        with _card_and_record_together():
+        with self.signals.together():
             self.wrote = True
             self.written.append(record)  # known before the file: a roll-back finds it
-            write_inside(self.out, job.path, data)
-            self._write_caption(record)
-            card_id = _record_id(record)
-            self._forget_old_files(self.state.get(card_id), record)
+            # Journaled before the file too: a run killed in between leaves no card file
+            # that neither the manifest nor the journal names (a record whose file is not
+            # as it says is ignored by the next run, which draws that card again).
             self.journal.append(record)
-            self.state[card_id] = self.fresh[card_id] = record
-        self.emit({"event": "card", **_brief(record)})
+            write_inside(self.out, job.path, data, log=self.log)
+            self._write_caption(record)
+            found = record_id(record)
+            self._forget_old_files(self.state.get(found), record)
+            self.state[found] = self.fresh[found] = record
+        self.emit(_card_event(record))
 
-    def _write_caption(self, record: dict[str, Any]) -> None:
+    def _write_caption(self, record: CardRecord) -> None:
         if self._caption_changes(record):
             self.wrote = True
             text = snippet_text(record["caption"], record["alt_text"])
-            write_inside(self.out, record["caption_file"], text.encode("utf-8"))
+            write_inside(self.out, record["caption_file"], text.encode("utf-8"), log=self.log)
 
-    def _keep_cached(self, job: CardJob, record: dict[str, Any]) -> None:
+    def _keep_cached(self, job: CardJob, record: CardRecord) -> None:
         record["status"] = "cached"
         record["caption_file"] = caption_path(record["path"])
         self._write_caption(record)
-        card_id = _record_id(record)
-        self.state[card_id] = self.fresh[card_id] = record
-        self.emit({"event": "card", **_brief(record)})
+        found = record_id(record)
+        self.state[found] = self.fresh[found] = record
+        self.emit(_card_event(record))
 
-    def _forget_old_files(self, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+    def _forget_old_files(self, old: CardRecord | None, new: CardRecord) -> None:
         """A card re-encoded to another format leaves no stale file under its old name."""
         if old is not None and old["path"] != new["path"]:
             self._remove_if_ours(old, keep={new["caption_file"]})
 
     def _remove_if_ours(
-        self, record: dict[str, Any], keep: set[str] | frozenset[str] = frozenset()
+        self, record: CardRecord, keep: set[str] | frozenset[str] = frozenset()
     ) -> None:
         """Delete a card file and its caption, but only as cardgen wrote them: the card with
         the size and hash of its record, the caption with the text of its record."""
@@ -920,13 +769,13 @@ class _Run:
         if not self.keep_going:
             raise exc
         failure = Failure(
-            _relative(job.selection.path, self.project.root),
+            shown_path(job.selection.path, self.project.root),
             job.quote.id,
             job.platform.id,
             exc.one_line(),
         )
         self.failures.append(failure)
-        self.emit({"event": "card", **_failure_event(failure), "path": job.path})
+        self.emit(_failure_event(failure, job.path))
 
     def _finish(self) -> Path:
         """captions.csv and the review page, then the manifest (last); then the journal goes.
@@ -934,25 +783,27 @@ class _Run:
         If they cannot be written (a full disk), the folder is taken back to what the
         manifest on disk says: the cards it does not list, which this run or a killed one
         wrote, are removed with the journal, so no card is left that no manifest lists."""
-        records = []
-        for card_id, record in self.state.items():
-            if card_id not in self.fresh:
+        records: list[CardRecord] = []
+        for held_id, record in self.state.items():
+            if held_id not in self.fresh:
                 record = {**record, "status": "kept"}
             records.append(record)
         carousels = self.carousel_records
         if carousels is None:  # interrupted or failed first: listed as they were
             carousels = old_carousels(self.out)
         try:
-            write_captions_csv(self.out, [*records, *caption_rows(carousels)])
+            write_captions_csv(self.out, [*records, *caption_rows(carousels)], log=self.log)
             from cardgen.review.gallery import write_gallery
 
-            write_gallery(self.out, records, self.project.platforms, carousels=carousels)
+            platforms = self.project.platforms
+            write_gallery(self.out, records, platforms, carousels=carousels, log=self.log)
             if self.wrote or carousels:
                 sync_file_system(self.out)  # every card on disk before the manifest names it
             manifest = write_manifest(
                 self.out,
                 f"cardgen {__version__}",
                 records,
+                log=self.log,
                 shard=self.shard,
                 carousels=carousels,
             )
@@ -970,111 +821,50 @@ class _Run:
         self.journal.clear()
 
 
-def _worker_start(root: Path) -> WorkerStart:
-    """How the next worker starts: forked from this process when that is safe, else from a
-    forkserver (or spawned), opening the project at `root` itself."""
-    import multiprocessing
-
-    if _can_fork():
-        # fork (Linux, one thread): each worker is a copy of this process made in a
-        # millisecond, with cardgen, Pillow and the project already loaded; a forkserver
-        # would spend ~0.25 s of a core starting Python and importing them again.
-        import cardgen.drawing.raster
-        import cardgen.drawing.sizefit  # noqa: F401  (loaded once here, not in each worker)
-
-        return WorkerStart(multiprocessing.get_context("fork"), worker_init, (None,))
-    # forkserver (other POSIX, or threads running): one clean server process imports the
-    # drawing side once and forks each worker from it, without the CLI as `__main__`;
-    # no locks or threads inherited from this process. spawn elsewhere.
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context: Any = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_PRELOAD)
-    else:
-        context = multiprocessing.get_context("spawn")
-    return WorkerStart(context, worker_init, (root,))
-
-
-def _can_fork() -> bool:
-    """Whether workers may be forked from this process: Linux, and no other thread running.
-
-    A fork copies only the calling thread, so a lock another thread held would stay held
-    in the worker forever; with one thread there is none. (macOS's system libraries are
-    not fork-safe, so it keeps the forkserver or spawn.)
-    """
-    import multiprocessing
-
-    return (
-        sys.platform.startswith("linux")
-        and "fork" in multiprocessing.get_all_start_methods()
-        and threading.current_thread() is threading.main_thread()
-        and threading.active_count() == 1
-    )
-
-
-def _brief(record: dict[str, Any]) -> dict[str, Any]:
-    keys = ("selection", "quote_id", "platform", "path", "status", "width", "height", "bytes")
-    return {k: record[k] for k in keys}
-
-
-def _failure_event(failure: Failure) -> dict[str, Any]:
+def _start_event(out: Path, cards: int, to_render: int) -> StartEvent:
     return {
+        "event": "start",
+        "out": str(out),
+        "cards": cards,
+        "to_render": to_render,
+        "cached": cards - to_render,
+    }
+
+
+def _done_event(counts: dict[str, int], manifest: Path) -> DoneEvent:
+    return {
+        "event": "done",
+        "cards": counts["rendered"] + counts["cached"],
+        "rendered": counts["rendered"],
+        "cached": counts["cached"],
+        "failed": counts["failed"],
+        "kept": counts["kept"],
+        "manifest": str(manifest),
+    }
+
+
+def _card_event(record: CardRecord, status: Status | None = None) -> CardEvent:
+    """A card written or kept from the cache (`status`: as the record says, unless given)."""
+    return {
+        "event": "card",
+        "selection": record["selection"],
+        "quote_id": record["quote_id"],
+        "platform": record["platform"],
+        "path": record["path"],
+        "status": status or record["status"],
+        "width": record["width"],
+        "height": record["height"],
+        "bytes": record["bytes"],
+    }
+
+
+def _failure_event(failure: Failure, path: str | None) -> CardEvent:
+    return {
+        "event": "card",
         "selection": failure.selection,
         "quote_id": failure.quote_id,
         "platform": failure.platform,
         "status": "failed",
         "error": failure.message,
+        "path": path,
     }
-
-
-_HELD: list[int] = []  # signals held while a card and its record are written together
-_holding = 0
-
-
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, handled like Ctrl-C: stop, keep finished cards, write the manifest."""
-
-
-def _stop_for(signum: int) -> KeyboardInterrupt:
-    return _Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
-
-
-@contextmanager
-def _card_and_record_together() -> Iterator[None]:
-    """A signal arriving between a card's file and its record waits until both are done:
-    otherwise the card would be on disk but missing from the manifest."""
-    global _holding
-    _holding += 1
-    try:
-        yield
-    finally:
-        _holding -= 1
-    if not _holding and _HELD:
-        raise _stop_for(_HELD.pop())
-
-
-@contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if _holding:
-            _HELD.append(signum)
-            return
-        raise _stop_for(signum)
-
-    _HELD.clear()
-    previous = signal.signal(signal.SIGTERM, handler)
-    previous_int = signal.getsignal(signal.SIGINT)
-    if previous_int is signal.default_int_handler:  # leave a caller's own handler alone
-        signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        if previous_int is signal.default_int_handler:
-            signal.signal(signal.SIGINT, previous_int)
-        sys.stderr.flush()

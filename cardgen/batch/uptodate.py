@@ -1,13 +1,14 @@
 """The up-to-date check: an unchanged `cardgen render` answered without rendering, like make.
 
-A render that had nothing to do (every card cached, nothing failed, exit 0) leaves a stamp,
-`OUT/.cardgen/uptodate.json`: its command line and folder, every file it read or searched
-(selections, articles, layouts, brands, pictures, fonts, cardgen's own files, the installed
-packages), every file of the output folder, each with its size, times and inode, and what it
-printed. The same command run again, with every one of those files as it was, prints the
-same and exits 0 without importing the CLI, pydantic or Pillow (`cardgen.__main__`). Any
-doubt (another option, a changed file, a lock held, a journal) takes the normal path, which
-verifies everything and records a new stamp. Only the standard library is imported here.
+Every successful render leaves a stamp, `OUT/.cardgen/uptodate.json`: its command line and
+folder, every file it read or searched (selections, articles, layouts, brands, pictures,
+fonts, cardgen's own files, the installed packages), every file of the output folder, each
+with its size, times and inode, and what an unchanged rerun prints (every card cached). The
+same command run again, with every one of those files as it was, prints that and exits 0
+without importing the CLI, pydantic or Pillow (`cardgen.__main__`); after a render that drew
+cards, it first turns the manifest's `rendered` statuses into `cached`, as the rerun would.
+Any doubt (another option, a changed file, a lock held, a journal) takes the normal path,
+which verifies everything and records a new stamp. Only the standard library is imported here.
 """
 
 from __future__ import annotations
@@ -19,11 +20,16 @@ from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cardgen.batch.folder import Sig
+from cardgen.batch.folder import signature as _sig
+
 if TYPE_CHECKING:
     from cardgen.batch.plan import RenderReport
 
+Transcript = list[tuple[bool, str]]  # (to stderr, text with its newline), in order
+
 STAMP = "uptodate.json"
-FORMAT = 1
+FORMAT = 2  # 2: the stamp of a render that drew cards settles its manifest first
 _HASHED = 1 << 20  # input files up to this size keep a content hash: a touched file still counts
 # A file whose change time is this close to the run's start may have changed during it. File
 # times come from the kernel's coarse clock (a tick, at most 10 ms, behind); whole seconds
@@ -32,8 +38,6 @@ _TICK_NS = 20_000_000
 _COARSE_NS = 2_000_000_000
 
 _GLOBAL_FLAGS = {"-v", "-vv", "--verbose", "-q", "--quiet", "--no-color"}
-
-Sig = list[int]  # [size, mtime_ns, ctime_ns, inode]
 
 
 def stamp_folder(argv: list[str], default_out: str = "output") -> Path | None:
@@ -60,10 +64,6 @@ def stamp_folder(argv: list[str], default_out: str = "output") -> Path | None:
         elif token in ("--out", "-o") and index + 1 < len(rest):
             out = rest[index + 1]
     return Path(out)
-
-
-def _sig(stat: os.stat_result) -> Sig:
-    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
 
 
 def _stat(path: str) -> Sig | None:
@@ -250,9 +250,53 @@ def _unchanged_under_lock(stamp: dict[str, Any], out: Path) -> bool:
     try:
         if (out / STATE_DIR / JOURNAL).exists():  # a killed run's cards: the normal path
             return False
-        return _unchanged(stamp, str(out))
+        if not _unchanged(stamp, str(out)):
+            return False
+        return not stamp.get("settle") or _settle(stamp, out)
     finally:
         lock.__exit__(None, None, None)
+
+
+def _settle(stamp: dict[str, Any], out: Path) -> bool:
+    """Write the manifest as the first rerun after a render writes it, its `rendered` cards
+    now `cached` (the only change such a rerun makes), and keep the stamp true of OUT."""
+    from cardgen.batch.folder import MANIFEST, read_regular
+    from cardgen.batch.output import write_inside
+    from cardgen.errors import CardgenError
+
+    # The manifest is as the render wrote it (its signature is the stamp's): the status
+    # lines are replaced in its text, which is what writing it again would give, without
+    # the ~50 ms of encoding 300 cards' records again.
+    data = read_regular(out / MANIFEST) or b""
+    rendered = sum(card["status"] == "rendered" for card in json.loads(data)["cards"])
+    # Only the cards: carousels follow them and are drawn again by every run (`rendered`).
+    cards, carousels, rest = data.partition(_CAROUSELS)
+    if cards.count(_RENDERED) != rendered:
+        return False
+    try:
+        settled = cards.replace(_RENDERED, _CACHED) + carousels + rest
+        write_inside(out, MANIFEST, settled, durable=True)
+        stamp["output"][MANIFEST] = _stat(str(out / MANIFEST))
+        stamp["settle"] = False
+        _write_stamp_file(out, stamp)
+    except CardgenError:  # the folder is as the normal path leaves it; it redoes the stamp
+        return False
+    return True
+
+
+# A card's status line in the manifest (`output.pretty_json`: cards at 4 spaces, keys at 6);
+# never inside a string, where a quote is always escaped.
+_RENDERED = b'\n      "status": "rendered",\n'
+_CACHED = b'\n      "status": "cached",\n'
+_CAROUSELS = b'\n  "carousels": ['
+
+
+def _write_stamp_file(out: Path, stamp: dict[str, Any]) -> None:
+    from cardgen.batch.folder import STATE_DIR
+    from cardgen.batch.output import write_inside
+
+    body = json.dumps(stamp, ensure_ascii=False, separators=(",", ":"))
+    write_inside(out, f"{STATE_DIR}/{STAMP}", body.encode("utf-8"))
 
 
 def _unchanged(stamp: dict[str, Any], out: str) -> bool:
@@ -292,91 +336,64 @@ def _same_file(path: str, now: Sig | None, then: Sig | None, hashes: dict[str, s
 # --- recording, on the normal path -------------------------------------------------------
 
 
-class _Recorder:
+class Recorder:
+    """What one `cardgen render` process keeps for its stamp: its command line, when it
+    started, and (from the CLI) the render's report and what an unchanged rerun prints.
+    Made by `arm`, handed to the CLI, asked to `record` once the CLI is done."""
+
     def __init__(self, argv: list[str], start_ns: int, read_ns: int) -> None:
         self.argv = argv
         self.cwd = str(Path.cwd())  # where it was started (the CLI may move to the project)
         self.start_ns = start_ns  # when the process began, before cardgen's own code was read
         self.read_ns = read_ns  # before the run read any project or output file
-        self.transcript: list[tuple[bool, str]] = []
+        self.transcript: Transcript = []
         self.report: RenderReport | None = None
-        self.written: dict[str, Sig] = {}
+        self.armed = True
+
+    @classmethod
+    def arm(cls, argv: list[str], start_ns: int, read_ns: int) -> Recorder | None:
+        """A recorder for `argv` when it is a render a stamp could answer, else None."""
+        return cls(list(argv), start_ns, read_ns) if stamp_folder(argv) is not None else None
+
+    def disarm(self) -> None:
+        """No stamp for this run: it works in another folder than it was started in (`-C`,
+        or the project found above), which the fast path never answers for."""
+        self.armed = False
+
+    def note_render(self, report: RenderReport, rerun: Transcript) -> None:
+        """The CLI's render finished with `report`; `rerun` is what the CLI would print for
+        the same command run again unchanged (every card cached)."""
+        self.report = report
+        self.transcript = list(rerun)
+
+    def record(self, exit_code: int) -> bool:
+        """After the CLI returned: write the stamp if the run settled OUT; True when written.
+
+        Settled means exit 0, no card failed, options an unchanged rerun repeats (not
+        --force, --dry-run or --pick), and no file read or listed changed since the run
+        started (but those it wrote itself). A stamp is an optimisation: any problem
+        writing it just leaves none.
+        """
+        report = self.report
+        if (
+            not self.armed
+            or exit_code != 0
+            or report is None
+            or not report.options.stampable
+            or report.failures
+            or not report.rerun_events  # no rerun to answer (a run that stopped early)
+            or any("\x1b" in text for _, text in self.transcript)  # click strips ANSI codes
+        ):
+            return False
+        try:
+            return _write_stamp(self, report)
+        except Exception:  # an optimisation must never fail the command it follows
+            return False
 
 
-_RECORDER: list[_Recorder] = []
-
-
-def arm(argv: list[str], start_ns: int, read_ns: int) -> None:
-    """Record this process's render (if `argv` is one the check understands) for a stamp."""
-    from cardgen.batch import output
-
-    _RECORDER.clear()
-    if stamp_folder(argv) is None:
-        return
-    recorder = _Recorder(list(argv), start_ns, read_ns)
-    _RECORDER.append(recorder)
-    output.on_written = lambda path: _note_written(recorder, path)
-
-
-def disarm() -> None:
-    """No stamp for this run: it works in another folder than it was started in (`-C`,
-    or the project found above), which the fast path never answers for."""
-    from cardgen.batch import output
-
-    _RECORDER.clear()
-    output.on_written = None
-
-
-def _note_written(recorder: _Recorder, path: Path) -> None:
-    with suppress(OSError):
-        recorder.written[str(path.absolute())] = _sig(path.stat())
-
-
-def heard(text: str, err: bool) -> None:
-    """The CLI printed `text` (with its newline): the fast path prints it again."""
-    if _RECORDER:
-        _RECORDER[0].transcript.append((err, text))
-
-
-def note_render(report: RenderReport) -> None:
-    """The CLI's render finished with `report` (a `RenderReport`)."""
-    if _RECORDER:
-        _RECORDER[0].report = report
-
-
-def record(exit_code: int) -> bool:
-    """After the CLI returned: write the stamp if the run settled OUT; True when written.
-
-    Settled means nothing left to render or to rewrite: no card rendered or failed, exit 0,
-    and no file read or listed changed since the run started (other than those it wrote).
-    A stamp is an optimisation: any problem writing it just leaves none.
-    """
-    if not _RECORDER:
-        return False
-    recorder = _RECORDER.pop()
-    from cardgen.batch import output
-
-    output.on_written = None
-    report = recorder.report
-    if (
-        exit_code != 0
-        or report is None
-        or not report.options.stampable  # --force, --dry-run, --pick
-        or report.failures
-        or report.counts.get("rendered")
-        or any("\x1b" in text for _, text in recorder.transcript)  # click strips ANSI codes
-    ):
-        return False
-    try:
-        return _write_stamp(recorder, report)
-    except Exception:  # an optimisation must never fail the command it follows
-        return False
-
-
-def _write_stamp(recorder: _Recorder, report: RenderReport) -> bool:
+def _write_stamp(recorder: Recorder, report: RenderReport) -> bool:
     from cardgen import __version__
-    from cardgen.batch.folder import STATE_DIR
-    from cardgen.batch.output import OutputLock, write_inside
+    from cardgen.batch.output import OutputLock
     from cardgen.errors import CardgenError
 
     out = Path(report.out)
@@ -401,11 +418,12 @@ def _write_stamp(recorder: _Recorder, report: RenderReport) -> bool:
             "transcript": recorder.transcript,
             **_inputs(report.inputs),
             "output": _out_files(str(out)),
+            # Cards drawn by this run are `rendered` in the manifest; a rerun says `cached`.
+            "settle": bool(report.counts.get("rendered")),
         }
-        if not _settled(stamp, recorder, str(out)):
+        if not _settled(stamp, recorder, report.written, str(out)):
             return False
-        body = json.dumps(stamp, ensure_ascii=False, separators=(",", ":"))
-        write_inside(out, f"{STATE_DIR}/{STAMP}", body.encode("utf-8"))
+        _write_stamp_file(out, stamp)
         return True
     finally:
         lock.__exit__(None, None, None)
@@ -444,7 +462,7 @@ def _inputs(files: list[Path]) -> dict[str, Any]:
     return {"files": named, "trees": trees, "dirs": dirs, "hashes": hashes}
 
 
-def _settled(stamp: dict[str, Any], recorder: _Recorder, out: str) -> bool:
+def _settled(stamp: dict[str, Any], recorder: Recorder, written: dict[str, Sig], out: str) -> bool:
     """No file of the stamp changed after the run read it, but those the run wrote itself.
 
     The run verified what it read when it read it; a file changed since (by another
@@ -466,6 +484,6 @@ def _settled(stamp: dict[str, Any], recorder: _Recorder, out: str) -> bool:
             continue
         ctime = sig[2]
         margin = _COARSE_NS if ctime % 1_000_000_000 == 0 else _TICK_NS
-        if ctime >= read - margin and recorder.written.get(path) != sig:
+        if ctime >= read - margin and written.get(path) != sig:
             return False
     return True

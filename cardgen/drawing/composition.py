@@ -193,11 +193,10 @@ class Card:
     def _top_text(self, element: TextElement) -> Part:
         setup = self._setup(element, clip=True)
         cap = None if _shows_quote(element) else self.quote_size
-        key = (
-            None if _shows_quote(element) else (id(element), (self.content.fill(element.text), cap))
-        )
-        if key is not None and key in self.reuse.parts:
-            return self.reuse.parts[key]
+        key = (id(element), (self.content.fill(element.text), cap))
+        known = self._known_text(element, key)
+        if known is not None:
+            return known
         prepared = prepare_text(
             element, self.content, self.resolver, self.platform, self.label, setup.chain
         )
@@ -216,12 +215,31 @@ class Card:
             room,
             self._floor_note(element, setup),
         )
-        self._note_quote(element, block, prepared)
         w, h = self.platform.width, self.platform.height
         part = Part(block, shadow_of(element, block, self.resolver, w, h), box, block.ink_box)
-        if key is not None:
-            self.reuse.remember(key, part)
+        self._laid_text(element, key, part, _words(prepared.text))
         return part
+
+    def _known_text(self, element: TextElement, key: tuple[int, object]) -> Part | None:
+        """The part of a text laid out before with the same text and room, if remembered."""
+        if not _shows_quote(element):
+            return self.reuse.parts.get(key)
+        known = self.reuse.quotes.get(key)
+        if known is None:
+            return None
+        part, words = known
+        self._note_quote(part, words)
+        return part
+
+    def _laid_text(
+        self, element: TextElement, key: tuple[int, object], part: Part, words: int
+    ) -> None:
+        """Remember a text's part for the cards after; the quote's sets the card's size cap."""
+        if not _shows_quote(element):
+            self.reuse.remember(key, part)
+            return
+        self._note_quote(part, words)
+        self.reuse.remember_quote(key, part, words)
 
     # --- sizes ------------------------------------------------------------------
 
@@ -324,10 +342,10 @@ class Card:
             high = max(low, min(high, self.quote_size))
         return low, max(low, high)
 
-    def _note_quote(self, element: TextElement, block: TextBlock, prepared: PreparedText) -> None:
-        if _shows_quote(element):
-            self.quote_size = block.size
-            self.quote_words = max(self.quote_words, _words(prepared.text))
+    def _note_quote(self, part: Part, words: int) -> None:
+        assert isinstance(part.drawable, TextBlock)
+        self.quote_size = part.drawable.size
+        self.quote_words = max(self.quote_words, words)
 
     def _spaced(self, element: TextElement, prepared: PreparedText) -> TextElement:
         """Chinese and Japanese read best with open leading: at least `CJK_LINE_HEIGHT`."""
@@ -537,14 +555,14 @@ class Card:
         self, child: TextElement, max_w: int, max_h: int, room: tuple[int, int], column: bool
     ) -> _Block:
         # Small print (attribution, title, handle) is the same on every card of a batch:
-        # laid out once for its text, room and size cap, like a fixed element.
-        key: tuple[int, object] | None = None
-        if not _shows_quote(child):
-            facts = (self.content.fill(child.text), max_w, max_h, room, column, self.quote_size)
-            key = (id(child), ("text", self.mirrored, facts))
-            if key in self.reuse.parts:
-                part = self.reuse.parts[key]
-                return _Block([(child, part, 0, 0)], part.box)
+        # laid out once for its text, room and size cap, like a fixed element. (The quote's
+        # cap is None: it is laid out first.)
+        cap = None if _shows_quote(child) else self.quote_size
+        facts = (self.content.fill(child.text), max_w, max_h, room, column, cap)
+        key = (id(child), ("text", self.mirrored, facts))
+        known = self._known_text(child, key)
+        if known is not None:
+            return _Block([(child, known, 0, 0)], known.box)
         setup = self._setup(child, clip=False)
         prepared = prepare_text(
             child, self.content, self.resolver, self.platform, self.label, setup.chain
@@ -561,7 +579,6 @@ class Card:
             room,
             self._floor_note(child, setup),
         )
-        self._note_quote(child, block, prepared)
         # The lines' height, and any ink beyond it (a tail or accent past the metrics).
         top, tall = min(0, block.ink_box[1]), max(math.ceil(height), block.ink_box[3])
         wide = max_w
@@ -571,8 +588,7 @@ class Card:
         block = with_changes(block, box=box)
         w, h = self.platform.width, self.platform.height
         part = Part(block, shadow_of(child, block, self.resolver, w, h), box, block.ink_box)
-        if key is not None:
-            self.reuse.remember(key, part)
+        self._laid_text(child, key, part, _words(prepared.text))
         return _Block([(child, part, 0, 0)], box)
 
     def _marks_to_first_line(self, parts: list[Placed]) -> list[Placed]:

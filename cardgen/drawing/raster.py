@@ -53,8 +53,8 @@ PALETTE_MAX_KEY_COLOURS = 16  # more large areas of distinct colour: a gradient,
 # visibly (the `card` layout's soft shadow: 2-4%; flat cards: at most 0.06%).
 BANDING_STEP = 8
 BANDING_MAX_SHARE = 0.005
-_MOVED = [255 if level >= 3 else 0 for level in range(256)] * 3
-_SMOOTH = [255 if level <= 6 else 0 for level in range(256)] * 3
+MOVED_LEVELS = 3  # a pixel moved this far by the palette can show a step
+SMOOTH_LEVELS = 6  # neighbours within this many levels: a smooth area
 
 
 def draw_scene(scene: Scene) -> Image.Image:
@@ -198,13 +198,26 @@ def banding(image: Image.Image, quantised: Image.Image) -> float:
     grid = (max(1, image.width // BANDING_STEP), max(1, image.height // BANDING_STEP))
     original = image.resize(grid, Image.Resampling.NEAREST)
     palette = quantised.resize(grid, Image.Resampling.NEAREST).convert("RGB")
-    moved = ImageChops.difference(original, palette).point(_MOVED)
-    smooth = ImageChops.lighter(
+    # Thresholds by saturating subtraction (no lookup tables to build on each call):
+    # above 0 where the palette moved a pixel by MOVED_LEVELS or more, and where its
+    # neighbours to the right and below are within SMOOTH_LEVELS of it.
+    moved = ImageChops.subtract(
+        ImageChops.difference(original, palette), _level(grid, MOVED_LEVELS - 1)
+    )
+    rough = ImageChops.lighter(
         ImageChops.difference(original, ImageChops.offset(original, 1, 0)),
         ImageChops.difference(original, ImageChops.offset(original, 0, 1)),
-    ).point(_SMOOTH)
-    counts = ImageChops.multiply(moved, smooth).histogram()
-    return max(counts[255], counts[511], counts[767]) / (grid[0] * grid[1])
+    )
+    banded = ImageChops.darker(moved, ImageChops.subtract(_level(grid, SMOOTH_LEVELS + 1), rough))
+    if banded.getbbox() is None:
+        return 0.0  # a flat card's usual answer, without counting
+    counts = banded.histogram()
+    pixels = grid[0] * grid[1]
+    return max(pixels - counts[0], pixels - counts[256], pixels - counts[512]) / pixels
+
+
+def _level(size: tuple[int, int], level: int) -> Image.Image:
+    return Image.new("RGB", size, (level, level, level))
 
 
 def has_bands(image: Image.Image, quantised: Image.Image) -> bool:

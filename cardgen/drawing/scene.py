@@ -234,12 +234,15 @@ class Part:
 # Every card of a (layout, brand, platform) shares its quote mark, rules, shapes, logo
 # and its attribution and title lines (for one article): they are laid out once per
 # SceneMemo and reused; an image only while its file is unchanged (size and time), so a
-# logo replaced on disk is checked again. Text that shows the quote is laid out for
-# each card (each card has its own: remembering it would only fill the table), from
-# its box, font chain and size range, which are kept. Layouts, brands and registries
-# are frozen and kept alive by the table, so their identities are safe keys.
+# logo replaced on disk is checked again. Text that shows the quote is fitted from its
+# box, font chain and size range, which are kept; the last few fitted quotes are kept
+# apart (a batch's quotes are all different: among the shared parts they would only
+# push those out), so a card built again (a preview redrawn, `check` then `render` in
+# one process) is not fitted again. Layouts, brands and registries are frozen and kept
+# alive by the table, so their identities are safe keys.
 REUSE_GROUPS = 64  # (layout, brand, registry, platform) groups remembered
 REUSE_PARTS = 256  # parts remembered per group
+REUSE_QUOTES = 8  # fitted quotes remembered per group
 _ReuseKey = tuple[int, object]
 
 
@@ -260,11 +263,18 @@ class ReuseGroup:
     held: tuple[Layout, Brand, FontRegistry]  # keeps the ids in the key valid
     parts: dict[_ReuseKey, Part] = field(default_factory=dict)
     setups: dict[int, TextSetup] = field(default_factory=dict)  # by id(element)
+    # A fitted quote's part and its word count, by its text and the room it was given.
+    quotes: dict[_ReuseKey, tuple[Part, int]] = field(default_factory=dict)
 
     def remember(self, key: _ReuseKey, part: Part) -> None:
         if len(self.parts) >= REUSE_PARTS:
             self.parts.clear()
         self.parts[key] = part
+
+    def remember_quote(self, key: _ReuseKey, part: Part, words: int) -> None:
+        if len(self.quotes) >= REUSE_QUOTES:
+            del self.quotes[next(iter(self.quotes))]  # the oldest
+        self.quotes[key] = (part, words)
 
 
 class SceneMemo:
@@ -288,6 +298,11 @@ class SceneMemo:
                 self.groups.clear()
             group = self.groups[key] = ReuseGroup((layout, brand, registry))
         return group
+
+    def forget_quotes(self) -> None:
+        """Fit every quote anew from now on (as a batch's new quotes are: `bench_fit`)."""
+        for group in self.groups.values():
+            group.quotes.clear()
 
 
 def reuse_key(element: Element, content: CardText, brand: Brand) -> _ReuseKey | None:

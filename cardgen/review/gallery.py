@@ -28,6 +28,8 @@ from cardgen.errors import InputError
 if TYPE_CHECKING:
     import jinja2
 
+    from cardgen.batch.output import WriteLog
+
 # A count at or above this share of its limit is flagged so it can be trimmed in time.
 NEAR_LIMIT = 0.9
 
@@ -265,6 +267,7 @@ def write_gallery(
     platforms: Mapping[str, Platform],
     *,
     carousels: Sequence[Mapping[str, Any]] = (),
+    log: WriteLog | None = None,
 ) -> Path:
     """Make missing thumbnails, then write `OUT/index.html` atomically; returns its path.
 
@@ -276,7 +279,7 @@ def write_gallery(
     from cardgen.review.carousel_view import carousel_thumbs
     from cardgen.review.thumbs import ensure_thumbnails, prune_thumbnails
 
-    thumbs = ensure_thumbnails(out, records)
+    thumbs = ensure_thumbnails(out, records, log=log)
     slides = {sha for sha in carousel_thumbs(carousels) if _has_thumb(out, sha)}
     prune_thumbnails(out, [*thumbs, *slides])
     order = selection_order(out, (r["selection"] for r in records))
@@ -293,10 +296,11 @@ def write_gallery(
     data = gallery_page(
         records, platforms, thumbs=thumbs, order=order, carousels=carousels, carousel_thumbs=slides
     )
-    write_atomic(path, data)
+    write_atomic(path, data, log=log)
     # Only a shortcut: if it cannot be written, the next run renders the page again.
     with contextlib.suppress(InputError):
-        write_atomic(stamp, f"{inputs} {hashlib.sha256(data).hexdigest()}\n".encode("ascii"))
+        digests = f"{inputs} {hashlib.sha256(data).hexdigest()}\n"
+        write_atomic(stamp, digests.encode("ascii"), log=log)
     return path
 
 
@@ -319,7 +323,9 @@ def _inputs_digest(
     # Record by record: one JSON text of a whole batch would be megabytes held at once.
     parts: list[Any] = [
         __version__,
-        *records,
+        # Not a card's status (rendered, cached, kept): the page does not show it, so a
+        # rerun that only changes statuses leaves the page as it is.
+        *({k: v for k, v in r.items() if k != "status"} for r in records),
         [[pid, dataclasses.asdict(p)] for pid, p in platforms.items()],
         *extra,
     ]

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from PIL import Image
 
+    from cardgen.batch.output import WriteLog
+
 THUMBS_DIR = ".cardgen/thumbs"
 # Fits the page's 280 px tall, ~300 px wide frame at full sharpness on a 1x screen.
 LONGEST_SIDE = 360
@@ -63,7 +65,9 @@ def thumbnail_of(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def store_thumbnail(out: Path, sha256: str, data: bytes | None) -> None:
+def store_thumbnail(
+    out: Path, sha256: str, data: bytes | None, *, log: WriteLog | None = None
+) -> None:
     """Write a card's thumbnail made while it was drawn (None: none was made; the page
     makes it later from the card file). Never fails a render."""
     from cardgen.batch.output import write_atomic
@@ -71,10 +75,12 @@ def store_thumbnail(out: Path, sha256: str, data: bytes | None) -> None:
     if data is None or not is_card_hash(sha256):
         return
     with contextlib.suppress(Exception):  # a full disk here costs a thumbnail, not the card
-        write_atomic(out / THUMBS_DIR / f"{sha256}.webp", data)
+        write_atomic(out / THUMBS_DIR / f"{sha256}.webp", data, log=log)
 
 
-def ensure_thumbnails(out: Path, records: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+def ensure_thumbnails(
+    out: Path, records: Iterable[Mapping[str, Any]], *, log: WriteLog | None = None
+) -> dict[str, str]:
     """Make the missing thumbnails of these cards; {sha256: path relative to OUT} of every
     card that has one. A card that cannot be read gets none (the page shows the card)."""
     from cardgen.batch.output import write_atomic
@@ -101,7 +107,7 @@ def ensure_thumbnails(out: Path, records: Iterable[Mapping[str, Any]]) -> dict[s
             if not card.is_relative_to(root):  # a hand-edited manifest: never read outside OUT
                 return None
             data = read_input(card, what="card", shown=path, limit=MAX_IMAGE_BYTES)
-            write_atomic(folder / f"{sha}.webp", make_thumbnail(data))
+            write_atomic(folder / f"{sha}.webp", make_thumbnail(data), log=log)
         except Exception:  # an unreadable or foreign file: no thumbnail, never a failed render
             return None
         return sha
