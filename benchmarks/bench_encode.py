@@ -17,8 +17,8 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageStat
 from benchmarks.bench_render import card_content
 from benchmarks.harness import ROOT, Settings, interleaved
 from cardgen.batch.plan import Project
+from cardgen.drawing.composition import build_scene
 from cardgen.drawing.raster import draw_scene, encode
-from cardgen.drawing.scene import build_scene
 
 Encoder = Callable[[Image.Image], bytes]
 

@@ -21,7 +21,8 @@ from PIL import ImageFont
 from benchmarks.bench_render import card_content
 from benchmarks.harness import ROOT, Settings, interleaved
 from cardgen.batch.plan import Project
-from cardgen.drawing.scene import TextBlock, build_scene
+from cardgen.drawing.composition import build_scene
+from cardgen.drawing.scene import TextBlock
 from cardgen.typography.fonts import LAYOUT_ENGINE, FontRegistry
 
 PLATFORMS = ("instagram-square", "instagram-story", "linkedin")

@@ -74,7 +74,7 @@ def measure(quotes: list[str], root: Path) -> list[Cell]:
     from cardgen.batch.plan import Project
     from cardgen.design.cardtext import CardText
     from cardgen.design.platforms import BUILTIN
-    from cardgen.drawing.scene import build_scene
+    from cardgen.drawing.composition import build_scene
     from cardgen.errors import CardgenError
 
     project = Project.open(root)

@@ -10,7 +10,9 @@ language, in the quote's lines:
 - lone last lines: a multi-line quote whose last line is one word or one emoji
   (Japanese and Chinese: at most three characters);
 - line ends after a short word (`a`, `the`, `of`, `de`, `la`..., the lists of
-  `cardgen.typography.language`), as a share of every line end but the last;
+  `cardgen.typography.shortwords`), as a share of every line end but the last;
+- short lines: lines but the last under two thirds of the longest (in characters),
+  as a share of every line but the last;
 - lines starting with a spaced dash;
 - Japanese and Chinese line ends inside a phrase (as BudouX finds phrases), and how
   many of those are inside a phrase longer than the card's longest line (forced);
@@ -34,7 +36,8 @@ from typing import Any
 
 from cardgen.batch.plan import Project
 from cardgen.design.cardtext import CardText
-from cardgen.drawing.scene import TextBlock, build_scene
+from cardgen.drawing.composition import build_scene
+from cardgen.drawing.scene import TextBlock
 from cardgen.errors import CardgenError
 from cardgen.source.articles import load_article
 from cardgen.source.language import detect, primary
@@ -95,6 +98,14 @@ def breaks_inside_phrases(lines: tuple[str, ...], language: str) -> tuple[int, i
     return inside, forced
 
 
+def short_lines(lines: tuple[str, ...]) -> int:
+    """Lines but the last shorter than two thirds of the longest (in characters): a
+    ragged block, `Nobody builds` / `a life alone. We` / `borrow courage` / `from
+    the people beside`."""
+    longest = max((len(line) for line in lines), default=0)
+    return sum(len(line) < longest * 2 / 3 for line in lines[:-1])
+
+
 def ends_after_short_word(line: str, language: str) -> bool:
     if primary(language) in CJK:
         return False  # no spaces: no short words to strand
@@ -150,6 +161,7 @@ def measure(corpus: Path, quotes: int) -> dict[str, Any]:
                     row["line_ends"] += len(lines) - 1
                     row["short_ends"] += sum(ends_after_short_word(x, language) for x in lines[:-1])
                     row["dash_starts"] += sum(x.startswith(DASHES) for x in lines[1:])
+                    row["short_lines"] += short_lines(lines)
                     inside, forced = breaks_inside_phrases(lines, language)
                     row["inside_phrase"] += inside
                     row["inside_long_phrase"] += forced
@@ -160,6 +172,7 @@ def measure(corpus: Path, quotes: int) -> dict[str, Any]:
             **{k: int(v) for k, v in row.items()},
             "lone_last_share": row["lone_last"] / max(1, row["multi_line"]),
             "short_end_share": row["short_ends"] / max(1, row["line_ends"]),
+            "short_line_share": row["short_lines"] / max(1, row["line_ends"]),
             "scene_ms_median": statistics.median(samples),
             "scene_ms_p90": samples[int(len(samples) * 0.9)],
         }
@@ -175,7 +188,8 @@ def main(argv: list[str] | None = None) -> None:
     result = measure(args.corpus, args.quotes)
     print(
         f"{'language':<9}{'cards':>7}{'multi-line':>11}{'lone last':>15}"
-        f"{'short-word ends':>22}{'dash starts':>12}{'in phrase (long)':>17}"
+        f"{'short-word ends':>22}{'short lines':>16}{'dash starts':>12}"
+        f"{'in phrase (long)':>17}"
         f"{'failed':>8}{'ms/card':>9}"
     )
     for group, row in result.items():
@@ -183,6 +197,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{group:<9}{row['cards']:>7}{row['multi_line']:>11}"
             f"{row['lone_last']:>7} ({row['lone_last_share']:>5.1%})"
             f"{row['short_ends']:>7}/{row['line_ends']:<6} ({row['short_end_share']:>5.1%})"
+            f"{row['short_lines']:>7} ({row['short_line_share']:>5.1%})"
             f"{row['dash_starts']:>12}{row['inside_phrase']:>9} ({row['inside_long_phrase']:>4})"
             f"{row.get('failed', 0):>8}"
             f"{row['scene_ms_median']:>9.2f}"

@@ -25,6 +25,7 @@ from benchmarks.harness import QUOTE, ROOT, Settings, interleaved
 from cardgen.batch.plan import Project
 from cardgen.design.cardtext import CardText
 from cardgen.design.platforms import BUILTIN
+from cardgen.drawing.composition import build_scene
 from cardgen.drawing.raster import (
     ENCODE_OPTIONS,
     PALETTE_COLOURS,
@@ -44,7 +45,6 @@ from cardgen.drawing.scene import (
     ShadowShape,
     SolidFill,
     TextBlock,
-    build_scene,
 )
 from cardgen.typography.fonts import LAYOUT_ENGINE
 

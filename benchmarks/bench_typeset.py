@@ -19,7 +19,8 @@ sys.path.insert(0, str(ROOT))
 from cardgen.batch.plan import Project  # noqa: E402
 from cardgen.design.cardtext import CardText  # noqa: E402
 from cardgen.design.layouts import TextElement, resolve_length  # noqa: E402
-from cardgen.drawing.scene import Resolver, build_scene  # noqa: E402
+from cardgen.drawing.composition import build_scene  # noqa: E402
+from cardgen.drawing.scene import Resolver  # noqa: E402
 from cardgen.typography.fonts import ChainMeasurer  # noqa: E402
 from cardgen.typography.segment import breaks  # noqa: E402
 from cardgen.typography.typeset import fit_text  # noqa: E402

@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 from cardgen.batch.plan import Project
 from cardgen.cli import app
 from cardgen.design.cardtext import CardText
-from cardgen.drawing.scene import Scene, build_scene
+from cardgen.drawing.composition import build_scene
+from cardgen.drawing.scene import Scene
 from cardgen.typography.fonts import FontChain, chain_for
 
 FAILURES = Path(__file__).resolve().parent / "_failures"

@@ -93,3 +93,11 @@ def test_legibility_judges_each_card_against_the_floor() -> None:
     assert (cell.made, cell.under_floor, cell.small_over_quote) == (4, 2, 1)
     assert round(cell.quote_min, 1) == 13.0 and round(cell.small_min, 1) == 9.4
     assert cell.faults == 3
+
+
+def test_linebreak_counts_short_lines_but_not_the_last() -> None:
+    from benchmarks.bench_linebreak import short_lines
+
+    block = ("Nobody builds", "a life alone. We", "from the people beside", "us, and we", "end")
+    assert short_lines(block) == 2  # 13 and 10 characters beside 22; the last is free
+    assert short_lines(("one line",)) == 0

@@ -148,6 +148,27 @@ def test_the_mark_stays_next_to_the_first_line(
         assert abs(mark[1] - quote[1]) <= 0.03 * short_side
 
 
+@pytest.mark.parametrize("layout_name", ("classic", "night"))
+@pytest.mark.parametrize("lang", ["fr", "ja", "ar"])
+@pytest.mark.parametrize("platform_id", ["instagram-square", "instagram-story", "linkedin"])
+def test_the_mark_stays_next_to_the_first_line_in_every_script(
+    layout_name: str, lang: str, platform_id: str
+) -> None:
+    """« », 「 and a mirrored » keep as close to the first line as “ does."""
+    scene = scene_of(layout_name, platform_id, sample(lang, "medium"))
+    mark, quote = element(scene, "mark").ink_box, element(scene, "quote").ink_box
+    short_side = min(scene.width, scene.height)
+    rtl = detect(sample(lang, "medium").quote) == "ar"
+    if mark[3] <= quote[1]:  # above the quote, at its starting edge
+        assert quote[1] - mark[3] <= 0.06 * short_side
+        edge = abs(mark[2] - quote[2]) if rtl else abs(mark[0] - quote[0])
+        assert edge <= 0.03 * scene.width, (mark, quote)
+    else:  # beside the first line, on its starting side
+        gap = mark[0] - quote[2] if rtl else quote[0] - mark[2]
+        assert 0 <= gap <= 0.06 * scene.width, (mark, quote)
+        assert abs(mark[1] - quote[1]) <= 0.03 * short_side
+
+
 def test_the_block_moves_as_one() -> None:
     """A short quote is centred with its mark, rule and byline, not left in a fixed box."""
     scene = scene_of("classic", "instagram-story", sample("en", "short"))

@@ -13,8 +13,8 @@ from PIL import Image, ImageDraw
 
 from cardgen.batch.plan import Project
 from cardgen.design.cardtext import CardText
+from cardgen.drawing.composition import build_scene
 from cardgen.drawing.raster import draw_scene, encode, flat_palette, is_photo_like
-from cardgen.drawing.scene import build_scene
 from tests.helpers import mean_difference
 
 ROOT = Path(__file__).resolve().parent.parent

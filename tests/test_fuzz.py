@@ -30,7 +30,7 @@ from cardgen.batch.plan import Project, check
 from cardgen.design.cardtext import CardText
 from cardgen.design.layouts import LayoutSource, load_brand, resolve_layout
 from cardgen.design.platforms import BUILTIN, load_platforms
-from cardgen.drawing.scene import build_scene
+from cardgen.drawing.composition import build_scene
 from cardgen.errors import CardgenError
 from cardgen.source.articles import load_article
 from cardgen.source.invisible import find_unsafe, web_address_problem

@@ -10,8 +10,8 @@ from PIL import Image
 
 from cardgen.batch.plan import Project
 from cardgen.design.cardtext import CardText
+from cardgen.drawing.composition import build_scene
 from cardgen.drawing.raster import draw_scene
-from cardgen.drawing.scene import build_scene
 from tests.helpers import assert_image_similar, compare_with_golden
 
 IMAGES = Path(__file__).resolve().parent / "images"

@@ -170,8 +170,8 @@ def test_a_font_that_fails_while_drawing_is_named(
     from cardgen.design.cardtext import CardText
     from cardgen.design.layouts import LayoutSource, resolve_layout
     from cardgen.design.platforms import BUILTIN
+    from cardgen.drawing.composition import build_scene
     from cardgen.drawing.raster import draw_scene
-    from cardgen.drawing.scene import build_scene
     from cardgen.typography.fontfiles import font_folders
     from cardgen.typography.fonts import registry_for
 

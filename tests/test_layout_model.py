@@ -14,8 +14,9 @@ from cardgen.design.cardtext import CardText
 from cardgen.design.images import fit_image
 from cardgen.design.layouts import DEFAULT_BRAND, Brand, Layout, parse_length
 from cardgen.design.platforms import Insets, Platform
+from cardgen.drawing.composition import build_scene
 from cardgen.drawing.raster import draw_scene
-from cardgen.drawing.scene import ImageShape, RectShape, ShadowShape, build_scene
+from cardgen.drawing.scene import ImageShape, RectShape, ShadowShape
 from cardgen.errors import InputError
 from cardgen.limits import MAX_LENGTH_PERCENT, MAX_LENGTH_PX
 from cardgen.typography.fontfiles import font_folders

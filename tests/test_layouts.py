@@ -112,7 +112,8 @@ def test_bundled_layouts_keep_content_in_every_safe_area(layout: str) -> None:
     """Each bundled layout fits the example quote on every platform, inside the safe area."""
     from cardgen.batch.plan import Project
     from cardgen.design.cardtext import CardText
-    from cardgen.drawing.scene import ImageShape, build_scene
+    from cardgen.drawing.composition import build_scene
+    from cardgen.drawing.scene import ImageShape
 
     project = Project.open(ROOT)
     content = CardText(

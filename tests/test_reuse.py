@@ -16,16 +16,9 @@ from cardgen.design.cardtext import CardText
 from cardgen.design.layouts import Brand
 from cardgen.design.platforms import BUILTIN
 from cardgen.drawing import scene
+from cardgen.drawing.composition import build_scene
 from cardgen.drawing.raster import draw_scene
-from cardgen.drawing.scene import (
-    ImageShape,
-    LineShape,
-    RectShape,
-    Scene,
-    SceneMemo,
-    SolidFill,
-    build_scene,
-)
+from cardgen.drawing.scene import ImageShape, LineShape, RectShape, Scene, SceneMemo, SolidFill
 from cardgen.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,6 +154,31 @@ def test_a_quote_is_remembered_only_with_its_text_and_room(
     assert quotes_fitted("A third quote, to push the first one out.") == 1
     assert all(len(group.quotes) <= 2 for group in memo.groups.values())
     assert quotes_fitted(QUOTES[0]) == 1
+
+
+def test_a_quote_in_another_language_is_fitted_anew(
+    flat: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The card's language (the article's, when its selection says) is part of a fitted
+    quote's key: the same words in a fixed box, another language, are fitted again."""
+    from cardgen.drawing import composition
+
+    fitted: list[str] = []
+    set_text = composition.set_text
+
+    def counting(element: object, prepared: scene.PreparedText, *args: object) -> object:
+        fitted.append(prepared.text)
+        return set_text(element, prepared, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(composition, "set_text", counting)
+    platform = flat.platform("instagram-square")
+    layout = flat.layout("flat", platform)
+    kit, registry, memo = flat.brand(layout.brand), flat.font_registry(), SceneMemo()
+    for lang, fits in (("en", 1), ("en", 0), ("fr", 1), ("fr", 0)):
+        fitted.clear()
+        content = CardText(quote=QUOTES[1], attribution="Lara Bazelon", lang=lang)
+        build_scene(content, layout, kit, platform, registry, memo=memo)
+        assert fitted.count(QUOTES[1]) == fits, lang
 
 
 def test_another_attribution_is_laid_out_again(project: Project) -> None:

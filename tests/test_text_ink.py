@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from cardgen.batch.plan import Project
 from cardgen.design.cardtext import CardText
 from cardgen.design.platforms import BUILTIN
+from cardgen.drawing.composition import build_scene
 from cardgen.drawing.raster import draw_scene
-from cardgen.drawing.scene import Scene, SolidFill, TextBlock, build_scene, hung_box
+from cardgen.drawing.scene import Scene, SolidFill, TextBlock, hung_box
 from cardgen.errors import MissingGlyph, TextDoesNotFit
 from tests.helpers import card_scene, ink_bbox
 

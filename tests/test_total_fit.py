@@ -75,6 +75,7 @@ def test_short_words_per_language_and_all_of_them_when_unknown() -> None:
     assert {"a", "the", "of", "to", "i"} <= short_words("en")
     assert {"à", "la", "le", "les", "de", "du", "un", "une"} <= short_words("fr")
     assert {"de", "la", "el"} <= short_words("es-MX")
+    assert {"في", "من", "على", "إلى"} <= short_words("ar")
     assert short_words("und") >= short_words("en") | short_words("fr")
 
 
@@ -104,6 +105,9 @@ def _cost_after(text: str, word: str, language: str | None = None) -> float:
         ("work \u2014 and life", "work", "en", DASH_START),
         ("work \u2014 and life", "\u2014", "en", 0.0),
         ("a run of 10 km today", "10", "en", 0.1),
+        # Arabic prepositions and particles written as words of their own.
+        ("نقف إلى جانبهم في أيامهم", "إلى", "ar", SHORT_WORD),
+        ("نقف إلى جانبهم في أيامهم", "جانبهم", "ar", 0.0),
     ],
 )
 def test_break_costs(text: str, word: str, language: str, cost: float) -> None:

@@ -12,8 +12,9 @@ from PIL import Image
 from cardgen.batch.plan import Project
 from cardgen.design.cardtext import CardText
 from cardgen.design.layouts import Brand
+from cardgen.drawing.composition import build_scene
 from cardgen.drawing.raster import draw_scene
-from cardgen.drawing.scene import TextBlock, build_scene
+from cardgen.drawing.scene import TextBlock
 from cardgen.errors import MissingGlyph, TextDoesNotFit
 from cardgen.typography.fonts import ChainMeasurer, chain_for, describe_char, font_info
 from tests.helpers import font_chain, run_cli, write_one_quote

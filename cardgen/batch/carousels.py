@@ -285,7 +285,7 @@ class SlideMaker:
         return CardText(quote=text.headline, attribution=text.byline, title=source or "", **common)
 
     def scene(self, text: SlideText, number: str, size: int | None = None) -> Any:
-        from cardgen.drawing.scene import build_scene
+        from cardgen.drawing.composition import build_scene
 
         layout = self.layouts[text.role]
         if size is not None:

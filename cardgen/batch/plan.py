@@ -550,7 +550,7 @@ def card_content(job: CardJob, brand: Brand) -> CardText:
 
 
 def fit_card(job: CardJob, project: Project) -> Scene:
-    from cardgen.drawing.scene import build_scene
+    from cardgen.drawing.composition import build_scene
 
     brand = project.brand(job.brand)
     layout = project.layout(job.layout, job.platform)

@@ -75,7 +75,7 @@ def _card(
 ) -> tuple[Any, str, tuple[str, str]]:
     """One platform's scene, its image format, and its (caption, alt text)."""
     from cardgen.design.cardtext import card_text
-    from cardgen.drawing.scene import build_scene
+    from cardgen.drawing.composition import build_scene
 
     target = project.platform(platform_id)
     resolved = project.layout(layout, target)

@@ -99,7 +99,7 @@ def fit_on_worker(kit: FitKit, cards: list[WorkerCard]) -> FittedGroup:
 
     from cardgen.batch.fitkit import ready
     from cardgen.batch.plan import scene_facts
-    from cardgen.drawing.scene import build_scene
+    from cardgen.drawing.composition import build_scene
 
     here = ready(kit)
     fitted: list[tuple[bytes, bytes] | PackedError] = []

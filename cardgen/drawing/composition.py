@@ -1,4 +1,5 @@
-"""Composition: a card's elements sized and placed; groups flow like CSS flex boxes.
+"""Composition: `build_scene` lays out one card; its elements are sized and placed and
+groups flow like CSS flex boxes.
 
 Texts get their sizes here (the legibility floor, short quotes growing, small print
 never larger than the quote), groups stack their children by content, and a
@@ -9,14 +10,14 @@ from __future__ import annotations
 
 import functools
 import math
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from cardgen.design.cardtext import CardText
 from cardgen.design.layouts import (
     PHONE_WIDTH,
     Box,
+    Brand,
     Element,
     GroupElement,
     ImageElement,
@@ -25,6 +26,7 @@ from cardgen.design.layouts import (
     QuoteMarkElement,
     RectElement,
     TextElement,
+    flatten,
     locate,
     resolve_length,
 )
@@ -41,8 +43,12 @@ from cardgen.drawing.scene import (
     RectShape,
     Resolver,
     ReuseGroup,
+    Scene,
+    SceneMemo,
     TextBlock,
     TextSetup,
+    background_fill,
+    base_level,
     contrast_warning,
     image_shape,
     inside_safe_area,
@@ -58,6 +64,8 @@ from cardgen.drawing.scene import (
 )
 from cardgen.errors import InputError
 from cardgen.limits import MAX_FONT_PX
+from cardgen.source.language import detect, is_cjk
+from cardgen.typography.fonts import FontRegistry
 
 GROW_WORDS = 4  # a quote this short may take its layout's `size.grow`
 GROW_UNTIL_WORDS = 20  # from here on, `size.max`
@@ -77,6 +85,48 @@ class _Block:
 
     parts: list[Placed]
     extent: BoxPx
+
+
+def build_scene(
+    content: CardText,
+    layout: Layout,
+    brand: Brand,
+    platform: Platform,
+    registry: FontRegistry,
+    *,
+    label: str = "",
+    memo: SceneMemo | None = None,
+) -> Scene:
+    """Lay out one card. `label` names the card in errors (`selection/quote on platform`);
+    `memo` is what the cards built before this one left to reuse (none: a fresh one)."""
+    w, h = platform.width, platform.height
+    lang = content.lang or detect(content.quote)
+    mirror = layout.mirror_rtl and base_level(content.quote) == 1
+    memo = memo or SceneMemo()
+    if mirror:
+        layout = mirrored(layout, platform, memo.mirrored)
+    resolver = Resolver(brand, registry, layout)
+    if any(
+        isinstance(e, QuoteMarkElement) and mark_char(e, lang) for e in flatten(layout.elements)
+    ):
+        # The layout's own mark opens the quote: its outer quote marks would say it twice.
+        content = replace(content, quote=strip_outer_quotes(content.quote))
+    group = memo.group(layout, brand, registry, platform)
+    card = Card(content, layout, resolver, platform, label, group, mirrored=mirror, lang=lang)
+    drawables, warnings, infos = card.lay_out()
+    warnings.extend(card.length_warnings())
+    background = background_fill(layout, resolver, w, h)
+    texts = tuple(d for d in drawables if isinstance(d, TextBlock) and d.role != "quote_mark")
+    return Scene(
+        w,
+        h,
+        background,
+        tuple(drawables),
+        platform.safe_box,
+        texts,
+        tuple(warnings),
+        tuple(infos),
+    )
 
 
 class Card:
@@ -224,7 +274,7 @@ class Card:
         """The part of a text laid out before with the same text and room, if remembered."""
         if not _shows_quote(element):
             return self.reuse.parts.get(key)
-        known = self.reuse.quotes.get(key)
+        known = self.reuse.quotes.get(self._quote_key(key))
         if known is None:
             return None
         part, words = known
@@ -239,7 +289,11 @@ class Card:
             self.reuse.remember(key, part)
             return
         self._note_quote(part, words)
-        self.reuse.remember_quote(key, part, words)
+        self.reuse.remember_quote(self._quote_key(key), part, words)
+
+    def _quote_key(self, key: tuple[int, object]) -> tuple[int, object]:
+        """A quote's key names its language too: the card's (the article's, or guessed)."""
+        return key[0], (key[1], self.lang)
 
     # --- sizes ------------------------------------------------------------------
 
@@ -688,19 +742,20 @@ def _shows_quote(element: Element) -> bool:
 
 # Chinese and Japanese characters (kana, ideographs, full-width forms): counted as
 # half a word each, and what makes a text want open leading.
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
 @functools.lru_cache(maxsize=256)
 def _cjk_count(text: str) -> int:
-    return len(_CJK.findall(text))
+    return sum(map(is_cjk, text))
 
 
 @functools.lru_cache(maxsize=256)
 def _words(text: str) -> int:
     """Words of a text; Chinese and Japanese count a word for every two characters."""
     ideographs = _cjk_count(text)
-    spaced = len(_CJK.sub(" ", text).split()) if ideographs else len(text.split())
+    if ideographs:
+        text = "".join(" " if is_cjk(char) else char for char in text)
+    spaced = len(text.split())
     return spaced + math.ceil(ideographs / 2)
 
 

@@ -1,4 +1,5 @@
-"""Resolve a card (quote x layout x brand x platform) into positioned drawables.
+"""The Scene: a card (quote x layout x brand x platform) as positioned drawables, and
+the pieces `composition` builds one from (shapes, text set in boxes, brand colours).
 
 Pure geometry: fonts are measured, never drawn. `raster` paints the Scene.
 """
@@ -24,7 +25,6 @@ from cardgen.design.layouts import (
     QuoteMarkElement,
     RectElement,
     TextElement,
-    flatten,
     locate,
     parse_colour,
     resolve_length,
@@ -32,7 +32,6 @@ from cardgen.design.layouts import (
 from cardgen.design.platforms import Platform
 from cardgen.errors import InputError, MissingGlyph, TextDoesNotFit
 from cardgen.limits import MAX_FONT_PX
-from cardgen.source.language import detect
 from cardgen.typography.fonts import (
     ChainMeasurer,
     FontChain,
@@ -174,50 +173,6 @@ class ElementInfo:
     box: BoxPx
     ink_box: BoxPx
     lines: tuple[str, ...] = ()
-
-
-def build_scene(
-    content: CardText,
-    layout: Layout,
-    brand: Brand,
-    platform: Platform,
-    registry: FontRegistry,
-    *,
-    label: str = "",
-    memo: SceneMemo | None = None,
-) -> Scene:
-    """Lay out one card. `label` names the card in errors (`selection/quote on platform`);
-    `memo` is what the cards built before this one left to reuse (none: a fresh one)."""
-    from cardgen.drawing.composition import Card, mirrored, strip_outer_quotes
-
-    w, h = platform.width, platform.height
-    lang = content.lang or detect(content.quote)
-    mirror = layout.mirror_rtl and base_level(content.quote) == 1
-    memo = memo or SceneMemo()
-    if mirror:
-        layout = mirrored(layout, platform, memo.mirrored)
-    resolver = Resolver(brand, registry, layout)
-    if any(
-        isinstance(e, QuoteMarkElement) and mark_char(e, lang) for e in flatten(layout.elements)
-    ):
-        # The layout's own mark opens the quote: its outer quote marks would say it twice.
-        content = replace(content, quote=strip_outer_quotes(content.quote))
-    group = memo.group(layout, brand, registry, platform)
-    card = Card(content, layout, resolver, platform, label, group, mirrored=mirror, lang=lang)
-    drawables, warnings, infos = card.lay_out()
-    warnings.extend(card.length_warnings())
-    background = _background(layout, resolver, w, h)
-    texts = tuple(d for d in drawables if isinstance(d, TextBlock) and d.role != "quote_mark")
-    return Scene(
-        w,
-        h,
-        background,
-        tuple(drawables),
-        platform.safe_box,
-        texts,
-        tuple(warnings),
-        tuple(infos),
-    )
 
 
 @dataclass(frozen=True)
@@ -365,7 +320,7 @@ class Resolver:
         return self.registry.chain(primary, fallbacks, serif)
 
 
-def _background(
+def background_fill(
     layout: Layout, resolver: Resolver, w: int = 1000, h: int = 1000
 ) -> SolidFill | GradientFill | ImageFill:
     gradient: Gradient | None = layout.background.gradient

@@ -32,30 +32,41 @@ DECISION_PATH = "/__cardgen/decision"
 COUNT_PATH = "/__cardgen/count"
 ZIP_PATH = "/__cardgen/zip"
 
-_CACHE_LOCK = threading.Lock()
-_CACHE: dict[str, tuple[tuple[int, int], dict[str, dict[str, Any]]]] = {}
+
+class ManifestCards:
+    """The manifest's cards by sha256, read again only when the manifest changes: one
+    per server, so two servers (two output folders) never share what they read."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[Path, tuple[tuple[int, int], dict[str, dict[str, Any]]]] = {}
+
+    def by_hash(self, out: Path) -> dict[str, dict[str, Any]]:
+        manifest = out / "manifest.json"
+        try:
+            stat = manifest.stat()
+        except FileNotFoundError:
+            return {}
+        key = (stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            held = self._held.get(out)
+        if held and held[0] == key:
+            return held[1]
+        try:
+            records = json.loads(read_manifest_bytes(manifest))["cards"]
+            by_hash = {
+                str(r["sha256"]): r for r in records if isinstance(r, dict) and "sha256" in r
+            }
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"{manifest} is not a cardgen manifest ({exc})") from None
+        with self._lock:
+            self._held[out] = (key, by_hash)
+        return by_hash
 
 
-def cards_by_hash(out: Path) -> dict[str, dict[str, Any]]:
-    """The manifest's cards by sha256 (re-read only when the manifest changes)."""
-    manifest = out / "manifest.json"
-    try:
-        stat = manifest.stat()
-    except FileNotFoundError:
-        return {}
-    key = (stat.st_mtime_ns, stat.st_size)
-    with _CACHE_LOCK:
-        held = _CACHE.get(str(out))
-    if held and held[0] == key:
-        return held[1]
-    try:
-        records = json.loads(read_manifest_bytes(manifest))["cards"]
-        by_hash = {str(r["sha256"]): r for r in records if isinstance(r, dict) and "sha256" in r}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{manifest} is not a cardgen manifest ({exc})") from None
-    with _CACHE_LOCK:
-        _CACHE[str(out)] = (key, by_hash)
-    return by_hash
+def cards_by_hash(handler: GalleryHandler) -> dict[str, dict[str, Any]]:
+    """The cards of the manifest the handler's server serves, by sha256."""
+    return handler.gallery.cards.by_hash(handler.out)
 
 
 def counted(
@@ -89,7 +100,7 @@ def _decision_view(
 
 def get_decisions(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply:
 
-    records = cards_by_hash(handler.out)
+    records = cards_by_hash(handler)
     held = decisions.load(handler.out)
     cards = {
         sha: _decision_view(d, records[sha], handler.platforms)
@@ -105,7 +116,7 @@ def post_decision(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply
     if not isinstance(body, dict) or not isinstance(body.get("sha256"), str):
         raise BadRequest('the body must be {"sha256": ..., "status"/"caption": ...}')
     sha = body.pop("sha256")
-    records = cards_by_hash(handler.out)
+    records = cards_by_hash(handler)
     decision = decisions.update(handler.out, sha, body, known=records)
     held = decisions.load(handler.out)
     return json_reply(
@@ -122,7 +133,7 @@ def post_count(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply:
     body = handler.read_json_body()
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         raise BadRequest('the body must be {"sha256": ..., "text": ...}')
-    record = cards_by_hash(handler.out).get(str(body.get("sha256")))
+    record = cards_by_hash(handler).get(str(body.get("sha256")))
     if record is None:
         return json_reply({"error": "no such card: reload the page"}, HTTPStatus.NOT_FOUND)
     return json_reply(counted(body["text"], record, handler.platforms))
@@ -134,7 +145,7 @@ def get_zip(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply:
 
     platform = (query.get("platform") or [""])[0]
     quote = (query.get("quote") or [""])[0]
-    known = cards_by_hash(handler.out)
+    known = cards_by_hash(handler)
     if platform and not quote:
         chosen: Callable[[Mapping[str, Any]], bool] = lambda r: r.get("platform") == platform  # noqa: E731
         name = f"cards-{platform}.zip"

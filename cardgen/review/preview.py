@@ -21,6 +21,7 @@ from cardgen.batch.plan import DEFAULT_LAYOUT, Project
 from cardgen.design.cardtext import CardText, card_text
 from cardgen.design.layouts import Brand
 from cardgen.design.platforms import Platform
+from cardgen.drawing.composition import build_scene
 from cardgen.drawing.raster import draw_scene, encode
 from cardgen.drawing.scene import (
     ImageShape,
@@ -31,7 +32,6 @@ from cardgen.drawing.scene import (
     ShadowShape,
     SolidFill,
     TextBlock,
-    build_scene,
 )
 from cardgen.errors import CardgenError, ContentError, InputError, did_you_mean
 from cardgen.source.quotes import LoadedSelection, Quote, load_selection

@@ -130,6 +130,11 @@ class GalleryHandler(BaseHTTPRequestHandler):
         self.platforms = platforms
         super().__init__(*args, **kwargs)
 
+    @property
+    def gallery(self) -> GalleryServer:
+        """The server this request came to."""
+        return typing.cast(GalleryServer, self.server)
+
     # --- dispatch ------------------------------------------------------------------------
 
     def do_GET(self) -> None:
@@ -184,7 +189,7 @@ class GalleryHandler(BaseHTTPRequestHandler):
         return False
 
     def _port(self) -> int:
-        return int(typing.cast(GalleryServer, self.server).server_port)
+        return int(self.gallery.server_port)
 
     def _get(self) -> Reply:
         parts = url_to_parts(self.path)
@@ -337,7 +342,7 @@ class GalleryHandler(BaseHTTPRequestHandler):
             and reply.content_type.startswith(GZIP_TYPES)
             and "gzip" in (self.headers.get("Accept-Encoding") or "")
         ):
-            body = _gzip(body, reply.etag)
+            body = self.gallery.gzipped(body, reply.etag)
             encoding = "gzip"
         self._csp_value = reply.csp
         try:
@@ -394,24 +399,6 @@ class GalleryHandler(BaseHTTPRequestHandler):
         """Quiet: the CLI prints what matters, the library prints nothing."""
 
 
-_GZIPPED: dict[str, bytes] = {}
-_GZIP_LOCK = threading.Lock()
-
-
-def _gzip(body: bytes, etag: str | None) -> bytes:
-    """gzip at a fast level; the page (up to megabytes) is compressed once per version."""
-    if etag is None:
-        return gzip.compress(body, 5, mtime=0)
-    with _GZIP_LOCK:
-        held = _GZIPPED.get(etag)
-    if held is None:
-        held = gzip.compress(body, 5, mtime=0)
-        with _GZIP_LOCK:
-            _GZIPPED.clear()  # one page at a time is enough
-            _GZIPPED[etag] = held
-    return held
-
-
 def _asset_reply(name: str) -> Reply:
     from cardgen.review.gallery import asset
 
@@ -427,9 +414,27 @@ class GalleryServer(ThreadingHTTPServer):
     request_queue_size = BACKLOG
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from cardgen.review.api import ManifestCards
+
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        self.cards = ManifestCards()  # what the review API reads of the manifest
+        self._gzipped: dict[str, bytes] = {}
+        self._gzip_lock = threading.Lock()
         super().__init__(*args, **kwargs)
+
+    def gzipped(self, body: bytes, etag: str | None) -> bytes:
+        """gzip at a fast level; the page (up to megabytes) is compressed once per version."""
+        if etag is None:
+            return gzip.compress(body, 5, mtime=0)
+        with self._gzip_lock:
+            held = self._gzipped.get(etag)
+        if held is None:
+            held = gzip.compress(body, 5, mtime=0)
+            with self._gzip_lock:
+                self._gzipped.clear()  # one page at a time is enough
+                self._gzipped[etag] = held
+        return held
 
     @property
     def url(self) -> str:

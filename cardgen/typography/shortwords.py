@@ -39,6 +39,13 @@ SHORT_WORDS: dict[str, frozenset[str]] = {
         "von vom zum zur für ich um"
     ),
     "nl": _words("de het een in op te van met voor aan bij"),
+    # Arabic and Persian prepositions, particles and quantifiers written as words of
+    # their own (`في` in, `إلى` to, `لم` did not, `كل` every; `به` to, `از` from).
+    "ar": _words(
+        "في من على إلى الى عن مع لا ما لم لن أن ان إن قد ثم بل أو او يا هل كل حتى منذ عند "
+        "لدى غير بين"
+    ),
+    "fa": _words("به از در با بر تا این آن یک هر نه"),
 }
 
 
