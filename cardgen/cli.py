@@ -71,17 +71,20 @@ def _platform_ids(incomplete: str) -> list[str]:
     return [p.id for p in BUILTIN if p.id.startswith(incomplete)]
 
 
-PlatformOpt = Annotated[
-    list[str] | None,
-    typer.Option(
+def _platform_flag(default: str) -> Any:
+    """`--platform`/`-p ID`, repeatable, completed from the presets; `default`: what none
+    given means for this command."""
+    return typer.Option(
         "--platform",
         "-p",
         metavar="ID",
         autocompletion=_platform_ids,
-        help="Platform id (repeatable); default: the project's, else each quote's own.",
+        help=f"Platform id (repeatable); default: the project's, else {default}.",
         show_default=False,
-    ),
-]
+    )
+
+
+PlatformOpt = Annotated[list[str] | None, _platform_flag("each quote's own")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 OutDir = Annotated[
     Path | None,
@@ -418,21 +421,8 @@ def render(
         layout=layout,
         brand=brand,
     )
-    options = render_options(
-        settings,
-        fmt=fmt,
-        force=force,
-        keep_going=keep_going,
-        dry_run=dry_run,
-        pick=pick,
-        wait=wait,
-        adopt=adopt,
-        shard=shard,
-        cache=cache,
-        executor=executor,
-        scheduler=scheduler,
-        workers=workers,
-    )
+    # The flags by their names, which are RenderOptions' fields: one list of the options.
+    options = render_options(settings, locals())
     files = [_given(path) for path in selections or []] or None
     progress = _Progress(as_json=as_json, dry_run=dry_run)
     try:
@@ -828,17 +818,7 @@ def quote(
         str | None,
         typer.Option("--by", metavar="NAME", help="Attribution.", show_default=False),
     ] = None,
-    platform: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--platform",
-            "-p",
-            metavar="ID",
-            autocompletion=_platform_ids,
-            help="Platform id (repeatable; default: the project's, else instagram-square).",
-            show_default=False,
-        ),
-    ] = None,
+    platform: Annotated[list[str] | None, _platform_flag("instagram-square")] = None,
     layout: LayoutOpt = None,
     brand: BrandOpt = None,
     out: Annotated[
@@ -981,17 +961,7 @@ def preview(
             show_default=False,
         ),
     ] = None,
-    platform: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--platform",
-            "-p",
-            metavar="ID",
-            autocompletion=_platform_ids,
-            help="Platform id (repeatable); default: the project's, else every one.",
-            show_default=False,
-        ),
-    ] = None,
+    platform: Annotated[list[str] | None, _platform_flag("every one")] = None,
     layout: Annotated[
         str | None,
         typer.Option(

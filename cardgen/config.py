@@ -77,18 +77,20 @@ class Settings:
         }
 
 
-def render_options(settings: Settings, **choices: Any) -> RenderOptions:
+def render_options(settings: Settings, choices: Mapping[str, Any]) -> RenderOptions:
     """The one `RenderOptions` of a render: the settings (out, jobs, platforms, brand,
-    layout, each from its flag, the environment, the project's file or the default) and
-    the render's own choices (`fmt`, `force`, `keep_going`...)."""
+    layout, each from its flag, the environment, the project's file or the default) over
+    the render's own choices (`fmt`, `force`, `keep_going`..., by name: the CLI's flags)."""
     platforms = settings["platforms"]
-    return RenderOptions(
-        out=Path(settings["out"]),
-        jobs=settings["jobs"],
-        platforms=tuple(platforms) if platforms else None,
-        brand=settings["brand"],
-        layout=settings["layout"],
-        **choices,
+    return RenderOptions.from_values(
+        {
+            **choices,
+            "out": Path(settings["out"]),
+            "jobs": settings["jobs"],
+            "platforms": tuple(platforms) if platforms else None,
+            "brand": settings["brand"],
+            "layout": settings["layout"],
+        }
     )
 
 

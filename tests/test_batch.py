@@ -83,6 +83,24 @@ def test_one_options_value_renders_as_the_keywords_do(project: Path) -> None:
         cardgen.plan([], cardgen.Project.open(project), layout="bold", options=options)
 
 
+def test_every_render_option_is_a_keyword_and_a_flag() -> None:
+    """RenderOptions' fields are the one list of a render's options: each is a keyword of
+    `cardgen.render` and (but the library's `today`) a flag of `cardgen render`, by name,
+    and `from_values` takes exactly those names."""
+    import dataclasses
+    import inspect
+
+    import cardgen
+    from cardgen.cli import render as cli_render
+
+    names = {f.name for f in dataclasses.fields(cardgen.RenderOptions)}
+    assert names <= set(inspect.signature(cardgen.render).parameters)
+    flags = set(inspect.signature(cli_render).parameters) | {"platforms"}  # --platform
+    assert names - flags == {"today"}
+    chosen = cardgen.RenderOptions.from_values({"fmt": "webp", "force": True, "selections": []})
+    assert chosen == cardgen.RenderOptions(fmt="webp", force=True)
+
+
 def test_a_changed_quote_renders_only_its_card(project: Path) -> None:
     out = project / "output"
     render(out=out, jobs=1)

@@ -87,13 +87,13 @@ def test_a_worker_fits_and_draws_from_files_sent_by_content_hash(
     assert [name for name, _ in kit.fonts][:1] == ["serif/NotoSerif-Bold.ttf"]
     project.rename(tmp_path / "gone")  # nothing of the project is where the kit says
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(fitkit, "_READY", {})
+    fitkit.forget_kits()
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "worker-a"))
     (tmp_path / "worker-a").mkdir()
     fitted = fit_on_worker(kit, cards)
     assert fitted.root.startswith(str(tmp_path / "worker-a"))
     assert draw_on_worker(kit, fitted, cards) == local
-    monkeypatch.setattr(fitkit, "_READY", {})
+    fitkit.forget_kits()
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "worker-b"))
     (tmp_path / "worker-b").mkdir()
     assert draw_on_worker(kit, fitted, cards) == local
@@ -102,7 +102,7 @@ def test_a_worker_fits_and_draws_from_files_sent_by_content_hash(
 def test_workers_of_another_version_are_refused(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("cardgen.batch.executors._cardgen_version", lambda: "0.0.1")
+    monkeypatch.setattr("cardgen.batch.executors.worker_version", lambda: "0.0.1")
     code, _, err = run_cli("render", "--executor", "dask-local", "--workers", "1", "-o", "out")
     assert code == 2
     assert "runs cardgen 0.0.1; this is cardgen" in err

@@ -294,13 +294,15 @@ class _Group:
         return self.tries <= 2
 
 
-def _cardgen_version() -> str:
+def worker_version() -> str:
+    """The cardgen version a worker runs: sent to each worker once on connecting, by
+    name, so a test may stand in for a worker of another version."""
     return __version__
 
 
 def _same_version_everywhere(client: Any, close: Callable[[], None]) -> None:
     """Every worker runs this cardgen (another would draw other bytes): else exit 2."""
-    versions = client.run(_cardgen_version)
+    versions = client.run(worker_version)
     other = {worker: v for worker, v in versions.items() if v != __version__}
     if other:
         close()

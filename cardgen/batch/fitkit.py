@@ -168,6 +168,11 @@ def system_fonts() -> list[str]:
     return sorted(found)
 
 
+def forget_kits() -> None:
+    """Forget the kits made ready in this process (as a new worker process would)."""
+    _READY.clear()
+
+
 def store_folder() -> Path:
     """Where a worker keeps files by sha256: `TMP/cardgen-files-UID/`."""
     return Path(tempfile.gettempdir()) / f"cardgen-files-{os.getuid()}"

@@ -5,9 +5,11 @@ Standard library only: the up-to-date check (`cardgen.batch.uptodate`) reads it 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 DEFAULT_OUT = Path("output")
 
@@ -40,6 +42,13 @@ class RenderOptions:
         # as a tuple, so the value stays hashable and equal runs compare equal.
         if self.platforms is not None and not isinstance(self.platforms, tuple):
             object.__setattr__(self, "platforms", tuple(self.platforms))
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> RenderOptions:
+        """The options among `values`, by name (a render's keyword arguments, or the CLI's
+        flags); names that are no option are left out. The fields above are the one list
+        of a render's options: `cardgen.render` and `cardgen render` build theirs here."""
+        return cls(**{f.name: values[f.name] for f in fields(cls) if f.name in values})
 
     @property
     def stampable(self) -> bool:

@@ -86,7 +86,6 @@ class DrawPool(Generic[R]):
         self.deaths: dict[Key, int] = {}
         self.held = 0
         self.restarts = 2 * workers + 2  # workers that die idle, again and again, stop here
-        self.retired = False
         for _ in range(workers):
             self._spawn()
 

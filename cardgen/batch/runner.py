@@ -137,26 +137,8 @@ def render(
     `executor`: "local" (worker processes), "dask" (the cluster at `scheduler`) or
     "dask-local" (a LocalCluster of `workers` processes): `cardgen.batch.executors`.
     """
-    keywords = RenderOptions(
-        out=out,
-        platforms=None if platforms is None else tuple(platforms),
-        layout=layout,
-        brand=brand,
-        fmt=fmt,
-        jobs=jobs,
-        force=force,
-        keep_going=keep_going,
-        dry_run=dry_run,
-        pick=pick,
-        wait=wait,
-        adopt=adopt,
-        shard=shard,
-        cache=cache,
-        executor=executor,
-        scheduler=scheduler,
-        workers=workers,
-        today=today,
-    )
+    # The keywords by their names, which are RenderOptions' fields: one list of the options.
+    keywords = RenderOptions.from_values(locals())
     return run_batch(
         selections, project or Project.open(), one_of(options, keywords), on_event=on_event
     )
