@@ -32,6 +32,7 @@ from cardgen.batch.carousels import (
     render_all,
 )
 from cardgen.batch.executors import DaskPool, ExecutorChoice, choose_executor
+from cardgen.batch.fitkit import fit_kit, worker_card
 from cardgen.batch.folder import (
     STATE_DIR,
     caption_path,
@@ -89,7 +90,7 @@ from cardgen.batch.scheduling import Drawn, Pool
 from cardgen.batch.shards import Shard, parse_shard, take_shard
 from cardgen.batch.signals import SignalGuard
 from cardgen.batch.spool import RecordSpool, Restated, SpoolFile, StoredCards
-from cardgen.batch.workers import PackedError, draw_in_worker
+from cardgen.batch.workers import PackedError, draw_in_worker, draw_on_worker, fit_on_worker
 from cardgen.drawing.encoders import extension
 from cardgen.drawing.memory import keep_freed_memory
 from cardgen.errors import CardgenError, ContentError, InputError
@@ -188,6 +189,8 @@ def run_batch(
         report = _dry_run(card_jobs, project, out, options.force, emit, failures)
     else:
         cluster = _connect(executor)  # before the lock: a scheduler out of reach writes nothing
+        for message in cluster.warnings if cluster is not None else ():
+            emit({"event": "warning", "message": message})
         run = _Run(project, out, options, emit=emit)
         run.shard, run.cache, run.cluster = header, cache, cluster
         with run.signals.installed(), OutputLock(out, wait=options.wait), _closing(cluster):
@@ -210,7 +213,7 @@ def _connect(executor: ExecutorChoice | None) -> DaskPool | None:
         return None
     from cardgen import limits
 
-    return DaskPool(executor, limits.DASK_CONNECT_SECONDS, draw_in_worker)
+    return DaskPool(executor, limits.DASK_CONNECT_SECONDS, fit_on_worker, draw_on_worker)
 
 
 @contextmanager
@@ -374,12 +377,12 @@ class _Feed:
         while self.sent < len(self.order) and self.sent - self.taken < AHEAD:
             index = self.order[self.sent]
             self.sent += 1
-            if index in self.run.from_cache:
-                continue
+            fitted, pool = self.run.scenes[index], self.pool
+            if isinstance(pool, DaskPool) or index in self.run.from_cache or not fitted.packed:
+                continue  # drawn where it was fitted (a cluster), or copied from the cache
             job = self.todo[index][0]
-            fitted = self.run.scenes[index]
             packed = self.run.state.file.get(fitted.where, fitted.packed)
-            self.pool.submit(index, packed, job.fmt, job.platform.file_limit)
+            pool.submit(index, packed, job.fmt, job.platform.file_limit)
 
 
 class _Run:
@@ -554,13 +557,18 @@ class _Run:
         so each card makes one round trip, to be drawn; fitted cards are handed to the
         workers as they fit (drawn, but written only after every card fits; the pool
         bounds how many wait drawn). `first`: the first card's result when fitted already.
+        With `--executor dask` the cluster's workers fit them (`_fit_on_cluster`).
         """
         scenes = self.scenes
+        elsewhere: list[int] = []  # --executor dask: fitted on the cluster
         for index, (job, key, snippets) in enumerate(todo):  # plan order: first problem reported
             if not isinstance(snippets, CardgenError) and self._in_shared_cache(key):
                 scenes[index] = _Fitted(0, 0, 0)  # drawn before, by any machine: copied
                 self.from_cache.add(index)
                 feed.add(index)
+                continue
+            if isinstance(feed.pool, DaskPool):
+                elsewhere.append(index)
                 continue
             result = first if index == 0 and first is not None else self._fit_here(job)
             if isinstance(result, PackedError):
@@ -576,7 +584,32 @@ class _Run:
                 scenes[index] = _Fitted(where, len(packed), len(facts))
                 feed.add(index)
             feed.pool.poll()
+        if isinstance(feed.pool, DaskPool) and elsewhere:
+            cards = [(index, todo[index]) for index in elsewhere]
+            self._fit_on_cluster(feed.pool, cards, scenes, feed)
         return scenes
+
+    def _fit_on_cluster(
+        self,
+        pool: DaskPool,
+        todo: list[tuple[int, _Todo]],
+        scenes: dict[int, _Fitted],
+        feed: _Feed,
+    ) -> None:
+        """Fitting on the cluster's workers: the scenes stay there, to be drawn."""
+        jobs = [job for _, (job, _, _) in todo]
+        cards = [(index, worker_card(job, self.project)) for index, (job, _, _) in todo]
+        pool.fit_all(cards, fit_kit(self.project, jobs))
+        for index, (job, _, snippets) in todo:
+            facts = pool.fitted(index)
+            if isinstance(facts, CardgenError):
+                facts.file = facts.file or display_path(job.selection.path)
+                self._fail(job, facts)
+            elif isinstance(snippets, CardgenError):
+                self._fail(job, snippets)
+            else:  # drawn there too: only the facts wait here, in the spool
+                scenes[index] = _Fitted(self.state.file.put(facts), 0, len(facts))
+                feed.add(index)
 
     def _in_shared_cache(self, key: str) -> bool:
         if self.cache is None or self.force:
