@@ -1,11 +1,13 @@
 """Past one machine, measured side by side in one run (issue 17).
 
-On one generated batch: `--jobs 2` against `--executor dask-local --workers 2` (overhead
-per card: target at most 15%), two shards rendered apart and merged against one run (and
-their bytes compared), the shared cache's hit time per card, and the peak RSS of planning
-1,000 / 10,000 / 100,000 cards (`--dry-run`: the plan, the cache keys, no drawing).
+On generated batches: `--jobs 2` against `--executor dask-local --workers 2` (overhead
+per card: target at most 15%; `--pairs N` turns of the two, A B B A ...), two shards
+rendered apart and merged against one run (bytes compared), the shared cache's hit time
+per card, what a worker spends on a card, Dask's own cost per task (`--scheduler`) and the
+model made of them; with `--plan`, the peak RSS of planning that many cards (`--dry-run`).
 
-    .venv/bin/python benchmarks/bench_dist.py [--cards 10000] [--plan 1000,10000,100000]
+    .venv/bin/python benchmarks/bench_dist.py [--cards 10000] [--pairs 1] [--others 1000]
+        [--scheduler] [--plan 1000,10000,100000] [--json-out FILE]
 
 Prints a JSON summary (and writes it with --json-out). Each render is a subprocess, as a
 scheduled job runs it.
@@ -80,13 +82,41 @@ def project_of(root: Path, cards: int) -> Path:
     return make_project(root / f"p{cards}", quotes, PLATFORMS)
 
 
-def side_by_side(root: Path, cards: int) -> dict[str, Any]:
+def side_by_side(root: Path, cards: int, pairs: int) -> dict[str, Any]:
+    """`--jobs 2` against a 2-worker LocalCluster on the same cards, in turns (A B B A ...:
+    a machine whose load drifts weighs on both alike); bytes compared."""
     project = project_of(root, cards)
     n = (cards // len(PLATFORMS)) * len(PLATFORMS)
-    jobs = cardgen(project, "render", "--json", "--jobs", "2", "-o", "jobs2")
-    dask = cardgen(
-        project, "render", "--json", "--executor", "dask-local", "--workers", "2", "-o", "dask"
-    )
+    args = {
+        "jobs2": ("--jobs", "2"),
+        "dask_local_2": ("--executor", "dask-local", "--workers", "2"),
+    }
+    order = [name for turn in range(pairs) for name in (list(args), list(args)[::-1])[turn % 2]]
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in args}
+    for name in order:
+        run = cardgen(project, "render", "--json", "--force", *args[name], "-o", name)
+        run["load"] = os.getloadavg()[0]
+        runs[name].append(run)
+    same = card_sums(project / "dask_local_2") == card_sums(project / "jobs2")
+    wall = {name: sum(r["seconds"] for r in found) for name, found in runs.items()}
+    cpu = {name: sum(r["cpu"] for r in found) for name, found in runs.items()}
+    return {
+        "cards": n,
+        "runs": runs,
+        "order": order,
+        "ms_per_card": {name: wall[name] / len(runs[name]) / n * 1000 for name in runs},
+        "cpu_ms_per_card": {name: cpu[name] / len(runs[name]) / n * 1000 for name in runs},
+        "dask_overhead_pct": 100 * (wall["dask_local_2"] - wall["jobs2"]) / wall["jobs2"],
+        "dask_cpu_overhead_pct": 100 * (cpu["dask_local_2"] - cpu["jobs2"]) / cpu["jobs2"],
+        "dask_equals_jobs2": same,
+    }
+
+
+def shards_and_cache(root: Path, cards: int) -> dict[str, Any]:
+    """One run against two shards and their merge (bytes compared); the shared cache
+    filled by one run and hit by a second (against a dry run of the same plan)."""
+    project = project_of(root, cards)
+    n = (cards // len(PLATFORMS)) * len(PLATFORMS)
     one = cardgen(project, "render", "--json", "--jobs", "1", "-o", "one")
     shards = [
         cardgen(project, "render", "--json", "--jobs", "1", "--shard", f"{k}/2", "-o", f"s{k}")
@@ -96,25 +126,42 @@ def side_by_side(root: Path, cards: int) -> dict[str, Any]:
     cache_fill = cardgen(project, "render", "--json", "--jobs", "1", "--cache", "cache", "-o", "c1")
     cache_hit = cardgen(project, "render", "--json", "--jobs", "1", "--cache", "cache", "-o", "c2")
     empty = cardgen(project, "render", "--json", "--jobs", "1", "--dry-run", "-o", "c3")
-    same = card_sums(project / "merged") == card_sums(project / "one")
-    same_dask = card_sums(project / "dask") == card_sums(project / "jobs2")
-    per = {name: run["seconds"] / n * 1000 for name, run in (("jobs2", jobs), ("dask", dask))}
     return {
         "cards": n,
-        "jobs2": jobs,
-        "dask_local_2": dask,
-        "dask_overhead_per_card_pct": 100 * (per["dask"] - per["jobs2"]) / per["jobs2"],
-        "ms_per_card": per,
         "one_run_jobs1": one,
         "shards_jobs1": shards,
         "merge": merge,
         "two_machines_wall": max(s["seconds"] for s in shards) + merge["seconds"],
-        "merged_equals_one_run": same,
-        "dask_equals_jobs2": same_dask,
+        "merged_equals_one_run": card_sums(project / "merged") == card_sums(project / "one"),
         "cache_fill": cache_fill,
         "cache_hit": cache_hit,
         "cache_hit_ms_per_card": (cache_hit["seconds"] - empty["seconds"]) / n * 1000,
+        "cache_hit_cpu_ms_per_card": (cache_hit["cpu"] - empty["cpu"]) / n * 1000,
         "dry_run_same_plan": empty,
+    }
+
+
+def per_card_cpu(root: Path, cards: int = 320) -> dict[str, float]:
+    """What one worker spends on a card, in one process (CPU ms): fitting it from the kit,
+    drawing and encoding it (with its review thumbnail), as a Dask worker does."""
+    from cardgen.batch.fitkit import fit_kit, worker_card
+    from cardgen.batch.plan import Project, load_selections, plan
+    from cardgen.batch.workers import draw_on_worker, fit_on_worker
+
+    project = Project.open(project_of(root, 1000))
+    jobs = plan(load_selections(None, project), project)[:cards]
+    sent = [worker_card(job, project) for job in jobs]
+    kit = fit_kit(project, jobs)
+    fit_on_worker(kit, sent[:16])  # warm: fonts loaded, words shaped as a long run has them
+    start = time.process_time()
+    groups = [(fit_on_worker(kit, sent[i : i + 16]), sent[i : i + 16]) for i in range(0, cards, 16)]
+    fitted = time.process_time()
+    for group, part in groups:
+        draw_on_worker(kit, group, part)
+    drawn = time.process_time()
+    return {
+        "fit_ms": (fitted - start) / cards * 1000,
+        "draw_ms": (drawn - fitted) / cards * 1000,
     }
 
 
@@ -147,6 +194,20 @@ def _payloads(count: int) -> list[bytes]:
     return [os.urandom(2500) for _ in range(count)]
 
 
+def model(per_card: dict[str, float], scheduler: dict[str, float] | None) -> dict[str, float]:
+    """Cards a second per worker (one core) and the core-hours of 300,000 cards a week,
+    from the per-card costs and Dask's cost per task (groups of 16 cards, two tasks)."""
+    from cardgen.batch.executors import GROUP
+
+    task_ms = scheduler["ms_per_task_scene_sized"] if scheduler else 1.0
+    card_ms = per_card["fit_ms"] + per_card["draw_ms"] + 2 * task_ms / GROUP
+    return {
+        "card_ms_on_a_worker": card_ms,
+        "cards_per_second_per_worker": 1000 / card_ms,
+        "core_hours_for_300000": 300_000 * card_ms / 1000 / 3600,
+    }
+
+
 def plan_memory(root: Path, sizes: list[int]) -> dict[int, dict[str, Any]]:
     found = {}
     for cards in sizes:
@@ -157,22 +218,28 @@ def plan_memory(root: Path, sizes: list[int]) -> dict[int, dict[str, Any]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cards", type=int, default=10_000)
-    parser.add_argument("--plan", default="1000,10000,100000", help="planned cards to measure")
+    parser.add_argument("--cards", type=int, default=10_000, help="--jobs 2 against Dask")
+    parser.add_argument("--pairs", type=int, default=1, help="turns of the two")
+    parser.add_argument("--others", type=int, default=1000, help="cards for shards and cache")
+    parser.add_argument("--plan", default="", help="planned cards to measure peak RSS of")
     parser.add_argument("--json-out", type=Path, default=None)
     parser.add_argument("--scheduler", action="store_true", help="Dask overhead per task")
     args = parser.parse_args()
     start = time.time()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        results: dict[str, Any] = {
-            "cpus": len(os.sched_getaffinity(0)),
-            "load_before": os.getloadavg(),
-            "side_by_side": side_by_side(root, args.cards) if args.cards else None,
-            "scheduler": scheduler_overhead() if args.scheduler else None,
-            "plan_memory": plan_memory(root, [int(n) for n in args.plan.split(",") if n]),
-            "load_after": os.getloadavg(),
-        }
+        results: dict[str, Any] = {"cpus": len(os.sched_getaffinity(0))}
+        results["load_before"] = os.getloadavg()
+        results["per_card_cpu"] = per_card_cpu(root)
+        results["scheduler"] = scheduler_overhead() if args.scheduler else None
+        results["model"] = model(results["per_card_cpu"], results["scheduler"])
+        if args.cards:
+            results["side_by_side"] = side_by_side(root, args.cards, args.pairs)
+        if args.others:
+            results["shards_and_cache"] = shards_and_cache(root, args.others)
+        sizes = [int(n) for n in args.plan.split(",") if n]
+        results["plan_memory"] = plan_memory(root, sizes) if sizes else None
+        results["load_after"] = os.getloadavg()
     results["seconds"] = time.time() - start
     text = json.dumps(results, indent=2)
     print(text)

@@ -256,7 +256,8 @@ def main_options(
             _state["here"] = here
     if Path.cwd() != started:
         recorder = ctx.find_object(uptodate.Recorder)
-        if recorder is not None:  # the up-to-date check answers only runs started in the project
+        # The up-to-date check answers only runs started in the project (or -C it).
+        if recorder is not None and recorder.cwd != str(Path.cwd()):
             recorder.disarm()
         ctx.call_on_close(lambda: os.chdir(started))  # a caller in this process stays put
 

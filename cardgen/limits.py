@@ -44,7 +44,7 @@ FETCH_SECONDS = 20.0  # reading the page (httpx: each read, write or pool wait)
 FETCH_CONNECT_SECONDS = 10.0
 
 # The output folder and the batch
-MAX_STATE_FILE_BYTES = 256_000_000  # manifest, journal, history: ~2 kB a card
+MAX_STATE_FILE_BYTES = 256_000_000  # history, review server (manifest, journal: streamed)
 WORKER_MEMORY_BYTES = 400_000_000  # what one drawing worker may need: caps --jobs by memory
 DASK_CONNECT_SECONDS = 10.0  # reaching a Dask scheduler: unreachable past this, exit 2
 CARD_DRAW_SECONDS = 300  # a worker drawing one card longer than this is stopped (hung)

@@ -9,6 +9,8 @@ import hashlib
 import json
 import os
 import pickle
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,10 +21,11 @@ from typing import Any
 
 import pytest
 
-from cardgen.batch.executors import draw_on_worker, repath, scene_files
+from cardgen.batch import fitkit
+from cardgen.batch.fitkit import fit_kit, worker_card
 from cardgen.batch.plan import Project, fit_card, load_selections, plan
-from cardgen.batch.workers import draw_in_worker
-from tests.batchkit import make_project
+from cardgen.batch.workers import draw_in_worker, draw_on_worker, fit_on_worker
+from tests.batchkit import ROOT, make_project
 from tests.helpers import run_cli
 
 distributed = pytest.importorskip("distributed")
@@ -36,9 +39,22 @@ def sums(out: Path) -> dict[str, str]:
     }
 
 
+def with_own_files(root: Path) -> Path:
+    """The project keeps fonts of its own, and its quotes use a photo and a logo too."""
+    shutil.copytree(ROOT / "fonts" / "noto-serif", root / "fonts" / "serif")
+    selection = root / "quotes" / "weekly.yaml"
+    text = selection.read_text(encoding="utf-8")
+    text = text.replace("  - id: q001\n", "  - id: q001\n    layout: photo\n")
+    text = text.replace(
+        "  - id: q002\n", "  - id: q002\n    layout: card\n    brand: happy-as-a-mother\n"
+    )
+    selection.write_text(text, encoding="utf-8")
+    return root
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = make_project(tmp_path / "proj", 3, ("bluesky", "instagram-story"))
+    root = with_own_files(make_project(tmp_path / "proj", 3, ("bluesky", "instagram-story")))
     monkeypatch.chdir(root)
     return root
 
@@ -52,29 +68,35 @@ def test_dask_local_draws_the_same_bytes_as_a_local_run(project: Path) -> None:
         assert (project / "dask" / name).read_bytes() == (project / "local" / name).read_bytes()
 
 
-def test_a_worker_draws_from_files_sent_by_content_hash(project: Path, tmp_path: Path) -> None:
-    """No shared disk: the scene names files the worker does not have; their bytes travel
-    with the task, keyed by sha256, and the card is the one drawn from the originals."""
+def test_a_worker_fits_and_draws_from_files_sent_by_content_hash(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No shared disk: the worker gets the project's fonts, photo and logo in the kit,
+    keyed by sha256, with the project gone from where it was; it fits and draws the
+    cards a local run makes, and a worker that did not fit them draws them the same."""
     loaded = Project.open(project)
-    job = plan(load_selections(None, loaded), loaded)[0]
-    scene = fit_card(job, loaded)
-    files = scene_files(scene)
-    assert any(f.endswith((".ttf", ".otf")) for f in files)
-    elsewhere = {path: f"/nonexistent/{i}{Path(path).suffix}" for i, path in enumerate(files)}
-    moved = repath(scene, elsewhere)
-    assert scene_files(moved) == set(elsewhere.values())
-    payload = {
-        elsewhere[path]: (
-            hashlib.sha256(Path(path).read_bytes()).hexdigest(),
-            Path(path).suffix,
-            Path(path).read_bytes(),
-        )
-        for path in files
-    }
-    packed = pickle.dumps(moved, pickle.HIGHEST_PROTOCOL)
-    remote = draw_on_worker(draw_in_worker, packed, job.fmt, job.platform.file_limit, payload)
-    local = draw_in_worker(pickle.dumps(scene), job.fmt, job.platform.file_limit)
-    assert isinstance(remote, tuple) and remote == local
+    jobs = plan(load_selections(None, loaded), loaded)
+    local = [
+        draw_in_worker(pickle.dumps(fit_card(job, loaded)), job.fmt, job.platform.file_limit)
+        for job in jobs
+    ]
+    kit = fit_kit(loaded, jobs)
+    cards = [worker_card(job, loaded) for job in jobs]
+    suffixes = {suffix for suffix, _ in kit.files.values()}
+    assert {".ttf", ".jpg", ".svg"} <= suffixes
+    assert [name for name, _ in kit.fonts][:1] == ["serif/NotoSerif-Bold.ttf"]
+    project.rename(tmp_path / "gone")  # nothing of the project is where the kit says
+    monkeypatch.chdir(tmp_path)
+    fitkit.forget_kits()
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "worker-a"))
+    (tmp_path / "worker-a").mkdir()
+    fitted = fit_on_worker(kit, cards)
+    assert fitted.root.startswith(str(tmp_path / "worker-a"))
+    assert draw_on_worker(kit, fitted, cards) == local
+    fitkit.forget_kits()
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "worker-b"))
+    (tmp_path / "worker-b").mkdir()
+    assert draw_on_worker(kit, fitted, cards) == local
 
 
 def test_workers_of_another_version_are_refused(
@@ -134,9 +156,11 @@ def test_without_dask_the_flag_says_how_to_install(
     assert not (project / "out").exists()
 
 
-def test_a_worker_killed_mid_batch_loses_nothing(tmp_path: Path) -> None:
-    """A LocalCluster of 2 worker processes; one is killed (SIGKILL) while it draws: Dask
-    gives its cards to the other, and the run ends with every card, as a local run's."""
+@pytest.mark.parametrize("task", ["fit_on_worker", "draw_on_worker"])
+def test_a_worker_killed_mid_batch_loses_nothing(tmp_path: Path, task: str) -> None:
+    """A LocalCluster of 2 worker processes; one is killed (SIGKILL) while it fits, or
+    while it draws (the scenes it fitted go with it): Dask runs its tasks again on the
+    other, and the run ends with every card, as a local run's."""
     root = make_project(tmp_path / "proj", 30, ("bluesky", "x"))
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     command = [sys.executable, "-m", "cardgen", "render", "--jobs", "1"]
@@ -158,7 +182,8 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path: Path) -> None:
         killed = None
         deadline = time.monotonic() + 240
         while killed is None and proc.poll() is None and time.monotonic() < deadline:
-            busy = [w for w, tasks in client.processing().items() if tasks]
+            processing = client.processing().items()
+            busy = [w for w, tasks in processing if any(task in str(t) for t in tasks)]
             if busy:
                 killed = busy[0]
                 os.kill(pids[killed], signal.SIGKILL)
@@ -175,3 +200,29 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path: Path) -> None:
     assert (root / "out" / "manifest.json").read_bytes() == (
         root / "local" / "manifest.json"
     ).read_bytes()
+
+
+def test_workers_with_other_system_fonts_are_named_in_a_warning(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker's own system fonts decide the fallbacks its cards use: a worker whose
+    fonts are not this machine's may draw other bytes, and the run says so (here this
+    machine seems to have one font more than its workers)."""
+    real = fitkit.system_fonts()
+    extra = "Fancy Sans Regular (FancySans.ttf, 1234 bytes)"
+    monkeypatch.setattr(fitkit, "system_fonts", lambda: sorted([*real, extra]))
+    code, out, err = run_cli(
+        "render", "--json", "--executor", "dask-local", "--workers", "1", "-o", "out"
+    )
+    assert code == 0, err
+    warnings = [json.loads(line)["message"] for line in out.splitlines() if '"warning"' in line]
+    assert len(warnings) == 1, warnings
+    assert "has other system fonts than this machine (1 differ, e.g. Fancy Sans" in warnings[0]
+
+
+def test_system_fonts_are_compared_by_name_file_and_size() -> None:
+    from cardgen.batch.fitkit import system_fonts
+
+    here = system_fonts()
+    assert here == sorted(set(here))
+    assert all(re.fullmatch(r".+ \(.+\.(ttf|otf|ttc), \d+ bytes\)", f, re.I) for f in here)

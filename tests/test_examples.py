@@ -60,30 +60,40 @@ def project(tmp_path: Path) -> Path:
 # --- GitHub Actions -----------------------------------------------------------------------
 
 
-def expand(text: str, matrix: dict[str, Any]) -> str:
-    return re.sub(r"\$\{\{\s*matrix\.(\w+)\s*\}\}", lambda m: str(matrix[m.group(1)]), text)
+def expand(text: str, values: dict[str, dict[str, Any]]) -> str:
+    """`${{ matrix.NAME }}` and `${{ env.NAME }}` replaced, as Actions does."""
+    found = re.sub(
+        r"\$\{\{\s*(matrix|env)\.(\w+)\s*\}\}",
+        lambda m: str(values[m.group(1)][m.group(2)]),
+        text,
+    )
+    assert "${{" not in found, found
+    return found
 
 
-def run_job(job: dict[str, Any], checkout: Path, artifacts: Path, matrix: dict[str, Any]) -> None:
-    """The job's steps in order: its cardgen commands run, its artifacts kept in
-    `artifacts/NAME` (upload) and laid out as download-artifact does (`path/NAME`)."""
+def run_job(job: dict[str, Any], checkout: Path, artifacts: Path, values: dict[str, Any]) -> None:
+    """The job's steps in order, from the checkout, with the workflow's `env`: its cardgen
+    commands run, its artifacts kept in `artifacts/NAME` (upload) and laid out as
+    download-artifact does (`path/NAME`)."""
     for step in job["steps"]:
         uses, run, given = step.get("uses", ""), step.get("run"), step.get("with", {})
         if uses.startswith("actions/upload-artifact@"):
-            name, path = expand(given["name"], matrix), expand(given["path"], matrix)
+            name, path = expand(given["name"], values), expand(given["path"], values)
             shutil.copytree(checkout / path, artifacts / name)
         elif uses.startswith("actions/download-artifact@"):
             pattern = given["pattern"]
             for artifact in sorted(artifacts.glob(pattern)):
                 shutil.copytree(artifact, checkout / given["path"] / artifact.name)
         elif run is not None and run.lstrip().startswith("cardgen "):
-            result = shell(expand(run, matrix), checkout)
+            result = shell(expand(run, values), checkout, **values["env"])
             assert result.returncode == 0, f"{run}: {result.stderr}"
         elif run is not None:
             assert "pip install" in run  # setting up: done already here
 
 
 def test_github_actions_workflow(tmp_path: Path, project: Path, whole: Path) -> None:
+    """The workflow as written, with the project in a folder of the repository
+    (`PROJECT: cards`, as its comment says to set it): cardgen runs from the checkout."""
     workflow = yaml.safe_load((EXAMPLES / "github-actions" / "weekly-cards.yml").read_text())
     triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
     assert triggers["schedule"][0]["cron"].split()[4] == "1"  # weekly, on Mondays
@@ -91,14 +101,16 @@ def test_github_actions_workflow(tmp_path: Path, project: Path, whole: Path) -> 
     assert merge["needs"] == "render"
     shards = render["strategy"]["matrix"]["shard"]
     assert shards == list(range(1, len(shards) + 1))
+    assert workflow["env"] == {"PROJECT": "."}
+    env = {"PROJECT": "cards"}
     artifacts = tmp_path / "artifacts"
     for shard in shards:  # each matrix job on a fresh checkout
         checkout = tmp_path / f"runner-{shard}"
-        shutil.copytree(project, checkout)
-        run_job(render, checkout, artifacts, {"shard": shard})
+        shutil.copytree(project, checkout / "cards")
+        run_job(render, checkout, artifacts, {"matrix": {"shard": shard}, "env": env})
     checkout = tmp_path / "runner-merge"
-    shutil.copytree(project, checkout)
-    run_job(merge, checkout, artifacts, {})
+    shutil.copytree(project, checkout / "cards")
+    run_job(merge, checkout, artifacts, {"matrix": {}, "env": env})
     assert cards(artifacts / "weekly-cards") == cards(whole)
     manifest = (artifacts / "weekly-cards" / "manifest.json").read_bytes()
     assert manifest == (whole / "manifest.json").read_bytes()
@@ -125,24 +137,27 @@ def test_systemd_service_and_timer(tmp_path: Path, project: Path) -> None:
     if shutil.which("systemd-analyze"):
         checked = subprocess.run(["systemd-analyze", "calendar", timer["OnCalendar"]])
         assert checked.returncode == 0
+    assert "WorkingDirectory" not in service  # -C names the project: run from anywhere
     argv = shlex.split(service["ExecStart"])
-    assert argv[0] == "/usr/local/bin/cardgen"
+    assert argv[:3] == ["/usr/local/bin/cardgen", "-C", "/srv/cardgen/project"]
     cache = tmp_path / "cache"  # what systemd makes of CacheDirectory=cardgen
-    command = shlex.join(["cardgen", *argv[1:]]).replace(
+    command = shlex.join(["cardgen", "-C", str(project), *argv[3:]]).replace(
         "'${CACHE_DIRECTORY}'", '"$CACHE_DIRECTORY"'
     )
-    first = shell(command, project, CACHE_DIRECTORY=str(cache))
+    home = tmp_path / "home"  # systemd starts a service in / or the user's home
+    home.mkdir()
+    first = shell(command, home, CACHE_DIRECTORY=str(cache))
     assert first.returncode == 0, first.stderr
     (week,) = [p for p in (project / "output").iterdir() if not p.name.startswith(".")]
     assert re.fullmatch(r"\d{4}-W\d{2}", week.name)
     assert len(list(cache.rglob("*.card"))) == 6  # --pick 3 quotes on 2 platforms
     shutil.rmtree(project / "output")  # as on a new machine: the same 3 quotes are picked
-    again = shell(command + " --json", project, CACHE_DIRECTORY=str(cache))
+    again = shell(command + " --json", home, CACHE_DIRECTORY=str(cache))
     assert again.returncode == 0, again.stderr
     assert '"rendered": 0, "cached": 6' in again.stdout  # copied from the cache, not drawn
 
 
-def test_crontab_line(project: Path) -> None:
+def test_crontab_line(tmp_path: Path, project: Path) -> None:
     lines = [
         line
         for line in (EXAMPLES / "cron" / "crontab").read_text().splitlines()
@@ -152,11 +167,16 @@ def test_crontab_line(project: Path) -> None:
     fields = lines[0].split(None, 5)
     assert fields[:5] == ["0", "6", "*", "*", "1"]
     assert "%" not in fields[5]  # cron would turn it into a newline
+    assert " cd " not in f" {fields[5]}" and " -C /srv/cardgen/project " in fields[5]
     command = fields[5].replace("/srv/cardgen/project", str(project))
+    command = command.replace("/srv/cardgen/render.log", str(tmp_path / "render.log"))
     command = command.replace("/usr/local/bin/cardgen", str(BIN / "cardgen"))
-    result = shell(command, project.parent)
+    home = tmp_path / "home"  # cron runs a user's lines from their home
+    home.mkdir()
+    result = shell(command, home)
     assert result.returncode == 0, result.stderr
-    log = (project / "render.log").read_text()
+    assert [p.name for p in home.iterdir()] == []  # everything went to the project
+    log = (tmp_path / "render.log").read_text()
     assert '"event": "done"' in log and '"rendered": 6' in log
 
 
@@ -165,15 +185,24 @@ def test_kubernetes_indexed_job(tmp_path: Path, project: Path, whole: Path) -> N
     assert shards["spec"]["completionMode"] == "Indexed"
     parts = tmp_path / "parts"
 
-    def run(job: dict[str, Any], **env: str) -> None:
+    pod = tmp_path / "pod"  # a container's working directory: not the project
+    pod.mkdir()
+
+    def run(job: dict[str, Any], **env: str) -> subprocess.CompletedProcess[str]:
         (container,) = job["spec"]["template"]["spec"]["containers"]
-        assert container["command"] == ["sh", "-c"] and container["workingDir"] == "/project"
+        assert container["command"] == ["sh", "-c"] and "workingDir" not in container
         command = container["args"][0].replace("/parts", str(parts))
-        result = shell(command, project, **env)
+        command = command.replace("-C /project ", f"-C {shlex.quote(str(project))} ")
+        result = shell(command, pod, **env)
         assert result.returncode == 0, f"{command}: {result.stderr}"
+        return result
 
     for index in range(shards["spec"]["completions"]):
         run(shards, JOB_COMPLETION_INDEX=str(index))
+    # A pod run again (the Job retried it) finds its part done: answered from the stamp,
+    # without importing the CLI, though cardgen runs from outside the project.
+    again = run(shards, JOB_COMPLETION_INDEX="0", PYTHONPROFILEIMPORTTIME="1")
+    assert "cardgen.batch.uptodate" in again.stderr and "cardgen.cli" not in again.stderr
     run(merge)
     assert cards(parts / "weekly") == cards(whole)
 

@@ -345,3 +345,43 @@ def test_output_that_cannot_be_written_is_one_line_and_exit_2_both_ways(settled:
     assert runs[0] == runs[1]
     assert runs[0][0] == 2 and runs[0][1].startswith("error: cannot access")
     assert runs[0][1].count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "project", "rest"),
+    [
+        (["-C", "cards", "render"], "cards", ["render"]),
+        (
+            ["-q", "--project", "/srv/cards", "render", "-o", "x"],
+            "/srv/cards",
+            ["-q", "render", "-o", "x"],
+        ),
+        (["--project=cards", "-v", "render"], "cards", ["-v", "render"]),
+        (["-Ccards", "render"], "cards", ["render"]),
+        (["render", "-C", "cards"], None, ["render", "-C", "cards"]),  # an option of render
+        (["--version", "-C", "cards"], None, ["--version", "-C", "cards"]),
+    ],
+)
+def test_the_project_folder_of_a_command_line(
+    argv: list[str], project: str | None, rest: list[str]
+) -> None:
+    assert uptodate.split_project(argv) == (project, rest)
+
+
+def test_a_render_named_by_dash_C_is_answered_from_anywhere(settled: Path, tmp_path: Path) -> None:
+    """`cardgen -C DIR render` (a scheduled job's way) leaves the stamp that answers it when
+    run again from any folder, and a run started in DIR without -C; the project found
+    above a `-C` subfolder goes the normal way."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (settled / "output" / ".cardgen" / uptodate.STAMP).unlink()
+    first = cardgen(elsewhere, "-C", str(settled), *ARGS)
+    assert first.code == 0 and not first.fast and first.stdout == summary(0, 2), first.stderr
+    assert (settled / "output" / ".cardgen" / uptodate.STAMP).is_file()
+    assert not (elsewhere / "output").exists()
+    for where, args in ((elsewhere, ("-C", str(settled))), (settled.parent, ("-C", "proj"))):
+        again = cardgen(where, *args, *ARGS)
+        assert again.fast and again.code == 0 and again.stdout == summary(0, 2), again.stderr
+    assert cardgen(settled, *ARGS).fast
+    below = cardgen(elsewhere, "-C", str(settled / "quotes"), *ARGS)
+    assert not below.fast and below.code == 0 and below.stdout == summary(0, 2), below.stderr

@@ -1,35 +1,29 @@
-"""Drawing on a Dask cluster: `--executor dask --scheduler tcp://HOST:8786`, or
+"""Fitting and drawing on a Dask cluster: `--executor dask --scheduler tcp://HOST:8786`, or
 `--executor dask-local --workers N` (a LocalCluster on 127.0.0.1, for trying it).
 
-The main process plans, fits (~2 ms a card) and writes, as with local workers; the cluster
-draws and encodes (~15 ms a card). A worker needs no shared disk: each task carries the
-pickled scene, and the font and image files the scene names travel by content hash
-(scattered once per run, stored on the worker under their sha256, the scene's paths
-pointed there), so a worker's card is byte-identical to a local one. A worker that dies
-has its tasks rescheduled by Dask; a card whose workers die again and again is
-`CardNotDrawn`, like with local workers.
+The main process plans and writes, as with local workers; the cluster fits (line
+breaking, sizes: ~2 ms a card) and draws and encodes (~15 ms a card). A worker needs no
+shared disk: it gets the run's `fitkit.FitKit` (resolved layouts, brands and platforms,
+and the project's fonts and pictures by sha256) and each card's text, so its card is
+byte-identical to a local one. A worker that dies has its tasks rescheduled by Dask; a
+card whose workers die again and again is `CardNotDrawn`, like with local workers.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import pickle
 import re
 import socket
-import tempfile
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, fields, is_dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from cardgen import __version__
-from cardgen.errors import InputError
+from cardgen.errors import CardgenError, InputError
 
 EXECUTORS = ("local", "dask", "dask-local")
-GROUP = 8  # cards per Dask task
+GROUP = 16  # cards per Dask task: Dask's own cost per task (~1 ms) shared by them
 _ADDRESS = re.compile(r"(?:(tcp|tls)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})")
 _INSTALL = "install the Dask extra: pip install 'cardgen[dask]'"
 
@@ -78,22 +72,28 @@ def choose_executor(kind: str, scheduler: str | None, workers: int | None) -> Ex
 
 
 class DaskPool:
-    """The interface of `pool.DrawPool` (submit, poll, result, close) over a Dask client.
+    """Fits and draws a run's cards on a Dask cluster, collected in plan order.
 
-    Cards go in groups of GROUP, one task each; at most `window` cards are on the cluster
-    or drawn and not yet collected, so a long batch's drawn cards do not pile up in the
-    workers' memory while it is still fitting.
+    `fit_all` sends every card at once in groups of GROUP, one fitting task a group (run
+    first: no card is written until every card is fitted); `fitted(key)` is a card's
+    manifest facts or the error that stopped it. Each group's drawing is a second task
+    that needs the first's result, so the scenes stay on the workers (a worker that did
+    not fit them fetches them from the one that did): the main process neither fits nor
+    ships scenes. `result(key)` is the drawn card. At most `window` cards are being drawn
+    or drawn and not yet collected, so drawn cards do not pile up in the workers' memory.
     """
 
     def __init__(
         self,
         choice: ExecutorChoice,
         connect_seconds: float,
-        draw: Callable[[bytes, str, int], Any],
+        fit: Callable[[Any, list[Any]], Any],
+        draw: Callable[[Any, Any, list[Any]], list[Any]],
     ) -> None:
-        """`draw(packed scene, format, file limit)`: what a worker runs for a card (the
-        local workers' own function, sent by name: the workers import it)."""
-        self.draw = draw
+        """`fit(kit, cards)` and `draw(kit, fitted, cards)`: what a worker runs for a group
+        (`workers.fit_on_worker`, `workers.draw_on_worker`: sent by name, the workers
+        import them)."""
+        self.fit, self.draw = fit, draw
         import importlib
 
         dist: Any = importlib.import_module("distributed")  # typed loosely: Any
@@ -122,61 +122,69 @@ class DaskPool:
                 hint="is the scheduler running, and is its address tcp://HOST:PORT?",
             ) from None
         threads = sum(self.client.nthreads().values()) or 1
-        # Cards travel in groups of GROUP, one task each: Dask's own cost per task (~1 ms
-        # of the scheduler's and the client's time) is shared by the group's cards.
-        self.window = 2 * GROUP * threads  # cards on the cluster or drawn, not collected
-        self.pending: deque[tuple[Any, tuple[Any, ...]]] = deque()
-        self.running: dict[Any, _Group] = {}  # card key -> the group drawing it
-        self.args: dict[Any, tuple[Any, ...]] = {}  # key -> its arguments, until collected
-        self.tries: dict[Any, int] = {}
-        self.assets: dict[str, tuple[str, str, Any]] = {}  # path -> (sha256, suffix, future)
+        self.window = 2 * GROUP * threads  # cards being drawn or drawn, not collected
+        self.kit: Any = None  # the kit's future
+        self.groups: list[_Group] = []
+        self.group_of: dict[Any, _Group] = {}
+        self.next_draw = 0  # the first group whose drawing is not asked for yet
+        self.in_draw: deque[_Group] = deque()  # groups being drawn or drawn, not collected
         _same_version_everywhere(self.client, self.close)
+        self.warnings = _other_fonts(self.client)  # for the run to say
 
-    def submit(self, key: Any, packed: bytes, fmt: str, limit: int) -> None:
-        self.pending.append((key, (packed, fmt, limit)))
-        self.args[key] = (packed, fmt, limit)
+    def fit_all(self, cards: list[tuple[Any, Any]], kit: Any) -> None:
+        """Send `cards` ((key, `fitkit.WorkerCard`)) to be fitted, with their `FitKit`.
+
+        The kit is a task named by its digest that returns it (files and all): not
+        scattered data, which a dying worker takes with it, but a task the scheduler runs
+        again on another worker if need be."""
+        self.kit = self.client.submit(_same, kit, key=f"cardgen-kit-{kit.digest}", pure=True)
+        for start in range(0, len(cards), GROUP):
+            part = cards[start : start + GROUP]
+            group = _Group([key for key, _ in part], [card for _, card in part])
+            self._send_fit(group)
+            self.groups.append(group)
+            for key in group.keys:
+                self.group_of[key] = group
         self._top_up()
+
+    def fitted(self, key: Any) -> bytes | CardgenError:
+        """The card's manifest facts (JSON), or why it could not be fitted."""
+        group = self.group_of[key]
+        if group.fitted is None:
+            group.fitted = self._fitted(group)
+            if not group.left:
+                self._release(group)
+        return group.fitted[group.keys.index(key)]
+
+    def result(self, key: Any) -> Any:
+        """The card drawn (as `workers.draw_in_worker` returns it), or `CardNotDrawn`."""
+        group = self.group_of.pop(key)
+        while group.drawn is None:
+            self._send_draws(until=group)
+            group.drawn = self._drawn(group)
+        index = group.keys.index(key)
+        value, group.drawn[index] = group.drawn[index], None  # let go once written
+        group.left.discard(key)
+        if not group.left:
+            self._release(group)
+            group.fitted = group.cards = None  # all collected: the facts are the runner's
+        self._top_up()
+        return value
 
     def poll(self) -> None:
         self._top_up()
 
-    def result(self, key: Any) -> Any:
-        from concurrent.futures import CancelledError
-
-        from distributed import KilledWorker
-
-        while True:
-            if key not in self.running:
-                self._send_group(urgent=key)
-            group = self.running[key]
-            try:
-                value = group.result(key)
-                break
-            except KilledWorker:  # Dask rescheduled it and its workers died every time
-                value = _not_drawn()
-                break
-            except CancelledError:  # forgotten by a scheduler that lost a worker: again
-                self.tries[key] = self.tries.get(key, 0) + 1
-                if self.tries[key] > 2:
-                    value = _not_drawn()
-                    break
-                for lost in group.forget():
-                    del self.running[lost]
-                    self.pending.appendleft((lost, self.args[lost]))
-        del self.running[key], self.args[key]
-        self._top_up()
-        return value
-
     def close(self, *, graceful: bool = True) -> None:
         """Cancel what is still running and disconnect (again: nothing happens)."""
-        for group in set(self.running.values()):
-            group.future.cancel()
-        self.running.clear()
-        self.pending.clear()
-        self.args.clear()
-        for future in [a[2] for a in self.assets.values()]:
-            future.release()
-        self.assets.clear()
+        for group in self.groups:
+            for future in (group.fit, group.draw):
+                if future is not None:
+                    future.cancel()
+        self.groups.clear()
+        self.group_of.clear()
+        if self.kit is not None:
+            self.kit.release()
+            self.kit = None
         if self.client.status not in ("closed", "closing"):
             self.client.close()
         self._close_cluster()
@@ -186,74 +194,104 @@ class DaskPool:
             self.cluster.close()
             self.cluster = None
 
+    def _send_fit(self, group: _Group) -> None:
+        # Fitting first: every card must be fitted before the first is written.
+        group.fit = self.client.submit(self.fit, self.kit, group.cards, pure=False, priority=1)
+        group.draw = None
+
+    def _fitted(self, group: _Group) -> list[bytes | CardgenError]:
+        from concurrent.futures import CancelledError
+
+        from distributed import KilledWorker
+
+        while True:
+            try:
+                done = group.fit.result()
+                break
+            except KilledWorker:  # Dask rescheduled it and its workers died every time
+                group.left.clear()
+                return [_not_drawn() for _ in group.keys]
+            except CancelledError:  # forgotten by a scheduler that lost a worker: again
+                if not group.again():
+                    group.left.clear()
+                    return [_not_drawn() for _ in group.keys]
+                self._send_fit(group)
+        outcomes: list[bytes | CardgenError] = []
+        for key, card in zip(group.keys, done.cards, strict=True):
+            if isinstance(card, tuple):
+                outcomes.append(card[0])  # the scene stays on the cluster, to be drawn
+            else:
+                outcomes.append(card.error())
+                group.left.discard(key)
+        return outcomes
+
+    def _drawn(self, group: _Group) -> list[Any] | None:
+        """The group's cards drawn, or None when it must be sent again."""
+        from concurrent.futures import CancelledError
+
+        from distributed import KilledWorker
+
+        try:
+            return list(group.draw.result())
+        except KilledWorker:
+            return [_not_drawn() for _ in group.keys]
+        except CancelledError:
+            if not group.again():
+                return [_not_drawn() for _ in group.keys]
+            self._send_fit(group)  # its scenes may be gone with the fitting's result
+            return None
+
     def _top_up(self) -> None:
-        # Whole groups only, while fitting goes on; a card asked for goes at once.
-        while len(self.pending) >= GROUP and len(self.running) + GROUP <= self.window:
-            self._send_group()
+        while self.in_draw and not self.in_draw[0].left:
+            self.in_draw.popleft()
+        drawing = sum(len(group.left) for group in self.in_draw)
+        while self.next_draw < len(self.groups):
+            group = self.groups[self.next_draw]
+            if drawing and drawing + len(group.left) > self.window:
+                return
+            self._send_draw(group)
+            drawing += len(group.left)
 
-    def _send_group(self, urgent: Any = None) -> None:
-        keys = []
-        if urgent is not None:
-            item = next(i for i in self.pending if i[0] == urgent)
-            self.pending.remove(item)
-            keys.append(urgent)
-        while self.pending and len(keys) < GROUP:
-            keys.append(self.pending.popleft()[0])
-        cards = [self.args[key] for key in keys]
-        files = {}
-        for packed, _, _ in cards:
-            for path in scene_files(pickle.loads(packed)):
-                files[path] = self._asset(path)
-        future = self.client.submit(draw_group_on_worker, self.draw, cards, files, pure=False)
-        group = _Group(future, keys)
-        for key in keys:
-            self.running[key] = group
+    def _send_draws(self, until: _Group) -> None:
+        """Drawing asked for up to `until` (a card of it is wanted now), past the window."""
+        while until.draw is None and self.next_draw < len(self.groups):
+            self._send_draw(self.groups[self.next_draw])
+        if until.draw is None:  # sent before, then its task was forgotten: again
+            self._send_draw(until, again=True)
 
-    def _asset(self, path: str) -> tuple[str, str, Any]:
-        """A file the scene names, sent to the cluster once a run as a task named by its
-        sha256 that holds its bytes: not scattered data, which a dying worker takes with
-        it, but a task the scheduler runs again on another worker if need be."""
-        if path not in self.assets:
-            data = Path(path).read_bytes()
-            sha = hashlib.sha256(data).hexdigest()
-            future = self.client.submit(_file_bytes, data, key=f"cardgen-file-{sha}", pure=True)
-            self.assets[path] = (sha, Path(path).suffix.lower(), future)
-        return self.assets[path]
+    def _send_draw(self, group: _Group, *, again: bool = False) -> None:
+        if not again:
+            self.next_draw += 1
+            self.in_draw.append(group)
+        if group.left:
+            group.draw = self.client.submit(
+                self.draw, self.kit, group.fit, group.cards, pure=False, priority=0
+            )
+
+    def _release(self, group: _Group) -> None:
+        for future in (group.fit, group.draw):
+            if future is not None:
+                future.release()
+        group.fit = group.draw = None
 
 
 class _Group:
-    """Cards drawn by one Dask task; its results kept until each card is collected."""
+    """Cards fitted by one Dask task and drawn by another."""
 
-    def __init__(self, future: Any, keys: list[Any]) -> None:
-        self.future = future
+    def __init__(self, keys: list[Any], cards: list[Any]) -> None:
         self.keys = keys
-        self.left = set(keys)
-        self.results: list[Any] | None = None
+        self.cards: list[Any] | None = cards
+        self.left = set(keys)  # fitted, not yet collected
+        self.fit: Any = None
+        self.draw: Any = None
+        self.fitted: list[bytes | CardgenError] | None = None
+        self.drawn: list[Any] | None = None
+        self.tries = 0
 
-    def result(self, key: Any) -> Any:
-        if self.results is None:
-            self.results = list(self.future.result())
-        self.left.discard(key)
-        value = self.results[self.keys.index(key)]
-        if not self.left:
-            self.future.release()
-            self.results = None
-        return value
-
-    def forget(self) -> list[Any]:
-        """The cards not collected yet, given up (to be sent again)."""
-        self.future.release()
-        lost, self.left = sorted(self.left, key=self.keys.index), set()
-        return lost
-
-
-def draw_group_on_worker(
-    draw: Callable[[bytes, str, int], Any],
-    cards: list[tuple[bytes, str, int]],
-    files: dict[str, tuple[str, str, bytes]],
-) -> list[Any]:
-    """Run on a Dask worker: `draw_on_worker` for each card of a group."""
-    return [draw_on_worker(draw, packed, fmt, limit, files) for packed, fmt, limit in cards]
+    def again(self) -> bool:
+        """One more try for a group whose task the scheduler forgot: at most two."""
+        self.tries += 1
+        return self.tries <= 2
 
 
 def worker_version() -> str:
@@ -275,11 +313,34 @@ def _same_version_everywhere(client: Any, close: Callable[[], None]) -> None:
         )
 
 
-def _file_bytes(data: bytes) -> bytes:
-    return data
+def _other_fonts(client: Any) -> list[str]:
+    """A warning for each worker whose system fonts are not this machine's."""
+    from cardgen.batch.fitkit import system_fonts
+
+    here = set(system_fonts())
+    warnings = []
+    for worker, fonts in sorted(client.run(_worker_fonts).items()):
+        differ = sorted(here.symmetric_difference(fonts))
+        if differ:
+            warnings.append(
+                f"the Dask worker {worker} has other system fonts than this machine "
+                f"({len(differ)} differ, e.g. {differ[0]}): cards that fall back to them "
+                "may differ from a local run's; run the workers from the same image"
+            )
+    return warnings
 
 
-def _not_drawn() -> Exception:
+def _worker_fonts() -> list[str]:
+    from cardgen.batch.fitkit import system_fonts
+
+    return system_fonts()
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _not_drawn() -> CardgenError:
     from cardgen.batch.pool import CardNotDrawn
 
     return CardNotDrawn(
@@ -304,72 +365,3 @@ def _reach(address: str, seconds: float) -> None:
             if time.monotonic() + 0.25 >= deadline:
                 raise TimeoutError(f"no answer: {exc.strerror or exc}") from None
         time.sleep(0.25)
-
-
-def scene_files(scene: Any) -> set[str]:
-    """Every font and image file a scene names (its `path` fields, at any depth)."""
-    found: set[str] = set()
-    _walk(scene, lambda value: found.add(str(value)))
-    return found
-
-
-def _walk(value: Any, seen: Callable[[Any], None]) -> None:
-    if is_dataclass(value) and not isinstance(value, type):
-        for item in fields(value):
-            child = getattr(value, item.name)
-            if item.name == "path" and isinstance(child, str | Path):
-                seen(child)
-            else:
-                _walk(child, seen)
-    elif isinstance(value, tuple | list):
-        for child in value:
-            _walk(child, seen)
-
-
-def repath(value: Any, names: dict[str, str]) -> Any:
-    """`value` (a scene, or any part of one) with every `path` field renamed by `names`
-    (frozen dataclasses: rebuilt): a worker's scene points at the files it was sent."""
-    if is_dataclass(value) and not isinstance(value, type):
-        changes = {}
-        for item in fields(value):
-            child = getattr(value, item.name)
-            if item.name == "path" and isinstance(child, str | Path):
-                new = names.get(str(child), str(child))
-                changes[item.name] = Path(new) if isinstance(child, Path) else new
-            elif is_dataclass(child) or isinstance(child, tuple | list):
-                changes[item.name] = repath(child, names)
-        return replace(value, **changes) if changes else value
-    if isinstance(value, tuple):
-        return tuple(repath(child, names) for child in value)
-    if isinstance(value, list):
-        return [repath(child, names) for child in value]
-    return value
-
-
-def draw_on_worker(
-    draw: Callable[[bytes, str, int], Any],
-    packed: bytes,
-    fmt: str,
-    limit: int,
-    files: dict[str, tuple[str, str, bytes]],
-) -> Any:
-    """Run on a Dask worker: store the scene's files by content hash, point the scene at
-    them, draw and encode as a local worker would (`draw`)."""
-    names = {path: str(_stored(sha, suffix, data)) for path, (sha, suffix, data) in files.items()}
-    scene = repath(pickle.loads(packed), names)
-    return draw(pickle.dumps(scene, pickle.HIGHEST_PROTOCOL), fmt, limit)
-
-
-def _stored(sha: str, suffix: str, data: bytes) -> Path:
-    """The worker's copy of a file: `TMP/cardgen-files-UID/SHA256.suffix`, written once."""
-    folder = Path(tempfile.gettempdir()) / f"cardgen-files-{os.getuid()}"
-    path = folder / f"{sha}{suffix}"
-    if path.is_file() and path.stat().st_size == len(data):
-        return path
-    if hashlib.sha256(data).hexdigest() != sha:
-        raise ValueError(f"a file sent as {sha} arrived damaged")
-    folder.mkdir(mode=0o700, exist_ok=True)
-    tmp = folder / f".{sha}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path

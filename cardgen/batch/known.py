@@ -10,9 +10,10 @@ from typing import NamedTuple
 from cardgen.batch.folder import STATE_DIR, hash_inside, safe_relative
 from cardgen.batch.output import Journal, read_manifest
 from cardgen.batch.plan import CardJob, Project, shown_path
-from cardgen.batch.records import CardRecord, Event, as_record
-
-CardId = tuple[str, str, str]  # (selection file, quote id, platform)
+from cardgen.batch.records import Event, as_record
+from cardgen.batch.spool import CardId as CardId
+from cardgen.batch.spool import RecordSpool, SpoolFile
+from cardgen.batch.spool import record_id as record_id
 
 
 def card_id(job: CardJob, project: Project) -> CardId:
@@ -20,30 +21,29 @@ def card_id(job: CardJob, project: Project) -> CardId:
     return (shown_path(job.selection.path, project.root), job.quote.id, job.platform.id)
 
 
-def record_id(record: CardRecord) -> CardId:
-    """Which card a manifest or journal record is of."""
-    return (str(record["selection"]), str(record["quote_id"]), str(record["platform"]))
-
-
 class Known(NamedTuple):
     """What an output folder holds from earlier runs, as far as it can be trusted."""
 
-    records: dict[CardId, CardRecord]  # on disk as recorded: the manifest, then the journal
-    listed: dict[CardId, CardRecord]  # those of the manifest alone
+    records: RecordSpool  # on disk as recorded: the manifest, then the journal
+    listed: RecordSpool  # those of the manifest alone
     manifest_paths: set[str]  # every card path the manifest on disk names, true or not
 
 
-def known_records(out: Path, warn: Callable[[str], None]) -> Known:
-    """Cards on disk from earlier runs: the manifest, then the journal of a killed run.
+def known_records(out: Path, warn: Callable[[str], None], spool: SpoolFile | None = None) -> Known:
+    """Cards on disk from earlier runs: the manifest, then the journal of a killed run,
+    each read one record at a time into a spool (a temporary file), never all in memory.
 
     A record counts only if its path is a plain path inside OUT and its file is there, a
     regular file reached through real folders, with the size and hash it names.
     """
+    spool = spool or SpoolFile()
+    known = Known(RecordSpool(spool), RecordSpool(spool), set())
     manifest = read_manifest(out, warn)
     journal = Journal(out).read()
-    known = Known({}, {}, {str(r.get("path")) for r in manifest})
     for origin, records in (("manifest.json", manifest), (f"{STATE_DIR}/journal.jsonl", journal)):
         for line in records:
+            if origin == "manifest.json":
+                known.manifest_paths.add(str(line.get("path")))
             path = line.get("path")
             if safe_relative(path) is None:
                 warn(f"{out / origin}: card path {path!r} is not inside the output folder: ignored")
@@ -57,7 +57,7 @@ def known_records(out: Path, warn: Callable[[str], None]) -> Known:
             found = record_id(record)
             known.records[found] = record
             if origin == "manifest.json":
-                known.listed[found] = record
+                known.listed.share(found, known.records)
     return known
 
 

@@ -10,10 +10,9 @@ copied, captions.csv and the review page, then the manifest last.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -26,12 +25,15 @@ from cardgen.batch.folder import (
     claim,
     hash_inside,
     open_inside,
-    read_regular,
     safe_relative,
 )
 from cardgen.batch.output import (
     Journal,
+    NotAManifest,
     OutputLock,
+    check_manifest,
+    manifest_cards,
+    manifest_head,
     mark,
     read_manifest,
     remove_inside,
@@ -43,6 +45,7 @@ from cardgen.batch.output import (
     write_manifest,
 )
 from cardgen.batch.records import CardRecord, as_record
+from cardgen.batch.spool import RecordSpool, SpoolFile
 from cardgen.errors import InputError
 
 CardId = tuple[str, str, str]
@@ -54,7 +57,7 @@ _NEEDED = ("selection", "quote_id", "platform", "path", "bytes", "sha256", "capt
 class _Source:
     folder: Path
     shard: dict[str, Any] | None
-    records: list[CardRecord] = field(default_factory=list)
+    records: RecordSpool  # on disk, one spool file for every source: never all in memory
 
 
 @dataclass
@@ -82,12 +85,13 @@ def merge(
         raise InputError(
             "nothing to merge", hint="name the output folders: cardgen merge A B --out C"
         )
-    read = [_read_source(folder) for folder in sources]
+    spool = SpoolFile()
+    read = [_read_source(folder, spool) for folder in sources]
     _check_folders(read, out)
     _check_shards(read)
     cards = _join(read)
     for source in read:
-        for record in source.records:
+        for record in source.records.values():
             _verify(source.folder, record)
     claim(out, adopt=False)
     with OutputLock(out, wait=wait):
@@ -95,36 +99,37 @@ def merge(
         return _write(read, cards, out, platforms, emit)
 
 
-def _read_source(folder: Path) -> _Source:
+def _read_source(folder: Path, spool: SpoolFile) -> _Source:
+    """A folder's manifest, checked, its cards read one at a time into `spool`."""
     path = folder / MANIFEST
     if not folder.is_dir():
         raise InputError(f"{folder}: no such folder", hint="pass the output folders of the shards")
-    data = read_regular(path, missing_ok=True)
-    if data is None:
+    try:
+        check_manifest(path)
+        head = manifest_head(path)
+        if not str(head.get("generator", "")).startswith("cardgen "):
+            raise NotAManifest("not a cardgen manifest")
+    except FileNotFoundError:
         raise InputError(
             f"{path}: no manifest", hint="pass output folders that a cardgen render finished"
-        )
-    try:
-        body = json.loads(data)
-        records = body["cards"]
-        if not isinstance(records, list) or not str(body.get("generator", "")).startswith(
-            "cardgen "
-        ):
-            raise TypeError("not a cardgen manifest")
-    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        ) from None
+    except ValueError as exc:
         raise InputError(f"{path} is not a cardgen manifest ({exc})") from None
-    shard = body.get("shard")
+    shard = head.get("shard")
     if shard is not None and not _is_shard_header(shard):
         raise InputError(f'{path}: its "shard" entry is not one cardgen wrote')
-    source = _Source(folder, shard)
-    for number, record in enumerate(records):
-        if not isinstance(record, dict) or any(key not in record for key in _NEEDED):
+    source = _Source(folder, shard, RecordSpool(spool))
+    for number, record in enumerate(manifest_cards(path)):
+        if any(key not in record for key in _NEEDED):
             raise InputError(f"{path}: card {number + 1} lacks what cardgen writes in a record")
         if safe_relative(record["path"]) is None:
             raise InputError(
                 f"{path}: card path {record['path']!r} is not inside the output folder"
             )
-        source.records.append(cast(CardRecord, record))  # its keys checked just above
+        card_id = _card_id(record)
+        if card_id in source.records:
+            raise InputError(f"{path}: card {number + 1} is listed twice")
+        source.records[card_id] = cast(CardRecord, record)  # its keys checked just above
     return source
 
 
@@ -188,14 +193,13 @@ def _check_shards(sources: list[_Source]) -> None:
         )
 
 
-def _join(sources: list[_Source]) -> dict[CardId, CardRecord]:
+def _join(sources: list[_Source]) -> RecordSpool:
     """Every card once: the same card, or the same path, in two folders is refused."""
-    cards: dict[CardId, CardRecord] = {}
+    cards = RecordSpool(sources[0].records.file)
     where: dict[CardId, Path] = {}
     paths: dict[str, Path] = {}
     for source in sources:
-        for record in source.records:
-            card_id = (record["selection"], record["quote_id"], record["platform"])
+        for card_id, record in source.records.items():
             name = f"{record['selection']} {record['quote_id']} on {record['platform']}"
             if card_id in cards:
                 same = cards[card_id]["sha256"] == record["sha256"]
@@ -212,7 +216,7 @@ def _join(sources: list[_Source]) -> dict[CardId, CardRecord]:
                         hint="two selections of one name? rename one",
                     )
                 paths[rel] = source.folder
-            cards[card_id] = record
+            cards.share(card_id, source.records)
             where[card_id] = source.folder
     return cards
 
@@ -243,7 +247,7 @@ def _read_verified(folder: Path, record: CardRecord) -> bytes:
 
 def _write(
     sources: list[_Source],
-    cards: dict[CardId, CardRecord],
+    cards: RecordSpool,
     out: Path,
     platforms: Mapping[str, Any],
     emit: Callable[[dict[str, Any]], None],
@@ -251,19 +255,25 @@ def _write(
     paths = [r["path"] for r in cards.values()]
     check_own_files(out, paths)
     remove_temporaries(out, {".", STATE_DIR, *(p.rsplit("/", 1)[0] for p in paths if "/" in p)})
+    del paths
     listed = read_manifest(out, lambda message: emit({"event": "warning", "message": message}))
-    old = [record for record in map(as_record, listed) if record is not None]
-    unchanged = [r for r in old if _card_id(r) in cards and _same_card(cards[_card_id(r)], r)]
+    old = RecordSpool(cards.file)  # the earlier merge's cards, read one at a time
+    unchanged = RecordSpool(cards.file)
+    for number, record in enumerate(filter(None, map(as_record, listed))):
+        card_id = (*_card_id(record)[:2], f"{_card_id(record)[2]}#{number}")  # each, even twice
+        old[card_id] = record
+        if _card_id(record) in cards and _same_card(cards[_card_id(record)], record):
+            unchanged.share(card_id, old)
     journal = Journal(out)
     if len(unchanged) != len(old):
         # Before a file the manifest on disk lists is replaced or removed, that manifest
         # lets go of it (durably): a merge stopped half way leaves a manifest that is true.
-        for record in old:
+        for record in old.values():
             journal.append(record)
         journal.sync()
         write_manifest(out, f"cardgen {__version__}", unchanged, durable=True)
     copied = 0
-    owner = {_card_id(r): s.folder for s in sources for r in s.records}
+    owner = {card_id: s.folder for s in sources for card_id in s.records}
     for card_id, record in cards.items():
         if hash_inside(out, record["path"]) != (record["bytes"], record["sha256"]):
             write_inside(out, record["path"], _read_verified(owner[card_id], record))
@@ -274,16 +284,15 @@ def _write(
         journal.append(record)
         emit({"event": "card", "path": record["path"], "status": record.get("status")})
     removed = _remove_old(out, old, cards)
-    records = list(cards.values())
-    write_captions_csv(out, records)
+    write_captions_csv(out, cards)
     from cardgen.review.gallery import write_gallery
 
-    write_gallery(out, records, platforms)
+    write_gallery(out, cards, platforms)
     sync_file_system(out)
-    manifest = write_manifest(out, f"cardgen {__version__}", records)
+    manifest = write_manifest(out, f"cardgen {__version__}", cards)
     journal.clear()
-    emit({"event": "done", "cards": len(records), "copied": copied, "manifest": str(manifest)})
-    return MergeReport(out, manifest, len(records), copied, removed, len(sources))
+    emit({"event": "done", "cards": len(cards), "copied": copied, "manifest": str(manifest)})
+    return MergeReport(out, manifest, len(cards), copied, removed, len(sources))
 
 
 def _copy_thumbnail(source: Path, out: Path, sha256: str) -> None:
@@ -313,13 +322,13 @@ def _same_card(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
     return all(new.get(key) == old.get(key) for key in ("path", "bytes", "sha256"))
 
 
-def _remove_old(out: Path, old: list[CardRecord], cards: dict[CardId, CardRecord]) -> int:
+def _remove_old(out: Path, old: RecordSpool, cards: RecordSpool) -> int:
     """Cards an earlier merge left in OUT that this one does not hold: removed, but only
     files with the size and hash their record gives (never a file cardgen did not write)."""
     keep = {r["path"] for r in cards.values()}
     captions = {caption_path(path) for path in keep}
     removed = 0
-    for record in old:
+    for record in old.values():
         path = record.get("path")
         if not isinstance(path, str) or safe_relative(path) is None or path in keep:
             continue

@@ -4,6 +4,7 @@ the lock."""
 from __future__ import annotations
 
 import errno
+import heapq
 import io
 import json
 import os
@@ -11,7 +12,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from cardgen.batch.folder import (
     MANIFEST,
@@ -25,6 +26,7 @@ from cardgen.batch.folder import (
     temp_name,
 )
 from cardgen.batch.folder import STATE_DIR as STATE_DIR  # re-exported: the gallery keeps a stamp
+from cardgen.batch.spool import CardRecords, RecordSpool, SpoolFile, in_order, keyed, record_id
 from cardgen.errors import InputError
 
 if TYPE_CHECKING:
@@ -52,7 +54,7 @@ class WriteLog:
 
 
 def write_atomic(
-    path: Path, data: bytes, *, durable: bool = False, log: WriteLog | None = None
+    path: Path, data: bytes | Iterable[bytes], *, durable: bool = False, log: WriteLog | None = None
 ) -> None:
     """Write to a temporary file beside `path`, then rename: whole or not at all.
 
@@ -229,7 +231,7 @@ def remove_inside(out: Path, rel: str) -> None:
 def write_manifest(
     out: Path,
     generator: str,
-    cards: Sequence[CardRecord],
+    cards: CardRecords,
     *,
     durable: bool = True,
     log: WriteLog | None = None,
@@ -238,47 +240,84 @@ def write_manifest(
 ) -> Path:
     """`OUT/manifest.json`, written last, sorted so equal runs give equal bytes; durable:
     after a power cut it is the old manifest or the new one, never a torn or empty file.
+    `cards`: records, or a mapping of them by card id (a run's spool on disk: read back one
+    at a time, so a long batch's manifest is never in memory).
     `shard`: what a `--shard` run's manifest says of its part (`cardgen.batch.shards`);
     `carousels` (batch.carousels records) are listed after the cards when there are any."""
-    ordered = sorted(cards, key=lambda c: (c["selection"], c["quote_id"], c["platform"]))
-    body: dict[str, Any] = {"generator": generator}
+    by_id = keyed(cards)
+    head: dict[str, Any] = {"generator": generator}
     if shard is not None:
-        body["shard"] = shard
-    body["cards"] = ordered
-    if carousels:
-        body["carousels"] = carousels
-    # Written as it is encoded, piece by piece, never whole in memory (~2 kB a card).
-    _write_pieces_if_changed(out, MANIFEST, lambda: _json_pieces(body), durable=durable, log=log)
+        head["shard"] = shard
+    tail = {"carousels": carousels} if carousels else {}
+
+    def pieces() -> Iterator[bytes]:
+        return _batched(_manifest_text(head, in_order(by_id), tail))
+
+    _write_pieces_if_changed(out, MANIFEST, pieces, durable=durable, log=log)
     return out / MANIFEST
+
+
+def _manifest_text(
+    head: dict[str, Any], cards: Iterable[CardRecord], tail: dict[str, Any]
+) -> Iterator[str]:
+    """`pretty_json` of head + {"cards": cards} + tail, the cards encoded one at a time."""
+    yield "{"
+    for key, value in head.items():
+        yield f"\n  {_dumps(key)}: {_dumps(value, 1)},"
+    yield '\n  "cards": ['
+    first = True
+    for card in cards:
+        yield ("\n    " if first else ",\n    ") + _dumps(card, 2)
+        first = False
+    yield "]" if first else "\n  ]"
+    for key, value in tail.items():
+        yield f",\n  {_dumps(key)}: {_dumps(value, 1)}"
+    yield "\n}\n"
+
+
+def _dumps(value: Any, depth: int = 0) -> str:
+    """`value` as it reads at `depth` inside an indent=2 document (JSON text holds no raw
+    newline, so every newline of it starts a line of its own)."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return text.replace("\n", "\n" + "  " * depth) if depth else text
+
+
+def _batched(texts: Iterable[str]) -> Iterator[bytes]:
+    """Texts as UTF-8 in pieces of about 64 kB."""
+    pending: list[str] = []
+    size = 0
+    for text in texts:
+        pending.append(text)
+        size += len(text)
+        if size >= 1 << 16:
+            yield "".join(pending).encode("utf-8")
+            pending, size = [], 0
+    yield "".join(pending).encode("utf-8")
 
 
 def pretty_json(value: Any) -> bytes:
     """`json.dumps(value, indent=2, ensure_ascii=False)` and a newline, as UTF-8."""
-    return b"".join(_json_pieces(value))
-
-
-def _json_pieces(value: Any) -> Iterator[bytes]:
-    """pretty_json's bytes in pieces of about 64 kB, as the encoder makes them: json.dumps
-    would keep a list of every piece (~6x the text for a 1000-card manifest)."""
-    pending: list[bytes] = []
-    size = 0
-    for piece in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(value):
-        encoded = piece.encode("utf-8")
-        pending.append(encoded)
-        size += len(encoded)
-        if size >= 1 << 16:
-            yield b"".join(pending)
-            pending, size = [], 0
-    pending.append(b"\n")
-    yield b"".join(pending)
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def write_captions_csv(
-    out: Path, cards: Sequence[CaptionRow], *, log: WriteLog | None = None
+    out: Path,
+    cards: CardRecords,
+    *,
+    extra: Sequence[CaptionRow] = (),
+    log: WriteLog | None = None,
 ) -> Path:
-    """`OUT/captions.csv`: one row a card, for bulk schedulers; written row by row."""
-    ordered = sorted(cards, key=lambda c: (c["selection"], c["quote_id"], c["platform"]))
-    _write_pieces_if_changed(out, "captions.csv", lambda: _csv_pieces(ordered), log=log)
+    """`OUT/captions.csv`: one row a card and one a carousel post (`extra`), for bulk
+    schedulers, in the manifest's order; the cards read one at a time, row by row."""
+    by_id = keyed(cards)
+    rows = sorted(extra, key=record_id)
+
+    def pieces() -> Iterator[bytes]:
+        # The cards come sorted from the spool; the few carousel rows are merged in.
+        merged = heapq.merge(in_order(by_id), rows, key=record_id)
+        return _csv_pieces(cast("Iterator[CaptionRow]", merged))
+
+    _write_pieces_if_changed(out, "captions.csv", pieces, log=log)
     return out / "captions.csv"
 
 
@@ -354,25 +393,130 @@ def remove_temporaries(out: Path, folders: Iterable[str]) -> int:
     return removed
 
 
-def read_manifest(out: Path, warn: Callable[[str], None]) -> list[JsonObject]:
-    """The cards of `OUT/manifest.json`: none when it is missing; one that is not a cardgen
-    manifest is ignored with a warning; one that is a link, a FIFO or a device is an error."""
+def read_manifest(out: Path, warn: Callable[[str], None]) -> Iterator[JsonObject]:
+    """The cards of `OUT/manifest.json`, read one at a time: none when it is missing; one
+    that is not a cardgen manifest is ignored with a warning (checked whole before the
+    first card is given); one that is a link, a FIFO or a device is an error."""
     path = out / MANIFEST
-    data = read_regular(path, missing_ok=True)
-    if data is None:
-        return []
     try:
-        body = json.loads(data)
-        cards = body["cards"]
-        if not isinstance(cards, list):
-            raise TypeError("'cards' is not a list")
-    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        check_manifest(path)
+    except FileNotFoundError:
+        return iter(())
+    except NotAManifest as exc:
         warn(
-            f"{path} is not a cardgen manifest ({type(exc).__name__}): ignored; it is "
+            f"{path} is not a cardgen manifest ({exc}): ignored; it is "
             "rewritten at the end of this run"
         )
-        return []
-    return [c for c in cards if isinstance(c, dict)]
+        return iter(())
+    return manifest_cards(path)
+
+
+class NotAManifest(ValueError):
+    """A manifest that cannot be read as one: its message says why."""
+
+
+def check_manifest(path: Path) -> None:
+    """Parse the manifest through once, keeping nothing: FileNotFoundError when missing,
+    NotAManifest when it is not JSON with a list of cards."""
+    import ijson
+
+    with _open_state_file(path) as handle:
+        seen_cards = False
+        try:
+            for prefix, event, _ in ijson.parse(handle):
+                if prefix == "" and event not in ("start_map", "map_key", "end_map"):
+                    raise NotAManifest("TypeError: not an object")
+                if prefix == "cards" and event not in ("end_array", "map_key", "end_map"):
+                    if event != "start_array":
+                        raise NotAManifest("TypeError: 'cards' is not a list")
+                    seen_cards = True
+        except ijson.JSONError as exc:
+            raise NotAManifest(f"JSONDecodeError: {exc}") from None
+        except RecursionError:
+            raise NotAManifest("RecursionError") from None
+        if not seen_cards:
+            raise NotAManifest("KeyError: 'cards'")
+
+
+def manifest_cards(
+    path: Path, *, carousels: list[JsonObject] | None = None
+) -> Iterator[JsonObject]:
+    """The card records of a manifest, parsed one at a time (a manifest of 100,000 cards is
+    ~450 MB of JSON and would be far more as objects); `carousels` gets its carousels.
+    Raises FileNotFoundError, an InputError for a link, FIFO or device, and ValueError
+    when it is not JSON."""
+    import ijson
+
+    with _open_state_file(path) as handle:
+        try:
+            if carousels is not None:
+                carousels.extend(
+                    c for c in ijson.items(handle, "carousels.item") if isinstance(c, dict)
+                )
+                handle.seek(0)
+            for card in ijson.items(handle, "cards.item", use_float=True):
+                if isinstance(card, dict):
+                    yield card
+        except ijson.JSONError as exc:
+            raise ValueError(f"not JSON: {exc}") from None
+
+
+def manifest_head(path: Path) -> JsonObject:
+    """A manifest's `generator` and `shard` (those it has), read without its cards."""
+    import ijson
+
+    head: JsonObject = {}
+    with _open_state_file(path) as handle:
+        for key in ("generator", "shard"):
+            handle.seek(0)
+            try:
+                head.update((key, value) for value in ijson.items(handle, key, use_float=True))
+            except ijson.JSONError as exc:
+                raise NotAManifest(f"JSONDecodeError: {exc}") from None
+    return head
+
+
+def spooled_manifest(path: Path, carousels: list[JsonObject] | None = None) -> RecordSpool:
+    """The cards of a manifest, checked whole first (NotAManifest), then read one at a time
+    into a spool on disk (a temporary file); `carousels` gets its carousels."""
+    check_manifest(path)
+    spool = RecordSpool(SpoolFile())
+    for card in manifest_cards(path, carousels=carousels):
+        spool[record_id(card)] = cast("CardRecord", card)
+    return spool
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _open_state_file(path: Path) -> BinaryIO:
+    """One of cardgen's own files in OUT, opened to be read as it goes: a regular file
+    only (a link, a FIFO or a device is an InputError naming it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        reason = "a symbolic link" if exc.errno == errno.ELOOP else exc.strerror
+        raise InputError(
+            f"cannot read {path}: {reason}",
+            hint="cardgen reads only regular files it wrote there: remove it",
+        ) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise InputError(
+            f"cannot read {path}: it is {kind}, not a file cardgen wrote",
+            hint="cardgen reads only regular files it wrote there: remove it",
+        )
+    return open(fd, "rb", buffering=1 << 16)  # not os.fdopen: tests count writes by it
 
 
 class Journal:
@@ -386,17 +530,20 @@ class Journal:
         self.path = out / STATE_DIR / JOURNAL
         self._fd: int | None = None
 
-    def read(self) -> list[JsonObject]:
-        data = read_regular(self.path, missing_ok=True)
-        records = []
-        for line in (data or b"").splitlines():
-            try:
-                record = json.loads(line)
-            except (ValueError, RecursionError):
-                continue  # the torn last line of a killed run
-            if isinstance(record, dict):
-                records.append(record)
-        return records
+    def read(self) -> Iterator[JsonObject]:
+        """Its records, read one line at a time; none when there is no journal."""
+        try:
+            handle = _open_state_file(self.path)
+        except FileNotFoundError:
+            return
+        with handle:
+            for line in handle:
+                try:
+                    record = json.loads(line)
+                except (ValueError, RecursionError):
+                    continue  # the torn last line of a killed run
+                if isinstance(record, dict):
+                    yield record
 
     def append(self, record: CardRecord) -> None:
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")

@@ -169,7 +169,7 @@ class RenderReport:
     cards that failed, and for the up-to-date stamp what it read, wrote and asked for."""
 
     out: Path
-    cards: list[CardRecord]  # this run's cards: rendered or cached
+    cards: Sequence[CardRecord]  # this run's cards: rendered or cached (read as used)
     manifest: Path | None
     failures: list[Failure] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -185,7 +185,9 @@ class RenderReport:
     def settled(self) -> RenderReport:
         """This report as the same render run again unchanged would give it: every card of
         this run cached."""
-        cards: list[CardRecord] = [{**card, "status": "cached"} for card in self.cards]
+        from cardgen.batch.spool import with_status
+
+        cards = with_status(self.cards, "cached")
         counts = {**self.counts, "rendered": 0, "cached": len(cards)}
         return replace(self, cards=cards, counts=counts, rerun_events=list(self.rerun_events))
 

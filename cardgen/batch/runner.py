@@ -8,6 +8,7 @@ known: a run stopped by Ctrl-C, SIGTERM or SIGKILL loses no finished card.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import pickle
@@ -31,6 +32,7 @@ from cardgen.batch.carousels import (
     render_all,
 )
 from cardgen.batch.executors import DaskPool, ExecutorChoice, choose_executor
+from cardgen.batch.fitkit import fit_kit, worker_card
 from cardgen.batch.folder import (
     STATE_DIR,
     caption_path,
@@ -87,7 +89,8 @@ from cardgen.batch.rotation import History, history_folder, pick, read_history, 
 from cardgen.batch.scheduling import Drawn, Pool
 from cardgen.batch.shards import Shard, parse_shard, take_shard
 from cardgen.batch.signals import SignalGuard
-from cardgen.batch.workers import PackedError, draw_in_worker
+from cardgen.batch.spool import RecordSpool, Restated, SpoolFile, StoredCards
+from cardgen.batch.workers import PackedError, draw_in_worker, draw_on_worker, fit_on_worker
 from cardgen.drawing.encoders import extension
 from cardgen.drawing.memory import keep_freed_memory
 from cardgen.errors import CardgenError, ContentError, InputError
@@ -186,6 +189,8 @@ def run_batch(
         report = _dry_run(card_jobs, project, out, options.force, emit, failures)
     else:
         cluster = _connect(executor)  # before the lock: a scheduler out of reach writes nothing
+        for message in cluster.warnings if cluster is not None else ():
+            emit({"event": "warning", "message": message})
         run = _Run(project, out, options, emit=emit)
         run.shard, run.cache, run.cluster = header, cache, cluster
         with run.signals.installed(), OutputLock(out, wait=options.wait), _closing(cluster):
@@ -208,7 +213,7 @@ def _connect(executor: ExecutorChoice | None) -> DaskPool | None:
         return None
     from cardgen import limits
 
-    return DaskPool(executor, limits.DASK_CONNECT_SECONDS, draw_in_worker)
+    return DaskPool(executor, limits.DASK_CONNECT_SECONDS, fit_on_worker, draw_on_worker)
 
 
 @contextmanager
@@ -328,15 +333,56 @@ def _dry_run(
     )
 
 
-_Todo = tuple[CardJob, str, "tuple[str, str] | CardgenError"]  # (job, cache key, snippets)
+# (job, cache key, where its caption and alt text wait in the spool, or why they cannot be)
+_Todo = tuple[CardJob, str, "int | CardgenError"]
 
 
 class _Fitted(NamedTuple):
-    """A fitted card until it is written: the scene pickled for drawing (also what a
-    worker receives) and what its manifest record says of it."""
+    """A fitted card until it is written, in the run's spool: the scene pickled for drawing
+    (also what a worker receives, ~1.8 kB), then what its manifest record says of it
+    (SceneFacts as JSON, ~1.7 kB). A batch fits every card before writing any: in memory,
+    100,000 cards would hold ~400 MB of them."""
 
-    packed: bytes
-    facts: bytes  # SceneFacts as JSON: ~1.7 kB a card where the dict of it takes ~5.4 kB
+    where: int
+    packed: int  # bytes of the pickled scene
+    facts: int  # bytes of the facts after it
+
+
+# Fitted cards handed to the pool ahead of the one being written: enough to keep the workers
+# busy (the pool holds at most ~32 MB drawn), few enough that their scenes take ~1 MB.
+AHEAD = 512
+
+
+class _Feed:
+    """Fitted cards to the pool in plan order, at most AHEAD beyond the one taken last,
+    each read back from the spool when it is sent."""
+
+    def __init__(self, run: _Run, pool: Pool | DaskPool, todo: list[_Todo]) -> None:
+        self.run = run
+        self.pool = pool
+        self.todo = todo
+        self.order: list[int] = []  # indexes into todo of the fitted cards, in plan order
+        self.sent = 0
+        self.taken = 0
+
+    def add(self, index: int) -> None:
+        self.order.append(index)
+        self.top_up()
+
+    def take(self) -> None:
+        self.taken += 1
+        self.top_up()
+
+    def top_up(self) -> None:
+        while self.sent < len(self.order) and self.sent - self.taken < AHEAD:
+            index = self.order[self.sent]
+            self.sent += 1
+            fitted, pool = self.run.scenes[index], self.pool
+            if isinstance(pool, DaskPool) or index in self.run.from_cache or not fitted.packed:
+                continue  # drawn where it was fitted (a cluster), or copied from the cache
+            job = self.todo[index][0]
+            packed = self.run.state.file.get(fitted.where, fitted.packed)
+            pool.submit(index, packed, job.fmt, job.platform.file_limit)
 
 
 class _Run:
@@ -355,13 +401,16 @@ class _Run:
         self.log = WriteLog()  # every file written, for the up-to-date stamp
         self.failures: list[Failure] = []
         self.journal = Journal(out)
-        self.state: dict[CardId, CardRecord] = {}
-        self.fresh: dict[CardId, CardRecord] = {}  # this run's rendered and cached cards
-        self.listed: dict[CardId, CardRecord] = {}  # the manifest's true records
+        # The records themselves wait on disk, in a spool (a temporary file): a batch of
+        # 100,000 cards would hold ~1 GB of them. In memory: where each is, and statuses.
+        spool = SpoolFile()
+        self.state = RecordSpool(spool)  # every card on disk: the earlier runs', then ours
+        self.fresh: dict[CardId, Status] = {}  # this run's rendered and cached cards
+        self.listed = RecordSpool(spool)  # the manifest's true records
         self.manifest_paths: set[str] = set()  # what the manifest on disk names now
         self.writing = False
         self.wrote = False  # a card or caption file was written: sync before the manifest
-        self.written: list[CardRecord] = []  # records of the cards this run wrote
+        self.written = RecordSpool(spool)  # records of the cards this run wrote
         self._relative: dict[Path, str] = {}  # selection paths, relative to the project
         self.carousels: tuple[list[CarouselJob], list[str]] = ([], [])  # jobs, selections read
         self.carousel_records: list[dict[str, Any]] | None = None  # drawn after the cards
@@ -369,10 +418,11 @@ class _Run:
         self.shard: dict[str, Any] | None = None  # the manifest's "shard" of a --shard run
         self.cache: SharedCache | None = None  # --cache: cards drawn before, by any machine
         self.from_cache: set[int] = set()  # indexes into todo of the cards it holds
+        self.scenes: dict[int, _Fitted] = {}  # fitted cards not yet written, by todo index
         self.cluster: DaskPool | None = None  # --executor dask: it draws, not local workers
 
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
-        known = known_records(self.out, warner(self.emit))
+        known = known_records(self.out, warner(self.emit), self.state.file)
         self.state, self.listed, self.manifest_paths = known
         folders = {".", STATE_DIR}
         for path in [*(r["path"] for r in self.state.values()), *(j.path for j in card_jobs)]:
@@ -411,18 +461,18 @@ class _Run:
         fonts = fonts_digest(self.project)
         memo: Memo = {}
         todo: list[_Todo] = []
-        cached: list[tuple[CardJob, CardRecord]] = []
+        cached: list[tuple[CardJob, int]] = []  # with where their captions wait
         for job in card_jobs:
-            snippets: tuple[str, str] | CardgenError
-            try:
-                snippets = card_snippets(job, self.project)
+            snippets: int | CardgenError
+            try:  # the texts wait in the spool: ~700 bytes a card until it is written
+                snippets = self.state.file.append(card_snippets(job, self.project))
             except CardgenError as exc:
                 snippets = exc  # reported after fitting: a card that cannot fit is the worse news
             key = cache_key(job, self.project, fonts, memo)
             old = self.state.get(self._card_id(job))
             fresh = old is not None and old.get("cache_key") == key and not self.force
             if old is not None and fresh and not isinstance(snippets, CardgenError):
-                cached.append((job, {**old, "caption": snippets[0], "alt_text": snippets[1]}))
+                cached.append((job, snippets))
             else:
                 todo.append((job, key, snippets))
         prefit = None
@@ -436,12 +486,13 @@ class _Run:
             self.emit(_failure_event(failure, None))
         pool: Pool | DaskPool = started or InlinePool(draw_in_worker)
         try:
-            scenes = self._fit_all(pool, todo, prefit)
+            feed = _Feed(self, pool, todo)
+            scenes = self._fit_all(feed, todo, prefit)
             self._unlist_what_changes(todo, scenes, cached)
             self.writing = True
-            for job, record in cached:
-                self._keep_cached(job, record)
-            self._draw_all(pool, todo, scenes)
+            for job, where in cached:
+                self._keep_cached(job, self._recaptioned(job, where))
+            self._draw_all(pool, feed, todo, scenes)
             pool.close()
             self.carousel_records = render_all(
                 self.out,
@@ -459,13 +510,13 @@ class _Run:
             raise
         manifest = self._finish()
         counts = {
-            "rendered": sum(r["status"] == "rendered" for r in self.fresh.values()),
-            "cached": sum(r["status"] == "cached" for r in self.fresh.values()),
+            "rendered": sum(status == "rendered" for status in self.fresh.values()),
+            "cached": sum(status == "cached" for status in self.fresh.values()),
             "failed": len(self.failures),
             "kept": len(self.state) - len(self.fresh),
         }
         self.emit(_done_event(counts, manifest))
-        cards = sorted(self.fresh.values(), key=record_id)
+        cards = StoredCards(self.state, sorted(self.fresh))
         return RenderReport(
             out=self.out,
             cards=cards,
@@ -478,10 +529,10 @@ class _Run:
     def _rerun_events(self, card_jobs: list[CardJob], manifest: Path, kept: int) -> list[Event]:
         """The events of this render run again with nothing changed: every card cached, in
         plan order. None when a card failed (such a run is never answered by the stamp)."""
-        records = [self.fresh.get(self._card_id(job)) for job in card_jobs]
-        if self.failures or any(record is None for record in records):
+        found = [self._card_id(job) for job in card_jobs]
+        if self.failures or any(card not in self.fresh for card in found):
             return []
-        cards: list[Event] = [_card_event(r, "cached") for r in records if r]
+        cards: list[Event] = [_card_event(self.state[card], "cached") for card in found]
         counts = {"rendered": 0, "cached": len(cards), "failed": 0, "kept": kept}
         return [
             _start_event(self.out, len(cards), 0),
@@ -496,7 +547,7 @@ class _Run:
 
     def _fit_all(
         self,
-        pool: Pool | DaskPool,
+        feed: _Feed,
         todo: list[_Todo],
         first: Scene | PackedError | None = None,
     ) -> dict[int, _Fitted]:
@@ -506,12 +557,18 @@ class _Run:
         so each card makes one round trip, to be drawn; fitted cards are handed to the
         workers as they fit (drawn, but written only after every card fits; the pool
         bounds how many wait drawn). `first`: the first card's result when fitted already.
+        With `--executor dask` the cluster's workers fit them (`_fit_on_cluster`).
         """
-        scenes: dict[int, _Fitted] = {}
+        scenes = self.scenes
+        elsewhere: list[int] = []  # --executor dask: fitted on the cluster
         for index, (job, key, snippets) in enumerate(todo):  # plan order: first problem reported
             if not isinstance(snippets, CardgenError) and self._in_shared_cache(key):
-                scenes[index] = _Fitted(b"", b"")  # drawn before, by any machine: copied
+                scenes[index] = _Fitted(0, 0, 0)  # drawn before, by any machine: copied
                 self.from_cache.add(index)
+                feed.add(index)
+                continue
+            if isinstance(feed.pool, DaskPool):
+                elsewhere.append(index)
                 continue
             result = first if index == 0 and first is not None else self._fit_here(job)
             if isinstance(result, PackedError):
@@ -519,13 +576,40 @@ class _Run:
             elif isinstance(snippets, CardgenError):
                 self._fail(job, snippets)
             else:
-                # Kept pickled until drawn: ~1.8 kB instead of ~7 kB of objects a card, so a
-                # long batch's peak memory hardly grows while every card is fitted first.
+                # Kept pickled, on disk, until drawn: a long batch's memory does not grow
+                # while every card is fitted first.
                 packed = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
-                scenes[index] = _Fitted(packed, json.dumps(scene_facts(result)).encode())
-                pool.submit(index, packed, job.fmt, job.platform.file_limit)
-            pool.poll()
+                facts = json.dumps(scene_facts(result)).encode()
+                where = self.state.file.put(packed + facts)
+                scenes[index] = _Fitted(where, len(packed), len(facts))
+                feed.add(index)
+            feed.pool.poll()
+        if isinstance(feed.pool, DaskPool) and elsewhere:
+            cards = [(index, todo[index]) for index in elsewhere]
+            self._fit_on_cluster(feed.pool, cards, scenes, feed)
         return scenes
+
+    def _fit_on_cluster(
+        self,
+        pool: DaskPool,
+        todo: list[tuple[int, _Todo]],
+        scenes: dict[int, _Fitted],
+        feed: _Feed,
+    ) -> None:
+        """Fitting on the cluster's workers: the scenes stay there, to be drawn."""
+        jobs = [job for _, (job, _, _) in todo]
+        cards = [(index, worker_card(job, self.project)) for index, (job, _, _) in todo]
+        pool.fit_all(cards, fit_kit(self.project, jobs))
+        for index, (job, _, snippets) in todo:
+            facts = pool.fitted(index)
+            if isinstance(facts, CardgenError):
+                facts.file = facts.file or display_path(job.selection.path)
+                self._fail(job, facts)
+            elif isinstance(snippets, CardgenError):
+                self._fail(job, snippets)
+            else:  # drawn there too: only the facts wait here, in the spool
+                scenes[index] = _Fitted(self.state.file.put(facts), 0, len(facts))
+                feed.add(index)
 
     def _in_shared_cache(self, key: str) -> bool:
         if self.cache is None or self.force:
@@ -569,7 +653,7 @@ class _Run:
         self,
         todo: list[_Todo],
         scenes: dict[int, _Fitted],
-        cached: list[tuple[CardJob, CardRecord]],
+        cached: list[tuple[CardJob, int]],
     ) -> None:
         """Before any file the manifest on disk describes is replaced, that manifest is
         rewritten without those cards (and durably), their records moved to the journal: a
@@ -582,15 +666,17 @@ class _Run:
             old = self.state.get(self._card_id(job))
             if old is not None:
                 changing.update((old["path"], caption_path(old["path"])))
-        for _, record in cached:
+        for job, where in cached:
+            record = self._recaptioned(job, where)
             if self._caption_changes(record):
                 changing.add(caption_path(record["path"]))
-        keep = {
-            listed_id: record
-            for listed_id, record in self.listed.items()
-            if not {record["path"], caption_path(record["path"])} & changing
-        }
-        if {r["path"] for r in keep.values()} == self.manifest_paths:
+        keep = RecordSpool(self.listed.file)
+        paths = set()
+        for listed_id, record in self.listed.items():  # read one at a time
+            if not {record["path"], caption_path(record["path"])} & changing:
+                keep.share(listed_id, self.listed)
+                paths.add(record["path"])
+        if paths == self.manifest_paths:
             return
         # The journal holds what the manifest lets go of: a run killed before redrawing
         # those cards leaves them known, and the next run finds them whole or redraws them.
@@ -601,13 +687,24 @@ class _Run:
         write_manifest(
             self.out,
             f"cardgen {__version__}",
-            list(keep.values()),
+            keep,
             durable=True,
             log=self.log,
             shard=self.shard,
         )
         self.listed = keep
-        self.manifest_paths = {r["path"] for r in keep.values()}
+        self.manifest_paths = paths
+
+    def _recaptioned(self, job: CardJob, where: int) -> CardRecord:
+        """A cached card's record as on disk, with the caption and alt text of now."""
+        record = self.state[self._card_id(job)]
+        record["caption"], record["alt_text"] = self._snippets(where)
+        return record
+
+    def _snippets(self, where: int) -> tuple[str, str]:
+        """A card's caption and alt text, back from the spool."""
+        caption, alt = self.state.file.read(where)
+        return str(caption), str(alt)
 
     def _caption_changes(self, record: CardRecord) -> bool:
         text = snippet_text(record["caption"], record["alt_text"]).encode("utf-8")
@@ -622,6 +719,7 @@ class _Run:
     def _draw_all(
         self,
         pool: Pool | DaskPool,
+        feed: _Feed,
         todo: list[_Todo],
         scenes: dict[int, _Fitted],
     ) -> None:
@@ -632,16 +730,19 @@ class _Run:
         # In plan order: workers run ahead, events and errors come out the same every run.
         # Each result is let go once written, so a long batch does not keep every card's bytes.
         for index in list(scenes):
-            job, key, snippets = todo[index]
-            assert not isinstance(snippets, CardgenError)  # such cards have no scene
+            job, key, where = todo[index]
+            assert not isinstance(where, CardgenError)  # such cards have no scene
+            snippets = self._snippets(where)
             facts: SceneFacts
             result: Drawn | CardNotDrawn
+            fitted = scenes.pop(index)
+            feed.take()
             if index in self.from_cache:
                 facts, result, copied = self._from_shared_cache(job, key)
-                scenes.pop(index)
             else:
                 result, copied = pool.result(index), False
-                facts = json.loads(scenes.pop(index).facts)
+                raw = self.state.file.get(fitted.where + fitted.packed, fitted.facts)
+                facts = json.loads(raw)
             if isinstance(result, PackedError | CardNotDrawn):
                 error = result.error() if isinstance(result, PackedError) else result
                 error.file = error.file or display_path(job.selection.path)
@@ -651,8 +752,8 @@ class _Run:
                 self._fail(job, error)
                 continue
             data, final_fmt, thumbnail = result  # a worker's draw carries its thumbnail too
-            self._write_card(job, key, facts, data, final_fmt, snippets, copied=copied)
-            store_thumbnail(self.out, self.written[-1]["sha256"], thumbnail, log=self.log)
+            sha256 = self._write_card(job, key, facts, data, final_fmt, snippets, copied=copied)
+            store_thumbnail(self.out, sha256, thumbnail, log=self.log)
             if not copied and self.cache is not None:
                 try:
                     self.cache.put(key, CachedCard(data, final_fmt, dict(facts)))
@@ -669,26 +770,29 @@ class _Run:
         snippets: tuple[str, str],
         *,
         copied: bool = False,
-    ) -> None:
+    ) -> str:
+        """Write a card, its caption and its journal line; its sha256."""
         if final_fmt != job.fmt:  # re-encoded to fit the file limit
             stem = job.path.rsplit(".", 1)[0]
             job = replace(job, fmt=final_fmt, path=f"{stem}.{extension(final_fmt)}")
         record = card_record(job, facts, data, snippets, self.project, key)
         if copied:  # from the shared cache: not drawn by this run
             record["status"] = "cached"
+        found = record_id(record)
         with self.signals.together():
             self.wrote = True
-            self.written.append(record)  # known before the file: a roll-back finds it
+            self.written[found] = record  # known before the file: a roll-back finds it
             # Journaled before the file too: a run killed in between leaves no card file
             # that neither the manifest nor the journal names (a record whose file is not
             # as it says is ignored by the next run, which draws that card again).
             self.journal.append(record)
             write_inside(self.out, job.path, data, log=self.log)
             self._write_caption(record)
-            found = record_id(record)
             self._forget_old_files(self.state.get(found), record)
-            self.state[found] = self.fresh[found] = record
+            self.state.share(found, self.written)
+            self.fresh[found] = record["status"]
         self.emit(_card_event(record))
+        return record["sha256"]
 
     def _write_caption(self, record: CardRecord) -> None:
         if self._caption_changes(record):
@@ -701,7 +805,8 @@ class _Run:
         record["caption_file"] = caption_path(record["path"])
         self._write_caption(record)
         found = record_id(record)
-        self.state[found] = self.fresh[found] = record
+        self.state[found] = record
+        self.fresh[found] = "cached"
         self.emit(_card_event(record))
 
     def _forget_old_files(self, old: CardRecord | None, new: CardRecord) -> None:
@@ -738,16 +843,13 @@ class _Run:
         If they cannot be written (a full disk), the folder is taken back to what the
         manifest on disk says: the cards it does not list, which this run or a killed one
         wrote, are removed with the journal, so no card is left that no manifest lists."""
-        records: list[CardRecord] = []
-        for held_id, record in self.state.items():
-            if held_id not in self.fresh:
-                record = {**record, "status": "kept"}
-            records.append(record)
+        # Read back from the spool one card at a time, in each file's own order.
+        records = Restated(self.state, lambda card: None if card in self.fresh else "kept")
         carousels = self.carousel_records
         if carousels is None:  # interrupted or failed first: listed as they were
             carousels = old_carousels(self.out)
         try:
-            write_captions_csv(self.out, [*records, *caption_rows(carousels)], log=self.log)
+            write_captions_csv(self.out, records, extra=caption_rows(carousels), log=self.log)
             from cardgen.review.gallery import write_gallery
 
             platforms = self.project.platforms
@@ -770,7 +872,7 @@ class _Run:
 
     def _roll_back(self) -> None:
         self.journal.close()
-        for record in [*self.state.values(), *self.written]:
+        for record in itertools.chain(self.state.values(), self.written.values()):
             if record["path"] not in self.manifest_paths:
                 self._remove_if_ours(record)
         self.journal.clear()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from contextlib import suppress
+from contextlib import chdir, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -145,11 +145,44 @@ def _package_dir() -> str:
 # --- the fast path ---------------------------------------------------------------------
 
 
+def split_project(argv: list[str]) -> tuple[str | None, list[str]]:
+    """The folder of a `-C DIR` / `--project DIR` before the command, and the command line
+    without it: a run is stamped and answered as if started in DIR."""
+    rest, project, index = list(argv), None, 0
+    while index < len(rest) and rest[index].startswith("-"):
+        token = rest[index]
+        if token in ("-C", "--project") and index + 1 < len(rest):
+            project = rest.pop(index + 1)
+        elif token.startswith("--project="):
+            project = token.partition("=")[2]
+        elif token.startswith("-C") and not token.startswith("--"):
+            project = token[2:]
+        elif token in _GLOBAL_FLAGS:
+            index += 1
+            continue
+        else:
+            break
+        del rest[index]
+    return project, rest
+
+
 def answer(argv: list[str]) -> bool:
     """Print what `cardgen ARGV` would and return True if its stamp proves nothing changed.
 
-    False means the normal path must run: nothing was printed or written.
+    False means the normal path must run: nothing was printed or written (and the
+    process is where it was started).
     """
+    project, argv = split_project(argv)
+    if project is None:
+        return _answer(argv)
+    try:
+        with chdir(project):
+            return _answer(argv)
+    except OSError:  # no such folder: the CLI says why
+        return False
+
+
+def _answer(argv: list[str]) -> bool:
     if stamp_folder(argv) is None:
         return False
     from cardgen.batch.folder import STATE_DIR, is_marked, read_regular
@@ -341,9 +374,12 @@ class Recorder:
     started, and (from the CLI) the render's report and what an unchanged rerun prints.
     Made by `arm`, handed to the CLI, asked to `record` once the CLI is done."""
 
-    def __init__(self, argv: list[str], start_ns: int, read_ns: int) -> None:
-        self.argv = argv
-        self.cwd = str(Path.cwd())  # where it was started (the CLI may move to the project)
+    def __init__(
+        self, argv: list[str], start_ns: int, read_ns: int, project: str | None = None
+    ) -> None:
+        self.argv = argv  # without `-C DIR`: the stamp holds DIR as `cwd`
+        # Where it was started, or the `-C` folder (the CLI may move to the project above).
+        self.cwd = str(Path.cwd() if project is None else (Path.cwd() / project).resolve())
         self.start_ns = start_ns  # when the process began, before cardgen's own code was read
         self.read_ns = read_ns  # before the run read any project or output file
         self.transcript: Transcript = []
@@ -353,11 +389,15 @@ class Recorder:
     @classmethod
     def arm(cls, argv: list[str], start_ns: int, read_ns: int) -> Recorder | None:
         """A recorder for `argv` when it is a render a stamp could answer, else None."""
-        return cls(list(argv), start_ns, read_ns) if stamp_folder(argv) is not None else None
+        project, rest = split_project(argv)
+        if stamp_folder(rest) is None:
+            return None
+        return cls(rest, start_ns, read_ns, project)
 
     def disarm(self) -> None:
-        """No stamp for this run: it works in another folder than it was started in (`-C`,
-        or the project found above), which the fast path never answers for."""
+        """No stamp for this run: it works in another folder than `cwd` (the project found
+        above the folder it was started in, or above `-C DIR`), which the fast path never
+        answers for."""
         self.armed = False
 
     def note_render(self, report: RenderReport, rerun: Transcript) -> None:
@@ -386,7 +426,8 @@ class Recorder:
         ):
             return False
         try:
-            return _write_stamp(self, report)
+            with chdir(self.cwd):  # where the run worked, as the fast path will (`-C DIR`)
+                return _write_stamp(self, report)
         except Exception:  # an optimisation must never fail the command it follows
             return False
 

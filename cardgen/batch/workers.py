@@ -10,9 +10,14 @@ import os
 import signal
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cardgen.batch.plan import Project
 from cardgen.errors import CardgenError
+
+if TYPE_CHECKING:
+    from cardgen.batch.fitkit import FitKit, WorkerCard
+    from cardgen.drawing.scene import Scene
 
 _WORKER_PROJECTS: dict[Path, Project] = {}
 
@@ -57,12 +62,17 @@ def draw_in_worker(
     the review page's thumbnail of the card (None if it could not be made)."""
     import pickle
 
+    return draw_card(pickle.loads(packed_scene), fmt, limit)
+
+
+def draw_card(scene: Scene, fmt: str, limit: int) -> tuple[bytes, str, bytes | None] | PackedError:
+    """`draw_in_worker` of a scene at hand."""
     from cardgen.drawing.raster import draw_scene
     from cardgen.drawing.sizefit import encode_within
     from cardgen.review.thumbs import thumbnail_of
 
     try:
-        image = draw_scene(pickle.loads(packed_scene))
+        image = draw_scene(scene)
         data, final_fmt = encode_within(image, fmt, limit)
     except CardgenError as exc:
         return PackedError.of(exc)
@@ -71,6 +81,106 @@ def draw_in_worker(
     except Exception:  # a thumbnail is a convenience: the page makes it from the card later
         thumb = None
     return data, final_fmt, thumb
+
+
+@dataclass(frozen=True)
+class FittedGroup:
+    """Cards a Dask worker fitted: for each, its manifest facts (JSON) and pickled scene,
+    or the error that stopped it; `root` is where the scenes' project files are."""
+
+    root: str
+    cards: list[tuple[bytes, bytes] | PackedError]
+
+
+def fit_on_worker(kit: FitKit, cards: list[WorkerCard]) -> FittedGroup:
+    """Run on a Dask worker: build each card's scene (line breaking, sizes) from the kit."""
+    import json
+    import pickle
+
+    from cardgen.batch.fitkit import ready
+    from cardgen.batch.plan import scene_facts
+    from cardgen.drawing.composition import build_scene
+
+    here = ready(kit)
+    fitted: list[tuple[bytes, bytes] | PackedError] = []
+    for card in cards:
+        try:
+            scene = build_scene(
+                card.content,
+                here.layouts[(card.layout, card.platform)],
+                here.brands[card.brand],
+                here.platforms[card.platform],
+                here.registry,
+                label=card.label,
+                memo=here.memo,
+            )
+        except CardgenError as exc:
+            fitted.append(PackedError.of(exc))
+            continue
+        facts = json.dumps(scene_facts(scene)).encode()
+        fitted.append((facts, pickle.dumps(scene, pickle.HIGHEST_PROTOCOL)))
+    return FittedGroup(here.root, fitted)
+
+
+def draw_on_worker(
+    kit: FitKit, group: FittedGroup, cards: list[WorkerCard]
+) -> list[tuple[bytes, str, bytes | None] | PackedError | None]:
+    """Run on a Dask worker: draw and encode the cards `fit_on_worker` fitted (None for
+    one it could not fit). A worker other than the one that fitted them may draw them:
+    the scenes' paths are then moved to its own copy of the kit's files."""
+    import pickle
+
+    from cardgen.batch.fitkit import ready, store_folder
+
+    here = ready(kit)
+    moves = (
+        {}
+        if group.root == here.root
+        else {
+            str(Path(group.root).parent): str(store_folder()),
+        }
+    )
+    drawn: list[tuple[bytes, str, bytes | None] | PackedError | None] = []
+    for fitted, card in zip(group.cards, cards, strict=True):
+        if isinstance(fitted, PackedError):
+            drawn.append(None)
+            continue
+        scene = pickle.loads(fitted[1])
+        drawn.append(draw_card(moved(scene, moves) if moves else scene, card.fmt, card.limit))
+    return drawn
+
+
+def moved(value: Any, moves: dict[str, str]) -> Any:
+    """A scene with every `path` field under a folder of `moves` put under its new folder
+    (frozen dataclasses are rebuilt)."""
+    from dataclasses import fields, is_dataclass, replace
+
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for item in fields(value):
+            child = getattr(value, item.name)
+            if item.name == "path" and isinstance(child, str | Path):
+                new = _moved_path(str(child), moves)
+                if new != str(child):
+                    changes[item.name] = Path(new) if isinstance(child, Path) else new
+            elif is_dataclass(child) or isinstance(child, tuple | list):
+                new_child = moved(child, moves)
+                if new_child is not child:
+                    changes[item.name] = new_child
+        return replace(value, **changes) if changes else value
+    if isinstance(value, tuple | list):
+        items = [moved(child, moves) for child in value]
+        if all(new is old for new, old in zip(items, value, strict=True)):
+            return value
+        return tuple(items) if isinstance(value, tuple) else items
+    return value
+
+
+def _moved_path(path: str, moves: dict[str, str]) -> str:
+    for old, new in moves.items():
+        if path.startswith(old + os.sep):
+            return new + path[len(old) :]
+    return path
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,17 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
-import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import quote as url_quote
 
 from cardgen import __version__
 from cardgen.batch.captions import count
+from cardgen.batch.spool import CardId, CardRecords, RecordSpool, in_order, keyed
 from cardgen.design.platforms import Platform
 from cardgen.errors import InputError
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from cardgen.batch.output import WriteLog
+    from cardgen.review.thumbs import Thumbnails
 
 # A count at or above this share of its limit is flagged so it can be trimmed in time.
 NEAR_LIMIT = 0.9
@@ -92,14 +93,14 @@ class GalleryView:
     """Everything the template needs, computed in Python so the template stays dumb."""
 
     generator: str
-    quotes: tuple[QuoteView, ...]
+    quotes: Sequence[QuoteView]  # made as the page is written, one quote at a time
     platforms: tuple[tuple[str, str], ...]  # (id, name) of the platforms on the page
     layouts: tuple[str, ...]
     card_count: int
 
 
 def gallery_view(
-    records: Sequence[Mapping[str, Any]],
+    records: CardRecords,
     platforms: Mapping[str, Platform],
     *,
     thumbs: Mapping[str, str] | None = None,
@@ -107,14 +108,16 @@ def gallery_view(
 ) -> GalleryView:
     """Group the run's cards by quote (in the selections' order), then platform.
 
+    `records`: `CardRecord`s, or a mapping of them by card id (a run's spool: each quote's
+    cards are read when the page reaches it, so the page never holds every card).
     `thumbs` maps a card's sha256 to its thumbnail (relative to OUT); `order` gives each
     (selection, quote id) its place in its selection file (see `selection_order`).
     """
+    by_id = keyed(records)
     by_platform = {pid: i for i, pid in enumerate(platforms)}
-    thumbs = thumbs or {}
-    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
-    for record in records:
-        groups.setdefault((record["selection"], record["quote_id"]), []).append(record)
+    groups: dict[tuple[str, str], list[CardId]] = {}
+    for card in by_id:
+        groups.setdefault((card[0], card[1]), []).append(card)
     places = order or {}
 
     def place(key: tuple[str, str]) -> tuple[str, int, str]:
@@ -122,43 +125,87 @@ def gallery_view(
         # (not as met: records come in no fixed order, and equal runs give equal pages).
         return (key[0], places.get(key, len(places)), key[1])
 
-    quotes = []
-    for index, key in enumerate(sorted(groups, key=place)):
-        selection, quote_id = key
-        cards = sorted(
-            groups[key],
-            key=lambda r: (by_platform.get(r["platform"], len(by_platform)), r["platform"]),
-        )
-        first = cards[0]
-        source = first.get("source") or {}
-        attribution = first.get("attribution")
-        shown = display_selection(selection)
-        quotes.append(
-            QuoteView(
-                key=f"q{index}",
-                selection=shown,
-                quote_id=quote_id,
-                text=first["text"],
-                attribution=attribution,
-                title=source.get("title"),
-                url=_safe_url(source.get("url")),
-                cards=tuple(
-                    _card(f"q{index}-{n}", r, platforms.get(r["platform"]), thumbs)
-                    for n, r in enumerate(cards)
-                ),
-                search=" ".join(
-                    str(part) for part in (first["text"], attribution or "", quote_id, shown)
-                ).lower(),
-            )
-        )
-    on_page = {r["platform"] for r in records}
-    page_platforms = sorted(on_page, key=lambda pid: (by_platform.get(pid, len(by_platform)), pid))
+    def by_rank(pid: str) -> tuple[int, str]:
+        return (by_platform.get(pid, len(by_platform)), pid)
+
+    plan = [
+        sorted(groups[key], key=lambda card: by_rank(card[2])) for key in sorted(groups, key=place)
+    ]
+    del groups
+    on_page = {card[2] for card in by_id}
     return GalleryView(
         generator=f"cardgen {__version__}",
-        quotes=tuple(quotes),
-        platforms=tuple((pid, _platform_name(pid, platforms)) for pid in page_platforms),
-        layouts=tuple(sorted({r["layout"] for r in records})),
-        card_count=len(records),
+        quotes=_Quotes(plan, by_id, platforms, thumbs or {}),
+        platforms=tuple(
+            (pid, _platform_name(pid, platforms)) for pid in sorted(on_page, key=by_rank)
+        ),
+        layouts=tuple(sorted({str(by_id[card]["layout"]) for card in by_id})),
+        card_count=len(by_id),
+    )
+
+
+class _Quotes(Sequence[QuoteView]):
+    """The page's quotes, each made from its cards' records when the page reaches it."""
+
+    def __init__(
+        self,
+        plan: list[list[CardId]],
+        records: Mapping[CardId, Mapping[str, Any]],
+        platforms: Mapping[str, Platform],
+        thumbs: Mapping[str, str],
+    ) -> None:
+        self.plan = plan  # each quote's card ids, in the page's order
+        self.records = records
+        self.platforms = platforms
+        self.thumbs = thumbs
+
+    def __len__(self) -> int:
+        return len(self.plan)
+
+    @overload
+    def __getitem__(self, index: int) -> QuoteView: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[QuoteView]: ...
+
+    def __getitem__(self, index: int | slice) -> QuoteView | Sequence[QuoteView]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self.plan))[index]]
+        if index < 0:
+            index += len(self.plan)
+        cards = [self.records[card] for card in self.plan[index]]
+        return _quote(index, cards, self.platforms, self.thumbs)
+
+    def __iter__(self) -> Iterator[QuoteView]:
+        return (self[index] for index in range(len(self.plan)))
+
+
+def _quote(
+    index: int,
+    cards: list[Mapping[str, Any]],
+    platforms: Mapping[str, Platform],
+    thumbs: Mapping[str, str],
+) -> QuoteView:
+    first = cards[0]
+    quote_id = str(first["quote_id"])
+    source = first.get("source") or {}
+    attribution = first.get("attribution")
+    shown = display_selection(str(first["selection"]))
+    return QuoteView(
+        key=f"q{index}",
+        selection=shown,
+        quote_id=quote_id,
+        text=first["text"],
+        attribution=attribution,
+        title=source.get("title"),
+        url=_safe_url(source.get("url")),
+        cards=tuple(
+            _card(f"q{index}-{n}", r, platforms.get(r["platform"]), thumbs)
+            for n, r in enumerate(cards)
+        ),
+        search=" ".join(
+            str(part) for part in (first["text"], attribution or "", quote_id, shown)
+        ).lower(),
     )
 
 
@@ -218,20 +265,21 @@ def prepare() -> jinja2.Template:
 
 
 def render_gallery(
-    records: Sequence[Mapping[str, Any]],
+    records: CardRecords,
     platforms: Mapping[str, Platform],
     *,
     out: Path | None = None,
 ) -> str:
     """The page's HTML; every value from articles or YAML is escaped by the template.
     With `out`, quotes follow their selection files and existing thumbnails are used."""
-    thumbs = _existing_thumbs(out, records) if out is not None else None
-    order = selection_order(out, (r["selection"] for r in records)) if out is not None else None
-    return gallery_page(records, platforms, thumbs=thumbs, order=order).decode("utf-8")
+    by_id = keyed(records)
+    thumbs = _existing_thumbs(out, by_id) if out is not None else None
+    order = selection_order(out, {card[0] for card in by_id}) if out is not None else None
+    return gallery_page(by_id, platforms, thumbs=thumbs, order=order).decode("utf-8")
 
 
 def gallery_page(
-    records: Sequence[Mapping[str, Any]],
+    records: CardRecords,
     platforms: Mapping[str, Platform],
     *,
     thumbs: Mapping[str, str] | None = None,
@@ -239,37 +287,61 @@ def gallery_page(
     carousels: Sequence[Mapping[str, Any]] = (),
     carousel_thumbs: set[str] | None = None,
 ) -> bytes:
-    """The page as UTF-8, encoded piece by piece as the template makes it. `carousels`:
-    the manifest's carousel records, shown as strips (`carousel_thumbs`: those on disk)."""
+    """The page as UTF-8 (`gallery_pieces`, joined)."""
+    pieces = gallery_pieces(
+        records,
+        platforms,
+        thumbs=thumbs,
+        order=order,
+        carousels=carousels,
+        carousel_thumbs=carousel_thumbs,
+    )
+    return b"".join(pieces)
+
+
+def gallery_pieces(
+    records: CardRecords,
+    platforms: Mapping[str, Platform],
+    *,
+    thumbs: Mapping[str, str] | None = None,
+    order: Mapping[tuple[str, str], int] | None = None,
+    carousels: Sequence[Mapping[str, Any]] = (),
+    carousel_thumbs: set[str] | None = None,
+) -> Iterator[bytes]:
+    """The page as UTF-8, in pieces of about 64 kB as the template makes it (never whole
+    in memory: ~3 kB a card). `carousels`: the manifest's carousel records, shown as strips
+    (`carousel_thumbs`: those on disk)."""
     from markupsafe import Markup
 
     from cardgen.review.carousel_view import carousel_views
 
     script = asset("gallery.js")
     # Our own static assets, not user data: they go in verbatim.
-    # Streamed: the whole page as one str (2-4 bytes a character) and a list of its pieces
-    # were ~15 MB at once for a 1000-card batch.
-    page = io.BytesIO()
-    for piece in prepare().generate(
-        view=gallery_view(records, platforms, thumbs=thumbs, order=order),
-        carousels=carousel_views(carousels, platforms, carousel_thumbs or set(), display_selection),
-        style=Markup(asset("gallery.css")),
-        script=Markup(script),
-        script_hash=_csp_hash(script),
-    ):
-        page.write(piece.encode("utf-8"))
-    return page.getvalue()
+    view = gallery_view(records, platforms, thumbs=thumbs, order=order)
+    return _batched(
+        prepare().generate(
+            view=view,
+            carousels=carousel_views(
+                carousels, platforms, carousel_thumbs or set(), display_selection
+            ),
+            style=Markup(asset("gallery.css")),
+            script=Markup(script),
+            script_hash=_csp_hash(script),
+        )
+    )
 
 
 def write_gallery(
     out: Path,
-    records: Sequence[Mapping[str, Any]],
+    records: CardRecords,
     platforms: Mapping[str, Platform],
     *,
     carousels: Sequence[Mapping[str, Any]] = (),
     log: WriteLog | None = None,
 ) -> Path:
     """Make missing thumbnails, then write `OUT/index.html` atomically; returns its path.
+    `records`: `CardRecord`s, or a mapping of them by card id (a run's spool, read back
+    one card at a time).
 
     Rendering means importing Jinja and its template (~0.1-0.2 s), so a digest of
     everything the page is made of is kept beside it (`OUT/.cardgen/gallery.sha256`,
@@ -277,31 +349,60 @@ def write_gallery(
     """
     from cardgen.batch.output import STATE_DIR, write_atomic
     from cardgen.review.carousel_view import carousel_thumbs
-    from cardgen.review.thumbs import ensure_thumbnails, prune_thumbnails
+    from cardgen.review.thumbs import Thumbnails, ensure_thumbnails, prune_thumbnails
 
-    thumbs = ensure_thumbnails(out, records, log=log)
+    by_id = keyed(records)
+    thumbs = ensure_thumbnails(out, (by_id[card] for card in by_id), log=log)
     slides = {sha for sha in carousel_thumbs(carousels) if _has_thumb(out, sha)}
-    prune_thumbnails(out, [*thumbs, *slides])
-    order = selection_order(out, (r["selection"] for r in records))
+    prune_thumbnails(out, Thumbnails([*thumbs.digests, *map(bytes.fromhex, slides)]))
+    order = selection_order(out, {card[0] for card in by_id})
     path = out / "index.html"
     stamp = out / STATE_DIR / GALLERY_STAMP
-    extra = [sorted(thumbs.items()), sorted(order.items()), list(carousels), sorted(slides)]
-    inputs = _inputs_digest(records, platforms, extra)
+    extra = [sorted(order.items()), list(carousels), sorted(slides)]
+    inputs = _inputs_digest(by_id, platforms, thumbs, extra)
     try:
         held_inputs, held_page = stamp.read_text(encoding="ascii").split()
-        if held_inputs == inputs and hashlib.sha256(path.read_bytes()).hexdigest() == held_page:
+        if held_inputs == inputs and _file_sha256(path) == held_page:
             return path
     except (OSError, ValueError):
         pass  # no stamp, a torn one or no page: render
-    data = gallery_page(
-        records, platforms, thumbs=thumbs, order=order, carousels=carousels, carousel_thumbs=slides
+    page = hashlib.sha256()
+
+    def hashed(pieces: Iterable[bytes]) -> Iterator[bytes]:
+        for piece in pieces:
+            page.update(piece)
+            yield piece
+
+    pieces = gallery_pieces(
+        by_id, platforms, thumbs=thumbs, order=order, carousels=carousels, carousel_thumbs=slides
     )
-    write_atomic(path, data, log=log)
+    write_atomic(path, hashed(pieces), log=log)
     # Only a shortcut: if it cannot be written, the next run renders the page again.
     with contextlib.suppress(InputError):
-        digests = f"{inputs} {hashlib.sha256(data).hexdigest()}\n"
+        digests = f"{inputs} {page.hexdigest()}\n"
         write_atomic(stamp, digests.encode("ascii"), log=log)
     return path
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _batched(texts: Iterable[str]) -> Iterator[bytes]:
+    """Texts as UTF-8 in pieces of about 64 kB."""
+    pending: list[str] = []
+    size = 0
+    for text in texts:
+        pending.append(text)
+        size += len(text)
+        if size >= 1 << 16:
+            yield "".join(pending).encode("utf-8")
+            pending, size = [], 0
+    yield "".join(pending).encode("utf-8")
 
 
 def _has_thumb(out: Path, sha: str) -> bool:
@@ -315,21 +416,28 @@ PAGE_ASSETS = ("gallery.html.j2", "gallery.css", "gallery.js")
 
 
 def _inputs_digest(
-    records: Sequence[Mapping[str, Any]], platforms: Mapping[str, Platform], extra: list[Any]
+    records: Mapping[CardId, Mapping[str, Any]],
+    platforms: Mapping[str, Platform],
+    thumbs: Container[str],
+    extra: list[Any],
 ) -> str:
     """What the page is made of: cardgen's version and this module, the templates,
-    the records, the platforms (their order and limits), thumbnails and quote order."""
+    the records (with whether each has a thumbnail), the platforms (their order and
+    limits), quote order and carousels."""
     digest = hashlib.sha256()
-    # Record by record: one JSON text of a whole batch would be megabytes held at once.
-    parts: list[Any] = [
-        __version__,
-        # Not a card's status (rendered, cached, kept): the page does not show it, so a
-        # rerun that only changes statuses leaves the page as it is.
-        *({k: v for k, v in r.items() if k != "status"} for r in records),
-        [[pid, dataclasses.asdict(p)] for pid, p in platforms.items()],
-        *extra,
-    ]
-    for part in parts:
+
+    def parts() -> Iterator[Any]:
+        yield __version__
+        # Record by record, as read: one JSON text of a whole batch would be megabytes.
+        for card in in_order(records):
+            # Not a card's status (rendered, cached, kept): the page does not show it, so
+            # a rerun that only changes statuses leaves the page as it is.
+            yield {k: v for k, v in card.items() if k != "status"}
+            yield card.get("sha256") in thumbs
+        yield [[pid, dataclasses.asdict(p)] for pid, p in platforms.items()]
+        yield from extra
+
+    for part in parts():
         digest.update(json.dumps(part, sort_keys=True, default=str, ensure_ascii=False).encode())
         digest.update(b"\n")  # JSON text holds no raw newline: parts cannot run together
     digest.update(Path(__file__).read_bytes())
@@ -340,34 +448,33 @@ def _inputs_digest(
 
 def write_gallery_from_manifest(out: Path, platforms: Mapping[str, Platform]) -> Path:
     """Rebuild `OUT/index.html` (and missing thumbnails) from `OUT/manifest.json`
-    (e.g. after editing a template)."""
-    from cardgen.batch.output import write_atomic
-    from cardgen.inputs import read_input
-    from cardgen.limits import MAX_STATE_FILE_BYTES
+    (e.g. after editing a template): its cards are read into a spool on disk one at a
+    time, never the whole manifest in memory."""
+    from cardgen.batch.output import spooled_manifest, write_atomic
     from cardgen.review.carousel_view import carousel_thumbs
     from cardgen.review.thumbs import ensure_thumbnails
 
     manifest = out / "manifest.json"
     if not manifest.exists() and not manifest.is_symlink():
         raise InputError(f"no manifest in {out}", hint="run `cardgen render` first, or pass --out")
+    spool: RecordSpool | None = None
     try:
         # A FIFO or device in its place is refused, never waited on or read without end.
-        limit = MAX_STATE_FILE_BYTES
-        data = read_input(manifest, what="manifest", shown=str(manifest), limit=limit)
-        body = json.loads(data.decode("utf-8"))
-        records = body["cards"]
-        carousels = [c for c in body.get("carousels", []) if isinstance(c, dict)]
-        thumbs = ensure_thumbnails(out, records)
-        order = selection_order(out, (r["selection"] for r in records))
+        carousels: list[dict[str, Any]] = []
+        spool = spooled_manifest(manifest, carousels)
+        thumbs = ensure_thumbnails(out, (spool[card] for card in spool))
+        order = selection_order(out, {card[0] for card in spool})
         slides = {sha for sha in carousel_thumbs(carousels) if _has_thumb(out, sha)}
-        page = gallery_page(
-            records,
+        pieces = gallery_pieces(
+            spool,
             platforms,
             thumbs=thumbs,
             order=order,
             carousels=carousels,
             carousel_thumbs=slides,
         )
+        path = out / "index.html"
+        write_atomic(path, pieces)
     except FileNotFoundError:
         raise InputError(
             f"no manifest in {out}", hint="run `cardgen render` first, or pass --out"
@@ -377,21 +484,17 @@ def write_gallery_from_manifest(out: Path, platforms: Mapping[str, Platform]) ->
             f"{manifest} is not a cardgen manifest ({type(exc).__name__}: {exc})",
             hint="render again to rewrite it",
         ) from None
-    path = out / "index.html"
-    write_atomic(path, page)
+    finally:
+        if spool is not None:
+            spool.file.close()
     return path
 
 
-def _existing_thumbs(out: Path, records: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+def _existing_thumbs(out: Path, records: Mapping[CardId, Mapping[str, Any]]) -> Thumbnails:
     """Thumbnails already on disk for these cards (the server builds no new ones)."""
-    from cardgen.review.thumbs import is_card_hash, thumb_path
+    from cardgen.review.thumbs import present_thumbnails
 
-    found = {}
-    for record in records:
-        sha = record.get("sha256")
-        if is_card_hash(sha) and (out / thumb_path(str(sha))).is_file():
-            found[str(sha)] = thumb_path(str(sha))
-    return found
+    return present_thumbnails(out)
 
 
 def _card(

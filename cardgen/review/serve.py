@@ -287,13 +287,19 @@ class GalleryHandler(BaseHTTPRequestHandler):
 
     def _page_from_manifest(self) -> str:
         """No index.html (a tool that writes only cards and a manifest): build the page here."""
+        from cardgen.batch.output import spooled_manifest
         from cardgen.review.gallery import render_gallery
 
-        try:
-            manifest = json.loads((self.out / "manifest.json").read_text(encoding="utf-8"))
-            return render_gallery(manifest["cards"], self.platforms, out=self.out)
+        try:  # read a card at a time into a spool on disk, not the whole manifest
+            cards = spooled_manifest(self.out / "manifest.json")
         except (OSError, ValueError, KeyError, TypeError, AttributeError, CardgenError):
             return WAITING_PAGE
+        try:
+            return render_gallery(cards, self.platforms, out=self.out)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, CardgenError):
+            return WAITING_PAGE
+        finally:
+            cards.file.close()
 
     def _file(self, real: str, *, immutable: bool) -> Reply:
         stat = Path(real).stat()

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -78,10 +79,41 @@ def store_thumbnail(
         write_atomic(out / THUMBS_DIR / f"{sha256}.webp", data, log=log)
 
 
+class Thumbnails(Mapping[str, str]):
+    """{card sha256: its thumbnail's path relative to OUT} of the cards that have one,
+    held as 32-byte digests: ~100 bytes a card, not the paths (a batch may be 100,000)."""
+
+    def __init__(self, digests: Iterable[bytes] = ()) -> None:
+        self.digests = set(digests)
+
+    def __getitem__(self, sha: str) -> str:
+        if is_card_hash(sha) and bytes.fromhex(sha) in self.digests:
+            return thumb_path(sha)
+        raise KeyError(sha)
+
+    def __contains__(self, sha: object) -> bool:
+        return is_card_hash(sha) and bytes.fromhex(cast(str, sha)) in self.digests
+
+    def __iter__(self) -> Iterator[str]:
+        return (digest.hex() for digest in self.digests)
+
+    def __len__(self) -> int:
+        return len(self.digests)
+
+
+def present_thumbnails(out: Path) -> Thumbnails:
+    """The thumbnails in `OUT/.cardgen/thumbs/` now."""
+    try:
+        with os.scandir(out / THUMBS_DIR) as entries:
+            return Thumbnails(bytes.fromhex(e.name[:64]) for e in entries if _NAME.match(e.name))
+    except OSError:
+        return Thumbnails()
+
+
 def ensure_thumbnails(
     out: Path, records: Iterable[Mapping[str, Any]], *, log: WriteLog | None = None
-) -> dict[str, str]:
-    """Make the missing thumbnails of these cards; {sha256: path relative to OUT} of every
+) -> Thumbnails:
+    """Make the missing thumbnails of these cards (read one at a time); those of every
     card that has one. A card that cannot be read gets none (the page shows the card)."""
     from cardgen.batch.output import write_atomic
     from cardgen.inputs import read_input
@@ -89,16 +121,8 @@ def ensure_thumbnails(
 
     root = out.resolve()
     folder = out / THUMBS_DIR
-    wanted: dict[str, str] = {}
-    for record in records:
-        sha = record.get("sha256")
-        if is_card_hash(sha) and isinstance(record.get("path"), str):
-            wanted.setdefault(str(sha), str(record["path"]))
-    try:
-        present = {p.name[:64] for p in folder.iterdir() if _NAME.match(p.name)}
-    except OSError:
-        present = set()
-    missing = [(sha, path) for sha, path in wanted.items() if sha not in present]
+    present = present_thumbnails(out)
+    found = Thumbnails()
 
     def build(item: tuple[str, str]) -> str | None:
         sha, path = item
@@ -112,29 +136,51 @@ def ensure_thumbnails(
             return None
         return sha
 
-    made: set[str] = set()
-    if missing:
-        # Decoding, resizing and encoding release the GIL: two threads use two cores.
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            made = {sha for sha in pool.map(build, missing) if sha}
-    return {sha: thumb_path(sha) for sha in wanted if sha in present or sha in made}
+    def missing() -> Iterator[tuple[str, str]]:
+        for record in records:
+            sha, path = record.get("sha256"), record.get("path")
+            if not isinstance(sha, str) or not is_card_hash(sha) or not isinstance(path, str):
+                continue
+            if sha in present:
+                found.digests.add(bytes.fromhex(sha))
+            elif sha not in found:
+                found.digests.add(bytes.fromhex(sha))  # once, even when two cards share it
+                yield sha, path
+
+    # Decoding, resizing and encoding release the GIL: two threads use two cores. Taken
+    # in small batches, so the cards waiting for a thread are few, not the whole list.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for batch in _batches(missing(), 64):
+            for (sha, _), made in zip(batch, pool.map(build, batch), strict=True):
+                if made is None:
+                    found.digests.discard(bytes.fromhex(sha))
+    return found
 
 
-def prune_thumbnails(out: Path, keep: Iterable[str]) -> int:
+def _batches(items: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
+    batch: list[tuple[str, str]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def prune_thumbnails(out: Path, keep: Container[str]) -> int:
     """Delete thumbnails of cards no longer in the manifest: only files cardgen names
     (`<sha256>.webp`) inside `OUT/.cardgen/thumbs/`; how many were deleted."""
-    folder = out / THUMBS_DIR
-    kept = set(keep)
     removed = 0
     try:
-        names = [p for p in folder.iterdir() if _NAME.match(p.name) and p.is_file()]
+        with os.scandir(out / THUMBS_DIR) as entries:
+            for entry in entries:
+                if not _NAME.match(entry.name) or entry.name[:64] in keep:
+                    continue
+                if entry.is_file(follow_symlinks=False):
+                    with contextlib.suppress(OSError):
+                        Path(entry.path).unlink()
+                        removed += 1
     except OSError:
-        return 0
-    for path in names:
-        if path.name[:64] not in kept and not path.is_symlink():
-            try:
-                path.unlink()
-                removed += 1
-            except OSError:
-                pass
+        return removed
     return removed
