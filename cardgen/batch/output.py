@@ -26,7 +26,15 @@ from cardgen.batch.folder import (
     temp_name,
 )
 from cardgen.batch.folder import STATE_DIR as STATE_DIR  # re-exported: the gallery keeps a stamp
-from cardgen.batch.spool import CardRecords, RecordSpool, SpoolFile, in_order, keyed, record_id
+from cardgen.batch.spool import (
+    CardRecords,
+    RecordSpool,
+    SpoolFile,
+    in_order,
+    keyed,
+    record_id,
+    utf8_pieces,
+)
 from cardgen.errors import InputError
 
 if TYPE_CHECKING:
@@ -251,7 +259,7 @@ def write_manifest(
     tail = {"carousels": carousels} if carousels else {}
 
     def pieces() -> Iterator[bytes]:
-        return _batched(_manifest_text(head, in_order(by_id), tail))
+        return utf8_pieces(_manifest_text(head, in_order(by_id), tail))
 
     _write_pieces_if_changed(out, MANIFEST, pieces, durable=durable, log=log)
     return out / MANIFEST
@@ -280,19 +288,6 @@ def _dumps(value: Any, depth: int = 0) -> str:
     newline, so every newline of it starts a line of its own)."""
     text = json.dumps(value, indent=2, ensure_ascii=False)
     return text.replace("\n", "\n" + "  " * depth) if depth else text
-
-
-def _batched(texts: Iterable[str]) -> Iterator[bytes]:
-    """Texts as UTF-8 in pieces of about 64 kB."""
-    pending: list[str] = []
-    size = 0
-    for text in texts:
-        pending.append(text)
-        size += len(text)
-        if size >= 1 << 16:
-            yield "".join(pending).encode("utf-8")
-            pending, size = [], 0
-    yield "".join(pending).encode("utf-8")
 
 
 def pretty_json(value: Any) -> bytes:

@@ -197,3 +197,17 @@ def with_status(cards: Sequence[CardRecord], status: str) -> Sequence[CardRecord
     if isinstance(cards, StoredCards):
         return StoredCards(cards.records, cards.cards, status)
     return [cast(CardRecord, {**card, "status": status}) for card in cards]
+
+
+def utf8_pieces(texts: Iterable[str]) -> Iterator[bytes]:
+    """Texts as UTF-8 in pieces of about 64 kB: a long file written as it is made, never
+    whole in memory (the manifest, the review page)."""
+    pending: list[str] = []
+    size = 0
+    for text in texts:
+        pending.append(text)
+        size += len(text)
+        if size >= 1 << 16:
+            yield "".join(pending).encode("utf-8")
+            pending, size = [], 0
+    yield "".join(pending).encode("utf-8")

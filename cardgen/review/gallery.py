@@ -21,7 +21,7 @@ from urllib.parse import quote as url_quote
 
 from cardgen import __version__
 from cardgen.batch.captions import count
-from cardgen.batch.spool import CardId, CardRecords, RecordSpool, in_order, keyed
+from cardgen.batch.spool import CardId, CardRecords, RecordSpool, in_order, keyed, utf8_pieces
 from cardgen.design.platforms import Platform
 from cardgen.errors import InputError
 
@@ -318,7 +318,7 @@ def gallery_pieces(
     script = asset("gallery.js")
     # Our own static assets, not user data: they go in verbatim.
     view = gallery_view(records, platforms, thumbs=thumbs, order=order)
-    return _batched(
+    return utf8_pieces(
         prepare().generate(
             view=view,
             carousels=carousel_views(
@@ -390,19 +390,6 @@ def _file_sha256(path: Path) -> str:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _batched(texts: Iterable[str]) -> Iterator[bytes]:
-    """Texts as UTF-8 in pieces of about 64 kB."""
-    pending: list[str] = []
-    size = 0
-    for text in texts:
-        pending.append(text)
-        size += len(text)
-        if size >= 1 << 16:
-            yield "".join(pending).encode("utf-8")
-            pending, size = [], 0
-    yield "".join(pending).encode("utf-8")
 
 
 def _has_thumb(out: Path, sha: str) -> bool:
