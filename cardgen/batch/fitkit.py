@@ -10,9 +10,11 @@ cardgen (the same version: `executors` checks); system fonts are the worker's ow
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -134,7 +136,8 @@ def ready(kit: FitKit) -> ReadyKit:
     from cardgen.typography.fonts import FontRegistry
 
     store = store_folder()
-    stored = {sha: _stored(store, sha, suffix, data) for sha, (suffix, data) in kit.files.items()}
+    files = kit.files.items()
+    stored = {sha: store_file(store, sha, suffix, data) for sha, (suffix, data) in files}
     root = store / f"project-{kit.digest[:32]}"
     if kit.fonts and not (root / "fonts").is_dir():
         _mirror_fonts(root, kit.fonts, stored)
@@ -178,18 +181,36 @@ def store_folder() -> Path:
     return Path(tempfile.gettempdir()) / f"cardgen-files-{os.getuid()}"
 
 
-def _stored(store: Path, sha: str, suffix: str, data: bytes) -> Path:
-    """The worker's copy of a file: `STORE/SHA256.suffix`, written once, whole."""
-    path = store / f"{sha}{suffix}"
-    if path.is_file() and path.stat().st_size == len(data):
-        return path
+def store_file(store: Path, sha: str, suffix: str, data: bytes) -> Path:
+    """The worker's copy of a file: `STORE/SHA256.suffix`, written once, whole. A copy
+    already there is used only if its bytes have that sha256 (not merely its size)."""
     if hashlib.sha256(data).hexdigest() != sha:
         raise ValueError(f"a file sent as {sha} arrived damaged")
-    store.mkdir(mode=0o700, exist_ok=True)
+    _private_folder(store)
+    path = store / f"{sha}{suffix}"
+    with contextlib.suppress(OSError):
+        if not path.is_symlink() and hashlib.sha256(path.read_bytes()).hexdigest() == sha:
+            return path
     tmp = store / f".{sha}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
+
+
+def _private_folder(store: Path) -> None:
+    """Make sure STORE is this user's own folder: it lives in a shared temporary folder,
+    where another user could have put a link or a folder of their own files under the name."""
+    store.mkdir(mode=0o700, exist_ok=True)
+    info = os.lstat(store)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+        raise ValueError(
+            f"{store} is not a folder of this user's that only it can write (a link, another"
+            " user's, or writable by others): remove it, or point TMPDIR elsewhere"
+        )
 
 
 def _mirror_fonts(root: Path, fonts: tuple[tuple[str, str], ...], stored: dict[str, Path]) -> None:
