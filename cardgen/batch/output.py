@@ -18,7 +18,7 @@ from cardgen.batch.folder import (
     MANIFEST,
     MARKER,
     MARKER_BODY,
-    Sig,
+    WrittenFiles,
     is_marked,
     is_temp_name,
     read_regular,
@@ -54,11 +54,11 @@ class WriteLog:
     run, handed to whatever writes for it."""
 
     def __init__(self) -> None:
-        self.files: dict[str, Sig] = {}  # absolute path -> signature
+        self.files = WrittenFiles()  # by absolute path, each with its signature
 
     def note(self, path: Path) -> None:
         with suppress(OSError):
-            self.files[str(path.absolute())] = signature(path.stat())
+            self.files.add(str(path.absolute()), signature(path.stat()))
 
 
 def write_atomic(

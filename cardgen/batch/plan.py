@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypedDict
 
 from cardgen.batch.captions import CaptionParts, alt_text, fitted_caption
-from cardgen.batch.folder import caption_path
+from cardgen.batch.cardplan import CardJob as CardJob
+from cardgen.batch.cardplan import CardPlan, LoadedSelections
+from cardgen.batch.folder import WrittenFiles, caption_path
 from cardgen.batch.options import RenderOptions, one_of
 from cardgen.design.cardtext import CardText, card_text
 from cardgen.design.layouts import Brand, Layout, LayoutSource, load_brand, resolve_layout
@@ -141,19 +143,6 @@ class Project:
 
 
 @dataclass(frozen=True)
-class CardJob:
-    """One card to make: a verified quote on one platform in one layout and brand."""
-
-    selection: LoadedSelection
-    quote: Quote
-    platform: Platform
-    layout: str
-    brand: str | None
-    fmt: str
-    path: str  # relative to the output folder
-
-
-@dataclass(frozen=True)
 class Failure:
     """A card (or a whole selection, quote_id and platform '*') that could not be made."""
 
@@ -176,10 +165,10 @@ class RenderReport:
     dry_run: bool = False
     inputs: list[Path] = field(default_factory=list)  # files read: selections, articles, images
     options: RenderOptions = field(default_factory=RenderOptions)  # what the run was asked
-    written: dict[str, list[int]] = field(default_factory=dict)  # files written: signatures
+    written: WrittenFiles = field(default_factory=WrittenFiles)  # files written, as left
     # The events the same render run again unchanged would give (every card cached);
     # empty when there is no such rerun (a dry run, a card that failed).
-    rerun_events: list[Event] = field(default_factory=list)
+    rerun_events: Sequence[Event] = field(default_factory=list)  # read as used
     planned: list[PlannedCard] = field(default_factory=list)  # a dry run's cards
 
     def settled(self) -> RenderReport:
@@ -189,7 +178,7 @@ class RenderReport:
 
         cards = with_status(self.cards, "cached")
         counts = {**self.counts, "rendered": 0, "cached": len(cards)}
-        return replace(self, cards=cards, counts=counts, rerun_events=list(self.rerun_events))
+        return replace(self, cards=cards, counts=counts)
 
 
 def load_selections(
@@ -197,8 +186,9 @@ def load_selections(
     project: Project,
     *,
     failures: list[Failure] | None = None,
-) -> list[LoadedSelection]:
-    """The given selection files, or every `quotes/*.yaml` of the project.
+) -> Sequence[LoadedSelection]:
+    """The given selection files, or every `quotes/*.yaml` of the project, each loaded and
+    verified in turn and then kept on disk (`LoadedSelections`), not in memory.
 
     With `failures` (`render --keep-going`), a quote that is not found fails alone:
     it is listed there and the selection's other quotes are kept.
@@ -210,7 +200,7 @@ def load_selections(
             hint="pass a SELECTION.yaml or add files under quotes/",
         )
     names: dict[str, Path] = {}
-    loaded = []
+    loaded = LoadedSelections()
     for path in files:
         _usable_name(path)
         selection = load_selection(path, project_root=project.root, collect=failures is not None)
@@ -221,7 +211,7 @@ def load_selections(
         if selection.name in names:
             raise _twin(names[selection.name], path)
         names[selection.name] = path
-        loaded.append(selection)
+        loaded.append(replace(selection, problems=()))  # listed as failures above
     return loaded
 
 
@@ -234,9 +224,10 @@ def plan(
     brand: str | None = None,
     fmt: str | None = None,
     options: RenderOptions | None = None,
-) -> list[CardJob]:
+) -> Sequence[CardJob]:
     """Every card of the batch: quotes x their platforms, with layout and brand chosen
-    (by `options`, or by the separate keywords)."""
+    (by `options`, or by the separate keywords). A `CardPlan`: each card's job is made
+    when it is read, from a few numbers a card."""
     chosen = one_of(
         options,
         RenderOptions(
@@ -246,25 +237,20 @@ def plan(
             fmt=fmt,
         ),
     )
-    jobs = []
     for wanted in chosen.platforms or ():
         project.platform(wanted)
     if chosen.layout is not None:
         project.layouts.find(chosen.layout, "layout")
-    for selection in selections:
-        for quote in selection.quotes:
+    if not isinstance(selections, Sequence):
+        selections = list(selections)
+    jobs = CardPlan(selections)
+    for number, selection in enumerate(selections):
+        for quote_number, quote in enumerate(selection.quotes):
             for platform_id in chosen.platforms or quote.platforms or DEFAULT_PLATFORMS:
-                jobs.append(
-                    _job(
-                        selection,
-                        quote,
-                        platform_id,
-                        project,
-                        chosen.layout,
-                        chosen.brand,
-                        chosen.fmt,
-                    )
+                card = _choices(
+                    selection, quote, platform_id, project, chosen.layout, chosen.brand, chosen.fmt
                 )
+                jobs.add(number, quote_number, *card)
     return jobs
 
 
@@ -277,6 +263,24 @@ def _job(
     brand: str | None,
     fmt: str | None,
 ) -> CardJob:
+    platform, layout_name, brand_name, chosen_fmt = _choices(
+        selection, quote, platform_id, project, layout, brand, fmt
+    )
+    path = f"{selection.name}/{quote.id}/{platform.id}." + extension(chosen_fmt)
+    return CardJob(selection, quote, platform, layout_name, brand_name, chosen_fmt, path)
+
+
+def _choices(
+    selection: LoadedSelection,
+    quote: Quote,
+    platform_id: str,
+    project: Project,
+    layout: str | None,
+    brand: str | None,
+    fmt: str | None,
+) -> tuple[Platform, str, str | None, str]:
+    """A card's platform, layout, brand and format, as asked and resolved; its errors name
+    the selection's line that asked for them."""
     layout_name = layout or quote.layout or DEFAULT_LAYOUT
     try:
         platform = project.platform(platform_id)
@@ -290,15 +294,8 @@ def _job(
             exc.message = f"quote '{quote.id}': {exc.message}"
         raise
     chosen_fmt = fmt or default_format(platform.format, resolved.background.image is not None)
-    return CardJob(
-        selection=selection,
-        quote=quote,
-        platform=platform,
-        layout=layout_name,
-        brand=brand or quote.brand or project.layout_brand(layout_name, resolved),
-        fmt=chosen_fmt,
-        path=f"{selection.name}/{quote.id}/{platform.id}." + extension(chosen_fmt),
-    )
+    chosen_brand = brand or quote.brand or project.layout_brand(layout_name, resolved)
+    return platform, layout_name, chosen_brand, chosen_fmt
 
 
 class ProblemJson(TypedDict):

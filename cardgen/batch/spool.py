@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
-from typing import IO, Any, cast, overload
+from typing import IO, Any, TypeVar, cast, overload
 
 from cardgen.batch.records import CardRecord
 from cardgen.errors import InputError
@@ -19,11 +20,18 @@ CardId = tuple[str, str, str]  # (selection file, quote id, platform)
 # Card records as a writer takes them: a list, or a mapping by card id (a spool).
 Records = Mapping[CardId, Any] | Iterable[Mapping[str, Any]]
 CardRecords = Mapping[CardId, CardRecord] | Iterable[CardRecord]  # the same, typed
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 def record_id(record: Mapping[str, Any]) -> CardId:
-    """Which card a manifest or journal record is of."""
-    return (str(record["selection"]), str(record["quote_id"]), str(record["platform"]))
+    """Which card a manifest or journal record is of; its names shared (interned): a run
+    keeps an id for each of its cards, and a selection or quote names many."""
+    return (
+        sys.intern(str(record["selection"])),
+        sys.intern(str(record["quote_id"])),
+        sys.intern(str(record["platform"])),
+    )
 
 
 def manifest_order(card: CardId) -> CardId:
@@ -211,3 +219,59 @@ def utf8_pieces(texts: Iterable[str]) -> Iterator[bytes]:
             yield "".join(pending).encode("utf-8")
             pending, size = [], 0
     yield "".join(pending).encode("utf-8")
+
+
+class Mapped(Sequence[U]):
+    """`function` of each of `items`, made as it is read: a run's long lists (the card ids
+    of its plan, the events of a rerun) are never held whole."""
+
+    def __init__(self, items: Sequence[T], function: Callable[[T], U]) -> None:
+        self.items = items
+        self.function = function
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @overload
+    def __getitem__(self, index: int) -> U: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[U]: ...
+
+    def __getitem__(self, index: int | slice) -> U | Sequence[U]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        return self.function(self.items[index])
+
+    def __iter__(self) -> Iterator[U]:
+        return (self.function(item) for item in self.items)
+
+
+class Joined(Sequence[T]):
+    """Sequences read one after another, as one."""
+
+    def __init__(self, *parts: Sequence[T]) -> None:
+        self.parts = parts
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self.parts)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        index = range(len(self))[index]
+        for part in self.parts:
+            if index < len(part):
+                return part[index]
+            index -= len(part)
+        raise IndexError(index)  # not reached: the range above checked it
+
+    def __iter__(self) -> Iterator[T]:
+        for part in self.parts:
+            yield from part

@@ -13,23 +13,27 @@ which verifies everything and records a new stamp. Only the standard library is 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import chdir, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cardgen.batch.folder import Sig
+from cardgen.batch.folder import MANIFEST, Sig
 from cardgen.batch.folder import signature as _sig
 
 if TYPE_CHECKING:
+    from cardgen.batch.folder import WrittenFiles
     from cardgen.batch.plan import RenderReport
 
 Transcript = list[tuple[bool, str]]  # (to stderr, text with its newline), in order
 
 STAMP = "uptodate.json"
-FORMAT = 2  # 2: the stamp of a render that drew cards settles its manifest first
+FORMAT = 3  # 2: the stamp of a render that drew cards settles its manifest first; 3: the
+# output folder as a count and a sum
 _HASHED = 1 << 20  # input files up to this size keep a content hash: a touched file still counts
 # A file whose change time is this close to the run's start may have changed during it. File
 # times come from the kernel's coarse clock (a tick, at most 10 ms, behind); whole seconds
@@ -76,13 +80,19 @@ def _stat(path: str) -> Sig | None:
 def _walk(top: str, recursive: bool, *, follow: bool = True) -> dict[str, Sig | None] | None:
     """Every file under `top` (relative path -> signature), None when `top` is no folder.
 
-    Symbolic links are followed, as the renderer follows them (a broken one is None); not
-    with `follow` False (the output folder, where cardgen follows none: a link there to `/`
-    would walk the whole disk). Raises OSError for a folder that cannot be listed.
+    Symbolic links are followed, as the renderer follows them (a broken one is None).
+    Raises OSError for a folder that cannot be listed.
     """
     if not Path(top).is_dir():
         return None
-    found: dict[str, Sig | None] = {}
+    return dict(_files(top, recursive, follow=follow))
+
+
+def _files(top: str, recursive: bool, *, follow: bool = True) -> Iterator[tuple[str, Sig | None]]:
+    """Every file under `top` as (relative path, signature), one at a time, in the order
+    the folders list them. Symbolic links are followed, but not with `follow` False (the
+    output folder, where cardgen follows none: a link there to `/` would walk the whole
+    disk)."""
     seen: set[tuple[int, int]] = set()
     stack = [("", top)]
     while stack:
@@ -99,18 +109,33 @@ def _walk(top: str, recursive: bool, *, follow: bool = True) -> dict[str, Sig | 
                         stack.append((name + "/", entry.path))
                     continue
                 try:
-                    found[name] = _sig(entry.stat(follow_symlinks=follow))
+                    yield name, _sig(entry.stat(follow_symlinks=follow))
                 except FileNotFoundError:
-                    found[name] = None
-    return found
+                    yield name, None
 
 
-def _out_files(out: str) -> dict[str, Sig | None]:
-    """The output folder's files, but for the lock (rewritten by every run) and the stamp."""
-    files = _walk(out, recursive=True, follow=False) or {}
-    files.pop(".cardgen/lock", None)
-    files.pop(".cardgen/" + STAMP, None)
-    return files
+# The output folder's files are many (three a card: 300,000 for 100,000 cards): the stamp
+# holds their count and one sum of a digest of each (name, signature), which any order of
+# listing gives alike, never the list itself.
+_SUM = 1 << 128
+_IGNORED = {".cardgen/lock", ".cardgen/" + STAMP, MANIFEST}  # the manifest: apart, settled
+
+
+def _out_files(out: str, trusted: Callable[[str, Sig], bool] | None = None) -> list[Any] | None:
+    """[count, sum] of the output folder's files but the lock, the stamp and the manifest
+    (which settling a rerun rewrites: the stamp keeps its signature apart). With `trusted`,
+    None as soon as a file is not (see `_settled`)."""
+    count, total = 0, 0
+    if not Path(out).is_dir():
+        return [0, "0"]
+    for name, sig in _files(out, recursive=True, follow=False):
+        if name in _IGNORED:
+            continue
+        if trusted is not None and sig is not None and not trusted(name, sig):
+            return None
+        digest = hashlib.blake2b(f"{name}\0{sig}".encode("utf-8", "surrogateescape"))
+        count, total = count + 1, (total + int.from_bytes(digest.digest()[:16], "big")) % _SUM
+    return [count, f"{total:x}"]
 
 
 def _join(top: str, name: str) -> str:
@@ -118,8 +143,6 @@ def _join(top: str, name: str) -> str:
 
 
 def _hash(path: str) -> str:
-    import hashlib  # not on the fast path's way unless a file was touched
-
     from cardgen.inputs import open_regular
 
     handle = open_regular(path)  # a FIFO or /dev/zero in a listed folder is never read
@@ -293,7 +316,7 @@ def _unchanged_under_lock(stamp: dict[str, Any], out: Path) -> bool:
 def _settle(stamp: dict[str, Any], out: Path) -> bool:
     """Write the manifest as the first rerun after a render writes it, its `rendered` cards
     now `cached` (the only change such a rerun makes), and keep the stamp true of OUT."""
-    from cardgen.batch.folder import MANIFEST, read_regular
+    from cardgen.batch.folder import read_regular
     from cardgen.batch.output import write_inside
     from cardgen.errors import CardgenError
 
@@ -309,7 +332,7 @@ def _settle(stamp: dict[str, Any], out: Path) -> bool:
     try:
         settled = cards.replace(_RENDERED, _CACHED) + carousels + rest
         write_inside(out, MANIFEST, settled, durable=True)
-        stamp["output"][MANIFEST] = _stat(str(out / MANIFEST))
+        stamp["manifest"] = _stat(str(out / MANIFEST))
         stamp["settle"] = False
         _write_stamp_file(out, stamp)
     except CardgenError:  # the folder is as the normal path leaves it; it redoes the stamp
@@ -333,7 +356,7 @@ def _write_stamp_file(out: Path, stamp: dict[str, Any]) -> None:
 
 
 def _unchanged(stamp: dict[str, Any], out: str) -> bool:
-    if _out_files(out) != stamp["output"]:
+    if _stat(_join(out, MANIFEST)) != stamp["manifest"] or _out_files(out) != stamp["output"]:
         return False
     for path, sig in stamp["dirs"].items():
         if _stat(path) != sig:
@@ -458,11 +481,19 @@ def _write_stamp(recorder: Recorder, report: RenderReport) -> bool:
             "package": _package_dir(),
             "transcript": recorder.transcript,
             **_inputs(report.inputs),
-            "output": _out_files(str(out)),
+            "manifest": _stat(str(out / MANIFEST)),
             # Cards drawn by this run are `rendered` in the manifest; a rerun says `cached`.
             "settle": bool(report.counts.get("rendered")),
         }
         if not _settled(stamp, recorder, report.written, str(out)):
+            return False
+        top = str(out.absolute()).rstrip("/") + "/"  # joined as strings: no Path a file
+
+        def trusted(name: str, sig: Sig) -> bool:
+            return _kept(top + name, sig, recorder.read_ns, report.written)
+
+        stamp["output"] = _out_files(str(out), trusted)
+        if stamp["output"] is None:
             return False
         _write_stamp_file(out, stamp)
         return True
@@ -503,16 +534,16 @@ def _inputs(files: list[Path]) -> dict[str, Any]:
     return {"files": named, "trees": trees, "dirs": dirs, "hashes": hashes}
 
 
-def _settled(stamp: dict[str, Any], recorder: Recorder, written: dict[str, Sig], out: str) -> bool:
-    """No file of the stamp changed after the run read it, but those the run wrote itself.
+def _settled(stamp: dict[str, Any], recorder: Recorder, written: WrittenFiles, out: str) -> bool:
+    """No file of the stamp changed after the run read it, but those the run wrote itself
+    (the output folder's files are tested by `_out_files`, as their sum is made).
 
     The run verified what it read when it read it; a file changed since (by another
     program) would make the stamp vouch for contents the run never saw. cardgen's own files
     and the installed packages were read from the process's start, the rest after `read_ns`.
     """
     signatures: list[tuple[str, Sig | None, int]] = [
-        (_join(str(Path(out).absolute()), name), sig, recorder.read_ns)
-        for name, sig in stamp["output"].items()
+        (_join(str(Path(out).absolute()), MANIFEST), stamp["manifest"], recorder.read_ns)
     ]
     signatures += [(path, sig, recorder.read_ns) for path, sig in stamp["files"].items()]
     signatures += [(path, sig, recorder.start_ns) for path, sig in stamp["dirs"].items()]
@@ -520,11 +551,11 @@ def _settled(stamp: dict[str, Any], recorder: Recorder, written: dict[str, Sig],
     for top, (_, tree) in stamp["trees"].items():
         read = recorder.start_ns if top == package else recorder.read_ns
         signatures += [(_join(top, name), sig, read) for name, sig in (tree or {}).items()]
-    for path, sig, read in signatures:
-        if sig is None:
-            continue
-        ctime = sig[2]
-        margin = _COARSE_NS if ctime % 1_000_000_000 == 0 else _TICK_NS
-        if ctime >= read - margin and written.get(path) != sig:
-            return False
-    return True
+    return all(sig is None or _kept(path, sig, read, written) for path, sig, read in signatures)
+
+
+def _kept(path: str, sig: Sig, read: int, written: WrittenFiles) -> bool:
+    """The file did not change after `read`, or is as the run wrote it."""
+    ctime = sig[2]
+    margin = _COARSE_NS if ctime % 1_000_000_000 == 0 else _TICK_NS
+    return ctime < read - margin or written.holds(path, sig)
