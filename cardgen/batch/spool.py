@@ -34,6 +34,13 @@ def record_id(record: Mapping[str, Any]) -> CardId:
     )
 
 
+def shared_id(card: CardId) -> CardId:
+    """`card` with its names interned, as `record_id` gives them (then `card` itself): a
+    run keeps its cards' ids in several places, each the same tuple."""
+    shared = (sys.intern(card[0]), sys.intern(card[1]), sys.intern(card[2]))
+    return card if all(a is b for a, b in zip(shared, card, strict=True)) else shared
+
+
 def manifest_order(card: CardId) -> CardId:
     """The manifest's and captions.csv's order: by selection, quote id, platform."""
     return card
@@ -49,7 +56,6 @@ class SpoolFile:
         except OSError as exc:
             raise _cannot_spool(exc) from None
         self._end = 0
-        self._names: dict[str, str] = {}  # one str for each selection, quote id and platform
 
     def append(self, value: object) -> int:
         """Where `value`, written as one JSON line, starts."""
@@ -73,10 +79,6 @@ class SpoolFile:
     def read(self, where: int) -> Any:
         self._file.seek(where)
         return json.loads(self._file.readline())
-
-    def name(self, text: str) -> str:
-        """`text` shared: a batch repeats each selection and platform on every card."""
-        return self._names.setdefault(text, text)
 
     def close(self) -> None:
         self._file.close()
@@ -102,8 +104,7 @@ class RecordSpool(MutableMapping[CardId, CardRecord]):
         return cast(CardRecord, self.file.read(self._where[card]))
 
     def __setitem__(self, card: CardId, record: CardRecord) -> None:
-        name = self.file.name
-        self._where[(name(card[0]), name(card[1]), name(card[2]))] = self.file.append(record)
+        self._where[shared_id(card)] = self.file.append(record)
 
     def __delitem__(self, card: CardId) -> None:
         del self._where[card]
