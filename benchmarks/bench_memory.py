@@ -8,7 +8,11 @@ drawn card is written and let go). Peak memory is the process's maximum resident
 size, read by a small launcher (see `bench_scaling`).
 
     python -m benchmarks.bench_memory                 # 1,000, 10,000 and 100,000 cards
-    python -m benchmarks.bench_memory --cards 1000 10000
+    python -m benchmarks.bench_memory --cards 1000 10000 --writing 1000 --plan 100000
+
+`--plan` measures, with tracemalloc in this process, what the plan holds a card: as a render
+keeps it (`CardPlan`: six numbers a card, selections pickled on disk) and as the list of
+`CardJob`s it was before.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ import json
 import subprocess
 import sys
 import tempfile
+import tracemalloc
 from pathlib import Path
 from typing import Any, cast
 
 from benchmarks.bench_scaling import render, sentence
 from benchmarks.harness import Settings
 from cardgen.batch.output import manifest_cards
+from cardgen.batch.plan import Project, load_selections, plan
 from cardgen.batch.records import CardRecord
 
 SELECTIONS = 10
@@ -80,6 +86,29 @@ def measure(root: Path, cards: int) -> dict[str, Any]:
         "peak_rss_mb": peak_mb,
         "manifest_mb": manifest.stat().st_size / 1e6,
         "page_mb": (out / "index.html").stat().st_size / 1e6,
+    }
+
+
+def measure_plan(root: Path, cards: int) -> dict[str, Any]:
+    """Bytes a card of the plan (tracemalloc): the selections loaded and the cards planned,
+    as a render keeps them, then the same cards as a list of `CardJob`s (how it was kept
+    before), each job with its selection as loaded."""
+    folder = root / f"plan-{cards}"
+    make_project(folder, cards)
+    project = Project.open(folder)
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        jobs = plan(load_selections(None, project), project)
+        compact = tracemalloc.get_traced_memory()[0] - start
+        as_jobs = list(jobs)
+        listed = tracemalloc.get_traced_memory()[0] - start - compact
+    finally:
+        tracemalloc.stop()
+    return {
+        "cards": len(as_jobs),
+        "plan_bytes_per_card": compact / len(jobs),
+        "job_list_bytes_per_card": listed / len(jobs),
     }
 
 
@@ -171,15 +200,20 @@ def measure_writing(root: Path, cards: int) -> dict[str, Any]:
 
 
 def run(
-    settings: Settings, sizes: tuple[int, ...] | None = None, writing: tuple[int, ...] | None = None
+    settings: Settings,
+    sizes: tuple[int, ...] | None = None,
+    writing: tuple[int, ...] | None = None,
+    plans: tuple[int, ...] | None = None,
 ) -> dict[str, Any]:
     default = (100, 1000) if settings.quick else (1000, 10_000, 100_000)
     sizes = default if sizes is None else sizes
     writing = default if writing is None else writing
+    plans = default if plans is None else plans
     with tempfile.TemporaryDirectory() as tmp:
+        planned = [measure_plan(Path(tmp), cards) for cards in plans]
         rows = [measure(Path(tmp), cards) for cards in sizes]
         written = [measure_writing(Path(tmp), cards) for cards in writing]
-    result: dict[str, Any] = {"render": rows, "writing": written}
+    result: dict[str, Any] = {"plan": planned, "render": rows, "writing": written}
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
         growth = last["peak_rss_mb"] - first["peak_rss_mb"]
@@ -191,6 +225,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cards", type=int, nargs="*", default=None, help="render these sizes")
     parser.add_argument("--writing", type=int, nargs="*", default=None, help="write these sizes")
+    parser.add_argument("--plan", type=int, nargs="*", default=None, help="plan these sizes")
     parser.add_argument(
         "--write-path", nargs=2, metavar=("CARDS", "FOLDER"), help=argparse.SUPPRESS
     )
@@ -200,4 +235,5 @@ if __name__ == "__main__":
     else:
         sizes = tuple(args.cards) if args.cards is not None else None
         writing = tuple(args.writing) if args.writing is not None else None
-        print(json.dumps(run(Settings.from_env(), sizes, writing), indent=2))
+        plans = tuple(args.plan) if args.plan is not None else None
+        print(json.dumps(run(Settings.from_env(), sizes, writing, plans), indent=2))
