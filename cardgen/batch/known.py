@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from cardgen.batch.folder import STATE_DIR, hash_inside, safe_relative
+from cardgen.batch.folder import STATE_DIR, Digests, hash_inside, safe_relative
 from cardgen.batch.output import Journal, read_manifest
 from cardgen.batch.plan import CardJob, Project, shown_path
 from cardgen.batch.records import Event, as_record
@@ -26,7 +26,7 @@ class Known(NamedTuple):
 
     records: RecordSpool  # on disk as recorded: the manifest, then the journal
     listed: RecordSpool  # those of the manifest alone
-    manifest_paths: set[str]  # every card path the manifest on disk names, true or not
+    manifest_paths: Digests  # every card path the manifest on disk names, true or not
 
 
 def known_records(out: Path, warn: Callable[[str], None], spool: SpoolFile | None = None) -> Known:
@@ -37,7 +37,7 @@ def known_records(out: Path, warn: Callable[[str], None], spool: SpoolFile | Non
     regular file reached through real folders, with the size and hash it names.
     """
     spool = spool or SpoolFile()
-    known = Known(RecordSpool(spool), RecordSpool(spool), set())
+    known = Known(RecordSpool(spool), RecordSpool(spool), Digests())
     manifest = read_manifest(out, warn)
     journal = Journal(out).read()
     for origin, records in (("manifest.json", manifest), (f"{STATE_DIR}/journal.jsonl", journal)):

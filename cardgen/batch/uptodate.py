@@ -2,8 +2,9 @@
 
 Every successful render leaves a stamp, `OUT/.cardgen/uptodate.json`: its command line and
 folder, every file it read or searched (selections, articles, layouts, brands, pictures,
-fonts, cardgen's own files, the installed packages), every file of the output folder, each
-with its size, times and inode, and what an unchanged rerun prints (every card cached). The
+fonts, cardgen's own files, the installed packages), the files of the output folder (each
+one's size, times and inode, held as a count and one sum: `_out_files`), and what an
+unchanged rerun prints (every card cached). The
 same command run again, with every one of those files as it was, prints that and exits 0
 without importing the CLI, pydantic or Pillow (`cardgen.__main__`); after a render that drew
 cards, it first turns the manifest's `rendered` statuses into `cached`, as the rerun would.
