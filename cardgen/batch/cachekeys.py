@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,7 +39,7 @@ def fonts_digest(project: Project) -> str:
     return digest.hexdigest()
 
 
-def files_read(loaded: list[LoadedSelection], project: Project) -> list[Path]:
+def files_read(loaded: Sequence[LoadedSelection], project: Project) -> list[Path]:
     """Selections, their articles, and the pictures and logos of the layouts and brands used."""
     files = [path for s in loaded for path in (s.path, s.article.path)]
     dumps = [item.model_dump(mode="json") for item in project.loaded()]

@@ -3,7 +3,7 @@ cache keys and the records on disk; nothing is written."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cardgen.batch.cachekeys import cache_key, fonts_digest
@@ -13,7 +13,7 @@ from cardgen.batch.records import Event, PlannedCard
 
 
 def dry_run(
-    card_jobs: list[CardJob],
+    card_jobs: Sequence[CardJob],
     project: Project,
     out: Path,
     force: bool,

@@ -3,8 +3,11 @@ is drawn, and fed to the pool in plan order, a bounded number ahead of the one w
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from cardgen.batch.cardplan import Todo as Todo
 from cardgen.batch.executors import DaskPool
 from cardgen.batch.plan import CardJob, Project, fit_card
 from cardgen.batch.scheduling import Pool
@@ -14,9 +17,6 @@ from cardgen.errors import CardgenError
 
 if TYPE_CHECKING:
     from cardgen.drawing.scene import Scene
-
-# (job, cache key, where its caption and alt text wait in the spool, or why they cannot be)
-Todo = tuple[CardJob, str, "int | CardgenError"]
 
 
 class Fitted(NamedTuple):
@@ -42,8 +42,8 @@ class Feed:
     def __init__(
         self,
         pool: Pool | DaskPool,
-        todo: list[Todo],
-        scenes: dict[int, Fitted],
+        todo: Sequence[Todo],
+        scenes: Mapping[int, Fitted],
         from_cache: set[int],
         spool: SpoolFile,
     ) -> None:
@@ -52,7 +52,7 @@ class Feed:
         self.scenes = scenes  # fitted cards not yet written, by todo index
         self.from_cache = from_cache  # indexes into todo of the cards the shared cache holds
         self.spool = spool
-        self.order: list[int] = []  # indexes into todo of the fitted cards, in plan order
+        self.order = array("I")  # indexes into todo of the fitted cards, in plan order
         self.sent = 0
         self.taken = 0
 

@@ -4,6 +4,7 @@ which run last rendered each quote (`.cardgen/history.json`)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TypedDict
@@ -25,7 +26,7 @@ class History(TypedDict):
     quotes: dict[str, int]
 
 
-def pick(loaded: list[LoadedSelection], count: int, history: History) -> list[LoadedSelection]:
+def pick(loaded: Sequence[LoadedSelection], count: int, history: History) -> list[LoadedSelection]:
     """Keep the `count` quotes least recently rendered (never rendered first, then oldest)."""
     used = history["quotes"]
     order = [(s.name, q.id) for s in loaded for q in s.quotes]
@@ -43,7 +44,7 @@ def remember(
     history: History,
     done: set[tuple[str, str]],
     failures: list[Failure],
-    card_jobs: list[CardJob],
+    card_jobs: Sequence[CardJob],
     project: Project,
 ) -> None:
     """Mark the quotes whose every card is on disk (`done`: (selection, quote id) of the

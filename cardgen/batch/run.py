@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import json
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from cardgen.batch import scheduling
 from cardgen.batch.cache import SharedCache
 from cardgen.batch.cachehits import CacheHits
 from cardgen.batch.cachekeys import Memo, cache_key, fonts_digest
+from cardgen.batch.cardplan import CardsToDo, Triples
 from cardgen.batch.carousels import CarouselJob, old_carousels, render_all
 from cardgen.batch.events import card_event, done_event, failure_event, start_event
 from cardgen.batch.executors import DaskPool
@@ -38,7 +39,7 @@ from cardgen.batch.pool import CardNotDrawn, InlinePool
 from cardgen.batch.records import CarouselEvent, Event, SceneFacts
 from cardgen.batch.scheduling import Drawn, Pool
 from cardgen.batch.signals import SignalGuard
-from cardgen.batch.spool import StoredCards
+from cardgen.batch.spool import Joined, Mapped, StoredCards
 from cardgen.batch.workers import PackedError, draw_in_worker
 from cardgen.batch.writing import CardWriter
 from cardgen.drawing.memory import keep_freed_memory
@@ -82,10 +83,10 @@ class Run:
         self.carousel_events: list[Event] = []  # what drawing them said, said again by a rerun
         self.cache = CacheHits(cache, force=force, emit=emit)  # cards drawn before, anywhere
         self.from_cache: set[int] = set()  # indexes into todo of the cards it holds
-        self.scenes: dict[int, Fitted] = {}  # fitted cards not yet written, by todo index
+        self.scenes = Triples(Fitted)  # fitted cards not yet written, by todo index
         self.cluster = cluster  # --executor dask: it draws, not local workers
 
-    def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
+    def execute(self, card_jobs: Sequence[CardJob], jobs: int) -> RenderReport:
         self.writer.read_known(card_jobs)
         # Workers of a forkserver take ~0.3 s to start (imports, fonts); when cards will surely
         # render, start them now, before the cache keys and captions worked out below.
@@ -109,14 +110,14 @@ class Run:
                 started.close(graceful=False)  # closed already unless the run failed
 
     def _execute(
-        self, card_jobs: list[CardJob], jobs: int, started: Pool | DaskPool | None
+        self, card_jobs: Sequence[CardJob], jobs: int, started: Pool | DaskPool | None
     ) -> RenderReport:
         fonts = fonts_digest(self.project)
         memo: Memo = {}
-        todo: list[Todo] = []
-        cached: list[tuple[CardJob, int]] = []  # with where their captions wait
+        # Numbers into the plan, keys and where the texts wait: ~50 bytes a card.
+        todo, cached = CardsToDo(card_jobs), CardsToDo(card_jobs)
         writer = self.writer
-        for job in card_jobs:
+        for number, job in enumerate(card_jobs):
             snippets: int | CardgenError
             try:  # the texts wait in the spool: ~700 bytes a card until it is written
                 snippets = writer.spool.append(card_snippets(job, self.project))
@@ -126,9 +127,9 @@ class Run:
             old = writer.state.get(writer.card_id(job))
             fresh = old is not None and old.get("cache_key") == key and not self.force
             if old is not None and fresh and not isinstance(snippets, CardgenError):
-                cached.append((job, snippets))
+                cached.append(number, key, snippets)
             else:
-                todo.append((job, key, snippets))
+                todo.append(number, key, snippets)
         prefit = None
         if started is None and jobs > 1 and len(todo) > 1 and scheduling.can_fork():
             # Forked once the first card is fitted, each worker starts with the fonts it needs
@@ -144,7 +145,8 @@ class Run:
             scenes = self._fit_all(feed, todo, prefit)
             writer.unlist_what_changes((todo[index][0] for index in scenes), cached)
             self.writing = True
-            for job, where in cached:
+            for job, _, where in cached:
+                assert not isinstance(where, CardgenError)  # such cards are not cached
                 writer.keep_cached(job, writer.recaptioned(job, where))
             self._draw_all(pool, feed, todo, scenes)
             pool.close()
@@ -186,20 +188,20 @@ class Run:
             carousels = old_carousels(self.out)
         return self.writer.finish(carousels)
 
-    def _rerun_events(self, card_jobs: list[CardJob], manifest: Path, kept: int) -> list[Event]:
+    def _rerun_events(
+        self, card_jobs: Sequence[CardJob], manifest: Path, kept: int
+    ) -> Sequence[Event]:
         """The events of this render run again with nothing changed: every card cached, in
-        plan order. None when a card failed (such a run is never answered by the stamp)."""
-        found = [self.writer.card_id(job) for job in card_jobs]
-        if self.failures or any(card not in self.writer.fresh for card in found):
+        plan order. None when a card failed (such a run is never answered by the stamp).
+        Made as they are read, from the plan and the run's records: never all held."""
+        writer = self.writer
+        found = Mapped(card_jobs, writer.card_id)
+        if self.failures or any(card not in writer.fresh for card in found):
             return []
-        cards: list[Event] = [card_event(self.writer.state[card], "cached") for card in found]
+        cards = Mapped(found, lambda card: cast(Event, card_event(writer.state[card], "cached")))
         counts = {"rendered": 0, "cached": len(cards), "failed": 0, "kept": kept}
-        return [
-            start_event(self.out, len(cards), 0),
-            *cards,
-            *self.carousel_events,
-            done_event(counts, manifest),
-        ]
+        first: list[Event] = [start_event(self.out, len(cards), 0)]
+        return Joined(first, cards, [*self.carousel_events, done_event(counts, manifest)])
 
     def _carousel_said(self, event: CarouselEvent) -> None:
         self.carousel_events.append(event)
@@ -208,9 +210,9 @@ class Run:
     def _fit_all(
         self,
         feed: Feed,
-        todo: list[Todo],
+        todo: Sequence[Todo],
         first: Scene | PackedError | None = None,
-    ) -> dict[int, Fitted]:
+    ) -> MutableMapping[int, Fitted]:
         """Fit every card before writing any: a card that cannot fit stops the run unwritten.
 
         Fitting is done here (~2 ms a card once words are shaped) while the workers start,
@@ -253,7 +255,7 @@ class Run:
         self,
         pool: DaskPool,
         todo: list[tuple[int, Todo]],
-        scenes: dict[int, Fitted],
+        scenes: MutableMapping[int, Fitted],
         feed: Feed,
     ) -> None:
         """Fitting on the cluster's workers: the scenes stay there, to be drawn."""
@@ -275,8 +277,8 @@ class Run:
         self,
         pool: Pool | DaskPool,
         feed: Feed,
-        todo: list[Todo],
-        scenes: dict[int, Fitted],
+        todo: Sequence[Todo],
+        scenes: MutableMapping[int, Fitted],
     ) -> None:
         if scenes and not isinstance(pool, InlinePool):
             from cardgen.review.gallery import prepare

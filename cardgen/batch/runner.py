@@ -14,6 +14,7 @@ from typing import Any
 from cardgen.batch import scheduling
 from cardgen.batch.cache import open_cache
 from cardgen.batch.cachekeys import Memo, cache_key, files_read, fonts_digest
+from cardgen.batch.cardplan import LoadedSelections
 from cardgen.batch.carousels import plan_carousels, relative
 from cardgen.batch.dryrun import dry_run
 from cardgen.batch.executors import DaskPool, ExecutorChoice, choose_executor
@@ -34,6 +35,7 @@ from cardgen.batch.records import Event
 from cardgen.batch.rotation import History, history_folder, pick, read_history, remember
 from cardgen.batch.run import Run
 from cardgen.batch.shards import Shard, parse_shard, take_shard
+from cardgen.batch.spool import Joined
 from cardgen.batch.workers import draw_on_worker, fit_on_worker
 from cardgen.errors import ContentError, InputError
 from cardgen.source.quotes import LoadedSelection
@@ -148,7 +150,8 @@ def run_batch(
             report.inputs = files_read(loaded, project)
             report.written = run.log.files
             if report.rerun_events and note is not None:  # said again by every rerun
-                report.rerun_events.insert(0, {"event": "warning", "message": note})
+                said: list[Event] = [{"event": "warning", "message": note}]
+                report.rerun_events = Joined(said, report.rerun_events)
     report.options = options
     return report
 
@@ -171,7 +174,7 @@ def _closing(cluster: DaskPool | None) -> Iterator[None]:
 
 
 def _take_shard(
-    card_jobs: list[CardJob], shard: Shard, project: Project
+    card_jobs: Sequence[CardJob], shard: Shard, project: Project
 ) -> tuple[list[CardJob], dict[str, Any]]:
     fonts = fonts_digest(project)
     memo: Memo = {}
@@ -184,7 +187,11 @@ def _take_shard(
 
 
 def _remember(
-    folder: Path, history: History, report: RenderReport, card_jobs: list[CardJob], project: Project
+    folder: Path,
+    history: History,
+    report: RenderReport,
+    card_jobs: Sequence[CardJob],
+    project: Project,
 ) -> None:
     done = {(c["selection"], c["quote_id"]) for c in report.cards}
     remember(folder, history, done, report.failures, card_jobs, project)
@@ -195,16 +202,17 @@ def _load(
     project: Project,
     keep_going: bool,
     failures: list[Failure],
-) -> list[LoadedSelection]:
+) -> Sequence[LoadedSelection]:
     if not keep_going:
         return load_selections(selections, project)
     files = list(selections) if selections else project.selection_files()
     if not files:
         return load_selections(files, project)  # raises the usual "no selections" error
-    loaded = []
+    loaded = LoadedSelections()  # on disk, not in memory, as load_selections keeps them
     for path in files:
         try:
-            loaded.extend(load_selections([path], project, failures=failures))
+            for selection in load_selections([path], project, failures=failures):
+                loaded.append(selection)
         except ContentError as exc:  # a misquote: the file's other selections still render
             failures.append(Failure(shown_path(path, project.root), "*", "*", exc.one_line()))
     names: dict[str, Path] = {}

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from cardgen import __version__
+from cardgen.batch.cardplan import Todo
 from cardgen.batch.carousels import caption_rows
 from cardgen.batch.events import card_event
-from cardgen.batch.folder import STATE_DIR, caption_path, hash_inside, open_inside
+from cardgen.batch.folder import STATE_DIR, Digests, caption_path, hash_inside, open_inside
 from cardgen.batch.known import CardId, known_records, record_id, warner
 from cardgen.batch.output import (
     Journal,
@@ -60,7 +61,7 @@ class CardWriter:
         self.state = RecordSpool(spool)  # every card on disk: the earlier runs', then ours
         self.fresh: dict[CardId, Status] = {}  # this run's rendered and cached cards
         self.listed = RecordSpool(spool)  # the manifest's true records
-        self.manifest_paths: set[str] = set()  # what the manifest on disk names now
+        self.manifest_paths = Digests()  # what the manifest on disk names now
         self.wrote = False  # a card or caption file was written: sync before the manifest
         self.written = RecordSpool(spool)  # records of the cards this run wrote
         self.shard: dict[str, Any] | None = None  # the manifest's "shard" of a --shard run
@@ -76,7 +77,9 @@ class CardWriter:
         known = known_records(self.out, warner(self.emit), self.state.file)
         self.state, self.listed, self.manifest_paths = known
         folders = {".", STATE_DIR}
-        for path in [*(r["path"] for r in self.state.values()), *(j.path for j in card_jobs)]:
+        for path in itertools.chain(
+            (r["path"] for r in self.state.values()), (j.path for j in card_jobs)
+        ):
             folders.add(path.rsplit("/", 1)[0])
         remove_temporaries(self.out, folders)
 
@@ -87,27 +90,26 @@ class CardWriter:
             self._relative[path] = shown_path(path, self.project.root)
         return (self._relative[path], job.quote.id, job.platform.id)
 
-    def unlist_what_changes(
-        self, changing_jobs: Iterable[CardJob], cached: list[tuple[CardJob, int]]
-    ) -> None:
+    def unlist_what_changes(self, changing_jobs: Iterable[CardJob], cached: Sequence[Todo]) -> None:
         """Before any file the manifest on disk describes is replaced, that manifest is
         rewritten without those cards (and durably), their records moved to the journal: a
         run stopped at any point, even by a power cut, leaves a manifest whose every card
         is on disk as it says, and a journal with the rest."""
-        changing: set[str] = set()
+        changing = Digests()  # 8 bytes a path: every card may change
         for job in changing_jobs:
             changing.update((job.path, caption_path(job.path)))
             old = self.state.get(self.card_id(job))
             if old is not None:
                 changing.update((old["path"], caption_path(old["path"])))
-        for job, where in cached:
+        for job, _, where in cached:
+            assert not isinstance(where, CardgenError)  # such cards are not cached
             record = self.recaptioned(job, where)
             if self._caption_changes(record):
                 changing.add(caption_path(record["path"]))
         keep = RecordSpool(self.listed.file)
-        paths = set()
+        paths = Digests()
         for listed_id, record in self.listed.items():  # read one at a time
-            if not {record["path"], caption_path(record["path"])} & changing:
+            if record["path"] not in changing and caption_path(record["path"]) not in changing:
                 keep.share(listed_id, self.listed)
                 paths.add(record["path"])
         if paths == self.manifest_paths:
