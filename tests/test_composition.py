@@ -208,6 +208,9 @@ def test_the_mark_stays_next_to_the_first_line_in_every_script(
 ) -> None:
     """« », 「 and a mirrored » keep as close to the first line as “ does."""
     scene = scene_of(layout_name, platform_id, sample(lang, "medium"))
+    if layout_name == "classic" and lang == "ja":  # it opens Japanese quotes without one
+        assert not [e for e in scene.elements if e.id == "mark"]
+        return
     mark, quote = element(scene, "mark").ink_box, element(scene, "quote").ink_box
     short_side = min(scene.width, scene.height)
     rtl = detect(sample(lang, "medium").quote) == "ar"
@@ -307,11 +310,24 @@ def test_a_quoted_quote_is_not_quoted_twice_under_the_mark() -> None:
     ("lang", "mark"), [("en", "\u201c"), ("fr", "\u00ab"), ("ja", "\u300c"), ("ar", "\u00bb")]
 )
 def test_the_mark_follows_the_language(lang: str, mark: str) -> None:
-    scene = scene_of("classic", "instagram-square", sample(lang, "medium"))
+    scene = scene_of("night", "instagram-square", sample(lang, "medium"))
     drawn = next(d for d in scene.drawables if isinstance(d, TextBlock) and d.role == "quote_mark")
     assert drawn.lines[0].text == mark
     # Guessed from the text alone when the selection does not say.
     assert detect(sample(lang, "medium").quote) == lang
+
+
+@pytest.mark.parametrize("layout_name", ("classic", "card"))
+@pytest.mark.parametrize("platform_id", ("instagram-square", "instagram-story", "linkedin"))
+def test_classic_opens_japanese_quotes_without_a_floating_bracket(
+    layout_name: str, platform_id: str
+) -> None:
+    """A lone 「 above the text reads as a stray mark: classic (and card, its child)
+    draw none for Japanese, and the quote starts the block."""
+    scene = scene_of(layout_name, platform_id, sample("ja", "short"))
+    assert not [d for d in scene.drawables if isinstance(d, TextBlock) and d.role == "quote_mark"]
+    texts = [e for e in scene.elements if e.type == "text"]
+    assert min(texts, key=lambda e: e.ink_box[1]).id == "quote"
 
 
 def test_a_layout_can_choose_marks_per_language(tmp_path: Path) -> None:
