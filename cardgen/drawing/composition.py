@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from cardgen.design.cardtext import CardText
 from cardgen.design.layouts import (
@@ -874,7 +874,7 @@ def _moved(part: Part, dx: int, dy: int) -> Part:
 Frozen = TypeVar("Frozen")
 
 
-def with_changes(shape: Frozen, **changes: Any) -> Frozen:
+def with_changes(shape: Frozen, **changes: object) -> Frozen:
     """`dataclasses.replace` for the scene's frozen dataclasses (no `__post_init__`, no
     slots), without its look at every field on each call: a card moves a dozen shapes,
     and `replace` was ~5% of laying one out."""
