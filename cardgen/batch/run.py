@@ -35,7 +35,7 @@ from cardgen.batch.plan import (
     shown_path,
 )
 from cardgen.batch.pool import CardNotDrawn, InlinePool
-from cardgen.batch.records import CarouselEvent, Event, SceneFacts
+from cardgen.batch.records import CarouselEvent, Event, SceneFacts, ShardHeader
 from cardgen.batch.scheduling import Drawn, Pool
 from cardgen.batch.signals import SignalGuard
 from cardgen.batch.spool import StoredCards
@@ -64,7 +64,7 @@ class Run:
         emit: Callable[[Event], None],
         cache: SharedCache | None = None,
         cluster: DaskPool | None = None,
-        shard: dict[str, Any] | None = None,
+        shard: ShardHeader | None = None,
     ) -> None:
         self.project = project
         self.out = out

@@ -29,7 +29,7 @@ from cardgen.batch.output import (
     write_manifest,
 )
 from cardgen.batch.plan import CardJob, Project, card_record, shown_path
-from cardgen.batch.records import CardRecord, Event, SceneFacts, Status
+from cardgen.batch.records import CardRecord, Event, SceneFacts, ShardHeader, Status
 from cardgen.batch.signals import SignalGuard
 from cardgen.batch.spool import RecordSpool, Restated, SpoolFile
 from cardgen.drawing.encoders import extension
@@ -63,7 +63,7 @@ class CardWriter:
         self.manifest_paths: set[str] = set()  # what the manifest on disk names now
         self.wrote = False  # a card or caption file was written: sync before the manifest
         self.written = RecordSpool(spool)  # records of the cards this run wrote
-        self.shard: dict[str, Any] | None = None  # the manifest's "shard" of a --shard run
+        self.shard: ShardHeader | None = None  # the manifest's "shard" of a --shard run
         self._relative: dict[Path, str] = {}  # selection paths, relative to the project
 
     @property
