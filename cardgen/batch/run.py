@@ -19,7 +19,9 @@ from cardgen.batch import scheduling
 from cardgen.batch.cache import SharedCache
 from cardgen.batch.cachehits import CacheHits
 from cardgen.batch.cachekeys import Memo, cache_key, fonts_digest
-from cardgen.batch.carousels import CarouselJob, old_carousels, render_all
+from cardgen.batch.carousel_files import render_all
+from cardgen.batch.carousel_records import old_carousels
+from cardgen.batch.carousels import CarouselJob
 from cardgen.batch.events import card_event, done_event, failure_event, start_event
 from cardgen.batch.executors import DaskPool
 from cardgen.batch.fitkit import fit_kit, worker_card

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cardgen import __version__
-from cardgen.batch.carousels import caption_rows
+from cardgen.batch.carousel_records import caption_rows
 from cardgen.batch.events import card_event
 from cardgen.batch.folder import STATE_DIR, caption_path, hash_inside, open_inside
 from cardgen.batch.known import CardId, known_records, record_id, warner
