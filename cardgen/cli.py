@@ -17,7 +17,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypedDict, TypeVar
 
 import typer
 from typer.core import TyperCommand
@@ -37,8 +37,12 @@ from cardgen.errors import (
 )
 
 if TYPE_CHECKING:
-    from cardgen.batch.plan import RenderReport
+    from rich.progress import Progress, TaskID
+
+    from cardgen.batch.plan import Failure, RenderReport
     from cardgen.batch.records import Event
+    from cardgen.config import Settings
+    from cardgen.review.preview import PreviewResult
 
 app = typer.Typer(
     name="cardgen",
@@ -202,7 +206,7 @@ class Invocation:
             return path
         return Path(os.path.relpath(self.here / path, Path.cwd()))
 
-    def settings(self, **flags: Any) -> Any:
+    def settings(self, **flags: Any) -> Settings:
         """The effective project settings (`cardgen config`) with these flags over them."""
         from cardgen.config import load_settings
 
@@ -530,8 +534,8 @@ class _Progress:
     def __init__(self, cli: Invocation, *, as_json: bool, dry_run: bool) -> None:
         self.cli = cli
         self.as_json = as_json
-        self.bar: Any = None
-        self.task: Any = None
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
         self.show_bar = not as_json and not dry_run and not cli.quiet and sys.stderr.isatty()
 
     def event(self, event: Event) -> None:
@@ -555,7 +559,7 @@ class _Progress:
             )
             self.bar.start()
             self.task = self.bar.add_task("rendering", total=event["cards"])
-        elif event["event"] == "card" and self.bar is not None:
+        elif event["event"] == "card" and self.bar is not None and self.task is not None:
             self.bar.advance(self.task)
 
     def close(self) -> None:
@@ -564,7 +568,7 @@ class _Progress:
             self.bar = None
 
 
-def _failure_table(failures: list[Any]) -> None:
+def _failure_table(failures: list[Failure]) -> None:
     """The cards that failed, one line each, as a table on stderr."""
     rows = [("selection", "quote", "platform", "error")]
     rows += [(f.selection, f.quote_id, f.platform, f.message) for f in failures]
@@ -1021,7 +1025,7 @@ def preview(
     from cardgen.review import preview as previews
 
     settings = cli.settings(platforms=platform, layout=layout, brand=brand)
-    options: dict[str, Any] = {
+    options: _SheetOptions = {
         "quote_id": quote_id,
         "out": None if out is None else cli.given(out),
         "platforms": settings["platforms"],
@@ -1069,8 +1073,29 @@ def preview(
         cli.note("stopped")
 
 
-def _preview_record(result: Any) -> dict[str, Any]:
+class _SheetOptions(TypedDict):
+    """`preview`'s choices, the same for one sheet and for --watch."""
+
+    quote_id: str | None
+    out: Path | None
+    platforms: list[str] | None
+    layout: str | None
+    brand: str | None
+    debug: bool
+
+
+class _SheetRecord(TypedDict):
     """A written sheet, as `preview --json` prints it (README: "Machine-readable output")."""
+
+    event: Literal["sheet"]
+    path: str
+    quote_id: str
+    platforms: list[str]
+    seconds: float
+    problems: list[str]
+
+
+def _preview_record(result: PreviewResult) -> _SheetRecord:
     return {
         "event": "sheet",
         "path": str(result.path),
@@ -1459,6 +1484,8 @@ class _ManualCommand(TyperCommand):
     """Help as a manual prints it: an argument by what to type (`[FILE]...`), never a type
     name such as `<list[Path]>`; options as click shows them (flags alone, `--out DIR`)."""
 
+    # The types of these overrides are typer's vendored click's, which it does not export:
+    # Any, forced by the library.
     def format_options(self, ctx: Any, formatter: Any) -> None:
         arguments, options = [], []
         for param in self.get_params(ctx):
@@ -1483,7 +1510,20 @@ class _ManualCommand(TyperCommand):
 _RANGE = re.compile(r";? ?(?:[0-9.]+<=?)?x(?:[<>]=?[0-9.]+)?(?=[];])")
 
 
-def _argument_usage(param: Any) -> str:
+class _Argument(Protocol):
+    """What usage needs of a command's argument (typer's vendored click `Parameter`)."""
+
+    @property
+    def metavar(self) -> str | None: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def required(self) -> bool: ...
+    @property
+    def nargs(self) -> int: ...
+
+
+def _argument_usage(param: _Argument) -> str:
     name = str(param.metavar or param.name).upper()
     name = name if param.required else f"[{name}]"
     return name + ("..." if param.nargs != 1 else "")
