@@ -10,13 +10,13 @@ import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Protocol
 
 from cardgen.batch.captions import (
     count,
 )
 from cardgen.batch.carousel_posts import carousel_caption, slide_alt, thread_posts
-from cardgen.batch.carousel_records import relative
+from cardgen.batch.carousel_records import CarouselRecord, SlideRecord, relative
 from cardgen.batch.carousel_slides import SlideMaker, quote_size, series, slide_texts
 from cardgen.batch.carousels import CarouselJob
 from cardgen.design.carousel import (
@@ -38,7 +38,7 @@ _SLIDE_FILE = re.compile(r"^\d{2,3}-[a-z0-9-]+\.(?:png|jpg|webp)$")
 
 def render_carousel(
     out: Path, job: CarouselJob, project: Project, *, log: WriteLog | None = None
-) -> dict[str, Any]:
+) -> CarouselRecord:
     """Draw one carousel on one platform, write its files, return its manifest record."""
     from cardgen.batch.output import write_if_changed
     from cardgen.drawing.raster import draw_scene
@@ -54,13 +54,13 @@ def render_carousel(
         for i, (slide, _) in enumerate(slides)
     ]
     posts = thread_posts(job, maker, [s for s, _ in slides]) if job.kind.kind == "thread" else []
-    records: list[dict[str, Any]] = []
+    records: list[SlideRecord] = []
     pages = []
     written: set[str] = set()
     for i, (slide, scene) in enumerate(slides):
         image = draw_scene(scene)
         stem = f"{i + 1:02d}-{slide.text.name}"
-        record: dict[str, Any] = {
+        record: SlideRecord = {
             "index": i + 1,
             "role": slide.text.role,
             "quote_id": slide.text.quote_id,
@@ -71,24 +71,25 @@ def render_carousel(
             "height": scene.height,
             "font_size": quote_size(scene) or None,
             "alt_text": texts[i],
+            "path": None,  # a page of the PDF document
         }
         if job.kind.kind == "pdf":
             pages.append(image.convert("RGB"))
-            record["path"] = None
         else:
             data, fmt = encode_within(image, job.fmt, job.target.file_limit)
             name = f"{stem}.{extension(fmt)}"
             write_if_changed(out / job.folder / name, data, log=log)
             written.add(name)
             sha = hashlib.sha256(data).hexdigest()
-            record.update(path=f"{job.folder}/{name}", format=fmt, bytes=len(data), sha256=sha)
+            record["path"], record["format"] = f"{job.folder}/{name}", fmt
+            record["bytes"], record["sha256"] = len(data), sha
         if posts:
             record["post"], record["post_count"] = posts[i], count(posts[i], job.target)
             record["post_limit"] = job.target.caption_limit
         record["thumb"] = _thumb_hash(record, job, i)
         store_thumbnail(out, record["thumb"], thumbnail_of(image), log=log)
         records.append(record)
-    result: dict[str, Any] = {
+    result: CarouselRecord = {
         "selection": relative(job.selection.path, project.root),
         "carousel_id": job.spec.id,
         "platform": job.target.id,
@@ -99,7 +100,8 @@ def render_carousel(
         "numbers": job.spec.numbers,
         "call_to_action": job.spec.call_to_action,
         "quote_font_size": min(
-            (r["font_size"] for r in records if r["role"] == "quote"), default=None
+            (r["font_size"] for r in records if r["role"] == "quote" and r["font_size"]),
+            default=None,
         ),
         "status": "rendered",
     }
@@ -116,14 +118,11 @@ def render_carousel(
             )
         write_if_changed(out / job.folder / name, data, log=log)
         written.add(name)
-        result.update(
-            path=f"{job.folder}/{name}",
-            format="pdf",
-            bytes=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-        )
+        result["path"], result["format"] = f"{job.folder}/{name}", "pdf"
+        result["bytes"], result["sha256"] = len(data), hashlib.sha256(data).hexdigest()
     else:
-        result.update(path=job.folder, bytes=sum(r["bytes"] for r in records))
+        result["path"] = job.folder
+        result["bytes"] = sum(r.get("bytes", 0) for r in records)
     if job.kind.kind == "thread":
         text_name = "thread.txt"
         body = "\n\n".join(
@@ -133,14 +132,13 @@ def render_carousel(
         result["caption"] = None
     else:
         text_name = "caption.txt"
-        result["caption"] = carousel_caption(job, maker, slides)
-        body = result["caption"]
+        result["caption"] = body = carousel_caption(job, maker, slides)
     write_if_changed(out / job.folder / text_name, (body + "\n").encode("utf-8"), log=log)
     written.add(text_name)
     result["caption_file"] = f"{job.folder}/{text_name}"
     if job.kind.kind != "pdf":  # one download for the review page: the slides and the text
         name = f"{job.spec.id}-{job.target.id}.zip"
-        members = [r["path"] for r in records] + [result["caption_file"]]
+        members = [r["path"] for r in records if r["path"]] + [result["caption_file"]]
         write_if_changed(out / job.folder / name, _zip(out, members), log=log)
         written.add(name)
         result["zip"] = f"{job.folder}/{name}"
@@ -149,15 +147,22 @@ def render_carousel(
     return result
 
 
-def _thumb_hash(record: dict[str, Any], job: CarouselJob, index: int) -> str:
+def _thumb_hash(record: SlideRecord, job: CarouselJob, index: int) -> str:
     """A thumbnail's name: the slide file's sha256, or for a PDF page a hash of the page."""
     if record.get("sha256"):
-        return str(record["sha256"])
+        return record["sha256"]
     seed = f"{job.folder}:{index}:{record['text']}:{record['width']}x{record['height']}"
     return hashlib.sha256(seed.encode("utf-8")).hexdigest()
 
 
-def document_pdf(pages: Sequence[Any], *, title: str, author: str | None) -> bytes:
+class Page(Protocol):
+    """A drawn slide as the PDF writer takes it: a Pillow image (only the pixel side imports
+    Pillow, so it is named here by what it does)."""
+
+    def save(self, fp: IO[bytes], format: str | None = None, **params: object) -> None: ...
+
+
+def document_pdf(pages: Sequence[Page], *, title: str, author: str | None) -> bytes:
     """One PDF with a page a slide (JPEG inside, quality PDF_QUALITY, no subsampling), its
     document title set: LinkedIn shows it as the document's name."""
     buffer = io.BytesIO()
@@ -216,11 +221,11 @@ def render_all(
     jobs: Sequence[CarouselJob],
     selections: Iterable[str],
     project: Project,
-    old: Sequence[dict[str, Any]],
+    old: Sequence[CarouselRecord],
     emit: Callable[[CarouselEvent], None] | None = None,
     *,
     log: WriteLog | None = None,
-) -> list[dict[str, Any]]:
+) -> list[CarouselRecord]:
     """This run's carousels, then those of earlier runs' selections this run left alone
     (`kept`); files of carousels gone from a selection this run read are removed."""
     from cardgen.batch.output import remove_inside
@@ -242,26 +247,26 @@ def render_all(
     made = {(r["selection"], r["carousel_id"], r["platform"]) for r in records}
     read = set(selections)
     for record in old:
-        key = (record.get("selection"), record.get("carousel_id"), record.get("platform"))
+        key = (record["selection"], record["carousel_id"], record["platform"])
         if key in made:
             continue
-        if record.get("selection") in read:
+        if record["selection"] in read:
             for rel in _files_of(record):
                 remove_inside(out, rel)
             continue
-        records.append({**record, "status": "kept"})
+        kept: CarouselRecord = {**record, "status": "kept"}
+        records.append(kept)
     return sorted(records, key=lambda r: (r["selection"], r["carousel_id"], r["platform"]))
 
 
-def _files_of(record: dict[str, Any]) -> list[str]:
+def _files_of(record: CarouselRecord) -> list[str]:
+    """The files an earlier run wrote for a carousel, as far as its record (read back from
+    disk: checked value by value) names them."""
     files = [
         str(s["path"]) for s in record.get("slides", []) if isinstance(s, dict) and s.get("path")
     ]
-    for key in ("caption_file",):
-        if isinstance(record.get(key), str):
-            files.append(record[key])
-    if record.get("kind") == "pdf" and isinstance(record.get("path"), str):
-        files.append(record["path"])
-    if isinstance(record.get("zip"), str):
-        files.append(record["zip"])
+    for key in ("caption_file", "path", "zip"):
+        found = record.get(key)
+        if isinstance(found, str) and (key != "path" or record.get("kind") == "pdf"):
+            files.append(found)
     return [f for f in files if f and ".." not in f.split("/") and not f.startswith("/")]

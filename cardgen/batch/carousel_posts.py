@@ -5,7 +5,7 @@ platform's limit."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cardgen.batch.captions import (
     CaptionParts,
@@ -19,7 +19,7 @@ from cardgen.batch.carousels import CarouselJob
 from cardgen.design.platforms import Platform
 
 if TYPE_CHECKING:
-    pass
+    from cardgen.drawing.scene import Scene
 
 
 def slide_alt(
@@ -60,7 +60,7 @@ def _fit_alt(text: str, platform: Platform) -> str:
 
 
 def carousel_caption(
-    job: CarouselJob, maker: SlideMaker, slides: Sequence[tuple[Slide, Any]]
+    job: CarouselJob, maker: SlideMaker, slides: Sequence[tuple[Slide, Scene]]
 ) -> str:
     """The one caption of an Instagram/Threads carousel or a LinkedIn document post: the
     first quote, then the article and link and hashtags, within the platform's limit."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cardgen.batch.carousels import CarouselJob
 from cardgen.design.cardtext import CardText
@@ -28,6 +28,7 @@ from cardgen.yamlio import display_path
 
 if TYPE_CHECKING:
     from cardgen.batch.plan import Project
+    from cardgen.drawing.scene import Scene
 
 # A quote slide whose best size is under this share of the series' typical size is
 # split across slides (at sentence boundaries) rather than set much smaller.
@@ -116,7 +117,7 @@ class SlideMaker:
             source = ""  # a post with no author: the publisher is the byline already
         return CardText(quote=text.headline, attribution=text.byline, title=source or "", **common)
 
-    def scene(self, text: SlideText, number: str, size: int | None = None) -> Any:
+    def scene(self, text: SlideText, number: str, size: int | None = None) -> Scene:
         from cardgen.drawing.composition import build_scene
 
         layout = self.layouts[text.role]
@@ -139,11 +140,11 @@ class SlideMaker:
             raise
 
 
-def quote_size(scene: Any) -> int:
+def quote_size(scene: Scene) -> int:
     return max((b.size for b in scene.texts if b.role == "quote"), default=0)
 
 
-def series(maker: SlideMaker, slides: list[Slide]) -> list[tuple[Slide, Any]]:
+def series(maker: SlideMaker, slides: list[Slide]) -> list[tuple[Slide, Scene]]:
     """Every slide with its final scene: long passages split, quote slides at one size.
 
     A quote that cannot fit, or fits only far smaller than the others, is split at
@@ -151,7 +152,7 @@ def series(maker: SlideMaker, slides: list[Slide]) -> list[tuple[Slide, Any]]:
     the smallest size among them (each fitted slide fits at a smaller size; one that
     does not, after all, gets what fits: the fitter goes lower for it alone)."""
     total = len(slides)
-    first: dict[int, Any] = {}
+    first: dict[int, Scene] = {}
     failed: dict[int, CardgenError] = {}
     for i, slide in enumerate(slides):
         if slide.text.role != "quote":
@@ -182,7 +183,7 @@ def series(maker: SlideMaker, slides: list[Slide]) -> list[tuple[Slide, Any]]:
             hint="choose shorter passages or fewer slides",
         )
     unsplit = len(expanded) == len(slides)  # then the first fits carry the right numbers
-    scenes: list[Any] = []
+    scenes: list[Scene] = []
     for i, slide in enumerate(expanded):
         if unsplit and i in first:
             scenes.append(first[i])

@@ -9,7 +9,7 @@ import io
 import json
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
@@ -244,7 +244,7 @@ def write_manifest(
     durable: bool = True,
     log: WriteLog | None = None,
     shard: dict[str, Any] | None = None,
-    carousels: list[dict[str, Any]] | None = None,
+    carousels: Sequence[Mapping[str, object]] | None = None,
 ) -> Path:
     """`OUT/manifest.json`, written last, sorted so equal runs give equal bytes; durable:
     after a power cut it is the old manifest or the new one, never a torn or empty file.
