@@ -332,6 +332,27 @@ def test_carousels_of_other_selections_are_kept_and_removed_ones_deleted(tmp_pat
     assert not any((root / "out" / s["path"]).exists() for s in kept["slides"])
 
 
+def test_a_damaged_carousel_record_on_disk_is_left_out_not_a_crash(tmp_path: Path) -> None:
+    """Carousels are read back from the manifest only with a selection, an id and a
+    platform: a record without them (a hand edit) is dropped; the good one is kept."""
+    root = make_project(tmp_path, "carousels:\n  - id: c\n    slides: [cover, seeds]\n")
+    other = root / "quotes" / "other.yaml"
+    other.write_text(
+        "article: {source: articles/garden.txt, title: Other}\n"
+        "defaults: {platforms: [x]}\nquotes:\n  - id: daily\n    paragraph: 4\n",
+        encoding="utf-8",
+    )
+    project = Project.open(root)
+    render([root / "quotes" / "garden.yaml"], out=root / "out", project=project)
+    path = root / "out" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["carousels"] += [{"carousel_id": "lost", "slides": []}, "not a record"]
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    render([other], out=root / "out", project=project)
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    assert [(c["carousel_id"], c["status"]) for c in manifest["carousels"]] == [("c", "kept")]
+
+
 def test_defaults_carousel_fills_in_what_a_carousel_leaves_out(tmp_path: Path) -> None:
     root = make_project(
         tmp_path,
