@@ -12,17 +12,12 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
-from cardgen.batch.captions import (
-    count,
-)
+from cardgen.batch.captions import count
 from cardgen.batch.carousel_posts import carousel_caption, slide_alt, thread_posts
 from cardgen.batch.carousel_records import CarouselRecord, SlideRecord, relative
-from cardgen.batch.carousel_slides import SlideMaker, quote_size, series, slide_texts
+from cardgen.batch.carousel_slides import Slide, SlideMaker, quote_size, series, slide_texts
 from cardgen.batch.carousels import CarouselJob
-from cardgen.design.carousel import (
-    DOCUMENT_DPI,
-    LINKEDIN_DOCUMENT_LIMIT,
-)
+from cardgen.design.carousel import DOCUMENT_DPI, LINKEDIN_DOCUMENT_LIMIT
 from cardgen.drawing.encoders import extension
 from cardgen.errors import ContentError
 from cardgen.yamlio import display_path
@@ -31,6 +26,7 @@ if TYPE_CHECKING:
     from cardgen.batch.output import WriteLog
     from cardgen.batch.plan import Project
     from cardgen.batch.records import CarouselEvent
+    from cardgen.drawing.scene import Scene
 
 PDF_QUALITY = 90  # JPEG pages, no chroma subsampling: crisp text (benchmarks/README)
 _SLIDE_FILE = re.compile(r"^\d{2,3}-[a-z0-9-]+\.(?:png|jpg|webp)$")
@@ -41,54 +37,12 @@ def render_carousel(
 ) -> CarouselRecord:
     """Draw one carousel on one platform, write its files, return its manifest record."""
     from cardgen.batch.output import write_if_changed
-    from cardgen.drawing.raster import draw_scene
-    from cardgen.drawing.sizefit import encode_within
-    from cardgen.review.thumbs import store_thumbnail, thumbnail_of
 
     maker = SlideMaker(job, project)
     slides = series(maker, slide_texts(job, maker.brand.handle or "", maker.brand.website or ""))
     total = len(slides)
-    description = maker.layouts["quote"].description or f"slide in the {job.layout} layout"
-    texts = [
-        slide_alt(job, maker, slide, i + 1, total, description)
-        for i, (slide, _) in enumerate(slides)
-    ]
-    posts = thread_posts(job, maker, [s for s, _ in slides]) if job.kind.kind == "thread" else []
-    records: list[SlideRecord] = []
-    pages = []
     written: set[str] = set()
-    for i, (slide, scene) in enumerate(slides):
-        image = draw_scene(scene)
-        stem = f"{i + 1:02d}-{slide.text.name}"
-        record: SlideRecord = {
-            "index": i + 1,
-            "role": slide.text.role,
-            "quote_id": slide.text.quote_id,
-            "text": slide.text.headline,
-            "part": slide.text.part,
-            "parts": slide.text.parts,
-            "width": scene.width,
-            "height": scene.height,
-            "font_size": quote_size(scene) or None,
-            "alt_text": texts[i],
-            "path": None,  # a page of the PDF document
-        }
-        if job.kind.kind == "pdf":
-            pages.append(image.convert("RGB"))
-        else:
-            data, fmt = encode_within(image, job.fmt, job.target.file_limit)
-            name = f"{stem}.{extension(fmt)}"
-            write_if_changed(out / job.folder / name, data, log=log)
-            written.add(name)
-            sha = hashlib.sha256(data).hexdigest()
-            record["path"], record["format"] = f"{job.folder}/{name}", fmt
-            record["bytes"], record["sha256"] = len(data), sha
-        if posts:
-            record["post"], record["post_count"] = posts[i], count(posts[i], job.target)
-            record["post_limit"] = job.target.caption_limit
-        record["thumb"] = _thumb_hash(record, job, i)
-        store_thumbnail(out, record["thumb"], thumbnail_of(image), log=log)
-        records.append(record)
+    records, pages = _draw_slides(out, job, maker, slides, written, log)
     result: CarouselRecord = {
         "selection": relative(job.selection.path, project.root),
         "carousel_id": job.spec.id,
@@ -145,6 +99,65 @@ def render_carousel(
     result["slides"] = records
     _remove_stale(out, job.folder, written)
     return result
+
+
+def _draw_slides(
+    out: Path,
+    job: CarouselJob,
+    maker: SlideMaker,
+    slides: Sequence[tuple[Slide, Scene]],
+    written: set[str],
+    log: WriteLog | None,
+) -> tuple[list[SlideRecord], list[Page]]:
+    """Draw every slide: its file written (`written` gets its name) or, for a PDF document,
+    its page kept; its thumbnail stored; its record (with a thread's post)."""
+    from cardgen.batch.output import write_if_changed
+    from cardgen.drawing.raster import draw_scene
+    from cardgen.drawing.sizefit import encode_within
+    from cardgen.review.thumbs import store_thumbnail, thumbnail_of
+
+    total = len(slides)
+    description = maker.layouts["quote"].description or f"slide in the {job.layout} layout"
+    texts = [
+        slide_alt(job, maker, slide, i + 1, total, description)
+        for i, (slide, _) in enumerate(slides)
+    ]
+    posts = thread_posts(job, maker, [s for s, _ in slides]) if job.kind.kind == "thread" else []
+    records: list[SlideRecord] = []
+    pages: list[Page] = []
+    for i, (slide, scene) in enumerate(slides):
+        image = draw_scene(scene)
+        stem = f"{i + 1:02d}-{slide.text.name}"
+        record: SlideRecord = {
+            "index": i + 1,
+            "role": slide.text.role,
+            "quote_id": slide.text.quote_id,
+            "text": slide.text.headline,
+            "part": slide.text.part,
+            "parts": slide.text.parts,
+            "width": scene.width,
+            "height": scene.height,
+            "font_size": quote_size(scene) or None,
+            "alt_text": texts[i],
+            "path": None,  # a page of the PDF document
+        }
+        if job.kind.kind == "pdf":
+            pages.append(image.convert("RGB"))
+        else:
+            data, fmt = encode_within(image, job.fmt, job.target.file_limit)
+            name = f"{stem}.{extension(fmt)}"
+            write_if_changed(out / job.folder / name, data, log=log)
+            written.add(name)
+            sha = hashlib.sha256(data).hexdigest()
+            record["path"], record["format"] = f"{job.folder}/{name}", fmt
+            record["bytes"], record["sha256"] = len(data), sha
+        if posts:
+            record["post"], record["post_count"] = posts[i], count(posts[i], job.target)
+            record["post_limit"] = job.target.caption_limit
+        record["thumb"] = _thumb_hash(record, job, i)
+        store_thumbnail(out, record["thumb"], thumbnail_of(image), log=log)
+        records.append(record)
+    return records, pages
 
 
 def _thumb_hash(record: SlideRecord, job: CarouselJob, index: int) -> str:
