@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 
     from cardgen.batch.plan import Failure, RenderReport
     from cardgen.batch.records import Event
-    from cardgen.config import Settings
+    from cardgen.config import Settings, SettingValue
+    from cardgen.plaindata import JsonObject
     from cardgen.review.preview import PreviewResult
 
 app = typer.Typer(
@@ -206,7 +207,7 @@ class Invocation:
             return path
         return Path(os.path.relpath(self.here / path, Path.cwd()))
 
-    def settings(self, **flags: Any) -> Settings:
+    def settings(self, **flags: SettingValue) -> Settings:
         """The effective project settings (`cardgen config`) with these flags over them."""
         from cardgen.config import load_settings
 
@@ -1132,7 +1133,7 @@ def schema(
 
     written = {"manifest": records.manifest_schema, "events": records.events_schema}
 
-    def made() -> dict[str, Any]:
+    def made() -> JsonObject:
         if kind in written:
             return written[kind]()
         if kind in SCHEMA_KINDS:
