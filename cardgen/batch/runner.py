@@ -13,7 +13,8 @@ from pathlib import Path
 from cardgen.batch import scheduling
 from cardgen.batch.cache import open_cache
 from cardgen.batch.cachekeys import Memo, cache_key, files_read, fonts_digest
-from cardgen.batch.carousels import plan_carousels, relative
+from cardgen.batch.carousel_records import relative
+from cardgen.batch.carousels import plan_carousels
 from cardgen.batch.dryrun import dry_run
 from cardgen.batch.executors import DaskPool, ExecutorChoice, choose_executor
 from cardgen.batch.folder import check_own_files, check_selection_names, claim, refuse_dangerous

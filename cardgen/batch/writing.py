@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cardgen import __version__
-from cardgen.batch.carousels import caption_rows
+from cardgen.batch.carousel_records import CarouselRecord, caption_rows
 from cardgen.batch.events import card_event
 from cardgen.batch.folder import STATE_DIR, caption_path, hash_inside, open_inside
 from cardgen.batch.known import CardId, known_records, record_id, warner
@@ -215,7 +215,7 @@ class CardWriter:
         if caption_path(path) not in keep and not self._caption_changes(record):
             remove_inside(self.out, caption_path(path))
 
-    def finish(self, carousels: list[dict[str, Any]]) -> Path:
+    def finish(self, carousels: list[CarouselRecord]) -> Path:
         """captions.csv and the review page, then the manifest (last); then the journal goes.
 
         If they cannot be written (a full disk), the folder is taken back to what the
