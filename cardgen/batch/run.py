@@ -13,7 +13,7 @@ import json
 import pickle
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cardgen.batch import scheduling
 from cardgen.batch.cache import SharedCache

@@ -10,7 +10,6 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from cardgen import __version__
 from cardgen.batch.carousel_records import CarouselRecord, caption_rows
