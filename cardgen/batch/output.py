@@ -250,7 +250,7 @@ def write_manifest(
     `cards`: records, or a mapping of them by card id (a run's spool on disk: read back one
     at a time, so a long batch's manifest is never in memory).
     `shard`: what a `--shard` run's manifest says of its part (`cardgen.batch.shards`);
-    `carousels` (batch.carousels records) are listed after the cards when there are any."""
+    `carousels` (`carousel_records.CarouselRecord`s) are listed after the cards, if any."""
     by_id = keyed(cards)
     head: dict[str, object] = {"generator": generator}
     if shard is not None:
