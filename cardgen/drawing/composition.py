@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from cardgen.design.cardtext import CardText
 from cardgen.design.layouts import (
@@ -67,6 +67,7 @@ from cardgen.limits import MAX_FONT_PX
 from cardgen.source.language import detect, is_cjk
 from cardgen.typography.fonts import FontRegistry
 from cardgen.typography.leading import min_line_height
+from cardgen.typography.typeset import fit_text
 
 GROW_WORDS = 4  # a quote this short may take its layout's `size.grow`
 GROW_UNTIL_WORDS = 20  # from here on, `size.max`
@@ -259,7 +260,7 @@ class Card:
             self._spaced(element, prepared),
             prepared,
             box,
-            self._sizes(element, setup, prepared),
+            self._sizes(element, setup, prepared, box),
             self._align(element, prepared),
             element.valign,
             room,
@@ -384,17 +385,40 @@ class Card:
         )
 
     def _sizes(
-        self, element: TextElement, setup: TextSetup, prepared: PreparedText
+        self, element: TextElement, setup: TextSetup, prepared: PreparedText, box: BoxPx
     ) -> tuple[int, int]:
         low, high = setup.min_size, setup.max_size
         if _shows_quote(element):
             if setup.grow_size is not None and setup.grow_size > high:
-                words = _words(prepared.text)
-                share = min(1.0, max(0.0, (words - GROW_WORDS) / (GROW_UNTIL_WORDS - GROW_WORDS)))
-                high = round(setup.grow_size - (setup.grow_size - high) * share)
+                if element.size.fill is not None:
+                    high = self._filling(element, prepared, box, high, setup.grow_size)
+                else:
+                    words = _words(prepared.text)
+                    share = (words - GROW_WORDS) / (GROW_UNTIL_WORDS - GROW_WORDS)
+                    share = min(1.0, max(0.0, share))
+                    high = round(setup.grow_size - (setup.grow_size - high) * share)
         elif self.quote_size is not None:
             high = max(low, min(high, self.quote_size))
         return low, max(low, high)
+
+    def _filling(
+        self, element: TextElement, prepared: PreparedText, box: BoxPx, high: int, grow: int
+    ) -> int:
+        """`size.fill`: the largest size up to `grow` at which the quote's lines take at
+        most `fill` of the box's height (`high`, the layout's max, when none does)."""
+        assert element.size.fill is not None
+        fitted = fit_text(
+            prepared.text,
+            box[2] - box[0],
+            math.floor((box[3] - box[1]) * element.size.fill),
+            high,
+            grow,
+            self._spaced(element, prepared).line_height,
+            prepared.measure,
+            max_lines=element.size.lines,
+            wrap=element.wrap,
+        )
+        return high if fitted is None else max(high, fitted.size)
 
     def _note_quote(self, part: Part, words: int) -> None:
         assert isinstance(part.drawable, TextBlock)
@@ -432,8 +456,9 @@ class Card:
         inner = (area[0] + pad, area[1] + pad, area[2] - pad, area[3] - pad)
         room = (inner[0] - safe[0], safe[2] - inner[2])
         block = self._stack(group, inner[2] - inner[0], inner[3] - inner[1], room, top=True)
-        parts = [(e, _moved(p, dx + inner[0], dy + inner[1])) for e, p, dx, dy in block.parts]
-        extent = _shift(block.extent, inner[0], inner[1])
+        x0, y0 = _towards_box_centre(group, block.extent, group.box.pixels(w, h), inner)
+        parts = [(e, _moved(p, dx + x0, dy + y0)) for e, p, dx, dy in block.parts]
+        extent = _shift(block.extent, x0, y0)
         inks = [p.ink for _, p in parts if p.drawable is not None]
         ink = _union(inks) if inks else extent
         shape: RectShape | None = None
@@ -626,7 +651,7 @@ class Card:
             self._spaced(child, prepared),
             prepared,
             (0, 0, max_w, max_h),
-            self._sizes(child, setup, prepared),
+            self._sizes(child, setup, prepared, (0, 0, max_w, max_h)),
             self._align(child, prepared),
             "top",
             room,
@@ -779,6 +804,33 @@ def _largest_text(parts: list[Placed]) -> int:
     return max(sizes, default=0)
 
 
+def _towards_box_centre(
+    group: GroupElement, extent: BoxPx, box: BoxPx, inner: BoxPx
+) -> tuple[int, int]:
+    """Where a top-level group's block, laid out from (0, 0) in `inner` (its box within the
+    safe area), goes. Centred along an axis, it centres on its own box, not on the part
+    inside the safe area, as far as the safe area lets it: a story's safe area is taller
+    at the bottom, and a block centred in it sits visibly high on the card."""
+    column = group.direction == "column"
+    centred = (
+        group.justify == "center" if column else group.align == "center",  # vertically
+        group.align == "center" if column else group.justify == "center",  # horizontally
+    )
+    x0, y0 = inner[0], inner[1]
+    if centred[1]:
+        x0 = _centred_within(extent[0], extent[2], box[0], box[2], inner[0], inner[2])
+    if centred[0]:
+        y0 = _centred_within(extent[1], extent[3], box[1], box[3], inner[1], inner[3])
+    return x0, y0
+
+
+def _centred_within(start: int, end: int, low: int, high: int, lowest: int, highest: int) -> int:
+    """The offset that puts [start, end] at the middle of [low, high], kept in
+    [lowest, highest] (never further in than laying it out from `lowest` put it)."""
+    offset = round((low + high) / 2 - (start + end) / 2)
+    return max(lowest - start, min(offset, highest - end))
+
+
 def _union(boxes: list[BoxPx]) -> BoxPx:
     return (
         min(b[0] for b in boxes),
@@ -822,7 +874,7 @@ def _moved(part: Part, dx: int, dy: int) -> Part:
 Frozen = TypeVar("Frozen")
 
 
-def with_changes(shape: Frozen, **changes: Any) -> Frozen:
+def with_changes(shape: Frozen, **changes: object) -> Frozen:
     """`dataclasses.replace` for the scene's frozen dataclasses (no `__post_init__`, no
     slots), without its look at every field on each call: a card moves a dozen shapes,
     and `replace` was ~5% of laying one out."""
