@@ -210,9 +210,11 @@ def run(
     writing = default if writing is None else writing
     plans = default if plans is None else plans
     with tempfile.TemporaryDirectory() as tmp:
-        planned = [measure_plan(Path(tmp), cards) for cards in plans]
         rows = [measure(Path(tmp), cards) for cards in sizes]
         written = [measure_writing(Path(tmp), cards) for cards in writing]
+        # Last: a child process started after this one grew would report this one's size
+        # as its own peak (Linux keeps the peak across fork and exec).
+        planned = [measure_plan(Path(tmp), cards) for cards in plans]
     result: dict[str, Any] = {"plan": planned, "render": rows, "writing": written}
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
