@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
@@ -25,20 +24,8 @@ U = TypeVar("U")
 
 
 def record_id(record: Mapping[str, Any]) -> CardId:
-    """Which card a manifest or journal record is of; its names shared (interned): a run
-    keeps an id for each of its cards, and a selection or quote names many."""
-    return (
-        sys.intern(str(record["selection"])),
-        sys.intern(str(record["quote_id"])),
-        sys.intern(str(record["platform"])),
-    )
-
-
-def shared_id(card: CardId) -> CardId:
-    """`card` with its names interned, as `record_id` gives them (then `card` itself): a
-    run keeps its cards' ids in several places, each the same tuple."""
-    shared = (sys.intern(card[0]), sys.intern(card[1]), sys.intern(card[2]))
-    return card if all(a is b for a, b in zip(shared, card, strict=True)) else shared
+    """Which card a manifest or journal record is of."""
+    return (str(record["selection"]), str(record["quote_id"]), str(record["platform"]))
 
 
 def manifest_order(card: CardId) -> CardId:
@@ -56,6 +43,7 @@ class SpoolFile:
         except OSError as exc:
             raise _cannot_spool(exc) from None
         self._end = 0
+        self._names: dict[str, str] = {}  # one str for each selection, quote id and platform
 
     def append(self, value: object) -> int:
         """Where `value`, written as one JSON line, starts."""
@@ -79,6 +67,16 @@ class SpoolFile:
     def read(self, where: int) -> Any:
         self._file.seek(where)
         return json.loads(self._file.readline())
+
+    def name(self, text: str) -> str:
+        """`text` shared: a batch repeats each selection and platform on every card."""
+        return self._names.setdefault(text, text)
+
+    def card(self, card: CardId) -> CardId:
+        """`card` with its names shared (`card` itself when they are): a run keeps each
+        card's id in several places, best as one tuple."""
+        shared = (self.name(card[0]), self.name(card[1]), self.name(card[2]))
+        return card if all(a is b for a, b in zip(shared, card, strict=True)) else shared
 
     def close(self) -> None:
         self._file.close()
@@ -104,7 +102,7 @@ class RecordSpool(MutableMapping[CardId, CardRecord]):
         return cast(CardRecord, self.file.read(self._where[card]))
 
     def __setitem__(self, card: CardId, record: CardRecord) -> None:
-        self._where[shared_id(card)] = self.file.append(record)
+        self._where[self.file.card(card)] = self.file.append(record)
 
     def __delitem__(self, card: CardId) -> None:
         del self._where[card]

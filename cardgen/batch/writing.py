@@ -169,7 +169,7 @@ class CardWriter:
         record = card_record(job, facts, data, snippets, self.project, key)
         if copied:  # from the shared cache: not drawn by this run
             record["status"] = "cached"
-        found = record_id(record)
+        found = self.spool.card(record_id(record))  # one tuple, wherever kept
         with self.signals.together():
             self.wrote = True
             self.written[found] = record  # known before the file: a roll-back finds it
@@ -195,7 +195,7 @@ class CardWriter:
         record["status"] = "cached"
         record["caption_file"] = caption_path(record["path"])
         self._write_caption(record)
-        found = record_id(record)
+        found = self.spool.card(record_id(record))  # one tuple, wherever kept
         self.state[found] = record
         self.fresh[found] = "cached"
         self.emit(card_event(record))
