@@ -166,24 +166,34 @@ def per_card_cpu(root: Path, cards: int = 320) -> dict[str, float]:
 
 
 def scheduler_overhead(tasks: int = 2000) -> dict[str, float]:
-    """Seconds per task of Dask's own bookkeeping: trivial tasks through a 2-worker
-    LocalCluster (submit, schedule, run, gather), with and without a 2.5 kB argument
-    (a pickled scene's size)."""
+    """Dask's own cost per task: trivial tasks through a 2-worker LocalCluster set up as
+    `--executor dask-local` sets it up (submit, schedule, run, gather), with and without
+    a 2.5 kB argument (a pickled scene's size); wall ms, and CPU ms of this process (the
+    client, the scheduler and the nannies) and the workers together."""
+    import dask
     from distributed import Client, LocalCluster
 
+    from cardgen.batch.executors import LOCAL_CLUSTER, QUIET, let_dask_threads_go
+
+    found = {}
     with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
-        ) as cluster,
+        dask.config.set(QUIET),
+        LocalCluster(n_workers=2, **LOCAL_CLUSTER) as cluster,
         Client(cluster) as client,
     ):
         client.gather(client.map(_same, range(50)))  # warm
-        found = {}
+
+        def cpu() -> float:
+            workers: dict[str, float] = client.run(time.process_time)
+            return time.process_time() + sum(workers.values())
+
         for name, args in (("empty", list(range(tasks))), ("scene_sized", _payloads(tasks))):
-            start = time.perf_counter()
+            start, used = time.perf_counter(), cpu()
             client.gather(client.map(_same, args, pure=False))
             found[f"ms_per_task_{name}"] = (time.perf_counter() - start) / tasks * 1000
-        return found
+            found[f"cpu_ms_per_task_{name}"] = (cpu() - used) / tasks * 1000
+    let_dask_threads_go()
+    return found
 
 
 def _same(value: Any) -> Any:
