@@ -145,9 +145,11 @@ class DaskPool:
     `fit_all` sends every card at once in groups of GROUP, one fitting task a group (run
     first: no card is written until every card is fitted); `fitted(key)` is a card's
     manifest facts or the error that stopped it. Each group's drawing is a second task
-    that needs the first's result, so the scenes stay on the workers (a worker that did
-    not fit them fetches them from the one that did): the main process neither fits nor
-    draws. `result(key)` is the drawn card. At most `window` cards are being drawn or
+    that needs the first's result: a worker draws scenes it gets from the cluster (from
+    the worker that fitted them), never sent out by the main process, which neither fits
+    nor draws. (The fitting's result it reads the facts from carries the pickled scenes,
+    ~2.5 kB a card: cheaper than a third task a group to leave them out.) `result(key)`
+    is the drawn card. At most `window` cards are being drawn or
     drawn and not yet collected, so drawn cards do not pile up in the workers' memory.
     """
 
@@ -282,7 +284,7 @@ class DaskPool:
         outcomes: list[bytes | CardgenError] = []
         for key, card in zip(group.keys, done.cards, strict=True):
             if isinstance(card, tuple):
-                outcomes.append(card[0])  # the scene stays on the cluster, to be drawn
+                outcomes.append(card[0])  # drawn from the cluster's copy of the result
             else:
                 outcomes.append(card.error())
                 group.left.discard(key)
