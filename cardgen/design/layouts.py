@@ -191,6 +191,13 @@ class FontSpec(_Strict):
     fallback: list[str] = Field(default_factory=list)
 
 
+def _check_share(value: float) -> float:
+    if not 0 < value <= 1:
+        msg = f"{value:g} is not a share of the box: a number over 0 and at most 1 (0.7 for 70%)"
+        raise ValueError(msg)
+    return value
+
+
 class SizeRange(_Strict):
     """Font size bounds; the engine picks the largest size in range that fits."""
 
@@ -202,12 +209,19 @@ class SizeRange(_Strict):
     # fewer, tapering to `max` at `GROW_UNTIL_WORDS`): big type for a few words. A grow
     # at or under `max` changes nothing.
     grow: FontSize | None = None
+    # Instead of by word count, a quote grows past `max` (up to `grow`) while its lines take
+    # at most this share of its box's height: whatever its length, it fills the width
+    # and keeps air around it (0.7: at most 70%).
+    fill: Annotated[float, AfterValidator(_check_share)] | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> SizeRange:
         low, high = parse_length(self.min), parse_length(self.max)
         if low[1] == high[1] and low[0] > high[0]:
             msg = f"min {self.min!r} is larger than max {self.max!r}"
+            raise ValueError(msg)
+        if self.fill is not None and self.grow is None:
+            msg = f"fill {self.fill:g} needs grow: the largest size the quote may fill its box to"
             raise ValueError(msg)
         return self
 
