@@ -28,13 +28,14 @@ EXPECTED = Path(__file__).parent / "data" / "fit_expectations.json"
 CASES = 400
 
 # Generated words, not copied text: short words that should not end a line, long ones,
-# numbers, hyphenated words, dashes, an emoji, French no-break spaces, capitals.
-VOCABULARY = (
+# numbers, hyphenated words, dashes, quote marks, emoji (capitals: see `cases`).
+_WORDS = (
     "a an the of to in on at by for I we you it is was be not and but or so as "
     "ambition mean selfish strive excellence work love children see morning light river "
     "quietly extraordinary understanding responsibility well-being long-term 10 20 2026 "
     "— – … “quoted” (aside) don’t it’s ’90s « mot » ? ! ; : café naïve über ✨ 💪"
-).split()
+)
+VOCABULARY = tuple(_WORDS.split())
 FONTS = ("inter", "eb-garamond")
 
 
