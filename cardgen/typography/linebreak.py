@@ -106,34 +106,46 @@ def best_breaks(
         prefix.append(prefix[-1] + value)
     bare = widths.bare
 
-    def width(start: int, end: int) -> float:
-        return prefix[end - 1] - prefix[start] + bare[end - 1]
-
     # For each end, the best first k lines ending before piece `end`: (cost, penalties).
     costs: dict[int, tuple[float, float]] = {0: (0.0, 0.0)}
     choices: list[dict[int, int]] = []
     for k in range(count):
         room = max_width + (credit if k == 0 else 0.0)
         last = k == count - 1
+        ragged = last and wrap == PRETTY  # only the last line's shortness costs
         ends = [pieces] if last else range(earliest[k + 1], latest[k] + 1)
+        starts = sorted(costs, reverse=True)
         step: dict[int, tuple[float, float]] = {}
         chosen: dict[int, int] = {}
         for end in ends:
-            for start, (before, paid) in costs.items():
+            best: tuple[float, float] | None = None
+            best_start = 0
+            # Latest start first: each earlier one makes the line wider, so the first line
+            # too wide ends the search; on a tie the earliest start wins (`<=`).
+            for start in starts:
                 if start >= end:
                     continue
-                used = width(start, end)
-                if used > room + _EPSILON or (
-                    used > room - _EPSILON and widths.line(start, end) > room
-                ):
+                used = prefix[end - 1] - prefix[start] + bare[end - 1]
+                if used > room + _EPSILON:
+                    break
+                if used > room - _EPSILON and widths.line(start, end) > room:
                     continue
                 if last:
                     penalty = lone[start] if end - start == 1 else 0.0
                 else:
                     penalty = penalties[end - 1]
-                cost = before + penalty + _line_cost(room - used, used, room, max_width, last, wrap)
-                if end not in step or cost < step[end][0]:
-                    step[end], chosen[end] = (cost, paid + penalty), start
+                if ragged:
+                    short = PRETTY_LAST_LINE - used / room
+                    line_cost = short * short if short > 0 else 0.0
+                else:
+                    share = (room - used) / max_width
+                    line_cost = share * share
+                before, paid = costs[start]
+                cost = before + penalty + line_cost
+                if best is None or cost <= best[0]:
+                    best, best_start = (cost, paid + penalty), start
+            if best is not None:
+                step[end], chosen[end] = best, best_start
         if not step:
             return fewest, 0.0  # rounding left no way through: keep the greedy break
         costs = step
@@ -146,12 +158,3 @@ def best_breaks(
         end = start
     return lines[::-1], costs[pieces][1]
 
-
-def _line_cost(
-    slack: float, used: float, room: float, max_width: float, last: bool, wrap: str
-) -> float:
-    if last and wrap == PRETTY:
-        short = PRETTY_LAST_LINE - used / room
-        return short * short if short > 0 else 0.0
-    share = slack / max_width
-    return share * share
