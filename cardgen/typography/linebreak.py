@@ -118,6 +118,8 @@ def best_breaks(
         step: dict[int, tuple[float, float]] = {}
         chosen: dict[int, int] = {}
         for end in ends:
+            reach, tail = prefix[end - 1], bare[end - 1]
+            penalty = 0.0 if last else penalties[end - 1]
             best: tuple[float, float] | None = None
             best_start = 0
             # Latest start first: each earlier one makes the line wider, so the first line
@@ -125,15 +127,13 @@ def best_breaks(
             for start in starts:
                 if start >= end:
                     continue
-                used = prefix[end - 1] - prefix[start] + bare[end - 1]
+                used = reach - prefix[start] + tail
                 if used > room + _EPSILON:
                     break
                 if used > room - _EPSILON and widths.line(start, end) > room:
                     continue
                 if last:
                     penalty = lone[start] if end - start == 1 else 0.0
-                else:
-                    penalty = penalties[end - 1]
                 if ragged:
                     short = PRETTY_LAST_LINE - used / room
                     line_cost = short * short if short > 0 else 0.0
