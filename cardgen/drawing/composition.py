@@ -106,12 +106,13 @@ def build_scene(
     if mirror:
         layout = mirrored(layout, platform, memo.mirrored)
     resolver = Resolver(brand, registry, layout)
-    if any(
-        isinstance(e, QuoteMarkElement) and mark_char(e, lang) for e in flatten(layout.elements)
-    ):
+    group = memo.group(layout, brand, registry, platform)
+    marks = (
+        _mark(group, e, lang) for e in flatten(layout.elements) if isinstance(e, QuoteMarkElement)
+    )
+    if any(marks):
         # The layout's own mark opens the quote: its outer quote marks would say it twice.
         content = replace(content, quote=strip_outer_quotes(content.quote))
-    group = memo.group(layout, brand, registry, platform)
     card = Card(content, layout, resolver, platform, label, group, mirrored=mirror, lang=lang)
     drawables, warnings, infos = card.lay_out()
     warnings.extend(card.length_warnings())
@@ -197,7 +198,7 @@ class Card:
         ]
 
     def _priority(self, element: Element) -> int:
-        if _shows_quote(element):
+        if self._quoting(element):
             return 0
         return 2 if isinstance(element, LineElement) and element.follow else 1
 
@@ -232,7 +233,8 @@ class Card:
             drawable = image
         elif isinstance(element, QuoteMarkElement):
             box = intersect(element.box.pixels(w, h), self.platform.safe_box)
-            drawable = quote_mark_block(element, self.resolver, box, mark_char(element, self.lang))
+            char = _mark(self.reuse, element, self.lang)
+            drawable = quote_mark_block(element, self.resolver, box, char)
         if drawable is None:
             return Part(None)
         ink = _ink_of(drawable)
@@ -242,7 +244,7 @@ class Card:
 
     def _top_text(self, element: TextElement) -> Part:
         setup = self._setup(element, clip=True)
-        cap = None if _shows_quote(element) else self.quote_size
+        cap = None if self._quoting(element) else self.quote_size
         key = (id(element), (self.content.fill(element.text), cap))
         known = self._known_text(element, key)
         if known is not None:
@@ -272,7 +274,7 @@ class Card:
 
     def _known_text(self, element: TextElement, key: tuple[int, object]) -> Part | None:
         """The part of a text laid out before with the same text and room, if remembered."""
-        if not _shows_quote(element):
+        if not self._quoting(element):
             return self.reuse.parts.get(key)
         known = self.reuse.quotes.get(self._quote_key(key))
         if known is None:
@@ -285,7 +287,7 @@ class Card:
         self, element: TextElement, key: tuple[int, object], part: Part, words: int
     ) -> None:
         """Remember a text's part for the cards after; the quote's sets the card's size cap."""
-        if not _shows_quote(element):
+        if not self._quoting(element):
             self.reuse.remember(key, part)
             return
         self._note_quote(part, words)
@@ -335,7 +337,7 @@ class Card:
     def _floor(self, element: TextElement, width: int | None = None) -> int:
         """The legibility floor of a text on this card (or one `width` px wide), in px."""
         legibility = self.layout.legibility
-        phone = legibility.quote if _shows_quote(element) else legibility.small
+        phone = legibility.quote if self._quoting(element) else legibility.small
         # Up to a whole pixel (a hair's tolerance for `3.6%w`-style sizes written to it).
         return math.ceil(phone * (width or self.platform.width) / PHONE_WIDTH - 1e-3)
 
@@ -352,7 +354,7 @@ class Card:
         return True
 
     def _contradiction(self, element: TextElement, largest: int, floor: int) -> InputError:
-        kind = "quote" if _shows_quote(element) else "small"
+        kind = "quote" if self._quoting(element) else "small"
         phone = largest * PHONE_WIDTH / self.platform.width
         floor_phone = getattr(self.layout.legibility, kind)
         value = element.size.grow if element.size.grow is not None else element.size.max
@@ -373,7 +375,7 @@ class Card:
         return InputError(message, file=where[0], line=where[1], key=where[2], hint=hint)
 
     def _floor_note(self, element: TextElement, setup: TextSetup) -> str:
-        if not _shows_quote(element) or setup.min_size > self._floor(element):
+        if not self._quoting(element) or setup.min_size > self._floor(element):
             return ""
         floor = self.layout.legibility.quote
         return (
@@ -387,7 +389,7 @@ class Card:
         self, element: TextElement, setup: TextSetup, prepared: PreparedText
     ) -> tuple[int, int]:
         low, high = setup.min_size, setup.max_size
-        if _shows_quote(element):
+        if self._quoting(element):
             if setup.grow_size is not None and setup.grow_size > high:
                 words = _words(prepared.text)
                 share = min(1.0, max(0.0, (words - GROW_WORDS) / (GROW_UNTIL_WORDS - GROW_WORDS)))
@@ -462,7 +464,7 @@ class Card:
             return _Block([], (0, 0, 0, 0))
         gaps = gap * (len(children) - 1)
         followers = [c for c in children if isinstance(c, LineElement) and c.follow]
-        flexible = [c for c in children if _shows_quote(c)]
+        flexible = [c for c in children if self._quoting(c)]
         blocks: dict[int, _Block] = {}
         used = sum(self._thickness(c) for c in followers)
         # Fixed-size children first (shapes, then small print), then the quote takes the rest.
@@ -546,7 +548,7 @@ class Card:
             return self._child_text(child, max_w, max_h, room, column)
         drawable: Shape | None
         if isinstance(child, QuoteMarkElement):
-            char = mark_char(child, self.lang)
+            char = _mark(self.reuse, child, self.lang)
             mark_key = (id(child), ("mark", char, max_w, max_h))
             if mark_key in self.reuse.parts:
                 part = self.reuse.parts[mark_key]
@@ -610,7 +612,7 @@ class Card:
         # Small print (attribution, title, handle) is the same on every card of a batch:
         # laid out once for its text, room and size cap, like a fixed element. (The quote's
         # cap is None: it is laid out first.)
-        cap = None if _shows_quote(child) else self.quote_size
+        cap = None if self._quoting(child) else self.quote_size
         facts = (self.content.fill(child.text), max_w, max_h, room, column, cap)
         key = (id(child), ("text", self.mirrored, facts))
         known = self._known_text(child, key)
@@ -635,7 +637,7 @@ class Card:
         # The lines' height, and any ink beyond it (a tail or accent past the metrics).
         top, tall = min(0, block.ink_box[1]), max(math.ceil(height), block.ink_box[3])
         wide = max_w
-        if not column and not _shows_quote(child):
+        if not column and not self._quoting(child):
             wide = min(max_w, max(0, block.ink_box[2]) + 1)  # small print in a row: its width
         box = (0, top, wide, tall)
         block = with_changes(block, box=box)
@@ -646,7 +648,7 @@ class Card:
 
     def _marks_to_first_line(self, parts: list[Placed]) -> list[Placed]:
         """In a row, a quote mark sits level with the top of the quote's first line."""
-        tops = [p.ink[1] + dy for e, p, _, dy in parts if _shows_quote(e)]
+        tops = [p.ink[1] + dy for e, p, _, dy in parts if self._quoting(e)]
         if not tops:
             return parts
         return [
@@ -717,11 +719,18 @@ class Card:
                     gone.add(id(elements[index - 1]))
         return [e for e in elements if id(e) not in gone]
 
+    def _quoting(self, element: Element) -> bool:
+        """`_shows_quote`, kept per element (asked some 30 times a card)."""
+        known = self.reuse.quoting.get(id(element))
+        if known is None:
+            known = self.reuse.quoting[id(element)] = _shows_quote(element)
+        return known
+
     def _visible(self, element: Element) -> bool:
         if isinstance(element, TextElement):
             return not (element.hide_if_empty and self.content.is_empty(element.text))
         if isinstance(element, QuoteMarkElement):
-            return bool(mark_char(element, self.lang))
+            return bool(_mark(self.reuse, element, self.lang))
         if isinstance(element, ImageElement):
             return not (element.src == "brand.logo" and self.resolver.brand.logo is None)
         return True
@@ -729,6 +738,15 @@ class Card:
 
 def _raise(error: Exception) -> Part:
     raise error
+
+
+def _mark(reuse: ReuseGroup, element: QuoteMarkElement, lang: str) -> str:
+    """`mark_char`, kept per element and language in the card's reuse group."""
+    key = (id(element), lang)
+    known = reuse.marks.get(key)
+    if known is None:
+        known = reuse.marks[key] = mark_char(element, lang)
+    return known
 
 
 def _shows_quote(element: Element) -> bool:

@@ -220,6 +220,10 @@ class ReuseGroup:
     setups: dict[int, TextSetup] = field(default_factory=dict)  # by id(element)
     # A fitted quote's part and its word count, by its text and the room it was given.
     quotes: dict[_ReuseKey, tuple[Part, int]] = field(default_factory=dict)
+    # What composing asks of an element again and again (by id(element)): whether it
+    # shows the quote, and its quote mark in a language.
+    quoting: dict[int, bool] = field(default_factory=dict)
+    marks: dict[tuple[int, str], str] = field(default_factory=dict)
 
     def remember(self, key: _ReuseKey, part: Part) -> None:
         if len(self.parts) >= REUSE_PARTS:
