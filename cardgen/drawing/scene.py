@@ -673,9 +673,10 @@ def _place(
         top = box[3] - fitted.height
     lines = []
     ink = [math.inf, math.inf, -math.inf, -math.inf]
+    emphasised = any(marks)
     for index, (line, start) in enumerate(zip(fitted.lines, fitted.starts, strict=True)):
         baseline = top + fitted.ascent + index * fitted.line_pitch
-        line_marks = marks[start : start + len(line)]
+        line_marks = marks[start : start + len(line)] if emphasised else ()
         runs = measure.layout_line(line, fitted.size, line_marks if any(line_marks) else (), base)
         line_w = sum(run.width for run in runs)
         if align == "center":
@@ -696,7 +697,7 @@ def _place(
                 r.x,
                 r.width,
                 r.rtl,
-                bool(marks and marks[start + r.start]),
+                emphasised and marks[start + r.start],
                 r.spacing,
             )
             for r in runs

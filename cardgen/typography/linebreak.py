@@ -15,6 +15,7 @@ greedy filling from the start and from the end put it, so the search stays small
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -101,9 +102,7 @@ def best_breaks(
         return fewest, 0.0
     latest = [end for _, end in fewest]  # greedy from the start: the furthest each line ends
     earliest = _from_the_end(widths, max_width, credit, count)  # each line's earliest start
-    prefix = [0.0]
-    for value in widths.full:
-        prefix.append(prefix[-1] + value)
+    prefix = list(itertools.accumulate(widths.full, initial=0.0))
     bare = widths.bare
 
     # For each end, the best first k lines ending before piece `end`: (cost, penalties).
