@@ -72,11 +72,17 @@ def _from_the_end(widths: LineWidths, max_width: float, credit: float, count: in
     starts = [0] * count
     end = pieces
     for k in range(count - 1, 0, -1):
-        start = end - 1
-        while start - 1 >= k and widths.line(start - 1, end) <= max_width:
-            start -= 1
-        starts[k] = start
-        end = start
+        # A line is no narrower for starting earlier (its sum takes in more widths), so
+        # the earliest start that fits is found by bisection in [k, end - 1].
+        low, high = k, end - 1
+        while low < high:
+            middle = (low + high) // 2
+            if widths.line(middle, end) <= max_width:
+                high = middle
+            else:
+                low = middle + 1
+        starts[k] = low
+        end = low
     return starts
 
 

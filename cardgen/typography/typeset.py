@@ -10,6 +10,7 @@ short word ending a line where that can be helped).
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -186,9 +187,7 @@ def _split_spaces(
 
 
 def _lines_of(pieces: Sequence[str], spans: list[tuple[int, int]]) -> list[tuple[int, str]]:
-    offsets = [0]
-    for piece in pieces:
-        offsets.append(offsets[-1] + len(piece))
+    offsets = list(itertools.accumulate(map(len, pieces), initial=0))
     return [(offsets[a], "".join(pieces[a:b]).rstrip(" ")) for a, b in spans]
 
 
