@@ -422,7 +422,7 @@ class Card:
     def _group(self, group: GroupElement) -> Laid:
         w, h = self.platform.width, self.platform.height
         safe = self.platform.safe_box
-        area = intersect(group.box.pixels(w, h), safe)
+        area = intersect(self._pixels(group), safe)
         if area[2] <= area[0] or area[3] <= area[1]:
             raise InputError(
                 f"layout '{self.layout.name}' group '{group.id or 'group'}' has no room inside "
@@ -524,7 +524,7 @@ class Card:
             at += size_main + gap + extra
         if not column:
             parts = self._marks_to_first_line(parts)
-        inks = {e.id: _shift(p.ink, pdx, pdy) for e, p, pdx, pdy in parts if e.id}
+        inks = _placed_inks(parts) if followers else {}
         for child in followers:
             assert isinstance(child, LineElement)
             slot = slots[id(child)]
@@ -538,7 +538,7 @@ class Card:
     ) -> _Block:
         """One child laid out at (0, 0), at most `main` long and `cross` wide."""
         w, h = self.platform.width, self.platform.height
-        box = child.box.pixels(w, h)
+        box = self._pixels(child)
         want_w, want_h = box[2] - box[0], box[3] - box[1]
         max_w = min(want_w, cross if column else main)
         max_h = min(want_h, main if column else cross)
@@ -719,6 +719,14 @@ class Card:
                     gone.add(id(elements[index - 1]))
         return [e for e in elements if id(e) not in gone]
 
+    def _pixels(self, element: Element) -> BoxPx:
+        """The element's box in pixels on this platform, kept per element."""
+        known = self.reuse.boxes.get(id(element))
+        if known is None:
+            w, h = self.platform.width, self.platform.height
+            known = self.reuse.boxes[id(element)] = element.box.pixels(w, h)
+        return known
+
     def _quoting(self, element: Element) -> bool:
         """`_shows_quote`, kept per element (asked some 30 times a card)."""
         known = self.reuse.quoting.get(id(element))
@@ -774,6 +782,11 @@ def _words(text: str) -> int:
         text = "".join(" " if is_cjk(char) else char for char in text)
     spaced = len(text.split())
     return spaced + math.ceil(ideographs / 2)
+
+
+def _placed_inks(parts: list[Placed]) -> dict[str, BoxPx]:
+    """Where each named part's ink lands once moved: what a following rule measures."""
+    return {e.id: _shift(p.ink, pdx, pdy) for e, p, pdx, pdy in parts if e.id}
 
 
 def _main(extent: BoxPx, column: bool) -> int:

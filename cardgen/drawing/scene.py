@@ -221,8 +221,9 @@ class ReuseGroup:
     # A fitted quote's part and its word count, by its text and the room it was given.
     quotes: dict[_ReuseKey, tuple[Part, int]] = field(default_factory=dict)
     # What composing asks of an element again and again (by id(element)): whether it
-    # shows the quote, and its quote mark in a language.
+    # shows the quote, its box in pixels, and its quote mark in a language.
     quoting: dict[int, bool] = field(default_factory=dict)
+    boxes: dict[int, BoxPx] = field(default_factory=dict)  # on the group's platform
     marks: dict[tuple[int, str], str] = field(default_factory=dict)
 
     def remember(self, key: _ReuseKey, part: Part) -> None:

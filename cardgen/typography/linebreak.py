@@ -162,4 +162,3 @@ def best_breaks(
         lines.append((start, end))
         end = start
     return lines[::-1], costs[pieces][1]
-
