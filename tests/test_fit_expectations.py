@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cardgen.typography.fonts import ChainMeasurer, FontRegistry
 from cardgen.typography.linebreak import PRETTY, WRAPS
-from cardgen.typography.typeset import FittedText, Measurer, fit_text, set_at
+from cardgen.typography.typeset import FittedText, Measurer, fit_text, normalise_space, set_at
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = Path(__file__).parent / "data" / "fit_expectations.json"
@@ -179,3 +182,12 @@ def write() -> None:
 
 if __name__ == "__main__" and sys.argv[1:] == ["--write"]:
     write()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=" \t\n\r\x0b\x0c\u00a0\u202f\u2007\u2003\u3000\u2028ab", max_size=12))
+def test_single_spaced_text_is_left_as_it_is(text: str) -> None:
+    # `normalise_space` skips collapsing text that is already single-spaced (fitting
+    # normalises the same text for every size tried): the same result as collapsing.
+    collapsed = re.sub(r"[^\S\u00a0\u202f\u2007]+", " ", text).strip()  # what it did before
+    assert normalise_space(text) == collapsed
