@@ -105,6 +105,51 @@ def test_short_quotes_grow_and_long_ones_shrink() -> None:
     assert sizes["short"] > 0.09 * 1080
 
 
+FILL_QUOTES = (
+    "Rest is work.",
+    "Rest is part of the work.",
+    "Small steps, taken daily, become a whole new life.",
+    "You do not have to be perfect to be a good mother to your children.",
+    "Nobody builds a life alone. We borrow courage from the people beside us, and we "
+    "pay it back by showing up for them.",
+)
+
+
+@pytest.mark.parametrize("quote", FILL_QUOTES)
+def test_a_quote_that_fills_its_box_takes_the_width_and_keeps_its_air(
+    tmp_path: Path, quote: str
+) -> None:
+    """`size.fill`: past `max`, a quote grows while its lines take at most that share of
+    the box's height: short ones fill the width (capped at `grow`), none crowds the box."""
+    (tmp_path / "layouts").mkdir()
+    (tmp_path / "layouts" / "wide.yaml").write_text(
+        "name: wide\nbrand: happy-as-a-mother\nelements:\n"
+        "  - {type: text, id: quote, role: quote, text: '{quote}',\n"
+        "     box: {x: 6%, y: 20%, w: 88%, h: 60%}, line_height: 1.2,\n"
+        "     size: {min: 3.6%w, max: 9%s, grow: 18%s, fill: 0.6}}\n"
+    )
+    project = Project.open(tmp_path)
+    block = quote_block(card_scene(project, quote, "wide", "linkedin"))
+    left, top, right, bottom = block.box
+    largest, grow = round(0.09 * 630), round(0.18 * 630)
+    height = block.lines[-1].baseline - block.lines[0].baseline + block.size  # about
+    assert block.size >= largest - 1
+    if block.size > largest:  # grown: within the share of the height, and as wide as it may
+        assert height <= 0.6 * (bottom - top) + 1
+        ink_w = block.ink_box[2] - block.ink_box[0]
+        assert block.size >= grow - 1 or ink_w >= 0.9 * (right - left), (quote, ink_w)
+    sizes = [
+        quote_block(card_scene(project, text, "wide", "linkedin")).size for text in FILL_QUOTES
+    ]
+    assert sizes == sorted(sizes, reverse=True)  # longer never larger
+
+
+def test_a_short_quote_fills_the_width_of_a_wide_editorial_card() -> None:
+    block = quote_block(scene_of("editorial", "linkedin", sample("en", "short")))
+    ink_w = block.ink_box[2] - block.ink_box[0]
+    assert ink_w >= 0.8 * 0.88 * 1200, ink_w  # the group's box is 88% of the card
+
+
 def test_check_warns_about_long_quotes(tmp_path: Path) -> None:
     words = " ".join(f"word{i}" for i in range(45)) + "."
     (tmp_path / "quotes" / "articles").mkdir(parents=True)
@@ -163,6 +208,9 @@ def test_the_mark_stays_next_to_the_first_line_in_every_script(
 ) -> None:
     """« », 「 and a mirrored » keep as close to the first line as “ does."""
     scene = scene_of(layout_name, platform_id, sample(lang, "medium"))
+    if layout_name == "classic" and lang == "ja":  # it opens Japanese quotes without one
+        assert not [e for e in scene.elements if e.id == "mark"]
+        return
     mark, quote = element(scene, "mark").ink_box, element(scene, "quote").ink_box
     short_side = min(scene.width, scene.height)
     rtl = detect(sample(lang, "medium").quote) == "ar"
@@ -262,11 +310,24 @@ def test_a_quoted_quote_is_not_quoted_twice_under_the_mark() -> None:
     ("lang", "mark"), [("en", "\u201c"), ("fr", "\u00ab"), ("ja", "\u300c"), ("ar", "\u00bb")]
 )
 def test_the_mark_follows_the_language(lang: str, mark: str) -> None:
-    scene = scene_of("classic", "instagram-square", sample(lang, "medium"))
+    scene = scene_of("night", "instagram-square", sample(lang, "medium"))
     drawn = next(d for d in scene.drawables if isinstance(d, TextBlock) and d.role == "quote_mark")
     assert drawn.lines[0].text == mark
     # Guessed from the text alone when the selection does not say.
     assert detect(sample(lang, "medium").quote) == lang
+
+
+@pytest.mark.parametrize("layout_name", ("classic", "card"))
+@pytest.mark.parametrize("platform_id", ("instagram-square", "instagram-story", "linkedin"))
+def test_classic_opens_japanese_quotes_without_a_floating_bracket(
+    layout_name: str, platform_id: str
+) -> None:
+    """A lone 「 above the text reads as a stray mark: classic (and card, its child)
+    draw none for Japanese, and the quote starts the block."""
+    scene = scene_of(layout_name, platform_id, sample("ja", "short"))
+    assert not [d for d in scene.drawables if isinstance(d, TextBlock) and d.role == "quote_mark"]
+    texts = [e for e in scene.elements if e.type == "text"]
+    assert min(texts, key=lambda e: e.ink_box[1]).id == "quote"
 
 
 def test_a_layout_can_choose_marks_per_language(tmp_path: Path) -> None:

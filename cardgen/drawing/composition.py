@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from cardgen.design.cardtext import CardText
 from cardgen.design.layouts import (
@@ -67,6 +67,7 @@ from cardgen.limits import MAX_FONT_PX
 from cardgen.source.language import detect, is_cjk
 from cardgen.typography.fonts import FontRegistry
 from cardgen.typography.leading import min_line_height
+from cardgen.typography.typeset import fit_text
 
 GROW_WORDS = 4  # a quote this short may take its layout's `size.grow`
 GROW_UNTIL_WORDS = 20  # from here on, `size.max`
@@ -261,7 +262,7 @@ class Card:
             self._spaced(element, prepared),
             prepared,
             box,
-            self._sizes(element, setup, prepared),
+            self._sizes(element, setup, prepared, box),
             self._align(element, prepared),
             element.valign,
             room,
@@ -386,17 +387,40 @@ class Card:
         )
 
     def _sizes(
-        self, element: TextElement, setup: TextSetup, prepared: PreparedText
+        self, element: TextElement, setup: TextSetup, prepared: PreparedText, box: BoxPx
     ) -> tuple[int, int]:
         low, high = setup.min_size, setup.max_size
         if self._quoting(element):
             if setup.grow_size is not None and setup.grow_size > high:
-                words = _words(prepared.text)
-                share = min(1.0, max(0.0, (words - GROW_WORDS) / (GROW_UNTIL_WORDS - GROW_WORDS)))
-                high = round(setup.grow_size - (setup.grow_size - high) * share)
+                if element.size.fill is not None:
+                    high = self._filling(element, prepared, box, high, setup.grow_size)
+                else:
+                    words = _words(prepared.text)
+                    share = (words - GROW_WORDS) / (GROW_UNTIL_WORDS - GROW_WORDS)
+                    share = min(1.0, max(0.0, share))
+                    high = round(setup.grow_size - (setup.grow_size - high) * share)
         elif self.quote_size is not None:
             high = max(low, min(high, self.quote_size))
         return low, max(low, high)
+
+    def _filling(
+        self, element: TextElement, prepared: PreparedText, box: BoxPx, high: int, grow: int
+    ) -> int:
+        """`size.fill`: the largest size up to `grow` at which the quote's lines take at
+        most `fill` of the box's height (`high`, the layout's max, when none does)."""
+        assert element.size.fill is not None
+        fitted = fit_text(
+            prepared.text,
+            box[2] - box[0],
+            math.floor((box[3] - box[1]) * element.size.fill),
+            high,
+            grow,
+            self._spaced(element, prepared).line_height,
+            prepared.measure,
+            max_lines=element.size.lines,
+            wrap=element.wrap,
+        )
+        return high if fitted is None else max(high, fitted.size)
 
     def _note_quote(self, part: Part, words: int) -> None:
         assert isinstance(part.drawable, TextBlock)
@@ -628,7 +652,7 @@ class Card:
             self._spaced(child, prepared),
             prepared,
             (0, 0, max_w, max_h),
-            self._sizes(child, setup, prepared),
+            self._sizes(child, setup, prepared, (0, 0, max_w, max_h)),
             self._align(child, prepared),
             "top",
             room,
@@ -853,7 +877,7 @@ def _moved(part: Part, dx: int, dy: int) -> Part:
 Frozen = TypeVar("Frozen")
 
 
-def with_changes(shape: Frozen, **changes: Any) -> Frozen:
+def with_changes(shape: Frozen, **changes: object) -> Frozen:
     """`dataclasses.replace` for the scene's frozen dataclasses (no `__post_init__`, no
     slots), without its look at every field on each call: a card moves a dozen shapes,
     and `replace` was ~5% of laying one out."""
