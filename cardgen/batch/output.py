@@ -12,7 +12,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from cardgen.batch.folder import (
     MANIFEST,
@@ -41,7 +41,7 @@ from cardgen.plaindata import JsonObject
 if TYPE_CHECKING:
     from datetime import date
 
-    from cardgen.batch.records import CaptionRow, CardRecord
+    from cardgen.batch.records import CaptionRow, CardRecord, ShardHeader
 
 JOURNAL = "journal.jsonl"
 CSV_COLUMNS = ("platform", "path", "caption", "alt_text", "quote_id", "selection")
@@ -242,7 +242,7 @@ def write_manifest(
     *,
     durable: bool = True,
     log: WriteLog | None = None,
-    shard: dict[str, Any] | None = None,
+    shard: ShardHeader | None = None,
     carousels: Sequence[Mapping[str, object]] | None = None,
 ) -> Path:
     """`OUT/manifest.json`, written last, sorted so equal runs give equal bytes; durable:
@@ -250,7 +250,7 @@ def write_manifest(
     `cards`: records, or a mapping of them by card id (a run's spool on disk: read back one
     at a time, so a long batch's manifest is never in memory).
     `shard`: what a `--shard` run's manifest says of its part (`cardgen.batch.shards`);
-    `carousels` (batch.carousels records) are listed after the cards when there are any."""
+    `carousels` (`carousel_records.CarouselRecord`s) are listed after the cards, if any."""
     by_id = keyed(cards)
     head: dict[str, object] = {"generator": generator}
     if shard is not None:

@@ -126,7 +126,7 @@ class Manifest(TypedDict):
     generator: str  # "cardgen VERSION"
     shard: NotRequired[ShardHeader]
     cards: list[CardRecord]
-    carousels: NotRequired[list[dict[str, object]]]  # `cardgen.batch.carousels` records
+    carousels: NotRequired[list[dict[str, object]]]  # `carousel_records.CarouselRecord`s
 
 
 def as_record(value: object) -> CardRecord | None:

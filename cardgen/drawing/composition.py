@@ -458,8 +458,9 @@ class Card:
         inner = (area[0] + pad, area[1] + pad, area[2] - pad, area[3] - pad)
         room = (inner[0] - safe[0], safe[2] - inner[2])
         block = self._stack(group, inner[2] - inner[0], inner[3] - inner[1], room, top=True)
-        parts = [(e, _moved(p, dx + inner[0], dy + inner[1])) for e, p, dx, dy in block.parts]
-        extent = _shift(block.extent, inner[0], inner[1])
+        x0, y0 = _towards_box_centre(group, block.extent, group.box.pixels(w, h), inner)
+        parts = [(e, _moved(p, dx + x0, dy + y0)) for e, p, dx, dy in block.parts]
+        extent = _shift(block.extent, x0, y0)
         inks = [p.ink for _, p in parts if p.drawable is not None]
         ink = _union(inks) if inks else extent
         shape: RectShape | None = None
@@ -832,6 +833,33 @@ def _aligned(low: int, high: int, length: int, align: str) -> int:
 def _largest_text(parts: list[Placed]) -> int:
     sizes = [p.drawable.size for _, p, _, _ in parts if isinstance(p.drawable, TextBlock)]
     return max(sizes, default=0)
+
+
+def _towards_box_centre(
+    group: GroupElement, extent: BoxPx, box: BoxPx, inner: BoxPx
+) -> tuple[int, int]:
+    """Where a top-level group's block, laid out from (0, 0) in `inner` (its box within the
+    safe area), goes. Centred along an axis, it centres on its own box, not on the part
+    inside the safe area, as far as the safe area lets it: a story's safe area is taller
+    at the bottom, and a block centred in it sits visibly high on the card."""
+    column = group.direction == "column"
+    centred = (
+        group.justify == "center" if column else group.align == "center",  # vertically
+        group.align == "center" if column else group.justify == "center",  # horizontally
+    )
+    x0, y0 = inner[0], inner[1]
+    if centred[1]:
+        x0 = _centred_within(extent[0], extent[2], box[0], box[2], inner[0], inner[2])
+    if centred[0]:
+        y0 = _centred_within(extent[1], extent[3], box[1], box[3], inner[1], inner[3])
+    return x0, y0
+
+
+def _centred_within(start: int, end: int, low: int, high: int, lowest: int, highest: int) -> int:
+    """The offset that puts [start, end] at the middle of [low, high], kept in
+    [lowest, highest] (never further in than laying it out from `lowest` put it)."""
+    offset = round((low + high) / 2 - (start + end) / 2)
+    return max(lowest - start, min(offset, highest - end))
 
 
 def _union(boxes: list[BoxPx]) -> BoxPx:

@@ -16,7 +16,7 @@ from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, overload
 from urllib.parse import quote as url_quote
 
 from cardgen import __version__
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from cardgen.batch.output import WriteLog
     from cardgen.batch.records import CardRecord
+    from cardgen.plaindata import JsonObject
     from cardgen.review.thumbs import Thumbnails
 
 # A count at or above this share of its limit is flagged so it can be trimmed in time.
@@ -448,7 +449,7 @@ def write_gallery_from_manifest(out: Path, platforms: Mapping[str, Platform]) ->
     spool: RecordSpool | None = None
     try:
         # A FIFO or device in its place is refused, never waited on or read without end.
-        carousels: list[dict[str, Any]] = []
+        carousels: list[JsonObject] = []
         spool = spooled_manifest(manifest, carousels)
         thumbs = ensure_thumbnails(out, (spool[card] for card in spool))
         order = selection_order(out, {card[0] for card in spool})

@@ -397,7 +397,7 @@ class FontChain:
                 )
             )
             found = next((f for f in faces if code in font_info(f.path, f.index).chars), None)
-            self._chosen[key] = found or _system_face_for(char, self.primary)
+            self._chosen[key] = found or _system_face_for(char)
         return self._chosen[key]
 
     def missing(self, text: str) -> list[str]:
@@ -439,8 +439,8 @@ class FontChain:
 
 
 @functools.lru_cache(maxsize=4096)
-def _system_face_for(char: str, like: FontFace) -> FontFace | None:
-    """Ask fontconfig for a system font that has `char`, close to `like`."""
+def _system_face_for(char: str) -> FontFace | None:
+    """Ask fontconfig for a system font that has `char`."""
     if unicodedata.category(char) in ("Cn", "Co", "Cs", "Cc") or shutil.which("fc-match") is None:
         return None
     pattern = f":charset={ord(char):x}"

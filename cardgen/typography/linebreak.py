@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 BALANCE = "balance"
 PRETTY = "pretty"
-WRAPS = (BALANCE, PRETTY)
 PRETTY_LAST_LINE = 0.4  # with `pretty`, a last line shorter than this share of the box costs
 _EPSILON = 1e-6
 
