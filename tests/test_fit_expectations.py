@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cardgen.typography.fonts import ChainMeasurer, FontRegistry
-from cardgen.typography.linebreak import PRETTY, WRAPS
+from cardgen.typography.linebreak import BALANCE, PRETTY
 from cardgen.typography.typeset import FittedText, Measurer, fit_text, normalise_space, set_at
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,7 +78,7 @@ def cases() -> Iterator[Case]:
             line_height=pick.choice((1.04, 1.15, 1.3, 1.6)),
             hang=pick.random() < 0.5,
             max_lines=pick.choice((None, None, 2, 3, 5)),
-            wrap=pick.choice(WRAPS),
+            wrap=pick.choice((BALANCE, PRETTY)),
         )
 
 
