@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cardgen.batch import carousels as carousel_module
+from cardgen.batch.carousel_files import render_carousel
+from cardgen.batch.carousels import plan_carousels
 from cardgen.batch.plan import Project
 from cardgen.batch.runner import render
 from cardgen.design import carousel as design
@@ -57,10 +58,10 @@ def time_slides(folder: Path) -> tuple[float, dict[str, Any]]:
     """Seconds per slide over the three carousels, and their records."""
     project = project_in(folder, with_carousel=True)
     selection = load_selection(folder / "quotes" / "weekly.yaml", project_root=folder)
-    jobs = carousel_module.plan_carousels([selection], project, default_layout="classic")
+    jobs = plan_carousels([selection], project, default_layout="classic")
     out = folder / "out"
     start = time.perf_counter()
-    records = {job.target.id: carousel_module.render_carousel(out, job, project) for job in jobs}
+    records = {job.target.id: render_carousel(out, job, project) for job in jobs}
     elapsed = time.perf_counter() - start
     return elapsed / sum(len(r["slides"]) for r in records.values()), records
 
@@ -72,11 +73,11 @@ def pdf_size(folder: Path, page: tuple[int, int]) -> tuple[int, float]:
     try:
         project = project_in(folder, with_carousel=True)
         selection = load_selection(folder / "quotes" / "weekly.yaml", project_root=folder)
-        (job,) = carousel_module.plan_carousels(
+        (job,) = plan_carousels(
             [selection], project, platforms=["linkedin"], default_layout="classic"
         )
         start = time.perf_counter()
-        record = carousel_module.render_carousel(folder / "out", job, project)
+        record = render_carousel(folder / "out", job, project)
         return int(record["bytes"]), time.perf_counter() - start
     finally:
         design.DOCUMENT_PAGE = saved

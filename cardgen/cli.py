@@ -15,8 +15,9 @@ import sys
 import traceback
 import typing
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypedDict, TypeVar
 
 import typer
 from typer.core import TyperCommand
@@ -36,8 +37,13 @@ from cardgen.errors import (
 )
 
 if TYPE_CHECKING:
-    from cardgen.batch.plan import RenderReport
+    from rich.progress import Progress, TaskID
+
+    from cardgen.batch.plan import Failure, RenderReport
     from cardgen.batch.records import Event
+    from cardgen.config import Settings, SettingValue
+    from cardgen.plaindata import JsonObject
+    from cardgen.review.preview import PreviewResult
 
 app = typer.Typer(
     name="cardgen",
@@ -51,8 +57,7 @@ app = typer.Typer(
 
 T = TypeVar("T")
 EXIT_PIPE = 141  # the reader of stdout left (`| head`): 128 + SIGPIPE, as shells report it
-# Set once per run by the main callback: how much to say, and where the user stands.
-_state: dict[str, Any] = {"verbose": 0, "quiet": False, "color": True, "here": None}
+
 
 Selections = Annotated[
     list[Path] | None,
@@ -131,56 +136,87 @@ def _data(text: str, *, nl: bool = True) -> None:
     _echo(text, nl=nl)
 
 
-def _note(text: str) -> None:
-    """A message for the person at the terminal: stderr, not with -q."""
-    if not _state["quiet"]:
-        _echo(text, err=True)
+@dataclass
+class Invocation:
+    """One run of the command line: how much it says (-q, -v, --no-color), where the user
+    stands (the project may be a folder above) and the up-to-date stamp's recorder. Typer's
+    context object (`ctx.obj`), set up by the main callback and handed to every command:
+    nothing of a run outlives it in this module."""
+
+    recorder: uptodate.Recorder | None = None
+    verbose: int = 0
+    quiet: bool = False
+    color: bool = True
+    here: Path | None = None  # where the user stood, when the project is above it
+
+    def note(self, text: str) -> None:
+        """A message for the person at the terminal: stderr, not with -q."""
+        if not self.quiet:
+            _echo(text, err=True)
+
+    def detail(self, text: str) -> None:
+        """More detail, with -v."""
+        if self.verbose and not self.quiet:
+            _echo(text, err=True)
+
+    def summary(self, text: str) -> None:
+        """A run's one-line result: on stdout, as check's is, but not with -q (errors only)."""
+        if not self.quiet:
+            _echo(text)
+
+    def label(self, word: str, colour: str) -> str:
+        """`error:` or `warning:`, coloured on a terminal unless NO_COLOR or --no-color."""
+        if not self.color or not sys.stderr.isatty():
+            return f"{word}:"
+        return typer.style(f"{word}:", fg=colour, bold=True)
+
+    def run(self, action: Callable[[], T]) -> T:
+        """Call the library; any failure becomes one line on stderr and an exit code.
+
+        A CardgenError is the user's to fix (exit 1 or 2); an OSError the library
+        did not anticipate is the machine's (exit 2); anything else is a bug in
+        cardgen (exit 70). `-vv` adds the traceback in every case.
+        """
+        try:
+            return action()
+        except CardgenError as exc:
+            self.fail(exc.one_line(), exc.exit_code)
+        except _ReaderGone:
+            raise typer.Exit(EXIT_PIPE) from None
+        except KeyboardInterrupt:
+            _echo("interrupted", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except BrokenPipeError:
+            _pipe_closed()
+        except OSError as exc:
+            if not is_file_system_error(exc):
+                self.fail(internal_error_line(exc), EXIT_INTERNAL)
+            self.fail(os_error_line(exc), EXIT_INPUT)
+        except Exception as exc:
+            self.fail(internal_error_line(exc), EXIT_INTERNAL)
+
+    def fail(self, line: str, code: int) -> typing.NoReturn:
+        if self.verbose >= 2:
+            traceback.print_exc()
+        _echo(f"{self.label('error', 'red')} {line}", err=True)
+        raise typer.Exit(code) from None
+
+    def given(self, path: Path) -> Path:
+        """A path the user typed, relative to where they stand (the project may be above)."""
+        if self.here is None or path.is_absolute():
+            return path
+        return Path(os.path.relpath(self.here / path, Path.cwd()))
+
+    def settings(self, **flags: SettingValue) -> Settings:
+        """The effective project settings (`cardgen config`) with these flags over them."""
+        from cardgen.config import load_settings
+
+        return self.run(lambda: load_settings(Path.cwd(), flags=flags))
 
 
-def _detail(text: str) -> None:
-    """More detail, with -v."""
-    if _state["verbose"] and not _state["quiet"]:
-        _echo(text, err=True)
-
-
-def _label(word: str, colour: str) -> str:
-    """`error:` or `warning:`, coloured on a terminal unless NO_COLOR or --no-color."""
-    if not _state["color"] or not sys.stderr.isatty():
-        return f"{word}:"
-    return typer.style(f"{word}:", fg=colour, bold=True)
-
-
-def _run(action: Callable[[], T]) -> T:
-    """Call the library; any failure becomes one line on stderr and an exit code.
-
-    A CardgenError is the user's to fix (exit 1 or 2); an OSError the library
-    did not anticipate is the machine's (exit 2); anything else is a bug in
-    cardgen (exit 70). `-vv` adds the traceback in every case.
-    """
-    try:
-        return action()
-    except CardgenError as exc:
-        _fail(exc.one_line(), exc.exit_code)
-    except _ReaderGone:
-        raise typer.Exit(EXIT_PIPE) from None
-    except KeyboardInterrupt:
-        _echo("interrupted", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-    except BrokenPipeError:
-        _pipe_closed()
-    except OSError as exc:
-        if not is_file_system_error(exc):
-            _fail(internal_error_line(exc), EXIT_INTERNAL)
-        _fail(os_error_line(exc), EXIT_INPUT)
-    except Exception as exc:
-        _fail(internal_error_line(exc), EXIT_INTERNAL)
-
-
-def _fail(line: str, code: int) -> typing.NoReturn:
-    if _state["verbose"] >= 2:
-        traceback.print_exc()
-    _echo(f"{_label('error', 'red')} {line}", err=True)
-    raise typer.Exit(code) from None
+def _invocation(ctx: typer.Context) -> Invocation:
+    """This run's `Invocation` (a command's context finds its parent's)."""
+    return ctx.ensure_object(Invocation)
 
 
 def _version(value: bool) -> None:
@@ -232,12 +268,10 @@ def main_options(
     pyproject.toml with [tool.cardgen], or a quotes/ folder; paths you type stay relative
     to where you are.
     """
-    _state.update(
-        verbose=verbose,
-        quiet=quiet,
-        color=not no_color and not os.environ.get("NO_COLOR"),
-        here=None,
-    )
+    cli = _invocation(ctx)  # `main` hands one in, with the recorder
+    cli.verbose, cli.quiet = verbose, quiet
+    cli.color = not no_color and not os.environ.get("NO_COLOR")
+    recorder = cli.recorder
     if no_color:
         os.environ["NO_COLOR"] = "1"  # rich (the progress bar) honours it too
     started = Path.cwd()
@@ -245,7 +279,7 @@ def main_options(
         try:
             os.chdir(project)
         except OSError as exc:
-            _fail(f"--project {project}: {exc.strerror or exc} (give a folder)", EXIT_INPUT)
+            cli.fail(f"--project {project}: {exc.strerror or exc} (give a folder)", EXIT_INPUT)
     here = Path.cwd()
     if ctx.invoked_subcommand not in (None, "init"):  # `init` makes a project where told
         from cardgen.config import find_project
@@ -253,28 +287,12 @@ def main_options(
         root = find_project(here)
         if root != here:
             os.chdir(root)
-            _state["here"] = here
+            cli.here = here
     if Path.cwd() != started:
-        recorder = ctx.find_object(uptodate.Recorder)
         # The up-to-date check answers only runs started in the project (or -C it).
         if recorder is not None and recorder.cwd != str(Path.cwd()):
             recorder.disarm()
         ctx.call_on_close(lambda: os.chdir(started))  # a caller in this process stays put
-
-
-def _given(path: Path) -> Path:
-    """A path the user typed, relative to where they stand (the project may be above)."""
-    here = _state["here"]
-    if here is None or path.is_absolute():
-        return path
-    return Path(os.path.relpath(here / path, Path.cwd()))
-
-
-def _settings(**flags: Any) -> Any:
-    """The effective project settings (`cardgen config`) with these flags over them."""
-    from cardgen.config import load_settings
-
-    return _run(lambda: load_settings(Path.cwd(), flags=flags))
 
 
 FORMATS = ("png", "jpeg", "webp")
@@ -409,13 +427,14 @@ def render(
     Cards, captions, the review page and manifest.json go into OUT; unchanged cards are
     kept, and a run with nothing to do is answered at once.
     """
+    cli = _invocation(ctx)
     import cardgen
     from cardgen.config import render_options
 
     if fmt is not None and fmt not in FORMATS:  # one line, as every bad input is
-        _fail(f"--format {fmt!r}: use png, jpeg or webp", EXIT_INPUT)
-    settings = _settings(
-        out=None if out is None else str(_given(out)),
+        cli.fail(f"--format {fmt!r}: use png, jpeg or webp", EXIT_INPUT)
+    settings = cli.settings(
+        out=None if out is None else str(cli.given(out)),
         jobs=jobs,
         platforms=platform,
         layout=layout,
@@ -423,28 +442,27 @@ def render(
     )
     # The flags by their names, which are RenderOptions' fields: one list of the options.
     options = render_options(settings, locals())
-    files = [_given(path) for path in selections or []] or None
-    progress = _Progress(as_json=as_json, dry_run=dry_run)
+    files = [cli.given(path) for path in selections or []] or None
+    progress = _Progress(cli, as_json=as_json, dry_run=dry_run)
     try:
-        report = _run(lambda: cardgen.render(files, options=options, on_event=progress.event))
+        report = cli.run(lambda: cardgen.render(files, options=options, on_event=progress.event))
     finally:
         progress.close()
-    _print_lines(_warning_lines(report))
+    _print_lines(_warning_lines(report, cli))
     if report.failures:
         _failure_table(report.failures)
     if report.dry_run and not as_json:
         for card in report.planned:
             _data(f"{card['status']:<7} {card['path']}")
         counts = report.counts
-        _summary(
+        cli.summary(
             f"would render {counts['render']} cards, {counts['cached']} cached "
             f"(dry run: nothing written to {report.out}/)"
         )
     elif not as_json:
-        _print_lines([*_card_lines(report), *_summary_lines(report)])
-    recorder = ctx.find_object(uptodate.Recorder)
-    if recorder is not None:
-        recorder.note_render(report, _rerun_transcript(report, as_json=as_json))
+        _print_lines([*_card_lines(report, cli), *_summary_lines(report, cli)])
+    if cli.recorder is not None:
+        cli.recorder.note_render(report, _rerun_transcript(report, cli, as_json=as_json))
     if report.failures:
         raise typer.Exit(EXIT_CONTENT)
 
@@ -457,40 +475,34 @@ def _print_lines(lines: list[Line]) -> None:
         _echo(text, err=err)
 
 
-def _summary(text: str) -> None:
-    """A run's one-line result: on stdout, as check's is, but not with -q (errors only)."""
-    if not _state["quiet"]:
-        _echo(text)
-
-
-def _event_line(event: Event, *, as_json: bool) -> Line | None:
+def _event_line(event: Event, cli: Invocation, *, as_json: bool) -> Line | None:
     """What `render` prints for an event as it happens: every event with --json, else
     only warnings (not with -q; the progress bar shows the rest)."""
     if as_json:
         return False, json.dumps(event, ensure_ascii=False)
-    if event["event"] == "warning" and not _state["quiet"]:
+    if event["event"] == "warning" and not cli.quiet:
         return True, f"warning: {event['message']}"
     return None
 
 
-def _warning_lines(report: RenderReport) -> list[Line]:
+def _warning_lines(report: RenderReport, cli: Invocation) -> list[Line]:
     """The cards' warnings, once each, on stderr (not with -q); never an exit code."""
-    if _state["quiet"]:
+    if cli.quiet:
         return []
     warnings = [w for card in report.cards for w in card["warnings"]]
     return [(True, f"warning: {warning}") for warning in dict.fromkeys(warnings)]
 
 
-def _card_lines(report: RenderReport) -> list[Line]:
+def _card_lines(report: RenderReport, cli: Invocation) -> list[Line]:
     """With -v: each card's status and path, on stderr."""
-    if not _state["verbose"] or _state["quiet"]:
+    if not cli.verbose or cli.quiet:
         return []
     return [(True, f"{card['status']:<8} {card['path']}") for card in report.cards]
 
 
-def _summary_lines(report: RenderReport) -> list[Line]:
+def _summary_lines(report: RenderReport, cli: Invocation) -> list[Line]:
     """The run's one-line result on stdout (not with -q)."""
-    if _state["quiet"]:
+    if cli.quiet:
         return []
     counts = report.counts
     failed = f", {counts['failed']} failed" if counts["failed"] else ""
@@ -503,31 +515,32 @@ def _summary_lines(report: RenderReport) -> list[Line]:
     ]
 
 
-def _rerun_transcript(report: RenderReport, *, as_json: bool) -> list[Line]:
+def _rerun_transcript(report: RenderReport, cli: Invocation, *, as_json: bool) -> list[Line]:
     """What this same render prints when run again with nothing changed (every card
     cached), for the up-to-date stamp to print in its place: the same functions as above
     over the rerun's events and report, so the two cannot drift apart (-q and -v too)."""
     if not report.rerun_events:
         return []
-    lines = [_event_line(event, as_json=as_json) for event in report.rerun_events]
+    lines = [_event_line(event, cli, as_json=as_json) for event in report.rerun_events]
     settled = report.settled()
-    closing = _warning_lines(settled)
+    closing = _warning_lines(settled, cli)
     if not as_json:
-        closing += [*_card_lines(settled), *_summary_lines(settled)]
+        closing += [*_card_lines(settled, cli), *_summary_lines(settled, cli)]
     return [(err, text + "\n") for err, text in [*filter(None, lines), *closing]]
 
 
 class _Progress:
     """Shows a batch's events: JSON lines, a rich progress bar on a terminal, or nothing."""
 
-    def __init__(self, *, as_json: bool, dry_run: bool) -> None:
+    def __init__(self, cli: Invocation, *, as_json: bool, dry_run: bool) -> None:
+        self.cli = cli
         self.as_json = as_json
-        self.bar: Any = None
-        self.task: Any = None
-        self.show_bar = not as_json and not dry_run and not _state["quiet"] and sys.stderr.isatty()
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
+        self.show_bar = not as_json and not dry_run and not cli.quiet and sys.stderr.isatty()
 
     def event(self, event: Event) -> None:
-        line = _event_line(event, as_json=self.as_json)
+        line = _event_line(event, self.cli, as_json=self.as_json)
         if line is not None:
             _print_lines([line])
             return
@@ -547,7 +560,7 @@ class _Progress:
             )
             self.bar.start()
             self.task = self.bar.add_task("rendering", total=event["cards"])
-        elif event["event"] == "card" and self.bar is not None:
+        elif event["event"] == "card" and self.bar is not None and self.task is not None:
             self.bar.advance(self.task)
 
     def close(self) -> None:
@@ -556,7 +569,7 @@ class _Progress:
             self.bar = None
 
 
-def _failure_table(failures: list[Any]) -> None:
+def _failure_table(failures: list[Failure]) -> None:
     """The cards that failed, one line each, as a table on stderr."""
     rows = [("selection", "quote", "platform", "error")]
     rows += [(f.selection, f.quote_id, f.platform, f.message) for f in failures]
@@ -575,6 +588,7 @@ def _failure_table(failures: list[Any]) -> None:
     )
 )
 def check(
+    ctx: typer.Context,
     selections: Selections = None,
     platform: PlatformOpt = None,
     strict: Annotated[
@@ -589,11 +603,12 @@ def check(
     Lists every problem of every selection (file, line, quote), then a summary; exits 1
     for content problems, 2 for unusable input.
     """
+    cli = _invocation(ctx)
     import cardgen
 
-    platforms = _settings(platforms=platform)["platforms"]
-    files = [_given(path) for path in selections or []] or None
-    report = _run(lambda: cardgen.check(files, platforms=platforms))
+    platforms = cli.settings(platforms=platform)["platforms"]
+    files = [cli.given(path) for path in selections or []] or None
+    report = cli.run(lambda: cardgen.check(files, platforms=platforms))
     code = report.exit_code(strict=strict)
     if as_json:
         document = {
@@ -611,13 +626,13 @@ def check(
         raise typer.Exit(code)
     for problem in report.problems:
         severity = "error" if strict else problem.severity
-        if severity == "error" or not _state["quiet"]:
+        if severity == "error" or not cli.quiet:
             colour = "red" if severity == "error" else "yellow"
-            _echo(f"{_label(severity, colour)} {problem.message}", err=True)
+            _echo(f"{cli.label(severity, colour)} {problem.message}", err=True)
     errors = sum(p.severity == "error" for p in report.problems)
     warnings = len(report.problems) - errors
     if code == 0:
-        if not _state["quiet"]:
+        if not cli.quiet:
             _data(f"ok: {report.quotes} quotes verified, {report.cards} cards fit")
             credits = report.credit_summary()
             if credits:
@@ -645,6 +660,7 @@ def _plural(count: int, noun: str) -> str:
     )
 )
 def init(
+    ctx: typer.Context,
     folder: Annotated[
         Path,
         typer.Argument(metavar="DIR", help="Folder for the new project (default: this one)."),
@@ -709,15 +725,16 @@ def init(
     Writes quotes/welcome.yaml and its article, layouts/brands/NAME.yaml, a .gitignore
     and a README paragraph into DIR.
     """
+    cli = _invocation(ctx)
     from cardgen.starter import StarterOptions, init_project
 
     options = StarterOptions(
         name=name, colors=colors, fonts=fonts, handle=handle, logo=logo, website=website
     )
-    written = _run(lambda: init_project(folder, options, force=force))
+    written = cli.run(lambda: init_project(folder, options, force=force))
     for path in written:
-        _summary(f"wrote {path}")
-    _summary(f"next: cd {folder} && cardgen check && cardgen render")
+        cli.summary(f"wrote {path}")
+    cli.summary(f"next: cd {folder} && cardgen check && cardgen render")
 
 
 @app.command(
@@ -728,6 +745,7 @@ def init(
     )
 )
 def suggest(
+    ctx: typer.Context,
     article: Annotated[
         str,
         typer.Argument(
@@ -780,10 +798,11 @@ def suggest(
     Prints a selection file with the best passages, best first, ready for
     quotes/NAME.yaml.
     """
+    cli = _invocation(ctx)
     from cardgen.source.fetch import ensure_snapshot, is_url
     from cardgen.source.suggest import suggest_selection
 
-    folder = None if save_in is None else _given(save_in)
+    folder = None if save_in is None else cli.given(save_in)
 
     def one(path: Path, where: Path | None) -> str:
         if carousel is None:
@@ -794,13 +813,13 @@ def suggest(
 
     def run() -> str:
         if not is_url(article):
-            return one(_given(Path(article)), folder)
+            return one(cli.given(Path(article)), folder)
         # A page is fetched once into FOLDER/articles/, next to where the YAML will live.
         where = folder or (Path("quotes") if Path("quotes").is_dir() else Path())
         snapshot = ensure_snapshot(article, where)
         return one(snapshot.html, where)
 
-    _data(_run(run), nl=False)
+    _data(cli.run(run), nl=False)
 
 
 @app.command(
@@ -811,6 +830,7 @@ def suggest(
     )
 )
 def quote(
+    ctx: typer.Context,
     text: Annotated[
         str, typer.Argument(metavar="TEXT", help="The quote to put on a card.", show_default=False)
     ],
@@ -838,22 +858,23 @@ def quote(
     One card per --platform, each with its post and alt text beside it (.txt); the text
     is not checked against an article.
     """
+    cli = _invocation(ctx)
     from cardgen.batch.single import render_quote
 
-    settings = _settings(platforms=platform, layout=layout, brand=brand)
-    written = _run(
+    settings = cli.settings(platforms=platform, layout=layout, brand=brand)
+    written = cli.run(
         lambda: render_quote(
             text,
             by=by,
             platforms=settings["platforms"] or ["instagram-square"],
             layout=settings["layout"] or "classic",
             brand=settings["brand"],
-            out=None if out is None else _given(out),
+            out=None if out is None else cli.given(out),
         )
     )
     for card, caption in written:
         _data(str(card))
-        _detail(f"caption: {caption}")
+        cli.detail(f"caption: {caption}")
 
 
 def human_size(count: float) -> str:
@@ -870,11 +891,12 @@ def human_size(count: float) -> str:
         "cardgen platforms --json | jq '.[] | {id, width, height}'",
     )
 )
-def platforms(as_json: JsonOpt = False) -> None:
+def platforms(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List the platform presets with their sizes and limits."""
+    cli = _invocation(ctx)
     from cardgen.design.platforms import load_platforms
 
-    presets = _run(lambda: load_platforms(Path.cwd()))
+    presets = cli.run(lambda: load_platforms(Path.cwd()))
     if as_json:
         rows = []
         for p in presets.values():
@@ -900,6 +922,7 @@ def platforms(as_json: JsonOpt = False) -> None:
     )
 )
 def layouts(
+    ctx: typer.Context,
     as_json: JsonOpt = False,
     thumbnails: Annotated[
         bool,
@@ -915,17 +938,18 @@ def layouts(
     Bundled layouts and this project's, with where each comes from; --thumbnails also
     renders a square thumbnail of each.
     """
+    cli = _invocation(ctx)
     from cardgen.design.layouts import LayoutSource
 
-    source = _run(lambda: LayoutSource.for_project(Path.cwd()))
-    names, brands = _run(lambda: (source.layout_names(), source.brand_names()))
+    source = cli.run(lambda: LayoutSource.for_project(Path.cwd()))
+    names, brands = cli.run(lambda: (source.layout_names(), source.brand_names()))
     where = {name: source.origin(name) for name in names}
     paths: dict[str, str] = {}
     if thumbnails:
         from cardgen.review.preview import write_thumbnails
 
-        folder = Path(_settings(out=None if out is None else str(_given(out)))["out"])
-        paths = {k: str(v) for k, v in _run(lambda: write_thumbnails(names, folder)).items()}
+        folder = Path(cli.settings(out=None if out is None else str(cli.given(out)))["out"])
+        paths = {k: str(v) for k, v in cli.run(lambda: write_thumbnails(names, folder)).items()}
     if as_json:
         _data(
             json.dumps(
@@ -948,6 +972,7 @@ def layouts(
     )
 )
 def preview(
+    ctx: typer.Context,
     selection: Annotated[
         Path, typer.Argument(metavar="FILE", help="The selection file.", show_default=False)
     ],
@@ -997,27 +1022,28 @@ def preview(
 
     A labelled PNG contact sheet for designers; --watch redraws it on every save.
     """
+    cli = _invocation(ctx)
     from cardgen.review import preview as previews
 
-    settings = _settings(platforms=platform, layout=layout, brand=brand)
-    options: dict[str, Any] = {
+    settings = cli.settings(platforms=platform, layout=layout, brand=brand)
+    options: _SheetOptions = {
         "quote_id": quote_id,
-        "out": None if out is None else _given(out),
+        "out": None if out is None else cli.given(out),
         "platforms": settings["platforms"],
         "layout": settings["layout"],
         "brand": settings["brand"],
         "debug": debug,
     }
-    selection = _given(selection)
+    selection = cli.given(selection)
     if not watch:
-        result = _run(lambda: previews.write_preview(selection, **options))
+        result = cli.run(lambda: previews.write_preview(selection, **options))
         if as_json:
             _data(json.dumps(_preview_record(result), ensure_ascii=False))
         else:
             count = len(result.platforms)
             _data(f"wrote {result.path} ({count} platforms, {result.seconds:.2f} s)")
         for problem in result.problems:
-            _echo(f"{_label('error', 'red')} {problem}", err=True)
+            _echo(f"{cli.label('error', 'red')} {problem}", err=True)
         if result.problems:
             raise typer.Exit(EXIT_CONTENT)
         return
@@ -1041,15 +1067,36 @@ def preview(
             for problem in result.problems:
                 _echo(f"{stamp} error: {problem}", err=True)
 
-    _note("watching layouts, brands, fonts and the selection; Ctrl-C stops")
+    cli.note("watching layouts, brands, fonts and the selection; Ctrl-C stops")
     try:
         previews.watch_preview(selection, report, **options)
     except KeyboardInterrupt:
-        _note("stopped")
+        cli.note("stopped")
 
 
-def _preview_record(result: Any) -> dict[str, Any]:
+class _SheetOptions(TypedDict):
+    """`preview`'s choices, the same for one sheet and for --watch."""
+
+    quote_id: str | None
+    out: Path | None
+    platforms: list[str] | None
+    layout: str | None
+    brand: str | None
+    debug: bool
+
+
+class _SheetRecord(TypedDict):
     """A written sheet, as `preview --json` prints it (README: "Machine-readable output")."""
+
+    event: Literal["sheet"]
+    path: str
+    quote_id: str
+    platforms: list[str]
+    seconds: float
+    problems: list[str]
+
+
+def _preview_record(result: PreviewResult) -> _SheetRecord:
     return {
         "event": "sheet",
         "path": str(result.path),
@@ -1067,6 +1114,7 @@ def _preview_record(result: Any) -> dict[str, Any]:
     )
 )
 def schema(
+    ctx: typer.Context,
     kind: Annotated[
         str,
         typer.Argument(
@@ -1078,13 +1126,14 @@ def schema(
     ],
 ) -> None:
     """Print a file type's JSON Schema, for editors and scripts."""
+    cli = _invocation(ctx)
     from cardgen.batch import records
     from cardgen.design.layouts import SCHEMA_KINDS, json_schema
     from cardgen.errors import did_you_mean
 
     written = {"manifest": records.manifest_schema, "events": records.events_schema}
 
-    def made() -> dict[str, Any]:
+    def made() -> JsonObject:
         if kind in written:
             return written[kind]()
         if kind in SCHEMA_KINDS:
@@ -1093,25 +1142,26 @@ def schema(
         hint = did_you_mean(kind, kinds, f"use {', '.join(kinds)}")
         raise InputError(f"no schema named {kind!r}", hint=hint)
 
-    _data(json.dumps(_run(made), indent=2))
+    _data(json.dumps(cli.run(made), indent=2))
 
 
-_WEIGHTS = {
-    100: "Thin",
-    200: "Extra Light",
-    300: "Light",
-    400: "Regular",
-    500: "Medium",
-    600: "Semi Bold",
-    700: "Bold",
-    800: "Extra Bold",
-    900: "Black",
-}
+# Style names by weight class, 100 (Thin) to 900 (Black).
+_WEIGHTS = (
+    "Thin",
+    "Extra Light",
+    "Light",
+    "Regular",
+    "Medium",
+    "Semi Bold",
+    "Bold",
+    "Extra Bold",
+    "Black",
+)
 
 
 def style_name(weight: int, italic: bool) -> str:
     """`Regular`, `Italic`, `Bold Italic`: a face's style from its weight and slant."""
-    name = _WEIGHTS[min(900, max(100, round(weight / 100) * 100))]
+    name = _WEIGHTS[min(9, max(1, round(weight / 100))) - 1]
     if italic:
         return "Italic" if name == "Regular" else f"{name} Italic"
     return name
@@ -1125,16 +1175,18 @@ def style_name(weight: int, italic: bool) -> str:
     )
 )
 def fonts(
+    ctx: typer.Context,
     as_json: JsonOpt = False,
     system: Annotated[
         bool, typer.Option("--system", help="Also list system fonts (fontconfig fallbacks).")
     ] = False,
 ) -> None:
     """List the font families cardgen can use."""
+    cli = _invocation(ctx)
     from cardgen.typography.fontfiles import font_folders
     from cardgen.typography.fonts import registry_for
 
-    registry = _run(lambda: registry_for(font_folders(Path.cwd())))
+    registry = cli.run(lambda: registry_for(font_folders(Path.cwd())))
     faces = registry.all_faces() if system else registry.faces
     if as_json:
         rows = [
@@ -1162,6 +1214,7 @@ def fonts(
     )
 )
 def serve(
+    ctx: typer.Context,
     port: Annotated[
         int, typer.Option("--port", metavar="N", help="Port (0: any free one).")
     ] = 8400,
@@ -1171,16 +1224,17 @@ def serve(
 
     The page reloads after each render into OUT.
     """
+    cli = _invocation(ctx)
     from cardgen.design.platforms import load_platforms
     from cardgen.review.serve import make_server
 
-    folder = Path(_settings(out=None if out is None else str(_given(out)))["out"])
-    server = _run(lambda: make_server(folder, port, platforms=load_platforms(Path.cwd())))
+    folder = Path(cli.settings(out=None if out is None else str(cli.given(out)))["out"])
+    server = cli.run(lambda: make_server(folder, port, platforms=load_platforms(Path.cwd())))
     _data(f"serving {folder}/ at {server.url} (Ctrl-C to stop)")  # the URL: data for a script
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        _summary("stopped")
+        cli.summary("stopped")
     finally:
         server.server_close()
 
@@ -1192,6 +1246,7 @@ def serve(
     )
 )
 def merge(
+    ctx: typer.Context,
     folders: Annotated[
         list[Path],
         typer.Argument(metavar="FOLDER", help="Output folders of the shards (render --shard K/N)."),
@@ -1204,15 +1259,16 @@ def merge(
     ] = False,
 ) -> None:
     """Join shard outputs into one folder: cards checked by hash, one manifest."""
+    cli = _invocation(ctx)
     from cardgen.batch.merge import merge as merge_outputs
     from cardgen.design.platforms import load_platforms
 
-    sources = [_given(folder) for folder in folders]
-    target = _given(out)
-    report = _run(
+    sources = [cli.given(folder) for folder in folders]
+    target = cli.given(out)
+    report = cli.run(
         lambda: merge_outputs(sources, target, platforms=load_platforms(Path.cwd()), wait=wait)
     )
-    _summary(
+    cli.summary(
         f"merged {report.cards} cards from {report.sources} folders into {report.out}/ "
         f"({report.copied} copied; manifest: {report.manifest})"
     )
@@ -1224,13 +1280,14 @@ def merge(
         "cardgen gallery --out preview",
     )
 )
-def gallery(out: OutDir = None) -> None:
+def gallery(ctx: typer.Context, out: OutDir = None) -> None:
     """Rewrite OUT/index.html from the manifest."""
+    cli = _invocation(ctx)
     from cardgen.design.platforms import load_platforms
     from cardgen.review.gallery import write_gallery_from_manifest
 
-    folder = Path(_settings(out=None if out is None else str(_given(out)))["out"])
-    path = _run(lambda: write_gallery_from_manifest(folder, load_platforms(Path.cwd())))
+    folder = Path(cli.settings(out=None if out is None else str(cli.given(out)))["out"])
+    path = cli.run(lambda: write_gallery_from_manifest(folder, load_platforms(Path.cwd())))
     _data(str(path))
 
 
@@ -1242,6 +1299,7 @@ def gallery(out: OutDir = None) -> None:
     )
 )
 def export(
+    ctx: typer.Context,
     to: Annotated[
         str,
         typer.Option(
@@ -1312,23 +1370,24 @@ def export(
     has no CSV import: --out names a new folder of the images in posting order, their
     captions and a posts.csv checklist.
     """
+    cli = _invocation(ctx)
     from cardgen.errors import InputError
     from cardgen.review.export import export as run_export
 
     if not approved:
-        _fail(
+        cli.fail(
             InputError(
                 "only approved cards are exported",
                 hint="pass --approved (review in `cardgen serve`)",
             ).one_line(),
             EXIT_INPUT,
         )
-    source = Path(_settings(out=None if folder is None else str(_given(folder)))["out"])
-    report = _run(
+    source = Path(cli.settings(out=None if folder is None else str(cli.given(folder)))["out"])
+    report = cli.run(
         lambda: run_export(
             source,
             to,
-            _given(file),
+            cli.given(file),
             base_url=base_url,
             slots=slots,
             zone=timezone,
@@ -1338,11 +1397,11 @@ def export(
     when = ""
     if report.first is not None and report.last is not None:
         when = f", {report.first:%a %Y-%m-%d %H:%M} to {report.last:%a %Y-%m-%d %H:%M %Z}"
-    _summary(f"wrote {report.posts} posts of {report.quotes} quotes{when}:")
+    cli.summary(f"wrote {report.posts} posts of {report.quotes} quotes{when}:")
     for path in report.paths:
-        _summary(f"  {path}")
+        cli.summary(f"  {path}")
     if report.gone:
-        _note(
+        cli.note(
             f"note: {report.gone} decisions in {source / 'review.json'} are for cards no longer "
             "in the manifest (kept, not exported)"
         )
@@ -1357,6 +1416,7 @@ def export(
     ),
 )
 def config_command(
+    ctx: typer.Context,
     platform: PlatformOpt = None,
     layout: LayoutOpt = None,
     brand: BrandOpt = None,
@@ -1374,8 +1434,9 @@ def config_command(
     Flags win over CARDGEN_OUT and CARDGEN_JOBS, which win over the project's cardgen.toml
     (or [tool.cardgen] in pyproject.toml), which wins over the built-in defaults.
     """
-    settings = _settings(
-        out=None if out is None else str(_given(out)),
+    cli = _invocation(ctx)
+    settings = cli.settings(
+        out=None if out is None else str(cli.given(out)),
         jobs=jobs,
         platforms=platform,
         layout=layout,
@@ -1396,16 +1457,17 @@ def config_command(
         "cardgen doctor --json > doctor.json",
     )
 )
-def doctor(as_json: JsonOpt = False) -> None:
+def doctor(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Check this machine: versions, fonts, fallbacks, browser.
 
     Python, Pillow with raqm, HarfBuzz, FriBiDi and FreeType, the fonts found and where,
     colour emoji and CJK fallbacks, and the tests' browser; for each missing piece, what to
     install. Exits 1 when something cards need is missing. Bug reports start with it.
     """
+    cli = _invocation(ctx)
     from cardgen.doctor import examine
 
-    findings = _run(lambda: examine(Path.cwd()))
+    findings = cli.run(lambda: examine(Path.cwd()))
     missing = [f for f in findings if not f.ok and f.required]
     if as_json:
         _data(json.dumps([f.as_json() for f in findings], indent=2, ensure_ascii=False))
@@ -1423,6 +1485,8 @@ class _ManualCommand(TyperCommand):
     """Help as a manual prints it: an argument by what to type (`[FILE]...`), never a type
     name such as `<list[Path]>`; options as click shows them (flags alone, `--out DIR`)."""
 
+    # The types of these overrides are typer's vendored click's, which it does not export:
+    # Any, forced by the library.
     def format_options(self, ctx: Any, formatter: Any) -> None:
         arguments, options = [], []
         for param in self.get_params(ctx):
@@ -1447,7 +1511,20 @@ class _ManualCommand(TyperCommand):
 _RANGE = re.compile(r";? ?(?:[0-9.]+<=?)?x(?:[<>]=?[0-9.]+)?(?=[];])")
 
 
-def _argument_usage(param: Any) -> str:
+class _Argument(Protocol):
+    """What usage needs of a command's argument (typer's vendored click `Parameter`)."""
+
+    @property
+    def metavar(self) -> str | None: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def required(self) -> bool: ...
+    @property
+    def nargs(self) -> int: ...
+
+
+def _argument_usage(param: _Argument) -> str:
     name = str(param.metavar or param.name).upper()
     name = name if param.required else f"[{name}]"
     return name + ("..." if param.nargs != 1 else "")
@@ -1461,7 +1538,7 @@ for _info in app.registered_commands:  # every command, whoever added it above
 def main(recorder: uptodate.Recorder | None = None) -> None:
     """Console entry point; `recorder` keeps what a render's up-to-date stamp needs."""
     try:
-        app(obj=recorder)
+        app(obj=Invocation(recorder=recorder))
     except _ReaderGone:
         sys.exit(EXIT_PIPE)
     except KeyboardInterrupt:

@@ -15,18 +15,22 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Literal, TypeAlias, overload
 
 from cardgen.batch.options import RenderOptions
 from cardgen.errors import InputError, did_you_mean
+from cardgen.plaindata import JsonObject, JsonValue
 
 CONFIG_FILE = "cardgen.toml"
 PYPROJECT = "pyproject.toml"
 TABLE = "tool.cardgen"
 # The environment variables read, by setting: a scheduler sets these per job.
 ENVIRONMENT = {"out": "CARDGEN_OUT", "jobs": "CARDGEN_JOBS"}
+# A setting's value: out, brand and layout are text, jobs a number, platforms a list of ids;
+# None where nothing sets it and the command decides.
+SettingValue: TypeAlias = str | int | list[str] | None
 # What each setting is when nothing sets it, in words (None: the command decides).
-BUILT_IN: dict[str, tuple[Any, str]] = {
+BUILT_IN: dict[str, tuple[SettingValue, str]] = {
     "out": ("output", "output"),
     "jobs": (None, "the CPU count"),
     "platforms": (None, "each quote's own"),
@@ -44,7 +48,7 @@ class Setting:
     """One effective value and where it came from (`--out`, `CARDGEN_JOBS`, a file, built-in)."""
 
     key: str
-    value: Any
+    value: SettingValue
     source: str
 
     @property
@@ -64,20 +68,30 @@ class Settings:
     file: str | None  # "cardgen.toml" or "pyproject.toml [tool.cardgen]", None without one
     values: dict[str, Setting]
 
-    def __getitem__(self, key: str) -> Any:
+    @overload
+    def __getitem__(self, key: Literal["out"]) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["jobs"]) -> int | None: ...
+    @overload
+    def __getitem__(self, key: Literal["platforms"]) -> list[str] | None: ...
+    @overload
+    def __getitem__(self, key: Literal["brand", "layout"]) -> str | None: ...
+
+    def __getitem__(self, key: str) -> SettingValue:
+        # The types of the overloads are those `_checked`, `_from_environment` and the
+        # CLI's flags give each key.
         return self.values[key].value
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "root": str(self.root),
-            "file": self.file,
-            "settings": {
-                key: {"value": s.value, "source": s.source} for key, s in self.values.items()
-            },
-        }
+    def as_json(self) -> JsonObject:
+        settings: JsonObject = {}
+        for key, setting in self.values.items():
+            value = setting.value
+            shown: JsonValue = [*value] if isinstance(value, list) else value
+            settings[key] = {"value": shown, "source": setting.source}
+        return {"root": str(self.root), "file": self.file, "settings": settings}
 
 
-def render_options(settings: Settings, choices: Mapping[str, Any]) -> RenderOptions:
+def render_options(settings: Settings, choices: Mapping[str, object]) -> RenderOptions:
     """The one `RenderOptions` of a render: the settings (out, jobs, platforms, brand,
     layout, each from its flag, the environment, the project's file or the default) over
     the render's own choices (`fmt`, `force`, `keep_going`..., by name: the CLI's flags)."""
@@ -126,7 +140,7 @@ def _has_table(path: Path) -> bool:
 def load_settings(
     root: Path,
     environ: Mapping[str, str] | None = None,
-    flags: Mapping[str, Any] | None = None,
+    flags: Mapping[str, SettingValue] | None = None,
 ) -> Settings:
     """Flags (those not None) over the environment over the project's file over built-ins.
 
@@ -158,7 +172,7 @@ def _flag_name(key: str) -> str:
     return "--platform" if key == "platforms" else f"--{key}"
 
 
-def _project_table(root: Path) -> tuple[str | None, dict[str, Any]]:
+def _project_table(root: Path) -> tuple[str | None, dict[str, object]]:
     """(file name, settings table) of the project; `cardgen.toml` wins over pyproject.toml."""
     own = root / CONFIG_FILE
     if own.is_file():
@@ -166,7 +180,8 @@ def _project_table(root: Path) -> tuple[str | None, dict[str, Any]]:
     pyproject = root / PYPROJECT
     if not _has_table(pyproject):
         return None, {}
-    table = _read_toml(pyproject).get("tool", {}).get("cardgen")
+    tool = _read_toml(pyproject).get("tool")
+    table = tool.get("cardgen") if isinstance(tool, dict) else None
     if not isinstance(table, dict):
         raise InputError(
             f"[{TABLE}] must be a table of settings", file=PYPROJECT, hint=_keys_hint()
@@ -174,7 +189,7 @@ def _project_table(root: Path) -> tuple[str | None, dict[str, Any]]:
     return PYPROJECT, _known_keys(table, pyproject, TABLE)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path) -> dict[str, object]:
     shown = path.name
     try:
         if path.stat().st_size > _MAX_FILE_BYTES:
@@ -188,7 +203,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise InputError(f"cannot read: {exc.strerror or exc}", file=shown) from None
 
 
-def _known_keys(table: dict[str, Any], path: Path, prefix: str | None) -> dict[str, Any]:
+def _known_keys(table: dict[str, object], path: Path, prefix: str | None) -> dict[str, object]:
     for key in table:
         if key not in KEYS:
             raise InputError(
@@ -220,7 +235,7 @@ def _where(path: Path, key: str, prefix: str | None) -> str:
     return path.name
 
 
-def _checked(key: str, value: Any, path: Path, shown: str) -> Any:
+def _checked(key: str, value: object, path: Path, shown: str) -> SettingValue:
     where = _where(path, key, None if shown == CONFIG_FILE else TABLE)
 
     def wrong(expected: str) -> InputError:
@@ -245,7 +260,7 @@ def _checked(key: str, value: Any, path: Path, shown: str) -> Any:
     return value.strip()
 
 
-def _from_environment(key: str, name: str, raw: str) -> Any:
+def _from_environment(key: str, name: str, raw: str) -> SettingValue:
     if key != "jobs":
         return raw
     try:

@@ -12,9 +12,13 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cardgen import __version__
+from cardgen.plaindata import JsonObject
+
+if TYPE_CHECKING:
+    from cardgen.typography.fonts import FontFace
 
 # What to install, by the package manager this machine has.
 _DEBIAN = "apt-get install"
@@ -34,7 +38,7 @@ class Finding:
     required: bool = True  # False: only some cards or only the tests need it
     fix: str = ""
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JsonObject:
         return {
             "name": self.name,
             "ok": self.ok,
@@ -152,7 +156,7 @@ def _fonts(project: Path) -> list[Finding]:
     return findings
 
 
-def _first(faces: list[Any], prefixes: tuple[str, ...]) -> str | None:
+def _first(faces: list[FontFace], prefixes: tuple[str, ...]) -> str | None:
     """`Family (path)` of the first face whose family starts with one of `prefixes`."""
     for face in faces:
         if face.family.startswith(prefixes):

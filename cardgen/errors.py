@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-EXIT_OK = 0
 EXIT_CONTENT = 1  # a quote not found, text that cannot fit, a caption over its limit
 EXIT_INPUT = 2  # unusable input: bad YAML, unknown keys, missing files, usage
 EXIT_INTERNAL = 70  # a bug in cardgen (sysexits' EX_SOFTWARE): please report it

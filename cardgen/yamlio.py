@@ -10,7 +10,7 @@ import re
 import types
 import typing
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -18,16 +18,18 @@ from pydantic import BaseModel, ValidationError
 from cardgen.errors import InputError, clipped, did_you_mean
 from cardgen.inputs import decode_utf8, read_input
 from cardgen.limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
+from cardgen.plaindata import YamlValue
 
 Model = TypeVar("Model", bound=BaseModel)
 PathKey = tuple[str | int, ...]
 
 # libyaml's parser when PyYAML has it (much faster: layouts are read for every platform of
 # a run); it gives the same nodes and marks, and errors are re-read with the pure parser.
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Loader = yaml.SafeLoader | yaml.CSafeLoader
+_LOADER: type[_Loader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _new_loader(kind: Any, text: str, shown: str) -> Any:
+def _new_loader(kind: type[_Loader], text: str, shown: str) -> _Loader:
     try:
         return kind(text)
     except yaml.YAMLError as exc:
@@ -42,7 +44,7 @@ def _new_loader(kind: Any, text: str, shown: str) -> Any:
 class YamlDocument:
     """Plain data read from one YAML file plus the line of every key."""
 
-    def __init__(self, path: Path, data: Any, lines: dict[PathKey, int]) -> None:
+    def __init__(self, path: Path, data: YamlValue, lines: dict[PathKey, int]) -> None:
         self.path = path
         self.data = data
         self.lines = lines
@@ -116,12 +118,13 @@ def read_yaml(path: Path) -> YamlDocument:
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {' '.join(str(exc).split())}", file=shown) from None
     except (ValueError, OverflowError):
-        # PyYAML's scanner calls chr() on "\U7fffffff"-style escapes without checking them.
-        mark = loader.get_mark()
+        # PyYAML's scanner calls chr() on "\U7fffffff"-style escapes without checking them
+        # (the pure parser's re-read: only it has marks).
+        mark = loader.get_mark() if isinstance(loader, yaml.SafeLoader) else None
         raise InputError(
             "invalid YAML: an escape in a double-quoted string names no character",
             file=shown,
-            line=mark.line + 1,
+            line=mark.line + 1 if mark else None,
             hint="check the \\x, \\u and \\U escapes, or use single quotes",
         ) from None
     except RecursionError:
@@ -232,11 +235,11 @@ def _build(
     node: yaml.Node,
     key: PathKey,
     lines: dict[PathKey, int],
-    loader: Any,
+    loader: _Loader,
     shown: str,
     counter: list[int],
     merged: dict[int, int] | None = None,
-) -> Any:
+) -> YamlValue:
     merged = {} if merged is None else merged
     counter[0] += 1
     if counter[0] > MAX_YAML_NODES or len(key) > MAX_YAML_DEPTH:
@@ -260,7 +263,7 @@ def _build(
             # Keys brought in by `<<:` come first and may be overridden; only the
             # mapping's own keys must be unique.
             merged[id(node)] = len(node.value) - own
-        result: dict[Any, Any] = {}
+        result: dict[str, YamlValue] = {}
         own_names: set[str] = set()
         for position, (key_node, value_node) in enumerate(node.value):
             name = _construct(loader, key_node, shown)
@@ -281,7 +284,7 @@ def _build(
             result[name] = _build(value_node, (*key, name), lines, loader, shown, counter, merged)
         return result
     if isinstance(node, yaml.SequenceNode):
-        items = []
+        items: list[YamlValue] = []
         for index, item in enumerate(node.value):
             lines[(*key, index)] = item.start_mark.line + 1
             items.append(_build(item, (*key, index), lines, loader, shown, counter, merged))
@@ -289,10 +292,10 @@ def _build(
     return _construct(loader, node, shown)
 
 
-def _construct(loader: yaml.SafeLoader, node: yaml.Node, shown: str) -> Any:
+def _construct(loader: _Loader, node: yaml.Node, shown: str) -> YamlValue:
     """One value; a tag the safe loader refuses or cannot read becomes an InputError."""
     try:
-        value = loader.construct_object(node, deep=True)
+        value: YamlValue = loader.construct_object(node, deep=True)
     except InputError:
         raise
     except Exception as exc:
@@ -319,7 +322,7 @@ def _construct(loader: yaml.SafeLoader, node: yaml.Node, shown: str) -> Any:
 
 
 def validate(
-    doc: YamlDocument, model: type[Model], *, context: dict[str, Any] | None = None
+    doc: YamlDocument, model: type[Model], *, context: dict[str, object] | None = None
 ) -> Model:
     """Validate `doc.data` as `model`; the first error becomes a one-line InputError."""
     shown = display_path(doc.path)
@@ -369,14 +372,14 @@ def _explain(
     return InputError(message, file=shown, line=line, key=key, hint=hint)
 
 
-def _data_path(model: type[BaseModel], data: Any, loc: tuple[Any, ...]) -> PathKey:
+def _data_path(model: type[BaseModel], data: YamlValue, loc: tuple[int | str, ...]) -> PathKey:
     """Map a pydantic error location onto keys present in the data.
 
     A discriminated union adds its tag (`text`, `rect`...) to `loc`; it is not
     in the file, so it is skipped by walking the model alongside the data.
     """
     path: list[str | int] = []
-    annotation: Any = model
+    annotation: object = model
     current = data
     for index, part in enumerate(loc):
         models = [
@@ -386,11 +389,10 @@ def _data_path(model: type[BaseModel], data: Any, loc: tuple[Any, ...]) -> PathK
         if tagged:
             annotation = tagged[0]
             continue
-        in_dict = isinstance(current, dict) and part in current
-        in_list = isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
-        if in_dict or in_list:
+        child = _item(current, part)
+        if child is not None:
             path.append(part)
-            current = current[part]
+            current = child[0]
             annotation = _descend(annotation, part, current)
         elif index == len(loc) - 1 and isinstance(current, dict):
             path.append(part)  # an unknown or missing key
@@ -399,7 +401,17 @@ def _data_path(model: type[BaseModel], data: Any, loc: tuple[Any, ...]) -> PathK
     return tuple(path)
 
 
-def _tag_of(model: type[BaseModel]) -> Any:
+def _item(data: YamlValue, part: str | int) -> tuple[YamlValue] | None:
+    """The value at key or index `part` of `data`, if it has one (in a 1-tuple: a value
+    may be None)."""
+    if isinstance(data, dict) and isinstance(part, str) and part in data:
+        return (data[part],)
+    if isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+        return (data[part],)
+    return None
+
+
+def _tag_of(model: type[BaseModel]) -> object:
     field = model.model_fields.get("type")
     if field is None:
         return None
@@ -415,13 +427,13 @@ def dotted(path: PathKey) -> str:
     return out
 
 
-def _allowed_keys(model: type[BaseModel], parent: PathKey, data: Any) -> list[str]:
+def _allowed_keys(model: type[BaseModel], parent: PathKey, data: YamlValue) -> list[str]:
     """The field names (and aliases) of the model found at `parent`, if any."""
-    target: Any = model
+    target: object = model
     current = data
     for part in parent:
         if isinstance(current, dict):
-            current = current.get(part)
+            current = current.get(part) if isinstance(part, str) else None
         elif isinstance(current, list) and isinstance(part, int):
             current = current[part]
         else:
@@ -439,19 +451,19 @@ def _allowed_keys(model: type[BaseModel], parent: PathKey, data: Any) -> list[st
     return names
 
 
-def _members(annotation: Any) -> list[Any]:
+def _members(annotation: object) -> list[object]:
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         return _members(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
-        out: list[Any] = []
+        out: list[object] = []
         for arg in typing.get_args(annotation):
             out.extend(_members(arg))
         return out
     return [annotation]
 
 
-def _pick_member(models: list[type[BaseModel]], value: Any) -> type[BaseModel]:
+def _pick_member(models: list[type[BaseModel]], value: YamlValue) -> type[BaseModel]:
     """Choose the union member a value was meant to be, by its `type` tag if any."""
     if isinstance(value, dict) and "type" in value:
         for candidate in models:
@@ -463,7 +475,7 @@ def _pick_member(models: list[type[BaseModel]], value: Any) -> type[BaseModel]:
     return models[0]
 
 
-def _descend(annotation: Any, part: str | int, value: Any) -> Any:
+def _descend(annotation: object, part: str | int, value: YamlValue) -> object:
     for member in _members(annotation):
         origin = typing.get_origin(member)
         args = typing.get_args(member)

@@ -308,14 +308,21 @@ def test_check_finds_a_carousel_on_a_platform_that_takes_none(
     assert code == 2 and "quotes/garden.yaml:23" in stderr and "takes no carousel" in stderr
 
 
-def test_carousels_of_other_selections_are_kept_and_removed_ones_deleted(tmp_path: Path) -> None:
-    root = make_project(tmp_path, "carousels:\n  - id: c\n    slides: [cover, seeds, river]\n")
+def add_other_selection(root: Path) -> Path:
+    """A second selection of the garden article, with no carousel: a render of it alone
+    leaves garden's carousels as they were (`kept`)."""
     other = root / "quotes" / "other.yaml"
     other.write_text(
         "article: {source: articles/garden.txt, title: Other}\n"
         "defaults: {platforms: [x]}\nquotes:\n  - id: daily\n    paragraph: 4\n",
         encoding="utf-8",
     )
+    return other
+
+
+def test_carousels_of_other_selections_are_kept_and_removed_ones_deleted(tmp_path: Path) -> None:
+    root = make_project(tmp_path, "carousels:\n  - id: c\n    slides: [cover, seeds, river]\n")
+    other = add_other_selection(root)
     project = Project.open(root)
     render(None, out=root / "out", project=project)
     render([other], out=root / "out", project=project)
@@ -330,6 +337,22 @@ def test_carousels_of_other_selections_are_kept_and_removed_ones_deleted(tmp_pat
     manifest = json.loads((root / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert "carousels" not in manifest
     assert not any((root / "out" / s["path"]).exists() for s in kept["slides"])
+
+
+def test_a_damaged_carousel_record_on_disk_is_left_out_not_a_crash(tmp_path: Path) -> None:
+    """Carousels are read back from the manifest only with a selection, an id and a
+    platform: a record without them (a hand edit) is dropped; the good one is kept."""
+    root = make_project(tmp_path, "carousels:\n  - id: c\n    slides: [cover, seeds]\n")
+    other = add_other_selection(root)
+    project = Project.open(root)
+    render([root / "quotes" / "garden.yaml"], out=root / "out", project=project)
+    path = root / "out" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["carousels"] += [{"carousel_id": "lost", "slides": []}, "not a record"]
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    render([other], out=root / "out", project=project)
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    assert [(c["carousel_id"], c["status"]) for c in manifest["carousels"]] == [("c", "kept")]
 
 
 def test_defaults_carousel_fills_in_what_a_carousel_leaves_out(tmp_path: Path) -> None:

@@ -17,10 +17,13 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 from urllib.parse import unquote, urlsplit
 
 from cardgen.errors import InputError
+
+if TYPE_CHECKING:
+    from cardgen.batch.records import SceneFacts
 
 _MAGIC = b"cardgen-card 1\n"
 _KEY = re.compile(r"[0-9a-f]{64}")
@@ -32,7 +35,7 @@ MAX_ENTRY_BYTES = 1_100_000_000  # a card may be up to a platform's file limit (
 class CachedCard:
     data: bytes
     fmt: str  # the format it was encoded in (a card re-encoded to fit its limit differs)
-    facts: dict[str, Any]  # `plan.scene_facts` of its scene: sizes, texts, boxes, warnings
+    facts: SceneFacts  # `plan.scene_facts` of its scene: sizes, texts, boxes, warnings
 
 
 class SharedCache(Protocol):
@@ -67,9 +70,11 @@ def unpack(blob: bytes) -> CachedCard | None:
         whole = len(data) == header["bytes"] and (
             hashlib.sha256(data).hexdigest() == header["sha256"]
         )
-        if not whole or not isinstance(header["facts"], dict):
+        facts = header["facts"]
+        if not whole or not isinstance(facts, dict):
             return None
-        return CachedCard(data, str(header["format"]), header["facts"])
+        # The facts `pack` wrote with these bytes (their sha256 checked just above).
+        return CachedCard(data, str(header["format"]), cast("SceneFacts", facts))
     except (ValueError, KeyError, TypeError, RecursionError):
         return None
 

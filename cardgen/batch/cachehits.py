@@ -53,7 +53,7 @@ class CacheHits:
             self._trouble(exc)
             hit = None
         if hit is not None:
-            return cast(SceneFacts, hit.facts), (hit.data, hit.fmt, None), True
+            return hit.facts, (hit.data, hit.fmt, None), True
         scene = fit_here(job, project)
         if isinstance(scene, PackedError):
             return cast(SceneFacts, {}), scene, False
@@ -66,6 +66,6 @@ class CacheHits:
         if self.cache is None:
             return
         try:
-            self.cache.put(key, CachedCard(data, fmt, dict(facts)))
+            self.cache.put(key, CachedCard(data, fmt, facts))
         except (OSError, ValueError, CardgenError) as exc:
             self._trouble(exc)

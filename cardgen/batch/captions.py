@@ -19,7 +19,7 @@ import unicodedata
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import TypedDict, cast
 
 import regex
 import textwrap3
@@ -73,8 +73,15 @@ def x_weighted(text: str) -> int:
     return (total + 99) // 100  # X rounds a partial weight up
 
 
+class _FoundUrl(TypedDict):
+    """A URL as twitter-text's extractor gives it (it has no type hints)."""
+
+    url: str
+    indices: list[int]  # [start, end] in the text
+
+
 @functools.cache
-def _twitter_urls() -> Callable[[str], list[dict[str, Any]]]:
+def _twitter_urls() -> Callable[[str], list[_FoundUrl]]:
     """twitter-text's URL extractor, without needing setuptools.
 
     The package's `__init__` also loads an emoji table through `pkg_resources`, which a
@@ -94,7 +101,7 @@ def _twitter_urls() -> Callable[[str], list[dict[str, Any]]]:
         sys.modules["twitter_text"] = package
         urls = importlib.import_module("twitter_text.extract_urls")
         extract_urls_with_indices = urls.extract_urls_with_indices
-    return cast(Callable[[str], list[dict[str, Any]]], extract_urls_with_indices)
+    return cast(Callable[[str], list[_FoundUrl]], extract_urls_with_indices)
 
 
 def mastodon_length(text: str) -> int:

@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Literal, TypedDict, TypeGuard, cast
 
 from cardgen import __version__
 from cardgen.batch.folder import (
@@ -44,19 +44,40 @@ from cardgen.batch.output import (
     write_inside,
     write_manifest,
 )
-from cardgen.batch.records import CardRecord, as_record
+from cardgen.batch.records import CardRecord, ShardHeader, WarningEvent, as_record
 from cardgen.batch.spool import RecordSpool, SpoolFile
 from cardgen.errors import InputError
+
+if TYPE_CHECKING:
+    from cardgen.design.platforms import Platform
 
 CardId = tuple[str, str, str]
 _THUMB_BYTES = 1_000_000  # a thumbnail is ~5 kB; anything larger is not one cardgen made
 _NEEDED = ("selection", "quote_id", "platform", "path", "bytes", "sha256", "caption", "alt_text")
 
 
+class MergedCardEvent(TypedDict):
+    """A card now in the merged folder (`status` as its shard's manifest gave it)."""
+
+    event: Literal["card"]
+    path: str
+    status: str | None
+
+
+class MergeDoneEvent(TypedDict):
+    event: Literal["done"]
+    cards: int
+    copied: int
+    manifest: str
+
+
+MergeEvent = WarningEvent | MergedCardEvent | MergeDoneEvent
+
+
 @dataclass
 class _Source:
     folder: Path
-    shard: dict[str, Any] | None
+    shard: ShardHeader | None
     records: RecordSpool  # on disk, one spool file for every source: never all in memory
 
 
@@ -74,9 +95,9 @@ def merge(
     sources: Sequence[Path],
     out: Path,
     *,
-    platforms: Mapping[str, Any],
+    platforms: Mapping[str, Platform],
     wait: bool = False,
-    on_event: Callable[[dict[str, Any]], None] | None = None,
+    on_event: Callable[[MergeEvent], None] | None = None,
 ) -> MergeReport:
     """Join `sources` (output folders of `render --shard K/N`, or of runs of different
     selections) into `out`: one manifest, captions.csv and review page."""
@@ -133,7 +154,7 @@ def _read_source(folder: Path, spool: SpoolFile) -> _Source:
     return source
 
 
-def _is_shard_header(value: Any) -> bool:
+def _is_shard_header(value: object) -> TypeGuard[ShardHeader]:
     keys = ("index", "count", "plan", "planned", "cards")
     return isinstance(value, dict) and all(key in value for key in keys)
 
@@ -249,8 +270,8 @@ def _write(
     sources: list[_Source],
     cards: RecordSpool,
     out: Path,
-    platforms: Mapping[str, Any],
-    emit: Callable[[dict[str, Any]], None],
+    platforms: Mapping[str, Platform],
+    emit: Callable[[MergeEvent], None],
 ) -> MergeReport:
     paths = [r["path"] for r in cards.values()]
     check_own_files(out, paths)
@@ -314,11 +335,11 @@ def _copy_thumbnail(source: Path, out: Path, sha256: str) -> None:
         write_inside(out, rel, data)
 
 
-def _card_id(record: Mapping[str, Any]) -> CardId:
+def _card_id(record: Mapping[str, object]) -> CardId:
     return (str(record["selection"]), str(record["quote_id"]), str(record["platform"]))
 
 
-def _same_card(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
+def _same_card(new: CardRecord, old: CardRecord) -> bool:
     return all(new.get(key) == old.get(key) for key in ("path", "bytes", "sha256"))
 
 

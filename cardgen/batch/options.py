@@ -44,11 +44,14 @@ class RenderOptions:
             object.__setattr__(self, "platforms", tuple(self.platforms))
 
     @classmethod
-    def from_values(cls, values: Mapping[str, Any]) -> RenderOptions:
+    def from_values(cls, values: Mapping[str, object]) -> RenderOptions:
         """The options among `values`, by name (a render's keyword arguments, or the CLI's
         flags); names that are no option are left out. The fields above are the one list
         of a render's options: `cardgen.render` and `cardgen render` build theirs here."""
-        return cls(**{f.name: values[f.name] for f in fields(cls) if f.name in values})
+        # Keyword arguments by name (`locals()`): each is checked against its field's type
+        # where the caller wrote it, not here.
+        chosen: dict[str, Any] = {f.name: values[f.name] for f in fields(cls) if f.name in values}
+        return cls(**chosen)
 
     @property
     def stampable(self) -> bool:

@@ -9,10 +9,10 @@ import io
 import json
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from cardgen.batch.folder import (
     MANIFEST,
@@ -36,15 +36,14 @@ from cardgen.batch.spool import (
     utf8_pieces,
 )
 from cardgen.errors import InputError
+from cardgen.plaindata import JsonObject
 
 if TYPE_CHECKING:
     from datetime import date
 
-    from cardgen.batch.records import CaptionRow, CardRecord
+    from cardgen.batch.records import CaptionRow, CardRecord, ShardHeader
 
 JOURNAL = "journal.jsonl"
-# A JSON object as read from disk, before it is checked (`cardgen.batch.records.as_record`).
-JsonObject = dict[str, Any]
 CSV_COLUMNS = ("platform", "path", "caption", "alt_text", "quote_id", "selection")
 
 
@@ -243,17 +242,17 @@ def write_manifest(
     *,
     durable: bool = True,
     log: WriteLog | None = None,
-    shard: dict[str, Any] | None = None,
-    carousels: list[dict[str, Any]] | None = None,
+    shard: ShardHeader | None = None,
+    carousels: Sequence[Mapping[str, object]] | None = None,
 ) -> Path:
     """`OUT/manifest.json`, written last, sorted so equal runs give equal bytes; durable:
     after a power cut it is the old manifest or the new one, never a torn or empty file.
     `cards`: records, or a mapping of them by card id (a run's spool on disk: read back one
     at a time, so a long batch's manifest is never in memory).
     `shard`: what a `--shard` run's manifest says of its part (`cardgen.batch.shards`);
-    `carousels` (batch.carousels records) are listed after the cards when there are any."""
+    `carousels` (`carousel_records.CarouselRecord`s) are listed after the cards, if any."""
     by_id = keyed(cards)
-    head: dict[str, Any] = {"generator": generator}
+    head: dict[str, object] = {"generator": generator}
     if shard is not None:
         head["shard"] = shard
     tail = {"carousels": carousels} if carousels else {}
@@ -266,7 +265,7 @@ def write_manifest(
 
 
 def _manifest_text(
-    head: dict[str, Any], cards: Iterable[CardRecord], tail: dict[str, Any]
+    head: Mapping[str, object], cards: Iterable[CardRecord], tail: Mapping[str, object]
 ) -> Iterator[str]:
     """`pretty_json` of head + {"cards": cards} + tail, the cards encoded one at a time."""
     yield "{"
@@ -283,15 +282,16 @@ def _manifest_text(
     yield "\n}\n"
 
 
-def _dumps(value: Any, depth: int = 0) -> str:
+def _dumps(value: object, depth: int = 0) -> str:
     """`value` as it reads at `depth` inside an indent=2 document (JSON text holds no raw
     newline, so every newline of it starts a line of its own)."""
     text = json.dumps(value, indent=2, ensure_ascii=False)
     return text.replace("\n", "\n" + "  " * depth) if depth else text
 
 
-def pretty_json(value: Any) -> bytes:
-    """`json.dumps(value, indent=2, ensure_ascii=False)` and a newline, as UTF-8."""
+def pretty_json(value: object) -> bytes:
+    """`json.dumps(value, indent=2, ensure_ascii=False)` and a newline, as UTF-8 (`value`:
+    anything `json.dumps` writes)."""
     return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkContext, ForkServerContext, SpawnContext
 from multiprocessing.process import BaseProcess
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from cardgen.errors import ContentError
 from cardgen.limits import CARD_DRAW_SECONDS
@@ -256,11 +256,11 @@ def _signal(worker: _Worker, signum: int) -> None:
 
 
 def _worker_main(
-    fn: Callable[..., Any],
+    fn: Callable[..., object],
     tasks: Connection,
     results: Connection,
     initializer: Callable[..., None],
-    initargs: tuple[Any, ...],
+    initargs: tuple[object, ...],
 ) -> None:
     initializer(*initargs)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)

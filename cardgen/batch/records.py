@@ -8,10 +8,13 @@ stay exactly the JSON they were, and scripts can read them with any JSON library
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, cast
+from typing import TYPE_CHECKING, Literal, NotRequired, cast
 
 # pydantic makes the JSON Schema of a TypedDict only from typing_extensions' on Python 3.11.
 from typing_extensions import TypedDict
+
+if TYPE_CHECKING:
+    from cardgen.plaindata import JsonObject
 
 Box = list[int]  # [left, top, right, bottom] in pixels
 Status = Literal["rendered", "cached", "kept"]
@@ -107,13 +110,23 @@ class PlannedCard(TypedDict):
     status: Literal["render", "cached"]
 
 
+class ShardHeader(TypedDict):
+    """What a `--shard K/N` run's manifest says of its part (`cardgen.batch.shards`)."""
+
+    index: int  # K
+    count: int  # N
+    plan: str  # the sha256 of the whole plan, the same in every shard of one render
+    planned: int  # cards in the whole plan
+    cards: int  # cards in this shard
+
+
 class Manifest(TypedDict):
     """`OUT/manifest.json`."""
 
     generator: str  # "cardgen VERSION"
-    shard: NotRequired[dict[str, Any]]  # a `--shard K/N` run's part (`cardgen.batch.shards`)
+    shard: NotRequired[ShardHeader]
     cards: list[CardRecord]
-    carousels: NotRequired[list[dict[str, Any]]]  # `cardgen.batch.carousels` records
+    carousels: NotRequired[list[dict[str, object]]]  # `carousel_records.CarouselRecord`s
 
 
 def as_record(value: object) -> CardRecord | None:
@@ -197,11 +210,19 @@ Event = StartEvent | CardEvent | DoneEvent | DryRunDoneEvent | WarningEvent | Ca
 
 # The schemas say which keys there are, no others (pydantic reads this; no import here: the
 # up-to-date check's way stays free of pydantic).
-for _kind in (TextFacts, ElementFacts, SourceFacts, CardRecord, Manifest, *Event.__args__):
+for _kind in (
+    TextFacts,
+    ElementFacts,
+    SourceFacts,
+    CardRecord,
+    ShardHeader,
+    Manifest,
+    *Event.__args__,
+):
     setattr(_kind, "__pydantic_config__", {"extra": "forbid"})  # noqa: B010
 
 
-def manifest_schema() -> dict[str, Any]:
+def manifest_schema() -> JsonObject:
     """The JSON Schema of `OUT/manifest.json` (pydantic's, from the types above)."""
     from pydantic import TypeAdapter
 
@@ -211,7 +232,7 @@ def manifest_schema() -> dict[str, Any]:
     return schema
 
 
-def events_schema() -> dict[str, Any]:
+def events_schema() -> JsonObject:
     """The JSON Schema of one `render --json` line."""
     from pydantic import TypeAdapter
 

@@ -13,13 +13,15 @@ import json
 import pickle
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cardgen.batch import scheduling
 from cardgen.batch.cache import SharedCache
 from cardgen.batch.cachehits import CacheHits
 from cardgen.batch.cachekeys import Memo, cache_key, fonts_digest
-from cardgen.batch.carousels import CarouselJob, old_carousels, render_all
+from cardgen.batch.carousel_files import render_all
+from cardgen.batch.carousel_records import CarouselRecord, old_carousels
+from cardgen.batch.carousels import CarouselJob
 from cardgen.batch.events import card_event, done_event, failure_event, start_event
 from cardgen.batch.executors import DaskPool
 from cardgen.batch.fitkit import fit_kit, worker_card
@@ -35,7 +37,7 @@ from cardgen.batch.plan import (
     shown_path,
 )
 from cardgen.batch.pool import CardNotDrawn, InlinePool
-from cardgen.batch.records import CarouselEvent, Event, SceneFacts
+from cardgen.batch.records import CarouselEvent, Event, SceneFacts, ShardHeader
 from cardgen.batch.scheduling import Drawn, Pool
 from cardgen.batch.signals import SignalGuard
 from cardgen.batch.spool import StoredCards
@@ -64,7 +66,7 @@ class Run:
         emit: Callable[[Event], None],
         cache: SharedCache | None = None,
         cluster: DaskPool | None = None,
-        shard: dict[str, Any] | None = None,
+        shard: ShardHeader | None = None,
     ) -> None:
         self.project = project
         self.out = out
@@ -78,7 +80,7 @@ class Run:
         self.writer.shard = shard  # the manifest's "shard" of a --shard run
         self.writing = False
         self.carousels: tuple[list[CarouselJob], list[str]] = ([], [])  # jobs, selections read
-        self.carousel_records: list[dict[str, Any]] | None = None  # drawn after the cards
+        self.carousel_records: list[CarouselRecord] | None = None  # drawn after the cards
         self.carousel_events: list[Event] = []  # what drawing them said, said again by a rerun
         self.cache = CacheHits(cache, force=force, emit=emit)  # cards drawn before, anywhere
         self.from_cache: set[int] = set()  # indexes into todo of the cards it holds

@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from cardgen.batch import scheduling
 from cardgen.batch.cache import open_cache
 from cardgen.batch.cachekeys import Memo, cache_key, files_read, fonts_digest
-from cardgen.batch.carousels import plan_carousels, relative
+from cardgen.batch.carousel_records import relative
+from cardgen.batch.carousels import plan_carousels
 from cardgen.batch.dryrun import dry_run
 from cardgen.batch.executors import DaskPool, ExecutorChoice, choose_executor
 from cardgen.batch.folder import check_own_files, check_selection_names, claim, refuse_dangerous
@@ -30,7 +30,7 @@ from cardgen.batch.plan import (
     plan,
     shown_path,
 )
-from cardgen.batch.records import Event
+from cardgen.batch.records import Event, ShardHeader
 from cardgen.batch.rotation import History, history_folder, pick, read_history, remember
 from cardgen.batch.run import Run
 from cardgen.batch.shards import Shard, parse_shard, take_shard
@@ -172,7 +172,7 @@ def _closing(cluster: DaskPool | None) -> Iterator[None]:
 
 def _take_shard(
     card_jobs: list[CardJob], shard: Shard, project: Project
-) -> tuple[list[CardJob], dict[str, Any]]:
+) -> tuple[list[CardJob], ShardHeader]:
     fonts = fonts_digest(project)
     memo: Memo = {}
     return take_shard(

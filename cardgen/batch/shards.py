@@ -12,9 +12,12 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from cardgen.errors import InputError
+
+if TYPE_CHECKING:
+    from cardgen.batch.records import ShardHeader
 
 T = TypeVar("T")
 
@@ -68,7 +71,7 @@ def plan_digest(cards: Iterable[tuple[str, str, str, str]]) -> str:
     return digest.hexdigest()
 
 
-def shard_header(shard: Shard, digest: str, planned: int, in_shard: int) -> dict[str, Any]:
+def shard_header(shard: Shard, digest: str, planned: int, in_shard: int) -> ShardHeader:
     """What a shard's manifest says of it (`"shard": {...}` beside `"cards"`)."""
     return {
         "index": shard.index,
@@ -84,7 +87,7 @@ def take_shard(
     shard: Shard,
     card_key: Callable[[T], tuple[str, str, str]],
     cache_key: Callable[[T], str],
-) -> tuple[list[T], dict[str, Any]]:
+) -> tuple[list[T], ShardHeader]:
     """The jobs of `shard` (plan order kept) and its manifest header.
 
     `card_key(job)`: (selection name, quote id, platform); `cache_key(job)`: its cache key.

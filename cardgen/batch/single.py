@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cardgen.batch.captions import CaptionParts, alt_text, fitted_caption
 from cardgen.batch.plan import Project
 from cardgen.drawing.encoders import default_format, extension, format_of
 from cardgen.errors import InputError
 from cardgen.source.invisible import find_invisible, find_unsafe
+
+if TYPE_CHECKING:
+    from cardgen.drawing.scene import Scene
 
 
 def render_quote(
@@ -72,7 +75,7 @@ def render_quote(
 
 def _card(
     text: str, by: str | None, platform_id: str, layout: str, brand: str | None, project: Project
-) -> tuple[Any, str, tuple[str, str]]:
+) -> tuple[Scene, str, tuple[str, str]]:
     """One platform's scene, its image format, and its (caption, alt text)."""
     from cardgen.design.cardtext import card_text
     from cardgen.drawing.composition import build_scene

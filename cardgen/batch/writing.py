@@ -10,10 +10,9 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from cardgen import __version__
-from cardgen.batch.carousels import caption_rows
+from cardgen.batch.carousel_records import CarouselRecord, caption_rows
 from cardgen.batch.events import card_event
 from cardgen.batch.folder import STATE_DIR, caption_path, hash_inside, open_inside
 from cardgen.batch.known import CardId, known_records, record_id, warner
@@ -29,7 +28,7 @@ from cardgen.batch.output import (
     write_manifest,
 )
 from cardgen.batch.plan import CardJob, Project, card_record, shown_path
-from cardgen.batch.records import CardRecord, Event, SceneFacts, Status
+from cardgen.batch.records import CardRecord, Event, SceneFacts, ShardHeader, Status
 from cardgen.batch.signals import SignalGuard
 from cardgen.batch.spool import RecordSpool, Restated, SpoolFile
 from cardgen.drawing.encoders import extension
@@ -63,7 +62,7 @@ class CardWriter:
         self.manifest_paths: set[str] = set()  # what the manifest on disk names now
         self.wrote = False  # a card or caption file was written: sync before the manifest
         self.written = RecordSpool(spool)  # records of the cards this run wrote
-        self.shard: dict[str, Any] | None = None  # the manifest's "shard" of a --shard run
+        self.shard: ShardHeader | None = None  # the manifest's "shard" of a --shard run
         self._relative: dict[Path, str] = {}  # selection paths, relative to the project
 
     @property
@@ -215,7 +214,7 @@ class CardWriter:
         if caption_path(path) not in keep and not self._caption_changes(record):
             remove_inside(self.out, caption_path(path))
 
-    def finish(self, carousels: list[dict[str, Any]]) -> Path:
+    def finish(self, carousels: list[CarouselRecord]) -> Path:
         """captions.csv and the review page, then the manifest (last); then the journal goes.
 
         If they cannot be written (a full disk), the folder is taken back to what the

@@ -12,9 +12,10 @@ import copy
 import functools
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -32,6 +33,7 @@ from cardgen.errors import InputError, clipped, did_you_mean
 from cardgen.fields import Hashtag, OneLine, Website
 from cardgen.inputs import IMAGE_SUFFIXES, bundled_dir, file_kind
 from cardgen.limits import MAX_FONT_PX, MAX_LENGTH_PERCENT, MAX_LENGTH_PX
+from cardgen.plaindata import JsonObject, YamlMapping, YamlValue
 from cardgen.templates import template_fields
 from cardgen.yamlio import YamlDocument, display_path, dotted, read_yaml, validate
 
@@ -86,7 +88,7 @@ def resolve_length(value: str | float | int, axis: Axis, width: int, height: int
     return min(width, height) * number / 100
 
 
-def _finite(value: Any) -> Any:
+def _finite(value: object) -> object:
     """Before a length is read as text or a number: `.nan` and `.inf` are YAML floats."""
     if isinstance(value, float) and not math.isfinite(value):
         msg = f"{value!r} is not a length: numbers must be finite"
@@ -94,7 +96,7 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _check_length(value: Any) -> Any:
+def _check_length(value: str | float | int) -> str | float | int:
     parse_length(value)
     return value
 
@@ -106,7 +108,7 @@ def _check_focal(value: tuple[float, float]) -> tuple[float, float]:
     return value
 
 
-def _check_colour(value: Any) -> Any:
+def _check_colour(value: str) -> str:
     if not isinstance(value, str):
         msg = f"{value!r} is not a colour"
         raise ValueError(msg)
@@ -131,7 +133,7 @@ def parse_colour(value: str) -> tuple[int, int, int, int]:
     return r, g, b, a
 
 
-def _check_extent(value: Any) -> Any:
+def _check_extent(value: str | float | int) -> str | float | int:
     """A width, height or thickness: a length that is not negative."""
     number, _ = parse_length(value)
     if number < 0:
@@ -140,7 +142,7 @@ def _check_extent(value: Any) -> Any:
     return value
 
 
-def _check_size(value: Any) -> Any:
+def _check_size(value: str | float | int) -> str | float | int:
     """A font size: a length greater than zero."""
     number, unit = parse_length(value)
     if number <= 0:
@@ -395,7 +397,7 @@ class GroupElement(_Strict):
 
     @model_validator(mode="before")
     @classmethod
-    def _child_boxes(cls, data: Any) -> Any:
+    def _child_boxes(cls, data: object) -> object:
         """Children are placed by the group: a box gives only `w` and `h` (default: the
         group's); `x` and `y` would be ignored, so they are refused."""
         if not isinstance(data, dict):
@@ -513,15 +515,16 @@ class LayoutFile(Layout):
     """What `layouts/NAME.yaml` may contain: a layout plus inheritance and overrides."""
 
     extends: str | None = None
-    overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # Checked key by key by `_check_patches`, then merged as plain data by `merge`.
+    overrides: dict[str, dict[str, object]] = Field(default_factory=dict)
 
 
 class LayoutPatchFile(_LayoutHead):
     """A layout that extends another and patches its elements by id (adding those with a type)."""
 
     extends: str
-    elements: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    elements: dict[str, dict[str, object]] = Field(default_factory=dict)
+    overrides: dict[str, dict[str, object]] = Field(default_factory=dict)
 
 
 ELEMENT_MODELS: dict[str, type[BaseModel]] = {
@@ -534,7 +537,7 @@ ELEMENT_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def _check_brand_colour(value: Any) -> Any:
+def _check_brand_colour(value: str) -> str:
     if isinstance(value, str) and value.startswith("brand."):
         msg = f"{value!r}: brand colours must be '#rrggbb' values"
         raise ValueError(msg)
@@ -719,9 +722,9 @@ def _check_patches(doc: YamlDocument) -> None:
     They are merged into the parent's elements later; checking them here lets an
     error name the exact line, as for any other key.
     """
-    data: dict[str, Any] = doc.data
-    places: list[tuple[tuple[str | int, ...], Any]] = [(("elements",), data.get("elements"))]
-    for name, override in (data.get("overrides") or {}).items():
+    data = _mapping(doc.data)
+    places: list[tuple[tuple[str | int, ...], YamlValue]] = [(("elements",), data.get("elements"))]
+    for name, override in _mapping(data.get("overrides")).items():
         if isinstance(override, dict):
             places.append((("overrides", name, "elements"), override.get("elements")))
             _check_keys(override, ("overrides", name), Layout.model_fields, doc)
@@ -745,7 +748,7 @@ def _check_patches(doc: YamlDocument) -> None:
 
 
 def _check_keys(
-    data: dict[str, Any], at: tuple[str | int, ...], allowed: Any, doc: YamlDocument
+    data: YamlMapping, at: tuple[str | int, ...], allowed: Collection[str], doc: YamlDocument
 ) -> None:
     for key in data:
         if key not in allowed:
@@ -758,7 +761,7 @@ def _check_keys(
             )
 
 
-def _check_new_element(patch: dict[str, Any], at: tuple[str | int, ...], doc: YamlDocument) -> None:
+def _check_new_element(patch: YamlMapping, at: tuple[str | int, ...], doc: YamlDocument) -> None:
     """A patch with a `type` adds a whole element: validate it as one."""
     model = ELEMENT_MODELS.get(str(patch["type"]))
     if model is None:
@@ -780,7 +783,7 @@ def _check_new_element(patch: dict[str, Any], at: tuple[str | int, ...], doc: Ya
         raise
 
 
-def _anchor_sources(data: Any, at: tuple[str | int, ...], doc: YamlDocument) -> None:
+def _anchor_sources(data: YamlValue, at: tuple[str | int, ...], doc: YamlDocument) -> None:
     """Make every `src:` relative to the file it is written in, and check the file exists."""
     if isinstance(data, list):
         for index, item in enumerate(data):
@@ -862,7 +865,7 @@ def resolve_layout(
         for override in overrides:
             if key in override:
                 try:
-                    data = merge(data, override[key])
+                    data = merge(data, _mapping(override[key]))
                 except InputError as exc:
                     exc.file = exc.file or shown
                     raise
@@ -891,7 +894,7 @@ def layout_variants(source: LayoutSource, name: str) -> set[str]:
 
 def _merged_data(
     source: LayoutSource, name: str, chain: tuple[str, ...], docs: list[YamlDocument]
-) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+) -> tuple[YamlMapping, list[YamlMapping], str]:
     """The layout `name` merged over what it extends, the overrides of each (parents
     first) and its file as shown; `docs` gets each file read, the child's first."""
     if name in chain:
@@ -900,11 +903,11 @@ def _merged_data(
     path = source.find(name, "layout")
     layout, doc = load_layout_file(path, source)
     docs.append(doc)
-    data = copy.deepcopy(doc.data)
+    data = _mapping(copy.deepcopy(doc.data))  # validated: a mapping
     shown = display_path(path)
     if layout.extends:
         parent, parent_overrides, _ = _merged_data(source, layout.extends, (*chain, name), docs)
-        own_overrides = data.pop("overrides", {}) or {}
+        own_overrides = _mapping(data.pop("overrides", None))
         parent.pop("name", None)  # a child is known by its own name, not its parent's
         try:
             data = merge(parent, data)
@@ -912,7 +915,7 @@ def _merged_data(
             exc.file = exc.file or shown
             raise
         return data, [*parent_overrides, own_overrides], shown
-    return data, [data.pop("overrides", {}) or {}], shown
+    return data, [_mapping(data.pop("overrides", None))], shown
 
 
 def locate(layout: Layout, value: str) -> tuple[str, int | None, str] | None:
@@ -924,8 +927,10 @@ def locate(layout: Layout, value: str) -> tuple[str, int | None, str] | None:
     return None
 
 
-def _find_value(data: Any, value: str, at: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
-    items: list[tuple[str | int, Any]] = []
+def _find_value(
+    data: YamlValue, value: str, at: tuple[str | int, ...]
+) -> tuple[str | int, ...] | None:
+    items: list[tuple[str | int, YamlValue]] = []
     if isinstance(data, dict):
         items = list(data.items())
     elif isinstance(data, list):
@@ -939,7 +944,12 @@ def _find_value(data: Any, value: str, at: tuple[str | int, ...]) -> tuple[str |
     return None
 
 
-def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+def _mapping(value: YamlValue) -> YamlMapping:
+    """A mapping of a validated document as a mapping (absent: empty)."""
+    return value if isinstance(value, dict) else {}
+
+
+def merge(base: YamlMapping, over: YamlMapping) -> YamlMapping:
     """Deep-merge `over` onto `base`.
 
     `elements` given as a mapping patches the base's elements by `id`
@@ -950,7 +960,9 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     for key, value in over.items():
         if key == "elements" and isinstance(value, dict):
             elements = out.get("elements", [])
-            ids = [e.get("id") for e in elements]
+            if not isinstance(elements, list):  # a base's elements are a list, validated
+                elements = []
+            ids = [e.get("id") if isinstance(e, dict) else None for e in elements]
             for element_id, patch in value.items():
                 if element_id not in ids and isinstance(patch, dict) and "type" in patch:
                     # A new element (it has a type): added, placed by its `z`.
@@ -966,16 +978,20 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
                         hint=f"element ids: {', '.join(known) or 'none'}",
                     )
                 at = ids.index(element_id)
-                elements[at] = merge(elements[at], patch) if isinstance(patch, dict) else patch
+                current = elements[at]  # a mapping: it has an id
+                if isinstance(patch, dict) and isinstance(current, dict):
+                    elements[at] = merge(current, patch)
+                else:
+                    elements[at] = patch
             out["elements"] = elements
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
+            out[key] = merge(_mapping(out[key]), value)
         else:
             out[key] = copy.deepcopy(value)
     return out
 
 
-def _patch_child(elements: list[Any], element_id: str, patch: dict[str, Any]) -> bool:
+def _patch_child(elements: list[YamlValue], element_id: str, patch: YamlMapping) -> bool:
     """Patch the element `element_id` inside a group's children (at any depth)."""
     for element in elements:
         children = element.get("children") if isinstance(element, dict) else None
@@ -990,23 +1006,27 @@ def _patch_child(elements: list[Any], element_id: str, patch: dict[str, Any]) ->
     return False
 
 
-def _element_ids(elements: list[Any]) -> list[str]:
+def _element_ids(elements: list[YamlValue]) -> list[str]:
     out: list[str] = []
     for element in elements:
         if isinstance(element, dict):
             if element.get("id"):
                 out.append(str(element["id"]))
-            if isinstance(element.get("children"), list):
-                out.extend(_element_ids(element["children"]))
+            children = element.get("children")
+            if isinstance(children, list):
+                out.extend(_element_ids(children))
     return out
 
 
-def _children_boxes_optional(schema: dict[str, Any]) -> None:
+def _children_boxes_optional(schema: JsonObject) -> None:
     """A group's children need no `box` (nor `x`, `y`, `w` or `h` in it): the model fills
     them in; the schema, which cannot say "only inside a group", accepts both."""
-    for name, definition in schema.get("$defs", {}).items():
-        required = definition.get("required")
-        if not isinstance(required, list):
+    definitions = schema.get("$defs")
+    if not isinstance(definitions, dict):
+        return
+    for name, definition in definitions.items():
+        required = definition.get("required") if isinstance(definition, dict) else None
+        if not isinstance(definition, dict) or not isinstance(required, list):
             continue
         if name == "Box":
             definition["required"] = []
@@ -1017,7 +1037,7 @@ def _children_boxes_optional(schema: dict[str, Any]) -> None:
 SCHEMA_KINDS = ("layout", "brand", "selection")
 
 
-def json_schema(kind: str) -> dict[str, Any]:
+def json_schema(kind: str) -> JsonObject:
     """The JSON Schema of a layout, brand or selection file, for editor completion."""
     if kind not in SCHEMA_KINDS:
         hint = did_you_mean(kind, SCHEMA_KINDS, "use layout, brand or selection")
@@ -1030,7 +1050,7 @@ def json_schema(kind: str) -> dict[str, Any]:
         refs, top = models_json_schema(
             [(LayoutFile, "validation"), (LayoutPatchFile, "validation")]
         )
-        schema: dict[str, Any] = {"anyOf": list(refs.values()), **top}
+        schema: JsonObject = {"anyOf": list(refs.values()), **top}
         _children_boxes_optional(schema)
     elif kind == "selection":
         from cardgen.source.quotes import Selection

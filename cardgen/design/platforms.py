@@ -50,7 +50,6 @@ class Platform:
     caption_counting: CaptionCounting = "chars"
     alt_limit: int | None = None
     max_hashtags: int | None = None
-    max_pixels_side: int | None = None
     notes: str = ""
     # The post text's template (fields in CAPTION_FIELDS); None: the default.
     caption_template: str | None = None
@@ -209,7 +208,6 @@ BUILTIN: tuple[Platform, ...] = (
         caption_counting="graphemes",
         # Bluesky app (social-app, MAX_ALT_TEXT): 2,000 graphemes since 2024 (was 1,000).
         alt_limit=2000,
-        max_pixels_side=2000,
         notes="alt text expected",
     ),
     _preset(

@@ -15,11 +15,12 @@ import zipfile
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cardgen.batch.captions import count
 from cardgen.design.platforms import Platform
 from cardgen.errors import InputError
+from cardgen.plaindata import JsonObject
 from cardgen.review import decisions
 from cardgen.review.decisions import read_manifest_bytes
 from cardgen.review.replies import BadRequest, Reply, contained_file, json_reply, text_reply
@@ -39,9 +40,10 @@ class ManifestCards:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._held: dict[Path, tuple[tuple[int, int], dict[str, dict[str, Any]]]] = {}
+        self._held: dict[Path, tuple[tuple[int, int], dict[str, JsonObject]]] = {}
 
-    def by_hash(self, out: Path) -> dict[str, dict[str, Any]]:
+    def by_hash(self, out: Path) -> dict[str, JsonObject]:
+        """The cards of `out`'s manifest by sha256, as read (a card's record, unchecked)."""
         manifest = out / "manifest.json"
         try:
             stat = manifest.stat()
@@ -64,14 +66,14 @@ class ManifestCards:
         return by_hash
 
 
-def cards_by_hash(handler: GalleryHandler) -> dict[str, dict[str, Any]]:
+def cards_by_hash(handler: GalleryHandler) -> dict[str, JsonObject]:
     """The cards of the manifest the handler's server serves, by sha256."""
     return handler.gallery.cards.by_hash(handler.out)
 
 
 def counted(
-    text: str, record: Mapping[str, Any], platforms: Mapping[str, Platform]
-) -> dict[str, Any]:
+    text: str, record: Mapping[str, object], platforms: Mapping[str, Platform]
+) -> JsonObject:
     """A caption's count against its card's platform limit, the CLI's way."""
     platform = platforms.get(str(record.get("platform")))
     if platform is None:
@@ -87,8 +89,8 @@ def counted(
 
 
 def _decision_view(
-    decision: decisions.Decision, record: Mapping[str, Any], platforms: Mapping[str, Platform]
-) -> dict[str, Any]:
+    decision: decisions.Decision, record: Mapping[str, object], platforms: Mapping[str, Platform]
+) -> JsonObject:
     caption = decision.caption if decision.caption is not None else str(record.get("caption") or "")
     return {
         "status": decision.status,
@@ -113,9 +115,8 @@ def get_decisions(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply
 def post_decision(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply:
 
     body = handler.read_json_body()
-    if not isinstance(body, dict) or not isinstance(body.get("sha256"), str):
+    if not isinstance(body, dict) or not isinstance(sha := body.pop("sha256", None), str):
         raise BadRequest('the body must be {"sha256": ..., "status"/"caption": ...}')
-    sha = body.pop("sha256")
     records = cards_by_hash(handler)
     decision = decisions.update(handler.out, sha, body, known=records)
     held = decisions.load(handler.out)
@@ -131,12 +132,12 @@ def post_decision(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply
 def post_count(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply:
 
     body = handler.read_json_body()
-    if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+    if not isinstance(body, dict) or not isinstance(text := body.get("text"), str):
         raise BadRequest('the body must be {"sha256": ..., "text": ...}')
     record = cards_by_hash(handler).get(str(body.get("sha256")))
     if record is None:
         return json_reply({"error": "no such card: reload the page"}, HTTPStatus.NOT_FOUND)
-    return json_reply(counted(body["text"], record, handler.platforms))
+    return json_reply(counted(text, record, handler.platforms))
 
 
 def get_zip(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply:
@@ -147,7 +148,7 @@ def get_zip(handler: GalleryHandler, query: dict[str, list[str]]) -> Reply:
     quote = (query.get("quote") or [""])[0]
     known = cards_by_hash(handler)
     if platform and not quote:
-        chosen: Callable[[Mapping[str, Any]], bool] = lambda r: r.get("platform") == platform  # noqa: E731
+        chosen: Callable[[JsonObject], bool] = lambda r: r.get("platform") == platform  # noqa: E731
         name = f"cards-{platform}.zip"
     elif quote and not platform:
         if quote not in known:

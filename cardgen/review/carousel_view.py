@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote as url_quote
 
 from cardgen.design.platforms import Platform
@@ -41,7 +40,7 @@ class CarouselView:
 
 
 def carousel_views(
-    records: Sequence[Mapping[str, Any]],
+    records: Sequence[Mapping[str, object]],
     platforms: Mapping[str, Platform],
     thumbs: set[str],
     shown: Callable[[str], str],
@@ -53,20 +52,23 @@ def carousel_views(
     views = []
     for n, record in enumerate(records):
         slides: list[SlideView] = []
-        for slide in record.get("slides", []):
+        for slide in _slides(record):
+            if not isinstance(slide, Mapping):
+                msg = f"a slide of carousel {record.get('carousel_id')!r} is not an object"
+                raise TypeError(msg)
             thumb = slide.get("thumb")
             path = slide.get("path")
             slides.append(
                 SlideView(
-                    index=int(slide.get("index", len(slides) + 1)),
+                    index=_number(slide.get("index", len(slides) + 1)),
                     href=_href(path),
                     thumb=thumb_path(thumb) if is_card_hash(thumb) and thumb in thumbs else None,
-                    width=int(slide.get("width", 1080)),
-                    height=int(slide.get("height", 1350)),
+                    width=_number(slide.get("width", 1080)),
+                    height=_number(slide.get("height", 1350)),
                     alt=str(slide.get("alt_text", "")),
-                    post=slide.get("post"),
-                    post_count=slide.get("post_count"),
-                    post_limit=slide.get("post_limit"),
+                    post=_text(slide.get("post")),
+                    post_count=_whole(slide.get("post_count")),
+                    post_limit=_whole(slide.get("post_limit")),
                 )
             )
         kind = str(record.get("kind", "images"))
@@ -80,28 +82,56 @@ def carousel_views(
                 platform_id=str(record.get("platform", "")),
                 platform_name=platform.name if platform else str(record.get("platform", "")),
                 kind=kind,
-                title=record.get("title"),
-                caption=record.get("caption"),
+                title=_text(record.get("title")),
+                caption=_text(record.get("caption")),
                 download=_href(download),
                 download_label="Download the PDF" if kind == "pdf" else "Download the slides (zip)",
                 slides=tuple(slides),
-                font_size=record.get("quote_font_size"),
+                font_size=_whole(record.get("quote_font_size")),
             )
         )
     return tuple(views)
 
 
-def carousel_thumbs(records: Sequence[Mapping[str, Any]]) -> set[str]:
+def carousel_thumbs(records: Sequence[Mapping[str, object]]) -> set[str]:
     """The thumbnail names the carousels use (kept when old thumbnails are pruned)."""
     return {
-        str(slide["thumb"])
+        thumb
         for record in records
-        for slide in record.get("slides", [])
-        if isinstance(slide, Mapping) and isinstance(slide.get("thumb"), str)
+        for slide in _slides(record)
+        if isinstance(slide, Mapping) and isinstance(thumb := slide.get("thumb"), str)
     }
 
 
-def _href(path: Any) -> str | None:
+# A carousel's record is read as the manifest holds it (a run's, or one read back and maybe
+# edited by hand): each value is checked for what the page needs.
+
+
+def _slides(record: Mapping[str, object]) -> list[object]:
+    slides = record.get("slides", [])
+    if not isinstance(slides, list):
+        msg = f"the slides of carousel {record.get('carousel_id')!r} are not a list"
+        raise TypeError(msg)
+    return slides
+
+
+def _number(value: object) -> int:
+    """A count or size as written (a number, or digits in text)."""
+    if isinstance(value, int | float | str):
+        return int(value)
+    msg = f"{value!r} is not a number"
+    raise TypeError(msg)
+
+
+def _whole(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _href(path: object) -> str | None:
     if not isinstance(path, str) or not path or path.startswith("/") or ".." in path.split("/"):
         return None
     return url_quote(path)

@@ -18,9 +18,10 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypeGuard
 
 from cardgen.errors import InputError
+from cardgen.plaindata import JsonObject, JsonValue
 
 REVIEW_FILE = "review.json"
 LOCK_FILE = "review.lock"  # in OUT/.cardgen/
@@ -41,8 +42,14 @@ class Decision:
     path: str | None = None  # where the card was, for people reading the file
     updated: str | None = None  # ISO 8601, UTC
 
-    def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+    def to_json(self) -> JsonObject:
+        fields: JsonObject = {
+            "status": self.status,
+            "caption": self.caption,
+            "path": self.path,
+            "updated": self.updated,
+        }
+        return {k: v for k, v in fields.items() if v is not None}
 
 
 def review_path(out: Path) -> Path:
@@ -73,12 +80,13 @@ def load(out: Path) -> dict[str, Decision]:
     return parse(path, data)
 
 
-def parse(path: Path, data: Any) -> dict[str, Decision]:
+def parse(path: Path, data: JsonValue) -> dict[str, Decision]:
     """Decisions from review.json's JSON value, checked key by key."""
-    if not isinstance(data, dict) or not isinstance(data.get("cards"), dict):
+    cards = data.get("cards") if isinstance(data, dict) else None
+    if not isinstance(cards, dict):
         raise _bad(path, None, 'must be an object with a "cards" object')
     decisions: dict[str, Decision] = {}
-    for sha, entry in data["cards"].items():
+    for sha, entry in cards.items():
         where = f"cards.{sha[:12]}"
         if not is_hash(sha):
             raise _bad(path, None, f"{where}: {sha!r} is not a card's sha256 (64 hex digits)")
@@ -92,23 +100,31 @@ def parse(path: Path, data: Any) -> dict[str, Decision]:
             raise _bad(path, None, f"{where}.status: {status!r} is not approved or rejected")
         if caption is not None and not isinstance(caption, str):
             raise _bad(path, None, f"{where}.caption: must be text")
-        for key in ("path", "updated"):
-            if entry.get(key) is not None and not isinstance(entry[key], str):
+        texts = {key: entry.get(key) for key in ("path", "updated")}
+        for key, text in texts.items():
+            if text is not None and not isinstance(text, str):
                 raise _bad(path, None, f"{where}.{key}: must be text")
-        decisions[sha] = Decision(status, caption, entry.get("path"), entry.get("updated"))
+        decisions[sha] = Decision(
+            _text(status), caption, _text(texts["path"]), _text(texts["updated"])
+        )
     return decisions
 
 
-def is_hash(value: Any) -> bool:
+def _text(value: JsonValue) -> str | None:
+    """A value checked to be text or null, as the type checker knows it."""
+    return value if isinstance(value, str) else None
+
+
+def is_hash(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and len(value) == 64 and set(value) <= _HASH_CHARS
 
 
 def update(
     out: Path,
     sha: str,
-    changes: Mapping[str, Any],
+    changes: Mapping[str, JsonValue],
     *,
-    known: Mapping[str, Mapping[str, Any]],
+    known: Mapping[str, Mapping[str, object]],
     now: dt.datetime | None = None,
 ) -> Decision:
     """Merge `changes` ({"status": ..., "caption": ...}, either or both) into the decision
@@ -145,8 +161,8 @@ def update(
         decisions = load(out)
         held = decisions.get(sha, Decision())
         merged = Decision(
-            status if "status" in changes else held.status,
-            caption if "caption" in changes else held.caption,
+            _text(status) if "status" in changes else held.status,
+            _text(caption) if "caption" in changes else held.caption,
             str(known[sha].get("path") or held.path or ""),
             stamp,
         )
@@ -186,7 +202,7 @@ def _bad(path: Path, line: int | None, message: str) -> InputError:
 
 
 def summary(
-    decisions: Mapping[str, Decision], records: Mapping[str, Mapping[str, Any]]
+    decisions: Mapping[str, Decision], records: Mapping[str, Mapping[str, object]]
 ) -> dict[str, int]:
     """Counts for the page and the CLI: approved/rejected cards that still exist, and
     decisions for cards that are gone (kept in the file)."""

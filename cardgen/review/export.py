@@ -19,11 +19,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote as url_quote
 from urllib.parse import urlsplit
 
 from cardgen.errors import InputError
+from cardgen.plaindata import JsonObject
 from cardgen.review import decisions
 from cardgen.review.decisions import read_manifest_bytes
 
@@ -45,7 +45,7 @@ class Slot:
 class Post:
     """One approved card to post: its record, the caption to use, when, and the image."""
 
-    record: Mapping[str, Any]
+    record: JsonObject  # the card's record in the manifest, as read back
     caption: str
     image: str  # a URL with --base-url, else the card's path relative to OUT
     when: dt.datetime | None
@@ -196,7 +196,7 @@ def slot_times(slots: Sequence[Slot], count: int, after: dt.datetime) -> list[dt
 
 def approved_posts(
     out: Path, *, base_url: str | None = None
-) -> tuple[list[tuple[tuple[str, str], Mapping[str, Any], str, str]], int]:
+) -> tuple[list[tuple[tuple[str, str], JsonObject, str, str]], int]:
     """[((selection, quote id), record, caption, image)] of the approved cards, quotes in
     their selections' order and platforms in each quote's order; and the count of
     decisions for cards that are gone."""
@@ -204,7 +204,7 @@ def approved_posts(
 
     manifest = out / "manifest.json"
     try:
-        records = json.loads(read_manifest_bytes(manifest))["cards"]
+        records: list[JsonObject] = json.loads(read_manifest_bytes(manifest))["cards"]
         by_hash = {str(r["sha256"]): r for r in records}
     except FileNotFoundError:
         raise InputError(f"no manifest in {out}", hint="run `cardgen render` first") from None

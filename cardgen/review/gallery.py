@@ -16,7 +16,7 @@ from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, overload
 from urllib.parse import quote as url_quote
 
 from cardgen import __version__
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     import jinja2
 
     from cardgen.batch.output import WriteLog
+    from cardgen.batch.records import CardRecord
+    from cardgen.plaindata import JsonObject
     from cardgen.review.thumbs import Thumbnails
 
 # A count at or above this share of its limit is flagged so it can be trimmed in time.
@@ -150,7 +152,7 @@ class _Quotes(Sequence[QuoteView]):
     def __init__(
         self,
         plan: list[list[CardId]],
-        records: Mapping[CardId, Mapping[str, Any]],
+        records: Mapping[CardId, CardRecord],
         platforms: Mapping[str, Platform],
         thumbs: Mapping[str, str],
     ) -> None:
@@ -182,7 +184,7 @@ class _Quotes(Sequence[QuoteView]):
 
 def _quote(
     index: int,
-    cards: list[Mapping[str, Any]],
+    cards: list[CardRecord],
     platforms: Mapping[str, Platform],
     thumbs: Mapping[str, str],
 ) -> QuoteView:
@@ -284,7 +286,7 @@ def gallery_page(
     *,
     thumbs: Mapping[str, str] | None = None,
     order: Mapping[tuple[str, str], int] | None = None,
-    carousels: Sequence[Mapping[str, Any]] = (),
+    carousels: Sequence[Mapping[str, object]] = (),
     carousel_thumbs: set[str] | None = None,
 ) -> bytes:
     """The page as UTF-8 (`gallery_pieces`, joined)."""
@@ -305,7 +307,7 @@ def gallery_pieces(
     *,
     thumbs: Mapping[str, str] | None = None,
     order: Mapping[tuple[str, str], int] | None = None,
-    carousels: Sequence[Mapping[str, Any]] = (),
+    carousels: Sequence[Mapping[str, object]] = (),
     carousel_thumbs: set[str] | None = None,
 ) -> Iterator[bytes]:
     """The page as UTF-8, in pieces of about 64 kB as the template makes it (never whole
@@ -336,7 +338,7 @@ def write_gallery(
     records: CardRecords,
     platforms: Mapping[str, Platform],
     *,
-    carousels: Sequence[Mapping[str, Any]] = (),
+    carousels: Sequence[Mapping[str, object]] = (),
     log: WriteLog | None = None,
 ) -> Path:
     """Make missing thumbnails, then write `OUT/index.html` atomically; returns its path.
@@ -403,17 +405,17 @@ PAGE_ASSETS = ("gallery.html.j2", "gallery.css", "gallery.js")
 
 
 def _inputs_digest(
-    records: Mapping[CardId, Mapping[str, Any]],
+    records: Mapping[CardId, CardRecord],
     platforms: Mapping[str, Platform],
     thumbs: Container[str],
-    extra: list[Any],
+    extra: list[object],
 ) -> str:
     """What the page is made of: cardgen's version and this module, the templates,
     the records (with whether each has a thumbnail), the platforms (their order and
     limits), quote order and carousels."""
     digest = hashlib.sha256()
 
-    def parts() -> Iterator[Any]:
+    def parts() -> Iterator[object]:
         yield __version__
         # Record by record, as read: one JSON text of a whole batch would be megabytes.
         for card in in_order(records):
@@ -447,7 +449,7 @@ def write_gallery_from_manifest(out: Path, platforms: Mapping[str, Platform]) ->
     spool: RecordSpool | None = None
     try:
         # A FIFO or device in its place is refused, never waited on or read without end.
-        carousels: list[dict[str, Any]] = []
+        carousels: list[JsonObject] = []
         spool = spooled_manifest(manifest, carousels)
         thumbs = ensure_thumbnails(out, (spool[card] for card in spool))
         order = selection_order(out, {card[0] for card in spool})
@@ -477,7 +479,7 @@ def write_gallery_from_manifest(out: Path, platforms: Mapping[str, Platform]) ->
     return path
 
 
-def _existing_thumbs(out: Path, records: Mapping[CardId, Mapping[str, Any]]) -> Thumbnails:
+def _existing_thumbs(out: Path, records: Mapping[CardId, CardRecord]) -> Thumbnails:
     """Thumbnails already on disk for these cards (the server builds no new ones)."""
     from cardgen.review.thumbs import present_thumbnails
 
@@ -485,7 +487,7 @@ def _existing_thumbs(out: Path, records: Mapping[CardId, Mapping[str, Any]]) -> 
 
 
 def _card(
-    key: str, record: Mapping[str, Any], platform: Platform | None, thumbs: Mapping[str, str]
+    key: str, record: CardRecord, platform: Platform | None, thumbs: Mapping[str, str]
 ) -> CardView:
     caption_text = record.get("caption") or ""
     alt = record.get("alt_text") or ""
@@ -532,7 +534,7 @@ def _card(
     )
 
 
-def _warning_text(warning: Any) -> str:
+def _warning_text(warning: object) -> str:
     """Warnings may be plain strings or dicts with a `message` (and maybe a `kind`)."""
     if isinstance(warning, Mapping):
         message = str(warning.get("message") or json.dumps(warning, sort_keys=True))
@@ -541,7 +543,7 @@ def _warning_text(warning: Any) -> str:
     return str(warning)
 
 
-def _safe_url(url: Any) -> str | None:
+def _safe_url(url: object) -> str | None:
     """Only http(s) links become links; anything else (javascript:, data:) is not one."""
     if isinstance(url, str) and url.lower().startswith(("http://", "https://")):
         return url

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from cardgen.batch.plan import DEFAULT_LAYOUT, Project
 from cardgen.design.cardtext import CardText, card_text
@@ -37,6 +37,9 @@ from cardgen.errors import CardgenError, ContentError, InputError, did_you_mean
 from cardgen.source.quotes import LoadedSelection, Quote, load_selection
 from cardgen.typography.fontfiles import FONT_SUFFIXES
 from cardgen.typography.fonts import ChainMeasurer, load_font
+
+if TYPE_CHECKING:
+    import watchfiles
 
 CELL_HEIGHT = 420  # every card is scaled to this height on the sheet
 SHEET_WIDTH = 2400  # cards wrap onto a new row past this width
@@ -280,7 +283,7 @@ def draw_guides(image: Image.Image, scene: Scene) -> None:
     image.paste(layer, (0, 0), layer)
 
 
-def _label_font(size: int) -> Any:
+def _label_font(size: int) -> ImageFont.FreeTypeFont:
     from cardgen.typography.fontfiles import font_folders
     from cardgen.typography.fonts import registry_for
 
@@ -497,7 +500,7 @@ def watch_preview(
 
 def _changes_of(
     folders: list[Path], ignore: Path, stop: threading.Event | None
-) -> Iterator[set[tuple[Any, str]]]:
+) -> Iterator[set[tuple[watchfiles.Change, str]]]:
     import watchfiles
 
     def relevant(_change: watchfiles.Change, path: str) -> bool:

@@ -10,7 +10,6 @@ import mimetypes
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote
 
 THUMBS_PREFIX = ".cardgen/thumbs/"
@@ -97,7 +96,10 @@ def text_reply(text: str, status: HTTPStatus = HTTPStatus.OK) -> Reply:
     return Reply(text.encode("utf-8"), "text/plain; charset=utf-8", status, cache="no-store")
 
 
-def json_reply(value: Any, status: HTTPStatus = HTTPStatus.OK, *, cache: str = "no-store") -> Reply:
-    """A JSON answer (the review API's are never cached)."""
+def json_reply(
+    value: object, status: HTTPStatus = HTTPStatus.OK, *, cache: str = "no-store"
+) -> Reply:
+    """A JSON answer (the review API's are never cached); `value`: anything `json.dumps`
+    writes."""
     body = json.dumps(value, ensure_ascii=False).encode("utf-8")
     return Reply(body, "application/json; charset=utf-8", status, cache=cache)

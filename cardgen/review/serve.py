@@ -24,11 +24,11 @@ from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs
 
 from cardgen.design.platforms import BUILTIN, Platform
 from cardgen.errors import CardgenError, InputError
+from cardgen.plaindata import JsonValue
 from cardgen.review.replies import (
     FILE_CSP,
     THUMBS_PREFIX,
@@ -123,12 +123,18 @@ class GalleryHandler(BaseHTTPRequestHandler):
     _body_read: bool = False
 
     def __init__(
-        self, *args: Any, out: Path, platforms: Mapping[str, Platform], **kwargs: Any
+        self,
+        request: socket.socket,
+        client_address: object,  # what the socket module gives: (host, port, ...)
+        server: GalleryServer,
+        *,
+        out: Path,
+        platforms: Mapping[str, Platform],
     ) -> None:
         self.out = out
         self.root = str(out.resolve())
         self.platforms = platforms
-        super().__init__(*args, **kwargs)
+        super().__init__(request, client_address, server)
 
     @property
     def gallery(self) -> GalleryServer:
@@ -251,7 +257,7 @@ class GalleryHandler(BaseHTTPRequestHandler):
 
         return dict(api.POST_ROUTES)
 
-    def read_json_body(self) -> Any:
+    def read_json_body(self) -> JsonValue:
         """The request's JSON body (BadRequest when missing, too long or not JSON)."""
         try:
             length = int(self.headers.get("Content-Length") or "")
@@ -262,7 +268,8 @@ class GalleryHandler(BaseHTTPRequestHandler):
         data = self.rfile.read(length)
         self._body_read = len(data) == length
         try:
-            return json.loads(data.decode("utf-8"))
+            body: JsonValue = json.loads(data.decode("utf-8"))
+            return body
         except (UnicodeDecodeError, ValueError):
             raise BadRequest("the body is not JSON") from None
 
@@ -401,7 +408,7 @@ class GalleryHandler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def log_message(self, format: str, *args: Any) -> None:
+    def log_message(self, format: str, *args: object) -> None:
         """Quiet: the CLI prints what matters, the library prints nothing."""
 
 
@@ -419,7 +426,11 @@ class GalleryServer(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = BACKLOG
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: Callable[[socket.socket, object, GalleryServer], GalleryHandler],
+    ) -> None:
         from cardgen.review.api import ManifestCards
 
         self._connections: set[socket.socket] = set()
@@ -427,7 +438,7 @@ class GalleryServer(ThreadingHTTPServer):
         self.cards = ManifestCards()  # what the review API reads of the manifest
         self._gzipped: dict[str, bytes] = {}
         self._gzip_lock = threading.Lock()
-        super().__init__(*args, **kwargs)
+        super().__init__(address, handler)
 
     def gzipped(self, body: bytes, etag: str | None) -> bytes:
         """gzip at a fast level; the page (up to megabytes) is compressed once per version."""
@@ -447,13 +458,13 @@ class GalleryServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}/"
 
-    def get_request(self) -> tuple[socket.socket, Any]:
+    def get_request(self) -> tuple[socket.socket, object]:
         connection, address = super().get_request()
         with self._connections_lock:
             self._connections.add(connection)
         return connection, address
 
-    def shutdown_request(self, request: Any) -> None:
+    def shutdown_request(self, request: socket.socket | tuple[bytes, socket.socket]) -> None:
         with self._connections_lock:
             self._connections.discard(request)
         super().shutdown_request(request)
@@ -467,7 +478,9 @@ class GalleryServer(ThreadingHTTPServer):
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
+    def handle_error(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: object
+    ) -> None:
         """A dropped or timed-out connection is no news; anything else is one line."""
         error = sys.exc_info()[1]
         if isinstance(error, (OSError, TimeoutError)):

@@ -15,12 +15,13 @@ import re
 from collections.abc import Container, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, TypeGuard
 
 if TYPE_CHECKING:
     from PIL import Image
 
     from cardgen.batch.output import WriteLog
+    from cardgen.batch.records import CardRecord
 
 THUMBS_DIR = ".cardgen/thumbs"
 # Fits the page's 280 px tall, ~300 px wide frame at full sharpness on a 1x screen.
@@ -35,7 +36,7 @@ def thumb_path(sha256: str) -> str:
     return f"{THUMBS_DIR}/{sha256}.webp"
 
 
-def is_card_hash(value: Any) -> bool:
+def is_card_hash(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and _NAME.match(f"{value}.webp") is not None
 
 
@@ -92,7 +93,7 @@ class Thumbnails(Mapping[str, str]):
         raise KeyError(sha)
 
     def __contains__(self, sha: object) -> bool:
-        return is_card_hash(sha) and bytes.fromhex(cast(str, sha)) in self.digests
+        return is_card_hash(sha) and bytes.fromhex(sha) in self.digests
 
     def __iter__(self) -> Iterator[str]:
         return (digest.hex() for digest in self.digests)
@@ -111,7 +112,7 @@ def present_thumbnails(out: Path) -> Thumbnails:
 
 
 def ensure_thumbnails(
-    out: Path, records: Iterable[Mapping[str, Any]], *, log: WriteLog | None = None
+    out: Path, records: Iterable[CardRecord], *, log: WriteLog | None = None
 ) -> Thumbnails:
     """Make the missing thumbnails of these cards (read one at a time); those of every
     card that has one. A card that cannot be read gets none (the page shows the card)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from cardgen.errors import InputError
 from cardgen.source.article_text import Article, block_text
@@ -79,7 +79,17 @@ def fragment_paragraphs(html: str) -> list[str]:
     return out
 
 
-def _paragraphs(root: Any, *, tags_lower: bool = False) -> Iterator[str]:
+class _Node(Protocol):
+    """What is read of an lxml element (lxml has no type hints)."""
+
+    text: str | None
+    tail: str | None
+    tag: object  # a name, or a function for comments and processing instructions
+
+    def __iter__(self) -> Iterator[_Node]: ...
+
+
+def _paragraphs(root: _Node, *, tags_lower: bool = False) -> Iterator[str]:
     """Walk a tree: text between block elements forms a paragraph; `lb`/`br` break a line."""
     buffer: list[str] = []
 
@@ -89,7 +99,7 @@ def _paragraphs(root: Any, *, tags_lower: bool = False) -> Iterator[str]:
         if paragraph:
             yield paragraph
 
-    def walk(element: Any) -> Iterator[str]:
+    def walk(element: _Node) -> Iterator[str]:
         if element.text:
             buffer.append(element.text)
         for child in element:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import yaml
 
 from cardgen.errors import too_long
 from cardgen.limits import MAX_FRONT_MATTER_BYTES
+from cardgen.plaindata import YamlMapping, YamlValue
 from cardgen.source.article_text import Article, block_text
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 # Front-matter keys that say who wrote the article and where it lives.
 _META_KEYS = {
@@ -51,7 +55,7 @@ def markdown_article(path: Path, text: str, shown: str) -> Article:
     )
 
 
-def split_front_matter(text: str, shown: str = "article") -> tuple[dict[str, Any], str]:
+def split_front_matter(text: str, shown: str = "article") -> tuple[YamlMapping, str]:
     """(front matter, the Markdown after it).
 
     Front matter is a YAML block fenced by `---` lines at the very top.
@@ -80,8 +84,8 @@ def split_front_matter(text: str, shown: str = "article") -> tuple[dict[str, Any
     return data, "\n".join(lines[end + 1 :])
 
 
-def _loose_front_matter(lines: list[str]) -> dict[str, Any]:
-    data: dict[str, Any] = {}
+def _loose_front_matter(lines: list[str]) -> YamlMapping:
+    data: YamlMapping = {}
     for line in lines:
         key, sep, value = line.partition(":")
         if not sep or not key or key[0].isspace() or not key.strip().isidentifier():
@@ -93,13 +97,14 @@ def _loose_front_matter(lines: list[str]) -> dict[str, Any]:
     return data
 
 
-def _load(text: str) -> Any:
+def _load(text: str) -> YamlValue:
     """YAML with every scalar a string: only names are read from front matter, so a
     `date: 2024-02-30` (no such day) or a huge integer has nothing to fail on."""
-    return yaml.load(text, Loader=yaml.BaseLoader)
+    data: YamlValue = yaml.load(text, Loader=yaml.BaseLoader)
+    return data
 
 
-def _meta_value(meta: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+def _meta_value(meta: YamlMapping, keys: tuple[str, ...]) -> str | None:
     for key in keys:
         value = meta.get(key)
         if isinstance(value, list) and value:
@@ -111,7 +116,7 @@ def _meta_value(meta: dict[str, Any], keys: tuple[str, ...]) -> str | None:
     return None
 
 
-def _meta_name(value: Any) -> str | None:
+def _meta_name(value: YamlValue) -> str | None:
     if isinstance(value, dict):
         value = value.get("name")
     if isinstance(value, str | int | float) and not isinstance(value, bool):
@@ -120,7 +125,7 @@ def _meta_name(value: Any) -> str | None:
     return None
 
 
-def _inline_text(children: list[Any]) -> str:
+def _inline_text(children: list[Token]) -> str:
     """The words a reader sees: link text without targets, no images, no raw HTML tags."""
     parts: list[str] = []
     for child in children:

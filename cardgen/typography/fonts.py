@@ -22,7 +22,7 @@ from cardgen.errors import InputError, did_you_mean
 from cardgen.inputs import check_input
 from cardgen.limits import MAX_FONT_BYTES
 from cardgen.typography import shaping
-from cardgen.typography.direction import has_rtl
+from cardgen.typography.direction import has_rtl, levels, visual_order
 from cardgen.typography.fontfiles import FONT_SUFFIXES
 from cardgen.typography.tracking import is_capitals, spaced_letters, tracking_em
 
@@ -397,7 +397,7 @@ class FontChain:
                 )
             )
             found = next((f for f in faces if code in font_info(f.path, f.index).chars), None)
-            self._chosen[key] = found or _system_face_for(char, self.primary)
+            self._chosen[key] = found or _system_face_for(char)
         return self._chosen[key]
 
     def missing(self, text: str) -> list[str]:
@@ -439,8 +439,8 @@ class FontChain:
 
 
 @functools.lru_cache(maxsize=4096)
-def _system_face_for(char: str, like: FontFace) -> FontFace | None:
-    """Ask fontconfig for a system font that has `char`, close to `like`."""
+def _system_face_for(char: str) -> FontFace | None:
+    """Ask fontconfig for a system font that has `char`."""
     if unicodedata.category(char) in ("Cn", "Co", "Cs", "Cc") or shutil.which("fc-match") is None:
         return None
     pattern = f":charset={ord(char):x}"
@@ -643,8 +643,6 @@ class ChainMeasurer:
         """The line's runs in display order (bidi), split where `marks` (emphasis) changes.
 
         `base` is the paragraph direction (0 left to right, 1 right to left)."""
-        from cardgen.typography.direction import levels, visual_order
-
         # The usual line (no emphasis, no right-to-left text): one piece per face run.
         usual = not marks and not base and not self._rtl_in(line)
         line_levels = [] if usual else levels(line, base)

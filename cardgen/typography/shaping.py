@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 # OpenType features on for every text (`fonts.FEATURES` gives them to Pillow too).
 FEATURES = ("lnum",)
@@ -78,16 +79,31 @@ def simple(text: str) -> bool:
     return True
 
 
+class HbTable(Protocol):
+    data: bytes
+
+
+class HbFace(Protocol):
+    """What cardgen reads of a `uharfbuzz.Face` (uharfbuzz has no type hints)."""
+
+    glyph_count: int
+    table_tags: list[str]
+    unicodes: Iterable[int]  # a HarfBuzz set
+
+    def reference_table(self, tag: str) -> HbTable: ...
+
+
 @functools.lru_cache(maxsize=256)
-def face(path: Path, index: int = 0) -> Any:
+def face(path: Path, index: int = 0) -> HbFace | None:
     """The file's HarfBuzz face, read once per process (character maps come from it too:
     `fonts.font_info`), or None when HarfBuzz cannot read it."""
     import uharfbuzz as hb
 
     try:
-        return hb.Face(hb.Blob.from_file_path(str(path)), index)
+        read: HbFace = hb.Face(hb.Blob.from_file_path(str(path)), index)
     except Exception:  # unreadable: Pillow will measure it, and say why if it can't
         return None
+    return read
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,0 +1,129 @@
+"""Carousels as the manifest lists them (after the cards, `carousels`), typed: a carousel's
+record and its slides', which selection names one, those of the manifest on disk, and
+their rows of captions.csv."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict, TypeGuard
+
+from cardgen.errors import CardgenError
+
+if TYPE_CHECKING:
+    from cardgen.batch.records import CaptionRow
+    from cardgen.design.carousel import Kind
+
+
+class SlideRecord(TypedDict):
+    """One slide of a carousel record, in order. The keys after `path` are there when they
+    apply (a slide file's, a thread's post); all but `thumb`, which is always written last."""
+
+    index: int  # 1, 2, ...
+    role: Literal["cover", "quote", "closing"]
+    quote_id: str | None
+    text: str
+    part: int  # a long quote split across slides: this slide's part of `parts`
+    parts: int
+    width: int
+    height: int
+    font_size: int | None  # the quote's, on quote slides
+    alt_text: str
+    path: str | None  # the slide's file; None for a page of a PDF document
+    format: NotRequired[str]
+    bytes: NotRequired[int]
+    sha256: NotRequired[str]
+    post: NotRequired[str]  # a thread's post for this slide, counted the platform's way
+    post_count: NotRequired[int]
+    post_limit: NotRequired[int | None]
+    thumb: NotRequired[str]  # the review page's thumbnail (written after the keys above)
+
+
+class CarouselRecord(TypedDict):
+    """One carousel on one platform in `OUT/manifest.json`. The keys after `status` are
+    written as they apply (a PDF's `format` and `sha256`, a `zip` of the slides): readers
+    take them with `.get`, as a manifest an older cardgen wrote may lack them."""
+
+    selection: str  # the selection file, relative to the project
+    carousel_id: str
+    platform: str
+    kind: Kind
+    layout: str
+    brand: str
+    title: str | None
+    numbers: bool
+    call_to_action: str
+    quote_font_size: int | None
+    status: Literal["rendered", "kept"]
+    path: NotRequired[str]  # the PDF, or the folder of the slides
+    format: NotRequired[str]
+    bytes: NotRequired[int]
+    sha256: NotRequired[str]
+    caption: NotRequired[str | None]  # one post's text (images, pdf); None for a thread
+    caption_file: NotRequired[str]
+    zip: NotRequired[str]
+    slides: NotRequired[list[SlideRecord]]
+
+
+def relative(path: Path, root: Path) -> str:
+    """A selection as the manifest names it (as its cards' records do)."""
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def old_carousels(out: Path) -> list[CarouselRecord]:
+    """The `carousels` of the manifest on disk (none when it is missing or unreadable); a
+    record without a selection, id and platform is left out."""
+    from cardgen.batch.folder import MANIFEST, read_regular
+
+    try:
+        raw = read_regular(out / MANIFEST, missing_ok=True)
+        body = json.loads(raw) if raw else {}
+    except (CardgenError, OSError, ValueError, RecursionError):
+        return []
+    found = body.get("carousels") if isinstance(body, dict) else None
+    return [c for c in found if _is_carousel(c)] if isinstance(found, list) else []
+
+
+def _is_carousel(value: object) -> TypeGuard[CarouselRecord]:
+    """A carousel record read back: it has a selection, an id and a platform, as text (what
+    says which carousel it is); the rest is read with care (`.get`, `str`)."""
+    if not isinstance(value, dict):
+        return False
+    return all(isinstance(value.get(k), str) for k in ("selection", "carousel_id", "platform"))
+
+
+def caption_rows(carousels: Sequence[CarouselRecord]) -> list[CaptionRow]:
+    """captions.csv rows: one a post (a whole image carousel or document; each post of a
+    thread), in the card rows' columns, `quote_id` naming the carousel."""
+    rows: list[CaptionRow] = []
+    for record in carousels:
+        platform, selection = str(record["platform"]), str(record["selection"])
+        if record.get("kind") == "thread":
+            for slide in record.get("slides", []):
+                rows.append(
+                    {
+                        "platform": platform,
+                        "path": str(slide.get("path") or ""),
+                        "caption": str(slide.get("post", "")),
+                        "alt_text": str(slide.get("alt_text", "")),
+                        "quote_id": f"{record['carousel_id']}#{int(slide.get('index', 0)):02d}",
+                        "selection": selection,
+                    }
+                )
+        else:
+            alts = [str(s.get("alt_text", "")) for s in record.get("slides", [])]
+            rows.append(
+                {
+                    "platform": platform,
+                    "path": str(record.get("path") or ""),
+                    "caption": str(record.get("caption") or ""),
+                    "alt_text": " | ".join(alts),
+                    "quote_id": str(record["carousel_id"]),
+                    "selection": selection,
+                }
+            )
+    return rows
