@@ -348,7 +348,7 @@ DEFAULT_FALLBACKS = (
     "DejaVu Sans",
 )
 _EMOJI_PRESENTATION = 0xFE0F
-_CHAIN_CACHE_LIMIT = 20_000  # texts remembered per chain (a few MB at most)
+CHAIN_CACHE_LIMIT = 20_000  # texts remembered per chain (a few MB at most)
 
 
 class FontChain:
@@ -405,7 +405,7 @@ class FontChain:
         if not set(text) - self._drawn:  # every character seen before, all drawable
             return []
         missing = [c for c in dict.fromkeys(text) if needs_glyph(c) and self.face_for(c) is None]
-        if not missing and len(self._drawn) < _CHAIN_CACHE_LIMIT:
+        if not missing and len(self._drawn) < CHAIN_CACHE_LIMIT:
             self._drawn.update(text)
         return missing
 
@@ -413,7 +413,7 @@ class FontChain:
         """(start, end, face) pieces of `text`; marks and joiners stay with their base."""
         found = self._runs.get(text)
         if found is None:
-            if len(self._runs) >= _CHAIN_CACHE_LIMIT:
+            if len(self._runs) >= CHAIN_CACHE_LIMIT:
                 self._runs.clear()  # bounded: a long batch must not grow without end
             found = self._runs[text] = self._split(text)
         return list(found)
@@ -582,7 +582,7 @@ class ChainMeasurer:
             # Shaping is most of fitting (~10 us a word, ~90 us where Pillow must do it):
             # each text is shaped once per chain, at the reference size, and every size
             # tried is a multiplication.
-            if len(self._widths) >= _CHAIN_CACHE_LIMIT:
+            if len(self._widths) >= CHAIN_CACHE_LIMIT:
                 self._widths.clear()
             reference = self.exact_width(text, self.REFERENCE_SIZE)
             self._widths[text] = reference
@@ -608,7 +608,7 @@ class ChainMeasurer:
                     if is_trackable(face, text[a:b])
                 )
             )
-            if len(self._letters) < _CHAIN_CACHE_LIMIT:
+            if len(self._letters) < CHAIN_CACHE_LIMIT:
                 self._letters[text] = found
         return found
 
@@ -719,7 +719,7 @@ class ChainMeasurer:
 
 
 def _bound(cache: dict[Any, Any]) -> None:
-    if len(cache) > _CHAIN_CACHE_LIMIT:
+    if len(cache) > CHAIN_CACHE_LIMIT:
         cache.clear()  # a long batch must not grow without end
 
 
