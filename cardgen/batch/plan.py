@@ -188,7 +188,7 @@ class RenderReport:
         from cardgen.batch.spool import with_status
 
         cards = with_status(self.cards, "cached")
-        counts = {**self.counts, "rendered": 0, "cached": len(cards)}
+        counts = {**self.counts, "rendered": 0, "cached": len(cards), "carousels_rendered": 0}
         return replace(self, cards=cards, counts=counts, rerun_events=list(self.rerun_events))
 
 

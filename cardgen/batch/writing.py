@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from cardgen import __version__
-from cardgen.batch.carousel_records import CarouselRecord, caption_rows
+from cardgen.batch.carousel_records import CarouselRecord, caption_rows, old_carousels
 from cardgen.batch.events import card_event
 from cardgen.batch.folder import STATE_DIR, caption_path, hash_inside, open_inside
 from cardgen.batch.known import CardId, known_records, record_id, warner
@@ -64,6 +64,8 @@ class CardWriter:
         self.written = RecordSpool(spool)  # records of the cards this run wrote
         self.shard: ShardHeader | None = None  # the manifest's "shard" of a --shard run
         self._relative: dict[Path, str] = {}  # selection paths, relative to the project
+        # The carousels the manifest on disk lists: listed as they are until drawn again.
+        self.carousels: list[CarouselRecord] = []
 
     @property
     def spool(self) -> SpoolFile:
@@ -72,6 +74,7 @@ class CardWriter:
 
     def read_known(self, card_jobs: Sequence[CardJob]) -> None:
         """The cards earlier runs left in OUT, and no temporary file of a killed run."""
+        self.carousels = old_carousels(self.out)
         known = known_records(self.out, warner(self.emit), self.state.file)
         self.state, self.listed, self.manifest_paths = known
         folders = {".", STATE_DIR}
@@ -124,6 +127,7 @@ class CardWriter:
             durable=True,
             log=self.log,
             shard=self.shard,
+            carousels=self.carousels,
         )
         self.listed = keep
         self.manifest_paths = paths
