@@ -88,7 +88,7 @@ class Run:
         self.cluster = cluster  # --executor dask: it draws, not local workers
 
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
-        self.writer.read_known(card_jobs)
+        self.writer.read_known(card_jobs, [job.folder for job in self.carousels[0]])
         # Workers of a forkserver take ~0.3 s to start (imports, fonts); when cards will surely
         # render, start them now, before the cache keys and captions worked out below.
         # (Forked workers start at once, after the first card is fitted: see _execute.)

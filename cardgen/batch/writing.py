@@ -33,6 +33,7 @@ from cardgen.batch.signals import SignalGuard
 from cardgen.batch.spool import RecordSpool, Restated, SpoolFile
 from cardgen.drawing.encoders import extension
 from cardgen.errors import CardgenError
+from cardgen.review.thumbs import THUMBS_DIR
 
 
 class CardWriter:
@@ -72,14 +73,21 @@ class CardWriter:
         """The run's temporary file: records, captions and fitted cards wait in it."""
         return self.state.file
 
-    def read_known(self, card_jobs: Sequence[CardJob]) -> None:
-        """The cards earlier runs left in OUT, and no temporary file of a killed run."""
+    def read_known(
+        self, card_jobs: Sequence[CardJob], carousel_folders: Iterable[str] = ()
+    ) -> None:
+        """The cards and carousels earlier runs left in OUT, and no temporary file of a
+        killed run: in the folders cardgen writes (its own, the thumbnails', the cards' and
+        the carousels' of this run and the earlier ones)."""
         self.carousels = old_carousels(self.out)
         known = known_records(self.out, warner(self.emit), self.state.file)
         self.state, self.listed, self.manifest_paths = known
-        folders = {".", STATE_DIR}
+        folders = {".", STATE_DIR, THUMBS_DIR, *carousel_folders}
         for path in [*(r["path"] for r in self.state.values()), *(j.path for j in card_jobs)]:
             folders.add(path.rsplit("/", 1)[0])
+        for record in self.carousels:
+            folders.add(str(record.get("caption_file", "")).rpartition("/")[0])
+        folders.discard("")
         remove_temporaries(self.out, folders)
 
     def card_id(self, job: CardJob) -> CardId:
