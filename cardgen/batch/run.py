@@ -172,10 +172,6 @@ class Run:
             "cached": sum(status == "cached" for status in writer.fresh.values()),
             "failed": len(self.failures),
             "kept": len(writer.state) - len(writer.fresh),
-            # Carousels drawn (not cached): their manifest records say `rendered` too.
-            "carousels_rendered": sum(
-                r["status"] == "rendered" for r in self.carousel_records or ()
-            ),
         }
         self.emit(done_event(counts, manifest))
         cards = StoredCards(writer.state, sorted(writer.fresh))
@@ -186,6 +182,7 @@ class Run:
             failures=self.failures,
             counts=counts,
             rerun_events=self._rerun_events(card_jobs, manifest, counts["kept"]),
+            carousels_drawn=sum(r["status"] == "rendered" for r in self.carousel_records or ()),
         )
 
     def _finish(self) -> Path:

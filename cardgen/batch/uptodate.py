@@ -460,9 +460,7 @@ def _write_stamp(recorder: Recorder, report: RenderReport) -> bool:
             "output": _out_files(str(out)),
             # Cards and carousels drawn by this run are `rendered` in the manifest; a rerun
             # says `cached`.
-            "settle": bool(
-                report.counts.get("rendered") or report.counts.get("carousels_rendered")
-            ),
+            "settle": bool(report.counts.get("rendered") or report.carousels_drawn),
         }
         if not _settled(stamp, recorder, report.written, str(out)):
             return False
