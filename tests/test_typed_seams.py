@@ -287,7 +287,7 @@ def test_a_private_name_another_module_imports_is_a_seam() -> None:
 
 
 def test_a_private_module_is_not_a_seam() -> None:
-    assert not module_seams("def f(x: Any) -> None: ...", "cardgen._inner")
+    assert not module_seams("def f(x: Any) -> None: ...", "example._inner")
 
 
 def test_only_an_override_of_a_library_method_is_forced() -> None:
