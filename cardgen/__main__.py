@@ -6,18 +6,21 @@ Worker processes may import this module; only `python -m` runs it.
 
 from __future__ import annotations
 
-import signal
-import sys
+import sys  # built in, already loaded: no Python code runs before `main`'s `try`
 import time
 
 
 def main() -> None:
     """Console entry point."""
     start_ns = time.time_ns()
-    # SIGTERM (what `timeout`, systemd and schedulers send) stops cardgen as Ctrl-C does,
-    # from the first moment: exit 130, never a traceback nor a death by signal.
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
+        # Inside the `try`: `signal` imports enum (a few ms), time in which a Ctrl-C
+        # must end as any other, with exit 130 and no traceback.
+        import signal
+
+        # SIGTERM (what `timeout`, systemd and schedulers send) stops cardgen as Ctrl-C
+        # does, from the first moment: exit 130, never a traceback nor a death by signal.
+        signal.signal(signal.SIGTERM, _interrupt)
         _main(start_ns)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
