@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 from cardgen import __version__
 from cardgen.batch.carousel_records import CarouselRecord, caption_rows, old_carousels
@@ -149,7 +150,7 @@ class CardWriter:
 
     def snippets(self, where: int) -> tuple[str, str]:
         """A card's caption and alt text, back from the spool."""
-        caption, alt = self.state.file.read(where)
+        caption, alt = cast("list[str]", self.state.file.read(where))  # the pair put there
         return str(caption), str(alt)
 
     def _caption_changes(self, record: CardRecord) -> bool:
