@@ -21,10 +21,26 @@ def main() -> None:
         # SIGTERM (what `timeout`, systemd and schedulers send) stops cardgen as Ctrl-C
         # does, from the first moment: exit 130, never a traceback nor a death by signal.
         signal.signal(signal.SIGTERM, _interrupt)
-        _main(start_ns)
+        try:
+            _main(start_ns)
+        finally:
+            # The work is done (or stopped): a signal now, while Python shuts down (its
+            # threads, atexit), has nothing left to stop and must print no traceback.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(130)
+        _interrupted()
+    except RuntimeError as exc:
+        # Python 3.11 wraps a Ctrl-C that lands in a class's `__set_name__` (while a
+        # module is imported) in a RuntimeError: still the user's Ctrl-C.
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            _interrupted()
+        raise
+
+
+def _interrupted() -> None:
+    sys.stderr.write("interrupted\n")
+    sys.exit(130)
 
 
 def _interrupt(signum: int, frame: object) -> None:

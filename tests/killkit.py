@@ -186,11 +186,11 @@ def signal_at_random(root: Path, rng: Any, signum: int, *, bound: float = 30) ->
             _, stderr = proc.communicate(timeout=bound)
         except subprocess.TimeoutExpired:
             raise AssertionError(f"hung: still running {bound} s after the signal") from None
-        assert not cardgen_traceback(stderr), stderr
         ended = time.monotonic() - sent
         assert group_gone(proc, timeout=bound), "a worker outlived its run"
         if python_did_not_start(proc.returncode, stderr):
             return -signum, ended  # ended by the signal before cardgen existed
+        assert not cardgen_traceback(stderr), stderr
         return proc.returncode, ended
     finally:
         reap(proc)
@@ -226,7 +226,7 @@ def cardgen_traceback(stderr: str) -> bool:
     return False
 
 
-_FRAME = re.compile(r'\s*File "(?P<path>[^"]+)", line \d+, in (?P<function>\S+)$')
+_FRAME = re.compile(r'\s*File "(?P<path>[^"]+)", line -?\d+, in (?P<function>\S+)$')
 PACKAGE = (ROOT / "cardgen").resolve()
 STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
 # Python itself failing to start (the signal came while it imported runpy or site), before
@@ -235,7 +235,15 @@ PYTHON_START_FAILED = ("Could not import runpy module", "Fatal Python error: ")
 
 
 def python_did_not_start(code: int, stderr: str) -> bool:
-    return code == 1 and stderr.startswith(PYTHON_START_FAILED) and not cardgen_traceback(stderr)
+    """Python's own start-up failed (site's `.pth` files run code of installed packages,
+    `_distutils_hack`): no frame of it is cardgen's."""
+    frames = [
+        _FRAME.match(line) for line in stderr.splitlines() if line.strip().startswith("File ")
+    ]
+    cardgen = any(
+        frame is None or Path(frame["path"]).resolve().is_relative_to(PACKAGE) for frame in frames
+    )
+    return code == 1 and stderr.startswith(PYTHON_START_FAILED) and not cardgen
 
 
 @contextlib.contextmanager

@@ -329,6 +329,8 @@ def test_python_failing_to_start_is_told_apart_from_cardgen_failing() -> None:
     )
     assert not python_did_not_start(1, "error: garden.yaml:3: no such quote\n")
     assert not python_did_not_start(130, started)
+    site = _traceback(("<frozen site>", "addpackage"), ("/venv/site-packages/_hack.py", "<module>"))
+    assert python_did_not_start(1, "Fatal Python error: init_import_site\n" + site)
     cli = _traceback(_RUNPY, (f"{_PACKAGE}/cli.py", "main"))
     assert not python_did_not_start(1, "Could not import runpy module\n" + cli)
 
@@ -356,8 +358,9 @@ def test_cardgen_catches_a_signal_from_its_entry_module_on(tmp_path: Path) -> No
             _, stderr = proc.communicate(timeout=30)
         finally:
             reap(proc)
-        assert not cardgen_traceback(stderr), stderr
-        assert proc.returncode in ENDINGS or python_did_not_start(proc.returncode, stderr), stderr
+        if not python_did_not_start(proc.returncode, stderr):
+            assert not cardgen_traceback(stderr), stderr
+            assert proc.returncode in ENDINGS, stderr
 
 
 STARTUP_RUNS = 25  # ~0.1 s each
