@@ -150,6 +150,44 @@ def test_a_short_quote_fills_the_width_of_a_wide_editorial_card() -> None:
     assert ink_w >= 0.8 * 0.88 * 1200, ink_w  # the group's box is 88% of the card
 
 
+LANDSCAPE = tuple(p for p in PLATFORMS if PROJECT.platform(p).aspect_class == "landscape")
+
+
+@pytest.mark.parametrize("platform_id", LANDSCAPE)
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_short_headline_spans_a_wide_card(platform_id: str, lang: str) -> None:
+    """Big type for short quotes: across most of a landscape card, not two small lines
+    in its left half (before `fill`, "Rest is part of the work." took 56% of LinkedIn's width)."""
+    scene = scene_of("headline", platform_id, sample(lang, "short"))
+    left, _, right, _ = element(scene, "quote").ink_box
+    assert right - left >= 0.75 * scene.width, (right - left, scene.width)
+
+
+HEADLINE_QUOTES = (
+    "Rest is part of the work.",
+    "Nobody builds a life alone. We borrow courage from the people beside us.",
+    "We borrow courage from the people beside us, and we pay it back by showing up.",
+    "Nobody builds a life alone. We borrow courage from the people beside us, and we "
+    "pay it back by showing up for them.",
+)
+
+
+@pytest.mark.parametrize("platform_id", LANDSCAPE)
+@pytest.mark.parametrize("quote", HEADLINE_QUOTES)
+def test_a_headline_keeps_its_air_on_a_wide_card(platform_id: str, quote: str) -> None:
+    """Grown to fill the width, a quote of 6 to 22 words still keeps clear of the
+    publisher above it and the name below it."""
+    scene = scene_of(
+        "headline",
+        platform_id,
+        CardText(quote=quote, attribution="Maya Laurent", publisher="Happy as a Mother"),
+    )
+    quote_ink = element(scene, "quote").ink_box
+    air = 0.07 * min(scene.width, scene.height)
+    assert quote_ink[1] - element(scene, "kicker").ink_box[3] >= air
+    assert element(scene, "attribution").ink_box[1] - quote_ink[3] >= air
+
+
 def test_check_warns_about_long_quotes(tmp_path: Path) -> None:
     words = " ".join(f"word{i}" for i in range(45)) + "."
     (tmp_path / "quotes" / "articles").mkdir(parents=True)
