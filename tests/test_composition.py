@@ -441,6 +441,29 @@ def test_least_line_height_by_script(text: str, least: float) -> None:
 # --- right to left ------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "platform_id", ["instagram-square", "linkedin", "instagram-story", "pinterest"]
+)
+def test_an_arabic_name_looks_no_smaller_than_the_latin_handle(platform_id: str) -> None:
+    """`bold` sets the name larger than the handle below it; in Arabic the letters' body
+    (the height of د) must still reach the handle's x-height. Noto Naskh Arabic's small
+    body made "ليلى حداد" look smaller than "@happyasamother"; a sans Arabic does not."""
+    from PIL import ImageFont
+
+    scene = scene_of("bold", platform_id, sample("ar", "short", handle="@happyasamother"))
+    name = next(t for t in scene.texts if t.role == "attribution")
+    handle = next(t for t in scene.texts if t.role == "handle")
+    arabic = next(f for f in name.faces if "Arabic" in f.family)
+
+    def height(path: Path, index: int, size: int, letter: str) -> int:
+        box = ImageFont.truetype(str(path), size, index=index).getbbox(letter)
+        return box[3] - box[1]
+
+    body = height(arabic.path, arabic.index, name.size, "د")
+    x_height = height(handle.face.path, handle.face.index, handle.size, "x")
+    assert body >= x_height, (arabic.family, body, x_height)
+
+
 @pytest.mark.parametrize("layout_name", LAYOUTS)
 @pytest.mark.parametrize("platform_id", ["instagram-square", "linkedin", "instagram-story"])
 def test_right_to_left_quotes_mirror_the_layout(layout_name: str, platform_id: str) -> None:
