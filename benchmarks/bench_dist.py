@@ -3,11 +3,12 @@
 On generated batches: `--jobs 2` against `--executor dask-local --workers 2` (overhead
 per card: target at most 15%; `--pairs N` turns of the two, A B B A ...), two shards
 rendered apart and merged against one run (bytes compared), the shared cache's hit time
-per card, what a worker spends on a card, Dask's own cost per task (`--scheduler`) and the
-model made of them; with `--plan`, the peak RSS of planning that many cards (`--dry-run`).
+per card, what a worker spends on a card, Dask's own cost per task (`--scheduler`), where
+each side's CPU goes by process (`--breakdown N`) and the model made of them; with
+`--plan`, the peak RSS of planning that many cards (`--dry-run`).
 
     .venv/bin/python benchmarks/bench_dist.py [--cards 10000] [--pairs 1] [--others 1000]
-        [--scheduler] [--plan 1000,10000,100000] [--json-out FILE]
+        [--scheduler] [--breakdown 1000] [--plan 1000,10000,100000] [--json-out FILE]
 
 Prints a JSON summary (and writes it with --json-out). Each render is a subprocess, as a
 scheduled job runs it.
@@ -16,6 +17,7 @@ scheduled job runs it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -166,24 +168,34 @@ def per_card_cpu(root: Path, cards: int = 320) -> dict[str, float]:
 
 
 def scheduler_overhead(tasks: int = 2000) -> dict[str, float]:
-    """Seconds per task of Dask's own bookkeeping: trivial tasks through a 2-worker
-    LocalCluster (submit, schedule, run, gather), with and without a 2.5 kB argument
-    (a pickled scene's size)."""
+    """Dask's own cost per task: trivial tasks through a 2-worker LocalCluster set up as
+    `--executor dask-local` sets it up (submit, schedule, run, gather), with and without
+    a 2.5 kB argument (a pickled scene's size); wall ms, and CPU ms of this process (the
+    client, the scheduler and the nannies) and the workers together."""
+    import dask
     from distributed import Client, LocalCluster
 
+    from cardgen.batch.executors import LOCAL_CLUSTER, QUIET, let_dask_threads_go
+
+    found = {}
     with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
-        ) as cluster,
+        dask.config.set(QUIET),
+        LocalCluster(n_workers=2, **LOCAL_CLUSTER) as cluster,
         Client(cluster) as client,
     ):
         client.gather(client.map(_same, range(50)))  # warm
-        found = {}
+
+        def cpu() -> float:
+            workers: dict[str, float] = client.run(time.process_time)
+            return time.process_time() + sum(workers.values())
+
         for name, args in (("empty", list(range(tasks))), ("scene_sized", _payloads(tasks))):
-            start = time.perf_counter()
+            start, used = time.perf_counter(), cpu()
             client.gather(client.map(_same, args, pure=False))
             found[f"ms_per_task_{name}"] = (time.perf_counter() - start) / tasks * 1000
-        return found
+            found[f"cpu_ms_per_task_{name}"] = (cpu() - used) / tasks * 1000
+    let_dask_threads_go()
+    return found
 
 
 def _same(value: Any) -> Any:
@@ -208,6 +220,43 @@ def model(per_card: dict[str, float], scheduler: dict[str, float] | None) -> dic
     }
 
 
+def breakdown(root: Path, cards: int) -> dict[str, dict[str, float]]:
+    """Where each side's CPU goes, on `cards` cards: the main process (with Dask, also the
+    LocalCluster's scheduler and nannies and the client) and the worker processes, user
+    and system CPU seconds, read every 0.2 s while it runs (psutil, a Dask dependency)."""
+    import psutil
+
+    project = project_of(root, cards)
+    sides = {
+        "jobs2": ("--jobs", "2"),
+        "dask_local_2": ("--executor", "dask-local", "--workers", "2"),
+    }
+    found = {}
+    for name, options in sides.items():
+        command = [sys.executable, "-m", "cardgen", "render", "--force", *options, "-o", name]
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.DEVNULL)
+        main, last = psutil.Process(proc.pid), {}
+        while proc.poll() is None:
+            with contextlib.suppress(psutil.Error):
+                for child in [main, *main.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):
+                        last[child.pid] = child.cpu_times()
+            time.sleep(0.2)
+        if proc.returncode != 0:
+            raise SystemExit(f"cardgen render {' '.join(options)} failed")
+        main_times = last.pop(proc.pid)
+        found[name] = {
+            "seconds": time.perf_counter() - start,
+            "main_user": main_times.user,
+            "main_system": main_times.system,
+            "workers_user": sum(t.user for t in last.values()),
+            "workers_system": sum(t.system for t in last.values()),
+        }
+    return found
+
+
 def plan_memory(root: Path, sizes: list[int]) -> dict[int, dict[str, Any]]:
     found = {}
     for cards in sizes:
@@ -224,6 +273,7 @@ def main() -> int:
     parser.add_argument("--plan", default="", help="planned cards to measure peak RSS of")
     parser.add_argument("--json-out", type=Path, default=None)
     parser.add_argument("--scheduler", action="store_true", help="Dask overhead per task")
+    parser.add_argument("--breakdown", type=int, default=0, help="cards: CPU by process")
     args = parser.parse_args()
     start = time.time()
     with tempfile.TemporaryDirectory() as folder:
@@ -235,6 +285,8 @@ def main() -> int:
         results["model"] = model(results["per_card_cpu"], results["scheduler"])
         if args.cards:
             results["side_by_side"] = side_by_side(root, args.cards, args.pairs)
+        if args.breakdown:
+            results["breakdown"] = breakdown(root, args.breakdown)
         if args.others:
             results["shards_and_cache"] = shards_and_cache(root, args.others)
         sizes = [int(n) for n in args.plan.split(",") if n]

@@ -11,21 +11,54 @@ card whose workers die again and again is `CardNotDrawn`, like with local worker
 
 from __future__ import annotations
 
+import importlib
 import re
 import socket
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from cardgen import __version__
 from cardgen.errors import CardgenError, InputError
+
+if TYPE_CHECKING:
+    from cardgen.batch.fitkit import FitKit, WorkerCard
+    from cardgen.batch.pool import CardNotDrawn
+    from cardgen.batch.workers import DrawnCard, FittedGroup
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 EXECUTORS = ("local", "dask", "dask-local")
 GROUP = 16  # cards per Dask task: Dask's own cost per task (~1 ms) shared by them
 _ADDRESS = re.compile(r"(?:(tcp|tls)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})")
 _INSTALL = "install the Dask extra: pip install 'cardgen[dask]'"
+
+# Dask's housekeeping, run every so often whatever the cards, read by each scheduler, nanny
+# and worker as it starts: sampling the running task's stack every 10 ms for the
+# dashboard's profile, the event loop's health every 20 ms, memory every 100 ms, the
+# system every 500 ms. Measured idle, ~2% of a core for each process of a LocalCluster:
+# on a loaded machine, where a run lasts long, most of Dask's CPU overhead. Nobody looks
+# at them here (no dashboard), so they run seldom; memory is still watched every second.
+QUIET: dict[str, object] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
+# `--executor dask-local`'s LocalCluster: worker processes of one thread (each draws on
+# one core, as a local worker), on 127.0.0.1, no dashboard; the scheduler's own web
+# server (health checks) on a free port, not on 8787 ("Port 8787 is already in use").
+LOCAL_CLUSTER: dict[str, object] = {
+    "threads_per_worker": 1,
+    "processes": True,
+    "host": "127.0.0.1",
+    "dashboard_address": None,
+    "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"},
+}
 
 
 @dataclass(frozen=True)
@@ -71,51 +104,69 @@ def choose_executor(kind: str, scheduler: str | None, workers: int | None) -> Ex
     return ExecutorChoice(kind, scheduler, workers)
 
 
+class DaskFuture(Protocol[T_co]):
+    """What cardgen uses of a `distributed.Future` (whose methods are untyped)."""
+
+    def result(self) -> T_co: ...
+    def cancel(self) -> object: ...
+    def release(self) -> object: ...
+
+
+class DaskClient(Protocol):
+    """What cardgen uses of a `distributed.Client`."""
+
+    @property
+    def status(self) -> str: ...
+    def submit(
+        self,
+        fn: Callable[..., T],
+        /,
+        *args: object,
+        key: str | None = None,
+        pure: bool = True,
+        priority: int = 0,
+    ) -> DaskFuture[T]: ...
+    def run(self, fn: Callable[[], T], /) -> dict[str, T]: ...
+    def nthreads(self) -> dict[str, int]: ...
+    def close(self) -> object: ...
+
+
+class _Closable(Protocol):
+    def close(self) -> object: ...
+
+
+Fit = Callable[["FitKit", list["WorkerCard"]], "FittedGroup"]
+Draw = Callable[["FitKit", "FittedGroup", list["WorkerCard"]], list["DrawnCard | None"]]
+
+
 class DaskPool:
     """Fits and draws a run's cards on a Dask cluster, collected in plan order.
 
     `fit_all` sends every card at once in groups of GROUP, one fitting task a group (run
     first: no card is written until every card is fitted); `fitted(key)` is a card's
     manifest facts or the error that stopped it. Each group's drawing is a second task
-    that needs the first's result, so the scenes stay on the workers (a worker that did
-    not fit them fetches them from the one that did): the main process neither fits nor
-    ships scenes. `result(key)` is the drawn card. At most `window` cards are being drawn
-    or drawn and not yet collected, so drawn cards do not pile up in the workers' memory.
+    that needs the first's result: a worker draws scenes it gets from the cluster (from
+    the worker that fitted them), never sent out by the main process, which neither fits
+    nor draws. (The fitting's result it reads the facts from carries the pickled scenes,
+    ~2.5 kB a card: cheaper than a third task a group to leave them out.) `result(key)`
+    is the drawn card. At most `window` cards are being drawn or
+    drawn and not yet collected, so drawn cards do not pile up in the workers' memory.
     """
 
     def __init__(
-        self,
-        choice: ExecutorChoice,
-        connect_seconds: float,
-        fit: Callable[[Any, list[Any]], Any],
-        draw: Callable[[Any, Any, list[Any]], list[Any]],
+        self, choice: ExecutorChoice, connect_seconds: float, fit: Fit, draw: Draw
     ) -> None:
         """`fit(kit, cards)` and `draw(kit, fitted, cards)`: what a worker runs for a group
         (`workers.fit_on_worker`, `workers.draw_on_worker`: sent by name, the workers
         import them)."""
         self.fit, self.draw = fit, draw
-        import importlib
-
-        dist: Any = importlib.import_module("distributed")  # typed loosely: Any
-        self.cluster: Any = None
+        self.cluster: _Closable | None = None
         try:
-            if choice.kind == "dask-local":
-                self.cluster = dist.LocalCluster(
-                    n_workers=choice.workers or 2,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                )
-                self.client: Any = dist.Client(self.cluster, timeout=connect_seconds)
-            else:
-                assert choice.scheduler is not None
-                _reach(choice.scheduler, connect_seconds)
-                self.client = dist.Client(
-                    choice.scheduler, timeout=connect_seconds, set_as_default=False
-                )
+            with importlib.import_module("dask.config").set(QUIET):
+                self.client = self._connect(choice, connect_seconds)
         except (OSError, TimeoutError, ValueError) as exc:
             self._close_cluster()
+            let_dask_threads_go()
             where = choice.scheduler or "a local cluster"
             raise InputError(
                 f"cannot reach the Dask scheduler at {where} within {connect_seconds:g} s ({exc})",
@@ -123,20 +174,31 @@ class DaskPool:
             ) from None
         threads = sum(self.client.nthreads().values()) or 1
         self.window = 2 * GROUP * threads  # cards being drawn or drawn, not collected
-        self.kit: Any = None  # the kit's future
+        self.kit: DaskFuture[FitKit] | None = None
         self.groups: list[_Group] = []
-        self.group_of: dict[Any, _Group] = {}
+        self.group_of: dict[int, _Group] = {}
         self.next_draw = 0  # the first group whose drawing is not asked for yet
         self.in_draw: deque[_Group] = deque()  # groups being drawn or drawn, not collected
         _same_version_everywhere(self.client, self.close)
         self.warnings = _other_fonts(self.client)  # for the run to say
 
-    def fit_all(self, cards: list[tuple[Any, Any]], kit: Any) -> None:
-        """Send `cards` ((key, `fitkit.WorkerCard`)) to be fitted, with their `FitKit`.
+    def _connect(self, choice: ExecutorChoice, connect_seconds: float) -> DaskClient:
+        dist = importlib.import_module("distributed")
+        if choice.kind == "dask-local":
+            self.cluster = dist.LocalCluster(n_workers=choice.workers or 2, **LOCAL_CLUSTER)
+            client: DaskClient = dist.Client(self.cluster, timeout=connect_seconds)
+            return client
+        assert choice.scheduler is not None
+        _reach(choice.scheduler, connect_seconds)
+        client = dist.Client(choice.scheduler, timeout=connect_seconds, set_as_default=False)
+        return client
+
+    def fit_all(self, cards: list[tuple[int, WorkerCard]], kit: FitKit) -> None:
+        """Send `cards` ((key, card)) to be fitted, with their `FitKit`.
 
         The kit is a task named by its digest that returns it (files and all): not
         scattered data, which a dying worker takes with it, but a task the scheduler runs
-        again on another worker if need be."""
+        again on another worker if need be. Each worker fetches it once."""
         self.kit = self.client.submit(_same, kit, key=f"cardgen-kit-{kit.digest}", pure=True)
         for start in range(0, len(cards), GROUP):
             part = cards[start : start + GROUP]
@@ -147,7 +209,7 @@ class DaskPool:
                 self.group_of[key] = group
         self._top_up()
 
-    def fitted(self, key: Any) -> bytes | CardgenError:
+    def fitted(self, key: int) -> bytes | CardgenError:
         """The card's manifest facts (JSON), or why it could not be fitted."""
         group = self.group_of[key]
         if group.fitted is None:
@@ -156,14 +218,15 @@ class DaskPool:
                 self._release(group)
         return group.fitted[group.keys.index(key)]
 
-    def result(self, key: Any) -> Any:
-        """The card drawn (as `workers.draw_in_worker` returns it), or `CardNotDrawn`."""
+    def result(self, key: int) -> DrawnCard | CardNotDrawn:
+        """The card drawn (as `workers.draw_card` returns it), or `CardNotDrawn`."""
         group = self.group_of.pop(key)
         while group.drawn is None:
             self._send_draws(until=group)
             group.drawn = self._drawn(group)
         index = group.keys.index(key)
         value, group.drawn[index] = group.drawn[index], None  # let go once written
+        assert value is not None, "a card that could not be fitted is never asked for"
         group.left.discard(key)
         if not group.left:
             self._release(group)
@@ -188,6 +251,7 @@ class DaskPool:
         if self.client.status not in ("closed", "closing"):
             self.client.close()
         self._close_cluster()
+        let_dask_threads_go()
 
     def _close_cluster(self) -> None:
         if self.cluster is not None:
@@ -205,6 +269,7 @@ class DaskPool:
         from distributed import KilledWorker
 
         while True:
+            assert group.fit is not None
             try:
                 done = group.fit.result()
                 break
@@ -219,18 +284,19 @@ class DaskPool:
         outcomes: list[bytes | CardgenError] = []
         for key, card in zip(group.keys, done.cards, strict=True):
             if isinstance(card, tuple):
-                outcomes.append(card[0])  # the scene stays on the cluster, to be drawn
+                outcomes.append(card[0])  # drawn from the cluster's copy of the result
             else:
                 outcomes.append(card.error())
                 group.left.discard(key)
         return outcomes
 
-    def _drawn(self, group: _Group) -> list[Any] | None:
+    def _drawn(self, group: _Group) -> list[DrawnCard | CardNotDrawn | None] | None:
         """The group's cards drawn, or None when it must be sent again."""
         from concurrent.futures import CancelledError
 
         from distributed import KilledWorker
 
+        assert group.draw is not None
         try:
             return list(group.draw.result())
         except KilledWorker:
@@ -278,14 +344,14 @@ class DaskPool:
 class _Group:
     """Cards fitted by one Dask task and drawn by another."""
 
-    def __init__(self, keys: list[Any], cards: list[Any]) -> None:
+    def __init__(self, keys: list[int], cards: list[WorkerCard]) -> None:
         self.keys = keys
-        self.cards: list[Any] | None = cards
+        self.cards: list[WorkerCard] | None = cards
         self.left = set(keys)  # fitted, not yet collected
-        self.fit: Any = None
-        self.draw: Any = None
+        self.fit: DaskFuture[FittedGroup] | None = None
+        self.draw: DaskFuture[list[DrawnCard | None]] | None = None
         self.fitted: list[bytes | CardgenError] | None = None
-        self.drawn: list[Any] | None = None
+        self.drawn: list[DrawnCard | CardNotDrawn | None] | None = None
         self.tries = 0
 
     def again(self) -> bool:
@@ -294,13 +360,31 @@ class _Group:
         return self.tries <= 2
 
 
+def let_dask_threads_go() -> None:
+    """End the thread Dask leaves in this process once its client and cluster are closed.
+
+    Dask serializes big messages, and a LocalCluster's scheduler (which runs here) reads
+    every graph, in a pool of one thread made on first use and kept for the process's
+    life (`distributed.utils._offload_executor`). A process with a thread more cannot fork
+    its local workers (`scheduling.can_fork`). A new pool takes its place (its thread made
+    only if Dask is used again) and the old one is shut down, its work done first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    utils = importlib.import_module("distributed.utils")
+    old = getattr(utils, "_offload_executor", None)
+    if isinstance(old, ThreadPoolExecutor):
+        new = ThreadPoolExecutor(1, thread_name_prefix="Dask-Offload")
+        setattr(utils, "_offload_executor", new)  # noqa: B010 (a module typed as ModuleType)
+        old.shutdown(wait=True)
+
+
 def worker_version() -> str:
     """The cardgen version a worker runs: sent to each worker once on connecting, by
     name, so a test may stand in for a worker of another version."""
     return __version__
 
 
-def _same_version_everywhere(client: Any, close: Callable[[], None]) -> None:
+def _same_version_everywhere(client: DaskClient, close: Callable[[], None]) -> None:
     """Every worker runs this cardgen (another would draw other bytes): else exit 2."""
     versions = client.run(worker_version)
     other = {worker: v for worker, v in versions.items() if v != __version__}
@@ -313,7 +397,7 @@ def _same_version_everywhere(client: Any, close: Callable[[], None]) -> None:
         )
 
 
-def _other_fonts(client: Any) -> list[str]:
+def _other_fonts(client: DaskClient) -> list[str]:
     """A warning for each worker whose system fonts are not this machine's."""
     from cardgen.batch.fitkit import system_fonts
 
@@ -336,11 +420,11 @@ def _worker_fonts() -> list[str]:
     return system_fonts()
 
 
-def _same(value: Any) -> Any:
+def _same(value: T) -> T:
     return value
 
 
-def _not_drawn() -> CardgenError:
+def _not_drawn() -> CardNotDrawn:
     from cardgen.batch.pool import CardNotDrawn
 
     return CardNotDrawn(

@@ -18,7 +18,7 @@ import stat
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel
 
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from cardgen.drawing.scene import SceneMemo
     from cardgen.typography.fonts import FontRegistry
 
+M = TypeVar("M", bound=BaseModel)
 _KEPT_KITS = 2  # kits a worker keeps ready (a worker may serve two runs in turn)
 
 
@@ -131,10 +132,14 @@ def ready(kit: FitKit) -> ReadyKit:
     found = _READY.get(kit.digest)
     if found is not None:
         return found
+    from cardgen.drawing.memory import keep_freed_memory
     from cardgen.drawing.scene import SceneMemo
     from cardgen.typography.fontfiles import font_folders
     from cardgen.typography.fonts import FontRegistry
 
+    # As local workers do: a Dask worker starts with glibc trimming freed memory at 64 kB
+    # (the nanny's MALLOC_TRIM_THRESHOLD_), so each card would fault its canvases in anew.
+    keep_freed_memory()
     store = store_folder()
     files = kit.files.items()
     stored = {sha: store_file(store, sha, suffix, data) for sha, (suffix, data) in files}
@@ -237,7 +242,7 @@ def _image_names(models: list[BaseModel]) -> set[str]:
     """Every picture and logo path a layout or brand names (`src`, `logo`)."""
     found: set[str] = set()
 
-    def visit(value: Any, name: str = "") -> None:
+    def visit(value: object, name: str = "") -> None:
         if isinstance(value, BaseModel):
             for field in type(value).model_fields:
                 visit(getattr(value, field), field)
@@ -255,24 +260,30 @@ def _image_names(models: list[BaseModel]) -> set[str]:
     return found
 
 
-def renamed(value: Any, names: dict[str, str]) -> Any:
-    """`value` (a layout, brand or a part of one) with every string of `names` replaced;
-    models are copied only where something changed (they are frozen)."""
+def renamed(model: M, names: dict[str, str]) -> M:
+    """`model` (a layout or brand) with every string of `names` replaced; models are
+    copied only where something changed (they are frozen)."""
+    found = _renamed(model, names)
+    assert isinstance(found, type(model))
+    return found
+
+
+def _renamed(value: object, names: dict[str, str]) -> object:
     if isinstance(value, BaseModel):
         changes = {}
         for field in type(value).model_fields:
             child = getattr(value, field)
-            new = renamed(child, names)
+            new = _renamed(child, names)
             if new is not child:
                 changes[field] = new
         return value.model_copy(update=changes) if changes else value
     if isinstance(value, list | tuple):
-        items = [renamed(item, names) for item in value]
+        items = [_renamed(item, names) for item in value]
         if all(new is old for new, old in zip(items, value, strict=True)):
             return value
         return items if isinstance(value, list) else tuple(items)
     if isinstance(value, dict):
-        pairs = {key: renamed(item, names) for key, item in value.items()}
+        pairs = {key: _renamed(item, names) for key, item in value.items()}
         return value if all(pairs[k] is value[k] for k in value) else pairs
     if isinstance(value, str):
         return names.get(value, value)

@@ -10,7 +10,7 @@ import os
 import signal
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeAlias
 
 from cardgen.batch.plan import Project
 from cardgen.errors import CardgenError
@@ -55,9 +55,7 @@ def _worker_project(root: Path) -> Project:
     return _WORKER_PROJECTS[root]
 
 
-def draw_in_worker(
-    packed_scene: bytes, fmt: str, limit: int
-) -> tuple[bytes, str, bytes | None] | PackedError:
+def draw_in_worker(packed_scene: bytes, fmt: str, limit: int) -> DrawnCard:
     """Draw and encode a pickled scene (the runner keeps fitted scenes pickled); with it,
     the review page's thumbnail of the card (None if it could not be made)."""
     import pickle
@@ -65,7 +63,7 @@ def draw_in_worker(
     return draw_card(pickle.loads(packed_scene), fmt, limit)
 
 
-def draw_card(scene: Scene, fmt: str, limit: int) -> tuple[bytes, str, bytes | None] | PackedError:
+def draw_card(scene: Scene, fmt: str, limit: int) -> DrawnCard:
     """`draw_in_worker` of a scene at hand."""
     from cardgen.drawing.raster import draw_scene
     from cardgen.drawing.sizefit import encode_within
@@ -124,7 +122,7 @@ def fit_on_worker(kit: FitKit, cards: list[WorkerCard]) -> FittedGroup:
 
 def draw_on_worker(
     kit: FitKit, group: FittedGroup, cards: list[WorkerCard]
-) -> list[tuple[bytes, str, bytes | None] | PackedError | None]:
+) -> list[DrawnCard | None]:
     """Run on a Dask worker: draw and encode the cards `fit_on_worker` fitted (None for
     one it could not fit). A worker other than the one that fitted them may draw them:
     the scenes' paths are then moved to its own copy of the kit's files."""
@@ -140,7 +138,7 @@ def draw_on_worker(
             str(Path(group.root).parent): str(store_folder()),
         }
     )
-    drawn: list[tuple[bytes, str, bytes | None] | PackedError | None] = []
+    drawn: list[DrawnCard | None] = []
     for fitted, card in zip(group.cards, cards, strict=True):
         if isinstance(fitted, PackedError):
             drawn.append(None)
@@ -150,13 +148,19 @@ def draw_on_worker(
     return drawn
 
 
-def moved(value: Any, moves: dict[str, str]) -> Any:
-    """A scene with every `path` field under a folder of `moves` put under its new folder
+def moved(scene: Scene, moves: dict[str, str]) -> Scene:
+    """`scene` with every `path` field under a folder of `moves` put under its new folder
     (frozen dataclasses are rebuilt)."""
+    found = _moved(scene, moves)
+    assert isinstance(found, type(scene))
+    return found
+
+
+def _moved(value: object, moves: dict[str, str]) -> object:
     from dataclasses import fields, is_dataclass, replace
 
     if is_dataclass(value) and not isinstance(value, type):
-        changes = {}
+        changes: dict[str, object] = {}
         for item in fields(value):
             child = getattr(value, item.name)
             if item.name == "path" and isinstance(child, str | Path):
@@ -164,12 +168,12 @@ def moved(value: Any, moves: dict[str, str]) -> Any:
                 if new != str(child):
                     changes[item.name] = Path(new) if isinstance(child, Path) else new
             elif is_dataclass(child) or isinstance(child, tuple | list):
-                new_child = moved(child, moves)
+                new_child = _moved(child, moves)
                 if new_child is not child:
                     changes[item.name] = new_child
         return replace(value, **changes) if changes else value
     if isinstance(value, tuple | list):
-        items = [moved(child, moves) for child in value]
+        items = [_moved(child, moves) for child in value]
         if all(new is old for new, old in zip(items, value, strict=True)):
             return value
         return tuple(items) if isinstance(value, tuple) else items
@@ -200,6 +204,10 @@ class PackedError:
 
     def error(self) -> CardgenError:
         return self.kind(self.message, file=self.file, line=self.line, key=self.key, hint=self.hint)
+
+
+# A card drawn (its bytes, final format and review-page thumbnail if made), or why not.
+DrawnCard: TypeAlias = tuple[bytes, str, bytes | None] | PackedError
 
 
 def _warm_up(root: Path | None) -> None:

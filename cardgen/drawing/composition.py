@@ -107,12 +107,13 @@ def build_scene(
     if mirror:
         layout = mirrored(layout, platform, memo.mirrored)
     resolver = Resolver(brand, registry, layout)
-    if any(
-        isinstance(e, QuoteMarkElement) and mark_char(e, lang) for e in flatten(layout.elements)
-    ):
+    group = memo.group(layout, brand, registry, platform)
+    marks = (
+        _mark(group, e, lang) for e in flatten(layout.elements) if isinstance(e, QuoteMarkElement)
+    )
+    if any(marks):
         # The layout's own mark opens the quote: its outer quote marks would say it twice.
         content = replace(content, quote=strip_outer_quotes(content.quote))
-    group = memo.group(layout, brand, registry, platform)
     card = Card(content, layout, resolver, platform, label, group, mirrored=mirror, lang=lang)
     drawables, warnings, infos = card.lay_out()
     warnings.extend(card.length_warnings())
@@ -198,7 +199,7 @@ class Card:
         ]
 
     def _priority(self, element: Element) -> int:
-        if _shows_quote(element):
+        if self._quoting(element):
             return 0
         return 2 if isinstance(element, LineElement) and element.follow else 1
 
@@ -233,7 +234,8 @@ class Card:
             drawable = image
         elif isinstance(element, QuoteMarkElement):
             box = intersect(element.box.pixels(w, h), self.platform.safe_box)
-            drawable = quote_mark_block(element, self.resolver, box, mark_char(element, self.lang))
+            char = _mark(self.reuse, element, self.lang)
+            drawable = quote_mark_block(element, self.resolver, box, char)
         if drawable is None:
             return Part(None)
         ink = _ink_of(drawable)
@@ -243,7 +245,7 @@ class Card:
 
     def _top_text(self, element: TextElement) -> Part:
         setup = self._setup(element, clip=True)
-        cap = None if _shows_quote(element) else self.quote_size
+        cap = None if self._quoting(element) else self.quote_size
         key = (id(element), (self.content.fill(element.text), cap))
         known = self._known_text(element, key)
         if known is not None:
@@ -273,7 +275,7 @@ class Card:
 
     def _known_text(self, element: TextElement, key: tuple[int, object]) -> Part | None:
         """The part of a text laid out before with the same text and room, if remembered."""
-        if not _shows_quote(element):
+        if not self._quoting(element):
             return self.reuse.parts.get(key)
         known = self.reuse.quotes.get(self._quote_key(key))
         if known is None:
@@ -286,7 +288,7 @@ class Card:
         self, element: TextElement, key: tuple[int, object], part: Part, words: int
     ) -> None:
         """Remember a text's part for the cards after; the quote's sets the card's size cap."""
-        if not _shows_quote(element):
+        if not self._quoting(element):
             self.reuse.remember(key, part)
             return
         self._note_quote(part, words)
@@ -336,7 +338,7 @@ class Card:
     def _floor(self, element: TextElement, width: int | None = None) -> int:
         """The legibility floor of a text on this card (or one `width` px wide), in px."""
         legibility = self.layout.legibility
-        phone = legibility.quote if _shows_quote(element) else legibility.small
+        phone = legibility.quote if self._quoting(element) else legibility.small
         # Up to a whole pixel (a hair's tolerance for `3.6%w`-style sizes written to it).
         return math.ceil(phone * (width or self.platform.width) / PHONE_WIDTH - 1e-3)
 
@@ -353,7 +355,7 @@ class Card:
         return True
 
     def _contradiction(self, element: TextElement, largest: int, floor: int) -> InputError:
-        kind = "quote" if _shows_quote(element) else "small"
+        kind = "quote" if self._quoting(element) else "small"
         phone = largest * PHONE_WIDTH / self.platform.width
         floor_phone = getattr(self.layout.legibility, kind)
         value = element.size.grow if element.size.grow is not None else element.size.max
@@ -374,7 +376,7 @@ class Card:
         return InputError(message, file=where[0], line=where[1], key=where[2], hint=hint)
 
     def _floor_note(self, element: TextElement, setup: TextSetup) -> str:
-        if not _shows_quote(element) or setup.min_size > self._floor(element):
+        if not self._quoting(element) or setup.min_size > self._floor(element):
             return ""
         floor = self.layout.legibility.quote
         return (
@@ -388,7 +390,7 @@ class Card:
         self, element: TextElement, setup: TextSetup, prepared: PreparedText, box: BoxPx
     ) -> tuple[int, int]:
         low, high = setup.min_size, setup.max_size
-        if _shows_quote(element):
+        if self._quoting(element):
             if setup.grow_size is not None and setup.grow_size > high:
                 if element.size.fill is not None:
                     high = self._filling(element, prepared, box, high, setup.grow_size)
@@ -444,7 +446,7 @@ class Card:
     def _group(self, group: GroupElement) -> Laid:
         w, h = self.platform.width, self.platform.height
         safe = self.platform.safe_box
-        area = intersect(group.box.pixels(w, h), safe)
+        area = intersect(self._pixels(group), safe)
         if area[2] <= area[0] or area[3] <= area[1]:
             raise InputError(
                 f"layout '{self.layout.name}' group '{group.id or 'group'}' has no room inside "
@@ -487,7 +489,7 @@ class Card:
             return _Block([], (0, 0, 0, 0))
         gaps = gap * (len(children) - 1)
         followers = [c for c in children if isinstance(c, LineElement) and c.follow]
-        flexible = [c for c in children if _shows_quote(c)]
+        flexible = [c for c in children if self._quoting(c)]
         blocks: dict[int, _Block] = {}
         used = sum(self._thickness(c) for c in followers)
         # Fixed-size children first (shapes, then small print), then the quote takes the rest.
@@ -547,7 +549,7 @@ class Card:
             at += size_main + gap + extra
         if not column:
             parts = self._marks_to_first_line(parts)
-        inks = {e.id: _shift(p.ink, pdx, pdy) for e, p, pdx, pdy in parts if e.id}
+        inks = _placed_inks(parts) if followers else {}
         for child in followers:
             assert isinstance(child, LineElement)
             slot = slots[id(child)]
@@ -561,7 +563,7 @@ class Card:
     ) -> _Block:
         """One child laid out at (0, 0), at most `main` long and `cross` wide."""
         w, h = self.platform.width, self.platform.height
-        box = child.box.pixels(w, h)
+        box = self._pixels(child)
         want_w, want_h = box[2] - box[0], box[3] - box[1]
         max_w = min(want_w, cross if column else main)
         max_h = min(want_h, main if column else cross)
@@ -571,7 +573,7 @@ class Card:
             return self._child_text(child, max_w, max_h, room, column)
         drawable: Shape | None
         if isinstance(child, QuoteMarkElement):
-            char = mark_char(child, self.lang)
+            char = _mark(self.reuse, child, self.lang)
             mark_key = (id(child), ("mark", char, max_w, max_h))
             if mark_key in self.reuse.parts:
                 part = self.reuse.parts[mark_key]
@@ -635,7 +637,7 @@ class Card:
         # Small print (attribution, title, handle) is the same on every card of a batch:
         # laid out once for its text, room and size cap, like a fixed element. (The quote's
         # cap is None: it is laid out first.)
-        cap = None if _shows_quote(child) else self.quote_size
+        cap = None if self._quoting(child) else self.quote_size
         facts = (self.content.fill(child.text), max_w, max_h, room, column, cap)
         key = (id(child), ("text", self.mirrored, facts))
         known = self._known_text(child, key)
@@ -660,7 +662,7 @@ class Card:
         # The lines' height, and any ink beyond it (a tail or accent past the metrics).
         top, tall = min(0, block.ink_box[1]), max(math.ceil(height), block.ink_box[3])
         wide = max_w
-        if not column and not _shows_quote(child):
+        if not column and not self._quoting(child):
             wide = min(max_w, max(0, block.ink_box[2]) + 1)  # small print in a row: its width
         box = (0, top, wide, tall)
         block = with_changes(block, box=box)
@@ -671,7 +673,7 @@ class Card:
 
     def _marks_to_first_line(self, parts: list[Placed]) -> list[Placed]:
         """In a row, a quote mark sits level with the top of the quote's first line."""
-        tops = [p.ink[1] + dy for e, p, _, dy in parts if _shows_quote(e)]
+        tops = [p.ink[1] + dy for e, p, _, dy in parts if self._quoting(e)]
         if not tops:
             return parts
         return [
@@ -742,11 +744,26 @@ class Card:
                     gone.add(id(elements[index - 1]))
         return [e for e in elements if id(e) not in gone]
 
+    def _pixels(self, element: Element) -> BoxPx:
+        """The element's box in pixels on this platform, kept per element."""
+        known = self.reuse.boxes.get(id(element))
+        if known is None:
+            w, h = self.platform.width, self.platform.height
+            known = self.reuse.boxes[id(element)] = element.box.pixels(w, h)
+        return known
+
+    def _quoting(self, element: Element) -> bool:
+        """`_shows_quote`, kept per element (asked some 30 times a card)."""
+        known = self.reuse.quoting.get(id(element))
+        if known is None:
+            known = self.reuse.quoting[id(element)] = _shows_quote(element)
+        return known
+
     def _visible(self, element: Element) -> bool:
         if isinstance(element, TextElement):
             return not (element.hide_if_empty and self.content.is_empty(element.text))
         if isinstance(element, QuoteMarkElement):
-            return bool(mark_char(element, self.lang))
+            return bool(_mark(self.reuse, element, self.lang))
         if isinstance(element, ImageElement):
             return not (element.src == "brand.logo" and self.resolver.brand.logo is None)
         return True
@@ -754,6 +771,15 @@ class Card:
 
 def _raise(error: Exception) -> Part:
     raise error
+
+
+def _mark(reuse: ReuseGroup, element: QuoteMarkElement, lang: str) -> str:
+    """`mark_char`, kept per element and language in the card's reuse group."""
+    key = (id(element), lang)
+    known = reuse.marks.get(key)
+    if known is None:
+        known = reuse.marks[key] = mark_char(element, lang)
+    return known
 
 
 def _shows_quote(element: Element) -> bool:
@@ -781,6 +807,11 @@ def _words(text: str) -> int:
         text = "".join(" " if is_cjk(char) else char for char in text)
     spaced = len(text.split())
     return spaced + math.ceil(ideographs / 2)
+
+
+def _placed_inks(parts: list[Placed]) -> dict[str, BoxPx]:
+    """Where each named part's ink lands once moved: what a following rule measures."""
+    return {e.id: _shift(p.ink, pdx, pdy) for e, p, pdx, pdy in parts if e.id}
 
 
 def _main(extent: BoxPx, column: bool) -> int:

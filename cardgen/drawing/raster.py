@@ -216,7 +216,9 @@ def banding(image: Image.Image, quantised: Image.Image) -> float:
     return max(pixels - counts[0], pixels - counts[256], pixels - counts[512]) / pixels
 
 
+@functools.lru_cache(maxsize=16)
 def _level(size: tuple[int, int], level: int) -> Image.Image:
+    """A grey image of one level: the same two every card of a size (read, never changed)."""
     return Image.new("RGB", size, (level, level, level))
 
 

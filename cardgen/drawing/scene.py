@@ -220,6 +220,11 @@ class ReuseGroup:
     setups: dict[int, TextSetup] = field(default_factory=dict)  # by id(element)
     # A fitted quote's part and its word count, by its text and the room it was given.
     quotes: dict[_ReuseKey, tuple[Part, int]] = field(default_factory=dict)
+    # What composing asks of an element again and again (by id(element)): whether it
+    # shows the quote, its box in pixels, and its quote mark in a language.
+    quoting: dict[int, bool] = field(default_factory=dict)
+    boxes: dict[int, BoxPx] = field(default_factory=dict)  # on the group's platform
+    marks: dict[tuple[int, str], str] = field(default_factory=dict)
 
     def remember(self, key: _ReuseKey, part: Part) -> None:
         if len(self.parts) >= REUSE_PARTS:
@@ -669,9 +674,10 @@ def _place(
         top = box[3] - fitted.height
     lines = []
     ink = [math.inf, math.inf, -math.inf, -math.inf]
+    emphasised = any(marks)
     for index, (line, start) in enumerate(zip(fitted.lines, fitted.starts, strict=True)):
         baseline = top + fitted.ascent + index * fitted.line_pitch
-        line_marks = marks[start : start + len(line)]
+        line_marks = marks[start : start + len(line)] if emphasised else ()
         runs = measure.layout_line(line, fitted.size, line_marks if any(line_marks) else (), base)
         line_w = sum(run.width for run in runs)
         if align == "center":
@@ -692,7 +698,7 @@ def _place(
                 r.x,
                 r.width,
                 r.rtl,
-                bool(marks and marks[start + r.start]),
+                emphasised and marks[start + r.start],
                 r.spacing,
             )
             for r in runs

@@ -6,6 +6,7 @@ fonts and pixels stay in `fonts`/`raster`.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 
@@ -20,8 +21,10 @@ _NOT_RTL: set[str] = set()  # characters seen that are not right to left
 _NOT_RTL_LIMIT = 20_000
 
 
+@functools.lru_cache(maxsize=4096)
 def has_rtl(text: str) -> bool:
-    # Called for every text and line laid out: only characters not seen before are looked up.
+    # Called for every text and line laid out (a card's quote three times): kept per text,
+    # and only characters not seen before are looked up.
     unseen = set(text) - _NOT_RTL
     if any(unicodedata.bidirectional(c) in _RTL_CLASSES for c in unseen):
         return True

@@ -22,7 +22,7 @@ from cardgen.errors import InputError, did_you_mean
 from cardgen.inputs import check_input
 from cardgen.limits import MAX_FONT_BYTES
 from cardgen.typography import shaping
-from cardgen.typography.direction import has_rtl
+from cardgen.typography.direction import has_rtl, levels, visual_order
 from cardgen.typography.fontfiles import FONT_SUFFIXES
 from cardgen.typography.tracking import is_capitals, spaced_letters, tracking_em
 
@@ -643,8 +643,6 @@ class ChainMeasurer:
         """The line's runs in display order (bidi), split where `marks` (emphasis) changes.
 
         `base` is the paragraph direction (0 left to right, 1 right to left)."""
-        from cardgen.typography.direction import levels, visual_order
-
         # The usual line (no emphasis, no right-to-left text): one piece per face run.
         usual = not marks and not base and not self._rtl_in(line)
         line_levels = [] if usual else levels(line, base)

@@ -15,6 +15,7 @@ greedy filling from the start and from the end put it, so the search stays small
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -70,11 +71,17 @@ def _from_the_end(widths: LineWidths, max_width: float, credit: float, count: in
     starts = [0] * count
     end = pieces
     for k in range(count - 1, 0, -1):
-        start = end - 1
-        while start - 1 >= k and widths.line(start - 1, end) <= max_width:
-            start -= 1
-        starts[k] = start
-        end = start
+        # A line is no narrower for starting earlier (its sum takes in more widths), so
+        # the earliest start that fits is found by bisection in [k, end - 1].
+        low, high = k, end - 1
+        while low < high:
+            middle = (low + high) // 2
+            if widths.line(middle, end) <= max_width:
+                high = middle
+            else:
+                low = middle + 1
+        starts[k] = low
+        end = low
     return starts
 
 
@@ -100,13 +107,8 @@ def best_breaks(
         return fewest, 0.0
     latest = [end for _, end in fewest]  # greedy from the start: the furthest each line ends
     earliest = _from_the_end(widths, max_width, credit, count)  # each line's earliest start
-    prefix = [0.0]
-    for value in widths.full:
-        prefix.append(prefix[-1] + value)
+    prefix = list(itertools.accumulate(widths.full, initial=0.0))
     bare = widths.bare
-
-    def width(start: int, end: int) -> float:
-        return prefix[end - 1] - prefix[start] + bare[end - 1]
 
     # For each end, the best first k lines ending before piece `end`: (cost, penalties).
     costs: dict[int, tuple[float, float]] = {0: (0.0, 0.0)}
@@ -114,25 +116,40 @@ def best_breaks(
     for k in range(count):
         room = max_width + (credit if k == 0 else 0.0)
         last = k == count - 1
+        ragged = last and wrap == PRETTY  # only the last line's shortness costs
         ends = [pieces] if last else range(earliest[k + 1], latest[k] + 1)
+        starts = sorted(costs, reverse=True)
         step: dict[int, tuple[float, float]] = {}
         chosen: dict[int, int] = {}
         for end in ends:
-            for start, (before, paid) in costs.items():
+            reach, tail = prefix[end - 1], bare[end - 1]
+            penalty = 0.0 if last else penalties[end - 1]
+            best: tuple[float, float] | None = None
+            best_start = 0
+            # Latest start first: each earlier one makes the line wider, so the first line
+            # too wide ends the search; on a tie the earliest start wins (`<=`).
+            for start in starts:
                 if start >= end:
                     continue
-                used = width(start, end)
-                if used > room + _EPSILON or (
-                    used > room - _EPSILON and widths.line(start, end) > room
-                ):
+                used = reach - prefix[start] + tail
+                if used > room + _EPSILON:
+                    break
+                if used > room - _EPSILON and widths.line(start, end) > room:
                     continue
                 if last:
                     penalty = lone[start] if end - start == 1 else 0.0
+                if ragged:
+                    short = PRETTY_LAST_LINE - used / room
+                    line_cost = short * short if short > 0 else 0.0
                 else:
-                    penalty = penalties[end - 1]
-                cost = before + penalty + _line_cost(room - used, used, room, max_width, last, wrap)
-                if end not in step or cost < step[end][0]:
-                    step[end], chosen[end] = (cost, paid + penalty), start
+                    share = (room - used) / max_width
+                    line_cost = share * share
+                before, paid = costs[start]
+                cost = before + penalty + line_cost
+                if best is None or cost <= best[0]:
+                    best, best_start = (cost, paid + penalty), start
+            if best is not None:
+                step[end], chosen[end] = best, best_start
         if not step:
             return fewest, 0.0  # rounding left no way through: keep the greedy break
         costs = step
@@ -144,13 +161,3 @@ def best_breaks(
         lines.append((start, end))
         end = start
     return lines[::-1], costs[pieces][1]
-
-
-def _line_cost(
-    slack: float, used: float, room: float, max_width: float, last: bool, wrap: str
-) -> float:
-    if last and wrap == PRETTY:
-        short = PRETTY_LAST_LINE - used / room
-        return short * short if short > 0 else 0.0
-    share = slack / max_width
-    return share * share

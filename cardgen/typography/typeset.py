@@ -10,6 +10,7 @@ short word ending a line where that can be helped).
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -60,6 +61,8 @@ _ROCK_N_ROLL = re.compile(r"(?<!\w)['\u2018\u2019]n['\u2018\u2019](?!\w)")  # 'n
 _RANGE = re.compile(r"(?<![\d\-])(\d+(?:[.,]\d+)*)-(\d+(?:[.,]\d+)*)(?![\d\-])")  # not 2026-11-25
 # Spaces that are only typography: a no-break space keeps its place and kind.
 _COLLAPSIBLE = re.compile(r"[^\S\u00a0\u202f\u2007]+")
+# What collapsing would change: a space other than " ", or two in a row.
+_UNCOLLAPSED = re.compile(r"[^\S \u00a0\u202f\u2007]|[^\S\u00a0\u202f\u2007]{2}")
 _CJK_PUNCTUATION = "\u3000-\u303f\u30fb\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
 _SPACE_BY_CJK_PUNCTUATION = re.compile(
     rf"[ \u00a0]+(?=[{_CJK_PUNCTUATION}])|(?<=[{_CJK_PUNCTUATION}])[ \u00a0]+"
@@ -139,9 +142,13 @@ def emphasis_spans(text: str) -> tuple[str, tuple[bool, ...]]:
     return "".join(plain), tuple(flags)
 
 
+@functools.lru_cache(maxsize=1024)
 def prepare(raw: str, language: str | None = None) -> tuple[str, tuple[bool, ...]]:
     """Text as the card sets it, with its emphasis flags: curly quotes and dashes,
-    spaces collapsed and set for `language` (guessed when None), emphasis marks out."""
+    spaces collapsed and set for `language` (guessed when None), emphasis marks out.
+
+    Kept per text: a batch sets each quote on every platform, and every attribution
+    and title on many cards."""
     text = normalise_space(smarten(raw))
     return emphasis_spans(local_spacing(text, language or detect(text)))
 
@@ -180,9 +187,7 @@ def _split_spaces(
 
 
 def _lines_of(pieces: Sequence[str], spans: list[tuple[int, int]]) -> list[tuple[int, str]]:
-    offsets = [0]
-    for piece in pieces:
-        offsets.append(offsets[-1] + len(piece))
+    offsets = list(itertools.accumulate(map(len, pieces), initial=0))
     return [(offsets[a], "".join(pieces[a:b]).rstrip(" ")) for a, b in spans]
 
 
@@ -198,6 +203,8 @@ def wrap(words: list[str], max_width: float, size: int, measure: Measurer) -> li
 def normalise_space(text: str) -> str:
     """Runs of white space to one space; no-break spaces stay (they glue, and French
     sets them narrow)."""
+    if _UNCOLLAPSED.search(text) is None:  # already single-spaced (fitting, every size)
+        return text.strip()
     return _COLLAPSIBLE.sub(" ", text).strip()
 
 
@@ -338,6 +345,13 @@ class _Search:
 
     def largest(self, min_size: int, max_size: int) -> _Broken | None:
         lo, hi = max(1, min_size), max(max_size, min_size)
+        if lo < hi:
+            # A text that fits at the largest size (most short quotes) needs no search:
+            # fitting is monotonic in size, so it is the size the search would find.
+            top = self.at(hi)
+            if top is not None:
+                return top
+            hi -= 1
         best = self.at(lo)
         if best is None:
             return None
