@@ -378,3 +378,96 @@ def test_defaults_carousel_fills_in_what_a_carousel_leaves_out(tmp_path: Path) -
     assert (second["numbers"], second["call_to_action"]) == (False, "Go")
     code, _, stderr = run_cli("check", str(garden))
     assert code == 0, stderr
+
+
+TWO_CAROUSELS = (
+    CAROUSEL
+    + """  - id: pair
+    slides: [daily, river]
+    platforms: [instagram-portrait]
+"""
+)
+
+
+def files_of(out: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file of OUT but the lock (taken by every run): its mtime and bytes."""
+    return {
+        p.relative_to(out).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in out.rglob("*")
+        if p.is_file() and p.name != "lock"
+    }
+
+
+def rerun(root: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Render the project again into root/out: its events and its manifest."""
+    events: list[dict[str, Any]] = []
+    render(None, out=root / "out", project=Project.open(root), on_event=events.append)
+    manifest = json.loads((root / "out" / "manifest.json").read_text(encoding="utf-8"))
+    return events, manifest
+
+
+def carousel_events(events: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    return {
+        (e["carousel_id"], e["platform"]): e["status"] for e in events if e["event"] == "carousel"
+    }
+
+
+def test_an_unchanged_rerun_keeps_every_carousel_file_and_its_time(tmp_path: Path) -> None:
+    """Carousels are cached like cards: the first rerun only turns the manifest's statuses
+    to `cached`; the next changes no file at all, byte or mtime, and the review page's
+    inputs are the same (its stamp is not rewritten)."""
+    root = make_project(tmp_path, TWO_CAROUSELS)
+    first, _ = rerun(root)
+    assert set(carousel_events(first).values()) == {"rendered"}
+    before = files_of(root / "out")
+    events, manifest = rerun(root)
+    after = files_of(root / "out")
+    assert {name for name in before if before[name] != after.get(name)} == {"manifest.json"}
+    assert set(after) == set(before)
+    assert set(carousel_events(events).values()) == {"cached"}
+    assert {c["status"] for c in manifest["carousels"]} == {"cached"}
+    assert events[-1]["rendered"] == 0
+    events, _ = rerun(root)
+    assert files_of(root / "out") == after
+    assert set(carousel_events(events).values()) == {"cached"}
+
+
+def test_changing_a_carousels_quote_redraws_only_that_carousel(tmp_path: Path) -> None:
+    root = make_project(tmp_path, TWO_CAROUSELS)
+    rerun(root)
+    before = files_of(root / "out")
+    selection = root / "quotes" / "garden.yaml"
+    text = selection.read_text(encoding="utf-8")
+    # `seeds` (a slide of `letters`, not of `pair`) now quotes the fourth paragraph.
+    selection.write_text(
+        text.replace("id: seeds\n    paragraph: 2", "id: seeds\n    paragraph: 4"), "utf-8"
+    )
+    events, manifest = rerun(root)
+    assert carousel_events(events) == {
+        ("letters", "instagram-portrait"): "rendered",
+        ("letters", "linkedin"): "rendered",
+        ("letters", "x"): "rendered",
+        ("pair", "instagram-portrait"): "cached",
+    }
+    after = files_of(root / "out")
+    pair = "garden/carousels/pair/"
+    assert all(after[n] == before[n] for n in before if n.startswith(pair))
+    letters = carousel(manifest, "instagram-portrait")
+    seeds = after[f"{letters['path']}/02-seeds.png"]
+    assert seeds != before[f"{letters['path']}/02-seeds.png"]
+
+
+def test_a_damaged_carousel_file_is_drawn_again(tmp_path: Path) -> None:
+    """A cached carousel counts only with its files as its record says."""
+    root = make_project(tmp_path, CAROUSEL)
+    _, manifest = rerun(root)
+    slide = root / "out" / carousel(manifest, "instagram-portrait")["slides"][2]["path"]
+    whole = slide.read_bytes()
+    slide.write_bytes(b"not a png")
+    (root / "out" / carousel(manifest, "x")["caption_file"]).write_text("edited", "utf-8")
+    events, _ = rerun(root)
+    assert carousel_events(events)[("letters", "instagram-portrait")] == "rendered"
+    assert carousel_events(events)[("letters", "linkedin")] == "cached"
+    assert slide.read_bytes() == whole
+    thread = (root / "out" / carousel(manifest, "x")["caption_file"]).read_text("utf-8")
+    assert thread.startswith("[1/")  # a cached thread's posts written again as its record says

@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from cardgen.batch.folder import is_temp_name
+from cardgen.batch.output import write_inside
+from cardgen.batch.signals import Terminated
 from tests.batchkit import make_project
 from tests.killkit import (
     ENDINGS,
@@ -210,3 +213,49 @@ def test_a_signal_waits_until_the_card_and_its_record_are_both_written(signum: i
         time.sleep(1)
         done.append("late")
     assert done == ["record"]
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, Terminated])
+def test_a_signal_as_a_temporary_file_is_made_leaves_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop: type[KeyboardInterrupt]
+) -> None:
+    """Ctrl-C or SIGTERM raised the moment `os.open` has made a file's temporary (before
+    its descriptor is even kept): the write stops and leaves no temporary behind."""
+    made: list[str] = []
+    real_open = os.open
+
+    def open_then_stop(path: str, flags: int, *args: object, **kwargs: object) -> int:
+        fd = real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+        if is_temp_name(str(path)):
+            made.append(str(path))
+            raise stop
+        return fd
+
+    monkeypatch.setattr(os, "open", open_then_stop)
+    with pytest.raises(stop):
+        write_inside(tmp_path, ".cardgen/thumbs/" + "ab" * 32 + ".webp", b"a thumbnail")
+    monkeypatch.undo()
+    assert made and not [p.name for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_a_killed_runs_temporaries_are_swept_from_thumbnails_and_carousels(
+    tmp_path: Path,
+) -> None:
+    """What a SIGKILL leaves mid-write (a thumbnail's or a carousel slide's temporary) is
+    removed by the next run, under its lock; others' files stay."""
+    from tests.test_carousels import CAROUSEL
+    from tests.test_carousels import make_project as carousel_project
+
+    root = carousel_project(tmp_path / "proj", CAROUSEL)
+    assert rerun(root).returncode == 0
+    out = root / "output"
+    ours = [
+        out / ".cardgen" / "thumbs" / f".{'ab' * 32}.webp.cardgen-0123abcd.tmp",
+        out / "garden" / "carousels" / "letters" / "x" / ".01-cover.png.cardgen-89abcdef.tmp",
+    ]
+    foreign = out / ".cardgen" / "thumbs" / ".notes.tmp"
+    for path in [*ours, foreign]:
+        path.write_bytes(b"half a file")
+    assert rerun(root).returncode == 0
+    assert not any(path.exists() for path in ours)
+    assert foreign.read_bytes() == b"half a file"

@@ -97,27 +97,39 @@ def cache_key(job: CardJob, project: Project, fonts: str, memo: Memo | None = No
     shared = memo.get(shared_key) if memo is not None else None
     if shared is None:
         layout = project.layout(job.layout, job.platform).model_dump(mode="json")
-        brand_dump = brand.model_dump(mode="json")
-        images = images_digest(layout, brand_dump)
-        # Paths named by where they are in the project: a project checked out elsewhere
-        # (another machine, a shard of a CI matrix) keeps its keys, so shared caches hit.
-        where = _portable_paths(project.root, image_paths([layout, brand_dump]))
         shared = {
-            "layout": _dumps(_rename(layout, where)),
-            "brand": _dumps(_rename(brand_dump, where)),
-            "images": _dumps({where.get(k, k): v for k, v in images.items()}),
-            "platform": _dumps(asdict(job.platform)),
+            **design_parts(project.root, layout, brand.model_dump(mode="json")),
+            "platform": dumps(asdict(job.platform)),
         }
         if memo is not None:
             memo[shared_key] = shared
     parts = {
         **shared,
-        "cardgen": _dumps(__version__),
-        "content": _dumps(asdict(card_content(job, brand))),
-        "format": _dumps(job.fmt),
-        "encoder": _dumps(ENCODE_OPTIONS),
-        "fonts": _dumps(fonts),
+        "cardgen": dumps(__version__),
+        "content": dumps(asdict(card_content(job, brand))),
+        "format": dumps(job.fmt),
+        "encoder": dumps(ENCODE_OPTIONS),
+        "fonts": dumps(fonts),
     }
+    return keyed(parts)
+
+
+def design_parts(root: Path, layout: object, brand: object) -> dict[str, str]:
+    """A dumped layout (or several) and brand as a cache key holds them, with the pictures
+    and logos they name hashed. Paths are named by where they are in the project: a
+    project checked out elsewhere (another machine, a shard of a CI matrix) keeps its
+    keys, so shared caches hit."""
+    images = images_digest(layout, brand)
+    where = _portable_paths(root, image_paths([layout, brand]))
+    return {
+        "layout": dumps(_rename(layout, where)),
+        "brand": dumps(_rename(brand, where)),
+        "images": dumps({where.get(k, k): v for k, v in images.items()}),
+    }
+
+
+def keyed(parts: dict[str, str]) -> str:
+    """sha256 of the parts (each a JSON text) as one JSON object with sorted keys."""
     # Exactly the text of dumping the whole payload with sort_keys: keys stay as they were.
     text = "{" + ", ".join(f"{json.dumps(k)}: {parts[k]}" for k in sorted(parts)) + "}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -147,5 +159,6 @@ def _rename(value: object, names: dict[str, str]) -> object:
     return names.get(value, value) if isinstance(value, str) else value
 
 
-def _dumps(value: object) -> str:
+def dumps(value: object) -> str:
+    """A value as a cache key's part: JSON with sorted keys."""
     return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)

@@ -9,17 +9,26 @@ import io
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
+from cardgen import __version__
 from cardgen.batch.captions import count
 from cardgen.batch.carousel_posts import carousel_caption, slide_alt, thread_posts
 from cardgen.batch.carousel_records import CarouselRecord, SlideRecord, relative
-from cardgen.batch.carousel_slides import Slide, SlideMaker, quote_size, series, slide_texts
+from cardgen.batch.carousel_slides import (
+    Slide,
+    SlideMaker,
+    quote_size,
+    series,
+    slide_layouts,
+    slide_texts,
+)
 from cardgen.batch.carousels import CarouselJob
 from cardgen.design.carousel import DOCUMENT_DPI, LINKEDIN_DOCUMENT_LIMIT
 from cardgen.drawing.encoders import extension
-from cardgen.errors import ContentError
+from cardgen.errors import CardgenError, ContentError
 from cardgen.yamlio import display_path
 
 if TYPE_CHECKING:
@@ -40,7 +49,6 @@ def render_carousel(
 
     maker = SlideMaker(job, project)
     slides = series(maker, slide_texts(job, maker.brand.handle or "", maker.brand.website or ""))
-    total = len(slides)
     written: set[str] = set()
     records, pages = _draw_slides(out, job, maker, slides, written, log)
     result: CarouselRecord = {
@@ -78,27 +86,43 @@ def render_carousel(
         result["path"] = job.folder
         result["bytes"] = sum(r.get("bytes", 0) for r in records)
     if job.kind.kind == "thread":
-        text_name = "thread.txt"
-        body = "\n\n".join(
-            f"[{r['index']}/{total}] {r['post_count']} of {r['post_limit']}\n{r['post']}"
-            for r in records
-        )
         result["caption"] = None
     else:
-        text_name = "caption.txt"
-        result["caption"] = body = carousel_caption(job, maker, slides)
-    write_if_changed(out / job.folder / text_name, (body + "\n").encode("utf-8"), log=log)
-    written.add(text_name)
+        result["caption"] = carousel_caption(job, maker, slides)
+    text_name = "thread.txt" if job.kind.kind == "thread" else "caption.txt"
     result["caption_file"] = f"{job.folder}/{text_name}"
     if job.kind.kind != "pdf":  # one download for the review page: the slides and the text
-        name = f"{job.spec.id}-{job.target.id}.zip"
-        members = [r["path"] for r in records if r["path"]] + [result["caption_file"]]
-        write_if_changed(out / job.folder / name, _zip(out, members), log=log)
-        written.add(name)
-        result["zip"] = f"{job.folder}/{name}"
+        result["zip"] = f"{job.folder}/{job.spec.id}-{job.target.id}.zip"
     result["slides"] = records
+    written.update(_write_texts(out, result, log))
     _remove_stale(out, job.folder, written)
     return result
+
+
+def _write_texts(out: Path, record: CarouselRecord, log: WriteLog | None) -> list[str]:
+    """A carousel's text file (its caption, or a thread's posts) and the zip of its slides
+    and that text, each written only when it differs; their names."""
+    from cardgen.batch.output import write_if_changed
+
+    slides = record.get("slides", [])
+    if record["kind"] == "thread":
+        total = len(slides)
+        body = "\n\n".join(
+            f"[{s['index']}/{total}] {s.get('post_count')} of {s.get('post_limit')}\n"
+            f"{s.get('post')}"
+            for s in slides
+        )
+    else:
+        body = str(record.get("caption"))
+    text_file = record["caption_file"]
+    write_if_changed(out / text_file, (body + "\n").encode("utf-8"), log=log)
+    names = [text_file]
+    archive = record.get("zip")
+    if archive:
+        members = [str(s["path"]) for s in slides if s["path"]] + [text_file]
+        write_if_changed(out / archive, _zip(out, members), log=log)
+        names.append(archive)
+    return [name.rsplit("/", 1)[-1] for name in names]
 
 
 def _draw_slides(
@@ -237,15 +261,28 @@ def render_all(
     old: Sequence[CarouselRecord],
     emit: Callable[[CarouselEvent], None] | None = None,
     *,
+    fonts: str,
+    force: bool = False,
     log: WriteLog | None = None,
 ) -> list[CarouselRecord]:
     """This run's carousels, then those of earlier runs' selections this run left alone
-    (`kept`); files of carousels gone from a selection this run read are removed."""
+    (`kept`); files of carousels gone from a selection this run read are removed.
+
+    A carousel whose cache key (`carousel_key`; `fonts`: the run's `fonts_digest`) is its
+    record's on disk, with every file as that record says, is not drawn again (`cached`):
+    an unchanged rerun writes nothing. `force` draws every one."""
     from cardgen.batch.output import remove_inside
 
+    before = {(r["selection"], r["carousel_id"], r["platform"]): r for r in old}
     records = []
     for job in jobs:
-        record = render_carousel(out, job, project, log=log)
+        key = carousel_key(job, project, fonts)
+        found = before.get((relative(job.selection.path, project.root), job.spec.id, job.target.id))
+        if not force and found is not None and _still_on_disk(out, job, found, key, log):
+            record: CarouselRecord = {**found, "status": "cached"}
+        else:
+            record = render_carousel(out, job, project, log=log)
+            record["cache_key"] = key
         records.append(record)
         if emit is not None:
             emit(
@@ -253,6 +290,7 @@ def render_all(
                     "event": "carousel",
                     "carousel_id": job.spec.id,
                     "platform": job.target.id,
+                    "status": "cached" if record["status"] == "cached" else "rendered",
                     "slides": len(record["slides"]),
                     "path": record["path"],
                 }
@@ -260,8 +298,7 @@ def render_all(
     made = {(r["selection"], r["carousel_id"], r["platform"]) for r in records}
     read = set(selections)
     for record in old:
-        key = (record["selection"], record["carousel_id"], record["platform"])
-        if key in made:
+        if (record["selection"], record["carousel_id"], record["platform"]) in made:
             continue
         if record["selection"] in read:
             for rel in _files_of(record):
@@ -270,6 +307,77 @@ def render_all(
         kept: CarouselRecord = {**record, "status": "kept"}
         records.append(kept)
     return sorted(records, key=lambda r: (r["selection"], r["carousel_id"], r["platform"]))
+
+
+def carousel_key(job: CarouselJob, project: Project, fonts: str) -> str:
+    """What decides a carousel's files, hashed: its entry, the texts of its slides, the
+    article's facts its slides and posts show, its layouts and brand (with their
+    pictures), the platform and canvas, the fonts, the encoders and cardgen's version."""
+    from cardgen.batch.cachekeys import design_parts, dumps, keyed
+    from cardgen.drawing.encoders import ENCODE_OPTIONS
+
+    brand = project.brand(job.brand)
+    layouts = {
+        role: found.model_dump(mode="json") for role, found in slide_layouts(job, project).items()
+    }
+    selection = job.selection
+    texts = slide_texts(job, brand.handle or "", brand.website or "")
+    facts = {
+        "title": selection.title,
+        "author": selection.author,
+        "publisher": selection.publisher,
+        "url": selection.url,
+        "lang": selection.spec.article.lang,
+        "hashtags": list(selection.spec.defaults.hashtags or ()),
+    }
+    return keyed(
+        {
+            **design_parts(project.root, layouts, brand.model_dump(mode="json")),
+            "cardgen": dumps(__version__),
+            "carousel": dumps(job.spec.model_dump(mode="json")),
+            "slides": dumps([asdict(slide.text) for slide in texts]),
+            "article": dumps(facts),
+            "platform": dumps([asdict(job.target), asdict(job.canvas), asdict(job.kind)]),
+            "layout": dumps(job.layout),
+            "format": dumps([job.fmt, job.folder]),
+            "encoder": dumps([ENCODE_OPTIONS, PDF_QUALITY]),
+            "fonts": dumps(fonts),
+        }
+    )
+
+
+def _still_on_disk(
+    out: Path, job: CarouselJob, record: CarouselRecord, key: str, log: WriteLog | None
+) -> bool:
+    """The carousel an earlier run drew with this cache key is in OUT as its record says:
+    its slides (or PDF) with their sizes and hashes, and their thumbnails. Its text file
+    and zip, made from those, are written again if they differ (a hand-edited caption)."""
+    from cardgen.batch.folder import hash_inside
+    from cardgen.review.thumbs import thumb_path
+
+    if record.get("cache_key") != key or record.get("kind") != job.kind.kind:
+        return False
+    slides = record.get("slides", [])
+    files = [(s.get("path"), s.get("bytes"), s.get("sha256")) for s in slides]
+    if record.get("kind") == "pdf":
+        files = [(record.get("path"), record.get("bytes"), record.get("sha256"))]
+    named = [path for path, _, _ in files] + [record.get("caption_file"), record.get("zip")]
+    if not all(_in_folder(job.folder, path) for path in named if path is not None):
+        return False  # a record read back names only files of this carousel's folder
+    for path, size, sha in files:
+        if not isinstance(path, str) or hash_inside(out, path) != (size, sha):
+            return False
+    if not all((out / thumb_path(str(s.get("thumb")))).is_file() for s in slides):
+        return False
+    try:
+        _write_texts(out, record, log)
+    except (CardgenError, OSError, KeyError, TypeError):
+        return False  # a record not as this cardgen writes it: drawn again
+    return True
+
+
+def _in_folder(folder: str, path: object) -> bool:
+    return isinstance(path, str) and path.rsplit("/", 1)[0] == folder and ".." not in path
 
 
 def _files_of(record: CarouselRecord) -> list[str]:

@@ -55,7 +55,7 @@ class CarouselRecord(TypedDict):
     numbers: bool
     call_to_action: str
     quote_font_size: int | None
-    status: Literal["rendered", "kept"]
+    status: Literal["rendered", "cached", "kept"]
     path: NotRequired[str]  # the PDF, or the folder of the slides
     format: NotRequired[str]
     bytes: NotRequired[int]
@@ -64,6 +64,7 @@ class CarouselRecord(TypedDict):
     caption_file: NotRequired[str]
     zip: NotRequired[str]
     slides: NotRequired[list[SlideRecord]]
+    cache_key: NotRequired[str]  # what decides its files (`carousel_files.carousel_key`)
 
 
 def relative(path: Path, root: Path) -> str:

@@ -84,15 +84,7 @@ class SlideMaker:
         self.project = project
         self.brand = project.brand(job.brand)
         self.registry = project.font_registry()
-        variants = layout_variants(project.layouts, job.layout)
-        self.layouts: dict[str, Layout] = {}
-        for role, variant in (("cover", "cover"), ("quote", "slide"), ("closing", "closing")):
-            layout = resolve_layout(project.layouts, job.layout, job.canvas, variant)
-            if role != "quote" and variant not in variants:
-                layout = without_quote_marks(layout)
-            if job.spec.numbers:
-                layout = with_slide_number(layout, job.canvas)
-            self.layouts[role] = layout
+        self.layouts = slide_layouts(job, project)
 
     def content(self, text: SlideText, number: str) -> CardText:
         selection = self.job.selection
@@ -138,6 +130,20 @@ class SlideMaker:
             exc.file = exc.file or display_path(self.job.selection.path)
             exc.line = exc.line or self.job.selection.carousel_lines.get(self.job.spec.id)
             raise
+
+
+def slide_layouts(job: CarouselJob, project: Project) -> dict[str, Layout]:
+    """The layout of each slide role (cover, quote, closing) of a carousel, resolved."""
+    variants = layout_variants(project.layouts, job.layout)
+    layouts: dict[str, Layout] = {}
+    for role, variant in (("cover", "cover"), ("quote", "slide"), ("closing", "closing")):
+        layout = resolve_layout(project.layouts, job.layout, job.canvas, variant)
+        if role != "quote" and variant not in variants:
+            layout = without_quote_marks(layout)
+        if job.spec.numbers:
+            layout = with_slide_number(layout, job.canvas)
+        layouts[role] = layout
+    return layouts
 
 
 def quote_size(scene: Scene) -> int:

@@ -96,13 +96,16 @@ def write_inside(
     tmp = temp_name(name)
     target = out.joinpath(*folders, name)
     try:
+        # The temporary file is made inside the `try` that removes it: a signal raised just
+        # as `os.open` returns (before `fd` is even set) still takes it away. Only a file
+        # `os.open` refused to make is not ours to remove.
         try:
-            fd = os.open(
-                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666, dir_fd=folder
-            )
-        except OSError as exc:
-            raise _cannot_write_to(target.parent, exc) from None
-        try:
+            try:
+                fd = os.open(
+                    tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666, dir_fd=folder
+                )
+            except OSError as exc:
+                raise _NotMade(exc) from None
             with os.fdopen(fd, "wb") as handle:
                 for piece in [data] if isinstance(data, bytes) else data:
                     handle.write(piece)
@@ -112,6 +115,8 @@ def write_inside(
             os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
             if durable:
                 os.fsync(folder)
+        except _NotMade as refused:
+            raise _cannot_write_to(target.parent, refused.error) from None
         except OSError as exc:
             _unlink_quietly(tmp, folder)
             raise InputError(f"cannot write {target}: {exc.strerror}") from None
@@ -205,6 +210,14 @@ def _open_folder(out: Path, parts: list[str], *, create: bool) -> int | None:
         os.close(folder)
         raise
     return folder
+
+
+class _NotMade(Exception):
+    """`os.open` refused to make the temporary file (so there is none to remove)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 def _cannot_write_to(folder: Path, exc: OSError) -> InputError:

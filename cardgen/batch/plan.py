@@ -181,6 +181,7 @@ class RenderReport:
     # empty when there is no such rerun (a dry run, a card that failed).
     rerun_events: list[Event] = field(default_factory=list)
     planned: list[PlannedCard] = field(default_factory=list)  # a dry run's cards
+    carousels_drawn: int = 0  # carousels drawn, not cached: `rendered` in the manifest
 
     def settled(self) -> RenderReport:
         """This report as the same render run again unchanged would give it: every card of
@@ -189,7 +190,13 @@ class RenderReport:
 
         cards = with_status(self.cards, "cached")
         counts = {**self.counts, "rendered": 0, "cached": len(cards)}
-        return replace(self, cards=cards, counts=counts, rerun_events=list(self.rerun_events))
+        return replace(
+            self,
+            cards=cards,
+            counts=counts,
+            rerun_events=list(self.rerun_events),
+            carousels_drawn=0,
+        )
 
 
 def load_selections(

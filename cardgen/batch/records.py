@@ -197,11 +197,13 @@ class WarningEvent(TypedDict):
 
 
 class CarouselEvent(TypedDict):
-    """A carousel written (after the cards): its folder or document under `path`."""
+    """A carousel written (after the cards): its folder or document under `path`;
+    `cached` when its files were kept as an earlier run drew them."""
 
     event: Literal["carousel"]
     carousel_id: str
     platform: str
+    status: Literal["rendered", "cached"]
     slides: int
     path: str
 

@@ -20,7 +20,7 @@ from cardgen.batch.cache import SharedCache
 from cardgen.batch.cachehits import CacheHits
 from cardgen.batch.cachekeys import Memo, cache_key, fonts_digest
 from cardgen.batch.carousel_files import render_all
-from cardgen.batch.carousel_records import CarouselRecord, old_carousels
+from cardgen.batch.carousel_records import CarouselRecord
 from cardgen.batch.carousels import CarouselJob
 from cardgen.batch.events import card_event, done_event, failure_event, start_event
 from cardgen.batch.executors import DaskPool
@@ -81,14 +81,14 @@ class Run:
         self.writing = False
         self.carousels: tuple[list[CarouselJob], list[str]] = ([], [])  # jobs, selections read
         self.carousel_records: list[CarouselRecord] | None = None  # drawn after the cards
-        self.carousel_events: list[Event] = []  # what drawing them said, said again by a rerun
+        self.carousel_events: list[CarouselEvent] = []  # what drawing them said (a rerun: cached)
         self.cache = CacheHits(cache, force=force, emit=emit)  # cards drawn before, anywhere
         self.from_cache: set[int] = set()  # indexes into todo of the cards it holds
         self.scenes: dict[int, Fitted] = {}  # fitted cards not yet written, by todo index
         self.cluster = cluster  # --executor dask: it draws, not local workers
 
     def execute(self, card_jobs: list[CardJob], jobs: int) -> RenderReport:
-        self.writer.read_known(card_jobs)
+        self.writer.read_known(card_jobs, [job.folder for job in self.carousels[0]])
         # Workers of a forkserver take ~0.3 s to start (imports, fonts); when cards will surely
         # render, start them now, before the cache keys and captions worked out below.
         # (Forked workers start at once, after the first card is fitted: see _execute.)
@@ -154,8 +154,10 @@ class Run:
                 self.out,
                 *self.carousels,
                 self.project,
-                old_carousels(self.out),
+                self.writer.carousels,
                 self._carousel_said,
+                fonts=fonts,
+                force=self.force,
                 log=self.log,
             )
         except BaseException:
@@ -180,12 +182,13 @@ class Run:
             failures=self.failures,
             counts=counts,
             rerun_events=self._rerun_events(card_jobs, manifest, counts["kept"]),
+            carousels_drawn=sum(r["status"] == "rendered" for r in self.carousel_records or ()),
         )
 
     def _finish(self) -> Path:
         carousels = self.carousel_records
         if carousels is None:  # interrupted or failed first: listed as they were
-            carousels = old_carousels(self.out)
+            carousels = self.writer.carousels
         return self.writer.finish(carousels)
 
     def _rerun_events(self, card_jobs: list[CardJob], manifest: Path, kept: int) -> list[Event]:
@@ -199,7 +202,7 @@ class Run:
         return [
             start_event(self.out, len(cards), 0),
             *cards,
-            *self.carousel_events,
+            *map(_as_cached, self.carousel_events),
             done_event(counts, manifest),
         ]
 
@@ -327,3 +330,8 @@ class Run:
         )
         self.failures.append(failure)
         self.emit(failure_event(failure, job.path))
+
+
+def _as_cached(event: CarouselEvent) -> CarouselEvent:
+    """A carousel's event as an unchanged rerun says it: kept as drawn."""
+    return {**event, "status": "cached"}

@@ -10,18 +10,23 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
-from typing import IO, Any, cast, overload
+from typing import IO, TYPE_CHECKING, TypeVar, cast, overload
 
-from cardgen.batch.records import CardRecord
+from cardgen.batch.records import CardRecord, Status
 from cardgen.errors import InputError
+from cardgen.plaindata import JsonValue
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
 
 CardId = tuple[str, str, str]  # (selection file, quote id, platform)
 # Card records as a writer takes them: a list, or a mapping by card id (a spool).
-Records = Mapping[CardId, Any] | Iterable[Mapping[str, Any]]
-CardRecords = Mapping[CardId, CardRecord] | Iterable[CardRecord]  # the same, typed
+CardRecords = Mapping[CardId, CardRecord] | Iterable[CardRecord]
+# A record of a card, or a row that sorts among them (captions.csv's carousel rows).
+R = TypeVar("R", bound=Mapping[str, object])
 
 
-def record_id(record: Mapping[str, Any]) -> CardId:
+def record_id(record: Mapping[str, object]) -> CardId:
     """Which card a manifest or journal record is of."""
     return (str(record["selection"]), str(record["quote_id"]), str(record["platform"]))
 
@@ -62,9 +67,10 @@ class SpoolFile:
     def get(self, where: int, size: int) -> bytes:
         return os.pread(self._file.fileno(), size, where)
 
-    def read(self, where: int) -> Any:
+    def read(self, where: int) -> JsonValue:
         self._file.seek(where)
-        return json.loads(self._file.readline())
+        value: JsonValue = json.loads(self._file.readline())
+        return value
 
     def name(self, text: str) -> str:
         """`text` shared: a batch repeats each selection and platform on every card."""
@@ -134,7 +140,7 @@ class Restated(Mapping[CardId, CardRecord]):
         record = self.records[card]
         status = self.status(card)
         if status is not None:
-            record["status"] = cast(Any, status)
+            record["status"] = cast("Status", status)
         return record
 
     def __iter__(self) -> Iterator[CardId]:
@@ -144,7 +150,7 @@ class Restated(Mapping[CardId, CardRecord]):
         return len(self.records)
 
 
-def keyed(records: Records) -> Mapping[CardId, Any]:
+def keyed(records: Mapping[CardId, R] | Iterable[R]) -> Mapping[CardId, R]:
     """Records as a mapping by card id: a list of records (from a test, a manifest read
     whole) is indexed; a mapping (a spool) is used as it is."""
     if isinstance(records, Mapping):
@@ -153,8 +159,8 @@ def keyed(records: Records) -> Mapping[CardId, Any]:
 
 
 def in_order(
-    records: Mapping[CardId, Any], key: Callable[[CardId], Any] = manifest_order
-) -> Iterator[Any]:
+    records: Mapping[CardId, R], key: Callable[[CardId], SupportsRichComparison] = manifest_order
+) -> Iterator[R]:
     """The records, one at a time, in the order `key` gives their ids."""
     for card in sorted(records, key=key):
         yield records[card]
@@ -185,7 +191,7 @@ class StoredCards(Sequence[CardRecord]):
             return StoredCards(self.records, self.cards[index], self.status)
         record = self.records[self.cards[index]]
         if self.status is not None:
-            record["status"] = cast(Any, self.status)
+            record["status"] = cast("Status", self.status)
         return record
 
     def __iter__(self) -> Iterator[CardRecord]:

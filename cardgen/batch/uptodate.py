@@ -301,13 +301,13 @@ def _settle(stamp: dict[str, Any], out: Path) -> bool:
     # lines are replaced in its text, which is what writing it again would give, without
     # the ~50 ms of encoding 300 cards' records again.
     data = read_regular(out / MANIFEST) or b""
-    rendered = sum(card["status"] == "rendered" for card in json.loads(data)["cards"])
-    # Only the cards: carousels follow them and are drawn again by every run (`rendered`).
-    cards, carousels, rest = data.partition(_CAROUSELS)
-    if cards.count(_RENDERED) != rendered:
+    body = json.loads(data)
+    records = [*body["cards"], *body.get("carousels", ())]  # carousels' status lines alike
+    rendered = sum(record["status"] == "rendered" for record in records)
+    if data.count(_RENDERED) != rendered:
         return False
     try:
-        settled = cards.replace(_RENDERED, _CACHED) + carousels + rest
+        settled = data.replace(_RENDERED, _CACHED)
         write_inside(out, MANIFEST, settled, durable=True)
         stamp["output"][MANIFEST] = _stat(str(out / MANIFEST))
         stamp["settle"] = False
@@ -321,7 +321,6 @@ def _settle(stamp: dict[str, Any], out: Path) -> bool:
 # never inside a string, where a quote is always escaped.
 _RENDERED = b'\n      "status": "rendered",\n'
 _CACHED = b'\n      "status": "cached",\n'
-_CAROUSELS = b'\n  "carousels": ['
 
 
 def _write_stamp_file(out: Path, stamp: dict[str, Any]) -> None:
@@ -459,8 +458,9 @@ def _write_stamp(recorder: Recorder, report: RenderReport) -> bool:
             "transcript": recorder.transcript,
             **_inputs(report.inputs),
             "output": _out_files(str(out)),
-            # Cards drawn by this run are `rendered` in the manifest; a rerun says `cached`.
-            "settle": bool(report.counts.get("rendered")),
+            # Cards and carousels drawn by this run are `rendered` in the manifest; a rerun
+            # says `cached`.
+            "settle": bool(report.counts.get("rendered") or report.carousels_drawn),
         }
         if not _settled(stamp, recorder, report.written, str(out)):
             return False

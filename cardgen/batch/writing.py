@@ -10,9 +10,10 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 from cardgen import __version__
-from cardgen.batch.carousel_records import CarouselRecord, caption_rows
+from cardgen.batch.carousel_records import CarouselRecord, caption_rows, old_carousels
 from cardgen.batch.events import card_event
 from cardgen.batch.folder import STATE_DIR, caption_path, hash_inside, open_inside
 from cardgen.batch.known import CardId, known_records, record_id, warner
@@ -33,6 +34,7 @@ from cardgen.batch.signals import SignalGuard
 from cardgen.batch.spool import RecordSpool, Restated, SpoolFile
 from cardgen.drawing.encoders import extension
 from cardgen.errors import CardgenError
+from cardgen.review.thumbs import THUMBS_DIR
 
 
 class CardWriter:
@@ -64,19 +66,29 @@ class CardWriter:
         self.written = RecordSpool(spool)  # records of the cards this run wrote
         self.shard: ShardHeader | None = None  # the manifest's "shard" of a --shard run
         self._relative: dict[Path, str] = {}  # selection paths, relative to the project
+        # The carousels the manifest on disk lists: listed as they are until drawn again.
+        self.carousels: list[CarouselRecord] = []
 
     @property
     def spool(self) -> SpoolFile:
         """The run's temporary file: records, captions and fitted cards wait in it."""
         return self.state.file
 
-    def read_known(self, card_jobs: Sequence[CardJob]) -> None:
-        """The cards earlier runs left in OUT, and no temporary file of a killed run."""
+    def read_known(
+        self, card_jobs: Sequence[CardJob], carousel_folders: Iterable[str] = ()
+    ) -> None:
+        """The cards and carousels earlier runs left in OUT, and no temporary file of a
+        killed run: in the folders cardgen writes (its own, the thumbnails', the cards' and
+        the carousels' of this run and the earlier ones)."""
+        self.carousels = old_carousels(self.out)
         known = known_records(self.out, warner(self.emit), self.state.file)
         self.state, self.listed, self.manifest_paths = known
-        folders = {".", STATE_DIR}
+        folders = {".", STATE_DIR, THUMBS_DIR, *carousel_folders}
         for path in [*(r["path"] for r in self.state.values()), *(j.path for j in card_jobs)]:
             folders.add(path.rsplit("/", 1)[0])
+        for record in self.carousels:
+            folders.add(str(record.get("caption_file", "")).rpartition("/")[0])
+        folders.discard("")
         remove_temporaries(self.out, folders)
 
     def card_id(self, job: CardJob) -> CardId:
@@ -124,6 +136,7 @@ class CardWriter:
             durable=True,
             log=self.log,
             shard=self.shard,
+            carousels=self.carousels,
         )
         self.listed = keep
         self.manifest_paths = paths
@@ -136,7 +149,7 @@ class CardWriter:
 
     def snippets(self, where: int) -> tuple[str, str]:
         """A card's caption and alt text, back from the spool."""
-        caption, alt = self.state.file.read(where)
+        caption, alt = cast("list[str]", self.state.file.read(where))  # the pair put there
         return str(caption), str(alt)
 
     def _caption_changes(self, record: CardRecord) -> bool:

@@ -360,7 +360,9 @@ def write_gallery(
     order = selection_order(out, {card[0] for card in by_id})
     path = out / "index.html"
     stamp = out / STATE_DIR / GALLERY_STAMP
-    extra = [sorted(order.items()), list(carousels), sorted(slides)]
+    # Carousels as cards, without their status (rendered, cached, kept): not on the page.
+    shown = [{k: v for k, v in c.items() if k != "status"} for c in carousels]
+    extra = [sorted(order.items()), shown, sorted(slides)]
     inputs = _inputs_digest(by_id, platforms, thumbs, extra)
     try:
         held_inputs, held_page = stamp.read_text(encoding="ascii").split()

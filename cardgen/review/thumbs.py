@@ -72,12 +72,13 @@ def store_thumbnail(
 ) -> None:
     """Write a card's thumbnail made while it was drawn (None: none was made; the page
     makes it later from the card file). Never fails a render."""
-    from cardgen.batch.output import write_atomic
+    from cardgen.batch.output import write_if_changed
 
     if data is None or not is_card_hash(sha256):
         return
     with contextlib.suppress(Exception):  # a full disk here costs a thumbnail, not the card
-        write_atomic(out / THUMBS_DIR / f"{sha256}.webp", data, log=log)
+        # One already there as made now is left as it is: a rerun changes no file's time.
+        write_if_changed(out / THUMBS_DIR / f"{sha256}.webp", data, log=log)
 
 
 class Thumbnails(Mapping[str, str]):
