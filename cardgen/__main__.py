@@ -6,22 +6,41 @@ Worker processes may import this module; only `python -m` runs it.
 
 from __future__ import annotations
 
-import signal
-import sys
+import sys  # built in, already loaded: no Python code runs before `main`'s `try`
 import time
 
 
 def main() -> None:
     """Console entry point."""
     start_ns = time.time_ns()
-    # SIGTERM (what `timeout`, systemd and schedulers send) stops cardgen as Ctrl-C does,
-    # from the first moment: exit 130, never a traceback nor a death by signal.
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
-        _main(start_ns)
+        # Inside the `try`: `signal` imports enum (a few ms), time in which a Ctrl-C
+        # must end as any other, with exit 130 and no traceback.
+        import signal
+
+        # SIGTERM (what `timeout`, systemd and schedulers send) stops cardgen as Ctrl-C
+        # does, from the first moment: exit 130, never a traceback nor a death by signal.
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            _main(start_ns)
+        finally:
+            # The work is done (or stopped): a signal now, while Python shuts down (its
+            # threads, atexit), has nothing left to stop and must print no traceback.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(130)
+        _interrupted()
+    except RuntimeError as exc:
+        # Python 3.11 wraps a Ctrl-C that lands in a class's `__set_name__` (while a
+        # module is imported) in a RuntimeError: still the user's Ctrl-C.
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            _interrupted()
+        raise
+
+
+def _interrupted() -> None:
+    sys.stderr.write("interrupted\n")
+    sys.exit(130)
 
 
 def _interrupt(signum: int, frame: object) -> None:

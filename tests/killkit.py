@@ -7,9 +7,11 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import sysconfig
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -184,22 +186,64 @@ def signal_at_random(root: Path, rng: Any, signum: int, *, bound: float = 30) ->
             _, stderr = proc.communicate(timeout=bound)
         except subprocess.TimeoutExpired:
             raise AssertionError(f"hung: still running {bound} s after the signal") from None
-        assert not _cardgen_traceback(stderr), stderr
         ended = time.monotonic() - sent
         assert group_gone(proc, timeout=bound), "a worker outlived its run"
+        if python_did_not_start(proc.returncode, stderr):
+            return -signum, ended  # ended by the signal before cardgen existed
+        assert not cardgen_traceback(stderr), stderr
         return proc.returncode, ended
     finally:
         reap(proc)
 
 
-def _cardgen_traceback(stderr: str) -> bool:
-    """A traceback through any code of cardgen's or its libraries': not one that Python
-    itself prints when the signal comes while it is still starting (every frame frozen:
-    runpy and importlib, before a line of cardgen has run)."""
+def cardgen_traceback(stderr: str) -> bool:
+    """A traceback from cardgen: any but one Python prints when the signal comes while it is
+    still starting, before cardgen's entry point (`cardgen.__main__.main`) runs and can
+    catch it. That one ends in a bare KeyboardInterrupt, and its frames are Python's own
+    (frozen, or the standard library's: runpy, site, importlib and what they import) or
+    the bodies of `cardgen/__init__.py` and `cardgen/__main__.py` being imported (a few
+    assignments and definitions: the package imports nothing); never a frame of a
+    function of cardgen's or of any other module of cardgen."""
     if "Traceback" not in stderr:
         return False
-    frames = [line for line in stderr.splitlines() if line.strip().startswith("File ")]
-    return not frames or any("<frozen " not in line for line in frames)
+    lines = stderr.rstrip().splitlines()
+    frames = [_FRAME.match(line) for line in lines if line.strip().startswith("File ")]
+    if not frames or lines[-1] != "KeyboardInterrupt" or None in frames:
+        return True
+    for frame in frames:
+        assert frame is not None
+        path, function = frame["path"], frame["function"]
+        if path.startswith("<frozen ") or path == "<string>":
+            continue  # the interpreter's own start-up (site's .pth lines run as "<string>")
+        inside = Path(path).resolve()
+        if inside.is_relative_to(PACKAGE):
+            entry = inside.parent == PACKAGE and inside.name in ("__init__.py", "__main__.py")
+            if entry and function == "<module>":
+                continue  # the package and its entry module, still being imported
+            return True
+        if not inside.is_relative_to(STDLIB) or "site-packages" in inside.parts:
+            return True  # a library's code running: cardgen called it
+    return False
+
+
+_FRAME = re.compile(r'\s*File "(?P<path>[^"]+)", line -?\d+, in (?P<function>\S+)$')
+PACKAGE = (ROOT / "cardgen").resolve()
+STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
+# Python itself failing to start (the signal came while it imported runpy or site), before
+# any code of cardgen's: exit 1 with one of these lines, then the traceback above.
+PYTHON_START_FAILED = ("Could not import runpy module", "Fatal Python error: ")
+
+
+def python_did_not_start(code: int, stderr: str) -> bool:
+    """Python's own start-up failed (site's `.pth` files run code of installed packages,
+    `_distutils_hack`): no frame of it is cardgen's."""
+    frames = [
+        _FRAME.match(line) for line in stderr.splitlines() if line.strip().startswith("File ")
+    ]
+    cardgen = any(
+        frame is None or Path(frame["path"]).resolve().is_relative_to(PACKAGE) for frame in frames
+    )
+    return code == 1 and stderr.startswith(PYTHON_START_FAILED) and not cardgen
 
 
 @contextlib.contextmanager

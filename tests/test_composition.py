@@ -150,6 +150,44 @@ def test_a_short_quote_fills_the_width_of_a_wide_editorial_card() -> None:
     assert ink_w >= 0.8 * 0.88 * 1200, ink_w  # the group's box is 88% of the card
 
 
+LANDSCAPE = tuple(p for p in PLATFORMS if PROJECT.platform(p).aspect_class == "landscape")
+
+
+@pytest.mark.parametrize("platform_id", LANDSCAPE)
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_short_headline_spans_a_wide_card(platform_id: str, lang: str) -> None:
+    """Big type for short quotes: across most of a landscape card, not two small lines
+    in its left half (before `fill`, "Rest is part of the work." took 56% of LinkedIn's width)."""
+    scene = scene_of("headline", platform_id, sample(lang, "short"))
+    left, _, right, _ = element(scene, "quote").ink_box
+    assert right - left >= 0.75 * scene.width, (right - left, scene.width)
+
+
+HEADLINE_QUOTES = (
+    "Rest is part of the work.",
+    "Nobody builds a life alone. We borrow courage from the people beside us.",
+    "We borrow courage from the people beside us, and we pay it back by showing up.",
+    "Nobody builds a life alone. We borrow courage from the people beside us, and we "
+    "pay it back by showing up for them.",
+)
+
+
+@pytest.mark.parametrize("platform_id", LANDSCAPE)
+@pytest.mark.parametrize("quote", HEADLINE_QUOTES)
+def test_a_headline_keeps_its_air_on_a_wide_card(platform_id: str, quote: str) -> None:
+    """Grown to fill the width, a quote of 6 to 22 words still keeps clear of the
+    publisher above it and the name below it."""
+    scene = scene_of(
+        "headline",
+        platform_id,
+        CardText(quote=quote, attribution="Maya Laurent", publisher="Happy as a Mother"),
+    )
+    quote_ink = element(scene, "quote").ink_box
+    air = 0.07 * min(scene.width, scene.height)
+    assert quote_ink[1] - element(scene, "kicker").ink_box[3] >= air
+    assert element(scene, "attribution").ink_box[1] - quote_ink[3] >= air
+
+
 def test_check_warns_about_long_quotes(tmp_path: Path) -> None:
     words = " ".join(f"word{i}" for i in range(45)) + "."
     (tmp_path / "quotes" / "articles").mkdir(parents=True)
@@ -403,6 +441,29 @@ def test_least_line_height_by_script(text: str, least: float) -> None:
 # --- right to left ------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "platform_id", ["instagram-square", "linkedin", "instagram-story", "pinterest"]
+)
+def test_an_arabic_name_looks_no_smaller_than_the_latin_handle(platform_id: str) -> None:
+    """`bold` sets the name larger than the handle below it; in Arabic the letters' body
+    (the height of د) must still reach the handle's x-height. Noto Naskh Arabic's small
+    body made "ليلى حداد" look smaller than "@happyasamother"; a sans Arabic does not."""
+    from PIL import ImageFont
+
+    scene = scene_of("bold", platform_id, sample("ar", "short", handle="@happyasamother"))
+    name = next(t for t in scene.texts if t.role == "attribution")
+    handle = next(t for t in scene.texts if t.role == "handle")
+    arabic = next(f for f in name.faces if "Arabic" in f.family)
+
+    def height(path: Path, index: int, size: int, letter: str) -> int:
+        box = ImageFont.truetype(str(path), size, index=index).getbbox(letter)
+        return box[3] - box[1]
+
+    body = height(arabic.path, arabic.index, name.size, "د")
+    x_height = height(handle.face.path, handle.face.index, handle.size, "x")
+    assert body >= x_height, (arabic.family, body, x_height)
+
+
 @pytest.mark.parametrize("layout_name", LAYOUTS)
 @pytest.mark.parametrize("platform_id", ["instagram-square", "linkedin", "instagram-story"])
 def test_right_to_left_quotes_mirror_the_layout(layout_name: str, platform_id: str) -> None:
@@ -415,7 +476,11 @@ def test_right_to_left_quotes_mirror_the_layout(layout_name: str, platform_id: s
         mirrored = element(arabic, info.id)
         ltr_centre = (info.ink_box[0] + info.ink_box[2]) / 2
         rtl_centre = (mirrored.ink_box[0] + mirrored.ink_box[2]) / 2
-        if abs(ltr_centre - middle) > 0.05 * english.width:  # off-centre: must swap sides
+        spans = mirrored.ink_box[2] - mirrored.ink_box[0] >= 0.9 * (
+            mirrored.box[2] - mirrored.box[0]
+        )
+        # off-centre: must swap sides (unless the right-to-left text fills its whole box)
+        if abs(ltr_centre - middle) > 0.05 * english.width and not spans:
             assert (ltr_centre < middle) != (rtl_centre < middle), (info.id, info, mirrored)
     quote = element(arabic, "quote")
     english_quote = element(english, "quote")

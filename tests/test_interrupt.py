@@ -12,6 +12,9 @@ import json
 import os
 import random
 import signal
+import subprocess
+import sys
+import sysconfig
 import threading
 import time
 from pathlib import Path
@@ -26,9 +29,11 @@ from tests.killkit import (
     ENDINGS,
     assert_decodes,
     assert_folder_true,
+    cardgen_traceback,
     group_gone,
     journal_lines,
     journal_paths,
+    python_did_not_start,
     reap,
     rerun,
     running_with_workers,
@@ -259,3 +264,121 @@ def test_a_killed_runs_temporaries_are_swept_from_thumbnails_and_carousels(
     assert rerun(root).returncode == 0
     assert not any(path.exists() for path in ours)
     assert foreign.read_bytes() == b"half a file"
+
+
+def _traceback(*frames: tuple[str, str], last: str = "KeyboardInterrupt") -> str:
+    body = "".join(
+        f'  File "{path}", line 7, in {function}\n    code\n' for path, function in frames
+    )
+    return f"Traceback (most recent call last):\n{body}{last}\n"
+
+
+_PACKAGE = Path(__file__).resolve().parent.parent / "cardgen"
+_STDLIB = Path(sysconfig.get_paths()["stdlib"])
+_RUNPY = ("<frozen runpy>", "_run_module_as_main")
+_IMPORTING = ("<frozen importlib._bootstrap>", "_find_and_load")
+
+
+@pytest.mark.parametrize(
+    ("stderr", "from_cardgen"),
+    [
+        ("interrupted\n", False),
+        (_traceback(_RUNPY, _IMPORTING), False),
+        # Ctrl-C while Python imports the package (`typing`, `re`) or the entry module:
+        (
+            _traceback(
+                _RUNPY,
+                (f"{_PACKAGE}/__init__.py", "<module>"),
+                (f"{_STDLIB}/re/__init__.py", "<module>"),
+            ),
+            False,
+        ),
+        (
+            _traceback(
+                _RUNPY, (f"{_PACKAGE}/__main__.py", "<module>"), (f"{_STDLIB}/enum.py", "_convert_")
+            ),
+            False,
+        ),
+        # ... but never once cardgen's entry point runs, nor in its other modules or a library:
+        (
+            _traceback(
+                _RUNPY, (f"{_PACKAGE}/__main__.py", "<module>"), (f"{_PACKAGE}/__main__.py", "main")
+            ),
+            True,
+        ),
+        (_traceback(_RUNPY, (f"{_PACKAGE}/cli.py", "<module>")), True),
+        (_traceback(_RUNPY, (f"{_PACKAGE}/batch/uptodate.py", "answer")), True),
+        (_traceback(_RUNPY, (f"{_STDLIB}/site-packages/pydantic/main.py", "<module>")), True),
+        (_traceback(_RUNPY, _IMPORTING, last="ValueError: boom"), True),
+        ("Traceback (most recent call last):\nKeyboardInterrupt\n", True),
+    ],
+)
+def test_only_a_signal_before_cardgen_starts_may_print_a_traceback(
+    stderr: str, from_cardgen: bool
+) -> None:
+    """What the kill tests count as cardgen's traceback, and what as Python's own while it is
+    still starting (which no code of cardgen's could catch)."""
+    assert cardgen_traceback(stderr) is from_cardgen
+
+
+def test_python_failing_to_start_is_told_apart_from_cardgen_failing() -> None:
+    started = "Could not import runpy module\n" + _traceback(_IMPORTING)
+    assert python_did_not_start(1, started)
+    assert python_did_not_start(
+        1, "Fatal Python error: init_sys_streams\n" + _traceback(_IMPORTING)
+    )
+    assert not python_did_not_start(1, "error: garden.yaml:3: no such quote\n")
+    assert not python_did_not_start(130, started)
+    site = _traceback(("<frozen site>", "addpackage"), ("/venv/site-packages/_hack.py", "<module>"))
+    assert python_did_not_start(1, "Fatal Python error: init_import_site\n" + site)
+    cli = _traceback(_RUNPY, (f"{_PACKAGE}/cli.py", "main"))
+    assert not python_did_not_start(1, "Could not import runpy module\n" + cli)
+
+
+def test_cardgen_catches_a_signal_from_its_entry_module_on(tmp_path: Path) -> None:
+    """`python -m cardgen` started and stopped at once, again and again: every ending is a
+    clean one (0, 130, or killed by the signal before cardgen's entry point ran), and no
+    traceback comes from cardgen's code, whatever moment of start-up the signal hits."""
+    rng = random.Random(7)
+    for _ in range(STARTUP_RUNS):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cardgen", "--help"],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(_PACKAGE.parent)},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            time.sleep(rng.uniform(0.0, 0.12))
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGINT)
+            _, stderr = proc.communicate(timeout=30)
+        finally:
+            reap(proc)
+        if not python_did_not_start(proc.returncode, stderr):
+            assert not cardgen_traceback(stderr), stderr
+            assert proc.returncode in ENDINGS, stderr
+
+
+STARTUP_RUNS = 25  # ~0.1 s each
+
+
+def test_nothing_runs_before_the_entry_point_can_catch_a_signal() -> None:
+    """The moments before `main`'s `try` are as short as they can be: importing the package
+    and its entry module loads no other module (typing would take ~7 ms, signal's enum a
+    few), so a Ctrl-C then is all but impossible."""
+    script = (
+        "import sys; before = set(sys.modules); import cardgen.__main__; "
+        "print(' '.join(sorted(set(sys.modules) - before)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(_PACKAGE.parent)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert set(loaded) <= {"cardgen", "cardgen.__main__", "__future__", "time"}, loaded

@@ -90,9 +90,10 @@ class CardWriter:
         )
         for path in paths:  # one at a time
             folders.add(path.rsplit("/", 1)[0])
-        for record in self.carousels:
-            folders.add(str(record.get("caption_file", "")).rpartition("/")[0])
-        folders.discard("")
+        for record in self.carousels:  # read back from disk: only plain paths inside OUT
+            folder = str(record.get("caption_file", "")).rpartition("/")[0]
+            if all(part not in ("", ".", "..") for part in folder.split("/")):
+                folders.add(folder)
         remove_temporaries(self.out, folders)
 
     def card_id(self, job: CardJob) -> CardId:
