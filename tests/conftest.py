@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -18,6 +19,11 @@ settings.register_profile("cardgen", deadline=None)
 settings.load_profile("cardgen")
 os.environ.setdefault("TERMINAL_WIDTH", "200")
 os.environ.setdefault("COLUMNS", "200")
+# The Ctrl-C tests need Ctrl-C as a terminal delivers it. A suite started in the
+# background by a shell without job control (`make test &` in a script) inherits SIGINT
+# ignored, and so would every cardgen it starts (an ignored signal survives exec).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 # --- tests anywhere, everything in CI ---------------------------------------------------
