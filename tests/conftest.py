@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import subprocess
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +25,17 @@ os.environ.setdefault("COLUMNS", "200")
 # ignored, and so would every cardgen it starts (an ignored signal survives exec).
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.fixture(autouse=True)
+def stop_signals_restored() -> Iterator[None]:
+    """A test that runs cardgen's entry point in-process (its `main` ignores SIGINT and
+    SIGTERM once done, as the process is about to exit) leaves the next tests their
+    Ctrl-C."""
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
 
 
 # --- tests anywhere, everything in CI ---------------------------------------------------
