@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Request, sync_playwright
 
 from cardgen.batch.captions import count
 from cardgen.batch.plan import Project
@@ -96,15 +96,45 @@ class Watched:
     def __init__(self, context: BrowserContext) -> None:
         self.context = context
         self.page: Page = context.new_page()
-        self.errors: list[str] = []
+        self.logged: list[str] = []
         self.requests: list[str] = []
+        self.documents = 0  # main-frame documents loaded so far
+        self.started: dict[Request, int] = {}  # each request: the document it was made from
+        self.failed: list[Request] = []
         self.page.on(
             "console",
-            lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else None,
+            lambda m: self.logged.append(m.text) if m.type in ("error", "warning") else None,
         )
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url}"))
-        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("pageerror", lambda e: self.logged.append(str(e)))
+        self.page.on("request", self._requested)
+        self.page.on("requestfailed", self.failed.append)
+        self.page.on("domcontentloaded", lambda _: self._loaded())
+
+    def _requested(self, request: Request) -> None:
+        self.requests.append(request.url)
+        self.started[request] = self.documents
+
+    def _loaded(self) -> None:
+        self.documents += 1
+
+    @property
+    def errors(self) -> list[str]:
+        """What the page logged as errors, and every request that failed.
+
+        A fetch still running when the test moves to another page is aborted by the
+        browser (net::ERR_ABORTED): that is the test leaving, not the page failing, so a
+        request aborted after a newer document loaded is left out. Under load the review
+        page's first fetches are often still running when a test reloads it.
+        """
+        failed = [
+            f"failed: {request.url} ({request.failure})"
+            for request in self.failed
+            if not (
+                request.failure == "net::ERR_ABORTED"
+                and self.documents > self.started.get(request, self.documents)
+            )
+        ]
+        return self.logged + failed
 
     def open(self, url: str) -> Page:
         self.page.goto(url, wait_until="load")
