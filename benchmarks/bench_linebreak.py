@@ -1,11 +1,14 @@
-"""Line breaks on real articles: lone last words and short words at line ends.
+"""Line breaks on real articles: lone words, short words at line ends, light first lines.
 
-    python -m benchmarks.bench_linebreak CORPUS_FOLDER [--quotes 8] [--json FILE]
+    python -m benchmarks.bench_linebreak [CORPUS_FOLDER ...] [--texts FILE ...]
+        [--quotes 8] [--layouts a,b] [--platforms a,b] [--json FILE]
 
-Takes every article (.txt, .md, .html) under CORPUS_FOLDER, picks its best
-passages with `cardgen suggest`, fits each on every bundled layout and a few
-platforms (geometry only: `build_scene`, nothing drawn), and counts, per
-language, in the quote's lines:
+Takes every article (.txt, .md, .html) under each CORPUS_FOLDER and picks its best
+passages with `cardgen suggest`, and takes every line of each `--texts` file as a
+quote (`benchmarks/data/linebreak-texts.txt`: development texts written for this,
+in seven languages); fits each on every bundled layout and a few platforms
+(geometry only: `build_scene`, nothing drawn), and counts, per language, in the
+quote's lines:
 
 - lone last lines: a multi-line quote whose last line is one word or one emoji
   (Japanese and Chinese: at most three characters);
@@ -14,30 +17,37 @@ language, in the quote's lines:
 - short lines: lines but the last under two thirds of the longest (in characters),
   as a share of every line but the last;
 - lines starting with a spaced dash;
+- light first lines: quotes of three or more lines whose first line is under 80% of
+  the width of the longest (the card opens on a stub), and how many of those end a
+  clause (`Small steps,`: a short first line that reads as a phrase of its own);
+- one-word lines other than the last (`become` alone in the middle of a block);
+- line ends at a clause's end (after `. , ; : ! ?`, `、。，`, `،`..., or a spaced dash),
+  as a share of every line end but the last;
 - Japanese and Chinese line ends inside a phrase (as BudouX finds phrases), and how
   many of those are inside a phrase longer than the card's longest line (forced);
 - the time `build_scene` takes per card (median and 90th percentile).
 
 The articles are read, never copied. The numbers in benchmarks/README.md come
-from this script on the project's shared corpus, run on this code and on the
-code before total-fit breaking.
+from this script, run on this code and on the code before each change.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from cardgen.batch.plan import Project
 from cardgen.design.cardtext import CardText
 from cardgen.drawing.composition import build_scene
-from cardgen.drawing.scene import TextBlock
+from cardgen.drawing.scene import PlacedLine, TextBlock
 from cardgen.errors import CardgenError
 from cardgen.source.articles import load_article
 from cardgen.source.language import detect, primary
@@ -49,6 +59,14 @@ PLATFORMS = ("instagram-square", "instagram-story", "linkedin", "pinterest")
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 CJK = ("ja", "zh")
 DASHES = ("\u2014 ", "\u2013 ")
+LIGHT_FIRST_LINE = 0.8  # a first line under this share of the longest line's width
+# The bench's own idea of a clause's end (independent of `segment`'s, which it judges):
+# clause punctuation, then closing quote marks or brackets; or a spaced dash.
+CLAUSE_END = re.compile(
+    "(?:[.,;:!?\u2026\u3001\u3002\uff0c\uff1a\uff1b\uff01\uff1f\u060c\u061b\u061f\u06d4]"
+    "[\"'\u2019\u201d\u00bb)\\]\u300d\u300f\uff09\u202f]*| [\u2014\u2013])$"
+)
+ABBREVIATION = re.compile(r"(?:^|\s)(?:\w\.)+$|(?:^|\s)(?:mr|mrs|ms|dr|st|m|mme)\.$", re.I)
 
 
 def lone_last_line(lines: tuple[str, ...], language: str) -> bool:
@@ -106,6 +124,33 @@ def short_lines(lines: tuple[str, ...]) -> int:
     return sum(len(line) < longest * 2 / 3 for line in lines[:-1])
 
 
+def ends_clause(line: str) -> bool:
+    """Whether a line ends where a clause or sentence does (not after `Dr.` or `e.g.`)."""
+    line = line.rstrip()
+    return bool(CLAUSE_END.search(line)) and not ABBREVIATION.search(line)
+
+
+def words_in(line: str) -> int:
+    """Words of a line, punctuation aside (`essentiel ?` is one word)."""
+    return len([w for w in line.split() if any(c.isalnum() for c in w)])
+
+
+def one_word_lines(lines: tuple[str, ...], language: str) -> int:
+    """Lines but the last holding a single word (Latin, Arabic...: not counted for
+    Japanese and Chinese, whose lines have no spaces)."""
+    if primary(language) in CJK or len(lines) < 2:
+        return 0
+    return sum(words_in(line) <= 1 for line in lines[:-1])
+
+
+def light_first_line(lines: tuple[PlacedLine, ...]) -> bool:
+    """A quote of three or more lines opening on a line under 80% of the longest."""
+    if len(lines) < 3:
+        return False
+    widths = [sum(run.width for run in line.runs) for line in lines]
+    return widths[0] < LIGHT_FIRST_LINE * max(widths)
+
+
 def ends_after_short_word(line: str, language: str) -> bool:
     if primary(language) in CJK:
         return False  # no spaces: no short words to strand
@@ -113,58 +158,71 @@ def ends_after_short_word(line: str, language: str) -> bool:
     return word in short_words(language) or (len(word) == 1 and word.isalpha())
 
 
-def measure(corpus: Path, quotes: int) -> dict[str, Any]:
+def passages(corpora: list[Path], texts: list[Path], quotes: int) -> list[tuple[str, str]]:
+    """(quote, attribution) pairs: suggested passages of each article, then every line
+    of each texts file but comments."""
+    found: list[tuple[str, str]] = []
+    for corpus in corpora:
+        articles = sorted(
+            p
+            for p in (corpus.rglob("*") if corpus.is_dir() else [corpus])
+            if p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.upper().startswith("README")
+        )
+        for path in articles:
+            try:
+                article = load_article(path)
+            except CardgenError:
+                continue
+            found += [(s.text, article.author or "") for s in suggest(article, quotes)]
+    for path in texts:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                found.append((line.strip(), "A. Writer"))
+    return found
+
+
+def measure(
+    corpora: list[Path],
+    quotes: int,
+    texts: Sequence[Path] = (),
+    layouts: list[str] | None = None,
+    platforms: tuple[str, ...] = PLATFORMS,
+    lines_to: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     project = Project.open(ROOT)
     registry, memo = project.font_registry(), project.scene_memo()
     totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     times: dict[str, list[float]] = defaultdict(list)
-    articles = sorted(
-        p
-        for p in corpus.rglob("*")
-        if p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.upper().startswith("README")
-    )
-    for path in articles:
-        try:
-            article = load_article(path)
-        except CardgenError:
-            continue
-        for suggestion in suggest(article, quotes):
-            language = detect(suggestion.text)
-            group = primary(language)
-            for layout_name in project.layouts.layout_names():
-                for platform_id in PLATFORMS:
-                    platform = project.platform(platform_id)
-                    layout = project.layout(layout_name, platform)
-                    content = CardText(quote=suggestion.text, attribution=article.author or "")
-                    start = time.perf_counter()
-                    try:
-                        scene = build_scene(
-                            content,
-                            layout,
-                            project.brand(layout.brand),
-                            platform,
-                            registry,
-                            memo=memo,
-                        )
-                    except CardgenError:
-                        totals[group]["failed"] += 1
-                        continue
-                    times[group].append((time.perf_counter() - start) * 1000)
-                    block = next(
-                        d for d in scene.drawables if isinstance(d, TextBlock) and d.role == "quote"
+    for text, author in passages(corpora, list(texts), quotes):
+        language = detect(text)
+        group = primary(language)
+        for layout_name in layouts or project.layouts.layout_names():
+            for platform_id in platforms:
+                platform = project.platform(platform_id)
+                layout = project.layout(layout_name, platform)
+                content = CardText(quote=text, attribution=author)
+                start = time.perf_counter()
+                try:
+                    scene = build_scene(
+                        content, layout, project.brand(layout.brand), platform, registry, memo=memo
                     )
-                    lines = tuple(line.text for line in block.lines)
-                    row = totals[group]
-                    row["cards"] += 1
-                    row["multi_line"] += len(lines) > 1
-                    row["lone_last"] += lone_last_line(lines, language)
-                    row["line_ends"] += len(lines) - 1
-                    row["short_ends"] += sum(ends_after_short_word(x, language) for x in lines[:-1])
-                    row["dash_starts"] += sum(x.startswith(DASHES) for x in lines[1:])
-                    row["short_lines"] += short_lines(lines)
-                    inside, forced = breaks_inside_phrases(lines, language)
-                    row["inside_phrase"] += inside
-                    row["inside_long_phrase"] += forced
+                except CardgenError:
+                    totals[group]["failed"] += 1
+                    continue
+                times[group].append((time.perf_counter() - start) * 1000)
+                block = next(
+                    d for d in scene.drawables if isinstance(d, TextBlock) and d.role == "quote"
+                )
+                count(totals[group], block.lines, language)
+                if lines_to is not None:
+                    lines_to.append(
+                        {
+                            "layout": layout_name,
+                            "platform": platform_id,
+                            "size": block.size,
+                            "lines": [line.text for line in block.lines],
+                        }
+                    )
     result = {}
     for group, row in sorted(totals.items()):
         samples = sorted(times[group]) or [0.0]
@@ -173,19 +231,58 @@ def measure(corpus: Path, quotes: int) -> dict[str, Any]:
             "lone_last_share": row["lone_last"] / max(1, row["multi_line"]),
             "short_end_share": row["short_ends"] / max(1, row["line_ends"]),
             "short_line_share": row["short_lines"] / max(1, row["line_ends"]),
+            "light_first_share": row["light_first"] / max(1, row["three_plus"]),
+            "one_word_share": row["one_word_lines"] / max(1, row["line_ends"]),
+            "clause_end_share": row["clause_ends"] / max(1, row["line_ends"]),
             "scene_ms_median": statistics.median(samples),
             "scene_ms_p90": samples[int(len(samples) * 0.9)],
         }
     return result
 
 
+def count(row: dict[str, float], placed: tuple[PlacedLine, ...], language: str) -> None:
+    """Add one card's quote lines to its language's counts."""
+    lines = tuple(line.text for line in placed)
+    row["cards"] += 1
+    row["multi_line"] += len(lines) > 1
+    row["three_plus"] += len(lines) >= 3
+    row["lone_last"] += lone_last_line(lines, language)
+    row["line_ends"] += len(lines) - 1
+    row["short_ends"] += sum(ends_after_short_word(x, language) for x in lines[:-1])
+    row["dash_starts"] += sum(x.startswith(DASHES) for x in lines[1:])
+    row["short_lines"] += short_lines(lines)
+    row["one_word_lines"] += one_word_lines(lines, language)
+    row["clause_ends"] += sum(ends_clause(x) for x in lines[:-1])
+    if light_first_line(placed):
+        row["light_first"] += 1
+        row["light_first_at_clause"] += ends_clause(lines[0])
+    inside, forced = breaks_inside_phrases(lines, language)
+    row["inside_phrase"] += inside
+    row["inside_long_phrase"] += forced
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("corpus", type=Path)
+    parser.add_argument("corpus", type=Path, nargs="*", help="folders (or files) of articles")
+    parser.add_argument("--texts", type=Path, action="append", default=[], help="a quote a line")
     parser.add_argument("--quotes", type=int, default=8, help="passages per article")
+    parser.add_argument("--layouts", help="comma-separated (default: every bundled layout)")
+    parser.add_argument("--platforms", default=",".join(PLATFORMS), help="comma-separated")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    parser.add_argument("--lines", type=Path, help="write every card's lines here (JSON)")
     args = parser.parse_args(argv)
-    result = measure(args.corpus, args.quotes)
+    if not args.corpus and not args.texts:
+        parser.error("give a corpus folder or --texts FILE")
+    result = measure(
+        args.corpus,
+        args.quotes,
+        args.texts,
+        args.layouts.split(",") if args.layouts else None,
+        tuple(args.platforms.split(",")),
+        cards := [] if args.lines else None,
+    )
+    if args.lines:
+        args.lines.write_text(json.dumps(cards, ensure_ascii=False, indent=0))
     print(
         f"{'language':<9}{'cards':>7}{'multi-line':>11}{'lone last':>15}"
         f"{'short-word ends':>22}{'short lines':>16}{'dash starts':>12}"
@@ -202,6 +299,16 @@ def main(argv: list[str] | None = None) -> None:
             f"{row.get('failed', 0):>8}"
             f"{row['scene_ms_median']:>9.2f}"
         )
+    print(
+        f"\n{'language':<9}{'3+ lines':>9}{'light first (at a clause)':>30}"
+        f"{'one-word lines but last':>25}{'line ends at a clause':>24}"
+    )
+    for group, row in result.items():
+        light = f"{row.get('light_first', 0)} ({row['light_first_share']:.1%}; "
+        light += f"{row.get('light_first_at_clause', 0)})"
+        one_word = f"{row.get('one_word_lines', 0)} ({row['one_word_share']:.1%})"
+        clause = f"{row.get('clause_ends', 0)} ({row['clause_end_share']:.1%})"
+        print(f"{group:<9}{row['three_plus']:>9}{light:>30}{one_word:>25}{clause:>24}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
 

@@ -141,11 +141,11 @@ def test_no_lone_last_word_where_a_better_break_exists(
     fitted = set_at(text, 10, width, 1.2, Proportional(), wrap=PRETTY if pretty else "balance")
     if fitted is None or len(fitted.lines) < 2 or " " in fitted.lines[-1]:
         return
-    # The last line holds one word: no break into as many lines may hold two.
+    # The last line holds one word: no break into as many lines may hold two on every
+    # line (a word alone on any other line costs as much).
     measure, pieces = Proportional(), [w + " " for w in words[:-1]] + words[-1:]
     for spans in _all_breaks(len(pieces), len(fitted.lines)):
-        last_start = spans[-1][0]
-        if len(pieces) - last_start < 2:
+        if any(b - a < 2 for a, b in spans):
             continue
         widths = [measure.width("".join(pieces[a:b]).rstrip(), 10) for a, b in spans]
         assert max(widths) > width, (fitted.lines, spans)
@@ -448,12 +448,14 @@ def test_a_narrow_no_break_space_glues_and_survives_fitting() -> None:
 
 
 def test_a_slightly_smaller_size_is_taken_to_spare_a_lone_last_word() -> None:
-    text = "aaaaaaaa bbbbbbbbbb cccccccccc"
-    # At 20 px (10 px a letter) the last two words need 210 px: `cccccccccc` would be alone.
-    alone = set_at(text, 20, 200, 1.2, M)
-    assert alone is not None and alone.lines[-1] == "cccccccccc"
-    fitted = fit_text(text, 200, 1000, 10, 20, 1.2, M)
-    assert fitted is not None and fitted.size == 19
-    assert fitted.lines == ("aaaaaaaa", "bbbbbbbbbb cccccccccc")
-    # Where no size within SIZE_GIVE breaks better, the largest size stands.
+    text = "aaaaaaa bbbbbbbb ccccccccc dddddddddd"
+    # At 20 px (10 px a letter) in 180 px the last two words need 200 px: alone each.
+    alone = set_at(text, 20, 180, 1.2, M)
+    assert alone is not None and alone.lines[-1] == "dddddddddd"
+    fitted = fit_text(text, 180, 1000, 10, 20, 1.2, M)
+    assert fitted is not None and fitted.size == 18
+    assert fitted.lines == ("aaaaaaa bbbbbbbb", "ccccccccc dddddddddd")
+    # Where no size within the give breaks better, the largest size stands (three words
+    # in two lines leave one alone whatever the breaks).
     assert fit_text("aaaaaaaaaaaaaaaaaa bbbbbbbbbb", 200, 1000, 10, 20, 1.2, M).size == 20  # type: ignore[union-attr]
+    assert fit_text("aaaaaaaa bbbbbbbbbb cccccccccc", 200, 1000, 10, 20, 1.2, M).size == 20  # type: ignore[union-attr]

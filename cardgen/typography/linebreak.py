@@ -3,10 +3,13 @@
 In the spirit of Knuth and Plass (and CSS `text-wrap: pretty`): every way of
 breaking a paragraph into a given number of lines is scored by its raggedness
 (the squared room left on each line) plus the penalties of its breaks (a short
-word ending a line, a dash starting one, `segment`'s costs) and of a lone word on
-the last line, and the cheapest wins. `balance` counts the last line's room too,
-so lines come out even (`text-wrap: balance`); `pretty` leaves the last line
-ragged unless it is very short.
+word ending a line, a dash starting one, `segment`'s costs), of a lone word on
+any line, and of a first line shorter than the paragraph's lines, less a small
+bonus for each line that ends a clause; the cheapest wins. `balance` counts the
+last line's room too, so lines come out even (`text-wrap: balance`); `pretty`
+leaves the last line ragged unless it is very short. A first line may be short
+only where it ends a clause (`Small steps,` / `taken daily, become...`): a card
+opening on a stub of a line looks unfinished.
 
 Pure arithmetic on widths: no text, no fonts. The number of lines is fixed by the
 caller (greedy filling gives the fewest), and each break can only lie between where
@@ -22,6 +25,15 @@ from dataclasses import dataclass
 BALANCE = "balance"
 PRETTY = "pretty"
 PRETTY_LAST_LINE = 0.4  # with `pretty`, a last line shorter than this share of the box costs
+# A first line shorter than this share of the paragraph's mean line costs FIRST_LINE
+# times the square of the shortfall (as a share of the box), unless it ends a clause.
+FIRST_LINE_SHARE = 1.0
+FIRST_LINE = 4.0
+# What a light first line (under LIGHT_FIRST_SHARE of the longest, not at a clause's end)
+# adds to the penalties paid, so a slightly smaller size that breaks without it is taken
+# (`typeset.fit_text`); half a stranded short word's: never traded for one.
+LIGHT_FIRST_SHARE = 0.8
+LIGHT_FIRST = 0.1
 _EPSILON = 1e-6
 
 
@@ -94,12 +106,15 @@ def best_breaks(
     *,
     credit: float = 0.0,
     wrap: str = BALANCE,
+    bonus: Sequence[float] = (),
 ) -> tuple[list[tuple[int, int]], float]:
     """The cheapest way to set the pieces in as many lines as `fewest` (a greedy break),
-    and what its breaks cost in penalties (raggedness aside).
+    and what its breaks cost in penalties (raggedness, a short first line and
+    bonuses aside).
 
-    `penalties[i]` is the cost of a break after piece i, `lone[i]` that of piece i
-    alone on the last line; room is measured as a share of `max_width`.
+    `penalties[i]` is the cost of a break after piece i, `bonus[i]` what it earns
+    (a clause's end; none when empty), `lone[i]` the cost of piece i alone on a line;
+    room is measured as a share of `max_width`.
     """
     count = len(fewest)
     pieces = len(widths.bare)
@@ -109,6 +124,8 @@ def best_breaks(
     earliest = _from_the_end(widths, max_width, credit, count)  # each line's earliest start
     prefix = list(itertools.accumulate(widths.full, initial=0.0))
     bare = widths.bare
+    # The first line is judged against the paragraph's mean line: known before the search.
+    first_target = FIRST_LINE_SHARE * (prefix[pieces] / count)
 
     # For each end, the best first k lines ending before piece `end`: (cost, penalties).
     costs: dict[int, tuple[float, float]] = {0: (0.0, 0.0)}
@@ -123,7 +140,8 @@ def best_breaks(
         chosen: dict[int, int] = {}
         for end in ends:
             reach, tail = prefix[end - 1], bare[end - 1]
-            penalty = 0.0 if last else penalties[end - 1]
+            between = 0.0 if last else penalties[end - 1]
+            gain = bonus[end - 1] if bonus and not last else 0.0
             best: tuple[float, float] | None = None
             best_start = 0
             # Latest start first: each earlier one makes the line wider, so the first line
@@ -136,16 +154,19 @@ def best_breaks(
                     break
                 if used > room - _EPSILON and widths.line(start, end) > room:
                     continue
-                if last:
-                    penalty = lone[start] if end - start == 1 else 0.0
+                # One word alone on a line (`become`), last or not, is a hole in the block.
+                penalty = between + lone[start] if end - start == 1 else between
                 if ragged:
                     short = PRETTY_LAST_LINE - used / room
                     line_cost = short * short if short > 0 else 0.0
                 else:
                     share = (room - used) / max_width
                     line_cost = share * share
+                if k == 0 and gain == 0.0 and used < first_target:
+                    short = (first_target - used) / max_width
+                    line_cost += FIRST_LINE * short * short
                 before, paid = costs[start]
-                cost = before + penalty + line_cost
+                cost = before + penalty + line_cost - gain
                 if best is None or cost <= best[0]:
                     best, best_start = (cost, paid + penalty), start
             if best is not None:
@@ -160,4 +181,11 @@ def best_breaks(
         start = chosen[end]
         lines.append((start, end))
         end = start
-    return lines[::-1], costs[pieces][1]
+    lines.reverse()
+    paid = costs[pieces][1]
+    first = lines[0][1]
+    if not (bonus and bonus[first - 1] > 0.0):
+        longest = max(widths.line(a, b) for a, b in lines[1:])
+        if widths.line(0, first) < LIGHT_FIRST_SHARE * longest:
+            paid += LIGHT_FIRST
+    return lines, paid

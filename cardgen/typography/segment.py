@@ -42,6 +42,23 @@ INSIDE_PHRASE = 0.5  # a break inside a Japanese or Chinese phrase (only when on
 # ...where the script changes (`ちょっとだけ` / `システム`) or after `・`: likelier a word's edge.
 INSIDE_PHRASE_AT_EDGE = 0.3
 _PHRASE_SHORT = 3  # a phrase of at most this many characters is a widow on the last line
+# A bonus, not a cost: a line ending where a clause or sentence ends (after `.`, `,`,
+# `;`, `、`, `。`, `،`...) reads as a phrase of its own, so a line may be a little shorter
+# there; and only there may the first line be short (`linebreak.FIRST_LINE`).
+CLAUSE_END = 0.06
+
+# What ends a clause: Latin, CJK (full-width), Arabic and Persian, Devanagari, Ethiopic
+# and Armenian stops, commas, colons and semicolons, the ellipsis; closing quote marks
+# and brackets after them still end it (`said,”`).
+_CLAUSE_PUNCTUATION = frozenset(
+    ".,;:!?\u2026\u3001\u3002\uff0c\uff0e\uff1a\uff1b\uff01\uff1f\uff61\uff64"
+    "\u060c\u061b\u061f\u06d4\u0964\u0965\u1361\u1362\u1363\u1364\u0589\u055d"
+)
+_SPACES_AND_CLOSERS = (
+    " \u00a0\u202f\"'\u2019\u201d\u00bb\u203a)]}\uff09\uff3d\u300d\u300f\u3011\u3009\u300b"
+)
+# `e.g.`, `U.S.`, `J.`: a full stop that ends an abbreviation or an initial, not a clause.
+_ABBREVIATION = re.compile(r"(?:\w\.){2,}|\w\.", re.UNICODE)
 
 # Scripts written without spaces between words, broken by a dictionary (ICU).
 _DICTIONARY_SCRIPTS = ((0x0E00, 0x0EFF), (0x1780, 0x17FF), (0x1000, 0x109F), (0x19E0, 0x19FF))
@@ -107,7 +124,8 @@ class Pieces:
 
     pieces: tuple[str, ...]  # each keeps its trailing spaces; they join back to the text
     penalties: tuple[float, ...]  # of a line break after pieces[i] (one fewer than pieces)
-    lone: tuple[float, ...]  # of pieces[i] alone on the last line
+    lone: tuple[float, ...]  # of pieces[i] alone on a line
+    bonus: tuple[float, ...] = ()  # of a line break after pieces[i] (a clause's end); () none
 
 
 @dataclass(frozen=True)
@@ -151,7 +169,7 @@ def breaks(text: str, language: str | None = None) -> Breaks:
     """Every size tried while fitting breaks the same text: find its breaks once."""
     language = language or detect(text)
     if not text:
-        empty = Pieces((), (), ())
+        empty = Pieces((), (), (), ())
         return Breaks(language, empty, None)
     offsets = [i for i in range(1, len(text)) if _break_before(text, i)]
     if any(_in_dictionary_script(c) for c in text):
@@ -168,7 +186,34 @@ def breaks(text: str, language: str | None = None) -> Breaks:
 def _pieces(text: str, offsets: list[int], costs: dict[int, float]) -> Pieces:
     bounds = [0, *offsets, len(text)]
     pieces = tuple(text[a:b] for a, b in itertools.pairwise(bounds))
-    return Pieces(pieces, tuple(costs[i] for i in offsets), tuple(_lone(p) for p in pieces))
+    return Pieces(
+        pieces,
+        tuple(costs[i] for i in offsets),
+        tuple(_lone(p) for p in pieces),
+        tuple(CLAUSE_END if ends_clause(text, i) else 0.0 for i in offsets),
+    )
+
+
+def ends_clause(text: str, i: int) -> bool:
+    """Whether a line break before text[i] falls where a clause or sentence ends."""
+    end = i
+    while end > 0 and text[end - 1] in _SPACES_AND_CLOSERS:
+        end -= 1
+    if end == 0:
+        return False
+    if text[end - 1] in _DASHES and end < i:  # a spaced dash: `waiting \u2014` / `it is`
+        return end >= 2 and text[end - 2] == " "
+    if text[end - 1] not in _CLAUSE_PUNCTUATION:
+        return False
+    if text[end - 1] == ".":
+        word = text[:end].rsplit(" ", 1)[-1]
+        if _ABBREVIATION.fullmatch(word) or word.lower() in _ABBREVIATIONS:
+            return False
+    return True
+
+
+# Titles and Latin abbreviations a full stop does not end a sentence after.
+_ABBREVIATIONS = frozenset(("mr.", "mrs.", "ms.", "dr.", "st.", "prof.", "vs.", "cf.", "mme."))
 
 
 def _lone(piece: str) -> float:

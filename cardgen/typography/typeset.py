@@ -19,7 +19,7 @@ from typing import Protocol
 
 from cardgen.source.language import detect, primary
 from cardgen.typography.linebreak import BALANCE, LineWidths, best_breaks, greedy
-from cardgen.typography.segment import Breaks, Pieces, breaks, segments
+from cardgen.typography.segment import WIDOW, Breaks, Pieces, breaks, segments
 
 
 class Measurer(Protocol):
@@ -216,8 +216,11 @@ def hang_width(text: str, size: int, measure: Measurer) -> float:
 
 
 # A text may be set this much smaller than the largest size that fits, when that
-# spares it a penalised break (a lone last word, a stranded `the`): a typesetter's trade.
+# spares it a penalised break (a stranded `the`, a spaced dash starting a line): a
+# typesetter's trade; and a little smaller still to spare it a word alone on a line
+# (`become` in the middle of a big short quote, a lone last word), which costs WIDOW.
 SIZE_GIVE = 0.9
+LONE_SIZE_GIVE = 0.85
 _SIZE_STEP = 0.02
 
 
@@ -305,6 +308,7 @@ class _Broken:
             self.spans,
             credit=self.indent,
             wrap=wrap,
+            bonus=found.bonus,
         )
         lines = _lines_of(found.pieces, spans)
         ascent, descent = measure.metrics(self.size)
@@ -385,9 +389,10 @@ def fit_text(
     Binary search over sizes: fitting is monotonic in practice, and the caller
     checks the final ink against the box anyway. Greedy filling gives the fewest
     lines, so sizes are judged on it and only the chosen one gets its best breaks
-    (`linebreak`), in as many lines. When those breaks still pay a penalty (a lone
-    last word, a short word ending a line), a few sizes down to `SIZE_GIVE` of it are
-    tried, and the largest that breaks with fewer penalties wins. `language` (guessed
+    (`linebreak`), in as many lines. When those breaks still pay a penalty (a short
+    word ending a line), a few sizes down to `SIZE_GIVE` of it are tried, and the
+    largest that breaks with fewer penalties wins; down to `LONE_SIZE_GIVE` while
+    they still leave a word alone on a line. `language` (guessed
     from the text when None) picks the break rules; `wrap` is `balance` (even lines)
     or `pretty`. Japanese and Chinese phrases are kept whole: a phrase wider than the
     box at the smallest size is cut between characters, and only that phrase.
@@ -399,8 +404,9 @@ def fit_text(
         if largest is None:
             continue
         fitted, penalty = largest.best(line_height, measure, wrap)
+        gentle = math.ceil(largest.size * SIZE_GIVE)
         for size in _gentler_sizes(largest.size, min_size):
-            if penalty <= 0.0:
+            if penalty <= 0.0 or (size < gentle and penalty < WIDOW - 1e-9):
                 break
             broken = search.at(size)
             if broken is not None:
@@ -413,9 +419,9 @@ def fit_text(
 
 def _gentler_sizes(size: int, min_size: int) -> list[int]:
     """Sizes below `size` worth trying for better breaks: steps of about 2%, down to
-    `SIZE_GIVE` of it (never below `min_size`)."""
+    `LONE_SIZE_GIVE` of it (never below `min_size`)."""
     step = max(1, round(size * _SIZE_STEP))
-    floor = max(min_size, math.ceil(size * SIZE_GIVE))
+    floor = max(min_size, math.ceil(size * LONE_SIZE_GIVE))
     return list(range(size - step, floor - 1, -step))
 
 
