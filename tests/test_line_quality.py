@@ -96,7 +96,9 @@ made_up = st.text("bcdfghkmnpqrstvwxz", min_size=2, max_size=9).filter(
 @example(words=_split("in the of wtqfkc in nrkg vwtx mrbs wfxszghs sgkzzt qwnbgtkh,"), width=135)
 @example(words=_split("in hppthrncr fprfd vrb, phhg. sswnkc. the zrqtxk"), width=111)
 @example(words=_split("qvsfxfs fwqwhvz zpbd. bnccq sdcdvwv. wbtghh the nshrznwdp"), width=136)
-@example(words=_split("xf bxmkq, the and bsdvcsht the the sptqxqwm, skzkvnt, and pkdprhr,"), width=145)
+@example(
+    words=_split("xf bxmkq, the and bsdvcsht the the sptqxqwm, skzkvnt, and pkdprhr,"), width=145
+)
 def test_a_light_first_line_ends_a_clause_or_nothing_better_exists(
     words: list[str], width: int
 ) -> None:
