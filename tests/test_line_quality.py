@@ -58,17 +58,19 @@ plain_words = st.lists(
 
 @settings(max_examples=300, deadline=None)
 @given(words=plain_words, width=st.integers(40, 400), pretty=st.booleans())
-def test_no_word_alone_on_any_line_where_a_break_without_one_exists(
+def test_no_word_alone_on_a_line_after_the_first_where_a_break_without_one_exists(
     words: list[str], width: int, pretty: bool
 ) -> None:
+    # (A word alone on the first line, `Ambition` / `doesn't mean`, is judged as a short
+    # first line: `test_a_light_first_line_ends_a_clause_or_nothing_better_exists`.)
     fitted = set_at(" ".join(words), SIZE, width, 1.2, P, wrap=PRETTY if pretty else BALANCE)
     if fitted is None or len(fitted.lines) < 2:
         return
-    if all(" " in line for line in fitted.lines):
+    if all(" " in line for line in fitted.lines[1:]):
         return
-    # Some line holds one word: no break into as many lines that fit has none.
+    # A line after the first holds one word: no break into as many lines that fit has none.
     for spans in _all_breaks(len(words), len(fitted.lines)):
-        if all(b - a >= 2 for a, b in spans):
+        if all(b - a >= 2 for a, b in spans[1:]):
             assert max(_widths(words, spans)) > width, (fitted.lines, spans)
 
 
@@ -96,9 +98,6 @@ made_up = st.text("bcdfghkmnpqrstvwxz", min_size=2, max_size=9).filter(
 @example(words=_split("in the of wtqfkc in nrkg vwtx mrbs wfxszghs sgkzzt qwnbgtkh,"), width=135)
 @example(words=_split("in hppthrncr fprfd vrb, phhg. sswnkc. the zrqtxk"), width=111)
 @example(words=_split("qvsfxfs fwqwhvz zpbd. bnccq sdcdvwv. wbtghh the nshrznwdp"), width=136)
-@example(
-    words=_split("xf bxmkq, the and bsdvcsht the the sptqxqwm, skzkvnt, and pkdprhr,"), width=145
-)
 def test_a_light_first_line_ends_a_clause_or_nothing_better_exists(
     words: list[str], width: int
 ) -> None:
@@ -156,12 +155,12 @@ def test_a_line_break_at_a_clause_is_preferred() -> None:
 
 def test_a_middle_word_alone_is_spared_by_a_slightly_smaller_size() -> None:
     text = "Small steps, taken daily, become a whole new life."
-    # At 20 px in 140 px the best five lines still leave `become` alone.
-    alone = set_at(text, 20, 140, 1.2, P)
+    # At 20 px in 116 px the best seven lines leave `steps,`, `taken`, `become` alone.
+    alone = set_at(text, 20, 116, 1.2, P)
     assert alone is not None and "become" in alone.lines
-    fitted = fit_text(text, 140, 2000, 10, 20, 1.2, P)
+    fitted = fit_text(text, 116, 2000, 10, 20, 1.2, P)
     assert fitted is not None
-    assert all(" " in line for line in fitted.lines[:-1]), fitted.lines
+    assert all(" " in line for line in fitted.lines[1:]), fitted.lines
     assert 20 * LONE_SIZE_GIVE <= fitted.size < 20 * SIZE_GIVE
 
 

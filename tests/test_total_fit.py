@@ -448,14 +448,12 @@ def test_a_narrow_no_break_space_glues_and_survives_fitting() -> None:
 
 
 def test_a_slightly_smaller_size_is_taken_to_spare_a_lone_last_word() -> None:
-    text = "aaaaaaa bbbbbbbb ccccccccc dddddddddd"
-    # At 20 px (10 px a letter) in 180 px the last two words need 200 px: alone each.
-    alone = set_at(text, 20, 180, 1.2, M)
-    assert alone is not None and alone.lines[-1] == "dddddddddd"
-    fitted = fit_text(text, 180, 1000, 10, 20, 1.2, M)
-    assert fitted is not None and fitted.size == 18
-    assert fitted.lines == ("aaaaaaa bbbbbbbb", "ccccccccc dddddddddd")
-    # Where no size within the give breaks better, the largest size stands (three words
-    # in two lines leave one alone whatever the breaks).
+    text = "aaaaaaaa bbbbbbbbbb cccccccccc"
+    # At 20 px (10 px a letter) the last two words need 210 px: `cccccccccc` would be alone.
+    alone = set_at(text, 20, 200, 1.2, M)
+    assert alone is not None and alone.lines[-1] == "cccccccccc"
+    fitted = fit_text(text, 200, 1000, 10, 20, 1.2, M)
+    assert fitted is not None and fitted.size == 19
+    assert fitted.lines == ("aaaaaaaa", "bbbbbbbbbb cccccccccc")
+    # Where no size within SIZE_GIVE breaks better, the largest size stands.
     assert fit_text("aaaaaaaaaaaaaaaaaa bbbbbbbbbb", 200, 1000, 10, 20, 1.2, M).size == 20  # type: ignore[union-attr]
-    assert fit_text("aaaaaaaa bbbbbbbbbb cccccccccc", 200, 1000, 10, 20, 1.2, M).size == 20  # type: ignore[union-attr]

@@ -27,8 +27,8 @@ PRETTY = "pretty"
 PRETTY_LAST_LINE = 0.4  # with `pretty`, a last line shorter than this share of the box costs
 # A first line shorter than this share of the paragraph's mean line costs FIRST_LINE
 # times the square of the shortfall (as a share of the box), unless it ends a clause.
-FIRST_LINE_SHARE = 1.0
-FIRST_LINE = 4.0
+FIRST_LINE_SHARE = 0.9
+FIRST_LINE = 1.0
 # What a light first line (under LIGHT_FIRST_SHARE of the longest, not at a clause's end)
 # adds to the penalties paid, so a slightly smaller size that breaks without it is taken
 # (`typeset.fit_text`); half a stranded short word's: never traded for one.
@@ -154,8 +154,10 @@ def best_breaks(
                     break
                 if used > room - _EPSILON and widths.line(start, end) > room:
                     continue
-                # One word alone on a line (`become`), last or not, is a hole in the block.
-                penalty = between + lone[start] if end - start == 1 else between
+                # One word alone on a line after the first (`become`) is a hole in the
+                # block; alone on the first (`Ambition` / `doesn't mean`), it is only as bad
+                # as the first line is short, which is weighed below.
+                penalty = between + lone[start] if end - start == 1 and k else between
                 if ragged:
                     short = PRETTY_LAST_LINE - used / room
                     line_cost = short * short if short > 0 else 0.0
