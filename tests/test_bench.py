@@ -101,3 +101,26 @@ def test_linebreak_counts_short_lines_but_not_the_last() -> None:
     block = ("Nobody builds", "a life alone. We", "from the people beside", "us, and we", "end")
     assert short_lines(block) == 2  # 13 and 10 characters beside 22; the last is free
     assert short_lines(("one line",)) == 0
+
+
+def test_linebreak_counts_light_first_lines_one_word_lines_and_clause_ends() -> None:
+    from benchmarks.bench_linebreak import ends_clause, light_first_line, one_word_lines
+    from cardgen.drawing.scene import PlacedLine, PlacedRun
+    from cardgen.typography.fonts import FontFace
+
+    face = FontFace(Path("x.ttf"), "X", "Regular", 400, False)
+
+    def placed(*widths: float) -> tuple[PlacedLine, ...]:
+        return tuple(PlacedLine("x", 0, 0, (PlacedRun("x", face, 0, w),)) for w in widths)
+
+    assert light_first_line(placed(70, 100, 90))  # 70% of the longest
+    assert not light_first_line(placed(80, 100, 90))
+    assert not light_first_line(placed(10, 100))  # two lines: not counted
+    assert one_word_lines(("Small steps,", "taken daily,", "become", "a whole", "new"), "en") == 1
+    assert one_word_lines(("Ambition", "doesn’t mean", "we are"), "en") == 1  # the first too
+    assert one_word_lines(("日本語の", "文章"), "ja") == 0
+    clauses = ("Small steps,", "she said, \u201cgo.\u201d", "waiting \u2014", "仕事は、", "أنانية،")
+    for line in clauses:
+        assert ends_clause(line), line
+    for line in ("Dr.", "as e.g.", "plain words", "well-"):
+        assert not ends_clause(line), line
