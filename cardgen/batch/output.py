@@ -19,6 +19,7 @@ from cardgen.batch.folder import (
     MARKER,
     MARKER_BODY,
     WrittenFiles,
+    caption_path,
     is_marked,
     is_temp_name,
     read_regular,
@@ -41,7 +42,9 @@ from cardgen.plaindata import JsonObject
 if TYPE_CHECKING:
     from datetime import date
 
+    from cardgen.batch.carousel_records import CarouselRecord
     from cardgen.batch.records import CaptionRow, CardRecord, ShardHeader
+    from cardgen.design.platforms import Platform
 
 JOURNAL = "journal.jsonl"
 CSV_COLUMNS = ("platform", "path", "caption", "alt_text", "quote_id", "selection")
@@ -361,6 +364,67 @@ def sync_file_system(out: Path) -> None:
     except (OSError, AttributeError):
         pass
     os.sync()
+
+
+def let_go(
+    out: Path,
+    journal: Journal,
+    leaving: Iterable[CardRecord],
+    keep: CardRecords,
+    *,
+    log: WriteLog | None = None,
+    shard: ShardHeader | None = None,
+    carousels: Sequence[CarouselRecord] | None = None,
+) -> None:
+    """Before a file the manifest on disk lists is replaced or removed, the manifest lets go
+    of it: its record (`leaving`) goes to the journal, on disk, then the manifest is
+    rewritten with the others (`keep`), durably. A run stopped at any point, even by a
+    power cut, leaves a manifest whose every card is on disk as it says, and a journal with
+    the rest, which the next run reads back."""
+    for record in leaving:
+        journal.append(record)
+    journal.sync()
+    write_manifest(
+        out, _generator(), keep, durable=True, log=log, shard=shard, carousels=carousels
+    )
+
+
+def finish_folder(
+    out: Path,
+    records: CardRecords,
+    platforms: Mapping[str, Platform],
+    *,
+    carousels: Sequence[CarouselRecord] = (),
+    shard: ShardHeader | None = None,
+    log: WriteLog | None = None,
+    sync: bool = True,
+) -> Path:
+    """The end of writing OUT (a render's, a merge's), in the contract's order: captions.csv
+    and the review page, every file on the disk (`sync`: one flush for all the cards
+    written), then the manifest, last; its path. `records`: every card OUT now holds,
+    read one at a time. The caller then clears its journal, which the manifest holds."""
+    from cardgen.batch.carousel_records import caption_rows
+    from cardgen.review.gallery import write_gallery
+
+    write_captions_csv(out, records, extra=caption_rows(carousels), log=log)
+    write_gallery(out, records, platforms, carousels=carousels, log=log)
+    if sync:
+        sync_file_system(out)
+    return write_manifest(
+        out, _generator(), records, log=log, shard=shard, carousels=carousels
+    )
+
+
+def _generator() -> str:
+    from cardgen import __version__
+
+    return f"cardgen {__version__}"
+
+
+def write_caption(out: Path, record: CardRecord, *, log: WriteLog | None = None) -> None:
+    """The `.txt` beside a card (`caption_path`): its post text and alt text."""
+    text = snippet_text(record["caption"], record["alt_text"]).encode("utf-8")
+    write_inside(out, caption_path(record["path"]), text, log=log)
 
 
 def snippet_text(caption: str, alt: str) -> str:
