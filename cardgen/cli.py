@@ -193,11 +193,13 @@ class Invocation:
             raise typer.Exit(EXIT_PIPE) from None
         except CardgenError as exc:  # (even one raised while stopping: it says what to fix)
             self.fail(exc.one_line(), exc.exit_code)
-        except (KeyboardInterrupt, Exception) as exc:
+        except (KeyboardInterrupt, BaseExceptionGroup, Exception) as exc:
             # A Ctrl-C however a library wrapped it (a RuntimeError from it, a group) ends
             # as one, before any error it may look like.
             if is_interrupt(exc):
                 _interrupted()
+            if not isinstance(exc, Exception):
+                raise  # a group of other base exceptions (SystemExit): not an error to report
             if isinstance(exc, BrokenPipeError):
                 _pipe_closed()
             if isinstance(exc, OSError) and is_file_system_error(exc):
@@ -1518,7 +1520,7 @@ class _ManualCommand(TyperCommand):
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.BadParameter):
             raise  # (our own `_interrupted` ends with an Exit made while handling one)
-        except (KeyboardInterrupt, Exception) as exc:
+        except (KeyboardInterrupt, BaseExceptionGroup, Exception) as exc:
             if is_interrupt(exc):
                 _interrupted()
             raise
