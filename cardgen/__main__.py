@@ -81,9 +81,11 @@ def _main(start_ns: int) -> None:
     argv = sys.argv[1:]
     if uptodate.answer(argv):
         sys.exit(0)
+    # Armed before anything else is imported: it keeps the interpreter as the fast path
+    # sees it (an import may change `sys.path`).
+    recorder = uptodate.Recorder.arm(argv, start_ns, time.time_ns())
     from cardgen.cli import main as cli_main
 
-    recorder = uptodate.Recorder.arm(argv, start_ns, time.time_ns())
     try:
         cli_main(recorder)
     except SystemExit as exc:
