@@ -38,14 +38,19 @@ def start(root: Path, *args: str, jobs: int = 2) -> subprocess.Popen[str]:
 
 def rerun(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """A plain `render --jobs 2 --json` to the end (what next week's job does)."""
+    return python(root, "-m", "cardgen", "render", "--jobs", "2", "--json", *args)
+
+
+def python(root: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` in `root`, with this checkout's cardgen, to the end."""
     return subprocess.run(
-        [sys.executable, "-m", "cardgen", "render", "--jobs", "2", "--json", *args],
+        [sys.executable, *args],
         cwd=root,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
-        timeout=180,
+        timeout=timeout,
     )
 
 

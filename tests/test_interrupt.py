@@ -34,6 +34,7 @@ from tests.killkit import (
     group_gone,
     journal_lines,
     journal_paths,
+    python,
     python_did_not_start,
     reap,
     rerun,
@@ -545,16 +546,7 @@ def test_a_ctrl_c_as_python_exits_prints_no_traceback(
     atexit callbacks): nothing is left to stop, so nothing is printed and the exit code is
     the run's, for `cardgen` (pyproject.toml's entry point) and `python -m cardgen`."""
     where = str(ROOT / "pyproject.toml") if entry == "console-script" else "-m"
-    done = subprocess.run(
-        [sys.executable, "-c", _LATE_STOP, where, *command],
-        cwd=project,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        start_new_session=True,
-    )
+    done = python(project, "-c", _LATE_STOP, where, *command)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr
     assert done.stdout

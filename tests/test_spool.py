@@ -5,9 +5,6 @@ never left to the garbage collector or to Python's exit: no `ResourceWarning`, w
 from __future__ import annotations
 
 import gc
-import os
-import subprocess
-import sys
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +14,8 @@ import pytest
 
 from benchmarks.bench_memory import synthetic_record
 from cardgen.batch.spool import RecordSpool, SpoolFile
-from tests.batchkit import ROOT, make_project
+from tests.batchkit import make_project
+from tests.killkit import python
 
 
 @contextmanager
@@ -80,14 +78,6 @@ def test_cardgen_exits_with_no_file_left_open(tmp_path: Path, command: list[str]
     """`python -W error::ResourceWarning -X dev -m cardgen ...`: a file left open would be
     reported as Python exits (`Exception ignored ... ResourceWarning: unclosed file`)."""
     root = make_project(tmp_path / "proj", 2, ("bluesky", "x"))
-    done = subprocess.run(
-        [sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-m", "cardgen", *command],
-        cwd=root,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = python(root, "-X", "dev", "-W", "error::ResourceWarning", "-m", "cardgen", *command)
     assert done.returncode == 0, done.stderr
     assert "ResourceWarning" not in done.stderr and "unclosed" not in done.stderr, done.stderr

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypedDict, TypeGuard, cast
 
+from cardgen.batch.finish import finish_folder
 from cardgen.batch.folder import (
     MANIFEST,
     STATE_DIR,
@@ -31,7 +32,6 @@ from cardgen.batch.output import (
     NotAManifest,
     OutputLock,
     check_manifest,
-    finish_folder,
     let_go,
     manifest_cards,
     manifest_head,

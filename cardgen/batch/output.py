@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
     from cardgen.batch.carousel_records import CarouselRecord
     from cardgen.batch.records import CaptionRow, CardRecord, ShardHeader
-    from cardgen.design.platforms import Platform
 
 JOURNAL = "journal.jsonl"
 CSV_COLUMNS = ("platform", "path", "caption", "alt_text", "quote_id", "selection")
@@ -385,37 +384,12 @@ def let_go(
         journal.append(record)
     journal.sync()
     write_manifest(
-        out, _generator(), keep, durable=True, log=log, shard=shard, carousels=carousels
+        out, generator(), keep, durable=True, log=log, shard=shard, carousels=carousels
     )
 
 
-def finish_folder(
-    out: Path,
-    records: CardRecords,
-    platforms: Mapping[str, Platform],
-    *,
-    carousels: Sequence[CarouselRecord] = (),
-    shard: ShardHeader | None = None,
-    log: WriteLog | None = None,
-    sync: bool = True,
-) -> Path:
-    """The end of writing OUT (a render's, a merge's), in the contract's order: captions.csv
-    and the review page, every file on the disk (`sync`: one flush for all the cards
-    written), then the manifest, last; its path. `records`: every card OUT now holds,
-    read one at a time. The caller then clears its journal, which the manifest holds."""
-    from cardgen.batch.carousel_records import caption_rows
-    from cardgen.review.gallery import write_gallery
-
-    write_captions_csv(out, records, extra=caption_rows(carousels), log=log)
-    write_gallery(out, records, platforms, carousels=carousels, log=log)
-    if sync:
-        sync_file_system(out)
-    return write_manifest(
-        out, _generator(), records, log=log, shard=shard, carousels=carousels
-    )
-
-
-def _generator() -> str:
+def generator() -> str:
+    """The manifest's `generator`: `cardgen VERSION`."""
     from cardgen import __version__
 
     return f"cardgen {__version__}"

@@ -15,12 +15,12 @@ from typing import cast
 from cardgen.batch.cardplan import Todo
 from cardgen.batch.carousel_records import CarouselRecord, old_carousels
 from cardgen.batch.events import card_event
+from cardgen.batch.finish import finish_folder
 from cardgen.batch.folder import STATE_DIR, Digests, caption_path, hash_inside, open_inside
 from cardgen.batch.known import CardId, known_records, record_id, warner
 from cardgen.batch.output import (
     Journal,
     WriteLog,
-    finish_folder,
     let_go,
     remove_inside,
     remove_temporaries,
