@@ -208,12 +208,15 @@ def cardgen_traceback(stderr: str) -> bool:
     (frozen, or the standard library's: runpy, site, importlib and what they import) or
     the bodies of `cardgen/__init__.py` and `cardgen/__main__.py` being imported (a few
     assignments and definitions: the package imports nothing); never a frame of a
-    function of cardgen's or of any other module of cardgen."""
+    function of cardgen's or of any other module of cardgen. One more is Python's own: a
+    Ctrl-C that lands in a callback of its import machinery (`Exception ignored in:
+    <function _get_module_lock.<locals>.cb ...>`, only frozen frames), which Python
+    reports and drops, wherever it comes: no code of cardgen's can catch it."""
     if "Traceback" not in stderr:
         return False
     lines = stderr.rstrip().splitlines()
     frames = [_FRAME.match(line) for line in lines if line.strip().startswith("File ")]
-    if not frames or lines[-1] != "KeyboardInterrupt" or None in frames:
+    if not frames or lines[-1].removesuffix(":") != "KeyboardInterrupt" or None in frames:
         return True
     for frame in frames:
         assert frame is not None

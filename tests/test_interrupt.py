@@ -311,6 +311,17 @@ _IMPORTING = ("<frozen importlib._bootstrap>", "_find_and_load")
         (_traceback(_RUNPY, (f"{_PACKAGE}/cli.py", "<module>")), True),
         (_traceback(_RUNPY, (f"{_PACKAGE}/batch/uptodate.py", "answer")), True),
         (_traceback(_RUNPY, (f"{_STDLIB}/site-packages/pydantic/main.py", "<module>")), True),
+        # Python's import machinery dropping a Ctrl-C that hit one of its callbacks:
+        (
+            "Exception ignored in: <function _get_module_lock.<locals>.cb at 0x7f>\n"
+            + _traceback(("<frozen importlib._bootstrap>", "cb"), last="KeyboardInterrupt: "),
+            False,
+        ),
+        (
+            "Exception ignored in: <function _Recorder.close at 0x7f>\n"
+            + _traceback((f"{_PACKAGE}/batch/uptodate.py", "close"), last="KeyboardInterrupt: "),
+            True,
+        ),
         (_traceback(_RUNPY, _IMPORTING, last="ValueError: boom"), True),
         ("Traceback (most recent call last):\nKeyboardInterrupt\n", True),
     ],
