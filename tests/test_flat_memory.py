@@ -23,6 +23,13 @@ from cardgen.errors import InputError
 from cardgen.typography import fonts
 
 
+class SmallChainCaches(fonts.FontRegistry):
+    """A project's font registry whose chains remember 50 texts, not 20,000."""
+
+    def __init__(self, folders: tuple[Path, ...], system: bool = True) -> None:
+        super().__init__(folders, system, chain_cache_limit=50)
+
+
 def peak_of_writing(tmp: Path, cards: int) -> int:
     """Bytes the writing path takes at its peak beyond what it was handed."""
     out = tmp / f"out-{cards}"
@@ -101,7 +108,7 @@ def test_a_whole_render_grows_by_few_bytes_a_card(
     ~4 kB a card: 100,000 cards would have peaked near 520 MB.)"""
     # The text shaper's caches are bounded (20,000 texts a chain, a few MB, filled over
     # the first thousands of cards): kept small here, what is measured is the run's own.
-    monkeypatch.setattr(fonts, "CHAIN_CACHE_LIMIT", 50)
+    monkeypatch.setattr(fonts, "FontRegistry", SmallChainCaches)
     tracemalloc.start()
     try:
         render_peak(tmp_path, 100, monkeypatch)  # imports, fonts, templates: not counted
