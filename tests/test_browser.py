@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Request, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, sync_playwright
 
 from cardgen.batch.captions import count
 from cardgen.batch.plan import Project
@@ -107,7 +107,7 @@ class Watched:
         )
         self.page.on("pageerror", lambda e: self.logged.append(str(e)))
         self.page.on("request", self._requested)
-        self.page.on("requestfailed", self.failed.append)
+        self.page.on("requestfailed", lambda r: self.failed.append(r))
         self.page.on("domcontentloaded", lambda _: self._loaded())
 
     def _requested(self, request: Request) -> None:
@@ -481,6 +481,28 @@ def test_malformed_fragments_never_break_the_filters(
     assert shown == ["x", "x", "x"]
     assert page.url.endswith("#platform=x")
     assert watched.errors == []
+
+
+def test_a_fetch_cut_off_by_a_reload_is_not_an_error_but_one_cut_off_in_place_is(
+    watched: Watched, site: tuple[Path, GalleryServer]
+) -> None:
+    _, server = site
+    pending: list[Route] = []
+    # Held unanswered, as a slow server would hold it, until the page reloads.
+    watched.page.route("**/__cardgen/decisions", lambda route: pending.append(route))
+    page = watched.open(server.url)
+    page.wait_for_function("() => true")  # let the page's fetch reach the route
+    assert pending and watched.errors == []
+    page.unroute("**/__cardgen/decisions")
+    page.reload(wait_until="load")
+    assert watched.errors == []  # the held fetch was aborted by the reload: not the page's
+    page.evaluate(
+        """() => { const stop = new AbortController();
+                   fetch('/__cardgen/decisions?again', {signal: stop.signal}).catch(() => {});
+                   stop.abort(); }"""
+    )
+    page.wait_for_timeout(200)
+    assert [e for e in watched.errors if "decisions?again" in e], watched.errors
 
 
 def test_no_sideways_scroll_from_320_to_1440_px(
