@@ -4,7 +4,6 @@ their rows of captions.csv."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict, TypeGuard
@@ -78,15 +77,14 @@ def relative(path: Path, root: Path) -> str:
 def old_carousels(out: Path) -> list[CarouselRecord]:
     """The `carousels` of the manifest on disk (none when it is missing or unreadable); a
     record without a selection, id and platform is left out."""
-    from cardgen.batch.folder import MANIFEST, read_regular
+    from cardgen.batch.folder import MANIFEST
+    from cardgen.batch.output import manifest_carousels
 
     try:
-        raw = read_regular(out / MANIFEST, missing_ok=True)
-        body = json.loads(raw) if raw else {}
+        found = manifest_carousels(out / MANIFEST)  # streamed: never the cards
     except (CardgenError, OSError, ValueError, RecursionError):
         return []
-    found = body.get("carousels") if isinstance(body, dict) else None
-    return [c for c in found if _is_carousel(c)] if isinstance(found, list) else []
+    return [carousel for carousel in found if _is_carousel(carousel)]
 
 
 def _is_carousel(value: object) -> TypeGuard[CarouselRecord]:

@@ -237,18 +237,38 @@ def _made_by_earlier_cardgen(out: Path) -> bool:
                 return True
     except OSError:
         pass
-    data = read_regular(out / MANIFEST, missing_ok=True, strict=False)
-    if data is None:
-        return False
+    return _names_cardgen(out / MANIFEST)
+
+
+_VALUES = ("start_array", "start_map", "string", "number", "boolean", "null")
+
+
+def _names_cardgen(manifest: Path) -> bool:
+    """Whether `manifest` is an object whose `generator` is cardgen's and whose `cards` is a
+    list: read as it goes until both are seen (a manifest can be ~500 MB), never loaded."""
+    import ijson
+
     try:
-        body = json.loads(data)
-    except (ValueError, RecursionError):
+        fd = os.open(manifest, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
         return False
-    return (
-        isinstance(body, dict)
-        and str(body.get("generator", "")).startswith("cardgen ")
-        and isinstance(body.get("cards"), list)
-    )
+    generator = cards = False
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        try:
+            for prefix, event, value in ijson.parse(handle):
+                if prefix == "" and event not in ("start_map", "map_key", "end_map"):
+                    return False  # not an object
+                if prefix == "generator":
+                    generator = event == "string" and str(value).startswith("cardgen ")
+                elif prefix == "cards" and event in _VALUES:
+                    cards = event == "start_array"
+                if generator and cards:
+                    return True
+        except (ijson.JSONError, RecursionError):
+            return False
+    return False
 
 
 def _empty_but_ours(out: Path) -> bool:
