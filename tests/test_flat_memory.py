@@ -23,6 +23,7 @@ from cardgen.batch.output import (
     manifest_cards,
     manifest_lines,
     manifest_statuses,
+    read_manifest,
     write_captions_csv,
     write_manifest,
 )
@@ -216,3 +217,29 @@ def test_an_earlier_manifest_is_read_as_a_stream_never_whole(tmp_path: Path) -> 
     manifest.write_text(json.dumps({"generator": "cardgen 1.0", "cards": {}}), encoding="utf-8")
     with pytest.raises(InputError, match="not a cardgen output folder"):
         claim(tmp_path, adopt=False)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[" * 100_000, '{"carousels": ' + "[" * 100_000, '{"cards": [' + "[" * 100_000, '{"cards": [1'],
+)
+def test_a_manifest_nested_deep_or_cut_short_is_passed_over_in_little_memory(
+    tmp_path: Path, body: str
+) -> None:
+    """ijson's paths grow with the depth: `[[[[...` 100,000 deep took 2 GB to read the
+    carousels of. A manifest nested past cardgen's own few levels is not one."""
+    (tmp_path / "manifest.json").write_text(body, encoding="utf-8")
+    tracemalloc.start()
+    try:
+        assert old_carousels(tmp_path) == []
+        with pytest.raises(ValueError):
+            list(manifest_statuses(tmp_path / "manifest.json"))
+        with pytest.raises(InputError, match="not a cardgen output folder"):
+            claim(tmp_path, adopt=False)
+        warnings: list[str] = []
+        assert list(read_manifest(tmp_path, warnings.append)) == []
+        assert warnings and "is not a cardgen manifest" in warnings[0]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000, peak

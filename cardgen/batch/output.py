@@ -21,6 +21,7 @@ from cardgen.batch.folder import (
     WrittenFiles,
     is_marked,
     is_temp_name,
+    json_events,
     read_regular,
     signature,
     temp_name,
@@ -426,24 +427,23 @@ class NotAManifest(ValueError):
 def check_manifest(path: Path) -> None:
     """Parse the manifest through once, keeping nothing: FileNotFoundError when missing,
     NotAManifest when it is not JSON with a list of cards."""
-    import ijson
-
     with _open_state_file(path) as handle:
         seen_cards = False
+        key: object = None
         try:
-            for prefix, event, _ in ijson.parse(handle):
-                if prefix == "" and event not in ("start_map", "map_key", "end_map"):
-                    raise NotAManifest("TypeError: not an object")
-                if prefix == "cards" and event not in ("end_array", "map_key", "end_map"):
+            for depth, event, value, _ in _listed(handle):
+                if depth != 1:
+                    continue
+                if event == "map_key":
+                    key = value
+                elif key == "cards" and event != "end_array":
                     if event != "start_array":
-                        raise NotAManifest("TypeError: 'cards' is not a list")
+                        raise NotAManifest("'cards' is not a list")
                     seen_cards = True
-        except ijson.JSONError as exc:
-            raise NotAManifest(f"JSONDecodeError: {exc}") from None
-        except RecursionError:
-            raise NotAManifest("RecursionError") from None
+        except ValueError as exc:
+            raise NotAManifest(str(exc)) from None
         if not seen_cards:
-            raise NotAManifest("KeyError: 'cards'")
+            raise NotAManifest("it has no 'cards'")
 
 
 def manifest_cards(
@@ -473,28 +473,49 @@ def manifest_carousels(path: Path) -> list[JsonObject]:
     when it is not JSON."""
     import ijson
 
+    found: list[JsonObject] = []
     with _open_state_file(path) as handle:
-        try:
-            items = ijson.items(handle, "carousels.item", use_float=True)
-            return [carousel for carousel in items if isinstance(carousel, dict)]
-        except ijson.JSONError as exc:
-            raise ValueError(f"not JSON: {exc}") from None
+        builder: ijson.ObjectBuilder | None = None
+        for depth, event, value, list_name in _listed(handle):
+            if list_name != "carousels" or depth < 2:
+                continue
+            if depth == 2 and event == "start_map":
+                builder = ijson.ObjectBuilder()
+            if builder is not None:
+                builder.event(event, value)
+                if depth == 2 and event == "end_map":
+                    found.append(builder.value)
+                    builder = None
+    return found
 
 
 def manifest_statuses(path: Path) -> Iterator[str]:
     """The `status` of each card and carousel of a manifest, parsed as it is read."""
-    import ijson
-
     with _open_state_file(path) as handle:
-        try:
-            for prefix, event, value in ijson.parse(handle):
-                if event == "string" and prefix in _STATUS_PREFIXES:
-                    yield str(value)
-        except ijson.JSONError as exc:
-            raise ValueError(f"not JSON: {exc}") from None
+        key: object = None
+        for depth, event, value, list_name in _listed(handle):
+            if depth == 3 and event == "map_key":
+                key = value
+            elif depth == 3 and key == "status" and event == "string" and list_name:
+                yield str(value)
 
 
-_STATUS_PREFIXES = ("cards.item.status", "carousels.item.status")
+def _listed(handle: BinaryIO) -> Iterator[tuple[int, str, object, str | None]]:
+    """A manifest's events (`json_events`), each with the top-level list it is in: "cards",
+    "carousels" or None. ValueError when the top value is not an object."""
+    top_key: object = None
+    list_name: str | None = None
+    for depth, event, value in json_events(handle):
+        if depth == 0 and event not in ("start_map", "end_map"):
+            raise ValueError("not an object")
+        if depth == 1:
+            if event == "map_key":
+                top_key = value
+            elif event == "start_array" and top_key in ("cards", "carousels"):
+                list_name = str(top_key)
+            elif event == "end_array":
+                list_name = None
+        yield depth, event, value, list_name
 
 
 def manifest_lines(path: Path) -> Iterator[bytes]:
