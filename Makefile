@@ -47,8 +47,8 @@ goldens: $(TEST_STAMP)
 	$(BIN)/pytest tests/test_golden.py tests/test_golden_scripts.py tests/test_examples.py::test_reference_cards_have_the_bytes_the_docker_image_checks --regen-goldens
 
 # Contact sheets for looking at the layouts: per layout, a short, a medium and a long
-# sample quote in English, French, Japanese and Arabic on square, story, Pinterest and
-# landscape, written to output/sheets/LAYOUT.png.
+# sample quote in English, French, Japanese and Arabic on square, portrait, story,
+# Pinterest and landscape, written to output/sheets/LAYOUT.png.
 sheets: $(STAMP)
 	$(BIN)/python -m cardgen.review.sheets output/sheets
 

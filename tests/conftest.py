@@ -29,9 +29,9 @@ if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
 
 @pytest.fixture(autouse=True)
 def stop_signals_restored() -> Iterator[None]:
-    """A test that runs cardgen's entry point in-process (its `main` ignores SIGINT and
-    SIGTERM once done, as the process is about to exit) leaves the next tests their
-    Ctrl-C."""
+    """Whatever a test does to SIGINT and SIGTERM (sets its own handler, runs cardgen's
+    console entry point `run` in-process, which ignores both once done as the process is
+    about to exit), the next tests keep their Ctrl-C."""
     saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
     yield
     for signum, handler in saved.items():
@@ -74,12 +74,15 @@ NEEDS_SYSTEM_FONTS = (
     "tests/test_composition.py::test_japanese_gets_open_leading",
     "tests/test_composition.py::test_right_to_left_quotes_mirror_the_layout",
     "tests/test_composition.py::test_mirroring_can_be_turned_off",
+    "tests/test_composition.py::test_an_arabic_name_looks_no_smaller_than_the_latin_beside_it",
     "tests/test_scripts.py::test_a_quote_without_spaces_between_words_is_set_in_lines*Thai]",
     "tests/test_scripts.py::test_a_quote_without_spaces_between_words_is_set_in_lines*Lao]",
     "tests/test_scripts.py::test_a_thai_quote_renders_from_the_cli",
     "tests/test_scripts.py::test_emoji_come_from_the_colour_font_even_where_a_cjk_font_has_them",
     "tests/test_scripts.py::test_text_symbols_stay_in_an_outline_font",
     "tests/test_scripts.py::test_figures_line_with_the_capitals",
+    "tests/test_scripts.py::test_arabic_falls_back_to_the_design_of_the_latin_type",
+    "tests/test_scripts.py::test_an_arabic_quote_is_set_in_the_style_of_its_layout",
     "tests/test_text_ink.py::test_text_fits_inside_its_box_and_safe_area_or_says_why",
     "tests/test_text_ink.py::test_every_platform_fits_a_mixed_script_quote",
     "tests/test_text_ink.py::test_a_character_only_a_system_font_has",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import signal
 import sys
 import time
 import tracemalloc
@@ -31,6 +30,13 @@ from cardgen.batch.plan import Project, load_selections, plan
 from cardgen.batch.spool import Joined, Mapped, RecordSpool, SpoolFile, record_id
 from cardgen.errors import InputError
 from cardgen.typography import fonts
+
+
+class SmallChainCaches(fonts.FontRegistry):
+    """A project's font registry whose chains remember 50 texts, not 20,000."""
+
+    def __init__(self, folders: tuple[Path, ...], system: bool = True) -> None:
+        super().__init__(folders, system, chain_cache_limit=50)
 
 
 def peak_of_writing(tmp: Path, cards: int) -> int:
@@ -96,7 +102,6 @@ def render_peak(tmp: Path, cards: int, monkeypatch: pytest.MonkeyPatch) -> int:
     with pytest.raises(SystemExit) as done:
         main()
     peak = tracemalloc.get_traced_memory()[1] - start
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # as pytest had it: main() sets its own
     assert done.value.code == 0
     assert (folder / "out" / ".cardgen" / "uptodate.json").is_file()  # the stamp was made
     assert len(json.loads((folder / "out" / "manifest.json").read_bytes())["cards"]) == cards
@@ -112,7 +117,7 @@ def test_a_whole_render_grows_by_few_bytes_a_card(
     ~4 kB a card: 100,000 cards would have peaked near 520 MB.)"""
     # The text shaper's caches are bounded (20,000 texts a chain, a few MB, filled over
     # the first thousands of cards): kept small here, what is measured is the run's own.
-    monkeypatch.setattr(fonts, "CHAIN_CACHE_LIMIT", 50)
+    monkeypatch.setattr(fonts, "FontRegistry", SmallChainCaches)
     tracemalloc.start()
     try:
         render_peak(tmp_path, 100, monkeypatch)  # imports, fonts, templates: not counted
@@ -221,7 +226,12 @@ def test_an_earlier_manifest_is_read_as_a_stream_never_whole(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     "body",
-    ["[" * 100_000, '{"carousels": ' + "[" * 100_000, '{"cards": [' + "[" * 100_000, '{"cards": [1'],
+    [
+        "[" * 100_000,
+        '{"carousels": ' + "[" * 100_000,
+        '{"cards": [' + "[" * 100_000,
+        '{"cards": [1',
+    ],
 )
 def test_a_manifest_nested_deep_or_cut_short_is_passed_over_in_little_memory(
     tmp_path: Path, body: str

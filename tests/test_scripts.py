@@ -86,6 +86,30 @@ def test_the_colour_emoji_font_comes_before_the_cjk_fonts() -> None:
         assert order.index("Noto Color Emoji") < cjk
 
 
+@pytest.mark.parametrize(
+    ("serif", "family"), [(False, "Noto Sans Arabic"), (True, "Noto Naskh Arabic")]
+)
+def test_arabic_falls_back_to_the_design_of_the_latin_type(
+    project: Project, serif: bool, family: str
+) -> None:
+    """Sans text gets a sans Arabic and serif text Naskh: Naskh beside a sans Latin was a
+    serif-like style in a sans design, and looked smaller at the same size."""
+    registry = project.font_registry()
+    for weight in ("regular", "bold"):
+        primary = registry.find("Inter", weight)
+        face = chain_for(registry, primary, serif=serif).face_for("\u0634")  # ش
+        assert face is not None and face.family == family, (weight, face)
+
+
+@pytest.mark.parametrize("layout", ["bold", "headline", "minimal", "classic", "essay"])
+def test_an_arabic_quote_is_set_in_the_style_of_its_layout(project: Project, layout: str) -> None:
+    block = quote_block(project, "الراحة جزء من العمل، ولا أحد يبني حياته وحده.", layout)
+    families = {face.family for face in block.faces}
+    sans = layout in ("bold", "headline", "minimal")
+    assert ("Noto Sans Arabic" if sans else "Noto Naskh Arabic") in families, families
+    assert ("Noto Naskh Arabic" if sans else "Noto Sans Arabic") not in families, families
+
+
 def test_figures_line_with_the_capitals(project: Project) -> None:
     # EB Garamond draws old-style figures by default: `1` as a small ı beside Japanese.
     c = font_chain(project)

@@ -16,7 +16,13 @@ from cardgen.drawing.composition import build_scene
 from cardgen.drawing.raster import draw_scene
 from cardgen.drawing.scene import TextBlock
 from cardgen.errors import MissingGlyph, TextDoesNotFit
-from cardgen.typography.fonts import ChainMeasurer, chain_for, describe_char, font_info
+from cardgen.typography.fonts import (
+    ChainMeasurer,
+    FontRegistry,
+    chain_for,
+    describe_char,
+    font_info,
+)
 from tests.helpers import font_chain, run_cli, write_one_quote
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +64,23 @@ def test_colour_emoji_are_measured_at_their_scale(project: Project) -> None:
         assert 0.8 * size < measure.width("😀", size) < 1.5 * size
     # A space after an emoji is the text font's space, not an emoji-sized gap.
     assert measure.width("😀 a", 60) - measure.width("😀a", 60) < 0.4 * 60
+
+
+def test_a_registry_bounds_what_its_chains_remember(project: Project) -> None:
+    """A long batch measures ever new texts: each chain keeps at most the registry's
+    `chain_cache_limit` of them (20,000 by default), then starts over."""
+    registry = FontRegistry(project.font_registry().folders, system=False, chain_cache_limit=8)
+    inter = registry.find("Inter")
+    for chain in (registry.chain(inter), chain_for(registry, inter)):
+        assert chain.cache_limit == 8
+        measure = ChainMeasurer(chain, "")
+        for n in range(50):
+            text = f"word{n}"
+            assert measure.width(text, 40) > 0
+            measure.layout_line(text, 40)
+            assert len(chain.reference_widths) <= 8 and len(chain.run_widths) <= 8
+    default = FontRegistry(project.font_registry().folders, system=False)
+    assert default.chain(default.find("Inter")).cache_limit == 20_000
 
 
 def test_mixed_direction_line_is_ordered_right_to_left(project: Project) -> None:

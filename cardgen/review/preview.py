@@ -327,7 +327,13 @@ def write_thumbnails(
 
 # --- layout sheets -----------------------------------------------------------
 
-SHEET_PLATFORMS = ("instagram-square", "instagram-story", "pinterest", "linkedin")
+SHEET_PLATFORMS = (
+    "instagram-square",
+    "instagram-portrait",
+    "instagram-story",
+    "pinterest",
+    "linkedin",
+)
 SHEET_CELL = 300  # card height on a layout sheet
 
 
@@ -335,7 +341,7 @@ def write_layout_sheets(
     out: Path, names: Sequence[str] | None = None, project: Project | None = None
 ) -> list[Path]:
     """For each layout, `OUT/NAME.png`: a short, a medium and a long sample quote in four
-    languages (rows) on square, story, Pinterest and landscape (columns)."""
+    languages (rows) on square, portrait, story, Pinterest and landscape (columns)."""
     from cardgen.batch.output import write_atomic
     from cardgen.review.samples import LANGUAGES, LENGTHS, sample
 

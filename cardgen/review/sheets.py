@@ -1,4 +1,4 @@
-"""`make sheets`: a contact sheet per layout (samples in four languages on four
+"""`make sheets`: a contact sheet per layout (samples in four languages on five
 platforms), written to the folder given (default `output/sheets`); with
 `--readme DIR`, the README's small layout pictures instead."""
 

@@ -41,6 +41,9 @@ WEIGHTS = {
     "heavy": 900,
     "black": 900,
 }
+# Texts a font chain remembers (runs, widths, ink boxes: a few MB at most) before it
+# starts over; `FontRegistry(chain_cache_limit=...)` sets another.
+_CHAIN_CACHE_LIMIT = 20_000
 LAYOUT_ENGINE = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
 # OpenType features every text is measured and drawn with: lining figures, since
 # old-style ones (EB Garamond's default) read as letters beside CJK text (1 as ı).
@@ -105,8 +108,16 @@ def _described(path: Path, mtime_ns: int, size: int) -> FontFace | None:
 class FontRegistry:
     """Every font face found in the given folders, looked up by family and style."""
 
-    def __init__(self, folders: tuple[Path, ...], system: bool = True) -> None:
+    def __init__(
+        self,
+        folders: tuple[Path, ...],
+        system: bool = True,
+        *,
+        chain_cache_limit: int = _CHAIN_CACHE_LIMIT,
+    ) -> None:
         self.folders = folders
+        # Texts each of its chains remembers (runs, widths, ink boxes) before starting over.
+        self.chain_cache_limit = chain_cache_limit
         self.faces: list[FontFace] = []
         self.unreadable: list[Path] = []  # font files FreeType cannot open (corrupt, truncated)
         seen: set[Path] = set()
@@ -317,7 +328,9 @@ def describe_char(char: str) -> str:
 
 
 # The chain every layout ends with: wide-coverage faces, found where installed.
-# Serif text first tries the serif designs of the same scripts.
+# Serif text first tries the serif designs of the same scripts (Naskh for Arabic); the
+# rest gets sans designs (Noto Sans Arabic: Naskh beside a sans Latin looked mismatched
+# and, at the same size, smaller).
 # Colour emoji come before the CJK fonts, which also draw some emoji (⚽, 🆚) in black.
 SERIF_FALLBACKS = (
     "Noto Serif",
@@ -333,8 +346,8 @@ DEFAULT_FALLBACKS = (
     "Noto Serif",
     "Noto Color Emoji",
     "Noto Sans CJK JP",
-    "Noto Naskh Arabic",
     "Noto Sans Arabic",
+    "Noto Naskh Arabic",
     "Noto Sans Hebrew",
     "Noto Sans Devanagari",
     "Noto Sans Thai",
@@ -348,13 +361,13 @@ DEFAULT_FALLBACKS = (
     "DejaVu Sans",
 )
 _EMOJI_PRESENTATION = 0xFE0F
-CHAIN_CACHE_LIMIT = 20_000  # texts remembered per chain (a few MB at most)
 
 
 class FontChain:
     """A primary face and its fallbacks; each character is drawn by the first that has it."""
 
-    def __init__(self, faces: Sequence[FontFace]) -> None:
+    def __init__(self, faces: Sequence[FontFace], cache_limit: int = _CHAIN_CACHE_LIMIT) -> None:
+        self.cache_limit = cache_limit  # texts remembered in each cache below
         unique: list[FontFace] = []
         for face in faces:
             if all((f.path, f.index) != (face.path, face.index) for f in unique):
@@ -405,7 +418,7 @@ class FontChain:
         if not set(text) - self._drawn:  # every character seen before, all drawable
             return []
         missing = [c for c in dict.fromkeys(text) if needs_glyph(c) and self.face_for(c) is None]
-        if not missing and len(self._drawn) < CHAIN_CACHE_LIMIT:
+        if not missing and len(self._drawn) < self.cache_limit:
             self._drawn.update(text)
         return missing
 
@@ -413,7 +426,7 @@ class FontChain:
         """(start, end, face) pieces of `text`; marks and joiners stay with their base."""
         found = self._runs.get(text)
         if found is None:
-            if len(self._runs) >= CHAIN_CACHE_LIMIT:
+            if len(self._runs) >= self.cache_limit:
                 self._runs.clear()  # bounded: a long batch must not grow without end
             found = self._runs[text] = self._split(text)
         return list(found)
@@ -479,7 +492,7 @@ def chain_for(
     for family in (*SERIF_FALLBACKS, *DEFAULT_FALLBACKS) if serif else DEFAULT_FALLBACKS:
         if registry.has(family):
             faces.append(registry.find(family, primary.weight, primary.italic))
-    return FontChain(faces)
+    return FontChain(faces, registry.chain_cache_limit)
 
 
 @dataclass(frozen=True)
@@ -582,7 +595,7 @@ class ChainMeasurer:
             # Shaping is most of fitting (~10 us a word, ~90 us where Pillow must do it):
             # each text is shaped once per chain, at the reference size, and every size
             # tried is a multiplication.
-            if len(self._widths) >= CHAIN_CACHE_LIMIT:
+            if len(self._widths) >= self.chain.cache_limit:
                 self._widths.clear()
             reference = self.exact_width(text, self.REFERENCE_SIZE)
             self._widths[text] = reference
@@ -608,7 +621,7 @@ class ChainMeasurer:
                     if is_trackable(face, text[a:b])
                 )
             )
-            if len(self._letters) < CHAIN_CACHE_LIMIT:
+            if len(self._letters) < self.chain.cache_limit:
                 self._letters[text] = found
         return found
 
@@ -633,7 +646,7 @@ class ChainMeasurer:
                     raise damaged_font(face.path, exc) from None
                 ascent, descent = max(ascent, round(a * scale)), max(descent, round(d * scale))
             found = self.chain.metrics[key] = (ascent, descent)
-            _bound(self.chain.metrics)
+            _bound(self.chain.metrics, self.chain.cache_limit)
         self._metrics[size] = found
         return found
 
@@ -672,7 +685,7 @@ class ChainMeasurer:
             width = self.chain.run_widths.get(key, -1.0)
             if width < 0:
                 width = self.chain.run_widths[key] = run_width(face, text, size)
-                _bound(self.chain.run_widths)
+                _bound(self.chain.run_widths, self.chain.cache_limit)
             # A right-to-left run is never spaced (not even its neutral `. `: spaced
             # letter by letter it would be drawn left to right, the full stop on the
             # wrong side of the space).
@@ -705,7 +718,7 @@ class ChainMeasurer:
                 except OSError as exc:
                     raise damaged_font(run.face.path, exc) from None
                 ink = self.chain.run_inks[key] = tuple(v * scale for v in bbox)
-                _bound(self.chain.run_inks)
+                _bound(self.chain.run_inks, self.chain.cache_limit)
             x0, y0, x1, y1 = ink
             if run.spacing:  # letter-spacing moves every letter but the first
                 x1 += run.spacing * (spaced_letters(run.text) - 1)
@@ -718,8 +731,8 @@ class ChainMeasurer:
         return box[0], box[1], box[2], box[3]
 
 
-def _bound(cache: dict[Any, Any]) -> None:
-    if len(cache) > CHAIN_CACHE_LIMIT:
+def _bound(cache: dict[Any, Any], limit: int) -> None:
+    if len(cache) > limit:
         cache.clear()  # a long batch must not grow without end
 
 
