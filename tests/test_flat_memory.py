@@ -16,12 +16,12 @@ import pytest
 
 from benchmarks.bench_memory import make_project, synthetic_record, write_files
 from cardgen.batch.cardplan import CardsToDo, Triples
-from cardgen.batch.carousel_records import old_carousels
 from cardgen.batch.folder import claim
 from cardgen.batch.output import (
     manifest_cards,
     manifest_lines,
     manifest_statuses,
+    old_carousels,
     read_manifest,
     write_captions_csv,
     write_manifest,

@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Literal, NotRequired, TypeGuard
 # (`cardgen schema manifest` describes these records).
 from typing_extensions import TypedDict
 
-from cardgen.errors import CardgenError
-
 if TYPE_CHECKING:
     from cardgen.batch.records import CaptionRow
     from cardgen.design.carousel import Kind
@@ -78,20 +76,7 @@ def relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def old_carousels(out: Path) -> list[CarouselRecord]:
-    """The `carousels` of the manifest on disk (none when it is missing or unreadable); a
-    record without a selection, id and platform is left out."""
-    from cardgen.batch.folder import MANIFEST
-    from cardgen.batch.output import manifest_carousels
-
-    try:
-        found = manifest_carousels(out / MANIFEST)  # streamed: never the cards
-    except (CardgenError, OSError, ValueError, RecursionError):
-        return []
-    return [carousel for carousel in found if _is_carousel(carousel)]
-
-
-def _is_carousel(value: object) -> TypeGuard[CarouselRecord]:
+def is_carousel(value: object) -> TypeGuard[CarouselRecord]:
     """A carousel record read back: it has a selection, an id and a platform, as text (what
     says which carousel it is); the rest is read with care (`.get`, `str`)."""
     if not isinstance(value, dict):

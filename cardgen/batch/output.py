@@ -37,7 +37,7 @@ from cardgen.batch.spool import (
     record_id,
     utf8_pieces,
 )
-from cardgen.errors import InputError
+from cardgen.errors import CardgenError, InputError
 from cardgen.plaindata import JsonObject
 
 if TYPE_CHECKING:
@@ -500,6 +500,18 @@ def manifest_cards(
                     yield card
         except ijson.JSONError as exc:
             raise ValueError(f"not JSON: {exc}") from None
+
+
+def old_carousels(out: Path) -> list[CarouselRecord]:
+    """The `carousels` of the manifest on disk (none when it is missing or unreadable); a
+    record without a selection, id and platform is left out."""
+    from cardgen.batch.carousel_records import is_carousel
+
+    try:
+        found = manifest_carousels(out / MANIFEST)
+    except (CardgenError, OSError, ValueError):
+        return []
+    return [carousel for carousel in found if is_carousel(carousel)]
 
 
 def manifest_carousels(path: Path) -> list[JsonObject]:
