@@ -6,13 +6,13 @@ Worker processes may import this module; only `python -m` runs it.
 
 from __future__ import annotations
 
-import sys  # built in, already loaded: no Python code runs before `main`'s `try`
+import sys  # built in, already loaded: no Python code runs before `run`'s `try`
 import time
 
 
-def main() -> None:
-    """Console entry point."""
-    start_ns = time.time_ns()
+def run() -> None:
+    """Console entry point (`cardgen`, `python -m cardgen`): `main`, then, as the process is
+    about to exit, no more Ctrl-C or SIGTERM."""
     try:
         # Inside the `try`: `signal` imports enum (a few ms), time in which a Ctrl-C
         # must end as any other, with exit 130 and no traceback.
@@ -22,25 +22,53 @@ def main() -> None:
         # does, from the first moment: exit 130, never a traceback nor a death by signal.
         signal.signal(signal.SIGTERM, _interrupt)
         try:
-            _main(start_ns)
+            main()
         finally:
             # The work is done (or stopped): a signal now, while Python shuts down (its
             # threads, atexit), has nothing left to stop and must print no traceback.
+            # Only here, in a process about to exit: `main` leaves its caller's handlers.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    except KeyboardInterrupt:
-        _interrupted()
-    except RuntimeError as exc:
-        # Python 3.11 wraps a Ctrl-C that lands in a class's `__set_name__` (while a
-        # module is imported) in a RuntimeError: still the user's Ctrl-C.
-        if isinstance(exc.__cause__, KeyboardInterrupt):
-            _interrupted()
-        raise
+    except BaseException as exc:
+        _end(exc)
 
 
-def _interrupted() -> None:
-    sys.stderr.write("interrupted\n")
-    sys.exit(130)
+def main() -> None:
+    """The whole command, for the console entry point or a caller in-process (a test, a
+    benchmark): SIGTERM stops it as Ctrl-C does (exit 130) and the signal handlers are
+    left as they were found."""
+    start_ns = time.time_ns()
+    try:
+        import signal
+
+        import cardgen.errors  # noqa: F401  (every path needs it: `_end` then imports nothing)
+
+        previous = signal.getsignal(signal.SIGTERM)
+        try:
+            signal.signal(signal.SIGTERM, _interrupt)
+            ours = True
+        except ValueError:  # called from another thread: signals are the main thread's
+            ours = False
+        try:
+            _main(start_ns)
+        finally:
+            if ours:  # (None: a handler set outside Python, only restorable as the default)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+    except BaseException as exc:
+        _end(exc)
+
+
+def _end(exc: BaseException) -> None:
+    """Re-raise `exc`, unless it is the user's Ctrl-C or SIGTERM (however wrapped): then one
+    line and exit 130, as the CLI ends one (`cardgen.errors.is_interrupt`)."""
+    if isinstance(exc, SystemExit):
+        raise exc
+    from cardgen.errors import EXIT_INTERRUPTED, INTERRUPTED_LINE, is_interrupt
+
+    if not is_interrupt(exc):
+        raise exc
+    sys.stderr.write(INTERRUPTED_LINE + "\n")
+    sys.exit(EXIT_INTERRUPTED)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -53,9 +81,11 @@ def _main(start_ns: int) -> None:
     argv = sys.argv[1:]
     if uptodate.answer(argv):
         sys.exit(0)
+    # Armed before anything else is imported: it keeps the interpreter as the fast path
+    # sees it (an import may change `sys.path`).
+    recorder = uptodate.Recorder.arm(argv, start_ns, time.time_ns())
     from cardgen.cli import main as cli_main
 
-    recorder = uptodate.Recorder.arm(argv, start_ns, time.time_ns())
     try:
         cli_main(recorder)
     except SystemExit as exc:
@@ -68,4 +98,4 @@ def _main(start_ns: int) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -29,10 +29,12 @@ from cardgen.errors import (
     EXIT_INPUT,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
+    INTERRUPTED_LINE,
     CardgenError,
     InputError,
     internal_error_line,
     is_file_system_error,
+    is_interrupt,
     os_error_line,
 )
 
@@ -123,6 +125,13 @@ def _pipe_closed() -> typing.NoReturn:
     raise _ReaderGone
 
 
+def _interrupted() -> typing.NoReturn:
+    """The user stopped the run (Ctrl-C, SIGTERM): one line and exit 130, as
+    `cardgen.__main__` ends one that reaches it."""
+    _echo(INTERRUPTED_LINE, err=True)
+    raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
 def _echo(text: str, *, err: bool = False, nl: bool = True) -> None:
     """Print a line; a closed stdout ends the run quietly with exit 141."""
     try:
@@ -173,26 +182,28 @@ class Invocation:
     def run(self, action: Callable[[], T]) -> T:
         """Call the library; any failure becomes one line on stderr and an exit code.
 
-        A CardgenError is the user's to fix (exit 1 or 2); an OSError the library
-        did not anticipate is the machine's (exit 2); anything else is a bug in
-        cardgen (exit 70). `-vv` adds the traceback in every case.
+        A CardgenError is the user's to fix (exit 1 or 2); a Ctrl-C, however a library
+        wrapped it, is `interrupted` (exit 130); an OSError the library did not
+        anticipate is the machine's (exit 2); anything else is a bug in cardgen (exit
+        70). `-vv` adds the traceback in every case but Ctrl-C.
         """
         try:
             return action()
-        except CardgenError as exc:
-            self.fail(exc.one_line(), exc.exit_code)
         except _ReaderGone:
             raise typer.Exit(EXIT_PIPE) from None
-        except KeyboardInterrupt:
-            _echo("interrupted", err=True)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
-        except BrokenPipeError:
-            _pipe_closed()
-        except OSError as exc:
-            if not is_file_system_error(exc):
-                self.fail(internal_error_line(exc), EXIT_INTERNAL)
-            self.fail(os_error_line(exc), EXIT_INPUT)
-        except Exception as exc:
+        except CardgenError as exc:  # (even one raised while stopping: it says what to fix)
+            self.fail(exc.one_line(), exc.exit_code)
+        except (KeyboardInterrupt, BaseExceptionGroup, Exception) as exc:
+            # A Ctrl-C however a library wrapped it (a RuntimeError from it, a group) ends
+            # as one, before any error it may look like.
+            if is_interrupt(exc):
+                _interrupted()
+            if not isinstance(exc, Exception):
+                raise  # a group of other base exceptions (SystemExit): not an error to report
+            if isinstance(exc, BrokenPipeError):
+                _pipe_closed()
+            if isinstance(exc, OSError) and is_file_system_error(exc):
+                self.fail(os_error_line(exc), EXIT_INPUT)
             self.fail(internal_error_line(exc), EXIT_INTERNAL)
 
     def fail(self, line: str, code: int) -> typing.NoReturn:
@@ -1501,6 +1512,19 @@ class _ManualCommand(TyperCommand):
                 with formatter.section(title):
                     formatter.write_dl(rows)
 
+    def invoke(self, ctx: Any) -> Any:
+        # Ctrl-C anywhere in a command, bare or wrapped by a library, ends as one line and
+        # exit 130 (typer alone would exit 130 without a word, a wrapped one with a
+        # traceback); `Invocation.run` ends one inside its call the same way.
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.BadParameter):
+            raise  # (our own `_interrupted` ends with an Exit made while handling one)
+        except (KeyboardInterrupt, BaseExceptionGroup, Exception) as exc:
+            if is_interrupt(exc):
+                _interrupted()
+            raise
+
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = ["[OPTIONS]"] if self.get_params(ctx) else []
         return pieces + [
@@ -1541,9 +1565,6 @@ def main(recorder: uptodate.Recorder | None = None) -> None:
         app(obj=Invocation(recorder=recorder))
     except _ReaderGone:
         sys.exit(EXIT_PIPE)
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

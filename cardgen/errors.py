@@ -114,6 +114,31 @@ class MissingGlyph(ContentError):
     kind = "missing-glyph"
 
 
+INTERRUPTED_LINE = "interrupted"  # what a stopped run says on stderr, alone, with exit 130
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether `exc` is the user's stop (Ctrl-C, or SIGTERM raised as one): a
+    KeyboardInterrupt, an error raised from or while handling one (Python 3.11 wraps a
+    Ctrl-C that lands in a class's `__set_name__` in a RuntimeError; some libraries re-raise
+    it as an error of their own), or a group holding one. SystemExit and the like are their
+    own endings, never an interrupt."""
+    seen: set[int] = set()
+    pending = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue  # a chain that loops back
+        seen.add(id(current))
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        elif isinstance(current, Exception):
+            pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return False
+
+
 def internal_error_line(exc: BaseException) -> str:
     """One line for an unexpected exception: what it was and what to do."""
     detail = " ".join(str(exc).split())

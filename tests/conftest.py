@@ -29,9 +29,9 @@ if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
 
 @pytest.fixture(autouse=True)
 def stop_signals_restored() -> Iterator[None]:
-    """A test that runs cardgen's entry point in-process (its `main` ignores SIGINT and
-    SIGTERM once done, as the process is about to exit) leaves the next tests their
-    Ctrl-C."""
+    """Whatever a test does to SIGINT and SIGTERM (sets its own handler, runs cardgen's
+    console entry point `run` in-process, which ignores both once done as the process is
+    about to exit), the next tests keep their Ctrl-C."""
     saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
     yield
     for signum, handler in saved.items():

@@ -38,14 +38,19 @@ def start(root: Path, *args: str, jobs: int = 2) -> subprocess.Popen[str]:
 
 def rerun(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """A plain `render --jobs 2 --json` to the end (what next week's job does)."""
+    return python(root, "-m", "cardgen", "render", "--jobs", "2", "--json", *args)
+
+
+def python(root: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` in `root`, with this checkout's cardgen, to the end."""
     return subprocess.run(
-        [sys.executable, "-m", "cardgen", "render", "--jobs", "2", "--json", *args],
+        [sys.executable, *args],
         cwd=root,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
-        timeout=180,
+        timeout=timeout,
     )
 
 
@@ -203,12 +208,15 @@ def cardgen_traceback(stderr: str) -> bool:
     (frozen, or the standard library's: runpy, site, importlib and what they import) or
     the bodies of `cardgen/__init__.py` and `cardgen/__main__.py` being imported (a few
     assignments and definitions: the package imports nothing); never a frame of a
-    function of cardgen's or of any other module of cardgen."""
+    function of cardgen's or of any other module of cardgen. One more is Python's own: a
+    Ctrl-C that lands in a callback of its import machinery (`Exception ignored in:
+    <function _get_module_lock.<locals>.cb ...>`, only frozen frames), which Python
+    reports and drops, wherever it comes: no code of cardgen's can catch it."""
     if "Traceback" not in stderr:
         return False
     lines = stderr.rstrip().splitlines()
     frames = [_FRAME.match(line) for line in lines if line.strip().startswith("File ")]
-    if not frames or lines[-1] != "KeyboardInterrupt" or None in frames:
+    if not frames or lines[-1].removesuffix(":") != "KeyboardInterrupt" or None in frames:
         return True
     for frame in frames:
         assert frame is not None

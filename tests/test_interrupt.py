@@ -18,13 +18,14 @@ import sysconfig
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cardgen.batch.folder import is_temp_name
 from cardgen.batch.output import write_inside
 from cardgen.batch.signals import Terminated
-from tests.batchkit import make_project
+from tests.batchkit import ROOT, make_project
 from tests.killkit import (
     ENDINGS,
     assert_decodes,
@@ -33,6 +34,7 @@ from tests.killkit import (
     group_gone,
     journal_lines,
     journal_paths,
+    python,
     python_did_not_start,
     reap,
     rerun,
@@ -309,6 +311,17 @@ _IMPORTING = ("<frozen importlib._bootstrap>", "_find_and_load")
         (_traceback(_RUNPY, (f"{_PACKAGE}/cli.py", "<module>")), True),
         (_traceback(_RUNPY, (f"{_PACKAGE}/batch/uptodate.py", "answer")), True),
         (_traceback(_RUNPY, (f"{_STDLIB}/site-packages/pydantic/main.py", "<module>")), True),
+        # Python's import machinery dropping a Ctrl-C that hit one of its callbacks:
+        (
+            "Exception ignored in: <function _get_module_lock.<locals>.cb at 0x7f>\n"
+            + _traceback(("<frozen importlib._bootstrap>", "cb"), last="KeyboardInterrupt: "),
+            False,
+        ),
+        (
+            "Exception ignored in: <function _Recorder.close at 0x7f>\n"
+            + _traceback((f"{_PACKAGE}/batch/uptodate.py", "close"), last="KeyboardInterrupt: "),
+            True,
+        ),
         (_traceback(_RUNPY, _IMPORTING, last="ValueError: boom"), True),
         ("Traceback (most recent call last):\nKeyboardInterrupt\n", True),
     ],
@@ -382,3 +395,169 @@ def test_nothing_runs_before_the_entry_point_can_catch_a_signal() -> None:
         check=True,
     ).stdout.split()
     assert set(loaded) <= {"cardgen", "cardgen.__main__", "__future__", "time"}, loaded
+
+
+# --- signals at the right depth, and one ending for a Ctrl-C however it arrives -----------
+
+
+def _raising(exc: BaseException) -> Any:
+    def stop(*args: object, **kwargs: object) -> Any:
+        raise exc
+
+    return stop
+
+
+def _wrapped(how: str) -> BaseException:
+    """A Ctrl-C as a library may hand it on."""
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as stop:
+            if how == "cause":
+                raise RuntimeError("Error calling __set_name__") from stop
+            if how == "context":
+                raise RuntimeError("cancelled")  # noqa: B904 (as some libraries do)
+            if how == "group":
+                raise BaseExceptionGroup("tasks", [ValueError("other"), stop])  # noqa: B904
+            raise
+    except BaseException as handed_on:
+        return handed_on
+
+
+CTRL_C_SHAPES = ["bare", "cause", "context", "group"]
+
+
+@pytest.mark.parametrize("how", CTRL_C_SHAPES)
+def test_is_interrupt_sees_a_ctrl_c_however_wrapped(how: str) -> None:
+    from cardgen.errors import is_interrupt
+
+    assert is_interrupt(_wrapped(how))
+
+
+def test_is_interrupt_is_not_fooled() -> None:
+    from cardgen.errors import is_interrupt
+
+    looped = ValueError("a")
+    looped.__context__ = TypeError("b")
+    looped.__context__.__context__ = looped  # a chain that loops: no hang
+    exit_after_ctrl_c = SystemExit(130)
+    exit_after_ctrl_c.__context__ = KeyboardInterrupt()
+    for exc in (ValueError("bug"), looped, exit_after_ctrl_c, ExceptionGroup("g", [OSError()])):
+        assert not is_interrupt(exc), exc
+
+
+@pytest.mark.parametrize("inside_run", [True, False], ids=["in-cli-run", "in-a-command"])
+@pytest.mark.parametrize("how", CTRL_C_SHAPES)
+def test_the_cli_ends_a_ctrl_c_however_wrapped_with_one_line_and_exit_130(
+    monkeypatch: pytest.MonkeyPatch, how: str, inside_run: bool
+) -> None:
+    """A library called through `Invocation.run` (here, loading the platforms) or the
+    command's own code after it (here, reading them) hands on the user's Ctrl-C, bare or
+    wrapped: `interrupted`, exit 130, no `internal error` (70), no traceback."""
+    from cardgen.design import platforms
+    from tests.helpers import run_cli
+
+    stop = _wrapped(how)
+    if inside_run:
+        monkeypatch.setattr(platforms, "load_platforms", _raising(stop))
+    else:
+
+        class Stopping(dict[str, object]):
+            values = _raising(stop)
+
+        monkeypatch.setattr(platforms, "load_platforms", lambda root: Stopping())
+    code, stdout, stderr = run_cli("platforms")
+    assert (code, stdout, stderr) == (130, "", "interrupted\n")
+
+
+@pytest.mark.parametrize("how", CTRL_C_SHAPES)
+def test_the_entry_point_ends_a_ctrl_c_however_wrapped_as_the_cli_does(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], how: str
+) -> None:
+    """Before the CLI runs (the up-to-date check), the same ending: one line, exit 130."""
+    from cardgen import __main__
+    from cardgen.batch import uptodate
+
+    monkeypatch.setattr(uptodate, "answer", _raising(_wrapped(how)))
+    monkeypatch.setattr(sys, "argv", ["cardgen", "render"])
+    with pytest.raises(SystemExit) as ended:
+        __main__.main()
+    assert ended.value.code == 130
+    assert capsys.readouterr().err == "interrupted\n"
+
+
+def test_the_entry_point_lets_a_real_bug_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cardgen import __main__
+    from cardgen.batch import uptodate
+
+    monkeypatch.setattr(uptodate, "answer", _raising(ValueError("a bug")))
+    monkeypatch.setattr(sys, "argv", ["cardgen", "render"])
+    with pytest.raises(ValueError, match="a bug"):
+        __main__.main()
+
+
+def _own_handler(signum: int, frame: object) -> None:
+    raise AssertionError("not called")
+
+
+@pytest.mark.parametrize("handlers", ["python's", "the caller's own"])
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [(["--version"], 0), (["platforms", "--bogus"], 2), (["render", "--stopped"], 130)],
+    ids=["done", "usage-error", "ctrl-c"],
+)
+def test_main_in_process_leaves_the_signal_handlers_as_it_found_them(
+    monkeypatch: pytest.MonkeyPatch, handlers: str, argv: list[str], code: int
+) -> None:
+    """`main` run by a caller in-process (a test, a benchmark) hands back SIGINT and SIGTERM
+    as they were, however it ends: only the console entry point (`run`), in a process about
+    to exit, ignores them once done."""
+    from cardgen import __main__
+    from cardgen.batch import uptodate
+
+    if handlers != "python's":  # (conftest's fixture puts pytest's back after the test)
+        signal.signal(signal.SIGINT, _own_handler)
+        signal.signal(signal.SIGTERM, _own_handler)
+    before = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))
+    if code == 130:
+        monkeypatch.setattr(uptodate, "answer", _raising(KeyboardInterrupt()))
+    monkeypatch.setattr(sys, "argv", ["cardgen", *argv])
+    with pytest.raises(SystemExit) as ended:
+        __main__.main()
+    assert ended.value.code == code
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+_LATE_STOP = """
+import atexit, importlib, os, runpy, signal, sys, time, tomllib
+
+def late_stop():  # the last thing Python does before it exits: after every atexit of cardgen's
+    os.kill(os.getpid(), signal.SIGINT)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(0.3)  # any Python handler runs here
+
+atexit.register(late_stop)
+entry, sys.argv = sys.argv[1], ["cardgen", *sys.argv[2:]]
+if entry == "-m":
+    runpy.run_module("cardgen", run_name="__main__", alter_sys=True)
+else:  # the console script pip makes from pyproject.toml: sys.exit(ENTRY())
+    with open(entry, "rb") as pyproject:
+        target = tomllib.load(pyproject)["project"]["scripts"]["cardgen"]
+    module, _, name = target.partition(":")
+    sys.exit(getattr(importlib.import_module(module), name)())
+"""
+
+
+@pytest.mark.parametrize("entry", ["console-script", "python -m"])
+@pytest.mark.parametrize("command", [["--version"], ["render", "--jobs", "2"]])
+def test_a_ctrl_c_as_python_exits_prints_no_traceback(
+    project: Path, entry: str, command: list[str]
+) -> None:
+    """Ctrl-C and SIGTERM arriving when cardgen is done, while Python shuts down (its
+    atexit callbacks): nothing is left to stop, so nothing is printed and the exit code is
+    the run's, for `cardgen` (pyproject.toml's entry point) and `python -m cardgen`."""
+    where = str(ROOT / "pyproject.toml") if entry == "console-script" else "-m"
+    done = python(project, "-c", _LATE_STOP, where, *command)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr
+    assert done.stdout

@@ -85,3 +85,40 @@ def test_an_unknown_schema_is_a_usage_error_with_a_hint() -> None:
     code, _, stderr = run_cli("schema", "manifst")
     assert code == 2
     assert stderr.strip() == "error: no schema named 'manifst' (did you mean 'manifest'?)"
+
+
+def test_the_manifest_schema_describes_carousels_and_their_slides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`cardgen schema manifest` types a manifest's carousels as it types its cards: a real
+    run's carousels fit, and a carousel or slide cardgen never writes does not."""
+    from tests.test_carousels import CAROUSEL
+    from tests.test_carousels import make_project as carousel_project
+
+    manifest_schema = schema("manifest")
+    carousels = manifest_schema["properties"]["carousels"]
+    assert carousels["type"] == "array" and carousels["items"] == {
+        "$ref": "#/$defs/CarouselRecord"
+    }
+    slide = manifest_schema["$defs"]["SlideRecord"]
+    assert slide["properties"]["role"]["enum"] == ["cover", "quote", "closing"]
+
+    monkeypatch.chdir(carousel_project(tmp_path / "proj", CAROUSEL))
+    code, _, stderr = run_cli("render")
+    assert code == 0, stderr
+    body = json.loads(Path("output", "manifest.json").read_text(encoding="utf-8"))
+    assert body["carousels"] and all(c["slides"] for c in body["carousels"])
+    jsonschema.validate(body, manifest_schema)
+    carousel = body["carousels"][0]
+    first = carousel["slides"][0]
+    for broken in (
+        {k: v for k, v in carousel.items() if k != "carousel_id"},
+        {**carousel, "kind": "video"},
+        {**carousel, "status": "drawn"},
+        {**carousel, "slides": "all of them"},
+        {**carousel, "slides": [{**first, "role": "middle"}]},
+        {**carousel, "slides": [{**first, "index": "first"}]},
+        {**carousel, "slides": [{k: v for k, v in first.items() if k != "alt_text"}]},
+    ):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**body, "carousels": [broken]}, manifest_schema)

@@ -37,9 +37,10 @@ class Run:
         return "cardgen.cli" not in self.imported
 
 
-def cardgen(root: Path, *args: str) -> Run:
+def cardgen(root: Path, *args: str, start: tuple[str, ...] = ("-m", "cardgen")) -> Run:
+    """`python -X importtime -m cardgen ARGS` in `root` (`start`: another way in)."""
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "cardgen", *args],
+        [sys.executable, "-X", "importtime", *start, *args],
         cwd=root,
         capture_output=True,
         text=True,
@@ -122,6 +123,41 @@ def test_the_first_unchanged_rerun_is_answered_exactly_as_the_normal_path_would(
         assert {e.get("status") for e in events} == {None, "cached"}
     again = cardgen(root, *args)  # the normal path left a stamp again
     assert again.fast and again.stdout == fast.stdout and output_files(out) == after
+
+
+# `python -m cardgen`, with a library that adds a folder to `sys.path` when the render
+# imports it, as setuptools' `pkg_resources` (imported by `twitter_text`) does since
+# setuptools 70: a venv with the `bench` extra has such a setuptools.
+_ADDS_TO_SYS_PATH = """
+import importlib.abc, runpy, sys
+
+vendor = sys.argv.pop(1)
+
+class AddsToSysPath(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "cardgen.cli" and vendor not in sys.path:
+            sys.path.append(vendor)
+        return None
+
+sys.meta_path.insert(0, AddsToSysPath())
+runpy.run_module("cardgen", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_a_library_adding_to_sys_path_during_a_render_leaves_a_stamp_that_answers(
+    tmp_path: Path,
+) -> None:
+    """The stamp keeps the interpreter's search path as cardgen started, as the fast path
+    sees it, not as the render left it: whatever the installed packages do on import."""
+    root = make_project(tmp_path / "proj", 2, ("bluesky",))
+    vendor = tmp_path / "site-packages" / "setuptools" / "_vendor"
+    vendor.mkdir(parents=True)
+    start = ("-c", _ADDS_TO_SYS_PATH, str(vendor))
+    first = cardgen(root, *ARGS, start=start)
+    assert first.code == 0 and not first.fast, first.stderr
+    again = cardgen(root, *ARGS, start=start)
+    assert again.fast and again.code == 0, again.stderr
+    assert again.stdout == summary(0, 2)
 
 
 def test_a_project_with_carousels_is_answered_as_the_normal_path_would(tmp_path: Path) -> None:

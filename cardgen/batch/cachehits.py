@@ -12,8 +12,7 @@ from cardgen.batch.cache import CachedCard, SharedCache
 from cardgen.batch.fitting import fit_here
 from cardgen.batch.plan import CardJob, Project, scene_facts
 from cardgen.batch.records import Event, SceneFacts
-from cardgen.batch.scheduling import Drawn
-from cardgen.batch.workers import PackedError, draw_in_worker
+from cardgen.batch.workers import DrawnCard, PackedError, draw_in_worker
 from cardgen.errors import CardgenError
 
 
@@ -44,7 +43,7 @@ class CacheHits:
 
     def copy_or_draw(
         self, job: CardJob, key: str, project: Project
-    ) -> tuple[SceneFacts, Drawn, bool]:
+    ) -> tuple[SceneFacts, DrawnCard, bool]:
         """(facts, draw result, copied) of a card the cache held when fitting began; drawn
         here (not copied) if its entry has gone or is damaged since."""
         try:

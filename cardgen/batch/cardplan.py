@@ -9,7 +9,7 @@ import pickle
 from array import array
 from collections.abc import Callable, Hashable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar, overload
+from typing import NamedTuple, TypeVar, overload
 
 from cardgen.batch.spool import SpoolFile
 from cardgen.design.platforms import Platform
@@ -23,6 +23,15 @@ T = TypeVar("T", bound=tuple[int, int, int])
 Todo = tuple["CardJob", str, "int | CardgenError"]
 
 
+class Choices(NamedTuple):
+    """A card's platform, layout, brand and format, as asked and resolved."""
+
+    platform: Platform
+    layout: str
+    brand: str | None
+    fmt: str
+
+
 @dataclass(frozen=True)
 class CardJob:
     """One card to make: a verified quote on one platform in one layout and brand."""
@@ -34,6 +43,13 @@ class CardJob:
     brand: str | None
     fmt: str
     path: str  # relative to the output folder
+
+    @classmethod
+    def of(cls, selection: LoadedSelection, quote: Quote, choices: Choices) -> CardJob:
+        """A quote's card as chosen, with the file it makes (relative to OUT)."""
+        platform, layout, brand, fmt = choices
+        path = f"{selection.name}/{quote.id}/{platform.id}." + extension(fmt)
+        return cls(selection, quote, platform, layout, brand, fmt, path)
 
 
 class LoadedSelections(Sequence[LoadedSelection]):
@@ -96,18 +112,9 @@ class CardPlan(Sequence[CardJob]):
         self._values: list[Hashable] = []  # platforms, layout and brand names, formats
         self._numbers: dict[Hashable, int] = {}
 
-    def add(
-        self,
-        selection: int,
-        quote: int,
-        platform: Platform,
-        layout: str,
-        brand: str | None,
-        fmt: str,
-    ) -> None:
+    def add(self, selection: int, quote: int, choices: Choices) -> None:
         """A card of the `quote`-th quote of the `selection`-th selection, at the end."""
-        numbers = (self._number(value) for value in (platform, layout, brand, fmt))
-        self._cards.extend((selection, quote, *numbers))
+        self._cards.extend((selection, quote, *(self._number(value) for value in choices)))
 
     def _number(self, value: Hashable) -> int:
         number = self._numbers.get(value)
@@ -135,16 +142,10 @@ class CardPlan(Sequence[CardJob]):
         assert isinstance(fmt, str) and (brand is None or isinstance(brand, str))
         selection = self.selections[selection_at]
         quote = selection.quotes[quote_at]
-        path = _path(selection, quote, platform, fmt)
-        return CardJob(selection, quote, platform, layout, brand, fmt, path)
+        return CardJob.of(selection, quote, Choices(platform, layout, brand, fmt))
 
     def __iter__(self) -> Iterator[CardJob]:
         return (self[index] for index in range(len(self)))
-
-
-def _path(selection: LoadedSelection, quote: Quote, platform: Platform, fmt: str) -> str:
-    """Where a card goes, relative to the output folder."""
-    return f"{selection.name}/{quote.id}/{platform.id}." + extension(fmt)
 
 
 class CardsToDo(Sequence[Todo]):

@@ -7,7 +7,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict, TypeGuard
+from typing import TYPE_CHECKING, Literal, NotRequired, TypeGuard
+
+# pydantic makes the JSON Schema of a TypedDict only from typing_extensions' on Python 3.11
+# (`cardgen schema manifest` describes these records).
+from typing_extensions import TypedDict
 
 from cardgen.errors import CardgenError
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypedDict, TypeGuard, cast
 
-from cardgen import __version__
+from cardgen.batch.finish import finish_folder
 from cardgen.batch.folder import (
     MANIFEST,
     STATE_DIR,
@@ -32,17 +32,15 @@ from cardgen.batch.output import (
     NotAManifest,
     OutputLock,
     check_manifest,
+    let_go,
     manifest_cards,
     manifest_head,
     mark,
     read_manifest,
     remove_inside,
     remove_temporaries,
-    snippet_text,
-    sync_file_system,
-    write_captions_csv,
+    write_caption,
     write_inside,
-    write_manifest,
 )
 from cardgen.batch.records import CardRecord, ShardHeader, WarningEvent, as_record
 from cardgen.batch.spool import RecordSpool, SpoolFile
@@ -106,18 +104,18 @@ def merge(
         raise InputError(
             "nothing to merge", hint="name the output folders: cardgen merge A B --out C"
         )
-    spool = SpoolFile()
-    read = [_read_source(folder, spool) for folder in sources]
-    _check_folders(read, out)
-    _check_shards(read)
-    cards = _join(read)
-    for source in read:
-        for record in source.records.values():
-            _verify(source.folder, record)
-    claim(out, adopt=False)
-    with OutputLock(out, wait=wait):
-        mark(out)
-        return _write(read, cards, out, platforms, emit)
+    with SpoolFile() as spool:
+        read = [_read_source(folder, spool) for folder in sources]
+        _check_folders(read, out)
+        _check_shards(read)
+        cards = _join(read)
+        for source in read:
+            for record in source.records.values():
+                _verify(source.folder, record)
+        claim(out, adopt=False)
+        with OutputLock(out, wait=wait):
+            mark(out)
+            return _write(read, cards, out, platforms, emit)
 
 
 def _read_source(folder: Path, spool: SpoolFile) -> _Source:
@@ -286,31 +284,20 @@ def _write(
         if _card_id(record) in cards and _same_card(cards[_card_id(record)], record):
             unchanged.share(card_id, old)
     journal = Journal(out)
-    if len(unchanged) != len(old):
-        # Before a file the manifest on disk lists is replaced or removed, that manifest
-        # lets go of it (durably): a merge stopped half way leaves a manifest that is true.
-        for record in old.values():
-            journal.append(record)
-        journal.sync()
-        write_manifest(out, f"cardgen {__version__}", unchanged, durable=True)
+    if len(unchanged) != len(old):  # a merge stopped half way leaves a manifest that is true
+        let_go(out, journal, old.values(), unchanged)
     copied = 0
     owner = {card_id: s.folder for s in sources for card_id in s.records}
     for card_id, record in cards.items():
         if hash_inside(out, record["path"]) != (record["bytes"], record["sha256"]):
             write_inside(out, record["path"], _read_verified(owner[card_id], record))
             copied += 1
-        text = snippet_text(record["caption"], record["alt_text"]).encode("utf-8")
-        write_inside(out, caption_path(record["path"]), text)
+        write_caption(out, record)
         _copy_thumbnail(owner[card_id], out, record["sha256"])
         journal.append(record)
         emit({"event": "card", "path": record["path"], "status": record.get("status")})
     removed = _remove_old(out, old, cards)
-    write_captions_csv(out, cards)
-    from cardgen.review.gallery import write_gallery
-
-    write_gallery(out, cards, platforms)
-    sync_file_system(out)
-    manifest = write_manifest(out, f"cardgen {__version__}", cards)
+    manifest = finish_folder(out, cards, platforms)
     journal.clear()
     emit({"event": "done", "cards": len(cards), "copied": copied, "manifest": str(manifest)})
     return MergeReport(out, manifest, len(cards), copied, removed, len(sources))

@@ -19,6 +19,7 @@ from cardgen.batch.folder import (
     MARKER,
     MARKER_BODY,
     WrittenFiles,
+    caption_path,
     is_marked,
     is_temp_name,
     read_regular,
@@ -41,6 +42,7 @@ from cardgen.plaindata import JsonObject
 if TYPE_CHECKING:
     from datetime import date
 
+    from cardgen.batch.carousel_records import CarouselRecord
     from cardgen.batch.records import CaptionRow, CardRecord, ShardHeader
 
 JOURNAL = "journal.jsonl"
@@ -361,6 +363,42 @@ def sync_file_system(out: Path) -> None:
     except (OSError, AttributeError):
         pass
     os.sync()
+
+
+def let_go(
+    out: Path,
+    journal: Journal,
+    leaving: Iterable[CardRecord],
+    keep: CardRecords,
+    *,
+    log: WriteLog | None = None,
+    shard: ShardHeader | None = None,
+    carousels: Sequence[CarouselRecord] | None = None,
+) -> None:
+    """Before a file the manifest on disk lists is replaced or removed, the manifest lets go
+    of it: its record (`leaving`) goes to the journal, on disk, then the manifest is
+    rewritten with the others (`keep`), durably. A run stopped at any point, even by a
+    power cut, leaves a manifest whose every card is on disk as it says, and a journal with
+    the rest, which the next run reads back."""
+    for record in leaving:
+        journal.append(record)
+    journal.sync()
+    write_manifest(
+        out, generator(), keep, durable=True, log=log, shard=shard, carousels=carousels
+    )
+
+
+def generator() -> str:
+    """The manifest's `generator`: `cardgen VERSION`."""
+    from cardgen import __version__
+
+    return f"cardgen {__version__}"
+
+
+def write_caption(out: Path, record: CardRecord, *, log: WriteLog | None = None) -> None:
+    """The `.txt` beside a card (`caption_path`): its post text and alt text."""
+    text = snippet_text(record["caption"], record["alt_text"]).encode("utf-8")
+    write_inside(out, caption_path(record["path"]), text, log=log)
 
 
 def snippet_text(caption: str, alt: str) -> str:

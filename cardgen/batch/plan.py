@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Literal, TypedDict
 
 from cardgen.batch.captions import CaptionParts, alt_text, fitted_caption
 from cardgen.batch.cardplan import CardJob as CardJob
-from cardgen.batch.cardplan import CardPlan, LoadedSelections
+from cardgen.batch.cardplan import CardPlan, Choices, LoadedSelections
 from cardgen.batch.folder import WrittenFiles, caption_path
 from cardgen.batch.options import RenderOptions, one_of
 from cardgen.design.cardtext import CardText, card_text
 from cardgen.design.layouts import Brand, Layout, LayoutSource, load_brand, resolve_layout
 from cardgen.design.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
-from cardgen.drawing.encoders import default_format, extension
+from cardgen.drawing.encoders import default_format
 from cardgen.errors import EXIT_CONTENT, CardgenError, InputError, did_you_mean
 from cardgen.source.quotes import LoadedSelection, Quote, load_selection
 from cardgen.yamlio import display_path
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from cardgen.typography.fonts import FontRegistry
 
 DEFAULT_LAYOUT = "classic"
+_AS_SELECTED = RenderOptions()  # no choice of the command line's: each quote's own (`check`)
 # The files at the top of an output folder; a selection's cards go in a folder of its name.
 OWN_FILES = ("manifest.json", "captions.csv", "index.html")
 # Names people use for a platform that are not its id: `twitter` is `x`.
@@ -248,27 +249,9 @@ def plan(
     for number, selection in enumerate(selections):
         for quote_number, quote in enumerate(selection.quotes):
             for platform_id in chosen.platforms or quote.platforms or DEFAULT_PLATFORMS:
-                card = _choices(
-                    selection, quote, platform_id, project, chosen.layout, chosen.brand, chosen.fmt
-                )
-                jobs.add(number, quote_number, *card)
+                card = _choices(selection, quote, platform_id, project, chosen)
+                jobs.add(number, quote_number, card)
     return jobs
-
-
-def _job(
-    selection: LoadedSelection,
-    quote: Quote,
-    platform_id: str,
-    project: Project,
-    layout: str | None,
-    brand: str | None,
-    fmt: str | None,
-) -> CardJob:
-    platform, layout_name, brand_name, chosen_fmt = _choices(
-        selection, quote, platform_id, project, layout, brand, fmt
-    )
-    path = f"{selection.name}/{quote.id}/{platform.id}." + extension(chosen_fmt)
-    return CardJob(selection, quote, platform, layout_name, brand_name, chosen_fmt, path)
 
 
 def _choices(
@@ -276,13 +259,11 @@ def _choices(
     quote: Quote,
     platform_id: str,
     project: Project,
-    layout: str | None,
-    brand: str | None,
-    fmt: str | None,
-) -> tuple[Platform, str, str | None, str]:
-    """A card's platform, layout, brand and format, as asked and resolved; its errors name
-    the selection's line that asked for them."""
-    layout_name = layout or quote.layout or DEFAULT_LAYOUT
+    asked: RenderOptions,
+) -> Choices:
+    """A card's choices: the command line's (`asked`: layout, brand, format) over the
+    quote's, over the defaults. Its errors name the selection's line that asked for them."""
+    layout_name = asked.layout or quote.layout or DEFAULT_LAYOUT
     try:
         platform = project.platform(platform_id)
         resolved = project.layout(layout_name, platform)
@@ -294,9 +275,9 @@ def _choices(
             exc.line = selection.platform_lines.get((quote.id, platform_id), quote.line)
             exc.message = f"quote '{quote.id}': {exc.message}"
         raise
-    chosen_fmt = fmt or default_format(platform.format, resolved.background.image is not None)
-    chosen_brand = brand or quote.brand or project.layout_brand(layout_name, resolved)
-    return platform, layout_name, chosen_brand, chosen_fmt
+    fmt = asked.fmt or default_format(platform.format, resolved.background.image is not None)
+    brand = asked.brand or quote.brand or project.layout_brand(layout_name, resolved)
+    return Choices(platform, layout_name, brand, fmt)
 
 
 class ProblemJson(TypedDict):
@@ -500,7 +481,8 @@ def _check_card(
     report: CheckReport,
 ) -> None:
     try:
-        job = _job(selection, quote, platform_id, project, None, None, None)
+        choices = _choices(selection, quote, platform_id, project, _AS_SELECTED)
+        job = CardJob.of(selection, quote, choices)
         scene = fit_card(job, project)
         card_snippets(job, project)
     except CardgenError as exc:

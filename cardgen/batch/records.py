@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal, NotRequired, cast
 from typing_extensions import TypedDict
 
 if TYPE_CHECKING:
+    from cardgen.batch.carousel_records import CarouselRecord
     from cardgen.plaindata import JsonObject
 
 Box = list[int]  # [left, top, right, bottom] in pixels
@@ -126,7 +127,7 @@ class Manifest(TypedDict):
     generator: str  # "cardgen VERSION"
     shard: NotRequired[ShardHeader]
     cards: list[CardRecord]
-    carousels: NotRequired[list[dict[str, object]]]  # `carousel_records.CarouselRecord`s
+    carousels: NotRequired[list[CarouselRecord]]
 
 
 def as_record(value: object) -> CardRecord | None:
@@ -227,6 +228,11 @@ for _kind in (
 def manifest_schema() -> JsonObject:
     """The JSON Schema of `OUT/manifest.json` (pydantic's, from the types above)."""
     from pydantic import TypeAdapter
+
+    # The carousels' types, imported only for the type checker above: pydantic finds them
+    # here, in the namespace of the function that asks it for the schema.
+    from cardgen.batch.carousel_records import CarouselRecord, SlideRecord  # noqa: F401
+    from cardgen.design.carousel import Kind  # noqa: F401
 
     schema = TypeAdapter(Manifest).json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -39,10 +39,10 @@ from cardgen.batch.plan import (
 )
 from cardgen.batch.pool import CardNotDrawn, InlinePool
 from cardgen.batch.records import CarouselEvent, Event, SceneFacts, ShardHeader
-from cardgen.batch.scheduling import Drawn, Pool
+from cardgen.batch.scheduling import Pool
 from cardgen.batch.signals import SignalGuard
 from cardgen.batch.spool import Joined, Mapped, StoredCards
-from cardgen.batch.workers import PackedError, draw_in_worker
+from cardgen.batch.workers import DrawnCard, PackedError, draw_in_worker
 from cardgen.batch.writing import CardWriter
 from cardgen.drawing.memory import keep_freed_memory
 from cardgen.errors import CardgenError
@@ -297,7 +297,7 @@ class Run:
             assert not isinstance(where, CardgenError)  # such cards have no scene
             snippets = self.writer.snippets(where)
             facts: SceneFacts
-            result: Drawn | CardNotDrawn
+            result: DrawnCard | CardNotDrawn
             fitted = scenes.pop(index)
             feed.take()
             if index in self.from_cache:

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from cardgen.batch.pool import DrawPool, InlinePool, WorkerStart
-from cardgen.batch.workers import PackedError, draw_in_worker, worker_init
+from cardgen.batch.workers import DrawnCard, draw_in_worker, worker_init
 from cardgen.limits import WORKER_MEMORY_BYTES
 
 # Imported once by the forkserver, so every worker forked from it starts with them;
@@ -22,9 +22,7 @@ _PRELOAD = [
     "cardgen.drawing.sizefit",
 ]
 
-# A card drawn (bytes, final format, its review-page thumbnail if made), or why not.
-Drawn = tuple[bytes, str, bytes | None] | PackedError
-Pool = DrawPool[Drawn] | InlinePool[Drawn]
+Pool = DrawPool[DrawnCard] | InlinePool[DrawnCard]
 
 # Cards drawn while others are still being fitted wait in memory until every card has fitted:
 # at most this many bytes of them, with a few draws queued ahead of the workers.
@@ -106,7 +104,7 @@ def can_fork() -> bool:
     )
 
 
-def start_pool(root: Path, jobs: int, tasks: int) -> DrawPool[Drawn]:
+def start_pool(root: Path, jobs: int, tasks: int) -> DrawPool[DrawnCard]:
     """Up to `jobs` workers for `tasks` cards of the project at `root`; drawn cards wait
     (within `EARLY_BYTES`, `EARLY_QUEUED` ahead) until the run writes them."""
     return DrawPool(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, TypeVar, cast, overload
@@ -40,13 +41,16 @@ def manifest_order(card: CardId) -> CardId:
 
 class SpoolFile:
     """An unnamed temporary file of JSON lines (gone with the process, even when killed),
-    shared by the spools of one run."""
+    shared by the spools of one run. Closed by `close`, else once nothing uses it (a run's
+    report reads its cards from it) or at exit: never left open for the garbage collector,
+    which warns of every file it finds open (`ResourceWarning`)."""
 
     def __init__(self, folder: Path | None = None) -> None:
         try:
             self._file: IO[bytes] = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115
         except OSError as exc:
             raise _cannot_spool(exc) from None
+        self._closer = weakref.finalize(self, self._file.close)
         self._end = 0
         self._names: dict[str, str] = {}  # one str for each selection, quote id and platform
 
@@ -85,7 +89,13 @@ class SpoolFile:
         return card if all(a is b for a, b in zip(shared, card, strict=True)) else shared
 
     def close(self) -> None:
-        self._file.close()
+        self._closer()
+
+    def __enter__(self) -> SpoolFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _cannot_spool(exc: OSError) -> InputError:

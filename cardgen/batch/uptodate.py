@@ -154,12 +154,18 @@ def _hash(path: str) -> str:
 
 
 def _python() -> list[Any]:
+    """The interpreter and its search path as cardgen starts, before it imports anything
+    but this module: what the fast path sees. (A library may add to `sys.path` as it is
+    imported during a render: setuptools' `pkg_resources`, which `twitter_text` imports,
+    adds its `_vendor` folder since setuptools 70.)"""
     # sys.path[0] is the script's folder or the current one: the folder is compared apart.
     return [sys.executable, sys.version, sys.path[1:]]
 
 
-def _package_dirs() -> list[str]:
-    return sorted(p for p in set(sys.path[1:]) if p.endswith("-packages") and Path(p).is_dir())
+def _package_dirs(python: list[Any]) -> list[str]:
+    """The site-packages folders on the search path of `python` (`_python`)."""
+    paths: list[str] = python[2]
+    return sorted(p for p in set(paths) if p.endswith("-packages") and Path(p).is_dir())
 
 
 def _package_dir() -> str:
@@ -405,6 +411,8 @@ class Recorder:
         self.cwd = str(Path.cwd() if project is None else (Path.cwd() / project).resolve())
         self.start_ns = start_ns  # when the process began, before cardgen's own code was read
         self.read_ns = read_ns  # before the run read any project or output file
+        # As the fast path will see it: what the run imports may change `sys.path`.
+        self.python = _python()
         self.transcript: Transcript = []
         self.report: RenderReport | None = None
         self.armed = True
@@ -477,10 +485,10 @@ def _write_stamp(recorder: Recorder, report: RenderReport) -> bool:
             "cwd": recorder.cwd,
             "settings": settings,
             "out": str(out),
-            "python": _python(),
+            "python": recorder.python,
             "package": _package_dir(),
             "transcript": recorder.transcript,
-            **_inputs(report.inputs),
+            **_inputs(report.inputs, recorder.python),
             "manifest": _stat(str(out / MANIFEST)),
             # Cards and carousels drawn by this run are `rendered` in the manifest; a rerun
             # says `cached`.
@@ -502,7 +510,7 @@ def _write_stamp(recorder: Recorder, report: RenderReport) -> bool:
         lock.__exit__(None, None, None)
 
 
-def _inputs(files: list[Path]) -> dict[str, Any]:
+def _inputs(files: list[Path], python: list[Any]) -> dict[str, Any]:
     """Everything the run read or searched, as the fast path will compare it."""
     from cardgen.inputs import bundled_dir
     from cardgen.typography.fontfiles import font_folders
@@ -531,7 +539,7 @@ def _inputs(files: list[Path]) -> dict[str, Any]:
         for name, sig in (tree or {}).items():
             if sig is not None and sig[0] <= _HASHED:
                 hashes[_join(top, name)] = _hash(_join(top, name))
-    dirs = {path: _stat(path) for path in _package_dirs()}
+    dirs = {path: _stat(path) for path in _package_dirs(python)}
     return {"files": named, "trees": trees, "dirs": dirs, "hashes": hashes}
 
 

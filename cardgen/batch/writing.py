@@ -12,22 +12,21 @@ from dataclasses import replace
 from pathlib import Path
 from typing import cast
 
-from cardgen import __version__
 from cardgen.batch.cardplan import Todo
-from cardgen.batch.carousel_records import CarouselRecord, caption_rows, old_carousels
+from cardgen.batch.carousel_records import CarouselRecord, old_carousels
 from cardgen.batch.events import card_event
+from cardgen.batch.finish import finish_folder
 from cardgen.batch.folder import STATE_DIR, Digests, caption_path, hash_inside, open_inside
 from cardgen.batch.known import CardId, known_records, record_id, warner
 from cardgen.batch.output import (
     Journal,
     WriteLog,
+    let_go,
     remove_inside,
     remove_temporaries,
     snippet_text,
-    sync_file_system,
-    write_captions_csv,
+    write_caption,
     write_inside,
-    write_manifest,
 )
 from cardgen.batch.plan import CardJob, Project, card_record, shown_path
 from cardgen.batch.records import CardRecord, Event, SceneFacts, ShardHeader, Status
@@ -127,17 +126,14 @@ class CardWriter:
                 paths.add(record["path"])
         if paths == self.manifest_paths:
             return
-        # The journal holds what the manifest lets go of: a run killed before redrawing
-        # those cards leaves them known, and the next run finds them whole or redraws them.
-        for listed_id, record in self.listed.items():
-            if listed_id not in keep:
-                self.journal.append(record)
-        self.journal.sync()
-        write_manifest(
+        # A run killed before redrawing those cards leaves them known by the journal, and
+        # the next run finds them whole or redraws them.
+        leaving = (record for card, record in self.listed.items() if card not in keep)
+        let_go(
             self.out,
-            f"cardgen {__version__}",
+            self.journal,
+            leaving,
             keep,
-            durable=True,
             log=self.log,
             shard=self.shard,
             carousels=self.carousels,
@@ -203,8 +199,7 @@ class CardWriter:
     def _write_caption(self, record: CardRecord) -> None:
         if self._caption_changes(record):
             self.wrote = True
-            text = snippet_text(record["caption"], record["alt_text"])
-            write_inside(self.out, record["caption_file"], text.encode("utf-8"), log=self.log)
+            write_caption(self.out, record, log=self.log)
 
     def keep_cached(self, job: CardJob, record: CardRecord) -> None:
         record["status"] = "cached"
@@ -240,20 +235,14 @@ class CardWriter:
         # Read back from the spool one card at a time, in each file's own order.
         records = Restated(self.state, lambda card: None if card in self.fresh else "kept")
         try:
-            write_captions_csv(self.out, records, extra=caption_rows(carousels), log=self.log)
-            from cardgen.review.gallery import write_gallery
-
-            platforms = self.project.platforms
-            write_gallery(self.out, records, platforms, carousels=carousels, log=self.log)
-            if self.wrote or carousels:
-                sync_file_system(self.out)  # every card on disk before the manifest names it
-            manifest = write_manifest(
+            manifest = finish_folder(
                 self.out,
-                f"cardgen {__version__}",
                 records,
-                log=self.log,
-                shard=self.shard,
+                self.project.platforms,
                 carousels=carousels,
+                shard=self.shard,
+                log=self.log,
+                sync=self.wrote or bool(carousels),  # else nothing new to flush
             )
         except (CardgenError, OSError):
             self._roll_back()
