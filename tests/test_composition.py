@@ -165,6 +165,52 @@ def test_a_short_headline_spans_a_wide_card(platform_id: str, lang: str) -> None
     assert right - left >= 0.75 * scene.width, (right - left, scene.width)
 
 
+WIDE_SAMPLES = ("en", "fr", "ar")
+
+
+@pytest.mark.parametrize("layout_name", LAYOUTS)
+@pytest.mark.parametrize("platform_id", LANDSCAPE)
+def test_a_short_quote_fills_a_wide_card_in_every_layout(
+    layout_name: str, platform_id: str
+) -> None:
+    """A short quote is big type on a landscape card, not a small line in its upper left:
+    its ink covers at least 9% of the card. (Before `fill` in classic, card, night, essay
+    and photo, "Rest is part of the work." took 6-8%: one line over half the width.)"""
+    for lang in WIDE_SAMPLES:
+        scene = scene_of(layout_name, platform_id, sample(lang, "short"))
+        left, top, right, bottom = element(scene, "quote").ink_box
+        share = (right - left) * (bottom - top) / (scene.width * scene.height)
+        assert share >= 0.09, (lang, round(share, 3))
+
+
+@pytest.mark.parametrize("layout_name", LAYOUTS)
+@pytest.mark.parametrize("platform_id", ["instagram-story", "pinterest"])
+def test_the_name_reads_well_on_tall_cards(layout_name: str, platform_id: str) -> None:
+    """Stories and Pinterest have the room: the name is set at least 13 px on a phone,
+    not left at the square's size under a quote grown five times larger (`headline` and
+    `photo` set it at 11.6-12.5 px)."""
+    for length in LENGTHS:
+        scene = scene_of(layout_name, platform_id, sample("en", length))
+        name = next(t for t in scene.texts if t.role == "attribution")
+        assert name.size * PHONE_WIDTH / scene.width >= 13, (length, name.size)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+@pytest.mark.parametrize("platform_id", ["instagram-square", "linkedin", "pinterest"])
+def test_rules_span_the_texts_they_divide(lang: str, platform_id: str) -> None:
+    """`essay`'s hairline spans its byline (name on one side, title on the other), and
+    `editorial`'s spans the kicker and title under it: a rule shorter than the text it
+    heads looked unfinished (it followed the quote's or the title's ink alone)."""
+    essay = scene_of("essay", platform_id, sample(lang, "short"))
+    rule = element(essay, "rule").ink_box
+    byline = [element(essay, name).ink_box for name in ("attribution", "source")]
+    assert rule[0] <= min(b[0] for b in byline) and rule[2] >= max(b[2] for b in byline)
+    editorial = scene_of("editorial", platform_id, sample(lang, "short"))
+    rule = element(editorial, "hairline").ink_box
+    head = [element(editorial, name).ink_box for name in ("kicker", "title")]
+    assert rule[0] <= min(b[0] for b in head) and rule[2] >= max(b[2] for b in head)
+
+
 HEADLINE_QUOTES = (
     "Rest is part of the work.",
     "Nobody builds a life alone. We borrow courage from the people beside us.",

@@ -16,7 +16,16 @@ import pytest
 
 from benchmarks.bench_memory import make_project, synthetic_record, write_files
 from cardgen.batch.cardplan import CardsToDo, Triples
-from cardgen.batch.output import manifest_cards, write_captions_csv, write_manifest
+from cardgen.batch.folder import claim
+from cardgen.batch.output import (
+    manifest_cards,
+    manifest_lines,
+    manifest_statuses,
+    old_carousels,
+    read_manifest,
+    write_captions_csv,
+    write_manifest,
+)
 from cardgen.batch.plan import Project, load_selections, plan
 from cardgen.batch.spool import Joined, Mapped, RecordSpool, SpoolFile, record_id
 from cardgen.errors import InputError
@@ -178,3 +187,69 @@ def test_mapped_and_joined_read_as_lists() -> None:
     assert joined[3] == 20 and joined[-1] == 99 and joined[1:3] == [0, 10]
     with pytest.raises(IndexError):
         joined[7]
+
+
+def test_an_earlier_manifest_is_read_as_a_stream_never_whole(tmp_path: Path) -> None:
+    """A render into a folder of many cards reads the manifest it finds there for its
+    carousels, its statuses (the first rerun settles them) and whether the folder is
+    cardgen's: each read as it goes. Loaded whole, a rerun over 10,000 cards held 270 MB."""
+    cards = [synthetic_record(index) for index in range(3000)]
+    carousel = {
+        "selection": "weekly.yaml",
+        "carousel_id": "best",
+        "platform": "instagram-square",
+        "status": "rendered",
+        "ratio": 0.5,
+    }
+    write_manifest(tmp_path, "cardgen test", cards, durable=False, carousels=[carousel])
+    manifest = tmp_path / "manifest.json"
+    size = manifest.stat().st_size
+    tracemalloc.start()
+    try:
+        assert old_carousels(tmp_path) == [carousel]
+        statuses = list(manifest_statuses(manifest))
+        assert sum(1 for _ in manifest_lines(manifest)) > 3000
+        claim(tmp_path, adopt=False)  # no marker, no .cardgen/: the manifest says it is ours
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert size > 5_000_000 and peak < size / 8, (size, peak)
+    assert statuses == [str(card["status"]) for card in cards] + ["rendered"]
+    # The same folder with a manifest of something else is not taken for cardgen's.
+    manifest.write_text(json.dumps({"generator": "other 1.0", "cards": []}), encoding="utf-8")
+    with pytest.raises(InputError, match="not a cardgen output folder"):
+        claim(tmp_path, adopt=False)
+    manifest.write_text(json.dumps({"generator": "cardgen 1.0", "cards": {}}), encoding="utf-8")
+    with pytest.raises(InputError, match="not a cardgen output folder"):
+        claim(tmp_path, adopt=False)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 100_000,
+        '{"carousels": ' + "[" * 100_000,
+        '{"cards": [' + "[" * 100_000,
+        '{"cards": [1',
+    ],
+)
+def test_a_manifest_nested_deep_or_cut_short_is_passed_over_in_little_memory(
+    tmp_path: Path, body: str
+) -> None:
+    """ijson's paths grow with the depth: `[[[[...` 100,000 deep took 2 GB to read the
+    carousels of. A manifest nested past cardgen's own few levels is not one."""
+    (tmp_path / "manifest.json").write_text(body, encoding="utf-8")
+    tracemalloc.start()
+    try:
+        assert old_carousels(tmp_path) == []
+        with pytest.raises(ValueError):
+            list(manifest_statuses(tmp_path / "manifest.json"))
+        with pytest.raises(InputError, match="not a cardgen output folder"):
+            claim(tmp_path, adopt=False)
+        warnings: list[str] = []
+        assert list(read_manifest(tmp_path, warnings.append)) == []
+        assert warnings and "is not a cardgen manifest" in warnings[0]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000, peak

@@ -97,9 +97,7 @@ def test_the_manifest_schema_describes_carousels_and_their_slides(
 
     manifest_schema = schema("manifest")
     carousels = manifest_schema["properties"]["carousels"]
-    assert carousels["type"] == "array" and carousels["items"] == {
-        "$ref": "#/$defs/CarouselRecord"
-    }
+    assert carousels["type"] == "array" and carousels["items"] == {"$ref": "#/$defs/CarouselRecord"}
     slide = manifest_schema["$defs"]["SlideRecord"]
     assert slide["properties"]["role"]["enum"] == ["cover", "quote", "closing"]
 

@@ -9,12 +9,13 @@ import pickle
 from array import array
 from collections.abc import Callable, Hashable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, TypeVar, overload
+from typing import NamedTuple, TypeVar
 
 from cardgen.batch.spool import SpoolFile
 from cardgen.design.platforms import Platform
 from cardgen.drawing.encoders import extension
 from cardgen.errors import CardgenError
+from cardgen.lazyseq import LazySequence
 from cardgen.source.quotes import LoadedSelection, Quote
 
 T = TypeVar("T", bound=tuple[int, int, int])
@@ -52,7 +53,7 @@ class CardJob:
         return cls(selection, quote, platform, layout, brand, fmt, path)
 
 
-class LoadedSelections(Sequence[LoadedSelection]):
+class LoadedSelections(LazySequence[LoadedSelection]):
     """Selections as they are loaded and verified, one at a time, each kept pickled in a
     temporary file rather than in memory (an archive of 100,000 articles would hold every
     article's text): reading one unpickles it, the one read last is kept (a plan goes
@@ -75,16 +76,7 @@ class LoadedSelections(Sequence[LoadedSelection]):
     def __len__(self) -> int:
         return len(self._where)
 
-    @overload
-    def __getitem__(self, index: int) -> LoadedSelection: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[LoadedSelection]: ...
-
-    def __getitem__(self, index: int | slice) -> LoadedSelection | Sequence[LoadedSelection]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(len(self))[index]]
-        index = range(len(self))[index]  # negative indexes; IndexError past the end
+    def item(self, index: int) -> LoadedSelection:
         if self._last is not None and self._last[0] == index:
             return self._last[1]
         assert self._file is not None
@@ -93,14 +85,11 @@ class LoadedSelections(Sequence[LoadedSelection]):
         self._last = (index, selection)
         return selection
 
-    def __iter__(self) -> Iterator[LoadedSelection]:
-        return (self[index] for index in range(len(self)))
-
 
 _FIELDS = 6  # a card's numbers: selection, quote, platform, layout, brand, format
 
 
-class CardPlan(Sequence[CardJob]):
+class CardPlan(LazySequence[CardJob]):
     """Every card of a batch in plan order, as the numbers of its selection (in
     `selections`), its quote (in the selection), and its platform, layout, brand and format
     (in a table of the few there are): 24 bytes a card. Indexing makes the card's
@@ -126,16 +115,8 @@ class CardPlan(Sequence[CardJob]):
     def __len__(self) -> int:
         return len(self._cards) // _FIELDS
 
-    @overload
-    def __getitem__(self, index: int) -> CardJob: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[CardJob]: ...
-
-    def __getitem__(self, index: int | slice) -> CardJob | Sequence[CardJob]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(len(self))[index]]
-        start = range(len(self))[index] * _FIELDS
+    def item(self, index: int) -> CardJob:
+        start = index * _FIELDS
         selection_at, quote_at, *numbers = self._cards[start : start + _FIELDS]
         platform, layout, brand, fmt = (self._values[n] for n in numbers)
         assert isinstance(platform, Platform) and isinstance(layout, str)
@@ -144,11 +125,8 @@ class CardPlan(Sequence[CardJob]):
         quote = selection.quotes[quote_at]
         return CardJob.of(selection, quote, Choices(platform, layout, brand, fmt))
 
-    def __iter__(self) -> Iterator[CardJob]:
-        return (self[index] for index in range(len(self)))
 
-
-class CardsToDo(Sequence[Todo]):
+class CardsToDo(LazySequence[Todo]):
     """Cards of a plan as a run sorts them (to draw, or cached): for each its number in the
     plan, its cache key (32 bytes) and where its texts wait, ~50 bytes a card where a tuple
     of its job and key took ~700; read back as `Todo`s."""
@@ -175,23 +153,11 @@ class CardsToDo(Sequence[Todo]):
     def __len__(self) -> int:
         return len(self._cards)
 
-    @overload
-    def __getitem__(self, index: int) -> Todo: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Todo]: ...
-
-    def __getitem__(self, index: int | slice) -> Todo | Sequence[Todo]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(len(self))[index]]
-        index = range(len(self))[index]
+    def item(self, index: int) -> Todo:
         where = self._where[index]
         texts = self._errors[index] if where < 0 else where
         key = self._keys[index * 32 : index * 32 + 32].hex()
         return self.plan[self._cards[index]], key, texts
-
-    def __iter__(self) -> Iterator[Todo]:
-        return (self[index] for index in range(len(self)))
 
 
 class Triples(MutableMapping[int, T]):

@@ -4,7 +4,6 @@ their rows of captions.csv."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NotRequired, TypeGuard
@@ -12,8 +11,6 @@ from typing import TYPE_CHECKING, Literal, NotRequired, TypeGuard
 # pydantic makes the JSON Schema of a TypedDict only from typing_extensions' on Python 3.11
 # (`cardgen schema manifest` describes these records).
 from typing_extensions import TypedDict
-
-from cardgen.errors import CardgenError
 
 if TYPE_CHECKING:
     from cardgen.batch.records import CaptionRow
@@ -79,21 +76,7 @@ def relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def old_carousels(out: Path) -> list[CarouselRecord]:
-    """The `carousels` of the manifest on disk (none when it is missing or unreadable); a
-    record without a selection, id and platform is left out."""
-    from cardgen.batch.folder import MANIFEST, read_regular
-
-    try:
-        raw = read_regular(out / MANIFEST, missing_ok=True)
-        body = json.loads(raw) if raw else {}
-    except (CardgenError, OSError, ValueError, RecursionError):
-        return []
-    found = body.get("carousels") if isinstance(body, dict) else None
-    return [c for c in found if _is_carousel(c)] if isinstance(found, list) else []
-
-
-def _is_carousel(value: object) -> TypeGuard[CarouselRecord]:
+def is_carousel(value: object) -> TypeGuard[CarouselRecord]:
     """A carousel record read back: it has a selection, an id and a platform, as text (what
     says which carousel it is); the rest is read with care (`.get`, `str`)."""
     if not isinstance(value, dict):

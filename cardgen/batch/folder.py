@@ -15,8 +15,9 @@ import re
 import stat
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from cardgen.errors import InputError
 from cardgen.limits import MAX_STATE_FILE_BYTES
@@ -237,18 +238,69 @@ def _made_by_earlier_cardgen(out: Path) -> bool:
                 return True
     except OSError:
         pass
-    data = read_regular(out / MANIFEST, missing_ok=True, strict=False)
-    if data is None:
-        return False
+    return _names_cardgen(out / MANIFEST)
+
+
+def _names_cardgen(manifest: Path) -> bool:
+    """Whether `manifest` is an object whose `generator` is cardgen's and whose `cards` is a
+    list: read as it goes until both are seen (a manifest can be ~500 MB), never loaded."""
     try:
-        body = json.loads(data)
-    except (ValueError, RecursionError):
+        fd = os.open(manifest, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
         return False
-    return (
-        isinstance(body, dict)
-        and str(body.get("generator", "")).startswith("cardgen ")
-        and isinstance(body.get("cards"), list)
-    )
+    generator = cards = False
+    key: object = None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        try:
+            for event, value in _top_level(handle):
+                if event == "map_key":
+                    key = value
+                elif key == "generator":
+                    generator = event == "string" and str(value).startswith("cardgen ")
+                elif key == "cards":
+                    cards = event == "start_array"
+                if generator and cards:
+                    return True
+        except ValueError:
+            return False
+    return False
+
+
+MAX_JSON_DEPTH = 64  # cardgen's own JSON files are a few levels deep
+JsonEvent = tuple[int, str, object]  # depth, ijson's basic event, its value
+
+
+def json_events(handle: BinaryIO, limit: int = MAX_JSON_DEPTH) -> Iterator[JsonEvent]:
+    """A JSON file's events as ijson parses it, read as it goes, each with its depth: how
+    many arrays and objects hold it (a container's start and end: those holding the
+    container). ValueError when it is not JSON or nests deeper than `limit`: ijson's own
+    paths grow with the depth, so `[[[[...` 100,000 deep took 2 GB to find nothing."""
+    import ijson
+
+    depth = 0
+    try:
+        for event, value in ijson.basic_parse(handle, use_float=True):
+            if event in ("end_map", "end_array"):
+                depth -= 1
+            yield depth, event, value
+            if event in ("start_map", "start_array"):
+                depth += 1
+                if depth > limit:
+                    raise ValueError(f"nested more than {limit} deep")
+    except ijson.JSONError as exc:
+        raise ValueError(f"not JSON: {exc}") from None
+
+
+def _top_level(handle: BinaryIO) -> Iterator[tuple[str, object]]:
+    """`json_events` of a file that must hold one object, at its first level only (its
+    keys, and the start of each value): ValueError when the top value is not an object."""
+    for depth, event, value in json_events(handle):
+        if depth == 0 and event not in ("start_map", "end_map"):
+            raise ValueError("not an object")
+        if depth == 1 and event not in ("end_map", "end_array"):
+            yield event, value
 
 
 def _empty_but_ours(out: Path) -> bool:

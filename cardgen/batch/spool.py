@@ -11,10 +11,11 @@ import tempfile
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, TypeVar, cast, overload
+from typing import IO, TYPE_CHECKING, TypeVar, cast
 
 from cardgen.batch.records import CardRecord, Status
 from cardgen.errors import InputError
+from cardgen.lazyseq import LazySequence
 from cardgen.plaindata import JsonValue
 
 if TYPE_CHECKING:
@@ -183,7 +184,7 @@ def in_order(
         yield records[card]
 
 
-class StoredCards(Sequence[CardRecord]):
+class StoredCards(LazySequence[CardRecord]):
     """A run's cards as its report lists them, read from the run's spool as they are used
     (the spool's file stays while the report does); `status` restates each one's."""
 
@@ -197,22 +198,14 @@ class StoredCards(Sequence[CardRecord]):
     def __len__(self) -> int:
         return len(self.cards)
 
-    @overload
-    def __getitem__(self, index: int) -> CardRecord: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[CardRecord]: ...
-
-    def __getitem__(self, index: int | slice) -> CardRecord | Sequence[CardRecord]:
-        if isinstance(index, slice):
-            return StoredCards(self.records, self.cards[index], self.status)
+    def item(self, index: int) -> CardRecord:
         record = self.records[self.cards[index]]
         if self.status is not None:
             record["status"] = cast("Status", self.status)
         return record
 
-    def __iter__(self) -> Iterator[CardRecord]:
-        return (self[index] for index in range(len(self.cards)))
+    def sliced(self, indexes: range) -> Sequence[CardRecord]:
+        return StoredCards(self.records, [self.cards[i] for i in indexes], self.status)
 
 
 def with_status(cards: Sequence[CardRecord], status: str) -> Sequence[CardRecord]:
@@ -236,7 +229,7 @@ def utf8_pieces(texts: Iterable[str]) -> Iterator[bytes]:
     yield "".join(pending).encode("utf-8")
 
 
-class Mapped(Sequence[U]):
+class Mapped(LazySequence[U]):
     """`function` of each of `items`, made as it is read: a run's long lists (the card ids
     of its plan, the events of a rerun) are never held whole."""
 
@@ -247,22 +240,14 @@ class Mapped(Sequence[U]):
     def __len__(self) -> int:
         return len(self.items)
 
-    @overload
-    def __getitem__(self, index: int) -> U: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[U]: ...
-
-    def __getitem__(self, index: int | slice) -> U | Sequence[U]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(len(self))[index]]
+    def item(self, index: int) -> U:
         return self.function(self.items[index])
 
     def __iter__(self) -> Iterator[U]:
         return (self.function(item) for item in self.items)
 
 
-class Joined(Sequence[T]):
+class Joined(LazySequence[T]):
     """Sequences read one after another, as one."""
 
     def __init__(self, *parts: Sequence[T]) -> None:
@@ -271,16 +256,7 @@ class Joined(Sequence[T]):
     def __len__(self) -> int:
         return sum(len(part) for part in self.parts)
 
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[T]: ...
-
-    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(len(self))[index]]
-        index = range(len(self))[index]
+    def item(self, index: int) -> T:
         for part in self.parts:
             if index < len(part):
                 return part[index]

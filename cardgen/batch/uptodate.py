@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import chdir, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -323,34 +323,45 @@ def _unchanged_under_lock(stamp: dict[str, Any], out: Path) -> bool:
 def _settle(stamp: dict[str, Any], out: Path) -> bool:
     """Write the manifest as the first rerun after a render writes it, its `rendered` cards
     now `cached` (the only change such a rerun makes), and keep the stamp true of OUT."""
-    from cardgen.batch.folder import read_regular
-    from cardgen.batch.output import write_inside
+    from cardgen.batch.output import manifest_lines, manifest_statuses, write_inside
     from cardgen.errors import CardgenError
 
     # The manifest is as the render wrote it (its signature is the stamp's): the status
     # lines are replaced in its text, which is what writing it again would give, without
-    # the ~50 ms of encoding 300 cards' records again.
-    data = read_regular(out / MANIFEST) or b""
-    body = json.loads(data)
-    records = [*body["cards"], *body.get("carousels", ())]  # carousels' status lines alike
-    rendered = sum(record["status"] == "rendered" for record in records)
-    if data.count(_RENDERED) != rendered:
-        return False
+    # the ~50 ms of encoding 300 cards' records again. Read and written as it goes: a
+    # manifest of 100,000 cards is ~500 MB of JSON.
+    path = out / MANIFEST
     try:
-        settled = data.replace(_RENDERED, _CACHED)
-        write_inside(out, MANIFEST, settled, durable=True)
+        rendered = sum(status == "rendered" for status in manifest_statuses(path))
+        if sum(line == _RENDERED for line in manifest_lines(path)) != rendered:
+            return False
+        settled = (_CACHED if line == _RENDERED else line for line in manifest_lines(path))
+        write_inside(out, MANIFEST, _pieces(settled), durable=True)
         stamp["manifest"] = _stat(str(out / MANIFEST))
         stamp["settle"] = False
         _write_stamp_file(out, stamp)
-    except CardgenError:  # the folder is as the normal path leaves it; it redoes the stamp
+    except (CardgenError, OSError, ValueError):  # the normal path redoes it and the stamp
         return False
     return True
 
 
+def _pieces(lines: Iterable[bytes], size: int = 1 << 16) -> Iterator[bytes]:
+    """`lines` joined into pieces of about `size` bytes, to be written a piece at a time."""
+    pending: list[bytes] = []
+    held = 0
+    for line in lines:
+        pending.append(line)
+        held += len(line)
+        if held >= size:
+            yield b"".join(pending)
+            pending, held = [], 0
+    yield b"".join(pending)
+
+
 # A card's status line in the manifest (`output.pretty_json`: cards at 4 spaces, keys at 6);
 # never inside a string, where a quote is always escaped.
-_RENDERED = b'\n      "status": "rendered",\n'
-_CACHED = b'\n      "status": "cached",\n'
+_RENDERED = b'      "status": "rendered",\n'
+_CACHED = b'      "status": "cached",\n'
 
 
 def _write_stamp_file(out: Path, stamp: dict[str, Any]) -> None:

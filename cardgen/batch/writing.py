@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import cast
 
 from cardgen.batch.cardplan import Todo
-from cardgen.batch.carousel_records import CarouselRecord, old_carousels
+from cardgen.batch.carousel_records import CarouselRecord
 from cardgen.batch.events import card_event
 from cardgen.batch.finish import finish_folder
 from cardgen.batch.folder import STATE_DIR, Digests, caption_path, hash_inside, open_inside
@@ -22,6 +22,7 @@ from cardgen.batch.output import (
     Journal,
     WriteLog,
     let_go,
+    old_carousels,
     remove_inside,
     remove_temporaries,
     snippet_text,

@@ -16,7 +16,7 @@ from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING
 from urllib.parse import quote as url_quote
 
 from cardgen import __version__
@@ -24,6 +24,7 @@ from cardgen.batch.captions import count
 from cardgen.batch.spool import CardId, CardRecords, RecordSpool, in_order, keyed, utf8_pieces
 from cardgen.design.platforms import Platform
 from cardgen.errors import InputError
+from cardgen.lazyseq import LazySequence
 
 if TYPE_CHECKING:
     import jinja2
@@ -146,7 +147,7 @@ def gallery_view(
     )
 
 
-class _Quotes(Sequence[QuoteView]):
+class _Quotes(LazySequence[QuoteView]):
     """The page's quotes, each made from its cards' records when the page reaches it."""
 
     def __init__(
@@ -164,22 +165,9 @@ class _Quotes(Sequence[QuoteView]):
     def __len__(self) -> int:
         return len(self.plan)
 
-    @overload
-    def __getitem__(self, index: int) -> QuoteView: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[QuoteView]: ...
-
-    def __getitem__(self, index: int | slice) -> QuoteView | Sequence[QuoteView]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(len(self.plan))[index]]
-        if index < 0:
-            index += len(self.plan)
+    def item(self, index: int) -> QuoteView:
         cards = [self.records[card] for card in self.plan[index]]
         return _quote(index, cards, self.platforms, self.thumbs)
-
-    def __iter__(self) -> Iterator[QuoteView]:
-        return (self[index] for index in range(len(self.plan)))
 
 
 def _quote(
