@@ -1269,7 +1269,7 @@ def merge(
         bool, typer.Option("--wait", help="Wait for another run on OUT instead of exiting 2.")
     ] = False,
 ) -> None:
-    """Join shard outputs into one folder: cards checked by hash, one manifest."""
+    """Join shard outputs into one folder: cards and carousels checked by hash, one manifest."""
     cli = _invocation(ctx)
     from cardgen.batch.merge import merge as merge_outputs
     from cardgen.design.platforms import load_platforms
@@ -1279,9 +1279,10 @@ def merge(
     report = cli.run(
         lambda: merge_outputs(sources, target, platforms=load_platforms(Path.cwd()), wait=wait)
     )
+    carousels = f" and {report.carousels} carousels" if report.carousels else ""
     cli.summary(
-        f"merged {report.cards} cards from {report.sources} folders into {report.out}/ "
-        f"({report.copied} copied; manifest: {report.manifest})"
+        f"merged {report.cards} cards{carousels} from {report.sources} folders into "
+        f"{report.out}/ ({report.copied} copied; manifest: {report.manifest})"
     )
 
 

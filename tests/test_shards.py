@@ -15,8 +15,11 @@ from hypothesis import strategies as st
 from cardgen.batch.plan import Project, load_selections, plan
 from cardgen.batch.shards import parse_shard, shard_of
 from cardgen.errors import InputError
+from cardgen.review.thumbs import thumb_path
 from tests.batchkit import make_project
 from tests.helpers import run_cli
+from tests.test_carousels import CAROUSEL
+from tests.test_carousels import make_project as make_carousel_project
 
 PLATFORMS = ("bluesky", "x")
 
@@ -248,3 +251,112 @@ def test_merge_refuses_a_manifest_path_outside(project: Path) -> None:
     body["cards"][0]["path"] = "../../etc/passwd"
     path.write_text(json.dumps(body))
     assert "is not inside the output folder" in refused("s1", "s2")
+
+
+# --- carousels: each drawn by one shard, carried by merge ----------------------------------
+
+TWO_CAROUSELS = (
+    CAROUSEL
+    + """  - id: notes
+    slides: [cover, seeds, river, closing]
+    platforms: [instagram-portrait, linkedin, x]
+"""
+)
+
+
+@pytest.fixture(scope="module")
+def carousel_shards(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project with carousels rendered as shards 1/2, 2/2 and as one whole run."""
+    root = make_carousel_project(tmp_path_factory.mktemp("carousel-shards"), TWO_CAROUSELS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        for args in (["--shard", "1/2", "-o", "s1"], ["--shard", "2/2", "-o", "s2"], ["-o", "all"]):
+            code, _, err = run_cli("render", "--jobs", "1", *args)
+            assert code == 0, err
+    return root
+
+
+@pytest.fixture
+def carousel_project(
+    carousel_shards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    root = tmp_path / "proj"
+    shutil.copytree(carousel_shards, root, symlinks=True)
+    monkeypatch.chdir(root)
+    return root
+
+
+def carousels_of(out: Path) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = json.loads((out / "manifest.json").read_text())["carousels"]
+    return sorted(found, key=lambda c: (c["selection"], c["carousel_id"], c["platform"]))
+
+
+def files_of(out: Path) -> dict[str, str]:
+    """path -> sha256 of every file of OUT but its state folder."""
+    return {
+        p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and not p.relative_to(out).as_posix().startswith(".cardgen")
+    }
+
+
+def csv_rows(out: Path) -> list[str]:
+    head, *rows = (out / "captions.csv").read_text(encoding="utf-8").splitlines()
+    return [head, *sorted(rows)]
+
+
+def test_each_carousel_is_drawn_by_one_shard(carousel_project: Path) -> None:
+    keys = [
+        [(c["carousel_id"], c["platform"]) for c in carousels_of(carousel_project / d)]
+        for d in ("s1", "s2", "all")
+    ]
+    assert keys[0] and keys[1], "the test's carousels should fall in both shards"
+    assert not set(keys[0]) & set(keys[1])
+    assert sorted(keys[0] + keys[1]) == keys[2] and len(keys[2]) == 6
+
+
+def test_merge_carries_the_shards_carousels_as_one_run(carousel_project: Path) -> None:
+    code, out, err = run_cli("merge", "s1", "s2", "--out", "merged")
+    assert code == 0, err
+    assert "and 6 carousels from 2 folders" in out
+    merged, whole = carousel_project / "merged", carousel_project / "all"
+    assert carousels_of(merged) == carousels_of(whole)
+    body = json.loads((merged / "manifest.json").read_text())
+    assert body["cards"] == json.loads((whole / "manifest.json").read_text())["cards"]
+    # Every file (slides, PDFs, zips, caption and thread texts, cards), byte for byte; the
+    # manifest and review page list the carousels in another order than one run's.
+    files = {k: v for k, v in files_of(merged).items() if k not in ("manifest.json", "index.html")}
+    want = {k: v for k, v in files_of(whole).items() if k not in ("manifest.json", "index.html")}
+    assert {k for k in files if k.endswith((".pdf", ".zip", "thread.txt"))}
+    assert files.keys() == want.keys()
+    assert {k: v for k, v in files.items() if k != "captions.csv"} == {
+        k: v for k, v in want.items() if k != "captions.csv"
+    }
+    assert csv_rows(merged) == csv_rows(whole)
+    slide_thumbs = {s["thumb"] for c in body["carousels"] for s in c["slides"]}
+    assert slide_thumbs and all((merged / thumb_path(t)).is_file() for t in slide_thumbs)
+    code, out, _ = run_cli("merge", "s1", "s2", "--out", "merged")
+    assert code == 0 and "0 copied" in out
+    assert carousels_of(merged) == carousels_of(whole)
+
+
+def test_merge_checks_every_carousel_file(carousel_project: Path) -> None:
+    record = carousels_of(carousel_project / "s2")[0]
+    rel = record["path"] if record["kind"] == "pdf" else record["slides"][0]["path"]
+    slide = carousel_project / "s2" / rel
+    slide.write_bytes(slide.read_bytes()[:-1] + b"\x00")
+    err = refused("s1", "s2")
+    assert rel in err and "sha256" in err
+
+
+def test_merge_refuses_one_carousel_in_two_folders(carousel_project: Path) -> None:
+    # Two plain runs of the same carousel, one of them edited: refused, either way.
+    other = carousel_project / "other"
+    shutil.copytree(carousel_project / "all", other)
+    body: dict[str, Any] = json.loads((other / "manifest.json").read_text())
+    body["cards"] = []
+    (other / "manifest.json").write_text(json.dumps(body))
+    assert "both hold the carousel letters of quotes/garden.yaml" in refused("all", "other")
+    body["carousels"][0]["caption"] = "another caption"
+    (other / "manifest.json").write_text(json.dumps(body))
+    assert ", different" in refused("all", "other")

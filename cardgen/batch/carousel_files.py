@@ -94,12 +94,12 @@ def render_carousel(
     if job.kind.kind != "pdf":  # one download for the review page: the slides and the text
         result["zip"] = f"{job.folder}/{job.spec.id}-{job.target.id}.zip"
     result["slides"] = records
-    written.update(_write_texts(out, result, log))
+    written.update(write_texts(out, result, log))
     _remove_stale(out, job.folder, written)
     return result
 
 
-def _write_texts(out: Path, record: CarouselRecord, log: WriteLog | None) -> list[str]:
+def write_texts(out: Path, record: CarouselRecord, log: WriteLog | None) -> list[str]:
     """A carousel's text file (its caption, or a thread's posts) and the zip of its slides
     and that text, each written only when it differs; their names."""
     from cardgen.batch.output import write_if_changed
@@ -370,7 +370,7 @@ def _still_on_disk(
     if not all((out / thumb_path(str(s.get("thumb")))).is_file() for s in slides):
         return False
     try:
-        _write_texts(out, record, log)
+        write_texts(out, record, log)
     except (CardgenError, OSError, KeyError, TypeError):
         return False  # a record not as this cardgen writes it: drawn again
     return True

@@ -1,21 +1,21 @@
 """`cardgen merge`: join the output folders of shards (or of separate runs) into one.
 
 Every card file is checked against the size and sha256 its manifest gives, before anything
-is written and again as it is copied. Two folders holding the same card (overlapping or
-conflicting shards), shards of different inputs, a missing shard: refused, nothing written.
+is written and again as it is copied (each carousel file too: `merge_carousels`). Two
+folders holding the same card (overlapping or conflicting shards), shards of different
+inputs, a missing shard: refused, nothing written.
 Written like a render: each file whole or not at all, the journal knowing every card
 copied, captions.csv and the review page, then the manifest last.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypedDict, TypeGuard, cast
 
+from cardgen.batch.carousel_records import CarouselRecord
 from cardgen.batch.finish import finish_folder
 from cardgen.batch.folder import (
     MANIFEST,
@@ -24,8 +24,17 @@ from cardgen.batch.folder import (
     check_own_files,
     claim,
     hash_inside,
-    open_inside,
     safe_relative,
+)
+from cardgen.batch.merge_carousels import (
+    SourceCarousel,
+    copy_carousel,
+    copy_thumbnail,
+    hashed_files,
+    join_carousels,
+    read_carousels,
+    read_checked,
+    verify_carousel,
 )
 from cardgen.batch.output import (
     Journal,
@@ -50,7 +59,6 @@ if TYPE_CHECKING:
     from cardgen.design.platforms import Platform
 
 CardId = tuple[str, str, str]
-_THUMB_BYTES = 1_000_000  # a thumbnail is ~5 kB; anything larger is not one cardgen made
 _NEEDED = ("selection", "quote_id", "platform", "path", "bytes", "sha256", "caption", "alt_text")
 
 
@@ -77,6 +85,7 @@ class _Source:
     folder: Path
     shard: ShardHeader | None
     records: RecordSpool  # on disk, one spool file for every source: never all in memory
+    carousels: list[CarouselRecord]  # a few; each shard's own
 
 
 @dataclass
@@ -85,6 +94,7 @@ class MergeReport:
     manifest: Path
     cards: int
     copied: int  # written now; the rest were in OUT already, byte for byte
+    carousels: int
     removed: int  # cards of an earlier merge into OUT that none of the sources holds
     sources: int
 
@@ -108,14 +118,17 @@ def merge(
         read = [_read_source(folder, spool) for folder in sources]
         _check_folders(read, out)
         _check_shards(read)
-        cards = _join(read)
+        cards, card_paths = _join(read)
+        carousels = join_carousels([(s.folder, s.carousels) for s in read], card_paths)
         for source in read:
             for record in source.records.values():
                 _verify(source.folder, record)
+        for carousel in carousels:
+            verify_carousel(carousel.folder, carousel.record)
         claim(out, adopt=False)
         with OutputLock(out, wait=wait):
             mark(out)
-            return _write(read, cards, out, platforms, emit)
+            return _write(read, cards, carousels, out, platforms, emit)
 
 
 def _read_source(folder: Path, spool: SpoolFile) -> _Source:
@@ -137,7 +150,7 @@ def _read_source(folder: Path, spool: SpoolFile) -> _Source:
     shard = head.get("shard")
     if shard is not None and not _is_shard_header(shard):
         raise InputError(f'{path}: its "shard" entry is not one cardgen wrote')
-    source = _Source(folder, shard, RecordSpool(spool))
+    source = _Source(folder, shard, RecordSpool(spool), read_carousels(path))
     for number, record in enumerate(manifest_cards(path)):
         if any(key not in record for key in _NEEDED):
             raise InputError(f"{path}: card {number + 1} lacks what cardgen writes in a record")
@@ -212,8 +225,9 @@ def _check_shards(sources: list[_Source]) -> None:
         )
 
 
-def _join(sources: list[_Source]) -> RecordSpool:
-    """Every card once: the same card, or the same path, in two folders is refused."""
+def _join(sources: list[_Source]) -> tuple[RecordSpool, dict[str, Path]]:
+    """Every card once: the same card, or the same path, in two folders is refused. Its
+    files, each with the folder that holds it."""
     cards = RecordSpool(sources[0].records.file)
     where: dict[CardId, Path] = {}
     paths: dict[str, Path] = {}
@@ -237,7 +251,7 @@ def _join(sources: list[_Source]) -> RecordSpool:
                 paths[rel] = source.folder
             cards.share(card_id, source.records)
             where[card_id] = source.folder
-    return cards
+    return cards, paths
 
 
 def _verify(folder: Path, record: CardRecord) -> None:
@@ -252,28 +266,23 @@ def _verify(folder: Path, record: CardRecord) -> None:
 def _read_verified(folder: Path, record: CardRecord) -> bytes:
     """The card's bytes, checked again as read: a file changed since the first check is
     refused, not copied."""
-    fd = open_inside(folder, record["path"])
-    data = b""
-    if fd is not None:
-        try:
-            data = b"".join(iter(lambda: os.read(fd, 1 << 20), b""))
-        finally:
-            os.close(fd)
-    if (len(data), hashlib.sha256(data).hexdigest()) != (record["bytes"], record["sha256"]):
-        _verify(folder, {**record, "sha256": ""})  # raises, naming the file
-    return data
+    return read_checked(folder, record["path"], record["bytes"], record["sha256"])
 
 
 def _write(
     sources: list[_Source],
     cards: RecordSpool,
+    carousels: list[SourceCarousel],
     out: Path,
     platforms: Mapping[str, Platform],
     emit: Callable[[MergeEvent], None],
 ) -> MergeReport:
     paths = [r["path"] for r in cards.values()]
-    check_own_files(out, paths)
-    remove_temporaries(out, {".", STATE_DIR, *(p.rsplit("/", 1)[0] for p in paths if "/" in p)})
+    slides = [str(rel) for c in carousels for rel, _, _ in hashed_files(c.record)]
+    check_own_files(out, [*paths, *slides])
+    folders = (p.rsplit("/", 1)[0] for p in (*paths, *slides) if "/" in p)
+    remove_temporaries(out, {".", STATE_DIR, *folders})
+    del slides
     del paths
     listed = read_manifest(out, lambda message: emit({"event": "warning", "message": message}))
     old = RecordSpool(cards.file)  # the earlier merge's cards, read one at a time
@@ -293,33 +302,17 @@ def _write(
             write_inside(out, record["path"], _read_verified(owner[card_id], record))
             copied += 1
         write_caption(out, record)
-        _copy_thumbnail(owner[card_id], out, record["sha256"])
+        copy_thumbnail(owner[card_id], out, record["sha256"])
         journal.append(record)
         emit({"event": "card", "path": record["path"], "status": record.get("status")})
+    copied += sum(copy_carousel(carousel, out) for carousel in carousels)
     removed = _remove_old(out, old, cards)
-    manifest = finish_folder(out, cards, platforms)
+    records = [carousel.record for carousel in carousels]
+    manifest = finish_folder(out, cards, platforms, carousels=records)
     journal.clear()
     emit({"event": "done", "cards": len(cards), "copied": copied, "manifest": str(manifest)})
-    return MergeReport(out, manifest, len(cards), copied, removed, len(sources))
-
-
-def _copy_thumbnail(source: Path, out: Path, sha256: str) -> None:
-    """The review page's thumbnail of a card, taken from its shard when there (named by
-    the card's sha256, which was checked): not made again from the card (~10 ms each)."""
-    from cardgen.review.thumbs import is_card_hash, thumb_path
-
-    rel = thumb_path(sha256)
-    if not is_card_hash(sha256) or hash_inside(out, rel) is not None:
-        return
-    fd = open_inside(source, rel)
-    if fd is None:
-        return
-    try:
-        data = os.read(fd, _THUMB_BYTES + 1)
-    finally:
-        os.close(fd)
-    if 0 < len(data) <= _THUMB_BYTES:
-        write_inside(out, rel, data)
+    report = MergeReport(out, manifest, len(cards), copied, len(records), removed, len(sources))
+    return report
 
 
 def _card_id(record: Mapping[str, object]) -> CardId:

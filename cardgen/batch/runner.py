@@ -120,6 +120,12 @@ def run_batch(
     header = None
     if shard is not None:
         card_jobs, header = _take_shard(card_jobs, shard, project)
+        # A carousel too is drawn by one shard only, by the same hash of what names it.
+        carousel_jobs = [
+            job
+            for job in carousel_jobs
+            if shard.holds(job.selection.name, job.spec.id, job.target.id)
+        ]
     check_own_files(out, [job.path for job in card_jobs])
     workers, note = scheduling.usable_jobs(options.jobs)
     if note is not None:
