@@ -184,6 +184,43 @@ def test_a_short_quote_fills_a_wide_card_in_every_layout(
 
 
 @pytest.mark.parametrize("layout_name", LAYOUTS)
+@pytest.mark.parametrize("platform_id", ["instagram-square", "instagram-portrait"])
+def test_a_medium_quote_fills_a_feed_card(layout_name: str, platform_id: str) -> None:
+    """A quote of about twenty words covers at least a quarter of a square or portrait
+    feed card (`essay` set it in a 24% band of the square with empty bands above and
+    below; `night` and `minimal` in 22-23% of a portrait card in Arabic)."""
+    for lang in LANGUAGES:
+        scene = scene_of(layout_name, platform_id, sample(lang, "medium"))
+        left, top, right, bottom = element(scene, "quote").ink_box
+        share = (right - left) * (bottom - top) / (scene.width * scene.height)
+        assert share >= 0.26, (lang, round(share, 3))
+
+
+@pytest.mark.parametrize("layout_name", LAYOUTS)
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_short_quote_grows_into_a_portrait_card(layout_name: str, lang: str) -> None:
+    """4:5 and 3:4 feed posts are taller than a square: a short quote is set larger there
+    (it kept the square's size, so the taller card only added empty paper)."""
+    content = sample(lang, "short")
+    square = quote_block(scene_of(layout_name, "instagram-square", content)).size
+    for platform_id in ("instagram-portrait", "instagram-grid"):
+        taller = quote_block(scene_of(layout_name, platform_id, content)).size
+        assert taller > square, (platform_id, taller, square)
+
+
+@pytest.mark.parametrize("layout_name", LAYOUTS)
+def test_a_pin_gives_its_room_to_the_text(layout_name: str) -> None:
+    """A pin keeps less of its height clear than a story (Pinterest's safe area: 6% at the
+    top, 11% at the bottom, a story's 14% and 20%): the text's block may use at least
+    three quarters of it, a logo below included. (`card` kept its story-sized sheet of
+    paper on pins: two thirds, the bottom fifth of the pin empty.)"""
+    scene = scene_of(layout_name, "pinterest", sample("en", "long"))
+    top, bottom = element(scene, "block").box[1::2]
+    safe = scene.safe_box
+    assert bottom - top >= 0.74 * (safe[3] - safe[1]), (top, bottom, safe)
+
+
+@pytest.mark.parametrize("layout_name", LAYOUTS)
 @pytest.mark.parametrize("platform_id", ["instagram-story", "pinterest"])
 def test_the_name_reads_well_on_tall_cards(layout_name: str, platform_id: str) -> None:
     """Stories and Pinterest have the room: the name is set at least 13 px on a phone,
@@ -568,10 +605,11 @@ def test_right_to_left_quotes_mirror_the_layout(layout_name: str, platform_id: s
         mirrored = element(arabic, info.id)
         ltr_centre = (info.ink_box[0] + info.ink_box[2]) / 2
         rtl_centre = (mirrored.ink_box[0] + mirrored.ink_box[2]) / 2
-        spans = mirrored.ink_box[2] - mirrored.ink_box[0] >= 0.9 * (
-            mirrored.box[2] - mirrored.box[0]
+        spans = any(
+            i.ink_box[2] - i.ink_box[0] >= 0.9 * (i.box[2] - i.box[0]) for i in (info, mirrored)
         )
-        # off-centre: must swap sides (unless the right-to-left text fills its whole box)
+        # off-centre: must swap sides (unless either text fills its whole box, as a quote
+        # beside its mark does: then its ink says nothing of the side it is on)
         if abs(ltr_centre - middle) > 0.05 * english.width and not spans:
             assert (ltr_centre < middle) != (rtl_centre < middle), (info.id, info, mirrored)
     quote = element(arabic, "quote")
@@ -629,6 +667,40 @@ def test_scene_records_follow_the_pixels() -> None:
         min(i[1] for i in inner),
         max(i[2] for i in inner),
         max(i[3] for i in inner),
+    )
+
+
+@pytest.mark.parametrize("layout_name", MARKED)
+@pytest.mark.parametrize("lang", ["en", "fr", "ar"])
+@pytest.mark.parametrize("platform_id", ["instagram-square", "linkedin"])
+def test_a_marks_recorded_ink_is_what_is_drawn(
+    layout_name: str, lang: str, platform_id: str
+) -> None:
+    """The mark's ink box is the pixels drawn in its colour, give or take antialiasing:
+    Pillow's text box reaches down to the baseline, so a “ measured twice its height,
+    was drawn half as tall as its box and recorded 30 px lower than it was."""
+    from cardgen.drawing.raster import draw_scene
+
+    scene = scene_of(layout_name, platform_id, sample(lang, "short"))
+    mark = next(t for t in scene.drawables if isinstance(t, TextBlock) and t.role == "quote_mark")
+    image = draw_scene(scene).convert("RGB")
+    x0, y0, x1, y1 = mark.ink_box
+    pad = 12
+    around = image.crop((x0 - pad, y0 - pad, x1 + pad, y1 + pad))
+    colour = mark.colour[:3]
+    pixels = around.load()
+    assert pixels is not None
+    hits = [
+        (x, y)
+        for x in range(around.width)
+        for y in range(around.height)
+        if sum(abs(a - b) for a, b in zip(pixels[x, y], colour, strict=True)) < 60
+    ]
+    xs, ys = [x for x, _ in hits], [y for _, y in hits]
+    drawn = (min(xs) - pad + x0, min(ys) - pad + y0, max(xs) + 1 - pad + x0, max(ys) + 1 - pad + y0)
+    assert all(abs(a - b) <= 3 for a, b in zip(drawn, mark.ink_box, strict=True)), (
+        drawn,
+        mark.ink_box,
     )
 
 

@@ -765,13 +765,21 @@ class FontMeasurer:
         return ascent, descent
 
     def ink_box(self, text: str, size: int) -> tuple[int, int, int, int]:
-        """Bounding box of the inked pixels relative to the baseline start."""
+        """Bounding box of the inked pixels relative to the baseline start.
+
+        From the rendered mask: Pillow's `getbbox` always reaches down to the baseline
+        and back to the pen's start, so a quote mark, which floats above the baseline,
+        measured twice its height, and a mark scaled to fill its box came out half as
+        tall as the box and its recorded ink reached 30 px below what was drawn."""
         try:
             font = load_font(self.face.path, size, self.face.index)
-            box = font.getbbox(text, anchor="ls", features=FEATURES)
+            mask, (left, top) = font.getmask2(text, anchor="ls", features=FEATURES)
         except OSError as exc:
             raise damaged_font(self.face.path, exc) from None
-        return int(box[0]), int(box[1]), int(box[2]), int(box[3])
+        inked = mask.getbbox()
+        if inked is None:  # nothing drawn (spaces)
+            return 0, 0, 0, 0
+        return left + inked[0], top + inked[1], left + inked[2], top + inked[3]
 
 
 def forget_font_files() -> None:
