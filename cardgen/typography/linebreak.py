@@ -107,6 +107,7 @@ def best_breaks(
     credit: float = 0.0,
     wrap: str = BALANCE,
     bonus: Sequence[float] = (),
+    middle: Sequence[float] = (),
 ) -> tuple[list[tuple[int, int]], float]:
     """The cheapest way to set the pieces in as many lines as `fewest` (a greedy break),
     and what its breaks cost in penalties (raggedness, a short first line and
@@ -134,6 +135,7 @@ def best_breaks(
         room = max_width + (credit if k == 0 else 0.0)
         last = k == count - 1
         ragged = last and wrap == PRETTY  # only the last line's shortness costs
+        alone = lone if last or not middle else middle  # `middle`: alone on a line but the last
         ends = [pieces] if last else range(earliest[k + 1], latest[k] + 1)
         starts = sorted(costs, reverse=True)
         step: dict[int, tuple[float, float]] = {}
@@ -157,7 +159,7 @@ def best_breaks(
                 # One word alone on a line after the first (`become`) is a hole in the
                 # block; alone on the first (`Ambition` / `doesn't mean`), it is only as bad
                 # as the first line is short, which is weighed below.
-                penalty = between + lone[start] if end - start == 1 and k else between
+                penalty = between + alone[start] if end - start == 1 and k else between
                 if ragged:
                     short = PRETTY_LAST_LINE - used / room
                     line_cost = short * short if short > 0 else 0.0

@@ -126,6 +126,9 @@ class Pieces:
     penalties: tuple[float, ...]  # of a line break after pieces[i] (one fewer than pieces)
     lone: tuple[float, ...]  # of pieces[i] alone on a line
     bonus: tuple[float, ...] = ()  # of a line break after pieces[i] (a clause's end); () none
+    # of pieces[i] alone on a line but the last (a Japanese or Chinese phrase may stand
+    # alone there: phrases are what those lines are made of); () as `lone`
+    middle: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,7 @@ def breaks(text: str, language: str | None = None) -> Breaks:
     """Every size tried while fitting breaks the same text: find its breaks once."""
     language = language or detect(text)
     if not text:
-        empty = Pieces((), (), (), ())
+        empty = Pieces((), (), (), (), ())
         return Breaks(language, empty, None)
     offsets = [i for i in range(1, len(text)) if _break_before(text, i)]
     if any(_in_dictionary_script(c) for c in text):
@@ -191,6 +194,7 @@ def _pieces(text: str, offsets: list[int], costs: dict[int, float]) -> Pieces:
         tuple(costs[i] for i in offsets),
         tuple(_lone(p) for p in pieces),
         tuple(CLAUSE_END if ends_clause(text, i) else 0.0 for i in offsets),
+        tuple(0.0 if any(is_cjk(c) for c in p) else _lone(p) for p in pieces),
     )
 
 

@@ -309,6 +309,7 @@ class _Broken:
             credit=self.indent,
             wrap=wrap,
             bonus=found.bonus,
+            middle=found.middle,
         )
         lines = _lines_of(found.pieces, spans)
         ascent, descent = measure.metrics(self.size)
