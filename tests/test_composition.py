@@ -177,9 +177,7 @@ def test_a_short_quote_fills_a_wide_card_in_every_layout(
     its ink covers at least 9% of the card. (Before `fill` in classic, card, night, essay
     and photo, "Rest is part of the work." took 6-8%: one line over half the width.)"""
     for lang in WIDE_SAMPLES:
-        scene = scene_of(layout_name, platform_id, sample(lang, "short"))
-        left, top, right, bottom = element(scene, "quote").ink_box
-        share = (right - left) * (bottom - top) / (scene.width * scene.height)
+        share = quote_share(scene_of(layout_name, platform_id, sample(lang, "short")))
         assert share >= 0.09, (lang, round(share, 3))
 
 
@@ -190,10 +188,14 @@ def test_a_medium_quote_fills_a_feed_card(layout_name: str, platform_id: str) ->
     feed card (`essay` set it in a 24% band of the square with empty bands above and
     below; `night` and `minimal` in 22-23% of a portrait card in Arabic)."""
     for lang in LANGUAGES:
-        scene = scene_of(layout_name, platform_id, sample(lang, "medium"))
-        left, top, right, bottom = element(scene, "quote").ink_box
-        share = (right - left) * (bottom - top) / (scene.width * scene.height)
+        share = quote_share(scene_of(layout_name, platform_id, sample(lang, "medium")))
         assert share >= 0.26, (lang, round(share, 3))
+
+
+def quote_share(scene: Scene) -> float:
+    """The share of the card the quote's ink covers."""
+    left, top, right, bottom = element(scene, "quote").ink_box
+    return (right - left) * (bottom - top) / (scene.width * scene.height)
 
 
 @pytest.mark.parametrize("layout_name", LAYOUTS)

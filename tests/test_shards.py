@@ -36,7 +36,11 @@ def cards_of(out: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project with shards 1/2, 2/2 and one whole run rendered (once for the module)."""
-    root = make_project(tmp_path_factory.mktemp("shards") / "proj", 4, PLATFORMS)
+    return render_shards(make_project(tmp_path_factory.mktemp("shards") / "proj", 4, PLATFORMS))
+
+
+def render_shards(root: Path) -> Path:
+    """`root` rendered as shards 1/2 (into s1), 2/2 (s2) and as one whole run (all)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)
         for args in (["--shard", "1/2", "-o", "s1"], ["--shard", "2/2", "-o", "s2"], ["-o", "all"]):
@@ -267,13 +271,9 @@ TWO_CAROUSELS = (
 @pytest.fixture(scope="module")
 def carousel_shards(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project with carousels rendered as shards 1/2, 2/2 and as one whole run."""
-    root = make_carousel_project(tmp_path_factory.mktemp("carousel-shards"), TWO_CAROUSELS)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(root)
-        for args in (["--shard", "1/2", "-o", "s1"], ["--shard", "2/2", "-o", "s2"], ["-o", "all"]):
-            code, _, err = run_cli("render", "--jobs", "1", *args)
-            assert code == 0, err
-    return root
+    return render_shards(
+        make_carousel_project(tmp_path_factory.mktemp("carousel-shards"), TWO_CAROUSELS)
+    )
 
 
 @pytest.fixture
