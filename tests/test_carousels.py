@@ -355,6 +355,27 @@ def test_a_damaged_carousel_record_on_disk_is_left_out_not_a_crash(tmp_path: Pat
     assert [(c["carousel_id"], c["status"]) for c in manifest["carousels"]] == [("c", "kept")]
 
 
+def test_a_removed_carousel_deletes_only_files_of_its_selection(tmp_path: Path) -> None:
+    """A carousel no longer made has its files deleted as its record on disk names them:
+    a record naming one of cardgen's own files (a hand edit, a damaged manifest) never
+    has it deleted: the review decisions are a reviewer's work."""
+    root = make_project(tmp_path, "carousels:\n  - id: c\n    slides: [cover, seeds]\n")
+    garden = root / "quotes" / "garden.yaml"
+    project = Project.open(root)
+    render([garden], out=root / "out", project=project)
+    decisions = root / "out" / "review.json"
+    decisions.write_text('{"cards": {}}\n', encoding="utf-8")
+    path = root / "out" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    (record,) = manifest["carousels"]
+    record["zip"] = "review.json"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    garden.write_text(garden.read_text(encoding="utf-8").split("carousels:")[0], encoding="utf-8")
+    render([garden], out=root / "out", project=project)
+    assert decisions.read_text(encoding="utf-8") == '{"cards": {}}\n'
+    assert not any((root / "out" / s["path"]).exists() for s in record["slides"])
+
+
 def test_defaults_carousel_fills_in_what_a_carousel_leaves_out(tmp_path: Path) -> None:
     root = make_project(
         tmp_path,

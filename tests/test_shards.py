@@ -349,6 +349,27 @@ def test_merge_checks_every_carousel_file(carousel_project: Path) -> None:
     assert rel in err and "sha256" in err
 
 
+@pytest.mark.parametrize("name", ["review.json", ".cardgen/journal.jsonl", "Index.html"])
+def test_merge_never_writes_cardgens_own_files_for_a_carousel(
+    carousel_project: Path, name: str
+) -> None:
+    """A shard's manifest is read back from disk: a carousel naming one of cardgen's own
+    files as its text (the review decisions, the journal) would have it overwritten."""
+    code, _, err = run_cli("merge", "s1", "s2", "--out", "merged")
+    assert code == 0, err
+    decisions = carousel_project / "merged" / "review.json"
+    decisions.write_text('{"cards": {}}\n', encoding="utf-8")  # a reviewer's work
+    manifest = carousel_project / "s2" / "manifest.json"
+    body: dict[str, Any] = json.loads(manifest.read_text())
+    body["carousels"][0]["caption_file"] = name
+    manifest.write_text(json.dumps(body, indent=2), encoding="utf-8")
+    before = files_of(carousel_project / "merged")
+    code, _, err = run_cli("merge", "s1", "s2", "--out", "merged")
+    assert code == 2 and "names a file outside its selection's folder" in err, err
+    assert files_of(carousel_project / "merged") == before
+    assert decisions.read_text(encoding="utf-8") == '{"cards": {}}\n'
+
+
 def test_merge_refuses_one_carousel_in_two_folders(carousel_project: Path) -> None:
     # Two plain runs of the same carousel, one of them edited: refused, either way.
     other = carousel_project / "other"

@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING, Protocol
 from cardgen import __version__
 from cardgen.batch.captions import count
 from cardgen.batch.carousel_posts import carousel_caption, slide_alt, thread_posts
-from cardgen.batch.carousel_records import CarouselRecord, SlideRecord, relative
+from cardgen.batch.carousel_records import CarouselRecord, SlideRecord, file_names, relative
 from cardgen.batch.carousel_slides import (
     Slide,
     SlideMaker,
@@ -26,6 +26,7 @@ from cardgen.batch.carousel_slides import (
     slide_texts,
 )
 from cardgen.batch.carousels import CarouselJob
+from cardgen.batch.folder import card_file
 from cardgen.design.carousel import DOCUMENT_DPI, LINKEDIN_DOCUMENT_LIMIT
 from cardgen.drawing.encoders import extension
 from cardgen.errors import CardgenError, ContentError
@@ -383,11 +384,4 @@ def _in_folder(folder: str, path: object) -> bool:
 def _files_of(record: CarouselRecord) -> list[str]:
     """The files an earlier run wrote for a carousel, as far as its record (read back from
     disk: checked value by value) names them."""
-    files = [
-        str(s["path"]) for s in record.get("slides", []) if isinstance(s, dict) and s.get("path")
-    ]
-    for key in ("caption_file", "path", "zip"):
-        found = record.get(key)
-        if isinstance(found, str) and (key != "path" or record.get("kind") == "pdf"):
-            files.append(found)
-    return [f for f in files if f and ".." not in f.split("/") and not f.startswith("/")]
+    return [rel for rel in file_names(record) if card_file(rel) is not None]

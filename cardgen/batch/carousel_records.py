@@ -76,6 +76,28 @@ def relative(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+def hashed_files(record: CarouselRecord) -> list[tuple[object, object, object]]:
+    """(path, bytes, sha256) of the files a carousel's record hashes: its PDF, or its
+    slide files (a thread's or images' slides), as the record read back names them."""
+    if record.get("kind") == "pdf":
+        return [(record.get("path"), record.get("bytes"), record.get("sha256"))]
+    return [
+        (s.get("path"), s.get("bytes"), s.get("sha256"))
+        for s in record.get("slides", [])
+        if isinstance(s, dict) and s.get("path") is not None
+    ]
+
+
+def text_files(record: CarouselRecord) -> list[str]:
+    """Its caption (or thread) text and zip: made again from the record and the slides."""
+    return [str(name) for name in (record.get("caption_file"), record.get("zip")) if name]
+
+
+def file_names(record: CarouselRecord) -> list[str]:
+    """Every file a carousel's record names: hashed ones first, then its texts and zip."""
+    return [str(rel) for rel, _, _ in hashed_files(record)] + text_files(record)
+
+
 def is_carousel(value: object) -> TypeGuard[CarouselRecord]:
     """A carousel record read back: it has a selection, an id and a platform, as text (what
     says which carousel it is); the rest is read with care (`.get`, `str`)."""

@@ -254,7 +254,9 @@ def _names_cardgen(manifest: Path) -> bool:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return False
         try:
-            for event, value in _top_level(handle):
+            for depth, event, value, _ in manifest_events(handle):
+                if depth != 1 or event in ("end_map", "end_array"):
+                    continue
                 if event == "map_key":
                     key = value
                 elif key == "generator":
@@ -293,14 +295,22 @@ def json_events(handle: BinaryIO, limit: int = MAX_JSON_DEPTH) -> Iterator[JsonE
         raise ValueError(f"not JSON: {exc}") from None
 
 
-def _top_level(handle: BinaryIO) -> Iterator[tuple[str, object]]:
-    """`json_events` of a file that must hold one object, at its first level only (its
-    keys, and the start of each value): ValueError when the top value is not an object."""
+def manifest_events(handle: BinaryIO) -> Iterator[tuple[int, str, object, str | None]]:
+    """A manifest's events (`json_events`), each with the top-level list it is in: "cards",
+    "carousels" or None. ValueError when the top value is not an object."""
+    top_key: object = None
+    list_name: str | None = None
     for depth, event, value in json_events(handle):
         if depth == 0 and event not in ("start_map", "end_map"):
             raise ValueError("not an object")
-        if depth == 1 and event not in ("end_map", "end_array"):
-            yield event, value
+        if depth == 1:
+            if event == "map_key":
+                top_key = value
+            elif event == "start_array" and top_key in ("cards", "carousels"):
+                list_name = str(top_key)
+            elif event == "end_array":
+                list_name = None
+        yield depth, event, value, list_name
 
 
 def _empty_but_ours(out: Path) -> bool:
@@ -385,6 +395,17 @@ def safe_relative(path: object) -> str | None:
     if pure.is_absolute() or any(part in ("..", ".", "") for part in path.split("/")):
         return None
     return pure.as_posix()
+
+
+def card_file(path: object) -> str | None:
+    """`path` if it can name a file of a card or carousel: a plain path inside OUT
+    (`safe_relative`) under a selection's folder, never one of cardgen's own files or
+    folders (the manifest, the review decisions, `.cardgen/`...). A record read back from
+    disk that names one is not trusted to write or delete it."""
+    safe = safe_relative(path)
+    if safe is None or safe.split("/", 1)[0].lower() in RESERVED_NAMES:
+        return None
+    return safe
 
 
 def open_inside(out: Path, rel: str) -> int | None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from cardgen.batch.folder import STATE_DIR, Digests, hash_inside, safe_relative
+from cardgen.batch.folder import STATE_DIR, Digests, card_file, hash_inside
 from cardgen.batch.output import Journal, read_manifest
 from cardgen.batch.plan import CardJob, Project, shown_path
 from cardgen.batch.records import Event, as_record
@@ -45,7 +45,7 @@ def known_records(out: Path, warn: Callable[[str], None], spool: SpoolFile | Non
             if origin == "manifest.json":
                 known.manifest_paths.add(str(line.get("path")))
             path = line.get("path")
-            if safe_relative(path) is None:
+            if card_file(path) is None:
                 warn(f"{out / origin}: card path {path!r} is not inside the output folder: ignored")
                 continue
             record = as_record(line)

@@ -15,22 +15,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypedDict, TypeGuard, cast
 
-from cardgen.batch.carousel_records import CarouselRecord
+from cardgen.batch.carousel_records import CarouselRecord, hashed_files
 from cardgen.batch.finish import finish_folder
 from cardgen.batch.folder import (
     MANIFEST,
     STATE_DIR,
     caption_path,
+    card_file,
     check_own_files,
     claim,
     hash_inside,
-    safe_relative,
 )
 from cardgen.batch.merge_carousels import (
     SourceCarousel,
     copy_carousel,
     copy_thumbnail,
-    hashed_files,
     join_carousels,
     read_carousels,
     read_checked,
@@ -154,7 +153,7 @@ def _read_source(folder: Path, spool: SpoolFile) -> _Source:
     for number, record in enumerate(manifest_cards(path)):
         if any(key not in record for key in _NEEDED):
             raise InputError(f"{path}: card {number + 1} lacks what cardgen writes in a record")
-        if safe_relative(record["path"]) is None:
+        if card_file(record["path"]) is None:
             raise InputError(
                 f"{path}: card path {record['path']!r} is not inside the output folder"
             )
@@ -263,12 +262,6 @@ def _verify(folder: Path, record: CardRecord) -> None:
         )
 
 
-def _read_verified(folder: Path, record: CardRecord) -> bytes:
-    """The card's bytes, checked again as read: a file changed since the first check is
-    refused, not copied."""
-    return read_checked(folder, record["path"], record["bytes"], record["sha256"])
-
-
 def _write(
     sources: list[_Source],
     cards: RecordSpool,
@@ -298,8 +291,9 @@ def _write(
     copied = 0
     owner = {card_id: s.folder for s in sources for card_id in s.records}
     for card_id, record in cards.items():
-        if hash_inside(out, record["path"]) != (record["bytes"], record["sha256"]):
-            write_inside(out, record["path"], _read_verified(owner[card_id], record))
+        path, expected = record["path"], (record["bytes"], record["sha256"])
+        if hash_inside(out, path) != expected:
+            write_inside(out, path, read_checked(owner[card_id], path, *expected))
             copied += 1
         write_caption(out, record)
         copy_thumbnail(owner[card_id], out, record["sha256"])
@@ -331,7 +325,7 @@ def _remove_old(out: Path, old: RecordSpool, cards: RecordSpool) -> int:
     removed = 0
     for record in old.values():
         path = record.get("path")
-        if not isinstance(path, str) or safe_relative(path) is None or path in keep:
+        if not isinstance(path, str) or card_file(path) is None or path in keep:
             continue
         if hash_inside(out, path) == (record.get("bytes"), record.get("sha256")):
             remove_inside(out, path)

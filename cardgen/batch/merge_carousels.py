@@ -10,8 +10,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from cardgen.batch.carousel_records import CarouselRecord, is_carousel
-from cardgen.batch.folder import hash_inside, open_inside, safe_relative
+from cardgen.batch.carousel_records import (
+    CarouselRecord,
+    file_names,
+    hashed_files,
+    is_carousel,
+)
+from cardgen.batch.folder import card_file, hash_inside, open_inside
 from cardgen.batch.output import manifest_carousels, write_inside
 from cardgen.errors import InputError
 
@@ -26,38 +31,23 @@ class SourceCarousel:
 
 
 def read_carousels(path: Path) -> list[CarouselRecord]:
-    """A shard manifest's carousels, each naming only files inside its folder."""
+    """A shard manifest's carousels, each naming only files of its own inside its folder
+    (never one of cardgen's files: a record naming `review.json` would overwrite it)."""
     found = manifest_carousels(path)
     records: list[CarouselRecord] = []
     for number, record in enumerate(found, 1):
         if not is_carousel(record):
             raise InputError(f"{path}: carousel {number} lacks its selection, id or platform")
-        names = [rel for rel, _, _ in hashed_files(record)] + text_files(record)
-        if any(safe_relative(rel) is None for rel in names):
-            raise InputError(f"{path}: carousel {number} names a file outside the output folder")
+        if any(card_file(rel) is None for rel in file_names(record)):
+            raise InputError(
+                f"{path}: carousel {number} names a file outside its selection's folder"
+            )
         records.append(record)
     return records
 
 
 def carousel_id(record: CarouselRecord) -> CarouselId:
     return (str(record["selection"]), str(record["carousel_id"]), str(record["platform"]))
-
-
-def hashed_files(record: CarouselRecord) -> list[tuple[object, object, object]]:
-    """(path, bytes, sha256) of the files a carousel's record hashes: its PDF, or its
-    slide files (a thread's or images' slides)."""
-    if record.get("kind") == "pdf":
-        return [(record.get("path"), record.get("bytes"), record.get("sha256"))]
-    return [
-        (s.get("path"), s.get("bytes"), s.get("sha256"))
-        for s in record.get("slides", [])
-        if isinstance(s, dict) and s.get("path") is not None
-    ]
-
-
-def text_files(record: CarouselRecord) -> list[str]:
-    """Its caption (or thread) text and zip: made again from the record and the slides."""
-    return [str(name) for name in (record.get("caption_file"), record.get("zip")) if name]
 
 
 def join_carousels(
@@ -78,7 +68,7 @@ def join_carousels(
                     hint="shards of one plan never share a carousel: render each shard into "
                     "a new folder",
                 )
-            for rel in [str(rel) for rel, _, _ in hashed_files(record)] + text_files(record):
+            for rel in file_names(record):
                 if rel in paths:
                     raise InputError(
                         f"{paths[rel]} and {folder} both have {rel}",

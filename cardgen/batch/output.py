@@ -22,7 +22,7 @@ from cardgen.batch.folder import (
     caption_path,
     is_marked,
     is_temp_name,
-    json_events,
+    manifest_events,
     read_regular,
     signature,
     temp_name,
@@ -467,7 +467,7 @@ def check_manifest(path: Path) -> None:
         seen_cards = False
         key: object = None
         try:
-            for depth, event, value, _ in _listed(handle):
+            for depth, event, value, _ in manifest_events(handle):
                 if depth != 1:
                     continue
                 if event == "map_key":
@@ -524,7 +524,7 @@ def manifest_carousels(path: Path) -> list[JsonObject]:
     found: list[JsonObject] = []
     with _open_state_file(path) as handle:
         builder: ijson.ObjectBuilder | None = None
-        for depth, event, value, list_name in _listed(handle):
+        for depth, event, value, list_name in manifest_events(handle):
             if list_name != "carousels" or depth < 2:
                 continue
             if depth == 2 and event == "start_map":
@@ -541,29 +541,11 @@ def manifest_statuses(path: Path) -> Iterator[str]:
     """The `status` of each card and carousel of a manifest, parsed as it is read."""
     with _open_state_file(path) as handle:
         key: object = None
-        for depth, event, value, list_name in _listed(handle):
+        for depth, event, value, list_name in manifest_events(handle):
             if depth == 3 and event == "map_key":
                 key = value
             elif depth == 3 and key == "status" and event == "string" and list_name:
                 yield str(value)
-
-
-def _listed(handle: BinaryIO) -> Iterator[tuple[int, str, object, str | None]]:
-    """A manifest's events (`json_events`), each with the top-level list it is in: "cards",
-    "carousels" or None. ValueError when the top value is not an object."""
-    top_key: object = None
-    list_name: str | None = None
-    for depth, event, value in json_events(handle):
-        if depth == 0 and event not in ("start_map", "end_map"):
-            raise ValueError("not an object")
-        if depth == 1:
-            if event == "map_key":
-                top_key = value
-            elif event == "start_array" and top_key in ("cards", "carousels"):
-                list_name = str(top_key)
-            elif event == "end_array":
-                list_name = None
-        yield depth, event, value, list_name
 
 
 def manifest_lines(path: Path) -> Iterator[bytes]:
