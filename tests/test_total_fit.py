@@ -79,6 +79,27 @@ def test_short_words_per_language_and_all_of_them_when_unknown() -> None:
     assert short_words("und") >= short_words("en") | short_words("fr")
 
 
+@pytest.mark.parametrize(
+    ("language", "pronouns"),
+    [
+        ("en", "i we you he she it they"),
+        ("fr", "je tu il elle on nous vous ils elles"),
+        ("es", "yo tú él ella nosotros ellos ellas usted"),
+        ("pt", "eu tu ele ela nós eles elas você"),
+        ("it", "io tu lui lei noi voi loro"),
+        ("de", "ich du er sie es wir ihr"),
+        ("nl", "ik jij je hij zij ze wij we u"),
+        ("ar", "أنا أنت هو هي نحن هم"),
+        ("fa", "من تو او ما شما"),
+    ],
+)
+def test_subject_pronouns_are_short_words_in_every_language_listed(
+    language: str, pronouns: str
+) -> None:
+    # A subject pronoun belongs with its verb: `selfish. It` / `just means` strands it.
+    assert set(pronouns.split()) <= short_words(language)
+
+
 def _cost_after(text: str, word: str, language: str | None = None) -> float:
     """The penalty of a line break right after the first `word` piece of `text`."""
     found = breaks(text, language).finest
@@ -105,6 +126,16 @@ def _cost_after(text: str, word: str, language: str | None = None) -> float:
         ("work \u2014 and life", "work", "en", DASH_START),
         ("work \u2014 and life", "\u2014", "en", 0.0),
         ("a run of 10 km today", "10", "en", 0.1),
+        # Subject pronouns and the conjunctions that open a clause belong with what follows;
+        # before punctuation a pronoun ends its clause and may end a line.
+        ("Ambition doesn't mean we are selfish", "we", "en", SHORT_WORD),
+        ("selfish. It just means that we strive", "It", "en", SHORT_WORD),
+        ("selfish. It just means that we strive", "that", "en", SHORT_WORD),
+        ("I love it. Then we went on", "it.", "en", 0.0),
+        ("Ce que nous voulons, vous le savez", "nous", "fr", SHORT_WORD),
+        ("Ce que nous voulons, vous le savez", "que", "fr", SHORT_WORD),
+        ("Morgen gehen wir ins Kino und dann", "wir", "de", SHORT_WORD),
+        ("Lo que ellos quieren es vivir", "ellos", "es", SHORT_WORD),
         # Arabic prepositions and particles written as words of their own.
         ("نقف إلى جانبهم في أيامهم", "إلى", "ar", SHORT_WORD),
         ("نقف إلى جانبهم في أيامهم", "جانبهم", "ar", 0.0),
@@ -187,7 +218,7 @@ def test_every_word_in_order_no_line_too_wide_and_deterministic(
             "Ambition means that we strive for excellence in our work and in the lives of "
             "our children",
             "en",
-            10,
+            4,  # `that`, `we`, `and` too: ten of its sixteen words are short
         ),
         (
             "Nous cherchons avant tout la justesse dans notre travail et dans la vie de "

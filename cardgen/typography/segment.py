@@ -46,6 +46,10 @@ _PHRASE_SHORT = 3  # a phrase of at most this many characters is a widow on the 
 # `;`, `、`, `。`, `،`...) reads as a phrase of its own, so a line may be a little shorter
 # there; and only there may the first line be short (`linebreak.FIRST_LINE`).
 CLAUSE_END = 0.06
+# ...and more where a sentence ends (after `.`, `!`, `?`, `…`, `。`, `؟`...): a line that
+# holds the end of one sentence and the start of the next (`selfish. It just means`)
+# reads as neither.
+SENTENCE_END = 0.12
 
 # What ends a clause: Latin, CJK (full-width), Arabic and Persian, Devanagari, Ethiopic
 # and Armenian stops, commas, colons and semicolons, the ellipsis; closing quote marks
@@ -53,6 +57,10 @@ CLAUSE_END = 0.06
 _CLAUSE_PUNCTUATION = frozenset(
     ".,;:!?\u2026\u3001\u3002\uff0c\uff0e\uff1a\uff1b\uff01\uff1f\uff61\uff64"
     "\u060c\u061b\u061f\u06d4\u0964\u0965\u1361\u1362\u1363\u1364\u0589\u055d"
+)
+# ...of which these end a sentence.
+_SENTENCE_PUNCTUATION = frozenset(
+    ".!?\u2026\u3002\uff0e\uff01\uff1f\uff61\u061f\u06d4\u0964\u0965\u1362\u0589"
 )
 _SPACES_AND_CLOSERS = (
     " \u00a0\u202f\"'\u2019\u201d\u00bb\u203a)]}\uff09\uff3d\u300d\u300f\u3011\u3009\u300b"
@@ -193,27 +201,34 @@ def _pieces(text: str, offsets: list[int], costs: dict[int, float]) -> Pieces:
         pieces,
         tuple(costs[i] for i in offsets),
         tuple(_lone(p) for p in pieces),
-        tuple(CLAUSE_END if ends_clause(text, i) else 0.0 for i in offsets),
+        tuple(_clause_bonus(text, i) for i in offsets),
         tuple(0.0 if any(is_cjk(c) for c in p) else _lone(p) for p in pieces),
     )
 
 
 def ends_clause(text: str, i: int) -> bool:
     """Whether a line break before text[i] falls where a clause or sentence ends."""
+    return _clause_bonus(text, i) > 0.0
+
+
+def _clause_bonus(text: str, i: int) -> float:
+    """What a line break before text[i] earns: `SENTENCE_END` where a sentence ends,
+    `CLAUSE_END` where a clause does, else nothing."""
     end = i
     while end > 0 and text[end - 1] in _SPACES_AND_CLOSERS:
         end -= 1
     if end == 0:
-        return False
-    if text[end - 1] in _DASHES and end < i:  # a spaced dash: `waiting \u2014` / `it is`
-        return end >= 2 and text[end - 2] == " "
-    if text[end - 1] not in _CLAUSE_PUNCTUATION:
-        return False
-    if text[end - 1] == ".":
+        return 0.0
+    mark = text[end - 1]
+    if mark in _DASHES and end < i:  # a spaced dash: `waiting \u2014` / `it is`
+        return CLAUSE_END if end >= 2 and text[end - 2] == " " else 0.0
+    if mark not in _CLAUSE_PUNCTUATION:
+        return 0.0
+    if mark == ".":
         word = text[:end].rsplit(" ", 1)[-1]
         if _ABBREVIATION.fullmatch(word) or word.lower() in _ABBREVIATIONS:
-            return False
-    return True
+            return 0.0
+    return SENTENCE_END if mark in _SENTENCE_PUNCTUATION else CLAUSE_END
 
 
 # Titles and Latin abbreviations a full stop does not end a sentence after.
