@@ -80,7 +80,7 @@ def _raggedness(widths: list[float], width: float) -> float:
     return sum(((width - w) / width) ** 2 for w in widths)
 
 
-PRONOUNS = ("i", "we", "you", "he", "she", "it", "they", "that", "and")
+PRONOUNS = ("i", "we", "you", "he", "she", "it", "they")
 pronoun_texts = st.lists(
     st.one_of(st.sampled_from(PRONOUNS), st.text("bcdfghkmnpqrstvwxz", min_size=2, max_size=9)),
     min_size=3,
@@ -93,8 +93,8 @@ pronoun_texts = st.lists(
 def test_no_line_ends_on_a_pronoun_where_an_as_even_break_without_one_exists(
     words: list[str], width: int
 ) -> None:
-    # `mean we` / `are selfish`, `selfish. It` / `just means`: a subject pronoun (or a
-    # conjunction) belongs with the words after it.
+    # `mean we` / `are selfish`, `selfish. It` / `just means`: a subject pronoun belongs
+    # with the words after it.
     fitted = set_at(" ".join(words), SIZE, width, 1.2, P, language="en")
     if fitted is None or len(fitted.lines) < 2:
         return
@@ -260,8 +260,10 @@ def test_cards_do_not_open_on_a_stub(
     block = next(d for d in scene.drawables if isinstance(d, TextBlock) and d.role == "quote")
     lines = [line.text for line in block.lines]
     widths = [sum(run.width for run in line.runs) for line in block.lines]
-    assert len(lines) >= 3
-    assert widths[0] >= 0.8 * max(widths) or lines[0].endswith((",", ".", ";", ":")), lines
+    assert len(lines) >= 2
+    # (Two lines are an even pair: `A quiet mind hears` / `the answer first.`.)
+    full = len(lines) == 2 or widths[0] >= 0.8 * max(widths)
+    assert full or lines[0].endswith((",", ".", ";", ":")), lines
     assert all(len(line.split()) > 1 for line in lines[:-1]), lines
 
 

@@ -35,6 +35,11 @@ _DASHES = "-\u2010\u2013\u2014\u2015"
 WIDOW = 1.0  # one word, emoji or a 1-3 character phrase alone on the last line
 SHORT_WORD = 0.2  # a line ending in `a`, `the`, `de`, `la`...
 DASH_START = 0.6  # a spaced dash starting a line (`word — word`)
+# A line that ends one or two words into a new sentence (`selfish. It just` / `means`),
+# or the next that starts on a sentence's last word and goes on (`mean we are` /
+# `selfish. It just means`): those words are stranded, as a short word is, away from
+# the rest of their sentence.
+SENTENCE_START = 0.2
 HYPHEN = 0.05  # a line ending inside a hyphenated word (`well-` / `being`)
 NUMBER = 0.1  # a number parted from the word after it (`10` / `km`)
 EMOJI_ATTACHED = 0.3  # an emoji parted from the word it was written against
@@ -259,6 +264,8 @@ def _penalty(text: str, i: int, language: str, phrase_ends: frozenset[int] | Non
             cost += SHORT_WORD
         elif _NUMBER.fullmatch(word) and cur.isalpha():
             cost += NUMBER
+        elif _starts_sentence(text, i) or _ends_sentence(text, i):
+            cost += SENTENCE_START
         if cur in _DASHES and (i + 1 == len(text) or text[i + 1] == " "):
             cost += DASH_START
     elif prev in _DASHES:
@@ -266,6 +273,29 @@ def _penalty(text: str, i: int, language: str, phrase_ends: frozenset[int] | Non
     elif is_emoji(cur) and prev.isalnum():
         cost += EMOJI_ATTACHED
     return cost
+
+
+def _starts_sentence(text: str, i: int) -> bool:
+    """Whether a break before text[i] falls one or two words into a sentence that began
+    on the same line (`selfish. It just` / `means`), not at a clause's end itself."""
+    if _clause_bonus(text, i):
+        return False
+    start = i
+    for _ in range(2):
+        end = len(text[:start].rstrip(" "))
+        start = text.rfind(" ", 0, end) + 1  # where the word before starts
+        if start == 0:
+            return False
+        if _clause_bonus(text, start) == SENTENCE_END:
+            return True
+    return False
+
+
+def _ends_sentence(text: str, i: int) -> bool:
+    """Whether the word at text[i] ends a sentence that goes on before it, with more text
+    after it (`mean we are` / `selfish. It just means`)."""
+    end = text.find(" ", i)
+    return end >= 0 and not _clause_bonus(text, i) and _clause_bonus(text, end) == SENTENCE_END
 
 
 def _inside_phrase(text: str, i: int, phrase_ends: frozenset[int] | None) -> bool:

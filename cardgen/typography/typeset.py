@@ -225,14 +225,17 @@ def hang_width(text: str, size: int, measure: Measurer) -> float:
 # spares it a penalised break (a stranded `the`, a spaced dash starting a line): a
 # typesetter's trade; and a little smaller still to spare it a word alone on a line
 # (`become` in the middle of a big short quote, a lone last word), which costs WIDOW.
-# Lines of few words (big type in a narrow box: `Small` / `steps, taken` / ...) only
-# lose a lone word or a stranded one when the size drops by about a word a line: with
-# n words a line, down to n / (n + 1) of the largest size, but never below FEW_WORDS_GIVE.
+# A short quote (4 to 12 words) set big, three words a line or fewer (`Small` /
+# `steps, taken` / ...), only loses a lone word or a stranded one when the size drops
+# by about a word a line: with n words a line, down to n / (n + 1) of the largest
+# size, but never below FEW_WORDS_GIVE.
 SIZE_GIVE = 0.9
 LONE_SIZE_GIVE = 0.85
 FEW_WORDS_GIVE = 0.6
 _SIZE_STEP = 0.02
 _FEW_PIECES = 4  # texts of fewer pieces than this keep the usual give
+_FEW_A_LINE = 3  # ...and so do lines of more words than this
+_SHORT_QUOTE = 12  # ...and texts of more pieces (words) than this
 
 
 def set_at(
@@ -447,13 +450,15 @@ _CLEAN = SHORT_WORD - 1e-9
 
 
 def _gentler_sizes(largest: _Broken, min_size: int) -> list[int]:
-    """Sizes below the largest worth trying for better breaks: steps of about 2%, down
-    to `LONE_SIZE_GIVE` of it, or further for lines of few words (never below
+    """Sizes below the largest worth trying for better breaks: each pixel down to
+    `SIZE_GIVE` of it (a clean break is often a narrow band of sizes), then steps of
+    about 2% down to `LONE_SIZE_GIVE`, or further for lines of few words (never below
     `min_size`)."""
     size = largest.size
     step = max(1, round(size * _SIZE_STEP))
+    usual = max(min_size, math.ceil(size * SIZE_GIVE))
     floor = max(min_size, math.ceil(size * _give(largest, LONE_SIZE_GIVE)))
-    return list(range(size - step, floor - 1, -step))
+    return [*range(size - 1, usual - 1, -1), *range(usual - step, floor - 1, -step)]
 
 
 def _give(largest: _Broken, most: float) -> float:
@@ -462,9 +467,12 @@ def _give(largest: _Broken, most: float) -> float:
     where a word only moves to another line when the size drops by about a word a
     line: n / (n + 1) with n words a line, down to `FEW_WORDS_GIVE`."""
     pieces = len(largest.found.pieces)
-    if pieces < _FEW_PIECES:
-        return most  # two or three words: a word alone is the text's own shape
     per_line = pieces / max(1, len(largest.spans))
+    # (Two or three words: a word alone is the text's own shape. Lines of more words
+    # keep the usual give, a step of a few percent moving a word; and so do quotes
+    # longer than a short one, whose size is not a big type's to give.)
+    if not _FEW_PIECES <= pieces <= _SHORT_QUOTE or per_line > _FEW_A_LINE:
+        return most
     return min(most, max(FEW_WORDS_GIVE, per_line / (per_line + 1)))
 
 
