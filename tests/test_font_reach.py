@@ -78,7 +78,10 @@ def test_a_lines_ink_box_is_the_ink_it_draws(line: str, family: str, italic: boo
     size = 80
     ink = measure.ink_box(measure.layout_line(line, size), size)
     drawn = drawn_ink(measure, line, size)
-    assert all(abs(a - b) <= 1.5 for a, b in zip(ink, drawn, strict=True)), (ink, drawn)
+    # All of the drawn ink, and hardly more (hinting moves edges by a pixel or two).
+    assert ink[0] <= drawn[0] and ink[1] <= drawn[1], (ink, drawn)
+    assert ink[2] >= drawn[2] and ink[3] >= drawn[3], (ink, drawn)
+    assert all(abs(a - b) <= 3 for a, b in zip(ink, drawn, strict=True)), (ink, drawn)
 
 
 def test_a_line_of_dashes_floats_above_the_baseline() -> None:
