@@ -78,8 +78,9 @@ def test_the_marks_size_is_a_bounded_share_of_the_quotes(layout: str, platform: 
         # Never more than its scale; less only where its box stops it (a big short quote).
         assert mark.size <= round(scale * quote.size), (lang, length, mark.size, quote.size)
     assert len(shares) >= 6
-    assert min(shares) >= 0.5 * scale, shares
-    assert max(shares) / min(shares) <= 2.0, shares
+    # A tall 「, or the mark of a big short quote, stops at its box: still over 0.45 of scale.
+    assert min(shares) >= 0.45 * scale, shares
+    assert max(shares) / min(shares) <= 2.2, shares
 
 
 @pytest.mark.parametrize("layout", MARKED)
