@@ -35,6 +35,7 @@ from cardgen.drawing.raster import (
     draw_run,
     draw_scene,
     encode,
+    flat_card,
     flat_palette,
     is_photo_like,
 )
@@ -213,7 +214,7 @@ def run(settings: Settings, project: Project | None = None) -> dict[str, Any]:
                 content: CardText = content,
             ) -> bytes:
                 scene = build_scene(content, layout, brand, platform, registry, memo=memo)
-                return encode(draw_scene(scene), "png")
+                return encode(draw_scene(scene), "png", flat_card(scene))
 
             scene = build_scene(content, layout, brand, platform, registry, memo=memo)
             flat = isinstance(scene.background, SolidFill)
@@ -226,7 +227,7 @@ def run(settings: Settings, project: Project | None = None) -> dict[str, Any]:
             same = ImageChops.difference(floor.draw(), reference).getbbox() is None
 
             def cardgen_pixels(scene: Scene = scene) -> bytes:
-                return encode(draw_scene(scene), "png")
+                return encode(draw_scene(scene), "png", flat_card(scene))
 
             def cardgen_anew(card: Any = cardgen_card) -> bytes:
                 memo.forget_quotes()

@@ -153,7 +153,7 @@ def profile(results: dict[str, Any], out: Path, settings: Settings) -> None:
     from benchmarks.bench_render import card_content
     from cardgen.batch.plan import Project
     from cardgen.drawing.composition import build_scene
-    from cardgen.drawing.raster import draw_scene, encode
+    from cardgen.drawing.raster import draw_scene, encode, flat_card
 
     project = Project.open(ROOT)
     platform = project.platform("instagram-square")
@@ -163,12 +163,12 @@ def profile(results: dict[str, Any], out: Path, settings: Settings) -> None:
         content = card_content(project, brand)
         registry, memo = project.font_registry(), project.scene_memo()
         warm = build_scene(content, layout, brand, platform, registry, memo=memo)
-        encode(draw_scene(warm), "png")
+        encode(draw_scene(warm), "png", flat_card(warm))
         profiler = Profiler(interval=0.0005)
         with profiler:
             for _ in range(5):
                 scene = build_scene(content, layout, brand, platform, registry, memo=memo)
-                encode(draw_scene(scene), "png")
+                encode(draw_scene(scene), "png", flat_card(scene))
         text = profiler.output_text(unicode=False, color=False, short_mode=True)
         text = text.replace(f"{ROOT}/", "")  # results are committed: no machine paths
         (out / f"profile-{name}-card.txt").write_text(text, encoding="utf-8")

@@ -357,8 +357,11 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path: Path) -> No
 
 def test_shell_completion_installs_and_completes(tmp_path: Path) -> None:
     env = {**os.environ, "HOME": str(tmp_path), "SHELL": "/bin/bash"}
+    # Typer finds the shell among the process's ancestors (shellingham), whatever the
+    # arguments say: run it from bash (not exec'd by it), so a test run started detached
+    # from any shell (nohup, cron) finds it too.
     run = subprocess.run(
-        [sys.executable, "-m", "cardgen", "--install-completion", "bash"],
+        ["bash", "-c", '"$0" -m cardgen --install-completion; exit $?', sys.executable],
         capture_output=True,
         text=True,
         env=env,

@@ -14,7 +14,8 @@ from PIL import Image, ImageDraw
 from cardgen.batch.plan import Project
 from cardgen.design.cardtext import CardText
 from cardgen.drawing.composition import build_scene
-from cardgen.drawing.raster import draw_scene, encode, flat_palette, is_photo_like
+from cardgen.drawing.raster import draw_scene, encode, flat_card, flat_palette, is_photo_like
+from cardgen.drawing.scene import Scene
 from tests.helpers import mean_difference
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -277,3 +278,136 @@ def test_a_photo_card_is_a_jpeg_unless_the_command_line_says_otherwise(
         str(tmp_path / "q.jpg"),
     )
     assert code == 0, stderr
+
+
+# --- flat cards judged from their scene (`flat_card`) ------------------------------------
+
+
+def _scene(layout_name: str, platform_id: str, quote: str | None = None) -> Scene:
+    project = Project.open(ROOT)
+    platform = project.platform(platform_id)
+    layout = project.layout(layout_name, platform)
+    brand = project.brand(layout.brand)
+    content = CardText(
+        quote=quote or "Ambition doesn\u2019t mean we are selfish. It just means we strive.",
+        attribution="Lara Bazelon",
+        title="Overcoming Working Mom Guilt",
+        handle=brand.handle or "",
+    )
+    return build_scene(content, layout, brand, platform, project.font_registry())
+
+
+def _colour_count(image: Image.Image, colour: tuple[int, ...]) -> int:
+    counts = image.convert("RGB").getcolors(1 << 24)
+    assert counts is not None
+    return sum(n for n, c in counts if c == colour)
+
+
+@pytest.mark.parametrize("layout_name", ["classic", "editorial", "essay", "headline", "minimal"])
+@pytest.mark.parametrize("platform_id", ["instagram-square", "instagram-story", "facebook"])
+def test_a_flat_scene_names_its_colours_and_they_come_out_exact(
+    layout_name: str, platform_id: str
+) -> None:
+    """A flat layout's scene spares judging its pixels: the same palette decision, within
+    the same bound, with every colour it paints exact (not only those over 1% of it)."""
+    scene = _scene(layout_name, platform_id)
+    flat = flat_card(scene)
+    assert flat is not None
+    image = draw_scene(scene)
+    judged = _decode(encode(image, "png"))
+    told = _decode(encode(image, "png", flat))
+    assert told.mode == judged.mode == "P"
+    assert mean_difference(image, told) <= MAX_MEAN_DIFFERENCE
+    assert _max_difference(image, told) <= MAX_PIXEL_DIFFERENCE
+    for paint in flat.paints:
+        assert _colour_count(told, paint) >= _colour_count(image, paint) > 0
+    assert encode(image, "png", flat) == encode(image.copy(), "png", flat)
+
+
+@pytest.mark.parametrize(
+    ("layout_name", "quote"),
+    [
+        ("bold", None),  # a gradient background
+        ("card", None),  # a soft shadow
+        ("photo", None),  # a photo background
+        ("classic", "Goal \u26bd of the season"),  # a colour emoji glyph
+    ],
+)
+def test_a_scene_that_cannot_prove_its_card_flat_leaves_the_pixels_to_judge(
+    layout_name: str, quote: str | None
+) -> None:
+    assert flat_card(_scene(layout_name, "instagram-square", quote)) is None
+
+
+def test_translucent_paint_or_too_many_colours_are_not_flat() -> None:
+    from dataclasses import replace
+
+    from cardgen.drawing.raster import FLAT_MAX_PAINTS
+    from cardgen.drawing.scene import RectShape
+
+    scene = _scene("classic", "linkedin")
+    assert flat_card(scene) is not None
+    veil = RectShape((0, 0, 50, 50), (0, 0, 0, 128))
+    assert flat_card(replace(scene, drawables=(*scene.drawables, veil))) is None
+    many = tuple(RectShape((i, 0, i + 10, 10), (i, 200, 30, 255)) for i in range(FLAT_MAX_PAINTS))
+    assert flat_card(replace(scene, drawables=(*scene.drawables, *many))) is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    background=colours,
+    shapes=st.lists(
+        st.tuples(colours, st.tuples(st.integers(0, 200), st.integers(0, 120))),
+        min_size=1,
+        max_size=4,
+    ),
+    text=st.text("abcXYZ019 .,", min_size=1, max_size=12),
+)
+def test_every_painted_pixel_comes_out_exact(
+    background: tuple[int, int, int],
+    shapes: list[tuple[tuple[int, int, int], tuple[int, int]]],
+    text: str,
+) -> None:
+    """Whatever the colours: either the scene's word is taken, and then every pixel of a
+    paint keeps its exact colour and edges stay within the bound, or the pixels are
+    judged as on any card."""
+    from cardgen.drawing.raster import FlatCard, painted_palette
+
+    image = Image.new("RGB", (240, 160), background)
+    draw = ImageDraw.Draw(image)
+    for colour, (x, y) in shapes:
+        draw.rectangle((x, y, x + 24, y + 24), fill=colour)  # at least 8 px: always sampled
+    ink = shapes[0][0]
+    draw.text((10, 110), text, fill=ink, font_size=36)
+    paints = tuple(sorted({background, *(c for c, _ in shapes)}))
+    flat = FlatCard(paints, ())
+    told = painted_palette(image, flat)
+    decoded = _decode(encode(image, "png", flat))
+    if told is None:
+        assert decoded.tobytes() == _decode(encode(image, "png")).tobytes()
+        return
+    rgb = told.convert("RGB")
+    for paint in paints:
+        assert _colour_count(rgb, paint) >= _colour_count(image, paint)
+    assert _max_difference(image, rgb) <= MAX_PIXEL_DIFFERENCE
+
+
+def test_a_picture_of_many_colours_on_a_flat_card_is_judged_by_its_pixels() -> None:
+    """A logo is judged where it lies: one of too many colours sends the card to the
+    general path (the whole card's pixels judged); a flat one keeps the scene's word."""
+    from cardgen.drawing.raster import FlatCard, painted_palette
+
+    image = Image.new("RGB", (400, 300), (250, 248, 240))
+    ImageDraw.Draw(image).rectangle((20, 20, 200, 60), fill=(40, 30, 30))
+    grain = Image.merge("RGB", [Image.effect_noise((120, 120), 50 + 10 * i) for i in range(3)])
+    photo = image.copy()
+    photo.paste(grain, (260, 160))
+    paints = ((40, 30, 30), (250, 248, 240))
+    assert painted_palette(photo, FlatCard(paints, ((260, 160, 380, 280),))) is None
+    assert encode(photo, "png", FlatCard(paints, ((260, 160, 380, 280),))) == encode(photo, "png")
+    logo = image.copy()
+    ImageDraw.Draw(logo).ellipse((260, 160, 380, 280), fill=(200, 40, 40))
+    flat = FlatCard(paints, ((260, 160, 380, 280),))
+    told = painted_palette(logo, flat)
+    assert told is not None
+    assert _colour_count(told.convert("RGB"), (200, 40, 40)) >= _colour_count(logo, (200, 40, 40))

@@ -137,7 +137,7 @@ def _draw_slides(
     """Draw every slide: its file written (`written` gets its name) or, for a PDF document,
     its page kept; its thumbnail stored; its record (with a thread's post)."""
     from cardgen.batch.output import write_if_changed
-    from cardgen.drawing.raster import draw_scene
+    from cardgen.drawing.raster import draw_scene, flat_card
     from cardgen.drawing.sizefit import encode_within
     from cardgen.review.thumbs import store_thumbnail, thumbnail_of
 
@@ -169,7 +169,7 @@ def _draw_slides(
         if job.kind.kind == "pdf":
             pages.append(image.convert("RGB"))
         else:
-            data, fmt = encode_within(image, job.fmt, job.target.file_limit)
+            data, fmt = encode_within(image, job.fmt, job.target.file_limit, flat_card(scene))
             name = f"{stem}.{extension(fmt)}"
             write_if_changed(out / job.folder / name, data, log=log)
             written.add(name)

@@ -35,7 +35,7 @@ def render_quote(
     """
     from cardgen.batch.output import snippet_text, write_atomic
     from cardgen.drawing.memory import keep_freed_memory
-    from cardgen.drawing.raster import draw_scene, encode
+    from cardgen.drawing.raster import draw_scene, encode, flat_card
 
     text = " ".join(text.split())
     if not text:
@@ -67,7 +67,7 @@ def render_quote(
     written = []
     for path, scene, fmt, (caption, alt) in cards:
         caption_file = path.with_suffix(".txt")
-        write_atomic(path, encode(draw_scene(scene), fmt))
+        write_atomic(path, encode(draw_scene(scene), fmt, flat_card(scene)))
         write_atomic(caption_file, snippet_text(caption, alt).encode("utf-8"))
         written.append((path, caption_file))
     return written

@@ -65,13 +65,13 @@ def draw_in_worker(packed_scene: bytes, fmt: str, limit: int) -> DrawnCard:
 
 def draw_card(scene: Scene, fmt: str, limit: int) -> DrawnCard:
     """`draw_in_worker` of a scene at hand."""
-    from cardgen.drawing.raster import draw_scene
+    from cardgen.drawing.raster import draw_scene, flat_card
     from cardgen.drawing.sizefit import encode_within
     from cardgen.review.thumbs import thumbnail_of
 
     try:
         image = draw_scene(scene)
-        data, final_fmt = encode_within(image, fmt, limit)
+        data, final_fmt = encode_within(image, fmt, limit, flat_card(scene))
     except CardgenError as exc:
         return PackedError.of(exc)
     try:

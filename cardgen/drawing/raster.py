@@ -15,6 +15,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 from cardgen.drawing.encoders import ENCODE_OPTIONS
 from cardgen.drawing.scene import (
     RGBA,
+    BoxPx,
     GradientFill,
     ImageFill,
     ImageShape,
@@ -26,14 +27,18 @@ from cardgen.drawing.scene import (
     SolidFill,
     TextBlock,
 )
+from cardgen.typography import shaping
 from cardgen.typography.fonts import (
     FEATURES,
+    FontFace,
     damaged_font,
     load_font,
     run_direction,
     run_font,
 )
 from cardgen.typography.shaping import cluster_offsets
+
+RGB = tuple[int, int, int]
 
 # Flat cards (solid colours plus anti-aliased edges) are written as 256-colour
 # palette PNGs: about a third of the bytes of full-colour PNG level 6, in less
@@ -55,6 +60,10 @@ BANDING_STEP = 8
 BANDING_MAX_SHARE = 0.005
 MOVED_LEVELS = 3  # a pixel moved this far by the palette can show a step
 SMOOTH_LEVELS = 6  # neighbours within this many levels: a smooth area
+# A scene that proves its card flat (below) names its colours; more than this many and
+# their anti-aliased edges could outnumber a palette: the pixels are judged instead.
+FLAT_MAX_PAINTS = 5
+COLOUR_GLYPH_TABLES = frozenset({"CBDT", "COLR", "sbix", "SVG "})
 
 
 def draw_scene(scene: Scene) -> Image.Image:
@@ -95,14 +104,21 @@ def _draw_scene(scene: Scene) -> Image.Image:
     return image
 
 
-def encode(image: Image.Image, fmt: str) -> bytes:
+def encode(image: Image.Image, fmt: str, flat: FlatCard | None = None) -> bytes:
     """Encode deterministically: same pixels and settings give the same bytes.
 
     PNG: a photo-like card is written at zlib level 1 (`PHOTO_PNG_OPTIONS`), a
     flat card as a palette image (`flat_palette`), anything else (gradients)
-    in full colour with `ENCODE_OPTIONS`, as are JPEG and WebP.
+    in full colour with `ENCODE_OPTIONS`, as are JPEG and WebP. `flat`: what a
+    scene that proves its card flat says of it (`flat_card`), which spares most of
+    judging the pixels.
     """
     buffer = io.BytesIO()
+    if fmt == "png" and image.mode == "RGB" and flat is not None:
+        painted = painted_palette(image, flat)
+        if painted is not None:
+            painted.save(buffer, **PALETTE_PNG_OPTIONS)  # type: ignore[arg-type]
+            return buffer.getvalue()
     if fmt == "png" and image.mode == "RGB":
         # One sample of the pixels decides the path; it costs well under a millisecond.
         sample = palette_sample(image)
@@ -116,6 +132,134 @@ def encode(image: Image.Image, fmt: str) -> bytes:
             return buffer.getvalue()
     image.save(buffer, **ENCODE_OPTIONS[fmt])  # type: ignore[arg-type]
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class FlatCard:
+    """What a scene that proves its card flat says of the pixels (`flat_card`)."""
+
+    paints: tuple[RGB, ...]  # every colour it paints: background, text, rules, panels
+    pictures: tuple[BoxPx, ...]  # where its pictures (logos) are: judged by their pixels
+
+
+def flat_card(scene: Scene) -> FlatCard | None:
+    """The colours and pictures of a scene that proves its card flat, else None.
+
+    Flat: a solid background and only opaque rectangles, lines and text in outline
+    fonts (no shadow, gradient, translucency or colour glyph), and pictures. Outside
+    its pictures such a card's pixels are its few colours and the anti-aliased edges
+    between them, so the scene says what a sample of the pixels would.
+    """
+    if not isinstance(scene.background, SolidFill):
+        return None
+    paints = {scene.background.colour}
+    pictures: list[BoxPx] = []
+    for drawable in scene.drawables:
+        if isinstance(drawable, TextBlock):
+            if any(_coloured(face) for face in _faces_of(drawable)):
+                return None
+            paints.add(drawable.colour)
+            if drawable.emphasis_colour is not None:
+                paints.add(drawable.emphasis_colour)
+        elif isinstance(drawable, RectShape):
+            paints.add(drawable.colour)
+            if drawable.stroke is not None and drawable.stroke_width:
+                paints.add(drawable.stroke)
+        elif isinstance(drawable, LineShape):
+            paints.add(drawable.colour)
+        elif isinstance(drawable, ImageShape):
+            pictures.append(drawable.box)
+        else:
+            return None
+    if len(paints) > FLAT_MAX_PAINTS or any(colour[3] != 255 for colour in paints):
+        return None
+    return FlatCard(tuple(sorted(colour[:3] for colour in paints)), tuple(pictures))
+
+
+def _faces_of(block: TextBlock) -> set[FontFace]:
+    return {block.face, *block.faces, *(run.face for line in block.lines for run in line.runs)}
+
+
+@functools.cache
+def _coloured(face: FontFace) -> bool:
+    """True for a font that can draw colour glyphs (emoji): not one colour and its edges."""
+    hb_face = shaping.face(face.path, face.index)
+    return hb_face is None or not COLOUR_GLYPH_TABLES.isdisjoint(hb_face.table_tags)
+
+
+def painted_palette(image: Image.Image, flat: FlatCard) -> Image.Image | None:
+    """`image` as a palette image, judged from what its scene says (`flat_card`), or None
+    to judge its pixels instead (two key colours in one cluster of the quantiser, a
+    picture of many colours or whose smooth areas the palette would band).
+
+    Every paint comes out exact, so no smooth area of paint moves (`banding` would find
+    nothing); a paint the sample misses covers too little to need it (a hairline, an
+    accent letter). A picture's own colours are keys as on any card (`KEY_COLOUR_SHARE`),
+    and its smooth areas are checked for bands where it lies."""
+    quantised = image.quantize(
+        PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+    )
+    sample = palette_sample(image)
+    grid = sample.size
+    pixels = sample.tobytes("raw", "RGBX")
+    columns, rows = sampled_from(image.size, grid)
+    keys: list[tuple[RGB, tuple[int, int]]] = []
+    for colour in flat.paints:
+        at = _pixel_index(pixels, bytes(colour), 4)
+        if at is not None:
+            keys.append((colour, (columns[at % grid[0]], rows[at // grid[0]])))
+    for box in flat.pictures:
+        found = _picture_keys(image, quantised, box, flat.paints)
+        if found is None:
+            return None
+        keys.extend(found)
+    exact: dict[int, RGB] = {}
+    for colour, where in keys:
+        if image.getpixel(where) != colour:
+            return None  # Pillow sampled elsewhere than `sampled_from` says
+        index = cast(int, quantised.getpixel(where))
+        if exact.get(index, colour) != colour:
+            return None  # two key colours in one cluster: one would come out wrong
+        exact[index] = colour
+    return _with_exact(quantised, exact)
+
+
+def _picture_keys(
+    image: Image.Image, quantised: Image.Image, box: BoxPx, paints: tuple[RGB, ...]
+) -> list[tuple[RGB, tuple[int, int]]] | None:
+    """The key colours of a picture's area with one pixel of each, or None when the area
+    has too many colours or would band."""
+    left, top = max(0, box[0]), max(0, box[1])
+    right, bottom = min(image.width, box[2]), min(image.height, box[3])
+    if right <= left or bottom <= top:
+        return []
+    area = image.crop((left, top, right, bottom))
+    colours = area.getcolors(PALETTE_MAX_SAMPLE_COLOURS)
+    if colours is None:
+        return None
+    share = area.width * area.height / (image.width * image.height)
+    if banding(area, quantised.crop((left, top, right, bottom))) * share > BANDING_MAX_SHARE:
+        return None
+    least = image.width * image.height * KEY_COLOUR_SHARE
+    keys = [cast(RGB, c) for count, c in colours if count >= least and c not in paints]
+    if not keys:
+        return []
+    pixels = area.tobytes("raw", "RGBX")
+    found = []
+    for colour in keys:
+        at = pixel_with(pixels, bytes(colour), 4)
+        found.append((colour, (left + at % area.width, top + at // area.width)))
+    return found
+
+
+def _with_exact(quantised: Image.Image, colours: dict[int, RGB]) -> Image.Image:
+    """`quantised` with each palette entry of `colours` (index: colour) set exactly."""
+    palette = quantised.getpalette()
+    assert palette is not None
+    for index, colour in colours.items():
+        palette[3 * index : 3 * index + 3] = colour
+    quantised.putpalette(palette)
+    return quantised
 
 
 def palette_sample(image: Image.Image) -> Image.Image:
@@ -182,11 +326,7 @@ def _flat_palette(
         if index in key:
             return None  # two key colours in one cluster: one would come out wrong
         key[index] = colour
-    palette = quantised.getpalette()
-    assert palette is not None
-    for index, colour in key.items():
-        palette[3 * index : 3 * index + 3] = colour
-    quantised.putpalette(palette)
+    _with_exact(quantised, key)
     return None if has_bands(image, quantised) else quantised
 
 
@@ -232,6 +372,14 @@ def pixel_with(pixels: bytes, colour: bytes, stride: int = 3) -> int:
     Any one will do: searched from the middle, where a card's text usually is, then
     from the start.
     """
+    at = _pixel_index(pixels, colour, stride)
+    if at is None:
+        msg = f"colour {tuple(colour)} is not in the sample"
+        raise ValueError(msg)
+    return at
+
+
+def _pixel_index(pixels: bytes, colour: bytes, stride: int) -> int | None:
     middle = len(pixels) // stride // 2 * stride
     for start, end in ((middle, len(pixels)), (0, middle)):
         at = pixels.find(colour, start, end)
@@ -239,8 +387,7 @@ def pixel_with(pixels: bytes, colour: bytes, stride: int = 3) -> int:
             at = pixels.find(colour, at + 1, end)
         if at >= 0:
             return at // stride
-    msg = f"colour {tuple(colour)} is not in the sample"
-    raise ValueError(msg)
+    return None
 
 
 @functools.lru_cache(maxsize=64)

@@ -9,21 +9,24 @@ import io
 
 from PIL import Image
 
-from cardgen.drawing.raster import encode
+from cardgen.drawing.raster import FlatCard, encode
 from cardgen.errors import ContentError
 
 LOWEST_QUALITY = 40  # below this, text edges smear visibly: an error is better than a bad card
 HIGHEST_QUALITY = 95
 
 
-def encode_within(image: Image.Image, fmt: str, limit: int) -> tuple[bytes, str]:
+def encode_within(
+    image: Image.Image, fmt: str, limit: int, flat: FlatCard | None = None
+) -> tuple[bytes, str]:
     """(bytes, format) of `image` no larger than `limit` bytes, trying `fmt` first.
 
     A PNG that is too large is optimised, then reduced to 256 colours (flat
     cards barely change, and shrink by half or more), then becomes a JPEG; a
-    JPEG or WebP keeps its format and gets the highest quality that fits.
+    JPEG or WebP keeps its format and gets the highest quality that fits. `flat`:
+    what the card's scene says of its pixels (`raster.flat_card`).
     """
-    data = encode(image, fmt)
+    data = encode(image, fmt, flat)
     if len(data) <= limit:
         return data, fmt
     if fmt == "png":
