@@ -4,6 +4,7 @@ of fallback fonts, never their tall nominal metrics)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,7 @@ LINES = [
     "\u00bb Rest \u00ab",
     "\u0627\u0644\u0631\u0627\u062d\u0629 \u2014 \u0627\u0644\u0639\u0645\u0644",  # Arabic
     "\u300c\u4f11\u3080\u300d\u3002",  # 「休む」。
+    "\u300c\u300d\u3002",  # 「」。
 ]
 
 
@@ -73,15 +75,20 @@ LINES = [
 )
 def test_a_lines_ink_box_is_the_ink_it_draws(line: str, family: str, italic: bool) -> None:
     """Pillow's text box reaches down to the baseline and out to the pen's ends: a line of
-    dashes measured 0.3 em taller than drawn, its ink (and a rule following it) too long."""
+    dashes or quote marks measured up to 0.3 em taller and wider than drawn."""
     measure = ChainMeasurer(chain(family, italic), line)
     size = 80
-    ink = measure.ink_box(measure.layout_line(line, size), size)
+    x0, y0, x1, y1 = measure.ink_box(measure.layout_line(line, size), size)
+    ink = (math.floor(x0), math.floor(y0), math.ceil(x1), math.ceil(y1))  # as placed
     drawn = drawn_ink(measure, line, size)
-    # All of the drawn ink, and hardly more (hinting moves edges by a pixel or two).
+    # All of the drawn ink, as high and as low as drawn (hinting moves an edge a pixel);
+    # a line of punctuation alone is also as wide as drawn (one with letters may include
+    # its outer letters' side bearings, as Pillow's box does).
     assert ink[0] <= drawn[0] and ink[1] <= drawn[1], (ink, drawn)
     assert ink[2] >= drawn[2] and ink[3] >= drawn[3], (ink, drawn)
-    assert all(abs(a - b) <= 3 for a, b in zip(ink, drawn, strict=True)), (ink, drawn)
+    assert abs(ink[1] - drawn[1]) <= 2 and abs(ink[3] - drawn[3]) <= 2, (ink, drawn)
+    if not any(char.isalnum() for char in line):
+        assert abs(ink[0] - drawn[0]) <= 2 and abs(ink[2] - drawn[2]) <= 2, (ink, drawn)
 
 
 def test_a_line_of_dashes_floats_above_the_baseline() -> None:

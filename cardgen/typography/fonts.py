@@ -669,7 +669,7 @@ class ChainMeasurer:
         """A reach at the reference size, at `size` (and hinting's pixels: `INK_PAD`)."""
         if reach <= 0:
             return 0
-        return math.ceil(reach * size / self.REFERENCE_SIZE + INK_PAD[1] - 1e-6)
+        return math.ceil(reach * size / self.REFERENCE_SIZE + INK_PAD - 1e-6)
 
     def _primary_metrics(self, size: int) -> tuple[int, int]:
         # The face and size decide it, not the text: kept in the chain, for every card.
@@ -799,9 +799,9 @@ def _direction(rtl: bool) -> str | None:
     return "rtl" if rtl else "ltr"
 
 
-# How far drawn ink may reach past a glyph's outline once hinted, in px (across, up and
-# down): measured on the bundled fonts and Noto's at 14-220 px, at most 1 and 2.
-INK_PAD = (1, 2)
+# How far drawn ink may reach past a glyph's outline once hinted, in px: measured on the
+# bundled fonts and Noto's at 14-220 px, at most 1 for punctuation (2 for a few accents).
+INK_PAD = 1
 
 
 def _bare_mark(text: str) -> bool:
@@ -823,16 +823,21 @@ def run_ink(face: FontFace, text: str, size: int, rtl: bool) -> tuple[float, ...
     """(left, top, right, bottom) of the ink of `text` drawn as one run in `face` at
     `size`, from its left end on the baseline (y down); () when it inks nothing.
 
-    From the glyphs' outlines, through HarfBuzz: Pillow's text box reaches the baseline
-    and the pen's start and end whatever is drawn (a line of dashes measured 0.3 em too
-    tall, a 「 its whole square), and costs more (a line of Inter ~150 us against ~65 us,
-    of Noto Serif ~380 us against ~45 us). Colour bitmap fonts (emoji) and a combining
-    mark with no letter under it (raqm draws it differently) go through Pillow."""
-    if font_info(face.path, face.index).strike is None and not _bare_mark(text):
+    Pillow's text box (its hinted ink, the edges exact) reaches down to the baseline and
+    out to the pen's start and end: right for letters, which stand on the baseline, but a
+    run of only punctuation (dashes, quote marks, 「」, …) measured up to 0.3 em taller
+    and wider than drawn. Such a run is measured from its glyphs' outlines through
+    HarfBuzz (also cheaper: ~50 us against 110-380 us a call), unless it holds a
+    combining mark with no letter under it (raqm draws that differently) or is in a
+    colour bitmap font (emoji)."""
+    if (
+        not any(char.isalnum() for char in text)
+        and font_info(face.path, face.index).strike is None
+        and not _bare_mark(text)
+    ):
         ink = shaping.ink(face.path, face.index, text, size, rtl)
-        if ink:  # hinting moves drawn edges: a pixel across, two up and down (accents)
-            pad_x, pad_y = INK_PAD
-            return ink[0] - pad_x, ink[1] - pad_y, ink[2] + pad_x, ink[3] + pad_y
+        if ink:  # hinting moves a drawn edge by up to a pixel
+            return ink[0] - INK_PAD, ink[1] - INK_PAD, ink[2] + INK_PAD, ink[3] + INK_PAD
         if ink is not None:
             return ink
     font, scale = run_font(face, size)
