@@ -808,8 +808,7 @@ def _bare_mark(text: str) -> bool:
     """True when a combining mark in `text` follows no letter (or mark): raqm and HarfBuzz
     alone place such a mark differently."""
     return any(
-        unicodedata.category(char)[0] == "M"
-        and (not index or not (text[index - 1].isalpha() or _is_mark(text[index - 1])))
+        _is_mark(char) and not (index and (text[index - 1].isalpha() or _is_mark(text[index - 1])))
         for index, char in enumerate(text)
         if ord(char) >= 0x300
     )
