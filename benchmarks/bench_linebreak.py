@@ -28,7 +28,10 @@ quote's lines:
 - the time `build_scene` takes per card (median and 90th percentile).
 
 The articles are read, never copied. The numbers in benchmarks/README.md come
-from this script, run on this code and on the code before each change.
+from this script, run on this code and on the code before each change; where a
+change alters the rules counted by (the short-word lists), `--lines` writes every
+card's lines and `--recount` counts such a file, written by any version of the
+code, by this one's rules.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from typing import Any
 from cardgen.batch.plan import Project
 from cardgen.design.cardtext import CardText
 from cardgen.drawing.composition import build_scene
-from cardgen.drawing.scene import PlacedLine, TextBlock
+from cardgen.drawing.scene import TextBlock
 from cardgen.errors import CardgenError
 from cardgen.source.articles import load_article
 from cardgen.source.language import detect, primary
@@ -143,11 +146,10 @@ def one_word_lines(lines: tuple[str, ...], language: str) -> int:
     return sum(words_in(line) <= 1 for line in lines[:-1])
 
 
-def light_first_line(lines: tuple[PlacedLine, ...]) -> bool:
+def light_first_line(widths: tuple[float, ...]) -> bool:
     """A quote of three or more lines opening on a line under 80% of the longest."""
-    if len(lines) < 3:
+    if len(widths) < 3:
         return False
-    widths = [sum(run.width for run in line.runs) for line in lines]
     return widths[0] < LIGHT_FIRST_LINE * max(widths)
 
 
@@ -213,19 +215,39 @@ def measure(
                 block = next(
                     d for d in scene.drawables if isinstance(d, TextBlock) and d.role == "quote"
                 )
-                count(totals[group], block.lines, language)
+                lines = tuple(line.text for line in block.lines)
+                widths = tuple(sum(run.width for run in line.runs) for line in block.lines)
+                count(totals[group], lines, widths, language)
                 if lines_to is not None:
                     lines_to.append(
                         {
                             "layout": layout_name,
                             "platform": platform_id,
+                            "language": language,
                             "size": block.size,
-                            "lines": [line.text for line in block.lines],
+                            "lines": list(lines),
+                            "widths": list(widths),
                         }
                     )
+    return summary(totals, times)
+
+
+def recount(cards: list[dict[str, Any]]) -> dict[str, Any]:
+    """The counts of a `--lines` file, by this code's rules (its short-word lists): the
+    same cards counted alike before and after a change of the rules themselves."""
+    totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for card in cards:
+        language = card["language"]
+        count(totals[primary(language)], tuple(card["lines"]), tuple(card["widths"]), language)
+    return summary(totals, {})
+
+
+def summary(
+    totals: dict[str, dict[str, float]], times: dict[str, list[float]]
+) -> dict[str, Any]:
     result = {}
     for group, row in sorted(totals.items()):
-        samples = sorted(times[group]) or [0.0]
+        samples = sorted(times.get(group, ())) or [0.0]
         result[group] = {
             **{k: int(v) for k, v in row.items()},
             "lone_last_share": row["lone_last"] / max(1, row["multi_line"]),
@@ -240,9 +262,10 @@ def measure(
     return result
 
 
-def count(row: dict[str, float], placed: tuple[PlacedLine, ...], language: str) -> None:
-    """Add one card's quote lines to its language's counts."""
-    lines = tuple(line.text for line in placed)
+def count(
+    row: dict[str, float], lines: tuple[str, ...], widths: tuple[float, ...], language: str
+) -> None:
+    """Add one card's quote lines (and their widths) to its language's counts."""
     row["cards"] += 1
     row["multi_line"] += len(lines) > 1
     row["three_plus"] += len(lines) >= 3
@@ -253,7 +276,7 @@ def count(row: dict[str, float], placed: tuple[PlacedLine, ...], language: str) 
     row["short_lines"] += short_lines(lines)
     row["one_word_lines"] += one_word_lines(lines, language)
     row["clause_ends"] += sum(ends_clause(x) for x in lines[:-1])
-    if light_first_line(placed):
+    if light_first_line(widths):
         row["light_first"] += 1
         row["light_first_at_clause"] += ends_clause(lines[0])
     inside, forced = breaks_inside_phrases(lines, language)
@@ -270,19 +293,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--platforms", default=",".join(PLATFORMS), help="comma-separated")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     parser.add_argument("--lines", type=Path, help="write every card's lines here (JSON)")
-    args = parser.parse_args(argv)
-    if not args.corpus and not args.texts:
-        parser.error("give a corpus folder or --texts FILE")
-    result = measure(
-        args.corpus,
-        args.quotes,
-        args.texts,
-        args.layouts.split(",") if args.layouts else None,
-        tuple(args.platforms.split(",")),
-        cards := [] if args.lines else None,
+    parser.add_argument(
+        "--recount", type=Path, help="count a --lines file (of any version) by these rules"
     )
-    if args.lines:
-        args.lines.write_text(json.dumps(cards, ensure_ascii=False, indent=0))
+    args = parser.parse_args(argv)
+    if args.recount:
+        result = recount(json.loads(args.recount.read_text(encoding="utf-8")))
+    elif not args.corpus and not args.texts:
+        parser.error("give a corpus folder or --texts FILE")
+    else:
+        result = measure(
+            args.corpus,
+            args.quotes,
+            args.texts,
+            args.layouts.split(",") if args.layouts else None,
+            tuple(args.platforms.split(",")),
+            cards := [] if args.lines else None,
+        )
+        if args.lines:
+            args.lines.write_text(json.dumps(cards, ensure_ascii=False, indent=0))
     print(
         f"{'language':<9}{'cards':>7}{'multi-line':>11}{'lone last':>15}"
         f"{'short-word ends':>22}{'short lines':>16}{'dash starts':>12}"

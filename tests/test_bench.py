@@ -105,17 +105,10 @@ def test_linebreak_counts_short_lines_but_not_the_last() -> None:
 
 def test_linebreak_counts_light_first_lines_one_word_lines_and_clause_ends() -> None:
     from benchmarks.bench_linebreak import ends_clause, light_first_line, one_word_lines
-    from cardgen.drawing.scene import PlacedLine, PlacedRun
-    from cardgen.typography.fonts import FontFace
 
-    face = FontFace(Path("x.ttf"), "X", "Regular", 400, False)
-
-    def placed(*widths: float) -> tuple[PlacedLine, ...]:
-        return tuple(PlacedLine("x", 0, 0, (PlacedRun("x", face, 0, w),)) for w in widths)
-
-    assert light_first_line(placed(70, 100, 90))  # 70% of the longest
-    assert not light_first_line(placed(80, 100, 90))
-    assert not light_first_line(placed(10, 100))  # two lines: not counted
+    assert light_first_line((70, 100, 90))  # 70% of the longest
+    assert not light_first_line((80, 100, 90))
+    assert not light_first_line((10, 100))  # two lines: not counted
     assert one_word_lines(("Small steps,", "taken daily,", "become", "a whole", "new"), "en") == 1
     assert one_word_lines(("Ambition", "doesn’t mean", "we are"), "en") == 1  # the first too
     assert one_word_lines(("日本語の", "文章"), "ja") == 0
@@ -124,3 +117,18 @@ def test_linebreak_counts_light_first_lines_one_word_lines_and_clause_ends() -> 
         assert ends_clause(line), line
     for line in ("Dr.", "as e.g.", "plain words", "well-"):
         assert not ends_clause(line), line
+
+
+def test_linebreak_recounts_a_lines_file_by_this_codes_rules() -> None:
+    # Written by any version of the code: counted with today's short words (`we`).
+    from benchmarks.bench_linebreak import recount
+
+    cards = [
+        {"language": "en", "lines": ["Ambition doesn\u2019t mean we", "are selfish."],
+         "widths": [300.0, 200.0]},
+        {"language": "en", "lines": ["Small", "steps, taken", "daily, become", "new life."],
+         "widths": [100.0, 220.0, 240.0, 180.0]},
+    ]
+    row = recount(cards)["en"]
+    assert (row["cards"], row["line_ends"], row["short_ends"]) == (2, 4, 1)
+    assert (row["one_word_lines"], row["light_first"], row["light_first_at_clause"]) == (1, 1, 0)

@@ -15,6 +15,7 @@ from cardgen.typography.segment import (
     DASH_START,
     INSIDE_PHRASE,
     INSIDE_PHRASE_AT_EDGE,
+    SENTENCE_START,
     SHORT_WORD,
     WIDOW,
     breaks,
@@ -79,6 +80,27 @@ def test_short_words_per_language_and_all_of_them_when_unknown() -> None:
     assert short_words("und") >= short_words("en") | short_words("fr")
 
 
+@pytest.mark.parametrize(
+    ("language", "pronouns"),
+    [
+        ("en", "i we you he she it they"),
+        ("fr", "je tu il elle on nous vous ils elles"),
+        ("es", "yo tú él ella nosotros ellos ellas usted"),
+        ("pt", "eu tu ele ela nós eles elas você"),
+        ("it", "io tu lui lei noi voi loro"),
+        ("de", "ich du er sie es wir ihr"),
+        ("nl", "ik jij je hij zij ze wij we u"),
+        ("ar", "أنا أنت هو هي نحن هم"),
+        ("fa", "من تو او ما شما"),
+    ],
+)
+def test_subject_pronouns_are_short_words_in_every_language_listed(
+    language: str, pronouns: str
+) -> None:
+    # A subject pronoun belongs with its verb: `selfish. It` / `just means` strands it.
+    assert set(pronouns.split()) <= short_words(language)
+
+
 def _cost_after(text: str, word: str, language: str | None = None) -> float:
     """The penalty of a line break right after the first `word` piece of `text`."""
     found = breaks(text, language).finest
@@ -105,6 +127,18 @@ def _cost_after(text: str, word: str, language: str | None = None) -> float:
         ("work \u2014 and life", "work", "en", DASH_START),
         ("work \u2014 and life", "\u2014", "en", 0.0),
         ("a run of 10 km today", "10", "en", 0.1),
+        # Subject pronouns belong with what follows; before punctuation a pronoun ends its
+        # clause and may end a line. A line ending one or two words into a new sentence,
+        # or starting on a sentence's last word and going on, strands them.
+        ("Ambition doesn't mean we are selfish", "we", "en", SHORT_WORD),
+        ("selfish. It just means that we strive", "It", "en", SHORT_WORD),
+        ("selfish. It just means that we strive", "just", "en", SENTENCE_START),
+        ("selfish. It just means that we strive", "means", "en", 0.0),
+        ("mean we are selfish. It just means", "are", "en", SENTENCE_START),
+        ("I love it. Then we went on", "it.", "en", 0.0),
+        ("Ce que nous voulons, vous le savez", "nous", "fr", SHORT_WORD),
+        ("Morgen gehen wir ins Kino und dann", "wir", "de", SHORT_WORD),
+        ("Lo que ellos quieren es vivir", "ellos", "es", SHORT_WORD),
         # Arabic prepositions and particles written as words of their own.
         ("نقف إلى جانبهم في أيامهم", "إلى", "ar", SHORT_WORD),
         ("نقف إلى جانبهم في أيامهم", "جانبهم", "ar", 0.0),

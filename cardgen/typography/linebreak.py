@@ -34,6 +34,14 @@ FIRST_LINE = 1.0
 # (`typeset.fit_text`); half a stranded short word's: never traded for one.
 LIGHT_FIRST_SHARE = 0.8
 LIGHT_FIRST = 0.1
+# Under this share it is a stub (`A quiet` / `mind hears` / `the answer first.`) and
+# pays LIGHT_FIRST twice: as much as a stranded short word, never a fix for one.
+STUB_FIRST_SHARE = 0.6
+# A word alone on the first line (`Small` / `steps, taken`) costs this share of a word
+# alone on any other line, unless it ends a clause (`Why?` / ...): a hole all the same,
+# but a little less of one than a lone last word (the cheaper of the two when nothing
+# else fits), and enough to send `typeset.fit_text` looking for a size without it.
+FIRST_ALONE = 0.8
 _EPSILON = 1e-6
 
 
@@ -156,10 +164,14 @@ def best_breaks(
                     break
                 if used > room - _EPSILON and widths.line(start, end) > room:
                     continue
-                # One word alone on a line after the first (`become`) is a hole in the
-                # block; alone on the first (`Ambition` / `doesn't mean`), it is only as bad
-                # as the first line is short, which is weighed below.
-                penalty = between + alone[start] if end - start == 1 and k else between
+                # One word alone on a line (`become`) is a hole in the block; on the
+                # first line a little less of one, and none where it ends a clause.
+                penalty = between
+                if end - start == 1:
+                    if k:
+                        penalty += alone[start]
+                    elif gain == 0.0:
+                        penalty += FIRST_ALONE * alone[start]
                 if ragged:
                     short = PRETTY_LAST_LINE - used / room
                     line_cost = short * short if short > 0 else 0.0
@@ -188,8 +200,12 @@ def best_breaks(
     lines.reverse()
     paid = costs[pieces][1]
     first = lines[0][1]
-    if not (bonus and bonus[first - 1] > 0.0):
+    # (A word alone on the first line has paid for it above.)
+    if first > 1 and not (bonus and bonus[first - 1] > 0.0):
         longest = max(widths.line(a, b) for a, b in lines[1:])
-        if widths.line(0, first) < LIGHT_FIRST_SHARE * longest:
+        opening = widths.line(0, first)
+        if opening < LIGHT_FIRST_SHARE * longest:
+            paid += LIGHT_FIRST
+        if opening < STUB_FIRST_SHARE * longest:
             paid += LIGHT_FIRST
     return lines, paid

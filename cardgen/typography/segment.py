@@ -35,6 +35,11 @@ _DASHES = "-\u2010\u2013\u2014\u2015"
 WIDOW = 1.0  # one word, emoji or a 1-3 character phrase alone on the last line
 SHORT_WORD = 0.2  # a line ending in `a`, `the`, `de`, `la`...
 DASH_START = 0.6  # a spaced dash starting a line (`word — word`)
+# A line that ends one or two words into a new sentence (`selfish. It just` / `means`),
+# or the next that starts on a sentence's last word and goes on (`mean we are` /
+# `selfish. It just means`): those words are stranded, as a short word is, away from
+# the rest of their sentence.
+SENTENCE_START = 0.2
 HYPHEN = 0.05  # a line ending inside a hyphenated word (`well-` / `being`)
 NUMBER = 0.1  # a number parted from the word after it (`10` / `km`)
 EMOJI_ATTACHED = 0.3  # an emoji parted from the word it was written against
@@ -46,6 +51,10 @@ _PHRASE_SHORT = 3  # a phrase of at most this many characters is a widow on the 
 # `;`, `、`, `。`, `،`...) reads as a phrase of its own, so a line may be a little shorter
 # there; and only there may the first line be short (`linebreak.FIRST_LINE`).
 CLAUSE_END = 0.06
+# ...and more where a sentence ends (after `.`, `!`, `?`, `…`, `。`, `؟`...): a line that
+# holds the end of one sentence and the start of the next (`selfish. It just means`)
+# reads as neither.
+SENTENCE_END = 0.12
 
 # What ends a clause: Latin, CJK (full-width), Arabic and Persian, Devanagari, Ethiopic
 # and Armenian stops, commas, colons and semicolons, the ellipsis; closing quote marks
@@ -53,6 +62,10 @@ CLAUSE_END = 0.06
 _CLAUSE_PUNCTUATION = frozenset(
     ".,;:!?\u2026\u3001\u3002\uff0c\uff0e\uff1a\uff1b\uff01\uff1f\uff61\uff64"
     "\u060c\u061b\u061f\u06d4\u0964\u0965\u1361\u1362\u1363\u1364\u0589\u055d"
+)
+# ...of which these end a sentence.
+_SENTENCE_PUNCTUATION = frozenset(
+    ".!?\u2026\u3002\uff0e\uff01\uff1f\uff61\u061f\u06d4\u0964\u0965\u1362\u0589"
 )
 _SPACES_AND_CLOSERS = (
     " \u00a0\u202f\"'\u2019\u201d\u00bb\u203a)]}\uff09\uff3d\u300d\u300f\u3011\u3009\u300b"
@@ -193,27 +206,34 @@ def _pieces(text: str, offsets: list[int], costs: dict[int, float]) -> Pieces:
         pieces,
         tuple(costs[i] for i in offsets),
         tuple(_lone(p) for p in pieces),
-        tuple(CLAUSE_END if ends_clause(text, i) else 0.0 for i in offsets),
+        tuple(_clause_bonus(text, i) for i in offsets),
         tuple(0.0 if any(is_cjk(c) for c in p) else _lone(p) for p in pieces),
     )
 
 
 def ends_clause(text: str, i: int) -> bool:
     """Whether a line break before text[i] falls where a clause or sentence ends."""
+    return _clause_bonus(text, i) > 0.0
+
+
+def _clause_bonus(text: str, i: int) -> float:
+    """What a line break before text[i] earns: `SENTENCE_END` where a sentence ends,
+    `CLAUSE_END` where a clause does, else nothing."""
     end = i
     while end > 0 and text[end - 1] in _SPACES_AND_CLOSERS:
         end -= 1
     if end == 0:
-        return False
-    if text[end - 1] in _DASHES and end < i:  # a spaced dash: `waiting \u2014` / `it is`
-        return end >= 2 and text[end - 2] == " "
-    if text[end - 1] not in _CLAUSE_PUNCTUATION:
-        return False
-    if text[end - 1] == ".":
+        return 0.0
+    mark = text[end - 1]
+    if mark in _DASHES and end < i:  # a spaced dash: `waiting \u2014` / `it is`
+        return CLAUSE_END if end >= 2 and text[end - 2] == " " else 0.0
+    if mark not in _CLAUSE_PUNCTUATION:
+        return 0.0
+    if mark == ".":
         word = text[:end].rsplit(" ", 1)[-1]
         if _ABBREVIATION.fullmatch(word) or word.lower() in _ABBREVIATIONS:
-            return False
-    return True
+            return 0.0
+    return SENTENCE_END if mark in _SENTENCE_PUNCTUATION else CLAUSE_END
 
 
 # Titles and Latin abbreviations a full stop does not end a sentence after.
@@ -244,6 +264,8 @@ def _penalty(text: str, i: int, language: str, phrase_ends: frozenset[int] | Non
             cost += SHORT_WORD
         elif _NUMBER.fullmatch(word) and cur.isalpha():
             cost += NUMBER
+        elif _starts_sentence(text, i) or _ends_sentence(text, i):
+            cost += SENTENCE_START
         if cur in _DASHES and (i + 1 == len(text) or text[i + 1] == " "):
             cost += DASH_START
     elif prev in _DASHES:
@@ -251,6 +273,29 @@ def _penalty(text: str, i: int, language: str, phrase_ends: frozenset[int] | Non
     elif is_emoji(cur) and prev.isalnum():
         cost += EMOJI_ATTACHED
     return cost
+
+
+def _starts_sentence(text: str, i: int) -> bool:
+    """Whether a break before text[i] falls one or two words into a sentence that began
+    on the same line (`selfish. It just` / `means`), not at a clause's end itself."""
+    if _clause_bonus(text, i):
+        return False
+    start = i
+    for _ in range(2):
+        end = len(text[:start].rstrip(" "))
+        start = text.rfind(" ", 0, end) + 1  # where the word before starts
+        if start == 0:
+            return False
+        if _clause_bonus(text, start) == SENTENCE_END:
+            return True
+    return False
+
+
+def _ends_sentence(text: str, i: int) -> bool:
+    """Whether the word at text[i] ends a sentence that goes on before it, with more text
+    after it (`mean we are` / `selfish. It just means`)."""
+    end = text.find(" ", i)
+    return end >= 0 and not _clause_bonus(text, i) and _clause_bonus(text, end) == SENTENCE_END
 
 
 def _inside_phrase(text: str, i: int, phrase_ends: frozenset[int] | None) -> bool:

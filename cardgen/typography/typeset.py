@@ -18,8 +18,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from cardgen.source.language import detect, primary
-from cardgen.typography.linebreak import BALANCE, LineWidths, best_breaks, greedy
-from cardgen.typography.segment import WIDOW, Breaks, Pieces, breaks, segments
+from cardgen.typography.linebreak import (
+    BALANCE,
+    FIRST_ALONE,
+    LineWidths,
+    best_breaks,
+    greedy,
+)
+from cardgen.typography.segment import SHORT_WORD, WIDOW, Breaks, Pieces, breaks, segments
 
 
 class Measurer(Protocol):
@@ -219,9 +225,17 @@ def hang_width(text: str, size: int, measure: Measurer) -> float:
 # spares it a penalised break (a stranded `the`, a spaced dash starting a line): a
 # typesetter's trade; and a little smaller still to spare it a word alone on a line
 # (`become` in the middle of a big short quote, a lone last word), which costs WIDOW.
+# A short quote (4 to 12 words) set big, three words a line or fewer (`Small` /
+# `steps, taken` / ...), only loses a lone word or a stranded one when the size drops
+# by about a word a line: with n words a line, down to n / (n + 1) of the largest
+# size, but never below FEW_WORDS_GIVE.
 SIZE_GIVE = 0.9
 LONE_SIZE_GIVE = 0.85
+FEW_WORDS_GIVE = 0.6
 _SIZE_STEP = 0.02
+_FEW_PIECES = 4  # texts of fewer pieces than this keep the usual give
+_FEW_A_LINE = 3  # ...and so do lines of more words than this
+_SHORT_QUOTE = 12  # ...and texts of more pieces (words) than this
 
 
 def set_at(
@@ -407,7 +421,8 @@ def fit_text(
     (`linebreak`), in as many lines. When those breaks still pay a penalty (a short
     word ending a line), a few sizes down to `SIZE_GIVE` of it are tried, and the
     largest that breaks with fewer penalties wins; down to `LONE_SIZE_GIVE` while
-    they still leave a word alone on a line. `language` (guessed
+    they still leave a word alone on a line (further for lines of a few words:
+    `FEW_WORDS_GIVE`). `language` (guessed
     from the text when None) picks the break rules; `wrap` is `balance` (even lines)
     or `pretty`. Japanese and Chinese phrases are kept whole: a phrase wider than the
     box at the smallest size is cut between characters, and only that phrase.
@@ -419,25 +434,85 @@ def fit_text(
         if largest is None:
             continue
         fitted, penalty = largest.best(line_height, measure, wrap)
-        gentle = math.ceil(largest.size * SIZE_GIVE)
-        for size in _gentler_sizes(largest.size, min_size):
-            if penalty <= 0.0 or (size < gentle and penalty < WIDOW - 1e-9):
+        usual = largest.size * SIZE_GIVE
+        few = _give(largest, SIZE_GIVE)
+        for size in _gentler_sizes(largest, min_size):
+            if penalty <= 0.0:
+                break
+            # Past the usual give, a stranded short word (or a stub of a first line) is
+            # worth more size only for a clean break, and only in lines of few words
+            # (counted from the size that spared a lone word, if one did: `become a` /
+            # `whole new life.`).
+            clean_only = penalty < _LONE - 1e-9 and size < usual
+            if clean_only and (penalty < _CLEAN or size < fitted.size * few):
                 break
             broken = search.at(size)
             if broken is not None:
                 candidate, cost = broken.best(line_height, measure, wrap)
-                if cost < penalty - 1e-9:
+                if cost < penalty - 1e-9 and (cost < _CLEAN or not clean_only):
                     fitted, penalty = candidate, cost
         return fitted
     return None
 
 
-def _gentler_sizes(size: int, min_size: int) -> list[int]:
-    """Sizes below `size` worth trying for better breaks: steps of about 2%, down to
-    `LONE_SIZE_GIVE` of it (never below `min_size`)."""
+# What a word alone on a line costs at least (on the first line): below `SIZE_GIVE`,
+# sizes are tried only while the breaks pay that much.
+_LONE = WIDOW * FIRST_ALONE
+# Breaks that pay less than a stranded short word strand nothing and leave nothing alone
+# (a light first line, a number parted from its unit may remain).
+_CLEAN = SHORT_WORD - 1e-9
+
+
+def _gentler_sizes(largest: _Broken, min_size: int) -> list[int]:
+    """Sizes below the largest worth trying for better breaks: each pixel down to
+    `SIZE_GIVE` of it (a clean break is often a narrow band of sizes), then steps of
+    about 2% down to `LONE_SIZE_GIVE`, or further for lines of few words (never below
+    `min_size`)."""
+    size = largest.size
     step = max(1, round(size * _SIZE_STEP))
-    floor = max(min_size, math.ceil(size * LONE_SIZE_GIVE))
-    return list(range(size - step, floor - 1, -step))
+    usual = max(min_size, math.ceil(size * SIZE_GIVE))
+    floor = max(min_size, math.ceil(size * _give(largest, LONE_SIZE_GIVE)))
+    return [*range(size - 1, usual - 1, -1), *range(usual - step, floor - 1, -step)]
+
+
+def _give(largest: _Broken, most: float) -> float:
+    """How far the size may give for better breaks: `most` (`SIZE_GIVE`, or
+    `LONE_SIZE_GIVE` for a word alone on a line), or further for lines of few words,
+    where a word only moves to another line when the size drops by about a word a
+    line: n / (n + 1) with n words a line, down to `FEW_WORDS_GIVE`."""
+    pieces = len(largest.found.pieces)
+    per_line = pieces / max(1, len(largest.spans))
+    # (Two or three words: a word alone is the text's own shape. Lines of more words
+    # keep the usual give, a step of a few percent moving a word; and so do quotes
+    # longer than a short one, whose size is not a big type's to give.)
+    if not _FEW_PIECES <= pieces <= _SHORT_QUOTE or per_line > _FEW_A_LINE:
+        return most
+    return min(most, max(FEW_WORDS_GIVE, per_line / (per_line + 1)))
+
+
+def largest_size(
+    text: str,
+    box_w: float,
+    box_h: float,
+    min_size: int,
+    max_size: int,
+    line_height: float,
+    measure: Measurer,
+    *,
+    hang: bool = False,
+    max_lines: int | None = None,
+    language: str | None = None,
+) -> int | None:
+    """The largest size in [min_size, max_size] at which `text` fits the box, with no
+    give for better breaks (None when none fits): what a layout grows a short quote to
+    (`size.fill`) before `fit_text`, which then gives way once."""
+    text = normalise_space(text)
+    for level in _levels(text, breaks(text, language), min_size, box_w, measure, hang):
+        search = _Search(text, level, box_w, box_h, line_height, measure, hang, max_lines)
+        largest = search.largest(min_size, max_size)
+        if largest is not None:
+            return largest.size
+    return None
 
 
 def overflow(
