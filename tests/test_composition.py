@@ -158,11 +158,15 @@ LANDSCAPE = tuple(p for p in PLATFORMS if PROJECT.platform(p).aspect_class == "l
 @pytest.mark.parametrize("platform_id", LANDSCAPE)
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_short_headline_spans_a_wide_card(platform_id: str, lang: str) -> None:
-    """Big type for short quotes: across most of a landscape card, not two small lines
-    in its left half (before `fill`, "Rest is part of the work." took 56% of LinkedIn's width)."""
+    """Big type for short quotes: across most of a landscape card, or two big lines down
+    half of it, not two small lines in its left half (before `fill`, "Rest is part of the
+    work." took 56% of LinkedIn's width and 24% of its height). Arabic's four words, set as
+    large as Latin now that its fonts' ink rather than their metrics is reserved, take two
+    lines at 144 px (55% of the height) where they took one at 117 px."""
     scene = scene_of("headline", platform_id, sample(lang, "short"))
-    left, _, right, _ = element(scene, "quote").ink_box
-    assert right - left >= 0.75 * scene.width, (right - left, scene.width)
+    left, top, right, bottom = element(scene, "quote").ink_box
+    wide, tall = (right - left) / scene.width, (bottom - top) / scene.height
+    assert wide >= 0.75 or (tall >= 0.5 and wide >= 0.5), (wide, tall)
 
 
 WIDE_SAMPLES = ("en", "fr", "ar")
@@ -298,55 +302,6 @@ def test_check_warns_about_long_quotes(tmp_path: Path) -> None:
 
 
 # --- groups -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("layout_name", MARKED)
-@pytest.mark.parametrize("platform_id", ["instagram-square", "instagram-story", "linkedin", "x"])
-@pytest.mark.parametrize("length", LENGTHS)
-def test_the_mark_stays_next_to_the_first_line(
-    layout_name: str, platform_id: str, length: str
-) -> None:
-    wide = platform_id in ("linkedin", "x")
-    if length == "long" and wide and layout_name in ("card", "night"):
-        # These roomy layouts cannot set the long sample on a landscape card at the
-        # legibility floor: the documented error, with its hint, instead of a card.
-        with pytest.raises(TextDoesNotFit) as caught:
-            scene_of(layout_name, platform_id, sample("en", length))
-        assert "legibility floor" in str(caught.value.hint)
-        return
-    scene = scene_of(layout_name, platform_id, sample("en", length))
-    mark, quote = element(scene, "mark").ink_box, element(scene, "quote").ink_box
-    short_side = min(scene.width, scene.height)
-    if mark[3] <= quote[1]:  # above the quote
-        assert quote[1] - mark[3] <= 0.06 * short_side
-        assert abs(mark[0] - quote[0]) <= 0.03 * scene.width
-    else:  # beside the first line
-        assert 0 <= quote[0] - mark[2] <= 0.06 * scene.width
-        assert abs(mark[1] - quote[1]) <= 0.03 * short_side
-
-
-@pytest.mark.parametrize("layout_name", ("classic", "night"))
-@pytest.mark.parametrize("lang", ["fr", "ja", "ar"])
-@pytest.mark.parametrize("platform_id", ["instagram-square", "instagram-story", "linkedin"])
-def test_the_mark_stays_next_to_the_first_line_in_every_script(
-    layout_name: str, lang: str, platform_id: str
-) -> None:
-    """« », 「 and a mirrored » keep as close to the first line as “ does."""
-    scene = scene_of(layout_name, platform_id, sample(lang, "medium"))
-    if layout_name == "classic" and lang == "ja":  # it opens Japanese quotes without one
-        assert not [e for e in scene.elements if e.id == "mark"]
-        return
-    mark, quote = element(scene, "mark").ink_box, element(scene, "quote").ink_box
-    short_side = min(scene.width, scene.height)
-    rtl = detect(sample(lang, "medium").quote) == "ar"
-    if mark[3] <= quote[1]:  # above the quote, at its starting edge
-        assert quote[1] - mark[3] <= 0.06 * short_side
-        edge = abs(mark[2] - quote[2]) if rtl else abs(mark[0] - quote[0])
-        assert edge <= 0.03 * scene.width, (mark, quote)
-    else:  # beside the first line, on its starting side
-        gap = mark[0] - quote[2] if rtl else quote[0] - mark[2]
-        assert 0 <= gap <= 0.06 * scene.width, (mark, quote)
-        assert abs(mark[1] - quote[1]) <= 0.03 * short_side
 
 
 def _gap_below_mark(scene: Scene) -> int:

@@ -278,6 +278,29 @@ class TextElement(_Strict):
     wrap: Literal["balance", "pretty"] = "balance"  # even lines, or full lines but the last
 
 
+def _check_mark_scale(value: float) -> float:
+    if not MARK_SCALES[0] <= value <= MARK_SCALES[1]:
+        low, high = MARK_SCALES
+        msg = (
+            f"{value:g} is not a mark scale: the mark's font size as a multiple of the "
+            f"quote's, from {low:g} to {high:g} (2.5: two and a half times the quote's size)"
+        )
+        raise ValueError(msg)
+    return value
+
+
+def _number_only(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        msg = f"{value!r} is not a number (write 2.5 for two and a half times the quote's size)"
+        raise ValueError(msg)
+    return value
+
+
+# `quote_mark.scale`: the least and the most a mark may be, as a multiple of the quote's size.
+MARK_SCALES = (0.5, 6.0)
+MarkScale = Annotated[float, BeforeValidator(_number_only), AfterValidator(_check_mark_scale)]
+
+
 class QuoteMarkElement(_Strict):
     """A large decorative opening quote mark."""
 
@@ -293,6 +316,10 @@ class QuoteMarkElement(_Strict):
     )
     font: FontSpec = FontSpec()
     color: Colour = "brand.accent"
+    # The mark's font size as a multiple of the quote's, as fitted on each card: a short
+    # quote grown big gets a big mark, a long one shrunk a small one. The box stays the
+    # largest it may be (and the room a group keeps for it). None: it fills its box.
+    scale: MarkScale | None = None
 
 
 # The decorative mark each language opens a quote with, drawn on its own (so the

@@ -211,6 +211,8 @@ class Card:
             return [(element, self._following_line(element, self.inks, element.box))]
         if isinstance(element, TextElement):
             return [(element, self._top_text(element))]
+        if isinstance(element, QuoteMarkElement):
+            return [(element, self._top_mark(element))]
         key = reuse_key(element, self.content, self.resolver.brand)
         part = self.reuse.parts.get(key) if key is not None else None
         if part is None:
@@ -232,10 +234,6 @@ class Card:
             if image is not None and not element.bleed:
                 image = inside_safe_area(image, self.platform, self.layout.name)
             drawable = image
-        elif isinstance(element, QuoteMarkElement):
-            box = intersect(element.box.pixels(w, h), self.platform.safe_box)
-            char = _mark(self.reuse, element, self.lang)
-            drawable = quote_mark_block(element, self.resolver, box, char)
         if drawable is None:
             return Part(None)
         ink = _ink_of(drawable)
@@ -506,10 +504,11 @@ class Card:
         if flexible and self.quote_size is not None:
             # Small print laid out before the quote may have come out larger: never.
             for child in fixed:
+                # ...and a mark sized by the quote's size takes it now, in the room it kept.
                 if (
                     isinstance(child, TextElement | GroupElement)
                     and _largest_text(blocks[id(child)].parts) > self.quote_size
-                ):
+                ) or (isinstance(child, QuoteMarkElement) and child.scale is not None):
                     before = _main(blocks[id(child)].extent, column)
                     blocks[id(child)] = self._child(child, column, before, cross_max, room)
                     used += _main(blocks[id(child)].extent, column) - before
@@ -575,20 +574,7 @@ class Card:
             return self._child_text(child, max_w, max_h, room, column)
         drawable: Shape | None
         if isinstance(child, QuoteMarkElement):
-            char = _mark(self.reuse, child, self.lang)
-            mark_key = (id(child), ("mark", char, max_w, max_h))
-            if mark_key in self.reuse.parts:
-                part = self.reuse.parts[mark_key]
-                return _Block([(child, part, 0, 0)], part.box)
-            drawable = quote_mark_block(child, self.resolver, (0, 0, max_w, max_h), char)
-            drawable = with_changes(drawable, box=drawable.ink_box)
-            part = Part(
-                drawable,
-                shadow_of(child, drawable, self.resolver, w, h),
-                drawable.box,
-                drawable.ink_box,
-            )
-            self.reuse.remember(mark_key, part)
+            part = self._mark_part(child, (0, 0, max_w, max_h), fitted=True)
             return _Block([(child, part, 0, 0)], part.box)
         elif isinstance(child, LineElement):
             thickness = self._thickness(child)
@@ -671,6 +657,36 @@ class Card:
         part = Part(block, shadow_of(child, block, self.resolver, w, h), box, block.ink_box)
         self._laid_text(child, key, part, _words(prepared.text))
         return _Block([(child, part, 0, 0)], box)
+
+    def _top_mark(self, mark: QuoteMarkElement) -> Part:
+        """A mark placed by its own box (the quote is laid out before it)."""
+        box = intersect(self._pixels(mark), self.platform.safe_box)
+        return self._mark_part(mark, box, fitted=False)
+
+    def _mark_part(self, mark: QuoteMarkElement, box: BoxPx, fitted: bool) -> Part:
+        """The mark drawn in `box`, its ink's top-left corner on the box's: as large as the
+        box allows, or at its `scale` of the quote's size once the quote has one. `fitted`:
+        its box is its ink (a group's child takes the room it draws)."""
+        char = _mark(self.reuse, mark, self.lang)
+        size = self._mark_size(mark)
+        key = (id(mark), ("mark", char, box, size))
+        part = self.reuse.parts.get(key)
+        if part is None:
+            drawable = quote_mark_block(mark, self.resolver, box, char, size)
+            if fitted:
+                drawable = with_changes(drawable, box=drawable.ink_box)
+            w, h = self.platform.width, self.platform.height
+            shadow = shadow_of(mark, drawable, self.resolver, w, h)
+            part = Part(drawable, shadow, drawable.box, drawable.ink_box)
+            self.reuse.remember(key, part)
+        return part
+
+    def _mark_size(self, mark: QuoteMarkElement) -> int:
+        """The mark's font size by its `scale` of the quote's fitted size (0: fill its box,
+        as a mark without `scale` does, and any before the quote is fitted)."""
+        if mark.scale is None or self.quote_size is None:
+            return 0
+        return max(1, round(mark.scale * self.quote_size))
 
     def _marks_to_first_line(self, parts: list[Placed]) -> list[Placed]:
         """In a row, a quote mark sits level with the top of the quote's first line."""
@@ -813,10 +829,10 @@ def _words(text: str) -> int:
 def _line_box(block: TextBlock, height: float) -> tuple[int, int]:
     """Top and bottom of a text's lines in a group: from the first baseline up by its own
     font's ascent, from the last one down by its descent, and any ink beyond (a tail or
-    an accent past the metrics). The fallback fonts' taller metrics, which fitting
-    reserves room for, would put air around Arabic or Japanese text that Latin text does
-    not get: Noto Sans Arabic's line is 1.7 times Inter's, and an Arabic name stood
-    apart from its rule and source, a Japanese quote further from its mark."""
+    an accent past the metrics), as fitting reserves it (`ChainMeasurer.metrics`). The
+    fallback fonts' taller metrics would put air around Arabic or Japanese text that
+    Latin text does not get: Noto Sans Arabic's line is 1.7 times Inter's, and an Arabic
+    name stood apart from its rule and source, a Japanese quote further from its mark."""
     if not block.lines:
         return min(0, block.ink_box[1]), max(math.ceil(height), block.ink_box[3])
     ascent, descent = FontMeasurer(block.face).metrics(block.size)

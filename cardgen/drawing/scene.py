@@ -427,10 +427,10 @@ def intersect(a: BoxPx, b: BoxPx) -> BoxPx:
 
 
 def quote_mark_block(
-    element: QuoteMarkElement, resolver: Resolver, box: BoxPx, char: str
+    element: QuoteMarkElement, resolver: Resolver, box: BoxPx, char: str, size: int = 0
 ) -> TextBlock:
     """A decorative mark scaled so its ink fills the box height (or width), its ink's
-    top-left corner on the box's."""
+    top-left corner on the box's; at most `size` px (its `scale` of the quote's) if given."""
     face = resolver.face(element.font)
     if char and not resolver.chain(element.font).missing(char):
         # A mark the display face lacks (「 in a Latin serif) comes from the fallbacks.
@@ -440,7 +440,8 @@ def quote_mark_block(
     x0, y0, x1, y1 = measure.ink_box(char, probe)
     ink_w, ink_h = max(1, x1 - x0), max(1, y1 - y0)
     scale = min((box[3] - box[1]) / ink_h, (box[2] - box[0]) / ink_w)
-    size = min(MAX_FONT_PX, max(1, math.floor(probe * scale)))
+    largest = min(MAX_FONT_PX, max(1, math.floor(probe * scale)))
+    size = min(largest, size) if size > 0 else largest
     x0, y0, x1, y1 = measure.ink_box(char, size)
     x, baseline = box[0] - x0, box[1] - y0
     ink = (box[0], box[1], box[0] + x1 - x0, box[1] + y1 - y0)

@@ -338,20 +338,27 @@ SHEET_CELL = 300  # card height on a layout sheet
 
 
 def write_layout_sheets(
-    out: Path, names: Sequence[str] | None = None, project: Project | None = None
+    out: Path,
+    names: Sequence[str] | None = None,
+    project: Project | None = None,
+    *,
+    languages: Sequence[str] = (),
+    lengths: Sequence[str] = (),
+    platform_ids: Sequence[str] = (),
 ) -> list[Path]:
     """For each layout, `OUT/NAME.png`: a short, a medium and a long sample quote in four
-    languages (rows) on square, portrait, story, Pinterest and landscape (columns)."""
+    languages (rows) on square, portrait, story, Pinterest and landscape (columns); or
+    only the `languages`, `lengths` and platforms given."""
     from cardgen.batch.output import write_atomic
     from cardgen.review.samples import LANGUAGES, LENGTHS, sample
 
     project = project or Project.open()
-    platforms = [project.platform(p) for p in SHEET_PLATFORMS]
+    platforms = [project.platform(p) for p in platform_ids or SHEET_PLATFORMS]
     written = []
     for name in names or project.layouts.layout_names():
         rows = []
-        for lang in LANGUAGES:
-            for length in LENGTHS:
+        for lang in languages or LANGUAGES:
+            for length in lengths or LENGTHS:
                 cells = []
                 for platform in platforms:
                     layout = project.layout(name, platform)

@@ -15,6 +15,7 @@ bidi controls) returns None and is measured by Pillow, which itemises it.
 from __future__ import annotations
 
 import functools
+import math
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -156,6 +157,43 @@ def cluster_offsets(path: Path, index: int, text: str, size: int) -> dict[int, f
         offsets.setdefault(info.cluster, x / 64)
         x += position.x_advance
     return offsets
+
+
+def ink(
+    path: Path, index: int, text: str, size: int, rtl: bool = False
+) -> tuple[float, ...] | None:
+    """The ink of `text` shaped as one run (left to right, or right to left) at `size`:
+    (left, top, right, bottom) in pixels from the run's left end on the baseline, y down,
+    taken from the glyphs' outlines without drawing them (Pillow's text box reaches the
+    baseline and the pen's start and end: a line of dashes or marks measured taller and
+    wider than drawn). () when nothing is inked; None when HarfBuzz cannot read the font."""
+    font = _hb_font(path, index)
+    if font is None:
+        return None
+    import uharfbuzz as hb
+
+    font.scale = (size * 64, size * 64)
+    buffer = hb.Buffer()
+    buffer.add_str(text)
+    buffer.guess_segment_properties()
+    buffer.direction = "rtl" if rtl else "ltr"
+    hb.shape(font, buffer, _HB_FEATURES)
+    left = top = math.inf
+    right = bottom = -math.inf
+    x = 0
+    extents_of = font.get_glyph_extents
+    for info, position in zip(buffer.glyph_infos, buffer.glyph_positions, strict=True):
+        extents = extents_of(info.codepoint)
+        if extents is not None and extents.width and extents.height:
+            x0 = x + position.x_offset + extents.x_bearing
+            y0 = position.y_offset + extents.y_bearing  # the glyph's top, y up
+            left, right = min(left, x0, x0 + extents.width), max(right, x0, x0 + extents.width)
+            top = min(top, -y0, -(y0 + extents.height))
+            bottom = max(bottom, -y0, -(y0 + extents.height))
+        x += position.x_advance
+    if left > right:
+        return ()
+    return left / 64, top / 64, right / 64, bottom / 64
 
 
 def forget() -> None:

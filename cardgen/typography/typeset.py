@@ -308,7 +308,7 @@ class _Broken:
         return cls(text, size, found, widths, indent, avail, spans)
 
     def height(self, line_height: float, measure: Measurer) -> float:
-        ascent, descent = measure.metrics(self.size)
+        ascent, descent = _reach(measure, self.size, self.found.pieces, self.spans[0])
         return (len(self.spans) - 1) * (self.size * line_height) + ascent + descent  # as FittedText
 
     def best(self, line_height: float, measure: Measurer, wrap: str) -> tuple[FittedText, float]:
@@ -337,7 +337,7 @@ class _Broken:
         """The text set in lines `spans`."""
         found = self.found
         lines = _lines_of(found.pieces, spans)
-        ascent, descent = measure.metrics(self.size)
+        ascent, descent = _reach(measure, self.size, found.pieces, spans[0])
         fitted = FittedText(
             size=self.size,
             lines=tuple(line for _, line in lines),
@@ -349,6 +349,20 @@ class _Broken:
             hang=self.indent,
         )
         return fitted
+
+
+def _reach(
+    measure: Measurer, size: int, pieces: Sequence[str], first: tuple[int, int]
+) -> tuple[int, int]:
+    """The room a text needs above its first baseline and below its last at `size`. Text
+    set in several fonts (`ChainMeasurer.mixed`) gets above its first line only what the
+    fonts drawn there need: an emoji further down takes no room from a Latin first line.
+    (Judged on greedy lines, whose first line holds the best breaks' first line.)"""
+    ascent, descent = measure.metrics(size)
+    line_ascent = getattr(measure, "line_ascent", None) if getattr(measure, "mixed", 0) else None
+    if line_ascent is not None:
+        ascent = line_ascent("".join(pieces[first[0] : first[1]]), size)
+    return ascent, descent
 
 
 @dataclass(frozen=True)
