@@ -13,7 +13,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -478,8 +478,11 @@ class _Giving:
         Sizes are sampled in steps and grouped in runs of one line count; only the
         roomiest size of a run is broken first (it can break every way a larger one of
         the same count can), and the larger ones only when it breaks better."""
+        sizes = _gentler_sizes(self.largest, min_size)
+        if self._in_one_run(sizes):
+            return self.chosen, self.spans
         run = [self.largest]  # sampled sizes of one line count, largest first
-        for size in _gentler_sizes(self.largest, min_size):
+        for size in sizes:
             if self.penalty <= 0.0 or self._stop(size):
                 break
             broken = self.search.at(size)
@@ -490,12 +493,32 @@ class _Giving:
                 over = self.search.between(run[-1], broken)
                 run += [b for b in over if len(b.spans) == len(run[0].spans)]
                 following = [b for b in over if len(b.spans) < len(run[0].spans)]
-                self._judge(run)
+                self._judge(run[-1], run[:-1])
                 run = following
             run.append(broken)
         if run != [self.largest] and self.penalty > 0.0:
-            self._judge(run)
+            self._judge(run[-1], run[:-1])
         return self.chosen, self.spans
+
+    def _in_one_run(self, sizes: list[int]) -> bool:
+        """The search of `way` when every size it would sample breaks in as many lines
+        as the largest (most often): the smallest is broken first and the others are
+        set only if it breaks better. False when the line count drops on the way
+        (`way` samples each size then)."""
+        if self.penalty <= 0.0:
+            return True
+        # Until a run is judged the penalty stands, and sizes stop being worth trying
+        # from the first one `_stop` rules out: those before it are sampled.
+        tried = next((i for i, size in enumerate(sizes) if self._stop(size)), len(sizes))
+        if not tried:
+            return True
+        smallest = self.search.at(sizes[tried - 1])
+        if smallest is None or len(smallest.spans) != len(self.largest.spans):
+            return False
+        # (Set lazily: most often the smallest breaks no better and none is needed.)
+        larger = (self.search.at(size) for size in sizes[: tried - 1])
+        self._judge(smallest, itertools.chain([self.largest], filter(None, larger)))
+        return True
 
     def _stop(self, size: int) -> bool:
         # Past the usual give, a stranded short word (or a stub of a first line) is
@@ -509,14 +532,13 @@ class _Giving:
     def _clean_only(self, size: int) -> bool:
         return self.penalty < _LONE - 1e-9 and size < self.usual
 
-    def _judge(self, run: list[_Broken]) -> None:
-        """Take the largest size of `run` that breaks with fewer penalties, if its
-        roomiest does."""
-        roomiest = run[-1]
+    def _judge(self, roomiest: _Broken, larger: Iterable[_Broken]) -> None:
+        """Take the largest size of a run (`larger`, largest first, then `roomiest`)
+        that breaks with fewer penalties, if its roomiest does."""
         spans, cost = roomiest.breaks(self.wrap)
         if not self._better(cost, roomiest.size):
             return
-        for broken in run[:-1]:
+        for broken in larger:
             larger_spans, larger_cost = broken.breaks(self.wrap)
             if larger_cost <= cost + 1e-9 and self._better(larger_cost, broken.size):
                 roomiest, spans, cost = broken, larger_spans, larger_cost
