@@ -19,6 +19,7 @@ greedy filling from the start and from the end put it, so the search stays small
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -136,6 +137,7 @@ def best_breaks(
     # The first line is judged against the paragraph's mean line: known before the search.
     first_target = FIRST_LINE_SHARE * (prefix[pieces] / count)
 
+    inverse = 1.0 / max_width  # room as a share of the box
     # For each end, the best first k lines ending before piece `end`: (cost, penalties).
     costs: dict[int, tuple[float, float]] = {0: (0.0, 0.0)}
     choices: list[dict[int, int]] = []
@@ -152,8 +154,10 @@ def best_breaks(
             reach, tail = prefix[end - 1], bare[end - 1]
             between = 0.0 if last else penalties[end - 1]
             gain = bonus[end - 1] if bonus and not last else 0.0
-            best: tuple[float, float] | None = None
-            best_start = 0
+            opening = k == 0 and gain == 0.0  # a first line not ending a clause
+            best_cost = math.inf
+            best_paid = 0.0
+            best_start = -1
             # Latest start first: each earlier one makes the line wider, so the first line
             # too wide ends the search; on a tie the earliest start wins (`<=`).
             for start in starts:
@@ -170,23 +174,23 @@ def best_breaks(
                 if end - start == 1:
                     if k:
                         penalty += alone[start]
-                    elif gain == 0.0:
+                    elif opening:
                         penalty += FIRST_ALONE * alone[start]
                 if ragged:
                     short = PRETTY_LAST_LINE - used / room
                     line_cost = short * short if short > 0 else 0.0
                 else:
-                    share = (room - used) / max_width
+                    share = (room - used) * inverse
                     line_cost = share * share
-                if k == 0 and gain == 0.0 and used < first_target:
-                    short = (first_target - used) / max_width
+                if opening and used < first_target:
+                    short = (first_target - used) * inverse
                     line_cost += FIRST_LINE * short * short
                 before, paid = costs[start]
                 cost = before + penalty + line_cost - gain
-                if best is None or cost <= best[0]:
-                    best, best_start = (cost, paid + penalty), start
-            if best is not None:
-                step[end], chosen[end] = best, best_start
+                if cost <= best_cost:
+                    best_cost, best_paid, best_start = cost, paid + penalty, start
+            if best_start >= 0:
+                step[end], chosen[end] = (best_cost, best_paid), best_start
         if not step:
             return fewest, 0.0  # rounding left no way through: keep the greedy break
         costs = step
@@ -203,9 +207,9 @@ def best_breaks(
     # (A word alone on the first line has paid for it above.)
     if first > 1 and not (bonus and bonus[first - 1] > 0.0):
         longest = max(widths.line(a, b) for a, b in lines[1:])
-        opening = widths.line(0, first)
-        if opening < LIGHT_FIRST_SHARE * longest:
+        first_width = widths.line(0, first)
+        if first_width < LIGHT_FIRST_SHARE * longest:
             paid += LIGHT_FIRST
-        if opening < STUB_FIRST_SHARE * longest:
+        if first_width < STUB_FIRST_SHARE * longest:
             paid += LIGHT_FIRST
     return lines, paid

@@ -37,9 +37,9 @@ SHORT_WORD = 0.2  # a line ending in `a`, `the`, `de`, `la`...
 DASH_START = 0.6  # a spaced dash starting a line (`word — word`)
 # A line that ends one or two words into a new sentence (`selfish. It just` / `means`),
 # or the next that starts on a sentence's last word and goes on (`mean we are` /
-# `selfish. It just means`): those words are stranded, as a short word is, away from
-# the rest of their sentence.
-SENTENCE_START = 0.2
+# `selfish. It just means`): those words are stranded away from the rest of their
+# sentence; half what a stranded short word costs (a matter of rhythm, not grammar).
+SENTENCE_START = 0.1
 HYPHEN = 0.05  # a line ending inside a hyphenated word (`well-` / `being`)
 NUMBER = 0.1  # a number parted from the word after it (`10` / `km`)
 EMOJI_ATTACHED = 0.3  # an emoji parted from the word it was written against

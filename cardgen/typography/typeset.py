@@ -313,8 +313,13 @@ class _Broken:
 
     def best(self, line_height: float, measure: Measurer, wrap: str) -> tuple[FittedText, float]:
         """The text set with its best breaks, and what their penalties cost."""
+        spans, penalty = self.breaks(wrap)
+        return self.set(spans, line_height, measure), penalty
+
+    def breaks(self, wrap: str) -> tuple[list[tuple[int, int]], float]:
+        """The best breaks (as spans of pieces), and what their penalties cost."""
         found = self.found
-        spans, penalty = best_breaks(
+        return best_breaks(
             self.widths,
             self.avail,
             found.penalties,
@@ -325,6 +330,12 @@ class _Broken:
             bonus=found.bonus,
             middle=found.middle,
         )
+
+    def set(
+        self, spans: list[tuple[int, int]], line_height: float, measure: Measurer
+    ) -> FittedText:
+        """The text set in lines `spans`."""
+        found = self.found
         lines = _lines_of(found.pieces, spans)
         ascent, descent = _reach(measure, self.size, found.pieces, spans[0])
         fitted = FittedText(
@@ -337,7 +348,7 @@ class _Broken:
             starts=tuple(start for start, _ in lines),
             hang=self.indent,
         )
-        return fitted, penalty
+        return fitted
 
 
 def _reach(
@@ -375,6 +386,15 @@ class _Search:
         if self.max_lines is not None and len(broken.spans) > self.max_lines:
             return None
         return broken
+
+    def between(self, above: _Broken, below: _Broken) -> list[_Broken]:
+        """The sizes between two tried, largest first, where the line count drops
+        between them: the roomiest breaks of the count above lie just over the drop
+        (`mean we are selfish.` at 80 px, between 81 and 79); else none."""
+        if len(below.spans) >= len(above.spans):
+            return []
+        found = (self.at(size) for size in range(above.size - 1, below.size, -1))
+        return [broken for broken in found if broken is not None]
 
     def largest(self, min_size: int, max_size: int) -> _Broken | None:
         lo, hi = max(1, min_size), max(max_size, min_size)
@@ -433,26 +453,78 @@ def fit_text(
         largest = search.largest(min_size, max_size)
         if largest is None:
             continue
-        fitted, penalty = largest.best(line_height, measure, wrap)
-        usual = largest.size * SIZE_GIVE
-        few = _give(largest, SIZE_GIVE)
-        for size in _gentler_sizes(largest, min_size):
-            if penalty <= 0.0:
-                break
-            # Past the usual give, a stranded short word (or a stub of a first line) is
-            # worth more size only for a clean break, and only in lines of few words
-            # (counted from the size that spared a lone word, if one did: `become a` /
-            # `whole new life.`).
-            clean_only = penalty < _LONE - 1e-9 and size < usual
-            if clean_only and (penalty < _CLEAN or size < fitted.size * few):
-                break
-            broken = search.at(size)
-            if broken is not None:
-                candidate, cost = broken.best(line_height, measure, wrap)
-                if cost < penalty - 1e-9 and (cost < _CLEAN or not clean_only):
-                    fitted, penalty = candidate, cost
-        return fitted
+        chosen, spans = _Giving(search, largest, wrap).way(min_size)
+        return chosen.set(spans, line_height, measure)
     return None
+
+
+@dataclass
+class _Giving:
+    """The search below the largest size for better breaks (`fit_text`)."""
+
+    search: _Search
+    largest: _Broken
+    wrap: str
+
+    def __post_init__(self) -> None:
+        self.chosen = self.largest
+        self.spans, self.penalty = self.largest.breaks(self.wrap)
+        self.usual = self.largest.size * SIZE_GIVE
+        self.few = _give(self.largest, SIZE_GIVE)
+
+    def way(self, min_size: int) -> tuple[_Broken, list[tuple[int, int]]]:
+        """The size and breaks chosen: the largest that breaks with fewer penalties.
+
+        Sizes are sampled in steps and grouped in runs of one line count; only the
+        roomiest size of a run is broken first (it can break every way a larger one of
+        the same count can), and the larger ones only when it breaks better."""
+        run = [self.largest]  # sampled sizes of one line count, largest first
+        for size in _gentler_sizes(self.largest, min_size):
+            if self.penalty <= 0.0 or self._stop(size):
+                break
+            broken = self.search.at(size)
+            if broken is None:
+                continue
+            if run and len(broken.spans) < len(run[0].spans):
+                # The line count drops: the run's roomiest size lies just over `broken`.
+                over = self.search.between(run[-1], broken)
+                run += [b for b in over if len(b.spans) == len(run[0].spans)]
+                following = [b for b in over if len(b.spans) < len(run[0].spans)]
+                self._judge(run)
+                run = following
+            run.append(broken)
+        if run != [self.largest] and self.penalty > 0.0:
+            self._judge(run)
+        return self.chosen, self.spans
+
+    def _stop(self, size: int) -> bool:
+        # Past the usual give, a stranded short word (or a stub of a first line) is
+        # worth more size only for a clean break, and only in lines of few words
+        # (counted from the size that spared a lone word, if one did: `become a` /
+        # `whole new life.`).
+        return self._clean_only(size) and (
+            self.penalty < _CLEAN or size < self.chosen.size * self.few
+        )
+
+    def _clean_only(self, size: int) -> bool:
+        return self.penalty < _LONE - 1e-9 and size < self.usual
+
+    def _judge(self, run: list[_Broken]) -> None:
+        """Take the largest size of `run` that breaks with fewer penalties, if its
+        roomiest does."""
+        roomiest = run[-1]
+        spans, cost = roomiest.breaks(self.wrap)
+        if not self._better(cost, roomiest.size):
+            return
+        for broken in run[:-1]:
+            larger_spans, larger_cost = broken.breaks(self.wrap)
+            if larger_cost <= cost + 1e-9 and self._better(larger_cost, broken.size):
+                roomiest, spans, cost = broken, larger_spans, larger_cost
+                break
+        self.chosen, self.spans, self.penalty = roomiest, spans, cost
+
+    def _better(self, cost: float, size: int) -> bool:
+        return cost < self.penalty - 1e-9 and (cost < _CLEAN or not self._clean_only(size))
 
 
 # What a word alone on a line costs at least (on the first line): below `SIZE_GIVE`,
@@ -464,15 +536,16 @@ _CLEAN = SHORT_WORD - 1e-9
 
 
 def _gentler_sizes(largest: _Broken, min_size: int) -> list[int]:
-    """Sizes below the largest worth trying for better breaks: each pixel down to
-    `SIZE_GIVE` of it (a clean break is often a narrow band of sizes), then steps of
-    about 2% down to `LONE_SIZE_GIVE`, or further for lines of few words (never below
-    `min_size`)."""
+    """Sizes below the largest worth trying for better breaks: steps of about 2%, down
+    to `LONE_SIZE_GIVE` of it, or further for lines of few words (never below
+    `min_size`), and the floor; `_Search.between` fills in the steps where the line
+    count drops."""
     size = largest.size
     step = max(1, round(size * _SIZE_STEP))
-    usual = max(min_size, math.ceil(size * SIZE_GIVE))
     floor = max(min_size, math.ceil(size * _give(largest, LONE_SIZE_GIVE)))
-    return [*range(size - 1, usual - 1, -1), *range(usual - step, floor - 1, -step)]
+    sizes = list(range(size - step, floor - 1, -step))
+    # ...and the floor itself: the roomiest size of the last line count tried.
+    return [*sizes, floor] if sizes and sizes[-1] > floor else sizes
 
 
 def _give(largest: _Broken, most: float) -> float:
