@@ -12,7 +12,8 @@ import pytest
 
 from cardgen.batch.plan import Project
 from cardgen.design.cardtext import CardText
-from cardgen.design.layouts import QuoteMarkElement, flatten
+from cardgen.design.layouts import Element, GroupElement, QuoteMarkElement, flatten
+from cardgen.drawing.composition import build_scene
 from cardgen.drawing.scene import Scene, TextBlock
 from cardgen.errors import TextDoesNotFit
 from cardgen.review.samples import LENGTHS, sample
@@ -81,6 +82,33 @@ def test_the_marks_size_is_a_bounded_share_of_the_quotes(layout: str, platform: 
     # A tall 「, or the mark of a big short quote, stops at its box: still over 0.45 of scale.
     assert min(shares) >= 0.45 * scale, shares
     assert max(shares) / min(shares) <= 2.2, shares
+
+
+def _fixed_marks(elements: list[Element]) -> list[Element]:
+    """The elements with every mark's `scale` taken away (it fills its box, as before)."""
+    fixed: list[Element] = []
+    for element in elements:
+        if isinstance(element, QuoteMarkElement):
+            element = element.model_copy(update={"scale": None})
+        elif isinstance(element, GroupElement):
+            element = element.model_copy(update={"children": _fixed_marks(element.children)})
+        fixed.append(element)
+    return fixed
+
+
+def test_the_bound_fails_a_mark_of_fixed_size() -> None:
+    """The negative control: classic's marks without `scale` (one size whatever the
+    quote's) break the bound the test above holds every bundled layout to."""
+    platform = PROJECT.platform("instagram-square")
+    layout = PROJECT.layout("classic", platform)
+    layout = layout.model_copy(update={"elements": _fixed_marks(layout.elements)})
+    brand, registry = PROJECT.brand(layout.brand), PROJECT.font_registry()
+    shares = []
+    for lang, length in itertools.product(("en", "fr", "ar"), LENGTHS):
+        scene = build_scene(sample(lang, length), layout, brand, platform, registry)
+        mark, quote = mark_and_quote(scene) or pytest.fail("no mark")
+        shares.append(mark.size / quote.size)
+    assert max(shares) / min(shares) > 2.2, shares
 
 
 @pytest.mark.parametrize("layout", MARKED)
