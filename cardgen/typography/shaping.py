@@ -125,12 +125,20 @@ def _shaped(path: Path, index: int, text: str, size: int) -> Any | None:
     font = _hb_font(path, index)
     if font is None:
         return None
+    return _shape(font, text, size)
+
+
+def _shape(font: Any, text: str, size: int, direction: str | None = None) -> Any:
+    """`text` shaped with `font` at `size` (a uharfbuzz Buffer); `direction` ("ltr",
+    "rtl") overrides the one HarfBuzz guesses."""
     import uharfbuzz as hb
 
     font.scale = (size * 64, size * 64)
     buffer = hb.Buffer()
     buffer.add_str(text)
     buffer.guess_segment_properties()
+    if direction is not None:
+        buffer.direction = direction
     hb.shape(font, buffer, _HB_FEATURES)
     return buffer
 
@@ -170,14 +178,7 @@ def ink(
     font = _hb_font(path, index)
     if font is None:
         return None
-    import uharfbuzz as hb
-
-    font.scale = (size * 64, size * 64)
-    buffer = hb.Buffer()
-    buffer.add_str(text)
-    buffer.guess_segment_properties()
-    buffer.direction = "rtl" if rtl else "ltr"
-    hb.shape(font, buffer, _HB_FEATURES)
+    buffer = _shape(font, text, size, "rtl" if rtl else "ltr")
     left = top = math.inf
     right = bottom = -math.inf
     x = 0
