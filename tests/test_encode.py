@@ -411,3 +411,39 @@ def test_a_picture_of_many_colours_on_a_flat_card_is_judged_by_its_pixels() -> N
     told = painted_palette(logo, flat)
     assert told is not None
     assert _colour_count(told.convert("RGB"), (200, 40, 40)) >= _colour_count(logo, (200, 40, 40))
+
+
+def test_a_logo_is_looked_at_once_and_a_banding_one_checked_on_every_card(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What a logo's area says (its colours) is kept for the next card with the same
+    pixels there; an area that could band is measured against each card's palette."""
+    from cardgen.drawing.raster import FlatCard
+
+    counted: list[tuple[int, int]] = []
+    real = Image.Image.getcolors
+
+    def getcolors(self: Image.Image, maxcolors: int = 256) -> object:
+        counted.append(self.size)
+        return real(self, maxcolors)
+
+    monkeypatch.setattr(Image.Image, "getcolors", getcolors)
+    card = Image.new("RGB", (600, 400), (250, 248, 240))
+    ImageDraw.Draw(card).rectangle((20, 20, 300, 80), fill=(40, 30, 30))
+    ImageDraw.Draw(card).ellipse((451, 251, 571, 371), fill=(200, 40, 40))
+    flat = FlatCard(((40, 30, 30), (250, 248, 240)), ((451, 251, 571, 371),))
+    first = encode(card, "png", flat)
+    looked = len(counted)
+    counted.clear()
+    card.putpixel((10, 390), (40, 30, 30))  # another card: the logo's area the same
+    again = encode(card, "png", flat)
+    assert looked >= 1 and counted == []
+    assert _decode(again).mode == _decode(first).mode == "P"
+    # A soft ramp as the logo: it bands in a palette on every card, looked at or not.
+    ramp = Image.linear_gradient("L").resize((200, 200)).point(lambda v: 100 + v * 40 // 255)
+    soft = card.copy()
+    soft.paste(ramp.convert("RGB"), (380, 180))
+    shaded = FlatCard(flat.paints, ((380, 180, 580, 380),))
+    for _ in range(2):
+        assert encode(soft, "png", shaded) == encode(soft, "png")
+        assert _decode(encode(soft, "png", shaded)).mode == "RGB"

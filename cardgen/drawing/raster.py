@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import math
 from collections.abc import Callable
@@ -208,8 +209,9 @@ def painted_palette(image: Image.Image, flat: FlatCard) -> Image.Image | None:
         at = _pixel_index(pixels, bytes(colour), 4)
         if at is not None:
             keys.append((colour, (columns[at % grid[0]], rows[at // grid[0]])))
+    exact_paints = frozenset(colour for colour, _ in keys)
     for box in flat.pictures:
-        found = _picture_keys(image, quantised, box, flat.paints)
+        found = _picture_keys(image, quantised, box, exact_paints)
         if found is None:
             return None
         keys.extend(found)
@@ -225,31 +227,74 @@ def painted_palette(image: Image.Image, flat: FlatCard) -> Image.Image | None:
 
 
 def _picture_keys(
-    image: Image.Image, quantised: Image.Image, box: BoxPx, paints: tuple[RGB, ...]
+    image: Image.Image, quantised: Image.Image, box: BoxPx, exact: frozenset[RGB]
 ) -> list[tuple[RGB, tuple[int, int]]] | None:
     """The key colours of a picture's area with one pixel of each, or None when the area
-    has too many colours or would band."""
+    has too many colours or would band. `exact`: the colours that come out exact.
+
+    What the area's pixels say is kept for the cards after (a logo is the same pixels on
+    every card of a size); only a possible band is measured again, against each card's
+    palette."""
     left, top = max(0, box[0]), max(0, box[1])
     right, bottom = min(image.width, box[2]), min(image.height, box[3])
     if right <= left or bottom <= top:
         return []
     area = image.crop((left, top, right, bottom))
+    digest = hashlib.blake2b(area.tobytes(), digest_size=16).digest()
+    known = (digest, (left, top), image.size, exact)
+    look = _PICTURE_LOOKS.get(known)
+    if look is None:
+        look = _look_at(area, (left, top), image.size, exact)
+        if len(_PICTURE_LOOKS) >= PICTURE_LOOKS_KEPT:
+            _PICTURE_LOOKS.clear()
+        _PICTURE_LOOKS[known] = look
+    if look.keys is None:
+        return None
+    if look.may_band:
+        share = area.width * area.height / (image.width * image.height)
+        if banding(area, quantised.crop((left, top, right, bottom))) * share > BANDING_MAX_SHARE:
+            return None
+    return list(look.keys)
+
+
+@dataclass(frozen=True)
+class PictureLook:
+    """What a picture's area on a flat card says: its key colours with a pixel of each
+    (None: too many colours), and whether its pixels of other colours are enough to band."""
+
+    keys: tuple[tuple[RGB, tuple[int, int]], ...] | None
+    may_band: bool
+
+
+PICTURE_LOOKS_KEPT = 64
+_PICTURE_LOOKS: dict[
+    tuple[bytes, tuple[int, int], tuple[int, int], frozenset[RGB]], PictureLook
+] = {}
+
+
+def _look_at(
+    area: Image.Image, at: tuple[int, int], size: tuple[int, int], exact: frozenset[RGB]
+) -> PictureLook:
     colours = area.getcolors(PALETTE_MAX_SAMPLE_COLOURS)
     if colours is None:
-        return None
-    share = area.width * area.height / (image.width * image.height)
-    if banding(area, quantised.crop((left, top, right, bottom))) * share > BANDING_MAX_SHARE:
-        return None
-    least = image.width * image.height * KEY_COLOUR_SHARE
-    keys = [cast(RGB, c) for count, c in colours if count >= least and c not in paints]
-    if not keys:
-        return []
-    pixels = area.tobytes("raw", "RGBX")
+        return PictureLook(None, False)
+    least = size[0] * size[1] * KEY_COLOUR_SHARE
+    keys = [cast(RGB, c) for count, c in colours if count >= least and c not in exact]
     found = []
-    for colour in keys:
-        at = pixel_with(pixels, bytes(colour), 4)
-        found.append((colour, (left + at % area.width, top + at // area.width)))
-    return found
+    if keys:
+        pixels = area.tobytes("raw", "RGBX")
+        for colour in keys:
+            index = pixel_with(pixels, bytes(colour), 4)
+            found.append((colour, (at[0] + index % area.width, at[1] + index // area.width)))
+    # `banding` judges the area on its grid of every 8th pixel, and a pixel of a colour
+    # that comes out exact never moves: if the others could not reach the bound, no
+    # palette can band the area.
+    grid = (max(1, area.width // BANDING_STEP), max(1, area.height // BANDING_STEP))
+    sampled = area.resize(grid, Image.Resampling.NEAREST).getcolors(grid[0] * grid[1]) or []
+    kept = exact | set(keys)
+    others = sum(count for count, colour in sampled if colour not in kept)
+    share = area.width * area.height / (size[0] * size[1])
+    return PictureLook(tuple(found), others / (grid[0] * grid[1]) * share > BANDING_MAX_SHARE)
 
 
 def _with_exact(quantised: Image.Image, colours: dict[int, RGB]) -> Image.Image:
