@@ -447,3 +447,29 @@ def test_a_logo_is_looked_at_once_and_a_banding_one_checked_on_every_card(
     for _ in range(2):
         assert encode(soft, "png", shaded) == encode(soft, "png")
         assert _decode(encode(soft, "png", shaded)).mode == "RGB"
+
+
+def test_a_card_the_scene_cannot_vouch_for_is_quantised_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When a picture's area sends a flat card to be judged by its pixels, the palette
+    already made for the scene's word is the one judged: quantising costs most of a
+    flat card's encoding."""
+    from cardgen.drawing.raster import FlatCard, painted_palette
+
+    image = Image.new("RGB", (400, 300), (250, 248, 240))
+    ImageDraw.Draw(image).rectangle((20, 20, 200, 60), fill=(40, 30, 30))
+    grain = Image.merge("RGB", [Image.effect_noise((120, 120), 50 + 10 * i) for i in range(3)])
+    image.paste(grain, (260, 160))
+    flat = FlatCard(((40, 30, 30), (250, 248, 240)), ((260, 160, 380, 280),))
+    assert painted_palette(image, flat) is None
+    calls: list[int] = []
+    real = Image.Image.quantize
+
+    def quantize(self: Image.Image, *args: object, **kwargs: object) -> Image.Image:
+        calls.append(1)
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Image.Image, "quantize", quantize)
+    assert encode(image, "png", flat) == encode(image, "png")
+    assert len(calls) == 2  # once with the scene's word, once without it

@@ -66,6 +66,15 @@ def test_colour_emoji_are_measured_at_their_scale(project: Project) -> None:
     assert measure.width("😀 a", 60) - measure.width("😀a", 60) < 0.4 * 60
 
 
+def test_a_font_says_whether_it_draws_glyphs_in_colours_of_their_own(project: Project) -> None:
+    """Read with the rest of what a font can draw (`font_info`), so it is dropped with it
+    when font files change (`forget_font_files`): a flat card's encoding relies on it."""
+    c = font_chain(project)
+    emoji = c.face_for("\U0001f600")
+    assert emoji is not None and font_info(emoji.path, emoji.index).coloured
+    assert not font_info(c.primary.path, c.primary.index).coloured
+
+
 def test_a_registry_bounds_what_its_chains_remember(project: Project) -> None:
     """A long batch measures ever new texts: each chain keeps at most the registry's
     `chain_cache_limit` of them (20,000 by default), then starts over."""

@@ -28,11 +28,11 @@ from cardgen.drawing.scene import (
     SolidFill,
     TextBlock,
 )
-from cardgen.typography import shaping
 from cardgen.typography.fonts import (
     FEATURES,
     FontFace,
     damaged_font,
+    font_info,
     load_font,
     run_direction,
     run_font,
@@ -64,7 +64,6 @@ SMOOTH_LEVELS = 6  # neighbours within this many levels: a smooth area
 # A scene that proves its card flat (below) names its colours; more than this many and
 # their anti-aliased edges could outnumber a palette: the pixels are judged instead.
 FLAT_MAX_PAINTS = 5
-COLOUR_GLYPH_TABLES = frozenset({"CBDT", "COLR", "sbix", "SVG "})
 
 
 def draw_scene(scene: Scene) -> Image.Image:
@@ -115,19 +114,22 @@ def encode(image: Image.Image, fmt: str, flat: FlatCard | None = None) -> bytes:
     judging the pixels.
     """
     buffer = io.BytesIO()
-    if fmt == "png" and image.mode == "RGB" and flat is not None:
-        painted = painted_palette(image, flat)
-        if painted is not None:
-            painted.save(buffer, **PALETTE_PNG_OPTIONS)  # type: ignore[arg-type]
-            return buffer.getvalue()
     if fmt == "png" and image.mode == "RGB":
         # One sample of the pixels decides the path; it costs well under a millisecond.
         sample = palette_sample(image)
+        quantised = None
+        if flat is not None:
+            # The quantised card is kept for judging the pixels if the scene's word fails.
+            quantised = octree(image)
+            painted = painted_palette(image, flat, sample, quantised)
+            if painted is not None:
+                painted.save(buffer, **PALETTE_PNG_OPTIONS)  # type: ignore[arg-type]
+                return buffer.getvalue()
         colours = sample.getcolors(PHOTO_SAMPLE_COLOURS)
         if colours is None:
             image.save(buffer, **PHOTO_PNG_OPTIONS)  # type: ignore[arg-type]
             return buffer.getvalue()
-        palette = _flat_palette(image, sample, colours)
+        palette = _flat_palette(image, sample, colours, quantised)
         if palette is not None:
             palette.save(buffer, **PALETTE_PNG_OPTIONS)  # type: ignore[arg-type]
             return buffer.getvalue()
@@ -157,7 +159,8 @@ def flat_card(scene: Scene) -> FlatCard | None:
     pictures: list[BoxPx] = []
     for drawable in scene.drawables:
         if isinstance(drawable, TextBlock):
-            if any(_coloured(face) for face in _faces_of(drawable)):
+            # (`font_info` is what `forget_font_files` drops when a font file changes.)
+            if any(font_info(f.path, f.index).coloured for f in _faces_of(drawable)):
                 return None
             paints.add(drawable.colour)
             if drawable.emphasis_colour is not None:
@@ -181,14 +184,12 @@ def _faces_of(block: TextBlock) -> set[FontFace]:
     return {block.face, *block.faces, *(run.face for line in block.lines for run in line.runs)}
 
 
-@functools.cache
-def _coloured(face: FontFace) -> bool:
-    """True for a font that can draw colour glyphs (emoji): not one colour and its edges."""
-    hb_face = shaping.face(face.path, face.index)
-    return hb_face is None or not COLOUR_GLYPH_TABLES.isdisjoint(hb_face.table_tags)
-
-
-def painted_palette(image: Image.Image, flat: FlatCard) -> Image.Image | None:
+def painted_palette(
+    image: Image.Image,
+    flat: FlatCard,
+    sample: Image.Image | None = None,
+    quantised: Image.Image | None = None,
+) -> Image.Image | None:
     """`image` as a palette image, judged from what its scene says (`flat_card`), or None
     to judge its pixels instead (two key colours in one cluster of the quantiser, a
     picture of many colours or whose smooth areas the palette would band).
@@ -196,11 +197,11 @@ def painted_palette(image: Image.Image, flat: FlatCard) -> Image.Image | None:
     Every paint comes out exact, so no smooth area of paint moves (`banding` would find
     nothing); a paint the sample misses covers too little to need it (a hairline, an
     accent letter). A picture's own colours are keys as on any card (`KEY_COLOUR_SHARE`),
-    and its smooth areas are checked for bands where it lies."""
-    quantised = image.quantize(
-        PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
-    )
-    sample = palette_sample(image)
+    and its smooth areas are checked for bands where it lies. `sample` and `quantised`:
+    `palette_sample` and `octree` of `image` if already made (neither is changed unless
+    the palette is returned)."""
+    quantised = octree(image) if quantised is None else quantised
+    sample = palette_sample(image) if sample is None else sample
     grid = sample.size
     pixels = sample.tobytes("raw", "RGBX")
     columns, rows = sampled_from(image.size, grid)
@@ -307,6 +308,14 @@ def _with_exact(quantised: Image.Image, colours: dict[int, RGB]) -> Image.Image:
     return quantised
 
 
+def octree(image: Image.Image) -> Image.Image:
+    """`image` in `PALETTE_COLOURS` colours by Pillow's fast octree, no dithering: the
+    palette a flat card starts from (its key colours are then set exact)."""
+    return image.quantize(
+        PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+    )
+
+
 def palette_sample(image: Image.Image) -> Image.Image:
     """Every `PALETTE_SAMPLE_STEP`th pixel of every such row: enough to judge the colours."""
     width, height = image.size
@@ -340,8 +349,10 @@ def _flat_palette(
     image: Image.Image,
     sample: Image.Image,
     colours: list[tuple[int, tuple[int, ...]]] | list[tuple[int, float]] | None,
+    quantised: Image.Image | None = None,
 ) -> Image.Image | None:
-    """`colours`: the sample's colours with their counts (`getcolors`), None when too many."""
+    """`colours`: the sample's colours with their counts (`getcolors`), None when too many;
+    `quantised`: `octree(image)` if already made."""
     grid = sample.size
     if colours is None or len(colours) > PALETTE_MAX_SAMPLE_COLOURS:
         return None
@@ -349,9 +360,7 @@ def _flat_palette(
     keys = [cast(tuple[int, int, int], pixel) for count, pixel in colours if count >= least]
     if len(keys) > PALETTE_MAX_KEY_COLOURS:
         return None
-    quantised = image.quantize(
-        PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
-    )
+    quantised = octree(image) if quantised is None else quantised
     # The octree maps a colour to its cluster by value alone, so one pixel of each key
     # colour tells its index: found in the sample's bytes (4 a pixel: a plain copy),
     # then read in the palette image where that sample was taken from.

@@ -239,10 +239,16 @@ def system_faces() -> list[FontFace]:
 
 @dataclass(frozen=True)
 class FontInfo:
-    """What a font file can draw: its characters, and its fixed bitmap size if it has one."""
+    """What a font file can draw: its characters, its fixed bitmap size if it has one,
+    and whether it can draw glyphs in colours of their own (emoji)."""
 
     chars: frozenset[int]
     strike: int | None  # colour bitmap fonts (Noto Color Emoji) load only at this size
+    coloured: bool = False
+
+
+# The tables that give a font glyphs of their own colours: bitmaps, layers, SVG.
+COLOUR_GLYPH_TABLES = frozenset({"CBDT", "COLR", "sbix", "SVG "})
 
 
 @functools.cache
@@ -251,11 +257,12 @@ def font_info(path: Path, index: int = 0) -> FontInfo:
     # the first card of every process (and worker) paid it for each font of the chain.
     face = shaping.face(path, index)
     if face is None:  # an unreadable font covers nothing; FreeType will say why if used
-        return FontInfo(frozenset(), None)
+        return FontInfo(frozenset(), None, coloured=True)  # nothing is known of its colours
     strike = None
     if "CBLC" in face.table_tags:
         strike = first_strike_ppem(face.reference_table("CBLC").data)
-    return FontInfo(frozenset(face.unicodes), strike)
+    coloured = not COLOUR_GLYPH_TABLES.isdisjoint(face.table_tags)
+    return FontInfo(frozenset(face.unicodes), strike, coloured)
 
 
 def first_strike_ppem(cblc: bytes) -> int | None:

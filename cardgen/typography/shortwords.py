@@ -48,10 +48,7 @@ SHORT_WORDS: dict[str, frozenset[str]] = {
         "von vom zum zur für um "
         "ich du er sie es wir ihr"
     ),
-    "nl": _words(
-        "de het een in op te van met voor aan bij "
-        "ik jij je hij zij ze wij we jullie u"
-    ),
+    "nl": _words("de het een in op te van met voor aan bij ik jij je hij zij ze wij we jullie u"),
     # Arabic and Persian prepositions, particles and quantifiers written as words of
     # their own (`في` in, `إلى` to, `لم` did not, `كل` every; `به` to, `از` from), and
     # the pronouns that open a clause (`نحن` we, `هو` he; `ما` we, `او` he).
